@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# Learning Circles: API, Telegram bot and scheduler in one image.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY pyproject.toml README.md ./
+COPY circles circles
+COPY circles_cli circles_cli
+COPY bot bot
+COPY api api
+COPY scheduler scheduler
+COPY migrations migrations
+COPY locales locales
+COPY alembic.ini babel.cfg ./
+# Editable install: the code stays in /app next to locales/ and migrations/.
+RUN pip install -e . && pybabel compile -d locales -D messages
+
+FROM python:3.11-slim
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 \
+    CIRCLES_API_HOST=0.0.0.0 CIRCLES_DATABASE_URL=sqlite+aiosqlite:////data/circles.db
+RUN useradd --create-home --uid 10001 circles && mkdir /data && chown circles /data
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=circles /app /app
+WORKDIR /app
+USER circles
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+CMD ["circles", "run"]

@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create and reuse .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# PostgreSQL for the second test run; each test gets its own database on this server.
+POSTGRES_TEST_URL ?= postgresql://127.0.0.1:5432/test
+LANGUAGES := fr pt_BR es ko ms de it
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint format messages translations clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## Compile the gettext catalogs (.po → .mo); the .mo files are build output, not in git.
+translations: $(STAMP)
+	@$(BIN)/pybabel -q compile -d locales -D messages
+
+run: $(STAMP) translations
+	$(BIN)/circles run
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP) translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP) translations
+	CIRCLES_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Extract messages from the code, merge them into every catalog, compile.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k ngettext:1,2 -c "Translators:" \
+		--project=learning-circles --copyright-holder="Learning Circles contributors" \
+		--no-location --sort-output -o locales/messages.pot circles bot api scheduler
+	@for lang in $(LANGUAGES); do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel -q update --no-fuzzy-matching -i locales/messages.pot -d locales -D messages -l $$lang; \
+		else \
+			$(BIN)/pybabel -q init -i locales/messages.pot -d locales -D messages -l $$lang; \
+		fi; \
+	done
+	$(BIN)/pybabel -q compile -d locales -D messages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The admin HTTP door (FastAPI): routers, auth, schemas."""

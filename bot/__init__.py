@@ -1,0 +1,1 @@
+"""The Telegram door: PTB glue in ``handlers``, the conversation engine in ``flows``."""

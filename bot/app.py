@@ -1,0 +1,51 @@
+"""Build the PTB application from settings: Bot API URL, typed context, handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.ext import ApplicationBuilder, ContextTypes
+
+from bot.context import BotData, CirclesApplication, CirclesContext
+from bot.flows.commands import commands_for
+from bot.handlers import register
+from circles.clock import Clock, SystemClock
+from circles.db import SessionMaker
+from circles.i18n import translate
+from circles.settings import SUPPORTED_LANGUAGES, Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, sessions: SessionMaker, clock: Clock | None = None
+) -> CirclesApplication:
+    """A ready-to-initialize application talking to ``CIRCLES_TELEGRAM_API_URL``."""
+    if settings.telegram_token is None:
+        raise ValueError("CIRCLES_TELEGRAM_TOKEN is not set")
+    api = settings.telegram_api_url
+    app: CirclesApplication = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
+        .post_init(_publish_commands)
+        .build()
+    )
+    app.bot_data.settings = settings
+    app.bot_data.sessions = sessions
+    app.bot_data.clock = clock or SystemClock()
+    register(app)
+    return app
+
+
+async def _publish_commands(app: CirclesApplication) -> None:
+    """Show the command menu in each supported language (Telegram uses 2-letter codes)."""
+    for language in SUPPORTED_LANGUAGES:
+        commands = [
+            BotCommand(c.name, translate(c.description, language)) for c in commands_for(set())
+        ]
+        code = None if language == "en" else language.split("_")[0]
+        await app.bot.set_my_commands(commands, language_code=code)

@@ -1,0 +1,133 @@
+"""Joining a circle with ``/start <code>``, and ``/help``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.commands import commands_for
+from bot.flows.messages import Reply, Sender
+from circles.i18n import N_, _, format_datetime, use_language
+from circles.models import Role
+from circles.services.circles import circle_members
+from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
+from circles.services.people import find_person, get_or_create_person, memberships_of
+from circles.settings import Settings
+
+ROLE_NAMES = {
+    Role.teacher: N_("teacher"),
+    Role.facilitator: N_("facilitator"),
+    Role.union_rep: N_("union representative"),
+}
+
+_REJECTIONS = {
+    InviteProblem.unknown: N_(
+        "I do not know this invite code. Please check the link, or ask your "
+        "facilitator for a new one."
+    ),
+    InviteProblem.expired: N_(
+        "This invite expired on {date}. Please ask your facilitator for a new one."
+    ),
+    InviteProblem.used_up: N_(
+        "This invite has already been used by as many people as it allows. "
+        "Please ask your facilitator for a new one."
+    ),
+    InviteProblem.revoked: N_(
+        "This invite has been withdrawn. Please ask your facilitator for a new one."
+    ),
+}
+
+_NO_CODE = N_(
+    "Hello! I accompany teacher-led learning circles on formative assessment.\n\n"
+    "To join your circle, open the invite link your facilitator sent you, or send "
+    "/start followed by the invite code, for example: /start AbC123xyz"
+)
+
+
+async def start(
+    session: AsyncSession, *, sender: Sender, code: str | None, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Answer ``/start``: join with a code, or explain how to get one."""
+    if not code:
+        return await _welcome_back_or_explain(session, sender=sender, settings=settings)
+    person = await get_or_create_person(
+        session,
+        telegram_user_id=sender.external_id,
+        display_name=sender.name,
+        language_code=sender.language_code,
+        default_language=settings.default_language,
+        default_timezone=settings.default_timezone,
+        now=now,
+    )
+    with use_language(person.language):
+        try:
+            joined = await redeem_invite(session, code=code, person=person, now=now)
+        except InviteRejected as rejected:
+            expires = rejected.invite.expires_at if rejected.invite else None
+            date = format_datetime(expires, person.timezone) if expires else ""
+            return [Reply(_(_REJECTIONS[rejected.problem]).format(date=date))]
+        circle = joined.circle
+        if joined.already_member:
+            text = _("You are already a member of {circle}. Send /help to see what you can do.")
+            return [Reply(text.format(circle=circle.name))]
+        facilitators = await circle_members(session, circle_id=circle.id, role=Role.facilitator)
+        names = ", ".join(p.display_name or "?" for p, _m in facilitators)
+        text = _("Welcome to {circle}! You joined as {role}.").format(
+            circle=circle.name, role=_(ROLE_NAMES[joined.membership.role])
+        )
+        if names and joined.membership.role is not Role.facilitator:
+            text += "\n" + _("Your facilitators: {names}.").format(names=names)
+        text += "\n\n" + _("Send /help to see what you can do.")
+        return [Reply(text)]
+
+
+async def _welcome_back_or_explain(
+    session: AsyncSession, *, sender: Sender, settings: Settings
+) -> list[Reply]:
+    person = await find_person(session, telegram_user_id=sender.external_id)
+    memberships = await memberships_of(session, person_id=person.id) if person else []
+    with use_language(
+        person.language if person else sender.language_code, settings.default_language
+    ):
+        if not memberships:
+            return [Reply(_(_NO_CODE))]
+        circles = ", ".join(circle.name for _m, circle in memberships)
+        text = _("Welcome back! You are a member of {circles}.").format(circles=circles)
+        return [Reply(text + "\n" + _("Send /help to see what you can do."))]
+
+
+async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings) -> list[Reply]:
+    """Answer ``/help``: the person's circles and the commands open to them."""
+    person = await find_person(session, telegram_user_id=sender.external_id)
+    memberships = await memberships_of(session, person_id=person.id) if person else []
+    with use_language(
+        person.language if person else sender.language_code, settings.default_language
+    ):
+        lines = []
+        for membership, circle in memberships:
+            lines.append(
+                _("You are a {role} in {circle}.").format(
+                    role=_(ROLE_NAMES[membership.role]), circle=circle.name
+                )
+            )
+        if not memberships:
+            lines.append(
+                _("You are not in a circle yet: open the invite link from your facilitator.")
+            )
+        lines.append("")
+        lines.append(_("What you can do:"))
+        roles = {membership.role for membership, _c in memberships}
+        lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(roles)]
+        return [Reply("\n".join(lines))]
+
+
+def group_redirect(
+    *, bot_username: str | None, language_code: str | None, settings: Settings
+) -> list[Reply]:
+    """Answer a private-only command sent in a group: point to a private chat."""
+    with use_language(language_code, settings.default_language):
+        text = _("Let's talk in a private chat, so that your answers stay yours.")
+        if bot_username:
+            text += "\n" + f"https://t.me/{bot_username}"
+        return [Reply(text)]

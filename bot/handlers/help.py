@@ -1,0 +1,21 @@
+"""``/help``: what this person can do."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import CirclesContext
+from bot.flows import joining
+from bot.handlers.common import handle_once, sender_of
+
+
+async def show_help(update: Update, context: CirclesContext) -> None:
+    """List the person's circles and the commands open to them."""
+    sender = sender_of(update)
+    if sender is None:
+        return
+    await handle_once(
+        update,
+        context,
+        lambda session: joining.help_text(session, sender=sender, settings=context.deps.settings),
+    )

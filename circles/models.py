@@ -1,0 +1,600 @@
+"""The first-cut schema (DESIGN.md "Data") as SQLModel tables.
+
+Conventions: integer surrogate keys, enums stored as short strings (no native
+PostgreSQL enum types, so adding a value is a one-line migration), every timestamp
+an aware UTC :class:`UTCDateTime`, and constraint names from one naming convention
+so Alembic migrations are the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always stored and returned as aware UTC.
+
+    SQLite keeps no offset, so naive values read back are taken as UTC; naive values
+    written are refused, because a naive local time stored as UTC is a silent bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Convert to UTC before storing."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC one is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Return aware UTC whatever the backend gave."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Default for created-at columns (services pass the injected clock's time instead)."""
+    return datetime.now(UTC)
+
+
+def _enum(enum: type[StrEnum]) -> sa.Enum:
+    """A non-native enum column: a VARCHAR that SQLAlchemy validates against ``enum``."""
+    return sa.Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=24,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def _timestamp(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# --- enums -------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """A person's role within one circle."""
+
+    teacher = "teacher"
+    facilitator = "facilitator"
+    union_rep = "union_rep"
+
+
+class TokenRole(StrEnum):
+    """The role an API token acts with."""
+
+    admin = "admin"
+    coordinator = "coordinator"
+    facilitator = "facilitator"
+    union_rep = "union_rep"
+
+
+class Cadence(StrEnum):
+    """How often a circle's check-ins open."""
+
+    weekly = "weekly"
+    fortnightly = "fortnightly"
+
+
+class Consent(StrEnum):
+    """Where a person stands on storing their answers."""
+
+    pending = "pending"
+    given = "given"
+    refused = "refused"
+
+
+class Phase(StrEnum):
+    """Where a teacher's inquiry is in identify → pilot → codify."""
+
+    identify = "identify"
+    pilot = "pilot"
+    codify = "codify"
+    done = "done"
+
+
+class Strategy(StrEnum):
+    """The five formative-assessment strategies a practice can build on."""
+
+    learning_intentions = "learning_intentions"
+    eliciting_evidence = "eliciting_evidence"
+    feedback = "feedback"
+    peer_assessment = "peer_assessment"
+    self_assessment = "self_assessment"
+
+
+class CheckInStatus(StrEnum):
+    """The life of one scheduled check-in."""
+
+    open = "open"
+    answered = "answered"
+    missed = "missed"
+    skipped = "skipped"
+
+
+class AnswerKind(StrEnum):
+    """What an answer holds."""
+
+    text = "text"
+    choice = "choice"
+    number = "number"
+    photo = "photo"
+    document = "document"
+    voice = "voice"
+
+
+class Visibility(StrEnum):
+    """Who may read a reflection."""
+
+    only_me = "only_me"
+    facilitators = "facilitators"
+    circle = "circle"
+
+
+class MeetingStatus(StrEnum):
+    """Whether a meeting still takes place."""
+
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+class RsvpResponse(StrEnum):
+    """A member's answer to a meeting invitation."""
+
+    yes = "yes"
+    no = "no"
+    maybe = "maybe"
+
+
+class PracticeStatus(StrEnum):
+    """A codified practice on its way to the evidence repository."""
+
+    draft = "draft"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    published = "published"
+    archived = "archived"
+
+
+class ShareScope(StrEnum):
+    """How far a practice may travel."""
+
+    circle = "circle"
+    country = "country"
+    everyone = "everyone"
+
+
+class BroadcastStatus(StrEnum):
+    """A broadcast's progress."""
+
+    draft = "draft"
+    scheduled = "scheduled"
+    sending = "sending"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class DeliveryState(StrEnum):
+    """One recipient's copy of a broadcast."""
+
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    unreachable = "unreachable"
+    skipped = "skipped"
+
+
+class FlowStatus(StrEnum):
+    """A conversation run's status (goflow-style)."""
+
+    active = "active"
+    waiting = "waiting"
+    completed = "completed"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class OutboxPriority(StrEnum):
+    """Replies to someone who is answering go before bulk sends."""
+
+    reply = "reply"
+    bulk = "bulk"
+
+
+class OutboxState(StrEnum):
+    """An outgoing message's progress."""
+
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    unreachable = "unreachable"
+
+
+# --- circles and people ------------------------------------------------------------
+
+
+class Circle(SQLModel, table=True):
+    """A learning circle: ten teachers, two facilitators, a union representative."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    country: str = Field(max_length=2, index=True)
+    language: str = Field(max_length=8)
+    timezone: str = Field(max_length=64)
+    cadence: Cadence = Field(default=Cadence.weekly, sa_type=_enum(Cadence))
+    checkin_weekday: int = Field(default=0, ge=0, le=6)  # Monday = 0
+    checkin_time: time = Field(default=time(16, 0))
+    telegram_group_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = _created()
+
+
+class Person(SQLModel, table=True):
+    """Someone who talks to the bot; personal data, erased by /forgetme."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True)
+    display_name: str | None = Field(default=None, max_length=120)
+    language: str = Field(default="en", max_length=8)
+    timezone: str = Field(default="UTC", max_length=64)
+    consent: Consent = Field(default=Consent.pending, sa_type=_enum(Consent))
+    consent_at: datetime | None = _timestamp()
+    subjects: str | None = Field(default=None, max_length=200)
+    grade_level: str | None = Field(default=None, max_length=80)
+    paused_until: datetime | None = _timestamp()
+    unreachable_at: datetime | None = _timestamp()
+    forgotten_at: datetime | None = _timestamp()
+    created_at: datetime = _created()
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one circle; one per person and circle."""
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "circle_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    role: Role = Field(sa_type=_enum(Role))
+    invite_id: int | None = Field(default=None, foreign_key="invite.id", ondelete="SET NULL")
+    joined_at: datetime = _created()
+
+
+class Invite(SQLModel, table=True):
+    """A code that lets up to ``max_uses`` people join a circle with a role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    role: Role = Field(sa_type=_enum(Role))
+    max_uses: int = Field(default=1, ge=1)
+    uses: int = Field(default=0, ge=0)
+    expires_at: datetime | None = _timestamp()
+    revoked_at: datetime | None = _timestamp()
+    created_at: datetime = _created()
+
+
+# --- the inquiry and its check-ins --------------------------------------------------
+
+
+class Inquiry(SQLModel, table=True):
+    """One teacher's journey with one practice through identify → pilot → codify."""
+
+    __table_args__ = (sa.Index("ix_inquiry_circle_phase", "circle_id", "phase"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    phase: Phase = Field(default=Phase.identify, sa_type=_enum(Phase))
+    strategy: Strategy | None = Field(default=None, sa_type=_enum(Strategy))
+    practice: str | None = Field(default=None, sa_type=sa.Text)
+    started_at: datetime = _created()
+    completed_at: datetime | None = _timestamp()
+
+
+class CheckIn(SQLModel, table=True):
+    """One member's check-in for one scheduled occurrence; never two for the same one."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "circle_id", "scheduled_for"),
+        sa.Index("ix_checkin_circle_scheduled", "circle_id", "scheduled_for"),
+        sa.Index("ix_checkin_status_closes", "status", "closes_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    inquiry_id: int | None = Field(default=None, foreign_key="inquiry.id", ondelete="SET NULL")
+    phase: Phase = Field(sa_type=_enum(Phase))
+    iteration: int | None = Field(default=None, ge=1)
+    scheduled_for: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: CheckInStatus = Field(default=CheckInStatus.open, sa_type=_enum(CheckInStatus))
+    opened_at: datetime | None = _timestamp()
+    closes_at: datetime | None = _timestamp()
+    answered_at: datetime | None = _timestamp()
+    nudges_sent: int = Field(default=0, ge=0)
+    skip_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class FlowRun(SQLModel, table=True):
+    """A conversation in progress; its state is this row, so any process can resume it."""
+
+    __table_args__ = (sa.Index("ix_flowrun_person_status", "person_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    flow_id: str = Field(max_length=40)
+    flow_version: int = Field(ge=1)
+    current_step: str | None = Field(default=None, max_length=60)
+    status: FlowStatus = Field(default=FlowStatus.active, sa_type=_enum(FlowStatus))
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id", ondelete="SET NULL")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    state: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    started_at: datetime = _created()
+    updated_at: datetime = _created()
+    expires_at: datetime | None = _timestamp()
+
+
+class Answer(SQLModel, table=True):
+    """One answer to one question of a flow run, with the flow version it answered."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("flow_run_id", "question_key"),
+        sa.Index("ix_answer_checkin", "checkin_id"),
+        sa.Index("ix_answer_person_question", "person_id", "question_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_run_id: int = Field(foreign_key="flowrun.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id", ondelete="CASCADE")
+    flow_id: str = Field(max_length=40)
+    flow_version: int = Field(ge=1)
+    question_key: str = Field(max_length=60)
+    kind: AnswerKind = Field(sa_type=_enum(AnswerKind))
+    value_text: str | None = Field(default=None, sa_type=sa.Text)
+    value_choice: str | None = Field(default=None, max_length=60)
+    value_number: float | None = Field(default=None)
+    file_id: str | None = Field(default=None, max_length=200)
+    file_duration: int | None = Field(default=None, ge=0)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+# --- meetings and reflections ------------------------------------------------------
+
+
+class Meeting(SQLModel, table=True):
+    """A circle meeting, in person or online."""
+
+    __table_args__ = (sa.Index("ix_meeting_circle_starts", "circle_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    place: str | None = Field(default=None, max_length=300)
+    online_url: str | None = Field(default=None, max_length=500)
+    agenda: str | None = Field(default=None, sa_type=sa.Text)
+    status: MeetingStatus = Field(default=MeetingStatus.scheduled, sa_type=_enum(MeetingStatus))
+    created_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = _created()
+
+
+class Rsvp(SQLModel, table=True):
+    """A member's answer to a meeting invitation; one per meeting and person."""
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    response: RsvpResponse = Field(sa_type=_enum(RsvpResponse))
+    responded_at: datetime = _created()
+
+
+class Reflection(SQLModel, table=True):
+    """What a member took from a circle meeting, readable as far as they allowed."""
+
+    __table_args__ = (sa.Index("ix_reflection_circle_created", "circle_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    learnt: str | None = Field(default=None, sa_type=sa.Text)
+    will_change: str | None = Field(default=None, sa_type=sa.Text)
+    one_word: str | None = Field(default=None, max_length=60)
+    visibility: Visibility = Field(default=Visibility.facilitators, sa_type=_enum(Visibility))
+    created_at: datetime = _created()
+
+
+# --- the evidence repository -------------------------------------------------------
+
+
+class Practice(SQLModel, table=True):
+    """A codified practice on its way to (or in) the evidence repository."""
+
+    __table_args__ = (sa.Index("ix_practice_status_scope", "status", "share_scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    author_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    inquiry_id: int | None = Field(default=None, foreign_key="inquiry.id", ondelete="SET NULL")
+    status: PracticeStatus = Field(default=PracticeStatus.draft, sa_type=_enum(PracticeStatus))
+    share_scope: ShareScope = Field(default=ShareScope.circle, sa_type=_enum(ShareScope))
+    version: int = Field(default=1, ge=1)
+    title: str = Field(max_length=200)
+    strategy: Strategy | None = Field(default=None, sa_type=_enum(Strategy))
+    subject: str | None = Field(default=None, max_length=120)
+    grade: str | None = Field(default=None, max_length=80)
+    class_size: int | None = Field(default=None, ge=0)
+    country: str = Field(max_length=2)
+    language: str = Field(max_length=8)
+    content: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    author_visible: bool = Field(default=False)
+    review_comment: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    published_at: datetime | None = _timestamp()
+
+
+# --- broadcasts and the outbox -----------------------------------------------------
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement to an audience across circles, one text variant per language."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    default_language: str = Field(max_length=8)
+    variants: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    file_id: str | None = Field(default=None, max_length=200)
+    status: BroadcastStatus = Field(default=BroadcastStatus.draft, sa_type=_enum(BroadcastStatus))
+    send_at: datetime | None = _timestamp()
+    created_by: str = Field(max_length=80)
+    created_at: datetime = _created()
+
+
+class Delivery(SQLModel, table=True):
+    """One recipient's copy of a broadcast; never two for the same person."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("broadcast_id", "person_id"),
+        sa.Index("ix_delivery_broadcast_state", "broadcast_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id", ondelete="SET NULL")
+    state: DeliveryState = Field(default=DeliveryState.pending, sa_type=_enum(DeliveryState))
+    reason: str | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = _timestamp()
+
+
+class Outbox(SQLModel, table=True):
+    """Every outgoing Telegram message, persisted before it is sent, sent at most once."""
+
+    __table_args__ = (sa.Index("ix_outbox_due", "state", "priority", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    priority: OutboxPriority = Field(default=OutboxPriority.reply, sa_type=_enum(OutboxPriority))
+    idempotency_key: str = Field(max_length=120, unique=True)
+    state: OutboxState = Field(default=OutboxState.pending, sa_type=_enum(OutboxState))
+    attempts: int = Field(default=0, ge=0)
+    not_before: datetime | None = _timestamp()
+    last_error: str | None = Field(default=None, max_length=300)
+    telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = _created()
+    sent_at: datetime | None = _timestamp()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A Telegram update id already handled; inserting it twice fails, so it runs once."""
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+# --- access and accountability -----------------------------------------------------
+
+
+class ApiToken(SQLModel, table=True):
+    """An admin API token; only its SHA-256 hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    role: TokenRole = Field(sa_type=_enum(TokenRole))
+    circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="CASCADE")
+    countries: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    created_at: datetime = _created()
+    expires_at: datetime | None = _timestamp()
+    revoked_at: datetime | None = _timestamp()
+    last_used_at: datetime | None = _timestamp()
+
+
+class AuditLog(SQLModel, table=True):
+    """Who changed what, when (no answer text, no tokens)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=80)
+    target_type: str | None = Field(default=None, max_length=40)
+    target_id: int | None = Field(default=None)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+__all__ = [
+    "Answer",
+    "AnswerKind",
+    "ApiToken",
+    "AuditLog",
+    "Broadcast",
+    "BroadcastStatus",
+    "Cadence",
+    "CheckIn",
+    "CheckInStatus",
+    "Circle",
+    "Consent",
+    "Delivery",
+    "DeliveryState",
+    "FlowRun",
+    "FlowStatus",
+    "Inquiry",
+    "Invite",
+    "Meeting",
+    "MeetingStatus",
+    "Membership",
+    "Outbox",
+    "OutboxPriority",
+    "OutboxState",
+    "Person",
+    "Phase",
+    "Practice",
+    "PracticeStatus",
+    "ProcessedUpdate",
+    "Reflection",
+    "Role",
+    "Rsvp",
+    "RsvpResponse",
+    "ShareScope",
+    "Strategy",
+    "TokenRole",
+    "UTCDateTime",
+    "Visibility",
+]

@@ -1,0 +1,1 @@
+"""Domain services: ``async def verb_noun(session, *, ...)``; they flush, the edge commits."""

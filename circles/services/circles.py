@@ -1,0 +1,105 @@
+"""Creating and finding circles."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from babel import Locale
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.errors import Conflict, InvalidAnswer, NotFound
+from circles.i18n import N_
+from circles.models import Cadence, Circle, Membership, Person, Role
+from circles.settings import SUPPORTED_LANGUAGES, is_timezone, normalize_language
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+#: Region codes CLDR knows that are not countries (unknown region, EU, UN, pseudo-locales).
+_NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+
+
+def is_country(code: str) -> bool:
+    """Whether ``code`` is an ISO 3166 alpha-2 country code that Babel knows."""
+    code = code.upper()
+    return (
+        len(code) == 2
+        and code.isalpha()
+        and code not in _NOT_COUNTRIES
+        and code in Locale("en").territories
+    )
+
+
+async def create_circle(
+    session: AsyncSession,
+    *,
+    name: str,
+    country: str,
+    language: str,
+    timezone: str,
+    now: datetime,
+    cadence: Cadence = Cadence.weekly,
+    weekday: int = 0,
+    at: time = time(16, 0),
+) -> Circle:
+    """Create a circle after checking every field; names are unique."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidAnswer(N_("A circle needs a name of 1 to 120 characters."))
+    if not is_country(country):
+        raise InvalidAnswer(N_("{country} is not a two-letter country code."), country=country)
+    chosen = normalize_language(language)
+    if chosen is None:
+        raise InvalidAnswer(
+            N_("{language} is not supported; choose one of {supported}."),
+            language=language,
+            supported=", ".join(SUPPORTED_LANGUAGES),
+        )
+    if not is_timezone(timezone):
+        raise InvalidAnswer(N_("{timezone} is not a known timezone."), timezone=timezone)
+    if not 0 <= weekday <= 6:
+        raise InvalidAnswer(N_("The weekday must be between 0 (Monday) and 6 (Sunday)."))
+    if await session.scalar(select(Circle.id).where(Circle.name == name)) is not None:
+        raise Conflict(N_("A circle named {name} already exists."), name=name)
+    circle = Circle(
+        name=name,
+        country=country.upper(),
+        language=chosen,
+        timezone=timezone,
+        cadence=cadence,
+        checkin_weekday=weekday,
+        checkin_time=at,
+        created_at=now,
+    )
+    session.add(circle)
+    await session.flush()
+    return circle
+
+
+async def get_circle_by_name(session: AsyncSession, *, name: str) -> Circle:
+    """Return the circle called ``name``."""
+    circle = await session.scalar(select(Circle).where(Circle.name == name.strip()))
+    if circle is None:
+        raise NotFound(N_("There is no circle named {name}."), name=name)
+    return circle
+
+
+async def list_circles(session: AsyncSession) -> list[Circle]:
+    """All circles by name."""
+    return list(await session.scalars(select(Circle).order_by(Circle.name)))
+
+
+async def circle_members(
+    session: AsyncSession, *, circle_id: int, role: Role | None = None
+) -> list[tuple[Person, Membership]]:
+    """The circle's members (optionally of one role), in joining order."""
+    query = (
+        select(Person, Membership)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.circle_id == circle_id)
+        .order_by(Membership.joined_at, Membership.id)
+    )
+    if role is not None:
+        query = query.where(Membership.role == role)
+    return [(person, membership) for person, membership in (await session.execute(query)).all()]

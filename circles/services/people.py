@@ -1,0 +1,55 @@
+"""People who talk to the bot, and their memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.models import Circle, Membership, Person
+from circles.settings import normalize_language
+
+
+async def find_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
+    """The person with this Telegram user id, if they have talked to us before."""
+    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+
+
+async def get_or_create_person(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    display_name: str | None,
+    language_code: str | None,
+    default_language: str,
+    default_timezone: str,
+    now: datetime,
+) -> Person:
+    """Find the person, or create them with Telegram's language when we support it."""
+    person = await find_person(session, telegram_user_id=telegram_user_id)
+    if person is not None:
+        return person
+    person = Person(
+        telegram_user_id=telegram_user_id,
+        display_name=(display_name or "").strip()[:120] or None,
+        language=(language_code and normalize_language(language_code)) or default_language,
+        timezone=default_timezone,
+        created_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def memberships_of(
+    session: AsyncSession, *, person_id: int
+) -> list[tuple[Membership, Circle]]:
+    """The person's memberships with their circles, oldest first."""
+    rows = await session.execute(
+        select(Membership, Circle)
+        .join(Circle, Circle.id == Membership.circle_id)
+        .where(Membership.person_id == person_id)
+        .order_by(Membership.joined_at, Membership.id)
+    )
+    return [(membership, circle) for membership, circle in rows.all()]

@@ -1,0 +1,128 @@
+"""Typed settings read from ``CIRCLES_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+#: Languages with a complete catalog in ``locales/``; Ghana uses ``en``.
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "pt_BR", "es", "ko", "ms", "de", "it")
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming the variable."""
+
+
+def normalize_database_url(value: str) -> str:
+    """Return ``value`` as an async SQLAlchemy URL (``postgresql://`` → asyncpg)."""
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(f"cannot parse database URL {value!r}") from exc
+    driver = _ASYNC_DRIVERS.get(url.drivername)
+    if driver is None:
+        supported = "sqlite+aiosqlite://, postgresql:// or postgresql+asyncpg://"
+        raise ValueError(f"unsupported database {url.drivername!r}; use {supported}")
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def normalize_language(value: str) -> str | None:
+    """Return the supported language closest to ``value`` (``pt-br`` → ``pt_BR``), or None."""
+    wanted = value.replace("-", "_").strip()
+    by_lower = {lang.lower(): lang for lang in SUPPORTED_LANGUAGES}
+    if wanted.lower() in by_lower:
+        return by_lower[wanted.lower()]
+    base = wanted.split("_", 1)[0].lower()
+    for lang in SUPPORTED_LANGUAGES:
+        if lang.split("_", 1)[0].lower() == base:
+            return lang
+    return None
+
+
+class Settings(BaseSettings):
+    """Everything the product reads from its environment; see README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CIRCLES_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./circles.db"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("telegram_token", "webhook_secret", "webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        language = normalize_language(value)
+        if language is None:
+            raise ValueError(
+                f"unsupported language {value!r}; choose one of {', '.join(SUPPORTED_LANGUAGES)}"
+            )
+        return language
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if not is_timezone(value):
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Zurich")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite."""
+        return self.database_url.startswith("sqlite")
+
+
+def is_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA timezone known to ``zoneinfo``."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise :class:`SettingsError` with one line naming the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"CIRCLES_{field.upper()}: {message}") from None

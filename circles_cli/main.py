@@ -1,0 +1,290 @@
+"""``circles``: run the product and administer circles, invites and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import TelegramError
+
+from circles.clock import SystemClock
+from circles.db import create_engine, create_sessionmaker, transaction
+from circles.errors import DomainError
+from circles.i18n import translate
+from circles.migrate import upgrade
+from circles.models import Cadence, Role, TokenRole
+from circles.services import circles as circle_service
+from circles.services import demo as demo_service
+from circles.services import invites as invite_service
+from circles.services import tokens as token_service
+from circles.settings import Settings, SettingsError, load_settings
+from circles_cli.logs import configure_logging
+from circles_cli.run import Part
+from circles_cli.run import run as run_parts
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Learning Circles: a Telegram bot, an admin API and a scheduler for teacher-led "
+    "learning circles on formative assessment.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+circle_app = typer.Typer(help="Create and list circles.", no_args_is_help=True)
+invite_app = typer.Typer(help="Create invites that let people join a circle.", no_args_is_help=True)
+token_app = typer.Typer(help="Issue admin API tokens.", no_args_is_help=True)
+app.add_typer(circle_app, name="circle")
+app.add_typer(invite_app, name="invite")
+app.add_typer(token_app, name="token")
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as one error line and return the exit to raise (code 2)."""
+    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(USAGE_ERROR)
+
+
+def settings_or_exit() -> Settings:
+    """Load settings, or stop with one line naming the bad variable."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Migrate, then run ``work`` in one committed transaction; domain errors exit 2."""
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            async with transaction(create_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise fail(translate(exc.message, "en", **exc.params)) from None
+
+
+@app.command()
+def run(
+    only: Annotated[
+        list[Part] | None,
+        typer.Option("--only", help="Run only this part (repeat for several)."),
+    ] = None,
+) -> None:
+    """Run the admin API, the Telegram bot and the scheduler (migrating first)."""
+    settings = settings_or_exit()
+    configure_logging()
+    asyncio.run(run_parts(settings, set(only) if only else set(Part)))
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the latest schema."""
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+    typer.echo("Database is up to date.")
+
+
+def _parse_day(value: str) -> int:
+    day = value.strip().lower()[:3]
+    if day not in circle_service.WEEKDAYS:
+        raise typer.BadParameter("use mon, tue, wed, thu, fri, sat or sun")
+    return circle_service.WEEKDAYS.index(day)
+
+
+def _parse_time(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use HH:MM, for example 16:00") from None
+
+
+@circle_app.command("create")
+def circle_create(
+    name: Annotated[str, typer.Option(help="A unique name, e.g. 'Accra 1'.")],
+    country: Annotated[str, typer.Option(help="Two-letter country code, e.g. GH.")],
+    language: Annotated[
+        str, typer.Option(help="Default language: en, fr, pt_BR, es, ko, ms, de or it.")
+    ],
+    timezone: Annotated[str, typer.Option(help="IANA timezone, e.g. Africa/Accra.")],
+    cadence: Annotated[Cadence, typer.Option(help="How often check-ins open.")] = Cadence.weekly,
+    day: Annotated[str, typer.Option(help="Weekday check-ins open (mon…sun).")] = "mon",
+    at: Annotated[str, typer.Option("--time", help="Local time check-ins open (HH:MM).")] = "16:00",
+) -> None:
+    """Create a circle."""
+    settings = settings_or_exit()
+    weekday, opens = _parse_day(day), _parse_time(at)
+
+    async def work(session: AsyncSession) -> str:
+        circle = await circle_service.create_circle(
+            session,
+            name=name,
+            country=country,
+            language=language,
+            timezone=timezone,
+            cadence=cadence,
+            weekday=weekday,
+            at=opens,
+            now=SystemClock().now(),
+        )
+        where = f"{circle.country}, {circle.language}, {circle.timezone}"
+        return f"Created circle {circle.name!r} ({where})."
+
+    typer.echo(in_transaction(settings, work))
+
+
+@circle_app.command("list")
+def circle_list() -> None:
+    """List all circles."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> list[str]:
+        return [
+            f"{c.name}\t{c.country}\t{c.language}\t{c.timezone}"
+            for c in await circle_service.list_circles(session)
+        ]
+
+    lines = in_transaction(settings, work)
+    typer.echo(
+        "\n".join(lines) if lines else "No circles yet: create one with 'circles circle create'."
+    )
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """Ask Telegram for the bot's username, or None when there is no token or no answer."""
+    if settings.telegram_token is None:
+        return None
+    api = settings.telegram_api_url
+    bot = Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as exc:
+        typer.secho(f"Warning: could not ask Telegram for the bot's name ({exc}).", err=True)
+        return None
+
+
+@invite_app.command("create")
+def invite_create(
+    circle: Annotated[str, typer.Option(help="The circle's name.")],
+    role: Annotated[Role, typer.Option(help="The role people join with.")],
+    uses: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1000,
+            help="How many people may use it [default: 10 teachers, 2 facilitators, 1 union rep].",
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 30,
+) -> None:
+    """Create an invite and print its code and t.me link."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> tuple[str, int, datetime | None]:
+        found = await circle_service.get_circle_by_name(session, name=circle)
+        invite = await invite_service.create_invite(
+            session,
+            circle=found,
+            role=role,
+            max_uses=uses,
+            valid_for=timedelta(days=days),
+            now=SystemClock().now(),
+        )
+        return invite.code, invite.max_uses, invite.expires_at
+
+    code, max_uses, expires = in_transaction(settings, work)
+    username = asyncio.run(_bot_username(settings))
+    typer.echo(f"Invite code: {code}")
+    typer.echo(f"Admits {max_uses} {role.value}(s) until {expires:%Y-%m-%d %H:%M} UTC.")
+    if username:
+        typer.echo(f"Link: {invite_service.invite_link(username, code)}")
+    else:
+        typer.echo(
+            "Link: https://t.me/<bot username>?start="
+            + code
+            + "  (set CIRCLES_TELEGRAM_TOKEN to have the bot's name filled in; people can also "
+            "send /start " + code + " to the bot)"
+        )
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[TokenRole, typer.Option(help="What the token may do.")],
+    circle: Annotated[str | None, typer.Option(help="The circle (facilitator, union_rep).")] = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "cli",
+    country: Annotated[
+        list[str] | None, typer.Option(help="Limit a coordinator to a country (repeatable).")
+    ] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Days until it expires.")] = None,
+) -> None:
+    """Issue an API token and print it once (only its hash is stored)."""
+    settings = settings_or_exit()
+    if country and role is not TokenRole.coordinator:
+        raise fail("--country only applies to coordinator tokens")
+
+    async def work(session: AsyncSession) -> str:
+        found = await circle_service.get_circle_by_name(session, name=circle) if circle else None
+        now = SystemClock().now()
+        issued = await token_service.create_token(
+            session,
+            role=role,
+            name=name,
+            actor="cli",
+            now=now,
+            circle=found,
+            countries=country,
+            expires_at=now + timedelta(days=days) if days else None,
+        )
+        return issued.secret
+
+    secret = in_transaction(settings, work)
+    typer.echo(secret)
+    typer.secho("Keep this token safe: it is shown only once.", err=True)
+
+
+@app.command()
+def demo() -> None:
+    """Create a demo circle with members and several weeks of answers."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> demo_service.DemoResult:
+        return await demo_service.seed_demo(session, now=datetime.now(UTC))
+
+    result = in_transaction(settings, work)
+    if not result.created:
+        typer.echo(f"The demo circle {result.circle.name!r} already exists; nothing changed.")
+        return
+    typer.echo(
+        f"Created {result.circle.name!r} with {result.members} members, "
+        f"{result.checkins} check-ins and {result.answers} answers."
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The scheduler door: APScheduler runs idempotent sweeps that call flows and services."""

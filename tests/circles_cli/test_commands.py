@@ -1,0 +1,223 @@
+"""An operator sets up circles, invites and tokens from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from circles.db import create_engine, create_sessionmaker
+from circles.models import Answer, ApiToken, CheckIn, Circle, Invite, Membership
+from circles.services.tokens import hash_token
+from circles_cli.main import app
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Run ``circles …`` in-process against this test's database."""
+    monkeypatch.setenv("CIRCLES_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args))
+
+    return invoke
+
+
+def _query(database_url: str, statement):
+    async def run():
+        engine = create_engine(database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return (await session.execute(statement)).all()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: str) -> None:
+    created = cli(
+        "circle",
+        "create",
+        "--name",
+        "Accra 1",
+        "--country",
+        "gh",
+        "--language",
+        "en",
+        "--timezone",
+        "Africa/Accra",
+        "--day",
+        "wed",
+        "--time",
+        "15:30",
+    )
+    assert created.exit_code == 0, created.output
+    assert "Accra 1" in created.stdout
+    [(circle,)] = _query(database_url, select(Circle))
+    assert (circle.country, circle.checkin_weekday, str(circle.checkin_time)) == (
+        "GH",
+        2,
+        "15:30:00",
+    )
+
+    invited = cli("invite", "create", "--circle", "Accra 1", "--role", "teacher")
+    assert invited.exit_code == 0, invited.output
+    code = re.search(r"Invite code: (\S+)", invited.stdout).group(1)
+    assert f"https://t.me/<bot username>?start={code}" in invited.stdout
+    assert f"/start {code}" in invited.stdout
+    [(invite,)] = _query(database_url, select(Invite))
+    assert (invite.code, invite.max_uses, invite.role.value) == (code, 10, "teacher")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            (
+                "circle",
+                "create",
+                "--name",
+                "X",
+                "--country",
+                "ZZ",
+                "--language",
+                "en",
+                "--timezone",
+                "UTC",
+            ),
+            "not a two-letter country code",
+        ),
+        (
+            (
+                "circle",
+                "create",
+                "--name",
+                "X",
+                "--country",
+                "GH",
+                "--language",
+                "en",
+                "--timezone",
+                "Africa/Atlantis",
+            ),
+            "not a known timezone",
+        ),
+        (
+            (
+                "circle",
+                "create",
+                "--name",
+                "X",
+                "--country",
+                "GH",
+                "--language",
+                "en",
+                "--timezone",
+                "UTC",
+                "--day",
+                "someday",
+            ),
+            "mon, tue",
+        ),
+        (
+            (
+                "circle",
+                "create",
+                "--name",
+                "X",
+                "--country",
+                "GH",
+                "--language",
+                "en",
+                "--timezone",
+                "UTC",
+                "--time",
+                "25:00",
+            ),
+            "HH:MM",
+        ),
+        (
+            ("invite", "create", "--circle", "Nowhere", "--role", "teacher"),
+            "There is no circle named Nowhere",
+        ),
+        (("invite", "create", "--circle", "Nowhere", "--role", "headteacher"), "headteacher"),
+        (("token", "create", "--role", "facilitator"), "needs a circle"),
+        (("token", "create", "--role", "admin", "--country", "BR"), "coordinator"),
+    ],
+)
+def test_bad_arguments_get_a_clear_message_and_exit_2(cli, args, message) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_token_is_printed_once_and_stored_as_a_hash(cli, database_url: str) -> None:
+    cli(
+        "circle",
+        "create",
+        "--name",
+        "Seoul 1",
+        "--country",
+        "KR",
+        "--language",
+        "ko",
+        "--timezone",
+        "Asia/Seoul",
+    )
+    result = cli(
+        "token", "create", "--role", "facilitator", "--circle", "Seoul 1", "--name", "Min-ji"
+    )
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert secret.startswith("lc_") and len(secret) > 40
+    [(token,)] = _query(database_url, select(ApiToken))
+    assert token.token_hash == hash_token(secret)
+    assert secret not in (token.prefix, token.name)
+
+
+def test_demo_seeds_a_circle_with_weeks_of_answers_once(cli, database_url: str) -> None:
+    first = cli("demo")
+    assert first.exit_code == 0, first.output
+    assert "13 members" in first.stdout
+    counts = _query(
+        database_url,
+        select(
+            select(func.count()).select_from(Membership).scalar_subquery(),
+            select(func.count()).select_from(CheckIn).scalar_subquery(),
+            select(func.count()).select_from(Answer).scalar_subquery(),
+        ),
+    )[0]
+    assert counts[0] == 13 and counts[1] == 60 and counts[2] > 200
+    again = cli("demo")
+    assert again.exit_code == 0 and "already exists" in again.stdout
+    assert _query(database_url, select(func.count()).select_from(CheckIn))[0][0] == 60
+
+
+def test_a_bad_setting_stops_with_one_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CIRCLES_DEFAULT_TIMEZONE", "Mars/Olympus")
+    result = cli("migrate")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: CIRCLES_DEFAULT_TIMEZONE: unknown timezone 'Mars/Olympus'; "
+        "use an IANA name such as Europe/Zurich"
+    ]
+
+
+def test_every_command_has_help(cli) -> None:
+    for args in (
+        ("--help",),
+        ("run", "--help"),
+        ("circle", "create", "--help"),
+        ("invite", "create", "--help"),
+        ("token", "create", "--help"),
+        ("demo", "--help"),
+        ("migrate", "--help"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 0
+        assert "Usage" in result.output

@@ -1,0 +1,108 @@
+"""``circles run`` serves the API without a bot token and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Running:
+    """A ``circles run`` subprocess and the log lines it has written so far."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    lines: list[str] = field(default_factory=list)
+
+    async def wait_for_log(self, fragment: str, timeout: float = 30) -> str:
+        """Read stderr until a line contains ``fragment``."""
+
+        async def read() -> str:
+            assert self.process.stderr is not None
+            while True:
+                raw = await self.process.stderr.readline()
+                if not raw:
+                    raise AssertionError(f"exited before logging {fragment!r}: {self.lines}")
+                line = raw.decode()
+                self.lines.append(line)
+                if fragment in line:
+                    return line
+
+        return await asyncio.wait_for(read(), timeout)
+
+    async def stop(self, timeout: float = 10) -> int:
+        """SIGTERM, then wait for the exit code, reading the remaining log."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.stderr is not None
+        rest = await asyncio.wait_for(self.process.stderr.read(), timeout)
+        self.lines += rest.decode().splitlines()
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+
+async def start_circles(database_url: str, *args: str, **env: str) -> Running:
+    """Start ``circles run`` as a real subprocess on a free port."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CIRCLES_")}
+    environment.update(CIRCLES_DATABASE_URL=database_url, CIRCLES_API_PORT=str(port), **env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "circles_cli.main",
+        "run",
+        *args,
+        env=environment,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    return Running(process, port)
+
+
+@pytest.fixture
+async def running(database_url: str) -> AsyncIterator[Running]:
+    service = await start_circles(database_url)
+    yield service
+    if service.process.returncode is None:
+        service.process.kill()
+        await service.process.wait()
+
+
+async def test_run_without_token_serves_health_and_stops_on_sigterm(running: Running) -> None:
+    await running.wait_for_log("Uvicorn running")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.port}") as client:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        assert (await client.get("/readyz")).json() == {"status": "ready"}
+    assert await running.stop() == 0
+    log = "".join(running.lines)
+    assert "CIRCLES_TELEGRAM_TOKEN is not set" in log
+    assert "@BotFather" in log
+    assert "stopped" in log
+    events = [json.loads(line) for line in running.lines if line.startswith("{")]
+    assert events and all("event" in event and "level" in event for event in events)
+
+
+async def test_run_only_api_does_not_start_the_scheduler(database_url: str) -> None:
+    service = await start_circles(database_url, "--only", "api")
+    try:
+        await service.wait_for_log("Uvicorn running")
+        assert await service.stop() == 0
+    finally:
+        if service.process.returncode is None:
+            service.process.kill()
+    log = "".join(service.lines)
+    assert "scheduler started" not in log
+    assert "CIRCLES_TELEGRAM_TOKEN" not in log

@@ -1,0 +1,167 @@
+"""Shared fixtures: an isolated, migrated database per test on SQLite or PostgreSQL.
+
+The backend is chosen by ``CIRCLES_TEST_DATABASE_URL``: unset → SQLite files in a
+temporary folder; a PostgreSQL URL → that server, where each test gets its own
+database created from a migrated template (the role needs CREATEDB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from circles.clock import FakeClock
+from circles.db import SessionMaker, create_engine, create_sessionmaker
+from circles.migrate import upgrade
+from circles.settings import Settings, normalize_database_url
+
+TEST_DATABASE_URL = os.environ.get("CIRCLES_TEST_DATABASE_URL", "").strip()
+ON_POSTGRES = bool(TEST_DATABASE_URL)
+
+
+def pytest_report_header() -> str:
+    """Say which database the suite runs on."""
+    if ON_POSTGRES:
+        return f"database: PostgreSQL ({make_url(TEST_DATABASE_URL).render_as_string()})"
+    return "database: SQLite"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer's CIRCLES_* variables or .env file leak into a test."""
+    for name in list(os.environ):
+        if name.startswith("CIRCLES_") and not name.startswith("CIRCLES_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+class Postgres:
+    """Creates and drops throwaway databases on the test server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(normalize_database_url(url))
+
+    def url_for(self, database: str) -> str:
+        """The async URL of ``database`` on the same server."""
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    async def _execute(self, sql: str) -> None:
+        u = self.url
+        connection = await asyncpg.connect(
+            host=u.host or "127.0.0.1",
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            database=u.database,
+        )
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    async def create(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (optionally a copy of ``template``) and return its URL."""
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await self._execute(f'CREATE DATABASE "{name}"{suffix}')
+        return self.url_for(name)
+
+    async def drop(self, name: str) -> None:
+        """Drop database ``name``, closing anyone still connected."""
+        await self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Postgres | None:
+    """The PostgreSQL server under test, or None on SQLite."""
+    return Postgres(TEST_DATABASE_URL) if ON_POSTGRES else None
+
+
+@pytest.fixture(scope="session")
+def migrated_template(
+    postgres: Postgres | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database migrated to head once per run, copied for every test."""
+    if postgres is None:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+        return
+    name = _unique("circles_tmpl")
+    asyncio.run(_migrate(asyncio.run(postgres.create(name))))
+    yield name
+    asyncio.run(postgres.drop(name))
+
+
+@pytest.fixture
+async def database_url(
+    postgres: Postgres | None, migrated_template: str, tmp_path: Path
+) -> AsyncIterator[str]:
+    """A fresh database at the latest schema, for this test only."""
+    if postgres is None:
+        path = tmp_path / "circles.db"
+        shutil.copyfile(migrated_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = _unique("circles_t")
+    url = await postgres.create(name, template=migrated_template)
+    yield url
+    await postgres.drop(name)
+
+
+@pytest.fixture
+async def empty_database_url(postgres: Postgres | None, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with no tables at all."""
+    if postgres is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = _unique("circles_e")
+    url = await postgres.create(name)
+    yield url
+    await postgres.drop(name)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on this test's database."""
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionMaker:
+    """Sessions on this test's database."""
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock that only moves when the test moves it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for this test's database, no token, English and UTC defaults."""
+    return Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]

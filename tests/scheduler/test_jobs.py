@@ -1,0 +1,36 @@
+"""Scheduler sweeps do their work when the clock says so, and only then."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from circles.clock import FakeClock
+from circles.db import SessionMaker, transaction
+from circles.models import ProcessedUpdate
+from circles.services.updates import claim_update
+from scheduler.app import build_scheduler
+from scheduler.jobs import prune_updates
+
+
+async def test_old_update_ids_are_forgotten_after_a_week(
+    sessions: SessionMaker, clock: FakeClock
+) -> None:
+    async with transaction(sessions) as session:
+        assert await claim_update(session, update_id=1, now=clock.now())
+    clock.advance(timedelta(days=6))
+    async with transaction(sessions) as session:
+        assert await claim_update(session, update_id=2, now=clock.now())
+    assert await prune_updates(sessions, clock) == 0
+
+    clock.advance(timedelta(days=1, seconds=1))
+    assert await prune_updates(sessions, clock) == 1
+    async with transaction(sessions) as session:
+        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
+        assert not await claim_update(session, update_id=2, now=clock.now())
+
+
+def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeClock) -> None:
+    scheduler = build_scheduler(sessions, clock)
+    assert {job.id for job in scheduler.get_jobs()} == {"prune_updates"}
