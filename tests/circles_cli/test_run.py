@@ -29,7 +29,7 @@ class Running:
     port: int
     lines: list[str] = field(default_factory=list)
 
-    async def wait_for_log(self, fragment: str, timeout: float = 30) -> str:
+    async def wait_for_log(self, fragment: str, within: float = 30) -> str:
         """Read stderr until a line contains ``fragment``."""
 
         async def read() -> str:
@@ -43,15 +43,15 @@ class Running:
                 if fragment in line:
                     return line
 
-        return await asyncio.wait_for(read(), timeout)
+        return await asyncio.wait_for(read(), within)
 
-    async def stop(self, timeout: float = 10) -> int:
+    async def stop(self, within: float = 10) -> int:
         """SIGTERM, then wait for the exit code, reading the remaining log."""
         self.process.send_signal(signal.SIGTERM)
         assert self.process.stderr is not None
-        rest = await asyncio.wait_for(self.process.stderr.read(), timeout)
+        rest = await asyncio.wait_for(self.process.stderr.read(), within)
         self.lines += rest.decode().splitlines()
-        return await asyncio.wait_for(self.process.wait(), timeout)
+        return await asyncio.wait_for(self.process.wait(), within)
 
 
 async def start_circles(database_url: str, *args: str, **env: str) -> Running:
