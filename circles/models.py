@@ -369,6 +369,7 @@ class Answer(SQLModel, table=True):
         sa.UniqueConstraint("flow_run_id", "question_key"),
         sa.Index("ix_answer_checkin", "checkin_id"),
         sa.Index("ix_answer_person_question", "person_id", "question_key"),
+        sa.Index("ix_answer_person_ref", "person_id", "message_ref"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -384,6 +385,7 @@ class Answer(SQLModel, table=True):
     value_number: float | None = Field(default=None)
     file_id: str | None = Field(default=None, max_length=200)
     file_duration: int | None = Field(default=None, ge=0)
+    message_ref: str | None = Field(default=None, max_length=64)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -429,6 +431,7 @@ class Reflection(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    flow_run_id: int | None = Field(default=None, foreign_key="flowrun.id", ondelete="SET NULL")
     learnt: str | None = Field(default=None, sa_type=sa.Text)
     will_change: str | None = Field(default=None, sa_type=sa.Text)
     one_word: str | None = Field(default=None, max_length=60)

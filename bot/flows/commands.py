@@ -17,7 +17,21 @@ class Command:
     roles: frozenset[Role] | None = None  # None: everyone, members or not
 
 
+_TEACHER = frozenset({Role.teacher})
+_MEMBER = frozenset(Role)
+
 COMMANDS: tuple[Command, ...] = (
+    Command("checkin", N_("open this week's check-in, or continue it"), _TEACHER),
+    Command("journey", N_("your practice, pilot weeks and ratings so far"), _TEACHER),
+    Command("edit", N_("change an answer of your open check-in"), _TEACHER),
+    Command("skip", N_("skip this week's check-in"), _TEACHER),
+    Command("pause", N_("pause check-ins and reminders for a while"), _MEMBER),
+    Command("resume", N_("end a pause"), _MEMBER),
+    Command("language", N_("change the language I use with you"), _MEMBER),
+    Command("timezone", N_("change your timezone"), _MEMBER),
+    Command("mydata", N_("get a file with everything stored about you"), _MEMBER),
+    Command("forgetme", N_("erase your data"), _MEMBER),
+    Command("cancel", N_("stop the current conversation"), _MEMBER),
     Command("start", N_("join a circle with the invite code from your facilitator")),
     Command("help", N_("what you can do here")),
 )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows import engine
 from bot.flows.commands import commands_for
 from bot.flows.messages import Reply, Sender
 from circles.i18n import N_, _, format_datetime, use_language
-from circles.models import Role
+from circles.models import Consent, FlowRun, FlowStatus, Person, Role
 from circles.services.circles import circle_members
 from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
 from circles.services.people import find_person, get_or_create_person, memberships_of
@@ -50,7 +52,7 @@ async def start(
 ) -> list[Reply]:
     """Answer ``/start``: join with a code, or explain how to get one."""
     if not code:
-        return await _welcome_back_or_explain(session, sender=sender, settings=settings)
+        return await _welcome_back_or_explain(session, sender=sender, settings=settings, now=now)
     person = await get_or_create_person(
         session,
         telegram_user_id=sender.external_id,
@@ -68,7 +70,7 @@ async def start(
             date = format_datetime(expires, person.timezone) if expires else ""
             return [Reply(_(_REJECTIONS[rejected.problem]).format(date=date))]
         circle = joined.circle
-        if joined.already_member:
+        if joined.already_member and person.consent is Consent.given:
             text = _("You are already a member of {circle}. Send /help to see what you can do.")
             return [Reply(text.format(circle=circle.name))]
         facilitators = await circle_members(session, circle_id=circle.id, role=Role.facilitator)
@@ -78,15 +80,36 @@ async def start(
         )
         if names and joined.membership.role is not Role.facilitator:
             text += "\n" + _("Your facilitators: {names}.").format(names=names)
-        text += "\n\n" + _("Send /help to see what you can do.")
-        return [Reply(text)]
+        if person.consent is Consent.given:
+            text += "\n\n" + _("Send /help to see what you can do.")
+            return [Reply(text)]
+    return [Reply(text), *await _onboard(session, person=person, now=now)]
+
+
+async def _onboard(session: AsyncSession, *, person: Person, now: datetime) -> list[Reply]:
+    """Continue an unfinished onboarding, or start it."""
+    waiting = await session.scalar(
+        select(FlowRun)
+        .where(
+            FlowRun.person_id == person.id,
+            FlowRun.flow_id == "onboarding",
+            FlowRun.status.in_([FlowStatus.active, FlowStatus.waiting]),
+        )
+        .order_by(FlowRun.id.desc())
+        .limit(1)
+    )
+    if waiting is not None:
+        return await engine.resume(session, run=waiting, person=person, now=now)
+    return await engine.begin(session, person=person, flow_id="onboarding", now=now)
 
 
 async def _welcome_back_or_explain(
-    session: AsyncSession, *, sender: Sender, settings: Settings
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> list[Reply]:
     person = await find_person(session, telegram_user_id=sender.external_id)
     memberships = await memberships_of(session, person_id=person.id) if person else []
+    if person is not None and memberships and person.consent is not Consent.given:
+        return await _onboard(session, person=person, now=now)
     with use_language(
         person.language if person else sender.language_code, settings.default_language
     ):

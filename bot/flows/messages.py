@@ -23,8 +23,17 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file to send with a reply (``/mydata``)."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message to show: already translated text and optional rows of buttons."""
+    """One message to show: already translated text, optional rows of buttons or a file."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    attachment: Attachment | None = None

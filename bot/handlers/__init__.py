@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import CirclesApplication
+from bot.handlers import conversation
 from bot.handlers.errors import on_error
 from bot.handlers.help import show_help
+from bot.handlers.members import MEMBER_COMMANDS, member_command
 from bot.handlers.start import start
 
 
 def register(app: CirclesApplication) -> None:
     """Attach every handler and the error handler to ``app``."""
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("help", show_help))
+    commands = filters.UpdateType.MESSAGE  # an edited old command does not run again
+    app.add_handler(CommandHandler("start", start, filters=commands))
+    app.add_handler(CommandHandler("help", show_help, filters=commands))
+    for name in MEMBER_COMMANDS:
+        app.add_handler(CommandHandler(name, member_command(name), filters=commands))
+    private = filters.ChatType.PRIVATE
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, conversation.edited)
+    )
+    app.add_handler(MessageHandler(private & filters.COMMAND, conversation.unknown_command))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, conversation.answer))
+    app.add_handler(CallbackQueryHandler(conversation.press))
     app.add_error_handler(on_error)

@@ -1,4 +1,4 @@
-"""What every handler shares: one transaction per update, once, then render the replies."""
+"""What every handler shares: one transaction per update, once, then render the outcome."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest
 
 from bot.context import CirclesContext
+from bot.flows.engine import Outcome
+from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Reply, Sender
 from circles.db import transaction
 from circles.i18n import use_language
@@ -16,7 +19,7 @@ from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
 
-Work = Callable[[AsyncSession], Awaitable[Sequence[Reply]]]
+Work = Callable[[AsyncSession], Awaitable[Sequence[Reply] | Outcome]]
 
 
 def sender_of(update: Update) -> Sender | None:
@@ -27,11 +30,38 @@ def sender_of(update: Update) -> Sender | None:
     return Sender(external_id=user.id, name=user.full_name, language_code=user.language_code)
 
 
+def input_of(message: Message) -> Input:
+    """What the person sent, as the flows see it."""
+    ref = str(message.message_id)
+    if message.text is not None:
+        return Input(InputKind.text, text=message.text, ref=ref)
+    if message.photo:
+        return Input(
+            InputKind.photo, text=message.caption, file_id=message.photo[-1].file_id, ref=ref
+        )
+    if message.document is not None:
+        return Input(
+            InputKind.document, text=message.caption, file_id=message.document.file_id, ref=ref
+        )
+    if message.voice is not None:
+        # to_dict() gives the seconds Telegram sent, without PTB's timedelta deprecation path.
+        duration = message.voice.to_dict().get("duration")
+        return Input(InputKind.voice, file_id=message.voice.file_id, duration=duration, ref=ref)
+    if message.sticker is not None:
+        return Input(InputKind.sticker, ref=ref)
+    if message.location is not None or message.venue is not None:
+        return Input(InputKind.location, ref=ref)
+    if message.contact is not None:
+        return Input(InputKind.contact, ref=ref)
+    return Input(InputKind.other, text=message.caption, ref=ref)
+
+
 async def handle_once(update: Update, context: CirclesContext, work: Work) -> None:
-    """Run ``work`` in one transaction that also claims the update id, then send its replies.
+    """Run ``work`` in one transaction that also claims the update id, then render it.
 
     A redelivered update finds its id claimed and does nothing. If ``work`` fails, the
-    claim rolls back with everything else, so a redelivery is handled again.
+    claim rolls back with everything else, so a redelivery is handled again. Replies go
+    out only after the commit, so nothing is shown that was not saved.
     """
     deps = context.deps
     user = update.effective_user
@@ -39,11 +69,36 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
         async with transaction(deps.sessions) as session:
             if not await claim_update(session, update_id=update.update_id, now=deps.clock.now()):
                 log.info("update %s was already handled; skipping", update.update_id)
+                if update.callback_query is not None:
+                    await update.callback_query.answer()
                 return
-            replies = await work(session)
-        chat = update.effective_chat
-        if chat is not None:
-            await send_replies(context, chat.id, replies)
+            result = await work(session)
+    outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+    await render(update, context, outcome)
+
+
+async def render(update: Update, context: CirclesContext, outcome: Outcome) -> None:
+    """Show an outcome: answer the button press, mark the question, send the replies."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(outcome.notice)
+        message = query.message
+        if isinstance(message, Message):
+            await _mark_prompt(message, outcome)
+    chat = update.effective_chat
+    if chat is not None:
+        await send_replies(context, chat.id, outcome.replies)
+
+
+async def _mark_prompt(message: Message, outcome: Outcome) -> None:
+    """Show the choice under the question and remove its buttons, or redraw a selection."""
+    try:
+        if outcome.keyboard is not None:
+            await message.edit_reply_markup(keyboard(outcome.keyboard))
+        elif outcome.chosen is not None and message.text is not None:
+            await message.edit_text(f"{message.text}\n\n→ {outcome.chosen}", reply_markup=None)
+    except BadRequest as exc:  # the message is too old to edit, or unchanged
+        log.info("could not mark the answered question: %s", exc.message)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -61,4 +116,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 async def send_replies(context: CirclesContext, chat_id: int, replies: Sequence[Reply]) -> None:
     """Send each reply to ``chat_id`` in order."""
     for reply in replies:
-        await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        if reply.attachment is not None:
+            document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
+            await context.bot.send_document(chat_id, document, caption=reply.text)
+        else:
+            await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))

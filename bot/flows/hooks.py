@@ -1,0 +1,389 @@
+"""What the scripted flows do besides storing answers: settings, inquiries, practices.
+
+The engine calls four functions; each looks up the flow and step it is given:
+``suggestions`` (extra buttons), ``check`` (validate typed text), ``on_answer`` (apply
+an answer right away) and ``on_complete`` (what finishing a flow means).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from zoneinfo import available_timezones
+
+from babel.core import get_global
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.definition import Flow, Step
+from bot.flows.messages import Button, Reply
+from circles.errors import InvalidAnswer
+from circles.i18n import N_, _, format_number, use_language
+from circles.models import (
+    Answer,
+    CheckIn,
+    CheckInStatus,
+    Circle,
+    Consent,
+    FlowRun,
+    Inquiry,
+    Person,
+    Phase,
+)
+from circles.services import journeys
+from circles.services.people import memberships_of
+from circles.settings import normalize_language
+
+#: Flows whose runs belong to a teacher's check-in (``/edit``, ``/checkin`` resume them).
+CHECKIN_FLOWS = frozenset({"identify", "pilot", "codify"})
+
+
+@dataclass
+class Effect:
+    """What an answer did besides being stored."""
+
+    replies: list[Reply] = field(default_factory=list)
+    stop: bool = False  # end the flow now
+
+
+@dataclass
+class Completion:
+    """What finishing a flow did: replies, and maybe a next flow to start."""
+
+    replies: list[Reply] = field(default_factory=list)
+    begin: str | None = None
+    state: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a hook may look at."""
+
+    session: AsyncSession
+    flow: Flow
+    step: Step | None
+    run: FlowRun
+    person: Person
+    answers: dict[str, Answer]
+    now: datetime
+
+
+# --- suggestions and checks ---------------------------------------------------------
+
+
+@cache
+def _zones_by_name() -> dict[str, str]:
+    zones: dict[str, str] = {}
+    for zone in available_timezones():
+        zones[zone.casefold()] = zone
+        city = zone.rsplit("/", 1)[-1].replace("_", " ").casefold()
+        zones.setdefault(city, zone)
+    return zones
+
+
+async def _circle_of(session: AsyncSession, person: Person) -> Circle | None:
+    memberships = await memberships_of(session, person_id=person.id)
+    return memberships[0][1] if memberships else None
+
+
+async def suggestions(
+    session: AsyncSession, *, flow: Flow, step: Step, person: Person, run: FlowRun
+) -> list[str]:
+    """Extra answer buttons for a typed-text step (timezones, the name Telegram gave)."""
+    if step.key == "timezone":
+        circle = await _circle_of(session, person)
+        zones = [circle.timezone] if circle else [person.timezone]
+        if circle:
+            zones += get_global("territory_zones").get(circle.country, [])
+        zones.append(person.timezone)
+        return list(dict.fromkeys(zones))[:4]
+    if step.key == "display_name" and person.display_name:
+        return [person.display_name]
+    return []
+
+
+async def check(session: AsyncSession, *, flow: Flow, step: Step, text: str, person: Person) -> str:
+    """Validate and normalise a typed answer for steps with special rules."""
+    if step.key == "timezone":
+        zone = _zones_by_name().get(
+            text.strip().casefold().replace("_", " ")
+        ) or _zones_by_name().get(text.strip().casefold())
+        if zone is None:
+            raise InvalidAnswer(
+                N_(
+                    "I do not know the timezone {name}. Type a name such as Europe/Zurich, "
+                    "or tap one of the buttons."
+                ),
+                name=text,
+            )
+        return zone
+    if step.key in ("display_name", "one_word") and len(text) > 60:
+        raise InvalidAnswer(N_("Please keep it under {limit} characters."), limit=format_number(60))
+    return text
+
+
+# --- effects of single answers ----------------------------------------------------------
+
+
+async def _consent(ctx: Context, answer: Answer | None) -> Effect:
+    person = ctx.person
+    if answer is not None and answer.value_choice == "agree":
+        person.consent, person.consent_at = Consent.given, ctx.now
+        return Effect()
+    person.consent, person.consent_at = Consent.refused, ctx.now
+    person.display_name = person.subjects = person.grade_level = None
+    await ctx.session.execute(delete(Answer).where(Answer.flow_run_id == ctx.run.id))
+    with use_language(person.language):
+        text = _(
+            "Understood. I keep nothing about you except that you declined. If you change "
+            "your mind, send /start and answer again."
+        )
+    return Effect([Reply(text)], stop=True)
+
+
+async def _language(ctx: Context, answer: Answer | None) -> Effect:
+    chosen = normalize_language(answer.value_choice or "") if answer else None
+    if chosen:
+        ctx.person.language = chosen
+    return Effect()
+
+
+async def _profile(ctx: Context, answer: Answer | None) -> Effect:
+    assert ctx.step is not None
+    value = None
+    if answer is not None:
+        value = answer.value_choice or answer.value_text
+    if ctx.step.key == "timezone" and value:
+        ctx.person.timezone = value
+    elif ctx.step.key == "display_name" and value:
+        ctx.person.display_name = value[:120]
+    elif ctx.step.key == "subjects":
+        ctx.person.subjects = value[:200] if value else None
+    elif ctx.step.key == "grade_level":
+        ctx.person.grade_level = value
+    return Effect()
+
+
+_ON_ANSWER: dict[str, Callable[[Context, Answer | None], Awaitable[Effect]]] = {
+    "consent": _consent,
+    "language": _language,
+    "timezone": _profile,
+    "display_name": _profile,
+    "subjects": _profile,
+    "grade_level": _profile,
+}
+#: Flows whose steps change the person's settings (by step key).
+SETTINGS_FLOWS = frozenset({"onboarding", "language", "timezone"})
+
+
+async def on_answer(
+    session: AsyncSession,
+    *,
+    flow: Flow,
+    step: Step,
+    run: FlowRun,
+    person: Person,
+    answers: dict[str, Answer],
+    now: datetime,
+) -> Effect:
+    """Apply an answer right away where the flow needs it (language, consent, …)."""
+    handler = _ON_ANSWER.get(step.key) if flow.id in SETTINGS_FLOWS else None
+    if handler is None:
+        return Effect()
+    ctx = Context(session, flow, step, run, person, answers, now)
+    return await handler(ctx, answers.get(step.key))
+
+
+# --- effects of finished flows ----------------------------------------------------------
+
+
+def _text(answers: dict[str, Answer], key: str) -> str | None:
+    answer = answers.get(key)
+    if answer is None:
+        return None
+    return (
+        answer.value_text
+        or answer.value_choice
+        or (None if answer.value_number is None else format_number(answer.value_number))
+    )
+
+
+def _choice(answers: dict[str, Answer], key: str) -> str | None:
+    answer = answers.get(key)
+    return answer.value_choice if answer is not None else None
+
+
+async def _after_onboarding(ctx: Context, edited: bool) -> Completion:
+    person = ctx.person
+    if person.consent is not Consent.given:
+        return Completion()
+    place = await journeys.teacher_place(ctx.session, person_id=person.id)
+    with use_language(person.language):
+        done = _("You are all set, {name}.").format(name=person.display_name or "")
+        if place is None:
+            return Completion([Reply(done + " " + _("Send /help to see what you can do."))])
+    inquiry = await journeys.current_inquiry(
+        ctx.session, person_id=person.id, circle_id=place.circle.id
+    )
+    if inquiry is None:
+        inquiry = await journeys.start_inquiry(
+            ctx.session, person=person, circle=place.circle, now=ctx.now
+        )
+    checkin = await journeys.this_weeks_checkin(
+        ctx.session, person=person, circle=place.circle, inquiry=inquiry, now=ctx.now
+    )
+    open_now = (
+        checkin is not None
+        and checkin.status is CheckInStatus.open
+        and journeys.is_open(checkin, ctx.now)
+    )
+    state = {"inquiry_id": inquiry.id, "checkin_id": checkin.id if open_now else None}
+    return Completion([Reply(done)], begin="identify", state=state)
+
+
+async def _inquiry(ctx: Context) -> Inquiry | None:
+    inquiry_id = ctx.run.state.get("inquiry_id")
+    return await ctx.session.get(Inquiry, int(inquiry_id)) if inquiry_id else None
+
+
+async def _after_identify(ctx: Context, edited: bool) -> Completion:
+    inquiry = await _inquiry(ctx)
+    if inquiry is not None:
+        await journeys.set_practice(
+            ctx.session,
+            inquiry=inquiry,
+            strategy=_choice(ctx.answers, "strategy"),
+            practice=_text(ctx.answers, "practice"),
+        )
+    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
+    return Completion()
+
+
+def trend_line(ratings: list[float]) -> str:
+    """ "2 → 3 → 4 ↗" for a teacher's ratings (translated label added by the caller)."""
+    numbers = " → ".join(format_number(r) for r in ratings[-8:])
+    if len(ratings) < 2:
+        return numbers
+    arrow = "↗" if ratings[-1] > ratings[-2] else "↘" if ratings[-1] < ratings[-2] else "→"
+    return f"{numbers} {arrow}"
+
+
+async def _after_pilot(ctx: Context, edited: bool) -> Completion:
+    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
+    inquiry = await _inquiry(ctx)
+    if inquiry is None or edited:
+        return Completion()
+    ratings = await journeys.ratings(ctx.session, inquiry_id=inquiry.id)
+    iterations = await journeys.pilot_iterations(ctx.session, inquiry_id=inquiry.id)
+    replies = []
+    with use_language(ctx.person.language):
+        if ratings:
+            replies.append(
+                Reply(_("Your ratings so far: {trend}").format(trend=trend_line(ratings)))
+            )
+        if iterations >= journeys.CODIFY_AFTER and inquiry.phase is Phase.pilot:
+            text = _(
+                "You have piloted your practice {count} times. Would you like to write it "
+                "down for other teachers now, or keep piloting?"
+            ).format(count=format_number(iterations))
+            replies.append(
+                Reply(
+                    text,
+                    (
+                        (Button(_("Codify my practice"), f"x:codify:{inquiry.id}"),),
+                        (Button(_("Keep piloting"), f"x:keep:{inquiry.id}"),),
+                    ),
+                )
+            )
+    return Completion(replies)
+
+
+async def _after_codify(ctx: Context, edited: bool) -> Completion:
+    inquiry = await _inquiry(ctx)
+    place = await journeys.teacher_place(ctx.session, person_id=ctx.person.id)
+    if inquiry is not None and place is not None:
+        fields = {key: _text(ctx.answers, key) for key in ctx.answers}
+        size = ctx.answers.get("class_size")
+        fields["class_size"] = size.value_number if size is not None else None
+        fields["share_scope"] = _choice(ctx.answers, "share_scope")
+        fields["show_name"] = _choice(ctx.answers, "show_name")
+        await journeys.codify(
+            ctx.session,
+            inquiry=inquiry,
+            author=ctx.person,
+            circle=place.circle,
+            fields=fields,
+            now=ctx.now,
+        )
+    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
+    return Completion()
+
+
+async def _after_reflection(ctx: Context, edited: bool) -> Completion:
+    circle_id = ctx.run.state.get("circle_id")
+    circle = (
+        await ctx.session.get(Circle, int(circle_id))
+        if circle_id
+        else await _circle_of(ctx.session, ctx.person)
+    )
+    if circle is not None:
+        await journeys.record_reflection(
+            ctx.session,
+            person=ctx.person,
+            circle=circle,
+            flow_run_id=ctx.run.id,
+            meeting_id=ctx.run.meeting_id,
+            learnt=_text(ctx.answers, "learnt"),
+            will_change=_text(ctx.answers, "will_change"),
+            one_word=_text(ctx.answers, "one_word"),
+            visibility=_choice(ctx.answers, "visibility") or "facilitators",
+            now=ctx.now,
+        )
+    return Completion()
+
+
+async def _after_skip(ctx: Context, edited: bool) -> Completion:
+    if ctx.run.checkin_id:
+        checkin = await ctx.session.get_one(CheckIn, ctx.run.checkin_id)
+        await journeys.skip_checkin(
+            ctx.session, checkin=checkin, reason=_text(ctx.answers, "reason"), now=ctx.now
+        )
+    return Completion()
+
+
+async def _nothing(ctx: Context, edited: bool) -> Completion:
+    return Completion()
+
+
+_ON_COMPLETE: dict[str, Callable[[Context, bool], Awaitable[Completion]]] = {
+    "onboarding": _after_onboarding,
+    "identify": _after_identify,
+    "pilot": _after_pilot,
+    "codify": _after_codify,
+    "reflection": _after_reflection,
+    "skip": _after_skip,
+    "language": _nothing,
+    "timezone": _nothing,
+}
+
+
+async def on_complete(
+    session: AsyncSession,
+    *,
+    flow: Flow,
+    run: FlowRun,
+    person: Person,
+    answers: dict[str, Answer],
+    now: datetime,
+    edited: bool,
+) -> Completion:
+    """Do what finishing ``flow`` means."""
+    ctx = Context(session, flow, None, run, person, answers, now)
+    return await _ON_COMPLETE[flow.id](ctx, edited)
+
+
+def known_flows() -> frozenset[str]:
+    """Flow ids the hooks know how to finish (``circles flows check`` compares)."""
+    return frozenset(_ON_COMPLETE)

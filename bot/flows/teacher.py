@@ -1,0 +1,562 @@
+"""What a member can ask for: check-ins, their journey, settings, their data.
+
+Each function takes the sender and returns replies (or an engine ``Outcome`` for
+buttons); the Telegram door only parses and renders.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import engine
+from bot.flows.engine import Outcome
+from bot.flows.hooks import CHECKIN_FLOWS, trend_line
+from bot.flows.inputs import Input
+from bot.flows.messages import Attachment, Button, Reply, Sender
+from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
+from circles.models import (
+    Answer,
+    CheckIn,
+    CheckInStatus,
+    Consent,
+    FlowRun,
+    FlowStatus,
+    Inquiry,
+    Person,
+    Phase,
+)
+from circles.services import journeys, privacy
+from circles.services.people import find_person
+from circles.services.schedule import next_occurrence
+from circles.settings import Settings
+
+PHASE_NAMES = {
+    Phase.identify: N_("identify"),
+    Phase.pilot: N_("pilot"),
+    Phase.codify: N_("codify"),
+    Phase.done: N_("done"),
+}
+#: How long a "yes, erase everything" button stays valid.
+FORGET_CONFIRM_WINDOW = timedelta(minutes=30)
+PAUSE_CHOICES = (7, 14, 28)
+#: "Until I resume" pauses for this long at most, so nobody is forgotten for ever.
+PAUSE_UNTIL_RESUME = timedelta(days=365)
+
+_NOTHING_OPEN = N_(
+    "There is no open question right now. Send /checkin to open your check-in, "
+    "or /help to see what you can do."
+)
+_NOT_MEMBER = N_(
+    "You are not in a circle yet. Open the invite link from your facilitator, or send "
+    "/start followed by the invite code."
+)
+_NO_CONSENT = N_(
+    "You have not agreed to let me store your answers, so there is nothing I can do here yet. "
+    "Send /start to see the question again."
+)
+
+
+async def _member(session: AsyncSession, sender: Sender) -> Person | None:
+    person = await find_person(session, telegram_user_id=sender.external_id)
+    if person is None or person.forgotten_at is not None:
+        return None
+    return person
+
+
+def _say(
+    person: Person | None, sender: Sender, settings: Settings, message: str, **params: object
+) -> list[Reply]:
+    language = person.language if person else sender.language_code
+    with use_language(language, settings.default_language):
+        return [Reply(_(message).format(**params))]
+
+
+async def _consented(
+    session: AsyncSession, sender: Sender, settings: Settings, now: datetime
+) -> tuple[Person | None, list[Reply]]:
+    """The person if they may use member commands, else the reply explaining why not."""
+    person = await _member(session, sender)
+    if person is None:
+        return None, _say(None, sender, settings, _NOT_MEMBER)
+    if person.consent is not Consent.given:
+        running = await engine.active_run(session, person_id=person.id)
+        if running is not None and running.flow_id == "onboarding":
+            return None, [await engine.ask(session, run=running, person=person, now=now)]
+        return None, _say(person, sender, settings, _NO_CONSENT)
+    return person, []
+
+
+# --- check-ins ------------------------------------------------------------------------
+
+
+async def _open_checkin_run(session: AsyncSession, person: Person, now: datetime) -> FlowRun | None:
+    """A started check-in conversation that may still be finished."""
+    runs = await session.scalars(
+        select(FlowRun)
+        .where(
+            FlowRun.person_id == person.id,
+            FlowRun.flow_id.in_(CHECKIN_FLOWS),
+            FlowRun.status.in_([FlowStatus.active, FlowStatus.waiting]),
+        )
+        .order_by(FlowRun.id.desc())
+    )
+    for run in runs:
+        if run.checkin_id is None:
+            return run
+        checkin = await session.get(CheckIn, run.checkin_id)
+        if checkin is not None and journeys.is_open(checkin, now):
+            return run
+        run.status = FlowStatus.expired
+    return None
+
+
+async def checkin(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Open (or continue) the check-in that fits the teacher's phase."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    place = await journeys.teacher_place(session, person_id=person.id)
+    if place is None:
+        return _say(
+            person,
+            sender,
+            settings,
+            N_("Check-ins are for the teachers of a circle. Send /help to see what you can do."),
+        )
+    started = await _open_checkin_run(session, person, now)
+    if started is not None:
+        with use_language(person.language):
+            note = Reply(_("Let's continue where you stopped."))
+        return [note, *await engine.resume(session, run=started, person=person, now=now)]
+    inquiry = await journeys.current_inquiry(
+        session, person_id=person.id, circle_id=place.circle.id
+    )
+    if inquiry is None:
+        inquiry = await journeys.start_inquiry(session, person=person, circle=place.circle, now=now)
+    if inquiry.phase is Phase.codify:
+        return await engine.begin(
+            session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
+        )
+    week = await journeys.this_weeks_checkin(
+        session, person=person, circle=place.circle, inquiry=inquiry, now=now
+    )
+    available = week.status is CheckInStatus.open and journeys.is_open(week, now)
+    if inquiry.phase is Phase.identify:
+        # Identifying needs no weekly slot: a new teacher can start the day they join.
+        return await engine.begin(
+            session,
+            person=person,
+            flow_id="identify",
+            now=now,
+            checkin_id=week.id if available else None,
+            state={"inquiry_id": inquiry.id},
+        )
+    if not available:
+        upcoming = format_datetime(
+            next_occurrence(place.circle, person.timezone, now), person.timezone, person.language
+        )
+        if week is not None and week.status in (CheckInStatus.answered, CheckInStatus.skipped):
+            return _say(
+                person,
+                sender,
+                settings,
+                N_("You have already checked in this week. Your next check-in opens on {date}."),
+                date=upcoming,
+            )
+        return _say(
+            person,
+            sender,
+            settings,
+            N_("This week's check-in has closed. Your next check-in opens on {date}."),
+            date=upcoming,
+        )
+    return await engine.begin(
+        session,
+        person=person,
+        flow_id="pilot",
+        now=now,
+        checkin_id=week.id,
+        state={"inquiry_id": inquiry.id},
+    )
+
+
+async def skip(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Skip this week's check-in, asking for a reason."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    place = await journeys.teacher_place(session, person_id=person.id)
+    inquiry = place and await journeys.current_inquiry(
+        session, person_id=person.id, circle_id=place.circle.id
+    )
+    if place is None or inquiry is None:
+        return _say(person, sender, settings, N_("There is no check-in to skip this week."))
+    week = await journeys.this_weeks_checkin(
+        session, person=person, circle=place.circle, inquiry=inquiry, now=now
+    )
+    if week is None:
+        return _say(person, sender, settings, N_("There is no check-in to skip this week."))
+    if week.status is not CheckInStatus.open:
+        return _say(
+            person,
+            sender,
+            settings,
+            N_("This week's check-in is already answered or skipped; there is nothing to skip."),
+        )
+    started = await _open_checkin_run(session, person, now)
+    if started is not None and started.checkin_id == week.id:
+        started.status = FlowStatus.cancelled
+    return await engine.begin(session, person=person, flow_id="skip", now=now, checkin_id=week.id)
+
+
+async def journey(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Phase, practice, iterations, ratings trend and last reflection, on one screen."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    inquiry = await journeys.latest_inquiry(session, person_id=person.id)
+    reflection = await journeys.last_reflection(session, person_id=person.id)
+    with use_language(person.language):
+        lines = [_("Your journey")]
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if inquiry is None:
+            lines.append(_("You have not started an inquiry yet. Send /checkin to begin."))
+        else:
+            lines.append(_("Phase: {phase}").format(phase=_(PHASE_NAMES[inquiry.phase])))
+            if inquiry.practice:
+                lines.append(_("Practice: {practice}").format(practice=_short(inquiry.practice)))
+            count = await journeys.pilot_iterations(session, inquiry_id=inquiry.id)
+            lines.append(_("Pilot weeks: {count}").format(count=format_number(count)))
+            ratings = await journeys.ratings(session, inquiry_id=inquiry.id)
+            if ratings:
+                lines.append(_("Ratings: {trend}").format(trend=trend_line(ratings)))
+            if inquiry.phase is Phase.pilot and count >= 1:
+                buttons = ((Button(_("Codify my practice"), f"x:codify:{inquiry.id}"),),)
+            if inquiry.phase is Phase.done:
+                buttons = ((Button(_("Start a new inquiry"), "x:new:0"),),)
+        if reflection is not None:
+            said = reflection.learnt or reflection.one_word or "…"
+            lines.append(_("Last reflection: {text}").format(text=_short(said)))
+        return [Reply("\n".join(lines), buttons)]
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def edit(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Offer the answers of the latest open check-in for changing."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    run = await _latest_editable_run(session, person, now)
+    if run is None:
+        return _say(
+            person, sender, settings, N_("There is no open check-in with answers to change.")
+        )
+    flow = engine.flow_of(run)
+    answers = await engine.answers_of(session, run)
+    with use_language(person.language):
+        rows = tuple(
+            (Button(_short(_(step.prompt).split("\n")[0], 60), f"x:edit:{run.id}:{step.key}"),)
+            for step in flow.steps
+            if step.key in answers
+        )
+        return [Reply(_("Which answer do you want to change?"), rows)]
+
+
+async def _latest_editable_run(
+    session: AsyncSession, person: Person, now: datetime
+) -> FlowRun | None:
+    run = await session.scalar(
+        select(FlowRun)
+        .where(
+            FlowRun.person_id == person.id,
+            FlowRun.flow_id.in_(CHECKIN_FLOWS),
+            FlowRun.checkin_id.is_not(None),
+            FlowRun.status.in_([FlowStatus.active, FlowStatus.waiting, FlowStatus.completed]),
+        )
+        .order_by(FlowRun.id.desc())
+        .limit(1)
+    )
+    if run is None or run.checkin_id is None:
+        return None
+    checkin = await session.get(CheckIn, run.checkin_id)
+    return run if checkin is not None and journeys.is_open(checkin, now) else None
+
+
+async def edited_message(
+    session: AsyncSession, *, sender: Sender, message: Input, settings: Settings, now: datetime
+) -> list[Reply]:
+    """A message the person edited: update its answer while the check-in is open."""
+    person = await _member(session, sender)
+    if person is None or message.ref is None:
+        return []
+    answer = await session.scalar(
+        select(Answer).where(Answer.person_id == person.id, Answer.message_ref == message.ref)
+    )
+    if answer is None:
+        return []
+    run = await session.get_one(FlowRun, answer.flow_run_id)
+    checkin = await session.get(CheckIn, run.checkin_id) if run.checkin_id else None
+    if run.status is not FlowStatus.active and (
+        checkin is None or not journeys.is_open(checkin, now)
+    ):
+        return _say(
+            person, sender, settings, N_("This check-in is closed, so your edit was not saved.")
+        )
+    step = engine.flow_of(run).step(answer.question_key)
+    with use_language(person.language):
+        try:
+            value = await engine.validate(
+                session, run=run, step=step, message=message, person=person
+            )
+        except engine.InvalidAnswer as invalid:
+            return [
+                Reply(
+                    _(invalid.message).format(**invalid.params)
+                    + "\n"
+                    + _("Your earlier answer is kept.")
+                )
+            ]
+        answer.value_text, answer.file_id = value.text, value.file_id
+        answer.value_number, answer.value_choice = value.number, value.choice
+        answer.kind, answer.updated_at = value.kind, now
+        return [Reply(_("Your answer is updated."))]
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+async def settings_flow(
+    session: AsyncSession, *, sender: Sender, flow_id: str, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/language`` and ``/timezone``: a one-question flow; a check-in waits meanwhile."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    return await engine.begin(session, person=person, flow_id=flow_id, now=now)
+
+
+async def pause(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Offer how long to pause reminders."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    with use_language(person.language):
+        rows = [
+            (
+                Button(
+                    ngettext("{count} day", "{count} days", days).format(count=format_number(days)),
+                    f"x:pause:{days}",
+                ),
+            )
+            for days in PAUSE_CHOICES
+        ]
+        rows.append((Button(_("Until I send /resume"), "x:pause:0"),))
+        return [Reply(_("For how long should I pause your check-ins and reminders?"), tuple(rows))]
+
+
+async def resume_reminders(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """End a pause."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    if person.paused_until is None or person.paused_until <= now:
+        person.paused_until = None
+        return _say(person, sender, settings, N_("Your check-ins are not paused."))
+    person.paused_until = None
+    return _say(
+        person,
+        sender,
+        settings,
+        N_("Welcome back! Your check-ins and reminders are on again. Send /checkin to continue."),
+    )
+
+
+async def cancel(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Stop the current conversation; a check-in can be finished later with /checkin."""
+    person = await _member(session, sender)
+    run = await engine.active_run(session, person_id=person.id) if person else None
+    if person is None or run is None:
+        return _say(person, sender, settings, N_("There is nothing to cancel."))
+    run.updated_at = now
+    if run.flow_id in CHECKIN_FLOWS:
+        run.status = FlowStatus.waiting
+        return _say(
+            person,
+            sender,
+            settings,
+            N_("Stopped. Your answers so far are saved; send /checkin to finish later."),
+        )
+    run.status = FlowStatus.cancelled
+    return _say(person, sender, settings, N_("Cancelled."))
+
+
+# --- personal data --------------------------------------------------------------------
+
+
+async def mydata(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """A JSON file with everything stored about the person."""
+    person = await _member(session, sender)
+    if person is None:
+        return _say(None, sender, settings, N_("I have no data about you."))
+    data = await privacy.export_person_data(session, person=person)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    with use_language(person.language):
+        return [
+            Reply(
+                _("Here is everything I store about you."),
+                attachment=Attachment("my-learning-circles-data.json", content),
+            )
+        ]
+
+
+async def forgetme(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Ask to confirm erasure."""
+    person = await _member(session, sender)
+    if person is None:
+        return _say(None, sender, settings, N_("I have no data about you."))
+    stamp = int(now.timestamp())
+    with use_language(person.language):
+        text = _(
+            "This erases your name, your answers, photos, voice notes and reflections, and "
+            "removes you from your circle. It cannot be undone. Anonymous counts (how many "
+            "check-ins were answered) stay. Erase everything?"
+        )
+        rows = (
+            (Button(_("Yes, erase everything"), f"x:forget:{stamp}"),),
+            (Button(_("No, keep my data"), "x:keep_data:0"),),
+        )
+        return [Reply(text, rows)]
+
+
+# --- free messages and buttons ----------------------------------------------------------
+
+
+async def message(
+    session: AsyncSession, *, sender: Sender, message: Input, settings: Settings, now: datetime
+) -> list[Reply]:
+    """A message that is not a command: the answer to the open question, if there is one."""
+    person = await _member(session, sender)
+    if person is None:
+        return _say(None, sender, settings, _NOT_MEMBER)
+    outcome = await engine.answer(session, person=person, message=message, now=now)
+    if outcome is None:
+        return _say(person, sender, settings, _NOTHING_OPEN)
+    return outcome.replies
+
+
+async def button(
+    session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
+) -> Outcome:
+    """A pressed button: a flow answer, or an action (``x:…``)."""
+    person = await _member(session, sender)
+    if person is None:
+        with use_language(sender.language_code, settings.default_language):
+            return Outcome(notice=_(engine.CLOSED))
+    if not data.startswith("x:"):
+        return await engine.press(session, person=person, data=data, now=now)
+    return await _action(session, person=person, data=data, now=now)
+
+
+async def _action(session: AsyncSession, *, person: Person, data: str, now: datetime) -> Outcome:
+    parts = data.split(":")
+    verb, arg = parts[1], parts[2] if len(parts) > 2 else ""
+    with use_language(person.language):
+        closed = Outcome(notice=_(engine.CLOSED))
+        if verb == "pause" and arg.isdigit() and (int(arg) in PAUSE_CHOICES or arg == "0"):
+            days = int(arg)
+            until = now + (timedelta(days=days) if days else PAUSE_UNTIL_RESUME)
+            person.paused_until = until
+            text = (
+                _("Paused until {date}. Send /resume to come back earlier.").format(
+                    date=format_datetime(until, person.timezone)
+                )
+                if days
+                else _("Paused. Send /resume when you want your check-ins back.")
+            )
+            return Outcome([Reply(text)], chosen=_("Paused"))
+        if verb == "keep_data":
+            return Outcome([Reply(_("Nothing was erased."))], chosen=_("No, keep my data"))
+        if verb == "forget" and arg.isdigit():
+            asked = datetime.fromtimestamp(int(arg), tz=now.tzinfo)
+            if not timedelta(0) <= now - asked <= FORGET_CONFIRM_WINDOW:
+                return closed
+            await privacy.forget_person(session, person=person, now=now)
+            return Outcome(
+                [Reply(_("Everything about you is erased. Thank you for taking part."))],
+                chosen=_("Yes, erase everything"),
+            )
+        if verb == "codify" and arg.isdigit():
+            inquiry = await session.get(Inquiry, int(arg))
+            if (
+                inquiry is None
+                or inquiry.person_id != person.id
+                or inquiry.phase is not Phase.pilot
+            ):
+                return closed
+            inquiry.phase = Phase.codify
+            replies = await engine.begin(
+                session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
+            )
+            return Outcome(replies, chosen=_("Codify my practice"))
+        if verb == "keep" and arg.isdigit():
+            return Outcome(
+                [Reply(_("Good, keep piloting. I will ask you again next week."))],
+                chosen=_("Keep piloting"),
+            )
+        if verb == "new":
+            place = await journeys.teacher_place(session, person_id=person.id)
+            if (
+                place is None
+                or await journeys.current_inquiry(
+                    session, person_id=person.id, circle_id=place.circle.id
+                )
+                is not None
+            ):
+                return closed
+            inquiry = await journeys.start_inquiry(
+                session, person=person, circle=place.circle, now=now
+            )
+            replies = await engine.begin(
+                session,
+                person=person,
+                flow_id="identify",
+                now=now,
+                state={"inquiry_id": inquiry.id},
+            )
+            return Outcome(replies, chosen=_("Start a new inquiry"))
+        if verb == "edit" and arg.isdigit() and len(parts) == 4:
+            run = await _latest_editable_run(session, person, now)
+            if run is None or run.id != int(arg):
+                return closed
+            answers = await engine.answers_of(session, run)
+            if parts[3] not in answers:
+                return closed
+            return Outcome(
+                await engine.reopen(session, run=run, step_key=parts[3], person=person, now=now)
+            )
+    return closed

@@ -1,0 +1,87 @@
+"""Messages that are not commands, button presses, edits and unknown commands."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+
+from bot.context import CirclesContext
+from bot.flows import teacher
+from bot.flows.engine import Outcome
+from bot.flows.messages import Reply
+from bot.handlers.common import handle_once, input_of, sender_of
+from circles.i18n import _, use_language
+
+
+async def answer(update: Update, context: CirclesContext) -> None:
+    """Take a private message as the answer to the open question."""
+    sender, message = sender_of(update), update.effective_message
+    if sender is None or message is None:
+        return
+    deps = context.deps
+
+    async def work(session: AsyncSession) -> list[Reply]:
+        return await teacher.message(
+            session,
+            sender=sender,
+            message=input_of(message),
+            settings=deps.settings,
+            now=deps.clock.now(),
+        )
+
+    await handle_once(update, context, work)
+
+
+async def press(update: Update, context: CirclesContext) -> None:
+    """Take a button press."""
+    sender, query = sender_of(update), update.callback_query
+    if sender is None or query is None:
+        return
+    deps = context.deps
+
+    async def work(session: AsyncSession) -> Outcome:
+        return await teacher.button(
+            session,
+            sender=sender,
+            data=query.data or "",
+            settings=deps.settings,
+            now=deps.clock.now(),
+        )
+
+    await handle_once(update, context, work)
+
+
+async def edited(update: Update, context: CirclesContext) -> None:
+    """Update the answer of an edited message while its check-in is open."""
+    sender, message = sender_of(update), update.edited_message
+    if sender is None or message is None:
+        return
+    deps = context.deps
+
+    async def work(session: AsyncSession) -> list[Reply]:
+        return await teacher.edited_message(
+            session,
+            sender=sender,
+            message=input_of(message),
+            settings=deps.settings,
+            now=deps.clock.now(),
+        )
+
+    await handle_once(update, context, work)
+
+
+async def unknown_command(update: Update, context: CirclesContext) -> None:
+    """Say that the command is unknown and where the list is."""
+    user, message = update.effective_user, update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0].split("@")[0]
+
+    async def work(_session: AsyncSession) -> list[Reply]:
+        with use_language(
+            user.language_code if user else None, context.deps.settings.default_language
+        ):
+            text = _("I do not know the command {command}. Send /help to see what you can do.")
+            return [Reply(text.format(command=command))]
+
+    await handle_once(update, context, work)

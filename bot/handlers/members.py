@@ -1,0 +1,63 @@
+"""Member commands (``/checkin``, ``/journey``, ``/pause``, ``/mydata`` …), one handler each."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.context import CirclesContext
+from bot.flows import joining, teacher
+from bot.flows.messages import Reply, Sender
+from bot.handlers.common import handle_once, sender_of
+from circles.settings import Settings
+
+CommandFlow = Callable[..., Awaitable[Sequence[Reply]]]
+
+#: Each member command and the flow function that answers it.
+MEMBER_COMMANDS: dict[str, CommandFlow] = {
+    "checkin": teacher.checkin,
+    "journey": teacher.journey,
+    "edit": teacher.edit,
+    "skip": teacher.skip,
+    "pause": teacher.pause,
+    "resume": teacher.resume_reminders,
+    "language": partial(teacher.settings_flow, flow_id="language"),
+    "timezone": partial(teacher.settings_flow, flow_id="timezone"),
+    "mydata": teacher.mydata,
+    "forgetme": teacher.forgetme,
+    "cancel": teacher.cancel,
+}
+
+
+def member_command(name: str) -> Callable[[Update, CirclesContext], Awaitable[None]]:
+    """A handler for ``/<name>``: private chats get the flow, groups a pointer to one."""
+    flow = MEMBER_COMMANDS[name]
+
+    async def handle(update: Update, context: CirclesContext) -> None:
+        sender = sender_of(update)
+        chat = update.effective_chat
+        if sender is None or chat is None:
+            return
+        settings: Settings = context.deps.settings
+        now: datetime = context.deps.clock.now()
+
+        async def work(session: AsyncSession) -> Sequence[Reply]:
+            if chat.type != ChatType.PRIVATE:
+                return _redirect(context, sender, settings)
+            return await flow(session, sender=sender, settings=settings, now=now)
+
+        await handle_once(update, context, work)
+
+    handle.__doc__ = f"Answer /{name}."
+    return handle
+
+
+def _redirect(context: CirclesContext, sender: Sender, settings: Settings) -> list[Reply]:
+    return joining.group_redirect(
+        bot_username=context.bot.username, language_code=sender.language_code, settings=settings
+    )

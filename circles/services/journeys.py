@@ -1,0 +1,269 @@
+"""A teacher's inquiry: identify → pilot (weekly check-ins) → codify, and reflections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.models import (
+    Answer,
+    CheckIn,
+    CheckInStatus,
+    Circle,
+    Inquiry,
+    Membership,
+    Person,
+    Phase,
+    Practice,
+    PracticeStatus,
+    Reflection,
+    Role,
+    ShareScope,
+    Strategy,
+    Visibility,
+)
+from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
+
+#: Pilot iterations after which codifying the practice is offered.
+CODIFY_AFTER = 3
+
+
+@dataclass(frozen=True)
+class TeacherPlace:
+    """A teacher's membership and its circle."""
+
+    membership: Membership
+    circle: Circle
+
+
+async def teacher_place(session: AsyncSession, *, person_id: int) -> TeacherPlace | None:
+    """The circle where the person is a teacher (the oldest, if several)."""
+    row = (
+        await session.execute(
+            select(Membership, Circle)
+            .join(Circle, Circle.id == Membership.circle_id)
+            .where(Membership.person_id == person_id, Membership.role == Role.teacher)
+            .order_by(Membership.joined_at, Membership.id)
+            .limit(1)
+        )
+    ).first()
+    return TeacherPlace(row[0], row[1]) if row else None
+
+
+async def current_inquiry(
+    session: AsyncSession, *, person_id: int, circle_id: int
+) -> Inquiry | None:
+    """The person's newest inquiry in the circle that is not done."""
+    return await session.scalar(
+        select(Inquiry)
+        .where(
+            Inquiry.person_id == person_id,
+            Inquiry.circle_id == circle_id,
+            Inquiry.phase != Phase.done,
+        )
+        .order_by(Inquiry.id.desc())
+        .limit(1)
+    )
+
+
+async def latest_inquiry(session: AsyncSession, *, person_id: int) -> Inquiry | None:
+    """The person's newest inquiry, done or not."""
+    return await session.scalar(
+        select(Inquiry).where(Inquiry.person_id == person_id).order_by(Inquiry.id.desc()).limit(1)
+    )
+
+
+async def start_inquiry(
+    session: AsyncSession, *, person: Person, circle: Circle, now: datetime
+) -> Inquiry:
+    """Begin a new inquiry in the identify phase."""
+    inquiry = Inquiry(
+        person_id=person.id, circle_id=circle.id, phase=Phase.identify, started_at=now
+    )
+    session.add(inquiry)
+    await session.flush()
+    return inquiry
+
+
+async def this_weeks_checkin(
+    session: AsyncSession, *, person: Person, circle: Circle, inquiry: Inquiry, now: datetime
+) -> CheckIn:
+    """The check-in of the current occurrence, created on first use (one per occurrence)."""
+    scheduled = latest_occurrence(circle, person.timezone, now)
+    checkin = await session.scalar(
+        select(CheckIn).where(
+            CheckIn.person_id == person.id,
+            CheckIn.circle_id == circle.id,
+            CheckIn.scheduled_for == scheduled,
+        )
+    )
+    if checkin is None:
+        checkin = CheckIn(
+            person_id=person.id,
+            circle_id=circle.id,
+            inquiry_id=inquiry.id,
+            phase=inquiry.phase,
+            scheduled_for=scheduled,
+            opened_at=now,
+            closes_at=scheduled + CHECKIN_WINDOW,
+            status=CheckInStatus.open,
+        )
+        session.add(checkin)
+        await session.flush()
+    return checkin
+
+
+def is_open(checkin: CheckIn, now: datetime) -> bool:
+    """Whether answers to ``checkin`` may still be given or changed."""
+    return checkin.status in (CheckInStatus.open, CheckInStatus.answered) and (
+        checkin.closes_at is None or now < checkin.closes_at
+    )
+
+
+async def mark_answered(session: AsyncSession, *, checkin_id: int | None, now: datetime) -> None:
+    """Record that the check-in was answered (and which iteration it was)."""
+    if checkin_id is None:
+        return
+    checkin = await session.get_one(CheckIn, checkin_id)
+    if checkin.status is not CheckInStatus.answered:
+        checkin.status = CheckInStatus.answered
+        checkin.answered_at = now
+    if checkin.phase is Phase.pilot and checkin.iteration is None and checkin.inquiry_id:
+        checkin.iteration = await pilot_iterations(session, inquiry_id=checkin.inquiry_id)
+
+
+async def skip_checkin(
+    session: AsyncSession, *, checkin: CheckIn, reason: str | None, now: datetime
+) -> None:
+    """Skip this week's check-in with an optional reason."""
+    checkin.status = CheckInStatus.skipped
+    checkin.skip_reason = reason
+    checkin.answered_at = now
+
+
+async def pilot_iterations(session: AsyncSession, *, inquiry_id: int) -> int:
+    """How many pilot check-ins of the inquiry were answered."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(CheckIn)
+            .where(
+                CheckIn.inquiry_id == inquiry_id,
+                CheckIn.phase == Phase.pilot,
+                CheckIn.status == CheckInStatus.answered,
+            )
+        )
+        or 0
+    )
+
+
+async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
+    """The inquiry's "how well did it work" ratings, oldest first."""
+    rows = await session.scalars(
+        select(Answer.value_number)
+        .join(CheckIn, CheckIn.id == Answer.checkin_id)
+        .where(
+            CheckIn.inquiry_id == inquiry_id,
+            Answer.question_key == "how_well",
+            Answer.value_number.is_not(None),
+        )
+        .order_by(CheckIn.scheduled_for, Answer.id)
+    )
+    return [float(r) for r in rows]
+
+
+async def set_practice(
+    session: AsyncSession, *, inquiry: Inquiry, strategy: str | None, practice: str | None
+) -> None:
+    """Record the chosen strategy and practice and move on to piloting."""
+    inquiry.strategy = Strategy(strategy) if strategy else None
+    inquiry.practice = practice
+    if inquiry.phase is Phase.identify:
+        inquiry.phase = Phase.pilot
+
+
+async def codify(
+    session: AsyncSession,
+    *,
+    inquiry: Inquiry,
+    author: Person,
+    circle: Circle,
+    fields: dict[str, Any],
+    now: datetime,
+) -> Practice:
+    """Create (or update) the practice draft for review and close the inquiry."""
+    practice = await session.scalar(select(Practice).where(Practice.inquiry_id == inquiry.id))
+    if practice is None:
+        practice = Practice(
+            inquiry_id=inquiry.id,
+            circle_id=circle.id,
+            author_id=author.id,
+            country=circle.country,
+            language=author.language,
+            created_at=now,
+            title="",
+        )
+        session.add(practice)
+    practice.title = str(fields.get("name") or "")[:200]
+    practice.strategy = inquiry.strategy
+    practice.subject = fields.get("subject")
+    practice.grade = fields.get("grade")
+    size = fields.get("class_size")
+    practice.class_size = int(size) if size is not None else None
+    practice.share_scope = ShareScope(fields.get("share_scope") or ShareScope.circle)
+    practice.author_visible = fields.get("show_name") == "yes"
+    practice.content = {k: fields.get(k) for k in ("steps", "evidence", "conditions", "lessons")}
+    practice.content["ratings"] = await ratings(session, inquiry_id=inquiry.id)
+    practice.status = PracticeStatus.in_review
+    practice.updated_at = now
+    inquiry.phase = Phase.done
+    inquiry.completed_at = inquiry.completed_at or now
+    await session.flush()
+    return practice
+
+
+async def record_reflection(
+    session: AsyncSession,
+    *,
+    person: Person,
+    circle: Circle,
+    flow_run_id: int,
+    meeting_id: int | None,
+    learnt: str | None,
+    will_change: str | None,
+    one_word: str | None,
+    visibility: str,
+    now: datetime,
+) -> Reflection:
+    """Store (or update) the reflection written in one flow run."""
+    reflection = await session.scalar(
+        select(Reflection).where(Reflection.flow_run_id == flow_run_id)
+    )
+    if reflection is None:
+        reflection = Reflection(
+            person_id=person.id,
+            circle_id=circle.id,
+            meeting_id=meeting_id,
+            flow_run_id=flow_run_id,
+            created_at=now,
+        )
+        session.add(reflection)
+    reflection.learnt, reflection.will_change = learnt, will_change
+    reflection.one_word = (one_word or "")[:60] or None
+    reflection.visibility = Visibility(visibility)
+    await session.flush()
+    return reflection
+
+
+async def last_reflection(session: AsyncSession, *, person_id: int) -> Reflection | None:
+    """The person's newest reflection."""
+    return await session.scalar(
+        select(Reflection)
+        .where(Reflection.person_id == person_id)
+        .order_by(Reflection.created_at.desc(), Reflection.id.desc())
+        .limit(1)
+    )

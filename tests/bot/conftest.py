@@ -1,0 +1,83 @@
+"""Fixtures for bot tests: a fake Bot API on loopback, the real application, a circle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import pytest
+from support.fakebotapi import FakeBotApi, FakeUser
+from support.phone import Phone
+
+from bot.app import build_application
+from bot.context import CirclesApplication
+from circles.clock import FakeClock
+from circles.db import SessionMaker, transaction
+from circles.models import Membership, Person, Role
+from circles.services.circles import create_circle
+from circles.services.invites import create_invite
+from circles.settings import Settings
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+async def app(
+    fake: FakeBotApi, settings: Settings, sessions: SessionMaker, clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> AsyncIterator[CirclesApplication]:
+    """The real bot, talking to the fake Bot API; fails the test if a handler crashed."""
+    bot_settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=settings.database_url,
+        telegram_token=fake.token, telegram_api_url=fake.base_url,
+    )
+    application = build_application(bot_settings, sessions, clock)
+    await application.initialize()
+    caplog.set_level(logging.INFO)
+    yield application
+    await application.shutdown()
+    crashes = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    assert not crashes, f"a handler crashed: {crashes[0].exc_info}"
+
+
+@dataclass
+class CircleSetup:
+    """A circle with a facilitator and invite codes for each role."""
+
+    circle_id: int
+    name: str
+    codes: dict[Role, str]
+
+
+@pytest.fixture
+async def accra(sessions: SessionMaker, clock: FakeClock) -> CircleSetup:
+    """Accra 1: English, Africa/Accra, check-ins Monday 16:00, facilitator Grace Owusu."""
+    async with transaction(sessions) as session:
+        circle = await create_circle(session, name="Accra 1", country="GH", language="en",
+                                     timezone="Africa/Accra", now=clock.now())
+        grace = Person(display_name="Grace Owusu", created_at=clock.now())
+        session.add(grace)
+        await session.flush()
+        session.add(Membership(person_id=grace.id, circle_id=circle.id, role=Role.facilitator))
+        codes = {}
+        for role in Role:
+            invite = await create_invite(session, circle=circle, role=role, now=clock.now())
+            codes[role] = invite.code
+        return CircleSetup(circle.id, circle.name, codes)
+
+
+@pytest.fixture
+def phone(fake: FakeBotApi, app: CirclesApplication) -> Callable[..., Phone]:
+    """Make a phone for a new Telegram user."""
+    counter = iter(range(1000, 2000))
+
+    def make(first_name: str = "Ama", language_code: str = "en") -> Phone:
+        user = FakeUser(id=next(counter), first_name=first_name, language_code=language_code)
+        return Phone(fake, app, user)
+
+    return make
