@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.flows.check import check_flows
 from circles.clock import SystemClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.errors import DomainError
@@ -38,9 +39,11 @@ app = typer.Typer(
 circle_app = typer.Typer(help="Create and list circles.", no_args_is_help=True)
 invite_app = typer.Typer(help="Create invites that let people join a circle.", no_args_is_help=True)
 token_app = typer.Typer(help="Issue admin API tokens.", no_args_is_help=True)
+flows_app = typer.Typer(help="Work with the conversation flows.", no_args_is_help=True)
 app.add_typer(circle_app, name="circle")
 app.add_typer(invite_app, name="invite")
 app.add_typer(token_app, name="token")
+app.add_typer(flows_app, name="flows")
 
 USAGE_ERROR = 2
 
@@ -266,6 +269,18 @@ def token_create(
     secret = in_transaction(settings, work)
     typer.echo(secret)
     typer.secho("Keep this token safe: it is shown only once.", err=True)
+
+
+@flows_app.command("check")
+def flows_check() -> None:
+    """Check every flow file: structure, conditions, reachability and translations."""
+    problems = check_flows()
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        typer.secho(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo("All flows are sound and translated.")
 
 
 @app.command()

@@ -492,10 +492,23 @@ async def _complete(
             outcome.replies.append(Reply(_("Your answer is updated.")))
         elif flow.outro:
             outcome.replies.append(Reply(_(flow.outro)))
-    outcome.replies += await hooks.on_complete(
+    completion = await hooks.on_complete(
         session, flow=flow, run=run, person=person, answers=answers, now=now, edited=edited
     )
+    outcome.replies += completion.replies
     outcome.completed = run
+    if completion.begin is not None:
+        state = dict(completion.state)
+        checkin_id = state.pop("checkin_id", None)
+        outcome.replies += await begin(
+            session,
+            person=person,
+            flow_id=completion.begin,
+            now=now,
+            checkin_id=checkin_id,
+            state=state,
+        )
+        return outcome
     resume_id = run.state.get("resume")
     if resume_id and await active_run(session, person_id=person.id) is None:
         waiting = await session.get(FlowRun, int(resume_id))

@@ -221,7 +221,7 @@ async def _after_onboarding(ctx: Context, edited: bool) -> Completion:
         return Completion()
     place = await journeys.teacher_place(ctx.session, person_id=person.id)
     with use_language(person.language):
-        done = _("You are all set, {name}.").format(name=person.display_name or "")
+        done = _("You are all set, {name}!").format(name=person.display_name or "")
         if place is None:
             return Completion([Reply(done + " " + _("Send /help to see what you can do."))])
     inquiry = await journeys.current_inquiry(

@@ -146,7 +146,9 @@ async def checkin(
     week = await journeys.this_weeks_checkin(
         session, person=person, circle=place.circle, inquiry=inquiry, now=now
     )
-    available = week.status is CheckInStatus.open and journeys.is_open(week, now)
+    available = (
+        week is not None and week.status is CheckInStatus.open and journeys.is_open(week, now)
+    )
     if inquiry.phase is Phase.identify:
         # Identifying needs no weekly slot: a new teacher can start the day they join.
         return await engine.begin(
@@ -154,10 +156,10 @@ async def checkin(
             person=person,
             flow_id="identify",
             now=now,
-            checkin_id=week.id if available else None,
+            checkin_id=week.id if week is not None and available else None,
             state={"inquiry_id": inquiry.id},
         )
-    if not available:
+    if week is None or not available:
         upcoming = format_datetime(
             next_occurrence(place.circle, person.timezone, now), person.timezone, person.language
         )
@@ -335,6 +337,20 @@ async def edited_message(
         answer.value_number, answer.value_choice = value.number, value.choice
         answer.kind, answer.updated_at = value.kind, now
         return [Reply(_("Your answer is updated."))]
+
+
+async def start_reflection(
+    session: AsyncSession, *, person: Person, circle_id: int, meeting_id: int | None, now: datetime
+) -> list[Reply]:
+    """Ask a member for their reflection on a circle meeting (sent by the scheduler)."""
+    return await engine.begin(
+        session,
+        person=person,
+        flow_id="reflection",
+        now=now,
+        meeting_id=meeting_id,
+        state={"circle_id": circle_id},
+    )
 
 
 # --- settings -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import CirclesContext
@@ -87,7 +87,7 @@ async def render(update: Update, context: CirclesContext, outcome: Outcome) -> N
             await _mark_prompt(message, outcome)
     chat = update.effective_chat
     if chat is not None:
-        await send_replies(context, chat.id, outcome.replies)
+        await send_replies(context.bot, chat.id, outcome.replies)
 
 
 async def _mark_prompt(message: Message, outcome: Outcome) -> None:
@@ -113,11 +113,11 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_replies(context: CirclesContext, chat_id: int, replies: Sequence[Reply]) -> None:
+async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
     """Send each reply to ``chat_id`` in order."""
     for reply in replies:
         if reply.attachment is not None:
             document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-            await context.bot.send_document(chat_id, document, caption=reply.text)
+            await bot.send_document(chat_id, document, caption=reply.text)
         else:
-            await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+            await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))

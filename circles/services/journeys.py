@@ -91,8 +91,12 @@ async def start_inquiry(
 
 async def this_weeks_checkin(
     session: AsyncSession, *, person: Person, circle: Circle, inquiry: Inquiry, now: datetime
-) -> CheckIn:
-    """The check-in of the current occurrence, created on first use (one per occurrence)."""
+) -> CheckIn | None:
+    """The check-in of the current occurrence, created on first use (one per occurrence).
+
+    None when the occurrence's window has already closed and nobody opened it: a teacher
+    who joins after the window is not counted as having missed it.
+    """
     scheduled = latest_occurrence(circle, person.timezone, now)
     checkin = await session.scalar(
         select(CheckIn).where(
@@ -102,6 +106,8 @@ async def this_weeks_checkin(
         )
     )
     if checkin is None:
+        if now >= scheduled + CHECKIN_WINDOW:
+            return None
         checkin = CheckIn(
             person_id=person.id,
             circle_id=circle.id,
@@ -216,8 +222,11 @@ async def codify(
     practice.class_size = int(size) if size is not None else None
     practice.share_scope = ShareScope(fields.get("share_scope") or ShareScope.circle)
     practice.author_visible = fields.get("show_name") == "yes"
-    practice.content = {k: fields.get(k) for k in ("steps", "evidence", "conditions", "lessons")}
-    practice.content["ratings"] = await ratings(session, inquiry_id=inquiry.id)
+    # JSON columns are replaced whole: SQLAlchemy does not see changes made inside them.
+    practice.content = {
+        **{key: fields.get(key) for key in ("steps", "evidence", "conditions", "lessons")},
+        "ratings": await ratings(session, inquiry_id=inquiry.id),
+    }
     practice.status = PracticeStatus.in_review
     practice.updated_at = now
     inquiry.phase = Phase.done

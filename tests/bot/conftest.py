@@ -28,13 +28,18 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def app(
-    fake: FakeBotApi, settings: Settings, sessions: SessionMaker, clock: FakeClock,
+    fake: FakeBotApi,
+    settings: Settings,
+    sessions: SessionMaker,
+    clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[CirclesApplication]:
     """The real bot, talking to the fake Bot API; fails the test if a handler crashed."""
     bot_settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=settings.database_url,
-        telegram_token=fake.token, telegram_api_url=fake.base_url,
+        _env_file=None,
+        database_url=settings.database_url,
+        telegram_token=fake.token,
+        telegram_api_url=fake.base_url,
     )
     application = build_application(bot_settings, sessions, clock)
     await application.initialize()
@@ -58,8 +63,14 @@ class CircleSetup:
 async def accra(sessions: SessionMaker, clock: FakeClock) -> CircleSetup:
     """Accra 1: English, Africa/Accra, check-ins Monday 16:00, facilitator Grace Owusu."""
     async with transaction(sessions) as session:
-        circle = await create_circle(session, name="Accra 1", country="GH", language="en",
-                                     timezone="Africa/Accra", now=clock.now())
+        circle = await create_circle(
+            session,
+            name="Accra 1",
+            country="GH",
+            language="en",
+            timezone="Africa/Accra",
+            now=clock.now(),
+        )
         grace = Person(display_name="Grace Owusu", created_at=clock.now())
         session.add(grace)
         await session.flush()

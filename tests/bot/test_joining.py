@@ -15,8 +15,10 @@ from circles.models import Invite, Membership, Person, Role
 async def _memberships(sessions: SessionMaker, telegram_user_id: int) -> list[Membership]:
     async with sessions() as session:
         rows = await session.scalars(
-            select(Membership).join(Person, Person.id == Membership.person_id)
-            .where(Person.telegram_user_id == telegram_user_id))
+            select(Membership)
+            .join(Person, Person.id == Membership.person_id)
+            .where(Person.telegram_user_id == telegram_user_id)
+        )
         return list(rows)
 
 
@@ -42,14 +44,14 @@ async def test_start_without_a_code_explains_how_to_join(phone, sessions) -> Non
 async def test_unknown_code_is_explained_and_nothing_joins(phone, accra, sessions) -> None:
     ama = phone()
     texts = await ama.send("/start not-a-real-code")
-    assert texts == ["I do not know this invite code. Please check the link, or ask your "
-                     "facilitator for a new one."]
+    assert texts == [
+        "I do not know this invite code. Please check the link, or ask your "
+        "facilitator for a new one."
+    ]
     assert await _memberships(sessions, ama.user.id) == []
 
 
-async def test_expired_code_says_when_it_expired(
-    phone, accra, sessions, clock: FakeClock
-) -> None:
+async def test_expired_code_says_when_it_expired(phone, accra, sessions, clock: FakeClock) -> None:
     clock.advance(timedelta(days=31))
     ama = phone()
     texts = await ama.send(f"/start {accra.codes[Role.teacher]}")
@@ -68,7 +70,8 @@ async def test_used_up_code_is_refused(phone, accra, sessions) -> None:
 async def test_revoked_code_is_refused(phone, accra, sessions, clock) -> None:
     async with transaction(sessions) as session:
         invite = await session.scalar(
-            select(Invite).where(Invite.code == accra.codes[Role.teacher]))
+            select(Invite).where(Invite.code == accra.codes[Role.teacher])
+        )
         invite.revoked_at = clock.now()
     texts = await phone().send(f"/start {accra.codes[Role.teacher]}")
     assert "This invite has been withdrawn" in texts[0]
@@ -85,10 +88,15 @@ async def test_the_same_update_delivered_twice_is_handled_once(
     assert again == []
     async with sessions() as session:
         invite = await session.scalar(
-            select(Invite).where(Invite.code == accra.codes[Role.teacher]))
+            select(Invite).where(Invite.code == accra.codes[Role.teacher])
+        )
         assert invite.uses == 1
-        assert await session.scalar(select(func.count()).select_from(Membership)
-                                    .where(Membership.role == Role.teacher)) == 1
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Membership).where(Membership.role == Role.teacher)
+            )
+            == 1
+        )
 
 
 async def test_help_lists_what_a_member_can_do(phone, accra) -> None:
@@ -109,11 +117,11 @@ async def test_help_before_joining_says_how_to_join(phone) -> None:
 async def test_start_in_a_group_points_to_a_private_chat(phone, accra, fake, sessions) -> None:
     ama = phone()
     group = fake.group_chat(-100200, "Accra teachers")
-    update = fake.user_message(ama.user, f"/start {accra.codes[Role.teacher]}", chat=group,
-                               enqueue=False)
+    update = fake.user_message(
+        ama.user, f"/start {accra.codes[Role.teacher]}", chat=group, enqueue=False
+    )
     await ama.app.process_update(Update.de_json(update, ama.app.bot))
     [reply] = fake.texts_to(-100200)
     assert "private chat" in reply
     assert "https://t.me/circles_test_bot" in reply
     assert await _memberships(sessions, ama.user.id) == []
-

@@ -31,8 +31,10 @@ class Phone:
         """Push ``update`` through the bot; return the texts it sent to this chat meanwhile."""
         before = len(self.fake.sent_to(self.chat_id))
         await self.app.process_update(Update.de_json(update, self.app.bot))
-        return [m.get("text") or m.get("caption") or "" for m in
-                self.fake.sent_to(self.chat_id)[before:]]
+        return [
+            m.get("text") or m.get("caption") or ""
+            for m in self.fake.sent_to(self.chat_id)[before:]
+        ]
 
     async def send(self, text: str) -> list[str]:
         """Type ``text`` (a command if it starts with /)."""
@@ -49,11 +51,15 @@ class Phone:
 
     async def location(self) -> list[str]:
         return await self.deliver(
-            self.fake.user_location(self.user, latitude=5.6, longitude=-0.19, enqueue=False))
+            self.fake.user_location(self.user, latitude=5.6, longitude=-0.19, enqueue=False)
+        )
 
     async def contact(self) -> list[str]:
-        return await self.deliver(self.fake.user_contact(
-            self.user, phone_number="+233200000000", first_name="Kofi", enqueue=False))
+        return await self.deliver(
+            self.fake.user_contact(
+                self.user, phone_number="+233200000000", first_name="Kofi", enqueue=False
+            )
+        )
 
     def messages(self) -> list[dict[str, Any]]:
         """Every message the bot sent to this chat, as it looks now."""
@@ -89,7 +95,8 @@ class Phone:
     async def tap_data(self, message: dict[str, Any], data: str) -> list[str]:
         """Press a button by its data, even one no longer shown (an old or double press)."""
         return await self.deliver(
-            self.fake.user_click(self.user, message, data, check=False, enqueue=False))
+            self.fake.user_click(self.user, message, data, check=False, enqueue=False)
+        )
 
     def last_notice(self) -> str | None:
         """The text shown for the last button press (answerCallbackQuery)."""

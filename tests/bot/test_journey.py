@@ -1,0 +1,153 @@
+"""A teacher's year in one story: join, consent, identify, three pilot weeks, codify, reflect."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from support.story import MONDAY_EVENING, identify, pilot_week
+
+from bot.flows import teacher
+from bot.handlers.common import send_replies
+from circles.clock import FakeClock
+from circles.db import SessionMaker, transaction
+from circles.models import (
+    Answer,
+    CheckIn,
+    CheckInStatus,
+    Consent,
+    Inquiry,
+    Person,
+    Phase,
+    Practice,
+    PracticeStatus,
+    Reflection,
+    Role,
+    ShareScope,
+    Strategy,
+    Visibility,
+)
+from circles.services.people import find_person
+
+
+async def test_teacher_walks_identify_pilot_codify_and_reflects(
+    phone, accra, sessions: SessionMaker, clock: FakeClock, app
+) -> None:
+    ama = phone("Ama")
+    ama.user.last_name = "Mensah"
+    texts = await ama.send(f"/start {accra.codes[Role.teacher]}")
+    assert texts[0].startswith("Welcome to Accra 1!")
+    await ama.tap("I agree")
+    await ama.tap("English")
+    await ama.tap("Africa/Accra")
+    await ama.send("Ama M.")
+    await ama.send("Mathematics, Science")
+    texts = await ama.tap("Lower secondary")
+    assert texts[0] == "You are all set, Ama M.!"
+    assert texts[1].startswith("Let's find the classroom challenge")
+    assert texts[2].startswith("What challenge do you see in your classroom?")
+    await identify(ama)
+
+    trends = []
+    for week, rating in zip(MONDAY_EVENING, ("2", "3", "4"), strict=True):
+        clock.set(week)
+        trends.append(await pilot_week(ama, rating))
+    assert trends[0][:2] == ["Thank you, your check-in is saved.", "Your ratings so far: 2"]
+    assert trends[2][1] == "Your ratings so far: 2 → 3 → 4 ↗"
+    assert "You have piloted your practice 3 times" in trends[2][2]
+    assert ama.labels() == ["Codify my practice", "Keep piloting"]
+
+    texts = await ama.tap("Codify my practice")
+    assert texts[0].startswith("Let's write your practice down")
+    for answer in (
+        "Hinge questions on whiteboards",
+        "Mathematics",
+        "Year 8",
+        "32",
+        "1. Plan one hinge question. 2. Everyone answers. 3. Regroup.",
+        "Two thirds answered correctly by week 3, up from one third.",
+        "Needs whiteboards and markers; keep the question short.",
+        "Ask early; the students enjoy it.",
+    ):
+        await ama.send(answer)
+    await ama.tap("My country")
+    texts = await ama.tap("Yes")
+    assert texts[0].startswith("Thank you! Your practice is with your facilitators")
+
+    async with transaction(sessions) as session:
+        person = await find_person(session, telegram_user_id=ama.user.id)
+        replies = await teacher.start_reflection(
+            session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
+        )
+    await send_replies(app.bot, ama.chat_id, replies)
+    await ama.send("Hinge questions show misconceptions fast.")
+    await ama.send("I will regroup students the next day.")
+    await ama.send("Energising")
+    texts = await ama.tap("My whole circle")
+    assert texts == ["Thank you for reflecting."]
+
+    async with sessions() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.user.id))
+        assert (
+            person.consent,
+            person.language,
+            person.timezone,
+            person.display_name,
+            person.subjects,
+            person.grade_level,
+        ) == (
+            Consent.given,
+            "en",
+            "Africa/Accra",
+            "Ama M.",
+            "Mathematics, Science",
+            "lower_secondary",
+        )
+        inquiry = await session.scalar(select(Inquiry).where(Inquiry.person_id == person.id))
+        assert (inquiry.phase, inquiry.strategy) == (Phase.done, Strategy.eliciting_evidence)
+        checkins = list(
+            await session.scalars(
+                select(CheckIn)
+                .where(CheckIn.person_id == person.id)
+                .order_by(CheckIn.scheduled_for)
+            )
+        )
+        assert [(c.status, c.iteration) for c in checkins] == [
+            (CheckInStatus.answered, 1),
+            (CheckInStatus.answered, 2),
+            (CheckInStatus.answered, 3),
+        ]
+        evidence = await session.scalar(
+            select(Answer).where(
+                Answer.person_id == person.id,
+                Answer.flow_id == "identify",
+                Answer.question_key == "evidence",
+            )
+        )
+        assert evidence.kind.value == "photo" and evidence.value_text == "Exit tickets from Tuesday"
+        voices = list(
+            await session.scalars(
+                select(Answer).where(Answer.person_id == person.id, Answer.kind == "voice")
+            )
+        )
+        assert len(voices) == 3 and {v.file_duration for v in voices} == {25}
+        practice = await session.scalar(select(Practice))
+        assert (
+            practice.status,
+            practice.share_scope,
+            practice.author_visible,
+            practice.title,
+            practice.class_size,
+        ) == (
+            PracticeStatus.in_review,
+            ShareScope.country,
+            True,
+            "Hinge questions on whiteboards",
+            32,
+        )
+        assert practice.content["ratings"] == [2.0, 3.0, 4.0]
+        reflection = await session.scalar(select(Reflection))
+        assert (reflection.visibility, reflection.one_word) == (Visibility.circle, "Energising")
+        answered = await session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.person_id == person.id)
+        )
+        # onboarding, identify, three pilot weeks (help skipped), codify, reflection
+        assert answered == 6 + 6 + 3 * 5 + 10 + 4

@@ -1,0 +1,47 @@
+"""Steps of a teacher's story that many bot tests share, in the English texts of the flows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .phone import Phone
+
+#: Monday evenings after Accra 1's check-in opens (Mondays 16:00 Africa/Accra).
+MONDAY_EVENING = [datetime(2026, 9, day, 17, 0, tzinfo=UTC) for day in (7, 14, 21, 28)]
+
+
+async def onboard(ama: Phone, code: str) -> None:
+    """Join with ``code`` and answer every onboarding question."""
+    await ama.send(f"/start {code}")
+    await ama.tap("I agree")
+    await ama.tap("English")
+    assert ama.labels()[0] == "Africa/Accra"
+    await ama.tap("Africa/Accra")
+    assert ama.labels() == ["Ama Mensah"]  # the name Telegram gave, one tap away
+    await ama.send("Ama M.")
+    await ama.send("Mathematics, Science")
+    texts = await ama.tap("Lower secondary")
+    assert texts[0] == "You are all set, Ama M.!"
+
+
+async def identify(ama: Phone) -> None:
+    """Answer the identify questions that follow onboarding."""
+    await ama.send("Many students copy answers without checking if they understood.")
+    await ama.send("About a third of my Year 8 class")
+    await ama.photo(caption="Exit tickets from Tuesday")
+    await ama.tap("Eliciting evidence of learning")
+    await ama.send("Mini whiteboards for every student on one hinge question per lesson.")
+    texts = await ama.tap("4")
+    assert texts[0].startswith("Thank you! From next week")
+
+
+async def pilot_week(ama: Phone, rating: str) -> list[str]:
+    """Answer one weekly pilot check-in."""
+    texts = await ama.send("/checkin")
+    assert texts[0] == "Time for this week's check-in about your practice."
+    await ama.tap("Yes")
+    await ama.send("Used the whiteboards in three lessons.")
+    await ama.voice(duration=25)
+    await ama.tap(rating)
+    await ama.send("Ask the hinge question earlier.")
+    return await ama.tap("Skip")
