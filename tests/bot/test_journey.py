@@ -47,7 +47,7 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
     await identify(ama)
 
     trends = []
-    for week, rating in zip(MONDAY_EVENING, ("2", "3", "4"), strict=True):
+    for week, rating in zip(MONDAY_EVENING[:3], ("2", "3", "4"), strict=True):
         clock.set(week)
         trends.append(await pilot_week(ama, rating))
     assert trends[0][:2] == ["Thank you, your check-in is saved.", "Your ratings so far: 2"]
