@@ -33,7 +33,8 @@ from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Button, Reply
 from circles.errors import InvalidAnswer
 from circles.i18n import N_, _, format_number, use_language
-from circles.models import Answer, AnswerKind, FlowRun, FlowStatus, Person
+from circles.models import Answer, AnswerKind, CheckIn, FlowRun, FlowStatus, Person
+from circles.services.journeys import is_open
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,19 @@ async def answers_of(session: AsyncSession, run: FlowRun) -> dict[str, Answer]:
     """A run's answers by question key."""
     rows = await session.scalars(select(Answer).where(Answer.flow_run_id == run.id))
     return {answer.question_key: answer for answer in rows}
+
+
+async def live_run(session: AsyncSession, *, person_id: int, now: datetime) -> FlowRun | None:
+    """The active run, unless its check-in has closed (then it expires and None is returned)."""
+    run = await active_run(session, person_id=person_id)
+    if run is None or run.checkin_id is None:
+        return run
+    checkin = await session.get(CheckIn, run.checkin_id)
+    if checkin is not None and not is_open(checkin, now):
+        run.status = FlowStatus.expired
+        run.updated_at = now
+        return None
+    return run
 
 
 def answer_value(answer: Answer) -> str | None:
@@ -227,7 +241,7 @@ async def answer(
     Returns None when no conversation is running. A bad answer gets a localized
     explanation and the question again; nothing is stored.
     """
-    run = await active_run(session, person_id=person.id)
+    run = await live_run(session, person_id=person.id, now=now)
     if run is None:
         return None
     step = flow_of(run).step(run.current_step or "")
@@ -247,14 +261,15 @@ async def answer(
 async def press(session: AsyncSession, *, person: Person, data: str, now: datetime) -> Outcome:
     """Take a button press; closed or foreign buttons change nothing."""
     match = _CALLBACK.match(data)
-    run = await session.get(FlowRun, int(match["run"])) if match else None
     with use_language(person.language):
         closed = Outcome(notice=_(CLOSED))
+    # Only the person's live run takes presses: this also closes buttons of other people,
+    # of finished runs, and of a check-in whose week has ended.
+    run = await live_run(session, person_id=person.id, now=now)
     if (
         match is None
         or run is None
-        or run.person_id != person.id
-        or run.status is not FlowStatus.active
+        or run.id != int(match["run"])
         or int(run.state.get("seq", -1)) != int(match["seq"])
     ):
         return closed

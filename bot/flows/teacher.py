@@ -313,9 +313,10 @@ async def edited_message(
         return []
     run = await session.get_one(FlowRun, answer.flow_run_id)
     checkin = await session.get(CheckIn, run.checkin_id) if run.checkin_id else None
-    if run.status is not FlowStatus.active and (
-        checkin is None or not journeys.is_open(checkin, now)
-    ):
+    still_open = (
+        journeys.is_open(checkin, now) if checkin is not None else run.status is FlowStatus.active
+    )
+    if not still_open:
         return _say(
             person, sender, settings, N_("This check-in is closed, so your edit was not saved.")
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from support.fakebotapi import FakeBotApi, FakeUser
 from support.phone import Phone
+from support.story import onboard
 
 from bot.app import build_application
 from bot.context import CirclesApplication
@@ -92,3 +93,12 @@ def phone(fake: FakeBotApi, app: CirclesApplication) -> Callable[..., Phone]:
         return Phone(fake, app, user)
 
     return make
+
+
+@pytest.fixture
+async def ama(phone, accra: CircleSetup) -> Phone:
+    """A teacher who has joined Accra 1 and been onboarded; identify's first question is open."""
+    teacher = phone("Ama")
+    teacher.user.last_name = "Mensah"
+    await onboard(teacher, accra.codes[Role.teacher])
+    return teacher

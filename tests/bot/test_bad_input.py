@@ -1,0 +1,142 @@
+"""Bad input gets a clear answer and the question again; nothing half-saved."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from support.phone import Phone
+from support.story import MONDAY_EVENING, identify
+
+from circles.clock import FakeClock
+from circles.db import SessionMaker
+from circles.models import Answer, Person
+
+CHALLENGE = "What challenge do you see in your classroom?"
+
+
+async def _answers(sessions: SessionMaker, phone: Phone) -> int:
+    async with sessions() as session:
+        return await session.scalar(
+            select(func.count()).select_from(Answer).join(Person, Person.id == Answer.person_id)
+            .where(Person.telegram_user_id == phone.user.id))
+
+
+async def test_a_sticker_where_text_is_expected_is_explained(ama: Phone, sessions) -> None:
+    before = await _answers(sessions, ama)
+    texts = await ama.sticker()
+    assert texts[0] == "Please answer with text or a voice note."
+    assert texts[1].startswith(CHALLENGE)
+    assert await _answers(sessions, ama) == before
+
+
+async def test_location_and_contact_where_text_is_expected(ama: Phone) -> None:
+    await ama.send("Students copy answers.")
+    assert (await ama.location())[0] == "Please answer with a few words of text."
+    assert (await ama.contact())[0] == "Please answer with a few words of text."
+
+
+async def test_a_5000_character_essay_is_refused_whole(ama: Phone, sessions) -> None:
+    before = await _answers(sessions, ama)
+    texts = await ama.send("x" * 5000)
+    assert texts[0] == ("Your answer has 5,000 characters; the limit is 2,000. Please shorten "
+                        "it and send it again.")
+    assert texts[1].startswith(CHALLENGE)
+    assert await _answers(sessions, ama) == before
+    texts = await ama.send("y" * 2000)  # exactly the limit is fine
+    assert texts[0].startswith("Which students does it affect?")
+
+
+async def test_a_voice_note_where_a_choice_is_expected(ama: Phone) -> None:
+    await ama.send("Students copy answers.")
+    await ama.send("A third of the class")
+    await ama.send("Exit tickets")
+    texts = await ama.voice()
+    assert texts[0] == "Please choose one of the buttons below."
+    assert ama.labels()[0] == "Learning intentions and success criteria"
+    texts = await ama.send("peer assessment")  # typing a label works too
+    assert texts[0].startswith("Describe the practice")
+
+
+async def test_a_number_out_of_range(ama: Phone, clock: FakeClock) -> None:
+    await identify(ama)
+    clock.set(MONDAY_EVENING[0])
+    await ama.send("/checkin")
+    await ama.tap("Yes")
+    await ama.send("Whiteboards")
+    await ama.send("Most got it")
+    texts = await ama.send("7")
+    assert texts[0] == "Please choose one of the buttons below."
+    assert ama.labels() == ["1", "2", "3", "4", "5"]
+    texts = await ama.send("4")
+    assert texts[0].startswith("What will you adjust next time?")
+
+
+async def test_class_size_must_be_a_number_in_range(ama: Phone, clock: FakeClock) -> None:
+    await identify(ama)
+    for week in MONDAY_EVENING[:3]:
+        clock.set(week)
+        await ama.send("/checkin")
+        await ama.tap("No")
+        await ama.send("Exams")
+    await ama.send("/journey")
+    await ama.tap("Codify my practice")
+    for answer in ("Hinge questions", "Maths", "Year 8"):
+        await ama.send(answer)
+    assert (await ama.send("five hundred"))[0] == "Please send a number from 1 to 200."
+    assert (await ama.send("500"))[0] == "Please send a number from 1 to 200."
+    assert (await ama.sticker())[0] == "Please send a number."
+    assert (await ama.send("32"))[0].startswith("What are the steps")
+
+
+async def test_unknown_command(ama: Phone) -> None:
+    texts = await ama.send("/dance")
+    assert texts == ["I do not know the command /dance. Send /help to see what you can do."]
+
+
+async def test_a_message_while_no_question_is_open(ama: Phone) -> None:
+    await ama.send("/cancel")
+    texts = await ama.send("hello?")
+    assert texts == ["There is no open question right now. Send /checkin to open your "
+                     "check-in, or /help to see what you can do."]
+
+
+async def test_someone_who_never_joined_is_told_how(phone) -> None:
+    texts = await phone().send("hello")
+    assert "You are not in a circle yet" in texts[0]
+
+
+async def test_too_long_name_is_refused(phone, accra) -> None:
+    from circles.models import Role
+
+    ama = phone()
+    await ama.send(f"/start {accra.codes[Role.teacher]}")
+    await ama.tap("I agree")
+    await ama.tap("English")
+    await ama.tap("Africa/Accra")
+    texts = await ama.send("N" * 61)
+    assert texts[0] == "Please keep it under 60 characters."
+
+
+async def test_unknown_timezone_is_explained(phone, accra) -> None:
+    from circles.models import Role
+
+    ama = phone()
+    await ama.send(f"/start {accra.codes[Role.teacher]}")
+    await ama.tap("I agree")
+    await ama.tap("English")
+    texts = await ama.send("Atlantis/Capital")
+    assert texts[0].startswith("I do not know the timezone Atlantis/Capital.")
+    texts = await ama.send("lagos")  # a city name is enough
+    assert texts[0].startswith("What name should your circle see?")
+
+
+async def test_a_checkin_left_half_way_continues_later(ama: Phone, clock: FakeClock) -> None:
+    await identify(ama)
+    clock.set(MONDAY_EVENING[0])
+    await ama.send("/checkin")
+    await ama.tap("Partly")
+    clock.advance(timedelta(days=2))
+    texts = await ama.send("/checkin")
+    assert texts[0] == "Let's continue where you stopped."
+    assert texts[1].startswith("What did you do?")
