@@ -46,7 +46,7 @@ messages: $(STAMP)
 		--no-location --sort-output -o locales/messages.pot circles bot api scheduler
 	@for lang in $(LANGUAGES); do \
 		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel -q update --no-fuzzy-matching -i locales/messages.pot -d locales -D messages -l $$lang; \
+			$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales -D messages -l $$lang; \
 		else \
 			$(BIN)/pybabel -q init -i locales/messages.pot -d locales -D messages -l $$lang; \
 		fi; \

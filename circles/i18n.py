@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -79,9 +79,15 @@ def translate(message: str, language: str | None = None, **params: object) -> st
 
 
 def format_datetime(when: datetime, timezone: str, language: str | None = None) -> str:
-    """Format an aware UTC datetime for the reader's timezone and language."""
+    """Weekday, date and time in the reader's timezone and language, without seconds.
+
+    ``Mon, Sep 14, 2026, 4:00 PM`` in English, ``2026년 9월 14일 (월) PM 4:00`` in Korean.
+    """
     locale = Locale.parse(language or current_language())
-    return _babel_datetime(when.astimezone(ZoneInfo(timezone)), "medium", locale=locale)
+    local = when.astimezone(ZoneInfo(timezone))
+    date = format_skeleton("yMMMEd", local, locale=locale)
+    clock = format_time(local, "short", locale=locale)
+    return str(locale.datetime_formats["medium"]).replace("{1}", date).replace("{0}", clock)
 
 
 def format_number(value: float, language: str | None = None) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.definition import Flow, Step
 from bot.flows.messages import Button, Reply
 from circles.errors import InvalidAnswer
-from circles.i18n import N_, _, format_number, use_language
+from circles.i18n import N_, _, format_number, ngettext, use_language
 from circles.models import (
     Answer,
     CheckIn,
@@ -120,7 +120,9 @@ async def check(session: AsyncSession, *, flow: Flow, step: Step, text: str, per
             )
         return zone
     if step.key in ("display_name", "one_word") and len(text) > 60:
-        raise InvalidAnswer(N_("Please keep it under {limit} characters."), limit=format_number(60))
+        raise InvalidAnswer(
+            N_("Please keep it to {limit} characters or fewer."), limit=format_number(60)
+        )
     return text
 
 
@@ -284,9 +286,12 @@ async def _after_pilot(ctx: Context, edited: bool) -> Completion:
                 Reply(_("Your ratings so far: {trend}").format(trend=trend_line(ratings)))
             )
         if iterations >= journeys.CODIFY_AFTER and inquiry.phase is Phase.pilot:
-            text = _(
+            text = ngettext(
+                "You have piloted your practice {count} time. Would you like to write it "
+                "down for other teachers now, or keep piloting?",
                 "You have piloted your practice {count} times. Would you like to write it "
-                "down for other teachers now, or keep piloting?"
+                "down for other teachers now, or keep piloting?",
+                iterations,
             ).format(count=format_number(iterations))
             replies.append(
                 Reply(
@@ -381,7 +386,7 @@ async def on_complete(
 ) -> Completion:
     """Do what finishing ``flow`` means."""
     ctx = Context(session, flow, None, run, person, answers, now)
-    return await _ON_COMPLETE[flow.id](ctx, edited)
+    return await _ON_COMPLETE.get(flow.id, _nothing)(ctx, edited)
 
 
 def known_flows() -> frozenset[str]:

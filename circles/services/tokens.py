@@ -44,7 +44,7 @@ async def create_token(
 ) -> IssuedToken:
     """Issue a token for ``role``; facilitators and union reps need a circle."""
     if role in (TokenRole.facilitator, TokenRole.union_rep) and circle is None:
-        raise InvalidAnswer(N_("A {role} token needs a circle."), role=role.value)
+        raise InvalidAnswer(N_("Facilitator and union representative tokens need a circle."))
     if role in (TokenRole.admin, TokenRole.coordinator) and circle is not None:
         raise InvalidAnswer(
             N_("Admin and coordinator tokens cover all circles; leave out the circle.")

@@ -18,8 +18,11 @@ CHALLENGE = "What challenge do you see in your classroom?"
 async def _answers(sessions: SessionMaker, phone: Phone) -> int:
     async with sessions() as session:
         return await session.scalar(
-            select(func.count()).select_from(Answer).join(Person, Person.id == Answer.person_id)
-            .where(Person.telegram_user_id == phone.user.id))
+            select(func.count())
+            .select_from(Answer)
+            .join(Person, Person.id == Answer.person_id)
+            .where(Person.telegram_user_id == phone.user.id)
+        )
 
 
 async def test_a_sticker_where_text_is_expected_is_explained(ama: Phone, sessions) -> None:
@@ -39,8 +42,9 @@ async def test_location_and_contact_where_text_is_expected(ama: Phone) -> None:
 async def test_a_5000_character_essay_is_refused_whole(ama: Phone, sessions) -> None:
     before = await _answers(sessions, ama)
     texts = await ama.send("x" * 5000)
-    assert texts[0] == ("Your answer has 5,000 characters; the limit is 2,000. Please shorten "
-                        "it and send it again.")
+    assert texts[0] == (
+        "Your answer has 5,000 characters; the limit is 2,000. Please shorten it and send it again."
+    )
     assert texts[1].startswith(CHALLENGE)
     assert await _answers(sessions, ama) == before
     texts = await ama.send("y" * 2000)  # exactly the limit is fine
@@ -97,8 +101,10 @@ async def test_unknown_command(ama: Phone) -> None:
 async def test_a_message_while_no_question_is_open(ama: Phone) -> None:
     await ama.send("/cancel")
     texts = await ama.send("hello?")
-    assert texts == ["There is no open question right now. Send /checkin to open your "
-                     "check-in, or /help to see what you can do."]
+    assert texts == [
+        "There is no open question right now. Send /checkin to open your "
+        "check-in, or /help to see what you can do."
+    ]
 
 
 async def test_someone_who_never_joined_is_told_how(phone) -> None:
@@ -115,7 +121,7 @@ async def test_too_long_name_is_refused(phone, accra) -> None:
     await ama.tap("English")
     await ama.tap("Africa/Accra")
     texts = await ama.send("N" * 61)
-    assert texts[0] == "Please keep it under 60 characters."
+    assert texts[0] == "Please keep it to 60 characters or fewer."
 
 
 async def test_unknown_timezone_is_explained(phone, accra) -> None:

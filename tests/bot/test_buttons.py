@@ -18,9 +18,11 @@ CLOSED = "This question is already closed."
 async def _answer(sessions: SessionMaker, phone: Phone, key: str) -> list[Answer]:
     async with sessions() as session:
         rows = await session.scalars(
-            select(Answer).join(Person, Person.id == Answer.person_id)
+            select(Answer)
+            .join(Person, Person.id == Answer.person_id)
             .where(Person.telegram_user_id == phone.user.id, Answer.question_key == key)
-            .order_by(Answer.id))
+            .order_by(Answer.id)
+        )
         return list(rows)
 
 
@@ -106,18 +108,22 @@ async def test_editing_a_message_updates_its_answer_while_open(ama: Phone, clock
     await ama.send("Used whiteboards.")
     sent = ama.fake.history(ama.chat_id)
     mine = [m for m in sent if m.get("from", {}).get("id") == ama.user.id]
-    texts = await ama.deliver(ama.fake.user_edit(ama.user, mine[-1], "Used mini whiteboards.",
-                                                 enqueue=False))
+    texts = await ama.deliver(
+        ama.fake.user_edit(ama.user, mine[-1], "Used mini whiteboards.", enqueue=False)
+    )
     assert texts == ["Your answer is updated."]
     assert [a.value_text for a in await _answer(sessions, ama, "what_did")] == [
-        "Used mini whiteboards."]
+        "Used mini whiteboards."
+    ]
 
     clock.set(MONDAY_EVENING[1])  # a week later the check-in is closed
-    texts = await ama.deliver(ama.fake.user_edit(ama.user, mine[-1], "Changed my mind",
-                                                 enqueue=False))
+    texts = await ama.deliver(
+        ama.fake.user_edit(ama.user, mine[-1], "Changed my mind", enqueue=False)
+    )
     assert texts == ["This check-in is closed, so your edit was not saved."]
     assert [a.value_text for a in await _answer(sessions, ama, "what_did")] == [
-        "Used mini whiteboards."]
+        "Used mini whiteboards."
+    ]
 
 
 async def test_edit_command_changes_an_answer_of_the_open_checkin(ama: Phone, clock, sessions):

@@ -55,7 +55,7 @@ async def test_expired_code_says_when_it_expired(phone, accra, sessions, clock: 
     clock.advance(timedelta(days=31))
     ama = phone()
     texts = await ama.send(f"/start {accra.codes[Role.teacher]}")
-    assert texts[0].startswith("This invite expired on Oct 7, 2026")
+    assert texts[0].startswith("This invite expired on Wed, Oct 7, 2026")
     assert await _memberships(sessions, ama.user.id) == []
 
 

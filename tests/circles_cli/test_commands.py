@@ -146,7 +146,7 @@ def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: s
             "There is no circle named Nowhere",
         ),
         (("invite", "create", "--circle", "Nowhere", "--role", "headteacher"), "headteacher"),
-        (("token", "create", "--role", "facilitator"), "needs a circle"),
+        (("token", "create", "--role", "facilitator"), "need a circle"),
         (("token", "create", "--role", "admin", "--country", "BR"), "coordinator"),
     ],
 )
