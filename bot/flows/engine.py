@@ -203,7 +203,11 @@ async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datet
         rows: list[tuple[Button, ...]] = []
         if step.type in (AnswerType.single_choice, AnswerType.yes_no):
             labels = _labels(step)
-            rows = [(Button(labels[v], f"c:{run.id}:{seq}:{v}"),) for v in step.values]
+            current = hooks.current_value(step, person)  # e.g. the language now in use
+            rows = [
+                (Button(("✓ " if v == current else "") + labels[v], f"c:{run.id}:{seq}:{v}"),)
+                for v in step.values
+            ]
         elif step.type is AnswerType.scale:
             rows = [tuple(Button(v, f"c:{run.id}:{seq}:{v}") for v in step.values)]
         elif step.type is AnswerType.multi_choice:

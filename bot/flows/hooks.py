@@ -104,6 +104,15 @@ async def suggestions(
     return []
 
 
+def current_value(step: Step, person: Person) -> str | None:
+    """The choice that is already in effect for a settings question, shown with a tick."""
+    if step.key == "language":
+        return person.language
+    if step.key == "grade_level":
+        return person.grade_level
+    return None
+
+
 async def check(session: AsyncSession, *, flow: Flow, step: Step, text: str, person: Person) -> str:
     """Validate and normalise a typed answer for steps with special rules."""
     if step.key == "timezone":

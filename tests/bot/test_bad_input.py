@@ -118,7 +118,7 @@ async def test_too_long_name_is_refused(phone, accra) -> None:
     ama = phone()
     await ama.send(f"/start {accra.codes[Role.teacher]}")
     await ama.tap("I agree")
-    await ama.tap("English")
+    await ama.tap("✓ English")
     await ama.tap("Africa/Accra")
     texts = await ama.send("N" * 61)
     assert texts[0] == "Please keep it to 60 characters or fewer."
@@ -130,7 +130,7 @@ async def test_unknown_timezone_is_explained(phone, accra) -> None:
     ama = phone()
     await ama.send(f"/start {accra.codes[Role.teacher]}")
     await ama.tap("I agree")
-    await ama.tap("English")
+    await ama.tap("✓ English")
     texts = await ama.send("Atlantis/Capital")
     assert texts[0].startswith("I do not know the timezone Atlantis/Capital.")
     texts = await ama.send("lagos")  # a city name is enough

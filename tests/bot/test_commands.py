@@ -86,7 +86,7 @@ async def test_changing_timezone_mid_checkin_then_continuing(ama: Phone, session
 async def test_language_command_offers_every_language(ama: Phone, sessions) -> None:
     await ama.send("/language")
     assert ama.labels() == [
-        "English",
+        "✓ English",
         "Français",
         "Português (Brasil)",
         "Español",
@@ -125,7 +125,7 @@ async def test_facilitators_get_no_checkins(phone, accra) -> None:
     grace = phone("Grace")
     await grace.send(f"/start {accra.codes[Role.facilitator]}")
     await grace.tap("I agree")
-    await grace.tap("English")
+    await grace.tap("✓ English")
     await grace.tap("Africa/Accra")
     await grace.send("Grace O.")
     await grace.send("Mathematics")

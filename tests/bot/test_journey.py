@@ -36,7 +36,7 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
     texts = await ama.send(f"/start {accra.codes[Role.teacher]}")
     assert texts[0].startswith("Welcome to Accra 1!")
     await ama.tap("I agree")
-    await ama.tap("English")
+    await ama.tap("✓ English")
     await ama.tap("Africa/Accra")
     await ama.send("Ama M.")
     await ama.send("Mathematics, Science")

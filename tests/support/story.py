@@ -14,7 +14,7 @@ async def onboard(ama: Phone, code: str) -> None:
     """Join with ``code`` and answer every onboarding question."""
     await ama.send(f"/start {code}")
     await ama.tap("I agree")
-    await ama.tap("English")
+    await ama.tap("✓ English")
     assert ama.labels()[0] == "Africa/Accra"
     await ama.tap("Africa/Accra")
     assert ama.labels() == ["Ama Mensah"]  # the name Telegram gave, one tap away

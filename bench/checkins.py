@@ -1,0 +1,199 @@
+"""Weekly pilot check-ins through the engine, against plain inserts of the same answers.
+
+Both sides do one transaction per answer, as the bot does one per Telegram update, so the
+ratio is the cost of the engine itself: loading the run, validating, advancing, rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from bot.flows import engine
+from bot.flows.inputs import Input, InputKind
+from circles.db import SessionMaker, create_engine, create_sessionmaker, transaction
+from circles.migrate import upgrade
+from circles.models import (
+    Answer,
+    AnswerKind,
+    CheckIn,
+    Consent,
+    FlowRun,
+    Inquiry,
+    Membership,
+    Person,
+    Phase,
+    Role,
+)
+from circles.services.circles import create_circle
+from circles.settings import normalize_database_url
+
+NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)
+
+
+async def _people(
+    sessions: SessionMaker, count: int, first_id: int
+) -> list[tuple[Person, CheckIn, Inquiry]]:
+    async with transaction(sessions) as session:
+        circle = await create_circle(
+            session,
+            name=f"Bench {uuid.uuid4().hex[:6]}",
+            country="GH",
+            language="en",
+            timezone="Africa/Accra",
+            now=NOW,
+        )
+        made = []
+        for n in range(count):
+            person = Person(telegram_user_id=first_id + n, consent=Consent.given, created_at=NOW)
+            session.add(person)
+            await session.flush()
+            session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
+            inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
+            session.add(inquiry)
+            await session.flush()
+            checkin = CheckIn(
+                person_id=person.id,
+                circle_id=circle.id,
+                inquiry_id=inquiry.id,
+                phase=Phase.pilot,
+                scheduled_for=NOW,
+                closes_at=NOW.replace(day=13),
+            )
+            session.add(checkin)
+            await session.flush()
+            made.append((person, checkin, inquiry))
+        return made
+
+
+async def through_engine(sessions: SessionMaker, people) -> float:
+    """Seconds for every teacher to answer a pilot check-in through the engine."""
+    start = time.perf_counter()
+    for person, checkin, inquiry in people:
+        async with transaction(sessions) as session:
+            replies = await engine.begin(
+                session,
+                person=person,
+                flow_id="pilot",
+                now=NOW,
+                checkin_id=checkin.id,
+                state={"inquiry_id": inquiry.id},
+            )
+        tried = replies[-1].buttons[0][0].data
+        async with transaction(sessions) as session:
+            await engine.press(session, person=person, data=tried, now=NOW)
+        for text in ("Whiteboards", "Most got it"):
+            async with transaction(sessions) as session:
+                await engine.answer(
+                    session, person=person, now=NOW, message=Input(InputKind.text, text=text)
+                )
+        async with transaction(sessions) as session:
+            outcome = await engine.answer(
+                session, person=person, now=NOW, message=Input(InputKind.text, text="4")
+            )
+        async with transaction(sessions) as session:
+            await engine.answer(
+                session, person=person, now=NOW, message=Input(InputKind.text, text="Ask earlier")
+            )
+        assert outcome is not None
+    return time.perf_counter() - start
+
+
+async def baseline(sessions: SessionMaker, people) -> float:
+    """Seconds to store the same answers with plain INSERTs, one transaction each."""
+    start = time.perf_counter()
+    for person, checkin, _inquiry in people:
+        async with transaction(sessions) as session:
+            run = FlowRun(
+                person_id=person.id, flow_id="pilot", flow_version=1, checkin_id=checkin.id
+            )
+            session.add(run)
+            await session.flush()
+            run_id = run.id
+        for key, kind, value in (
+            ("tried", AnswerKind.choice, "yes"),
+            ("what_did", AnswerKind.text, "Whiteboards"),
+            ("evidence", AnswerKind.text, "Most got it"),
+            ("how_well", AnswerKind.number, 4.0),
+            ("adjust", AnswerKind.text, "Ask earlier"),
+        ):
+            async with transaction(sessions) as session:
+                await session.execute(
+                    insert(Answer).values(
+                        flow_run_id=run_id,
+                        person_id=person.id,
+                        checkin_id=checkin.id,
+                        flow_id="pilot",
+                        flow_version=1,
+                        question_key=key,
+                        kind=kind,
+                        value_text=value
+                        if isinstance(value, str) and kind is AnswerKind.text
+                        else None,
+                        value_choice=value if kind is AnswerKind.choice else None,
+                        value_number=value if kind is AnswerKind.number else None,
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                )
+    return time.perf_counter() - start
+
+
+async def _database(url: str | None) -> tuple[str, object]:
+    if url is None:
+        folder = tempfile.mkdtemp()
+        return f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", None
+    admin = make_url(normalize_database_url(url))
+    name = f"circles_bench_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(
+        host=admin.host, port=admin.port or 5432, user=admin.username, database=admin.database
+    )
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+    return admin.set(database=name).render_as_string(hide_password=False), (admin, name)
+
+
+async def main(teachers: int, url: str | None) -> None:
+    database, cleanup = await _database(url)
+    db = create_engine(database)
+    try:
+        await upgrade(db)
+        sessions = create_sessionmaker(db)
+        engine_people = await _people(sessions, teachers, 10_000_000)
+        baseline_people = await _people(sessions, teachers, 20_000_000)
+        base = await baseline(sessions, baseline_people)
+        flows = await through_engine(sessions, engine_people)
+    finally:
+        await db.dispose()
+        if cleanup is not None:
+            admin, name = cleanup
+            connection = await asyncpg.connect(
+                host=admin.host,
+                port=admin.port or 5432,
+                user=admin.username,
+                database=admin.database,
+            )
+            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            await connection.close()
+    kind = make_url(database).get_backend_name()
+    print(f"{kind}: {teachers} teachers, 5 answers each, one transaction per answer")
+    print(f"  baseline (plain inserts): {base / teachers * 1000:8.2f} ms per teacher")
+    print(f"  conversation engine:      {flows / teachers * 1000:8.2f} ms per teacher")
+    print(f"  ratio engine / baseline:  {flows / base:8.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--teachers", type=int, default=200)
+    parser.add_argument("--database", default=None, help="PostgreSQL URL (default: SQLite)")
+    args = parser.parse_args()
+    asyncio.run(main(args.teachers, args.database))
