@@ -175,6 +175,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         minimum=minimum,
         maximum=maximum,
         accept_media=bool(data.get("accept_media", False)),
+        translate_labels=bool(data.get("translate_labels", True)),
         when=tuple(when),
         end=bool(data.get("end", False)),
     )

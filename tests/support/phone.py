@@ -102,3 +102,16 @@ class Phone:
         """The text shown for the last button press (answerCallbackQuery)."""
         answers = self.fake.callback_answers
         return answers[-1].get("text") if answers else None
+
+    async def tap_nth(self, index: int, message: dict[str, Any] | None = None) -> list[str]:
+        """Press the ``index``-th button (any language), on the newest message with buttons."""
+        message = message or self.last_with_buttons()
+        return await self.tap(self.labels(message)[index], message)
+
+    def everything_shown(self) -> list[str]:
+        """Every text and button label the bot has shown in this chat."""
+        shown = []
+        for message in self.messages():
+            shown.append(message.get("text") or message.get("caption") or "")
+            shown += self.labels(message) if self.fake.buttons(message) else []
+        return shown

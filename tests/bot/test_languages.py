@@ -1,0 +1,110 @@
+"""Each flow, end to end, in each language: not one English word the catalog could replace."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.pofile import read_po
+from support.story import MONDAY_EVENING
+
+from bot.flows import teacher
+from bot.handlers.common import send_replies
+from circles.db import transaction
+from circles.i18n import LOCALES_DIR
+from circles.models import Role
+from circles.services.people import find_person
+
+#: Telegram's language code for each catalog, and the language's own name on the button.
+PHONES = {
+    "fr": ("fr", "Français"),
+    "pt_BR": ("pt-br", "Português (Brasil)"),
+    "es": ("es", "Español"),
+    "ko": ("ko", "한국어"),
+    "ms": ("ms", "Bahasa Melayu"),
+    "de": ("de", "Deutsch"),
+    "it": ("it", "Italiano"),
+}
+
+
+def english_leftovers(language: str, shown: list[str]) -> list[str]:
+    """English messages (that the catalog translates differently) found in ``shown``."""
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    english = []
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        english += [i for i in ids if i and i not in strings]
+    found = []
+    for text in shown:
+        lines = {line.strip() for line in text.splitlines()}
+        for source in english:
+            first_line = (source.split("{")[0].splitlines() or [""])[0].strip()
+            if len(first_line) >= 24 and first_line in text:
+                found.append(first_line)
+            elif source in lines or source == text:
+                found.append(source)
+    return found
+
+
+@pytest.mark.parametrize("language", sorted(PHONES))
+async def test_a_teacher_goes_through_every_flow_in_their_language(
+    language, phone, accra, clock, sessions, app
+) -> None:
+    code, own_name = PHONES[language]
+    teacher_phone = phone("Ana", language_code=code)
+    texts = await teacher_phone.send(f"/start {accra.codes[Role.teacher]}")
+    assert "Accra 1" in texts[0]
+    await teacher_phone.tap_nth(0)  # consent
+    assert f"✓ {own_name}" in teacher_phone.labels()  # preselected from Telegram
+    await teacher_phone.tap(f"✓ {own_name}")
+    await teacher_phone.tap_nth(0)  # the circle's timezone
+    await teacher_phone.tap_nth(0)  # the name Telegram gave
+    await teacher_phone.send("Matemática")
+    await teacher_phone.tap_nth(1)  # grade level
+    for answer in ("Muitos alunos copiam.", "Um terço da turma"):
+        await teacher_phone.send(answer)
+    await teacher_phone.photo(caption="Bilhetes de saída")
+    await teacher_phone.tap_nth(1)  # a strategy
+    await teacher_phone.send("Quadros brancos individuais")
+    await teacher_phone.tap("4")
+    await teacher_phone.sticker()  # bad input, explained in the language
+
+    for week in MONDAY_EVENING[:3]:
+        clock.set(week)
+        await teacher_phone.send("/checkin")
+        await teacher_phone.tap_nth(0)
+        await teacher_phone.send("Usei os quadros.")
+        await teacher_phone.voice()
+        await teacher_phone.tap("3")
+        await teacher_phone.send("Perguntar antes.")
+        await teacher_phone.tap_nth(-1)  # skip the optional question
+    await teacher_phone.tap_nth(0)  # codify now
+    for answer in (
+        "Quadros",
+        "Matemática",
+        "8º ano",
+        "30",
+        "Passos",
+        "Evidência",
+        "Condições",
+        "Lições",
+    ):
+        await teacher_phone.send(answer)
+    await teacher_phone.tap_nth(1)
+    await teacher_phone.tap_nth(0)
+
+    async with transaction(sessions) as session:
+        person = await find_person(session, telegram_user_id=teacher_phone.user.id)
+        replies = await teacher.start_reflection(
+            session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
+        )
+    await send_replies(app.bot, teacher_phone.chat_id, replies)
+    for answer in ("Aprendi muito.", "Vou reagrupar.", "Ótimo"):
+        await teacher_phone.send(answer)
+    await teacher_phone.tap_nth(2)
+    for command in ("/journey", "/help", "/pause", "/edit", "/mydata", "/forgetme", "/dance"):
+        await teacher_phone.send(command)
+
+    shown = teacher_phone.everything_shown()
+    assert len(shown) > 60
+    assert english_leftovers(language, shown) == []
