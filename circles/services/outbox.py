@@ -1,0 +1,61 @@
+"""The outbox: every outgoing message is a row first, sent later at Telegram's pace, once.
+
+A message's ``payload`` is channel-neutral::
+
+    {"text": "…", "buttons": [[{"label": "…", "data": "…"}]], "document": null}
+
+``idempotency_key`` makes enqueueing the same logical message twice a no-op, so a job
+or request that is retried never sends twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.models import Outbox, OutboxPriority, OutboxState
+
+
+def message_payload(
+    text: str, buttons: list[list[tuple[str, str]]] | None = None
+) -> dict[str, Any]:
+    """The payload of a text message with optional rows of (label, data) buttons."""
+    payload: dict[str, Any] = {"text": text}
+    if buttons:
+        payload["buttons"] = [
+            [{"label": label, "data": data} for label, data in row] for row in buttons
+        ]
+    return payload
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    key: str,
+    now: datetime,
+    priority: OutboxPriority = OutboxPriority.bulk,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message for ``chat_id``; False if a message with ``key`` was queued before."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(Outbox)
+        .values(
+            chat_id=chat_id,
+            payload=payload,
+            priority=priority,
+            idempotency_key=key,
+            state=OutboxState.pending,
+            attempts=0,
+            not_before=not_before or now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    return result.rowcount == 1
