@@ -99,8 +99,9 @@ async def suggestions(
             zones += get_global("territory_zones").get(circle.country, [])
         zones.append(person.timezone)
         return list(dict.fromkeys(zones))[:4]
-    if step.key == "display_name" and person.display_name:
-        return [person.display_name]
+    if step.key == "display_name":
+        name = run.state.get("telegram_name") or person.display_name
+        return [name] if name else []
     return []
 
 
@@ -145,6 +146,7 @@ async def _consent(ctx: Context, answer: Answer | None) -> Effect:
         return Effect()
     person.consent, person.consent_at = Consent.refused, ctx.now
     person.display_name = person.subjects = person.grade_level = None
+    ctx.run.state = {"seq": ctx.run.state.get("seq", 0)}  # forget the name Telegram gave
     await ctx.session.execute(delete(Answer).where(Answer.flow_run_id == ctx.run.id))
     with use_language(person.language):
         text = _(

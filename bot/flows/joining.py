@@ -15,7 +15,7 @@ from circles.models import Consent, FlowRun, FlowStatus, Person, Role
 from circles.services.circles import circle_members
 from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
 from circles.services.people import find_person, get_or_create_person, memberships_of
-from circles.settings import Settings
+from circles.settings import Settings, normalize_language
 
 ROLE_NAMES = {
     Role.teacher: N_("teacher"),
@@ -56,19 +56,23 @@ async def start(
     person = await get_or_create_person(
         session,
         telegram_user_id=sender.external_id,
-        display_name=sender.name,
+        display_name=None,  # nothing personal is kept before consent
         language_code=sender.language_code,
         default_language=settings.default_language,
         default_timezone=settings.default_timezone,
         now=now,
     )
-    with use_language(person.language):
-        try:
-            joined = await redeem_invite(session, code=code, person=person, now=now)
-        except InviteRejected as rejected:
-            expires = rejected.invite.expires_at if rejected.invite else None
+    try:
+        joined = await redeem_invite(session, code=code, person=person, now=now)
+    except InviteRejected as rejected:
+        expires = rejected.invite.expires_at if rejected.invite else None
+        with use_language(person.language):
             date = format_datetime(expires, person.timezone) if expires else ""
             return [Reply(_(_REJECTIONS[rejected.problem]).format(date=date))]
+    if person.consent is Consent.pending and not normalize_language(sender.language_code or ""):
+        # Telegram's language is not one we speak: use the circle's rather than English.
+        person.language = joined.circle.language
+    with use_language(person.language):
         circle = joined.circle
         if joined.already_member and person.consent is Consent.given:
             text = _("You are already a member of {circle}. Send /help to see what you can do.")
@@ -83,10 +87,12 @@ async def start(
         if person.consent is Consent.given:
             text += "\n\n" + _("Send /help to see what you can do.")
             return [Reply(text)]
-    return [Reply(text), *await _onboard(session, person=person, now=now)]
+    return [Reply(text), *await _onboard(session, person=person, sender=sender, now=now)]
 
 
-async def _onboard(session: AsyncSession, *, person: Person, now: datetime) -> list[Reply]:
+async def _onboard(
+    session: AsyncSession, *, person: Person, sender: Sender, now: datetime
+) -> list[Reply]:
     """Continue an unfinished onboarding, or start it."""
     waiting = await session.scalar(
         select(FlowRun)
@@ -100,7 +106,14 @@ async def _onboard(session: AsyncSession, *, person: Person, now: datetime) -> l
     )
     if waiting is not None:
         return await engine.resume(session, run=waiting, person=person, now=now)
-    return await engine.begin(session, person=person, flow_id="onboarding", now=now)
+    # The name Telegram gave is offered as a suggestion; it lives only in the run's state.
+    return await engine.begin(
+        session,
+        person=person,
+        flow_id="onboarding",
+        now=now,
+        state={"telegram_name": (sender.name or "")[:60]},
+    )
 
 
 async def _welcome_back_or_explain(
@@ -109,7 +122,7 @@ async def _welcome_back_or_explain(
     person = await find_person(session, telegram_user_id=sender.external_id)
     memberships = await memberships_of(session, person_id=person.id) if person else []
     if person is not None and memberships and person.consent is not Consent.given:
-        return await _onboard(session, person=person, now=now)
+        return await _onboard(session, person=person, sender=sender, now=now)
     with use_language(
         person.language if person else sender.language_code, settings.default_language
     ):

@@ -125,3 +125,33 @@ async def test_start_in_a_group_points_to_a_private_chat(phone, accra, fake, ses
     assert "private chat" in reply
     assert "https://t.me/circles_test_bot" in reply
     assert await _memberships(sessions, ama.user.id) == []
+
+
+async def test_an_unsupported_phone_language_falls_back_to_the_circles(
+    phone, sessions, clock
+) -> None:
+    from circles.services.circles import create_circle
+    from circles.services.invites import create_invite
+
+    async with transaction(sessions) as session:
+        circle = await create_circle(session, name="Abidjan 1", country="CI", language="fr",
+                                     timezone="Africa/Abidjan", now=clock.now())
+        invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
+    kofi = phone("Kofi", language_code="sw")
+    texts = await kofi.send(f"/start {invite.code}")
+    assert texts[0].startswith("Bienvenue dans Abidjan 1")
+    assert texts[1].startswith("Avant de commencer\u00a0: vos réponses sont des données")
+
+
+async def test_nothing_of_the_telegram_profile_is_kept_before_consent(phone, accra, sessions):
+    ama = phone("Ama")
+    await ama.send(f"/start {accra.codes[Role.teacher]}")
+    async with sessions() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.user.id))
+    assert person.display_name is None
+    await ama.tap("No, thank you")
+    async with sessions() as session:
+        from circles.models import FlowRun
+
+        runs = (await session.scalars(select(FlowRun))).all()
+    assert all("Ama" not in str(run.state) for run in runs)
