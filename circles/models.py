@@ -8,7 +8,7 @@ so Alembic migrations are the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -101,6 +101,7 @@ class Cadence(StrEnum):
 
     weekly = "weekly"
     fortnightly = "fortnightly"
+    before_meeting = "before_meeting"  # N days before each circle meeting
 
 
 class Consent(StrEnum):
@@ -252,8 +253,25 @@ class Circle(SQLModel, table=True):
     cadence: Cadence = Field(default=Cadence.weekly, sa_type=_enum(Cadence))
     checkin_weekday: int = Field(default=0, ge=0, le=6)  # Monday = 0
     checkin_time: time = Field(default=time(16, 0))
+    days_before_meeting: int = Field(default=3, ge=1, le=14)  # for Cadence.before_meeting
+    first_nudge_hours: int = Field(default=24, ge=1, le=144)
+    second_nudge_hours: int = Field(default=72, ge=1, le=144)
+    quiet_from: time = Field(default=time(21, 0))  # local: nothing is sent from …
+    quiet_until: time = Field(default=time(7, 0))  # … until
     telegram_group_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     created_at: datetime = _created()
+
+
+class Holiday(SQLModel, table=True):
+    """School holidays of a circle: no check-ins open on these local dates."""
+
+    __table_args__ = (sa.Index("ix_holiday_circle_dates", "circle_id", "starts_on", "ends_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    starts_on: date
+    ends_on: date
+    name: str | None = Field(default=None, max_length=120)
 
 
 class Person(SQLModel, table=True):
@@ -518,6 +536,7 @@ class Outbox(SQLModel, table=True):
     not_before: datetime | None = _timestamp()
     last_error: str | None = Field(default=None, max_length=300)
     telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    claimed_at: datetime | None = _timestamp()  # when a sender took it (state sending)
     created_at: datetime = _created()
     sent_at: datetime | None = _timestamp()
 
@@ -578,6 +597,7 @@ __all__ = [
     "DeliveryState",
     "FlowRun",
     "FlowStatus",
+    "Holiday",
     "Inquiry",
     "Invite",
     "Meeting",

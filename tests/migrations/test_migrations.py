@@ -44,3 +44,33 @@ async def test_upgrade_matches_models_and_downgrade_removes_everything(
             assert await connection.run_sync(_diff) == []
     finally:
         await engine.dispose()
+
+
+async def test_upgrading_keeps_existing_circles_with_sensible_defaults(
+    empty_database_url: str,
+) -> None:
+    from sqlalchemy import text
+
+    engine = create_engine(empty_database_url)
+    try:
+        await upgrade(engine, "0002")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO circle (name, country, language, timezone, cadence, checkin_weekday,"
+                    " checkin_time, created_at) VALUES ('Seoul 1', 'KR', 'ko', 'Asia/Seoul',"
+                    " 'weekly', 2, '16:00:00', '2026-09-01 00:00:00+00')"
+                )
+            )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text(
+                        "SELECT first_nudge_hours, second_nudge_hours, days_before_meeting FROM circle"
+                    )
+                )
+            ).one()
+        assert tuple(row) == (24, 72, 3)
+    finally:
+        await engine.dispose()
