@@ -51,26 +51,20 @@ async def test_upgrading_keeps_existing_circles_with_sensible_defaults(
 ) -> None:
     from sqlalchemy import text
 
+    insert = text(
+        "INSERT INTO circle (name, country, language, timezone, cadence, checkin_weekday,"
+        " checkin_time, created_at) VALUES ('Seoul 1', 'KR', 'ko', 'Asia/Seoul', 'weekly', 2,"
+        " '16:00:00', '2026-09-01 00:00:00+00')"
+    )
+    read = text("SELECT first_nudge_hours, second_nudge_hours, days_before_meeting FROM circle")
     engine = create_engine(empty_database_url)
     try:
         await upgrade(engine, "0002")
         async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO circle (name, country, language, timezone, cadence, checkin_weekday,"
-                    " checkin_time, created_at) VALUES ('Seoul 1', 'KR', 'ko', 'Asia/Seoul',"
-                    " 'weekly', 2, '16:00:00', '2026-09-01 00:00:00+00')"
-                )
-            )
+            await connection.execute(insert)
         await upgrade(engine)
         async with engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    text(
-                        "SELECT first_nudge_hours, second_nudge_hours, days_before_meeting FROM circle"
-                    )
-                )
-            ).one()
+            row = (await connection.execute(read)).one()
         assert tuple(row) == (24, 72, 3)
     finally:
         await engine.dispose()
