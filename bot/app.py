@@ -10,6 +10,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from bot.context import BotData, CirclesApplication, CirclesContext
 from bot.flows.commands import commands_for
 from bot.handlers import register
+from bot.ratelimit import TelegramLimits
 from circles.clock import Clock, SystemClock
 from circles.db import SessionMaker
 from circles.i18n import translate
@@ -19,9 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def build_application(
-    settings: Settings, sessions: SessionMaker, clock: Clock | None = None
+    settings: Settings,
+    sessions: SessionMaker,
+    clock: Clock | None = None,
+    limits: TelegramLimits | None = None,
 ) -> CirclesApplication:
-    """A ready-to-initialize application talking to ``CIRCLES_TELEGRAM_API_URL``."""
+    """A ready-to-initialize application talking to ``CIRCLES_TELEGRAM_API_URL``.
+
+    Every request goes through ``limits`` (Telegram's rate limits), replies and outbox alike.
+    """
     if settings.telegram_token is None:
         raise ValueError("CIRCLES_TELEGRAM_TOKEN is not set")
     api = settings.telegram_api_url
@@ -31,6 +38,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
+        .rate_limiter(limits or TelegramLimits())
         .post_init(_publish_commands)
         .build()
     )

@@ -344,6 +344,7 @@ class CheckIn(SQLModel, table=True):
         sa.UniqueConstraint("person_id", "circle_id", "scheduled_for"),
         sa.Index("ix_checkin_circle_scheduled", "circle_id", "scheduled_for"),
         sa.Index("ix_checkin_status_closes", "status", "closes_at"),
+        sa.Index("ix_checkin_status_nudge", "status", "next_nudge_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -358,6 +359,7 @@ class CheckIn(SQLModel, table=True):
     closes_at: datetime | None = _timestamp()
     answered_at: datetime | None = _timestamp()
     nudges_sent: int = Field(default=0, ge=0)
+    next_nudge_at: datetime | None = _timestamp()  # None: no nudge left to send
     skip_reason: str | None = Field(default=None, sa_type=sa.Text)
 
 

@@ -1,10 +1,18 @@
-"""Scheduler jobs: idempotent sweeps ("what is due and not yet done") over the database."""
+"""Scheduler jobs: idempotent sweeps ("what is due and not yet done") over the database.
+
+Each sweep runs in its own transaction and can be run again at any time: a test moves
+the clock and calls it, production runs it every minute.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
+
+from bot.flows import prompts
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services.updates import prune_processed_updates
@@ -13,6 +21,33 @@ log = logging.getLogger(__name__)
 
 #: Telegram keeps undelivered updates for 24 hours; a week of ids covers any redelivery.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class CheckinSweep:
+    """What one check-in sweep did."""
+
+    closed: int
+    opened: int
+    missed: int
+    nudged: int
+
+
+async def checkin_sweep(sessions: SessionMaker, clock: Clock) -> CheckinSweep:
+    """Close finished weeks, open due check-ins, nudge the silent."""
+    now = clock.now()
+    async with transaction(sessions) as session:
+        closed = await prompts.close_checkins(session, now=now)
+    try:
+        async with transaction(sessions) as session:
+            wave = await prompts.open_checkins(session, now=now)
+    except IntegrityError:
+        # Another scheduler opened the same check-ins a moment ago; its wave stands.
+        log.warning("check-ins were opened concurrently; this sweep stood back")
+        wave = prompts.Wave()
+    async with transaction(sessions) as session:
+        nudged = await prompts.nudge_checkins(session, now=now)
+    return CheckinSweep(closed=closed, opened=wave.opened, missed=wave.missed, nudged=nudged)
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:

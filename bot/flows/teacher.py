@@ -22,6 +22,7 @@ from circles.models import (
     Answer,
     CheckIn,
     CheckInStatus,
+    Circle,
     Consent,
     FlowRun,
     FlowStatus,
@@ -481,9 +482,84 @@ async def message(
     if person is None:
         return _say(None, sender, settings, _NOT_MEMBER)
     outcome = await engine.answer(session, person=person, message=message, now=now)
+    if outcome is None and person.consent is Consent.given:
+        # A typed answer to a check-in invitation starts that check-in's conversation.
+        invited = await _unstarted_checkin(session, person, now)
+        if invited is not None:
+            await open_invited(session, person=person, checkin_id=invited.id, value="", now=now)
+            outcome = await engine.answer(session, person=person, message=message, now=now)
     if outcome is None:
         return _say(person, sender, settings, _NOTHING_OPEN)
     return outcome.replies
+
+
+async def _unstarted_checkin(
+    session: AsyncSession, person: Person, now: datetime
+) -> CheckIn | None:
+    """The newest open check-in of the person that no conversation has started yet."""
+    started = select(FlowRun.checkin_id).where(
+        FlowRun.person_id == person.id, FlowRun.checkin_id.is_not(None)
+    )
+    checkin = await session.scalar(
+        select(CheckIn)
+        .where(
+            CheckIn.person_id == person.id,
+            CheckIn.status == CheckInStatus.open,
+            CheckIn.id.not_in(started),
+        )
+        .order_by(CheckIn.scheduled_for.desc())
+        .limit(1)
+    )
+    return checkin if checkin is not None and journeys.is_open(checkin, now) else None
+
+
+async def open_invited(
+    session: AsyncSession, *, person: Person, checkin_id: int, value: str, now: datetime
+) -> Outcome:
+    """Start (or continue) the check-in an invitation or nudge was about.
+
+    ``value`` is the first question's answer when the teacher tapped one of its buttons.
+    """
+    with use_language(person.language):
+        closed = Outcome(notice=_(engine.CLOSED))
+    checkin = await session.get(CheckIn, checkin_id)
+    if (
+        checkin is None
+        or checkin.person_id != person.id
+        or checkin.status is not CheckInStatus.open
+        or not journeys.is_open(checkin, now)
+    ):
+        return closed
+    run = await session.scalar(
+        select(FlowRun).where(
+            FlowRun.checkin_id == checkin.id,
+            FlowRun.status.in_([FlowStatus.active, FlowStatus.waiting]),
+        )
+    )
+    if run is not None:
+        return Outcome(await engine.resume(session, run=run, person=person, now=now))
+    inquiry = await session.get(Inquiry, checkin.inquiry_id) if checkin.inquiry_id else None
+    if inquiry is None or inquiry.phase is Phase.done:
+        circle = await session.get_one(Circle, checkin.circle_id)
+        inquiry = await journeys.current_inquiry(
+            session, person_id=person.id, circle_id=circle.id
+        ) or await journeys.start_inquiry(session, person=person, circle=circle, now=now)
+    checkin.inquiry_id, checkin.phase = inquiry.id, inquiry.phase
+    flow_id = {Phase.identify: "identify", Phase.codify: "codify"}.get(inquiry.phase, "pilot")
+    replies = await engine.begin(
+        session,
+        person=person,
+        flow_id=flow_id,
+        now=now,
+        checkin_id=checkin.id,
+        state={"inquiry_id": inquiry.id},
+    )
+    run = await engine.active_run(session, person_id=person.id)
+    if not value or run is None:
+        return Outcome(replies)
+    return await engine.press(
+        session, person=person, now=now, data=f"c:{run.id}:{run.state['seq']}:{value}"
+    )
 
 
 async def button(
@@ -494,6 +570,13 @@ async def button(
     if person is None:
         with use_language(sender.language_code, settings.default_language):
             return Outcome(notice=_(engine.CLOSED))
+    if data.startswith("o:"):
+        _verb, checkin_id, value = [*data.split(":", 2), "", ""][:3]
+        if not checkin_id.isdigit():
+            return await _action(session, person=person, data="x:closed", now=now)
+        return await open_invited(
+            session, person=person, checkin_id=int(checkin_id), value=value, now=now
+        )
     if not data.startswith("x:"):
         return await engine.press(session, person=person, data=data, now=now)
     return await _action(session, person=person, data=data, now=now)

@@ -59,9 +59,17 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
 
+    with op.batch_alter_table("checkin", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("next_nudge_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_checkin_status_nudge", ["status", "next_nudge_at"], unique=False)
+
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table("checkin", schema=None) as batch_op:
+        batch_op.drop_index("ix_checkin_status_nudge")
+        batch_op.drop_column("next_nudge_at")
+
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("claimed_at")
 

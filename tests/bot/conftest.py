@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 from support.fakebotapi import FakeBotApi, FakeUser
+from support.pace import FakePace
 from support.phone import Phone
 from support.story import onboard
 
 from bot.app import build_application
 from bot.context import CirclesApplication
+from bot.ratelimit import TelegramLimits
+from bot.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import Membership, Person, Role
@@ -28,11 +31,24 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
+def pace() -> FakePace:
+    """The rate limiter's clock: pacing is computed, never waited for."""
+    return FakePace()
+
+
+@pytest.fixture
+def limits(pace: FakePace) -> TelegramLimits:
+    """Telegram's limits on the fake pace."""
+    return TelegramLimits(now=pace.now, sleep=pace.sleep)
+
+
+@pytest.fixture
 async def app(
     fake: FakeBotApi,
     settings: Settings,
     sessions: SessionMaker,
     clock: FakeClock,
+    limits: TelegramLimits,
     caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[CirclesApplication]:
     """The real bot, talking to the fake Bot API; fails the test if a handler crashed."""
@@ -42,7 +58,7 @@ async def app(
         telegram_token=fake.token,
         telegram_api_url=fake.base_url,
     )
-    application = build_application(bot_settings, sessions, clock)
+    application = build_application(bot_settings, sessions, clock, limits)
     await application.initialize()
     caplog.set_level(logging.INFO)
     yield application
@@ -102,3 +118,11 @@ async def ama(phone, accra: CircleSetup) -> Phone:
     teacher.user.last_name = "Mensah"
     await onboard(teacher, accra.codes[Role.teacher])
     return teacher
+
+
+@pytest.fixture
+def sender(
+    app: CirclesApplication, sessions: SessionMaker, clock: FakeClock, limits: TelegramLimits
+) -> OutboxSender:
+    """The outbox sender of the bot, on the fake Bot API."""
+    return OutboxSender(app.bot, sessions, clock, limits)

@@ -74,7 +74,7 @@ async def test_an_old_button_from_last_week_changes_nothing(ama: Phone, clock, s
 
 
 async def test_teacher_finishes_pilot_week_after_restart(
-    ama: Phone, clock: FakeClock, sessions, fake: FakeBotApi, app
+    ama: Phone, clock: FakeClock, sessions, fake: FakeBotApi, app, limits
 ) -> None:
     await identify(ama)
     await _start_pilot(ama, clock)
@@ -82,7 +82,7 @@ async def test_teacher_finishes_pilot_week_after_restart(
     await ama.send("Used whiteboards.")
     await app.shutdown()  # the process stops mid-check-in …
 
-    restarted = build_application(app.bot_data.settings, sessions, clock)
+    restarted = build_application(app.bot_data.settings, sessions, clock, limits)
     await restarted.initialize()
     try:
         phone = Phone(fake, restarted, ama.user)

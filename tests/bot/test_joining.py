@@ -134,8 +134,14 @@ async def test_an_unsupported_phone_language_falls_back_to_the_circles(
     from circles.services.invites import create_invite
 
     async with transaction(sessions) as session:
-        circle = await create_circle(session, name="Abidjan 1", country="CI", language="fr",
-                                     timezone="Africa/Abidjan", now=clock.now())
+        circle = await create_circle(
+            session,
+            name="Abidjan 1",
+            country="CI",
+            language="fr",
+            timezone="Africa/Abidjan",
+            now=clock.now(),
+        )
         invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
     kofi = phone("Kofi", language_code="sw")
     texts = await kofi.send(f"/start {invite.code}")

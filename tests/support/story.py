@@ -17,7 +17,8 @@ async def onboard(ama: Phone, code: str) -> None:
     await ama.tap("✓ English")
     assert ama.labels()[0] == "Africa/Accra"
     await ama.tap("Africa/Accra")
-    assert ama.labels() == ["Ama Mensah"]  # the name Telegram gave, one tap away
+    full_name = " ".join(filter(None, (ama.user.first_name, ama.user.last_name)))
+    assert ama.labels() == [full_name]  # the name Telegram gave, one tap away
     await ama.send("Ama M.")
     await ama.send("Mathematics, Science")
     texts = await ama.tap("Lower secondary")

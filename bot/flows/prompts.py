@@ -1,0 +1,210 @@
+"""What the scheduler says: weekly check-in invitations, nudges, and closing the week.
+
+An invitation *is* the first question of the flow that fits the teacher's phase, with
+buttons ``o:<check-in id>:<value>`` (or no buttons for a text question). The flow run
+itself starts only when the teacher answers, so a wave of 100,000 invitations is a few
+bulk inserts, not 100,000 conversations.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows.definition import AnswerType, Flow, library
+from circles.i18n import N_, _, use_language
+from circles.models import (
+    CheckIn,
+    CheckInStatus,
+    Outbox,
+    OutboxPriority,
+    OutboxState,
+    Phase,
+)
+from circles.services import scheduling
+from circles.services.outbox import message_payload
+from circles.services.schedule import (
+    CHECKIN_WINDOW,
+    in_holidays,
+    latest_occurrence,
+    previous_occurrence,
+    sendable_from,
+)
+
+log = logging.getLogger(__name__)
+
+PHASE_FLOWS = {Phase.identify: "identify", Phase.pilot: "pilot", Phase.codify: "codify"}
+#: Rows inserted per statement in a wave.
+BATCH = 2000
+_HOUR = timedelta(hours=1)
+
+_NUDGE = N_("Your check-in for this week is still open. It takes about five minutes.")
+_OPEN_BUTTON = N_("Open my check-in")
+
+
+@dataclass(frozen=True)
+class Wave:
+    """What one sweep of openings did."""
+
+    opened: int = 0
+    missed: int = 0
+
+
+def invitation(flow: Flow, language: str, checkin_id: int) -> dict:
+    """The outbox payload that opens a check-in: intro and first question, in ``language``."""
+    step = flow.steps[0]
+    with use_language(language):
+        text = (_(flow.intro) + "\n\n" if flow.intro else "") + _(step.prompt)
+        if step.type is AnswerType.scale or step.type is AnswerType.yes_no:
+            labels = {"yes": _("Yes"), "no": _("No")}
+            buttons = [[(labels.get(v, v), f"o:{checkin_id}:{v}") for v in step.values]]
+        elif step.type is AnswerType.single_choice:
+            buttons = [[(_(c.label), f"o:{checkin_id}:{c.value}")] for c in step.choices]
+        else:
+            buttons = [[(_(_OPEN_BUTTON), f"o:{checkin_id}:")]]
+    return message_payload(text, buttons)
+
+
+async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
+    """Open every check-in that is due and not yet opened; record missed ones.
+
+    Derived from the database alone, so it is safe to run again at any time and after
+    any restart: an occurrence that already has a row is left alone (the unique
+    constraint makes a race between two processes fail rather than double up). An
+    occurrence whose window passed while nobody ran this sweep is recorded as missed.
+    """
+    members = await scheduling.due_teachers(session, now=now)
+    holidays = await scheduling.holidays_by_circle(session)
+    meetings = await scheduling.meetings_by_circle(session, now=now)
+    existing = await scheduling.existing_checkins(session, since=now - 3 * CHECKIN_WINDOW)
+    phases = await scheduling.current_phases(session)
+    templates: dict[tuple[str, str], dict] = {}
+    opened: list[dict] = []
+    missed: list[dict] = []
+    for member in members:
+        circle = member.circle
+        occurrence = latest_occurrence(circle, member.timezone, now, meetings[circle.id])
+        earlier = previous_occurrence(circle, member.timezone, occurrence)
+        inquiry_id, phase = phases.get(member.person_id, (None, Phase.identify))
+        for when in (earlier, occurrence):
+            key = (member.person_id, circle.id, when)
+            if key in existing or when < member.joined_at:
+                continue
+            if in_holidays(holidays[circle.id], when, circle.timezone):
+                continue
+            row = {
+                "person_id": member.person_id,
+                "circle_id": circle.id,
+                "inquiry_id": inquiry_id,
+                "phase": phase,
+                "scheduled_for": when,
+                "closes_at": when + CHECKIN_WINDOW,
+                "nudges_sent": 0,
+            }
+            if now < when + CHECKIN_WINDOW:
+                row |= {
+                    "status": CheckInStatus.open,
+                    "opened_at": now,
+                    "next_nudge_at": now + circle.first_nudge_hours * _HOUR,
+                    "_member": member,
+                }
+                opened.append(row)
+            else:
+                missed.append(row | {"status": CheckInStatus.missed})
+    for chunk in _chunks(missed):
+        await session.execute(insert(CheckIn), chunk)
+    for chunk in _chunks(opened):
+        members_of = [row.pop("_member") for row in chunk]
+        ids = (await session.execute(insert(CheckIn).returning(CheckIn.id), chunk)).scalars().all()
+        outbox = []
+        for checkin_id, row, member in zip(ids, chunk, members_of, strict=True):
+            flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
+            template = templates.setdefault(
+                (flow.id, member.language), invitation(flow, member.language, 0)
+            )
+            outbox.append(
+                _outbox_row(
+                    member.chat_id,
+                    _retarget(template, checkin_id),
+                    f"checkin-{checkin_id}-open",
+                    sendable_from(
+                        now, member.timezone, member.circle.quiet_from, member.circle.quiet_until
+                    ),
+                    now,
+                )
+            )
+        await session.execute(insert(Outbox), outbox)
+    if opened or missed:
+        log.info("opened %d check-ins, recorded %d missed", len(opened), len(missed))
+    return Wave(opened=len(opened), missed=len(missed))
+
+
+async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
+    """Send the first and second reminder for check-ins still unanswered."""
+    due = await scheduling.checkins_to_nudge(session, now=now)
+    rows = []
+    for checkin, person, circle in due:
+        checkin.nudges_sent += 1
+        checkin.next_nudge_at = (
+            (checkin.opened_at or now) + circle.second_nudge_hours * _HOUR
+            if checkin.nudges_sent == 1
+            else None
+        )
+        with use_language(person.language):
+            payload = message_payload(_(_NUDGE), [[(_(_OPEN_BUTTON), f"o:{checkin.id}:")]])
+        rows.append(
+            _outbox_row(
+                person.telegram_user_id or 0,
+                payload,
+                f"checkin-{checkin.id}-nudge-{checkin.nudges_sent}",
+                sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
+                now,
+            )
+        )
+    for chunk in _chunks(rows):
+        await session.execute(insert(Outbox), chunk)
+    return len(rows)
+
+
+async def close_checkins(session: AsyncSession, *, now: datetime) -> int:
+    """Close check-ins whose week is over as missed."""
+    return await scheduling.close_overdue_checkins(session, now=now)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _retarget(template: dict, checkin_id: int) -> dict:
+    """The invitation template with this check-in's id in every button."""
+    buttons = [
+        [
+            {"label": b["label"], "data": b["data"].replace("o:0:", f"o:{checkin_id}:", 1)}
+            for b in row
+        ]
+        for row in template.get("buttons", [])
+    ]
+    return {**template, "buttons": buttons} if buttons else dict(template)
+
+
+def _outbox_row(chat_id: int, payload: dict, key: str, not_before: datetime, now: datetime) -> dict:
+    return {
+        "chat_id": chat_id,
+        "payload": payload,
+        "priority": OutboxPriority.bulk,
+        "idempotency_key": key,
+        "state": OutboxState.pending,
+        "attempts": 0,
+        "not_before": not_before,
+        "created_at": now,
+    }
+
+
+def _chunks(rows: list[dict]) -> list[list[dict]]:
+    return [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+
+
+__all__ = ["Wave", "close_checkins", "invitation", "nudge_checkins", "open_checkins"]

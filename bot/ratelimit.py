@@ -1,0 +1,138 @@
+"""One rate-limited path for everything the bot sends, within Telegram's limits.
+
+Telegram allows a bot about 30 messages a second overall, one a second per private
+chat and 20 a minute per group. Every send reserves the next free slot on the global
+schedule and on its chat's schedule, then waits for it. Bulk sends (the outbox) also
+keep to their own, slower schedule (80 % of the overall rate), so replies to a teacher
+who is answering always find room. A 429 blocks only the chat it names, for the
+``retry_after`` it names.
+
+Time is injected (``now`` and ``sleep``), so tests check the pacing without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+#: Bot API methods that put a message into a chat (and so count against the limits).
+SENDING = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVoice",
+        "sendAudio",
+        "sendVideo",
+        "sendAnimation",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendContact",
+        "sendSticker",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+    }
+)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds.
+
+    Read from ``__reduce__`` because PTB 22 warns on the ``retry_after`` accessor until
+    ``PTB_TIMEDELTA`` is set, and the warning would reach operators' logs.
+    """
+    return float(error.__reduce__()[1][0])
+
+
+class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
+    """Paces sends per chat and overall; pass ``rate_limit_args={"bulk": True}`` for bulk."""
+
+    def __init__(
+        self,
+        *,
+        per_second: float = 30.0,
+        bulk_share: float = 0.8,
+        private_gap: float = 1.0,
+        group_per_minute: float = 20.0,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.global_gap = 1.0 / per_second
+        self.bulk_gap = 1.0 / (per_second * bulk_share)
+        self.private_gap = private_gap
+        self.group_gap = 60.0 / group_per_minute
+        self._now, self._sleep = now, sleep
+        self._global_next = 0.0
+        self._bulk_next = 0.0
+        self._chat_next: dict[int, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    def chat_ready_in(self, chat_id: int) -> float:
+        """Seconds until ``chat_id`` may receive again (0 when it may now)."""
+        return max(0.0, self._chat_next.get(chat_id, 0.0) - self._now())
+
+    def block_chat(self, chat_id: int, seconds: float) -> None:
+        """Send nothing to ``chat_id`` for ``seconds`` (after a 429 for that chat)."""
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), self._now() + seconds)
+
+    def reserve(self, chat_id: int | None, *, bulk: bool) -> float:
+        """Book the next slot for a send to ``chat_id`` and return the seconds to wait."""
+        now = self._now()
+        slot = max(now, self._global_next)
+        if bulk:
+            slot = max(slot, self._bulk_next)
+        if chat_id is not None:
+            slot = max(slot, self._chat_next.get(chat_id, 0.0))
+        self._global_next = slot + self.global_gap
+        if bulk:
+            self._bulk_next = slot + self.bulk_gap
+        if chat_id is not None:
+            gap = self.group_gap if chat_id < 0 else self.private_gap
+            self._chat_next[chat_id] = slot + gap
+        return slot - now
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait for a slot and send; a reply that meets a 429 waits for its chat, then retries."""
+        if endpoint not in SENDING:
+            return await callback(*args, **kwargs)
+        bulk = bool((rate_limit_args or {}).get("bulk"))
+        raw_chat = str(data.get("chat_id", ""))
+        chat_id = int(raw_chat) if raw_chat.lstrip("-").isdigit() else None
+        for attempt in range(2):
+            wait = self.reserve(chat_id, bulk=bulk)
+            if wait > 0:
+                await self._sleep(wait)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                seconds = retry_seconds(error)
+                if chat_id is not None:
+                    self.block_chat(chat_id, seconds)
+                log.warning("Telegram asked to wait %.0fs for a chat", seconds)
+                if bulk or attempt:
+                    raise
+        raise AssertionError("unreachable")

@@ -1,0 +1,259 @@
+"""The outbox sender: delivers queued messages at Telegram's pace, each at most once.
+
+Rows are claimed in small batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and a
+guarded update everywhere, so several senders share the work and never take the same
+row), each marked *sending* just before its request, sent through the bot's rate
+limiter, and marked with the result:
+
+* sent → ``sent`` with Telegram's message id;
+* 429 → back to ``pending`` for that chat only, after the ``retry_after`` it names;
+* 403 (blocked) → ``unreachable``, and the person is skipped until they write again;
+* 400 (chat not found, …) → ``failed`` with the reason;
+* timeouts and 5xx → retried with exponential backoff, then ``failed``.
+
+A claimed row that a crashed sender never started is claimed again after :data:`LEASE`.
+The one row a crashed sender was sending is not sent again (it may have reached the chat
+just before the crash): after the lease it is marked failed as *interrupted*. Never
+twice is chosen over possibly-never for that one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, or_, select, update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.ratelimit import TelegramLimits, retry_seconds
+from circles.clock import Clock
+from circles.db import SessionMaker, transaction
+from circles.models import Outbox, OutboxPriority, OutboxState, Person
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+#: A row whose chat is not ready for longer than this goes back to the queue.
+DEFER_AFTER = 1.0
+
+
+@dataclass
+class SendReport:
+    """What one pass of the sender did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    deferred: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def handled(self) -> int:
+        """Rows taken out of the queue in this pass, whatever happened to them."""
+        return self.sent + self.retried + self.failed + self.unreachable + self.deferred
+
+
+class OutboxSender:
+    """Sends due outbox rows through ``bot``."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        sessions: SessionMaker,
+        clock: Clock,
+        limits: TelegramLimits,
+        *,
+        batch: int = 50,
+    ) -> None:
+        self.bot, self.sessions, self.clock, self.limits = bot, sessions, clock, limits
+        self.batch = batch
+
+    async def claim(self) -> list[Outbox]:
+        """Take up to ``batch`` due rows, replies first; nobody else takes them for a lease."""
+        now = self.clock.now()
+        unclaimed = or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.state == OutboxState.sending, Outbox.claimed_at < now - LEASE)
+                .values(state=OutboxState.failed, last_error="interrupted while sending")
+            )
+            query = (
+                select(Outbox)
+                .where(Outbox.state == OutboxState.pending, Outbox.not_before <= now, unclaimed)
+                .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
+                .limit(self.batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            candidates = list(await session.scalars(query))
+            mine = []
+            for row in candidates:
+                # The guard makes two senders that read the same rows take each one once.
+                taken = await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id, Outbox.state == OutboxState.pending, unclaimed)
+                    .values(claimed_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount == 1:
+                    mine.append(row)
+        return mine
+
+    async def send_due(self) -> SendReport:
+        """One pass: claim due rows and send them."""
+        report = SendReport()
+        for row in await self.claim():
+            await self._deliver(row, report)
+        return report
+
+    async def drain(self, limit: int = 100_000) -> SendReport:
+        """Send until nothing is due (tests and benchmarks; production uses :meth:`run`)."""
+        total = SendReport()
+        while total.handled < limit:
+            report = await self.send_due()
+            if not report.handled:
+                break
+            for name in ("sent", "retried", "failed", "unreachable", "deferred"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            for reason, count in report.reasons.items():
+                total.reasons[reason] = total.reasons.get(reason, 0) + count
+            if report.handled == report.deferred:
+                break
+        return total
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Send until ``stop`` is set, resting ``idle`` seconds when nothing is due."""
+        while not stop.is_set():
+            try:
+                report = await self.send_due()
+            except Exception:
+                log.exception("the outbox sender failed; trying again shortly")
+                report = SendReport()
+            if report.handled == report.deferred:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle)
+
+    async def _deliver(self, row: Outbox, report: SendReport) -> None:
+        now = self.clock.now()
+        ready_in = self.limits.chat_ready_in(row.chat_id)
+        if ready_in > DEFER_AFTER:
+            await self._finish(
+                row, state=OutboxState.pending, not_before=now + timedelta(seconds=ready_in)
+            )
+            report.deferred += 1
+            return
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id)
+                .values(state=OutboxState.sending, claimed_at=now)
+            )
+        try:
+            message_id = await self._send(row)
+        except RetryAfter as error:
+            seconds = retry_seconds(error)
+            self.limits.block_chat(row.chat_id, seconds)
+            await self._finish(
+                row,
+                state=OutboxState.pending,
+                not_before=now + timedelta(seconds=seconds),
+                error="429",
+            )
+            report.retried += 1
+        except Forbidden as error:
+            await self._finish(row, state=OutboxState.unreachable, error=error.message)
+            async with transaction(self.sessions) as session:
+                await session.execute(
+                    update(Person)
+                    .where(Person.telegram_user_id == row.chat_id)
+                    .values(unreachable_at=now)
+                )
+            report.unreachable += 1
+            _count(report, "blocked")
+        except BadRequest as error:
+            await self._finish(row, state=OutboxState.failed, error=error.message)
+            report.failed += 1
+            _count(report, error.message)
+        except (NetworkError, TelegramError) as error:  # timeouts and 5xx
+            attempts = row.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                await self._finish(
+                    row, state=OutboxState.failed, attempts=attempts, error=type(error).__name__
+                )
+                report.failed += 1
+                _count(report, type(error).__name__)
+            else:
+                backoff = timedelta(seconds=min(300, 2**attempts))
+                await self._finish(
+                    row,
+                    state=OutboxState.pending,
+                    attempts=attempts,
+                    not_before=now + backoff,
+                    error=type(error).__name__,
+                )
+                report.retried += 1
+        else:
+            await self._finish(row, state=OutboxState.sent, sent_at=now, message_id=message_id)
+            report.sent += 1
+
+    async def _send(self, row: Outbox) -> int:
+        payload = row.payload
+        markup = None
+        if payload.get("buttons"):
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b["label"], callback_data=b["data"]) for b in line]
+                    for line in payload["buttons"]
+                ]
+            )
+        bulk = {"bulk": row.priority is OutboxPriority.bulk}
+        document = payload.get("document")
+        if document:
+            message = await self.bot.send_document(
+                row.chat_id,
+                InputFile(document["content"].encode(), filename=document["name"]),
+                caption=payload.get("text"),
+                reply_markup=markup,
+                rate_limit_args=bulk,
+            )
+        else:
+            message = await self.bot.send_message(
+                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=bulk
+            )
+        return message.message_id
+
+    async def _finish(
+        self,
+        row: Outbox,
+        *,
+        state: OutboxState,
+        not_before: datetime | None = None,
+        sent_at: datetime | None = None,
+        message_id: int | None = None,
+        attempts: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        values: dict = {"state": state, "claimed_at": None}
+        if not_before is not None:
+            values["not_before"] = not_before
+        if sent_at is not None:
+            values["sent_at"] = sent_at
+        if message_id is not None:
+            values["telegram_message_id"] = message_id
+        if attempts is not None:
+            values["attempts"] = attempts
+        if error is not None:
+            values["last_error"] = error[:300]
+        async with transaction(self.sessions) as session:
+            await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+
+
+def _count(report: SendReport, reason: str) -> None:
+    report.reasons[reason] = report.reasons.get(reason, 0) + 1

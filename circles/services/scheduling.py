@@ -1,0 +1,178 @@
+"""The queries behind the scheduler's sweeps: who is due, what to nudge, what has closed.
+
+Each function reads or writes in bulk, with a fixed number of queries whatever the
+number of members, so that a weekly wave of 100,000 teachers plans in seconds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.models import (
+    CheckIn,
+    CheckInStatus,
+    Circle,
+    Consent,
+    FlowRun,
+    FlowStatus,
+    Holiday,
+    Inquiry,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Person,
+    Phase,
+    Role,
+)
+from circles.services.schedule import CHECKIN_WINDOW
+
+
+@dataclass(frozen=True)
+class Member:
+    """A teacher who may receive check-ins, with what the sweep needs to know."""
+
+    person_id: int
+    chat_id: int
+    language: str
+    timezone: str
+    joined_at: datetime
+    circle: Circle
+
+
+def reachable(now: datetime):
+    """People who agreed, are not forgotten, not paused, and whose chat works."""
+    return and_(
+        Person.consent == Consent.given,
+        Person.forgotten_at.is_(None),
+        Person.telegram_user_id.is_not(None),
+        Person.unreachable_at.is_(None),
+        or_(Person.paused_until.is_(None), Person.paused_until <= now),
+    )
+
+
+async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
+    """Every teacher who can receive a check-in now, with their circle."""
+    rows = await session.execute(
+        select(
+            Membership.joined_at,
+            Person.id,
+            Person.telegram_user_id,
+            Person.language,
+            Person.timezone,
+            Circle,
+        )
+        .join(Person, Person.id == Membership.person_id)
+        .join(Circle, Circle.id == Membership.circle_id)
+        .where(Membership.role == Role.teacher, reachable(now))
+    )
+    return [
+        Member(
+            person_id=pid, chat_id=chat, language=lang, timezone=tz, joined_at=joined, circle=circle
+        )
+        for joined, pid, chat, lang, tz, circle in rows.all()
+    ]
+
+
+async def holidays_by_circle(session: AsyncSession) -> dict[int, list[Holiday]]:
+    """All holidays, by circle."""
+    found: dict[int, list[Holiday]] = defaultdict(list)
+    for holiday in await session.scalars(select(Holiday)):
+        found[holiday.circle_id].append(holiday)
+    return found
+
+
+async def meetings_by_circle(session: AsyncSession, *, now: datetime) -> dict[int, list[datetime]]:
+    """Start times of scheduled meetings around now, by circle (for before-meeting cadence)."""
+    found: dict[int, list[datetime]] = defaultdict(list)
+    rows = await session.execute(
+        select(Meeting.circle_id, Meeting.starts_at).where(
+            Meeting.status == MeetingStatus.scheduled,
+            Meeting.starts_at >= now - timedelta(days=30),
+            Meeting.starts_at <= now + timedelta(days=60),
+        )
+    )
+    for circle_id, starts in rows.all():
+        found[circle_id].append(starts)
+    return found
+
+
+async def existing_checkins(
+    session: AsyncSession, *, since: datetime
+) -> set[tuple[int, int, datetime]]:
+    """(person, circle, occurrence) of every check-in scheduled since ``since``."""
+    rows = await session.execute(
+        select(CheckIn.person_id, CheckIn.circle_id, CheckIn.scheduled_for).where(
+            CheckIn.scheduled_for >= since
+        )
+    )
+    return {(p, c, s) for p, c, s in rows.all()}
+
+
+async def current_phases(session: AsyncSession) -> dict[int, tuple[int, Phase]]:
+    """Each person's newest unfinished inquiry: id and phase."""
+    rows = await session.execute(
+        select(Inquiry.person_id, Inquiry.id, Inquiry.phase)
+        .where(Inquiry.phase != Phase.done)
+        .order_by(Inquiry.id)
+    )
+    return {person: (inquiry, phase) for person, inquiry, phase in rows.all()}
+
+
+async def checkins_to_nudge(
+    session: AsyncSession, *, now: datetime
+) -> list[tuple[CheckIn, Person, Circle]]:
+    """Open check-ins whose next nudge is due, with the person and circle."""
+    rows = await session.execute(
+        select(CheckIn, Person, Circle)
+        .join(Person, Person.id == CheckIn.person_id)
+        .join(Circle, Circle.id == CheckIn.circle_id)
+        .where(
+            CheckIn.status == CheckInStatus.open,
+            CheckIn.next_nudge_at <= now,
+            CheckIn.closes_at > now,
+            reachable(now),
+        )
+    )
+    return [(checkin, person, circle) for checkin, person, circle in rows.all()]
+
+
+async def close_overdue_checkins(session: AsyncSession, *, now: datetime) -> int:
+    """Mark open check-ins past their window as missed; expire their conversations."""
+    overdue = select(CheckIn.id).where(
+        CheckIn.status == CheckInStatus.open, CheckIn.closes_at <= now
+    )
+    await session.execute(
+        update(FlowRun)
+        .where(
+            FlowRun.checkin_id.in_(overdue),
+            FlowRun.status.in_([FlowStatus.active, FlowStatus.waiting]),
+        )
+        .values(status=FlowStatus.expired, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(
+        update(CheckIn)
+        .where(CheckIn.status == CheckInStatus.open, CheckIn.closes_at <= now)
+        .values(status=CheckInStatus.missed)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+__all__ = [
+    "CHECKIN_WINDOW",
+    "Member",
+    "checkins_to_nudge",
+    "close_overdue_checkins",
+    "current_phases",
+    "due_teachers",
+    "existing_checkins",
+    "holidays_by_circle",
+    "meetings_by_circle",
+    "reachable",
+]
