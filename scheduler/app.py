@@ -50,6 +50,14 @@ def build_scheduler(
         replace_existing=True,
     )
     scheduler.add_job(
+        led(jobs.meeting_sweep),
+        IntervalTrigger(minutes=1),
+        args=(sessions, clock),
+        id="meeting_sweep",
+        name="meeting reminders and reflections",
+        replace_existing=True,
+    )
+    scheduler.add_job(
         led(jobs.prune_updates),
         IntervalTrigger(hours=1),
         args=(sessions, clock),

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows import prompts
+from bot.flows import announcements, prompts
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services.updates import prune_processed_updates
@@ -48,6 +48,15 @@ async def checkin_sweep(sessions: SessionMaker, clock: Clock) -> CheckinSweep:
     async with transaction(sessions) as session:
         nudged = await prompts.nudge_checkins(session, now=now)
     return CheckinSweep(closed=closed, opened=wave.opened, missed=wave.missed, nudged=nudged)
+
+
+async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]:
+    """Remind members before meetings; ask attendees to reflect after them."""
+    now = clock.now()
+    async with transaction(sessions) as session:
+        reminded = await announcements.send_reminders(session, now=now)
+        invited = await announcements.invite_reflections(session, now=now)
+    return reminded, invited
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:

@@ -18,6 +18,7 @@ class Command:
 
 
 _TEACHER = frozenset({Role.teacher})
+_FACILITATOR = frozenset({Role.facilitator})
 _MEMBER = frozenset(Role)
 
 COMMANDS: tuple[Command, ...] = (
@@ -25,6 +26,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("journey", N_("your practice, pilot weeks and ratings so far"), _TEACHER),
     Command("edit", N_("change an answer of your open check-in"), _TEACHER),
     Command("skip", N_("skip this week's check-in"), _TEACHER),
+    Command("meeting", N_("schedule a circle meeting"), _FACILITATOR),
+    Command("meetings", N_("upcoming meetings, who comes; move or cancel"), _FACILITATOR),
+    Command(
+        "linkgroup", N_("send it in your circle's group to post meeting news there"), _FACILITATOR
+    ),
     Command("pause", N_("pause check-ins and reminders for a while"), _MEMBER),
     Command("resume", N_("end a pause"), _MEMBER),
     Command("language", N_("change the language I use with you"), _MEMBER),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -17,10 +17,11 @@ from babel.core import get_global
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows import announcements
 from bot.flows.definition import Flow, Step
 from bot.flows.messages import Button, Reply
 from circles.errors import InvalidAnswer
-from circles.i18n import N_, _, format_number, ngettext, use_language
+from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
     Answer,
     CheckIn,
@@ -29,10 +30,11 @@ from circles.models import (
     Consent,
     FlowRun,
     Inquiry,
+    Meeting,
     Person,
     Phase,
 )
-from circles.services import journeys
+from circles.services import journeys, meetings
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
 
@@ -105,6 +107,30 @@ async def suggestions(
     return []
 
 
+def _parse_date(text: str) -> date:
+    """2026-10-15, 15.10.2026 or 15/10/2026 (the year is needed: the season spans two)."""
+    cleaned = text.strip().replace("/", ".").replace("-", ".")
+    parts = [p for p in cleaned.split(".") if p]
+    try:
+        if len(parts) == 3 and len(parts[0]) == 4:
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if len(parts) == 3:
+            year = int(parts[2]) + (2000 if len(parts[2]) == 2 else 0)
+            return date(year, int(parts[1]), int(parts[0]))
+    except ValueError:
+        pass
+    raise InvalidAnswer(N_("Please send a date such as 2026-10-15 or 15.10.2026."))
+
+
+def _parse_time(text: str) -> time:
+    cleaned = text.strip().lower().replace("h", ":").replace(".", ":")
+    try:
+        hours, _sep, minutes = cleaned.partition(":")
+        return time(int(hours), int(minutes or 0))
+    except ValueError:
+        raise InvalidAnswer(N_("Please send a time such as 16:30.")) from None
+
+
 def current_value(step: Step, person: Person) -> str | None:
     """The choice that is already in effect for a settings question, shown with a tick."""
     if step.key == "language":
@@ -129,6 +155,10 @@ async def check(session: AsyncSession, *, flow: Flow, step: Step, text: str, per
                 name=text,
             )
         return zone
+    if flow.id == "meeting" and step.key == "date":
+        return _parse_date(text).isoformat()
+    if flow.id == "meeting" and step.key == "time":
+        return _parse_time(text).strftime("%H:%M")
     if step.key in ("display_name", "one_word") and len(text) > 60:
         raise InvalidAnswer(
             N_("Please keep it to {limit} characters or fewer."), limit=format_number(60)
@@ -369,6 +399,58 @@ async def _after_skip(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
 
+async def _after_meeting(ctx: Context, edited: bool) -> Completion:
+    circle = await ctx.session.get_one(Circle, int(ctx.run.state["circle_id"]))
+    day = date.fromisoformat(_text(ctx.answers, "date") or "")
+    at = time.fromisoformat(_text(ctx.answers, "time") or "")
+    starts = meetings.meeting_start(day, at, circle.timezone)
+    moving = ctx.run.state.get("move")
+    with use_language(ctx.person.language):
+        try:
+            if moving:
+                meeting = await ctx.session.get_one(Meeting, int(moving))
+                await meetings.move_meeting(
+                    ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
+                )
+                place = _text(ctx.answers, "place")
+                if place:
+                    is_link = place.startswith(("http://", "https://"))
+                    meeting.online_url = place if is_link else None
+                    meeting.place = None if is_link else place
+                meeting.agenda = _text(ctx.answers, "agenda") or meeting.agenda
+            else:
+                meeting = await meetings.schedule_meeting(
+                    ctx.session,
+                    circle=circle,
+                    starts_at=starts,
+                    place=_text(ctx.answers, "place"),
+                    agenda=_text(ctx.answers, "agenda"),
+                    created_by=ctx.person,
+                    now=ctx.now,
+                )
+        except InvalidAnswer as invalid:
+            return Completion(
+                [
+                    Reply(
+                        _(invalid.message).format(**invalid.params)
+                        + " "
+                        + _("Send /meeting to try again.")
+                    )
+                ]
+            )
+        told = await announcements.announce(
+            ctx.session,
+            meeting=meeting,
+            circle=circle,
+            kind="moved" if moving else "new",
+            now=ctx.now,
+        )
+        text = _("The meeting is set for {when}. {count} members are told.").format(
+            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=told
+        )
+    return Completion([Reply(text)])
+
+
 async def _nothing(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
@@ -380,6 +462,7 @@ _ON_COMPLETE: dict[str, Callable[[Context, bool], Awaitable[Completion]]] = {
     "codify": _after_codify,
     "reflection": _after_reflection,
     "skip": _after_skip,
+    "meeting": _after_meeting,
     "language": _nothing,
     "timezone": _nothing,
 }

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import engine
+from bot.flows import engine, meetings
 from bot.flows.engine import Outcome
 from bot.flows.hooks import CHECKIN_FLOWS, trend_line
 from bot.flows.inputs import Input
@@ -585,6 +585,9 @@ async def button(
 async def _action(session: AsyncSession, *, person: Person, data: str, now: datetime) -> Outcome:
     parts = data.split(":")
     verb, arg = parts[1], parts[2] if len(parts) > 2 else ""
+    handled = await meetings.action(session, person=person, verb=verb, args=parts[2:], now=now)
+    if handled is not None:
+        return handled
     with use_language(person.language):
         closed = Outcome(notice=_(engine.CLOSED))
         if verb == "pause" and arg.isdigit() and (int(arg) in PAUSE_CHOICES or arg == "0"):

@@ -15,6 +15,7 @@ from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Reply, Sender
 from circles.db import transaction
 from circles.i18n import use_language
+from circles.services.people import mark_reachable
 from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                 if update.callback_query is not None:
                     await update.callback_query.answer()
                 return
+            if user is not None:
+                await mark_reachable(session, telegram_user_id=user.id)
             result = await work(session)
     outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
     await render(update, context, outcome)

@@ -11,9 +11,10 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import CirclesContext
-from bot.flows import joining, teacher
+from bot.flows import joining, meetings, teacher
 from bot.flows.messages import Reply, Sender
 from bot.handlers.common import handle_once, sender_of
+from circles.i18n import _, use_language
 from circles.settings import Settings
 
 CommandFlow = Callable[..., Awaitable[Sequence[Reply]]]
@@ -28,6 +29,8 @@ MEMBER_COMMANDS: dict[str, CommandFlow] = {
     "resume": teacher.resume_reminders,
     "language": partial(teacher.settings_flow, flow_id="language"),
     "timezone": partial(teacher.settings_flow, flow_id="timezone"),
+    "meeting": meetings.schedule,
+    "meetings": meetings.overview,
     "mydata": teacher.mydata,
     "forgetme": teacher.forgetme,
     "cancel": teacher.cancel,
@@ -61,3 +64,22 @@ def _redirect(context: CirclesContext, sender: Sender, settings: Settings) -> li
     return joining.group_redirect(
         bot_username=context.bot.username, language_code=sender.language_code, settings=settings
     )
+
+
+async def link_group(update: Update, context: CirclesContext) -> None:
+    """``/linkgroup``: link the circle's Telegram group (only in a group)."""
+    sender, chat = sender_of(update), update.effective_chat
+    if sender is None or chat is None:
+        return
+    settings: Settings = context.deps.settings
+    now: datetime = context.deps.clock.now()
+
+    async def work(session: AsyncSession) -> Sequence[Reply]:
+        if chat.type == ChatType.PRIVATE:
+            with use_language(sender.language_code, settings.default_language):
+                return [Reply(_("Send /linkgroup in your circle's Telegram group."))]
+        return await meetings.link_group(
+            session, sender=sender, chat_id=chat.id, settings=settings, now=now
+        )
+
+    await handle_once(update, context, work)

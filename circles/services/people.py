@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import Circle, Membership, Person
@@ -40,6 +40,15 @@ async def get_or_create_person(
     session.add(person)
     await session.flush()
     return person
+
+
+async def mark_reachable(session: AsyncSession, *, telegram_user_id: int) -> None:
+    """Someone who blocked the bot wrote again: messages may reach them once more."""
+    await session.execute(
+        update(Person)
+        .where(Person.telegram_user_id == telegram_user_id, Person.unreachable_at.is_not(None))
+        .values(unreachable_at=None)
+    )
 
 
 async def memberships_of(

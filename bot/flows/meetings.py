@@ -1,0 +1,198 @@
+"""Meetings in the bot: ``/meeting`` to schedule, ``/meetings`` to see RSVPs, move or
+cancel, RSVP buttons, ``/linkgroup`` for the circle's Telegram group, and reflections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import announcements, engine
+from bot.flows.engine import Outcome
+from bot.flows.messages import Button, Reply, Sender
+from circles.errors import DomainError
+from circles.i18n import N_, _, format_datetime, use_language
+from circles.models import (
+    Circle,
+    Consent,
+    FlowRun,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Person,
+    Role,
+    RsvpResponse,
+)
+from circles.services import meetings
+from circles.services.people import find_person
+from circles.settings import Settings
+
+_ONLY_FACILITATORS = N_("Only the facilitators of a circle can do this.")
+_RSVP_THANKS = {
+    RsvpResponse.yes: N_("Thank you! See you at the meeting."),
+    RsvpResponse.maybe: N_("Thank you. I will remind you the day before."),
+    RsvpResponse.no: N_("Thank you for letting us know."),
+}
+
+
+async def _facilitated(session: AsyncSession, person: Person) -> Circle | None:
+    """The (first) circle ``person`` facilitates."""
+    return await session.scalar(
+        select(Circle)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(Membership.person_id == person.id, Membership.role == Role.facilitator)
+        .order_by(Membership.joined_at)
+        .limit(1)
+    )
+
+
+async def _facilitator(
+    session: AsyncSession, sender: Sender, settings: Settings
+) -> tuple[Person | None, Circle | None, list[Reply]]:
+    person = await find_person(session, telegram_user_id=sender.external_id)
+    circle = await _facilitated(session, person) if person else None
+    if person is None or circle is None or person.consent is not Consent.given:
+        with use_language(
+            person.language if person else sender.language_code, settings.default_language
+        ):
+            return None, None, [Reply(_(_ONLY_FACILITATORS))]
+    return person, circle, []
+
+
+async def schedule(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/meeting``: ask date, time, place and agenda, then invite everyone."""
+    person, circle, refusal = await _facilitator(session, sender, settings)
+    if person is None or circle is None:
+        return refusal
+    return await engine.begin(
+        session, person=person, flow_id="meeting", now=now, state={"circle_id": circle.id}
+    )
+
+
+async def overview(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/meetings``: upcoming meetings with who comes, and buttons to move or cancel."""
+    person, circle, refusal = await _facilitator(session, sender, settings)
+    if person is None or circle is None:
+        return refusal
+    upcoming = await meetings.upcoming_meetings(session, circle_id=circle.id, now=now)
+    with use_language(person.language):
+        if not upcoming:
+            return [Reply(_("No meetings are planned. Send /meeting to schedule one."))]
+        replies = []
+        for meeting in upcoming:
+            answers = await meetings.rsvp_counts(session, meeting_id=meeting.id)
+            lines = [announcements.describe(meeting, person.language, person.timezone)]
+            for response, label in (
+                (RsvpResponse.yes, _("Coming")),
+                (RsvpResponse.maybe, _("Maybe")),
+                (RsvpResponse.no, _("Not coming")),
+            ):
+                names = ", ".join(answers[response]) or "—"
+                lines.append(f"{label} ({len(answers[response])}): {names}")
+            buttons = (
+                (
+                    Button(_("Move"), f"x:mmove:{meeting.id}"),
+                    Button(_("Cancel"), f"x:mcancel:{meeting.id}"),
+                ),
+            )
+            replies.append(Reply("\n".join(lines), buttons))
+        return replies
+
+
+async def link_group(
+    session: AsyncSession, *, sender: Sender, chat_id: int, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/linkgroup`` in a group: meeting news and reminders are posted there too."""
+    person, circle, refusal = await _facilitator(session, sender, settings)
+    if person is None or circle is None:
+        return refusal
+    circle.telegram_group_id = chat_id
+    with use_language(circle.language):
+        return [
+            Reply(
+                _(
+                    "This group is now linked to {circle}: meeting announcements and "
+                    "reminders will also appear here."
+                ).format(circle=circle.name)
+            )
+        ]
+
+
+async def action(
+    session: AsyncSession, *, person: Person, verb: str, args: list[str], now: datetime
+) -> Outcome | None:
+    """Meeting buttons: ``rsvp``, ``mmove``, ``mcancel`` and ``reflect``; None if not ours."""
+    if verb not in ("rsvp", "mmove", "mcancel", "reflect") or not args or not args[0].isdigit():
+        return None
+    meeting_id = int(args[0])
+    with use_language(person.language):
+        closed = Outcome(notice=_(engine.CLOSED))
+        if verb == "rsvp":
+            try:
+                response = RsvpResponse(args[1] if len(args) > 1 else "")
+                await meetings.answer_invitation(
+                    session, meeting_id=meeting_id, person=person, response=response, now=now
+                )
+            except (ValueError, DomainError):
+                return closed
+            return Outcome(
+                [Reply(_(_RSVP_THANKS[response]))],
+                chosen={
+                    RsvpResponse.yes: _("Yes"),
+                    RsvpResponse.maybe: _("Maybe"),
+                    RsvpResponse.no: _("No"),
+                }[response],
+            )
+        meeting = await session.get(Meeting, meeting_id)
+        if verb == "reflect":
+            if meeting is None or meeting.ends_at > now:
+                return closed
+            done = await session.scalar(
+                select(FlowRun.id).where(
+                    FlowRun.person_id == person.id,
+                    FlowRun.meeting_id == meeting.id,
+                    FlowRun.flow_id == "reflection",
+                )
+            )
+            if done is not None:
+                return closed
+            replies = await engine.begin(
+                session,
+                person=person,
+                flow_id="reflection",
+                now=now,
+                meeting_id=meeting.id,
+                state={"circle_id": meeting.circle_id},
+            )
+            return Outcome(replies, chosen=_("Start my reflection"))
+        circle = await _facilitated(session, person)
+        if (
+            meeting is None
+            or circle is None
+            or meeting.circle_id != circle.id
+            or meeting.status is not MeetingStatus.scheduled
+            or meeting.starts_at <= now
+        ):
+            return closed
+        if verb == "mcancel":
+            await meetings.cancel_meeting(session, meeting=meeting, by=person, now=now)
+            told = await announcements.announce(
+                session, meeting=meeting, circle=circle, kind="cancelled", now=now
+            )
+            text = _("The meeting on {when} is cancelled. {count} members are told.").format(
+                when=format_datetime(meeting.starts_at, person.timezone), count=told
+            )
+            return Outcome([Reply(text)], chosen=_("Cancel"))
+        replies = await engine.begin(
+            session,
+            person=person,
+            flow_id="meeting",
+            now=now,
+            state={"circle_id": circle.id, "move": meeting.id},
+        )
+        return Outcome(replies, chosen=_("Move"))

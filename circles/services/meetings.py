@@ -1,0 +1,245 @@
+"""Circle meetings: scheduling, RSVPs, moving and cancelling, and who to remind."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.errors import InvalidAnswer, NotFound
+from circles.i18n import N_
+from circles.models import (
+    AuditLog,
+    Circle,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Person,
+    Rsvp,
+    RsvpResponse,
+)
+from circles.services.scheduling import reachable
+
+#: A meeting lasts this long unless told otherwise.
+DEFAULT_LENGTH = timedelta(minutes=90)
+#: Reflections are asked for within this long after a meeting ends.
+REFLECTION_WINDOW = timedelta(days=2)
+
+
+def meeting_start(day: date, at: time, timezone: str) -> datetime:
+    """The UTC instant of ``day`` ``at`` in the circle's timezone."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+
+
+async def schedule_meeting(
+    session: AsyncSession,
+    *,
+    circle: Circle,
+    starts_at: datetime,
+    place: str | None,
+    agenda: str | None,
+    created_by: Person | None,
+    now: datetime,
+    length: timedelta = DEFAULT_LENGTH,
+) -> Meeting:
+    """Create a meeting in the future; online links and places share one field."""
+    if starts_at <= now:
+        raise InvalidAnswer(N_("The meeting must be in the future."))
+    url = place if place and place.startswith(("http://", "https://")) else None
+    meeting = Meeting(
+        circle_id=circle.id,
+        starts_at=starts_at,
+        ends_at=starts_at + length,
+        place=None if url else place,
+        online_url=url,
+        agenda=agenda,
+        created_by_id=created_by.id if created_by else None,
+        created_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    session.add(
+        AuditLog(
+            at=now,
+            actor=_actor(created_by),
+            action="meeting.schedule",
+            target_type="meeting",
+            target_id=meeting.id,
+        )
+    )
+    return meeting
+
+
+async def move_meeting(
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    starts_at: datetime,
+    by: Person | None,
+    now: datetime,
+) -> Meeting:
+    """Give a meeting a new time; its RSVPs are asked again."""
+    if starts_at <= now:
+        raise InvalidAnswer(N_("The meeting must be in the future."))
+    length = meeting.ends_at - meeting.starts_at
+    meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
+    for rsvp in await session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)):
+        await session.delete(rsvp)
+    session.add(
+        AuditLog(
+            at=now,
+            actor=_actor(by),
+            action="meeting.move",
+            target_type="meeting",
+            target_id=meeting.id,
+        )
+    )
+    await session.flush()
+    return meeting
+
+
+async def cancel_meeting(
+    session: AsyncSession, *, meeting: Meeting, by: Person | None, now: datetime
+) -> None:
+    """Call a meeting off."""
+    meeting.status = MeetingStatus.cancelled
+    session.add(
+        AuditLog(
+            at=now,
+            actor=_actor(by),
+            action="meeting.cancel",
+            target_type="meeting",
+            target_id=meeting.id,
+        )
+    )
+
+
+async def answer_invitation(
+    session: AsyncSession, *, meeting_id: int, person: Person, response: RsvpResponse, now: datetime
+) -> Meeting:
+    """Record (or change) a member's answer to a meeting invitation."""
+    meeting = await session.get(Meeting, meeting_id)
+    member = meeting and await session.scalar(
+        select(Membership.id).where(
+            Membership.person_id == person.id, Membership.circle_id == meeting.circle_id
+        )
+    )
+    if meeting is None or member is None:
+        raise NotFound(N_("There is no such meeting."))
+    if meeting.status is not MeetingStatus.scheduled or meeting.starts_at <= now:
+        raise InvalidAnswer(N_("This meeting is no longer open for answers."))
+    rsvp = await session.scalar(
+        select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.person_id == person.id)
+    )
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting.id, person_id=person.id, response=response)
+        session.add(rsvp)
+    rsvp.response, rsvp.responded_at = response, now
+    await session.flush()
+    return meeting
+
+
+async def upcoming_meetings(
+    session: AsyncSession, *, circle_id: int, now: datetime
+) -> list[Meeting]:
+    """Scheduled meetings that have not started, soonest first."""
+    return list(
+        await session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.circle_id == circle_id,
+                Meeting.status == MeetingStatus.scheduled,
+                Meeting.starts_at > now,
+            )
+            .order_by(Meeting.starts_at)
+        )
+    )
+
+
+async def rsvp_counts(session: AsyncSession, *, meeting_id: int) -> dict[RsvpResponse, list[str]]:
+    """Who answered what (names), for the facilitators."""
+    rows = await session.execute(
+        select(Rsvp.response, Person.display_name)
+        .join(Person, Person.id == Rsvp.person_id)
+        .where(Rsvp.meeting_id == meeting_id)
+        .order_by(Person.display_name)
+    )
+    found: dict[RsvpResponse, list[str]] = {r: [] for r in RsvpResponse}
+    for response, name in rows.all():
+        found[response].append(name or "?")
+    return found
+
+
+async def members_to_tell(session: AsyncSession, *, circle_id: int, now: datetime) -> list[Person]:
+    """Everyone in the circle who can receive a message now."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.circle_id == circle_id, reachable(now))
+            .order_by(Person.id)
+        )
+    )
+
+
+async def due_reminders(
+    session: AsyncSession, *, now: datetime, ahead: timedelta
+) -> list[tuple[Meeting, Circle, Person]]:
+    """Meetings starting within ``ahead``, with each member who did not say no."""
+    said_no = select(Rsvp.person_id).where(
+        Rsvp.meeting_id == Meeting.id, Rsvp.response == RsvpResponse.no
+    )
+    rows = await session.execute(
+        select(Meeting, Circle, Person)
+        .join(Circle, Circle.id == Meeting.circle_id)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Meeting.status == MeetingStatus.scheduled,
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + ahead,
+            reachable(now),
+            Person.id.not_in(said_no),
+        )
+    )
+    return [(m, c, p) for m, c, p in rows.all()]
+
+
+async def meetings_starting(
+    session: AsyncSession, *, now: datetime, ahead: timedelta
+) -> list[tuple[Meeting, Circle]]:
+    """Meetings starting within ``ahead`` (for the circle's group)."""
+    rows = await session.execute(
+        select(Meeting, Circle)
+        .join(Circle, Circle.id == Meeting.circle_id)
+        .where(
+            Meeting.status == MeetingStatus.scheduled,
+            Meeting.starts_at > now,
+            Meeting.starts_at <= now + ahead,
+            Circle.telegram_group_id.is_not(None),
+        )
+    )
+    return [(m, c) for m, c in rows.all()]
+
+
+async def due_reflections(session: AsyncSession, *, now: datetime) -> list[tuple[Meeting, Person]]:
+    """Attendees (yes or maybe) of meetings that ended recently."""
+    rows = await session.execute(
+        select(Meeting, Person)
+        .join(Rsvp, Rsvp.meeting_id == Meeting.id)
+        .join(Person, Person.id == Rsvp.person_id)
+        .where(
+            Meeting.status == MeetingStatus.scheduled,
+            Meeting.ends_at <= now,
+            Meeting.ends_at > now - REFLECTION_WINDOW,
+            Rsvp.response.in_([RsvpResponse.yes, RsvpResponse.maybe]),
+            reachable(now),
+        )
+    )
+    return [(m, p) for m, p in rows.all()]
+
+
+def _actor(person: Person | None) -> str:
+    return f"person:{person.id}" if person is not None else "system"

@@ -1,0 +1,126 @@
+"""The outbox sender keeps Telegram's limits and handles its refusals one chat at a time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.sender import MAX_ATTEMPTS
+from circles.db import transaction
+from circles.models import Outbox, OutboxPriority, OutboxState, Person
+from circles.services.outbox import enqueue, message_payload
+
+
+async def _queue(sessions, clock, chats, *, priority=OutboxPriority.bulk, prefix="m"):
+    async with transaction(sessions) as session:
+        for n, chat in enumerate(chats):
+            await enqueue(
+                session,
+                chat_id=chat,
+                payload=message_payload(f"{prefix}{n}"),
+                key=f"{prefix}-{n}-{chat}",
+                now=clock.now(),
+                priority=priority,
+            )
+
+
+async def _rows(sessions) -> dict[int, Outbox]:
+    async with sessions() as session:
+        return {row.chat_id: row for row in await session.scalars(select(Outbox))}
+
+
+async def test_a_429_waits_for_that_chat_only(sessions, clock, sender, fake, pace) -> None:
+    await _queue(sessions, clock, [501, 502])
+    fake.fail_next("sendMessage", status=429, retry_after=7, chat_id=501)
+    report = await sender.drain()
+    assert (report.sent, report.retried) == (1, 1)
+    rows = await _rows(sessions)
+    assert rows[502].state is OutboxState.sent
+    assert rows[501].state is OutboxState.pending
+    assert rows[501].not_before == clock.now() + timedelta(seconds=7)
+    clock.advance(timedelta(seconds=7))
+    pace.advance(7)
+    assert (await sender.drain()).sent == 1
+    assert fake.texts_to(501) == ["m0"]
+
+
+async def test_a_blocked_bot_marks_the_person_unreachable_until_they_write(
+    sessions, clock, sender, fake, ama
+) -> None:
+    fake.fail_next(
+        "sendMessage",
+        status=403,
+        chat_id=ama.chat_id,
+        description="Forbidden: bot was blocked by the user",
+    )
+    await _queue(sessions, clock, [ama.chat_id])
+    report = await sender.drain()
+    assert report.unreachable == 1
+    async with sessions() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.chat_id))
+        assert person.unreachable_at == clock.now()
+    await ama.send("/help")  # they come back
+    async with sessions() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.chat_id))
+        assert person.unreachable_at is None
+
+
+async def test_chat_not_found_fails_with_the_reason(sessions, clock, sender, fake) -> None:
+    fake.fail_next(
+        "sendMessage", status=400, chat_id=777, description="Bad Request: chat not found"
+    )
+    await _queue(sessions, clock, [777])
+    report = await sender.drain()
+    assert report.failed == 1
+    row = (await _rows(sessions))[777]
+    assert row.state is OutboxState.failed
+    assert "chat not found" in row.last_error.lower()
+
+
+async def test_server_errors_are_retried_with_backoff_then_fail(
+    sessions, clock, sender, fake, pace
+) -> None:
+    fake.fail_next("sendMessage", status=502, chat_id=888, times=MAX_ATTEMPTS)
+    await _queue(sessions, clock, [888])
+    waits = []
+    for _ in range(MAX_ATTEMPTS):
+        await sender.drain()
+        row = (await _rows(sessions))[888]
+        waits.append((row.not_before - clock.now()).total_seconds())
+        clock.set(row.not_before)
+        pace.advance(600)
+    assert waits[:4] == [2, 4, 8, 16]
+    assert row.state is OutboxState.failed and row.attempts == MAX_ATTEMPTS
+
+
+async def test_bulk_keeps_to_80_percent_of_the_overall_rate(sessions, clock, sender, pace):
+    await _queue(sessions, clock, list(range(1, 121)))
+    start = pace.now()
+    report = await sender.drain()
+    assert report.sent == 120
+    elapsed = pace.now() - start
+    assert elapsed == pytest.approx(119 / 24, rel=0.02)  # 24 a second = 80 % of 30
+
+
+async def test_replies_go_before_bulk(sessions, clock, sender, fake) -> None:
+    await _queue(sessions, clock, list(range(10, 20)))
+    await _queue(sessions, clock, [99], priority=OutboxPriority.reply, prefix="reply")
+    first = await sender.claim()
+    assert first[0].chat_id == 99
+
+
+async def test_one_private_chat_gets_at_most_one_message_a_second(sessions, clock, sender,
+                                                                  pace) -> None:
+    await _queue(sessions, clock, [42, 42, 42], prefix="burst")
+    start = pace.now()
+    report = await sender.drain()
+    assert report.sent == 3
+    assert pace.now() - start == pytest.approx(2.0)  # one second between each
+    assert [r.state for r in await _all(sessions)] == [OutboxState.sent] * 3
+
+
+async def _all(sessions):
+    async with sessions() as session:
+        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
