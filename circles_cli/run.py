@@ -14,11 +14,14 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from api.app import create_app
 from bot.app import build_application
+from bot.ratelimit import TelegramLimits
+from bot.sender import OutboxSender
 from circles.clock import SystemClock
 from circles.db import SessionMaker, create_engine, create_sessionmaker
 from circles.migrate import upgrade
 from circles.settings import Settings
 from scheduler.app import build_scheduler
+from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +73,9 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             log.info(
                 "admin API on http://%s:%s (docs at /docs)", settings.api_host, settings.api_port
             )
+        leadership = Leadership(engine)
         if Part.scheduler in parts:
-            scheduler = build_scheduler(sessions, clock)
+            scheduler = build_scheduler(sessions, clock, leadership)
             scheduler.start()
             log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
         if Part.bot in parts:
@@ -87,6 +91,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
         log.info("stopping")
         if Part.scheduler in parts:
             scheduler.shutdown(wait=False)
+            await leadership.release()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -143,9 +148,14 @@ async def _run_bot(settings: Settings, sessions: SessionMaker, stop: asyncio.Eve
         allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
     )
     log.info("bot @%s is polling for updates", app.bot.username)
+    limits = app.bot.rate_limiter
+    assert isinstance(limits, TelegramLimits)
+    sender = OutboxSender(app.bot, sessions, SystemClock(), limits)
+    sending = asyncio.create_task(sender.run(stop), name="outbox")
     try:
         await stop.wait()
     finally:
+        await sending
         await app.updater.stop()
         await app.stop()
         await app.shutdown()

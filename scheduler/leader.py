@@ -54,19 +54,34 @@ class Leadership:
         if self._connection is None:
             return self.leading
         try:
-            await self._connection.scalar(text("SELECT 1"))
+            # The lock must be held by *this* backend: a reconnected session would not have it.
+            held = await self._connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND pid = pg_backend_pid() AND objid = :key"
+                ),
+                {"key": LOCK_KEY},
+            )
             await self._connection.commit()
-            return True
+            if held:
+                return True
+            log.warning("the scheduler lock was lost; another process may lead now")
+            await self.release()
+            return False
         except Exception:
             log.warning("lost the scheduler lock's connection; another process may lead now")
             await self.release()
             return False
 
     async def release(self) -> None:
-        """Give the lock back (closing the connection releases it)."""
+        """Give the lock back and drop its connection (the pool must not keep the lock)."""
         if self._connection is not None:
             connection, self._connection = self._connection, None
             try:
-                await connection.close()
+                await connection.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                await connection.commit()
             except Exception:
-                log.debug("closing the lock connection failed", exc_info=True)
+                log.debug("unlocking failed; dropping the connection releases it", exc_info=True)
+            finally:
+                await connection.invalidate()
+                await connection.close()
