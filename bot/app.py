@@ -14,6 +14,7 @@ from bot.ratelimit import TelegramLimits
 from circles.clock import Clock, SystemClock
 from circles.db import SessionMaker
 from circles.i18n import translate
+from circles.models import Role
 from circles.settings import SUPPORTED_LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
         .rate_limiter(limits or TelegramLimits())
-        .post_init(_publish_commands)
         .build()
     )
     app.bot_data.settings = settings
@@ -49,11 +49,12 @@ def build_application(
     return app
 
 
-async def _publish_commands(app: CirclesApplication) -> None:
-    """Show the command menu in each supported language (Telegram uses 2-letter codes)."""
+async def publish_commands(app: CirclesApplication) -> None:
+    """Show the teachers' command menu in each supported language (2-letter codes)."""
     for language in SUPPORTED_LANGUAGES:
         commands = [
-            BotCommand(c.name, translate(c.description, language)) for c in commands_for(set())
+            BotCommand(c.name, translate(c.description, language))
+            for c in commands_for({Role.teacher})
         ]
         code = None if language == "en" else language.split("_")[0]
         await app.bot.set_my_commands(commands, language_code=code)

@@ -13,7 +13,7 @@ import uvicorn
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from api.app import create_app
-from bot.app import build_application
+from bot.app import build_application, publish_commands
 from bot.ratelimit import TelegramLimits
 from bot.sender import OutboxSender
 from circles.clock import SystemClock
@@ -147,6 +147,7 @@ async def _run_bot(settings: Settings, sessions: SessionMaker, stop: asyncio.Eve
     await app.updater.start_polling(
         allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
     )
+    await publish_commands(app)
     log.info("bot @%s is polling for updates", app.bot.username)
     limits = app.bot.rate_limiter
     assert isinstance(limits, TelegramLimits)

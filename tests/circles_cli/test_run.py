@@ -106,3 +106,54 @@ async def test_run_only_api_does_not_start_the_scheduler(database_url: str) -> N
     log = "".join(service.lines)
     assert "scheduler started" not in log
     assert "CIRCLES_TELEGRAM_TOKEN" not in log
+
+
+async def test_run_with_a_token_polls_the_bot_api_and_answers(database_url: str) -> None:
+    from support.fakebotapi import FakeBotApi, FakeUser
+
+    from circles.clock import SystemClock
+    from circles.db import create_engine, create_sessionmaker, transaction
+    from circles.models import Role
+    from circles.services.circles import create_circle
+    from circles.services.invites import create_invite
+
+    engine = create_engine(database_url)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            circle = await create_circle(
+                session,
+                name="Montevideo 1",
+                country="UY",
+                language="es",
+                timezone="America/Montevideo",
+                now=SystemClock().now(),
+            )
+            invite = await create_invite(
+                session, circle=circle, role=Role.teacher, now=SystemClock().now()
+            )
+    finally:
+        await engine.dispose()
+    async with FakeBotApi() as fake:
+        service = await start_circles(
+            database_url,
+            "--only",
+            "bot",
+            CIRCLES_TELEGRAM_TOKEN=fake.token,
+            CIRCLES_TELEGRAM_API_URL=fake.base_url,
+        )
+        try:
+            await service.wait_for_log("is polling for updates")
+            lucia = FakeUser(id=4242, first_name="Lucía", language_code="es")
+            fake.user_message(lucia, f"/start {invite.code}")
+            first, consent = await fake.wait_for_messages(lucia.id, 2, timeout=20)
+            assert first["text"].startswith("¡")  # Spanish, from the phone's language
+            assert "Montevideo 1" in first["text"]
+            assert len(fake.buttons(consent)) == 2
+            menus = fake.calls_for("setMyCommands")
+            assert len(menus) == 8  # one menu per language
+            assert "checkin" in str(menus[0].params["commands"])
+            assert await service.stop() == 0
+        finally:
+            if service.process.returncode is None:
+                service.process.kill()
+                await service.process.wait()
