@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-import asyncpg
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
+from bench.common import scratch_database
 from bot.flows import engine
 from bot.flows.inputs import Input, InputKind
-from circles.db import SessionMaker, create_engine, create_sessionmaker, transaction
-from circles.migrate import upgrade
+from circles.db import SessionMaker, create_sessionmaker, transaction
 from circles.models import (
     Answer,
     AnswerKind,
@@ -35,7 +31,6 @@ from circles.models import (
     Role,
 )
 from circles.services.circles import create_circle
-from circles.settings import normalize_database_url
 
 NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)
 
@@ -148,43 +143,14 @@ async def baseline(sessions: SessionMaker, people) -> float:
     return time.perf_counter() - start
 
 
-async def _database(url: str | None) -> tuple[str, object]:
-    if url is None:
-        folder = tempfile.mkdtemp()
-        return f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}", None
-    admin = make_url(normalize_database_url(url))
-    name = f"circles_bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(
-        host=admin.host, port=admin.port or 5432, user=admin.username, database=admin.database
-    )
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    return admin.set(database=name).render_as_string(hide_password=False), (admin, name)
-
-
 async def main(teachers: int, url: str | None) -> None:
-    database, cleanup = await _database(url)
-    db = create_engine(database)
-    try:
-        await upgrade(db)
+    async with scratch_database(url) as db:
         sessions = create_sessionmaker(db)
         engine_people = await _people(sessions, teachers, 10_000_000)
         baseline_people = await _people(sessions, teachers, 20_000_000)
         base = await baseline(sessions, baseline_people)
         flows = await through_engine(sessions, engine_people)
-    finally:
-        await db.dispose()
-        if cleanup is not None:
-            admin, name = cleanup
-            connection = await asyncpg.connect(
-                host=admin.host,
-                port=admin.port or 5432,
-                user=admin.username,
-                database=admin.database,
-            )
-            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await connection.close()
-    kind = make_url(database).get_backend_name()
+        kind = db.dialect.name
     print(f"{kind}: {teachers} teachers, 5 answers each, one transaction per answer")
     print(f"  baseline (plain inserts): {base / teachers * 1000:8.2f} ms per teacher")
     print(f"  conversation engine:      {flows / teachers * 1000:8.2f} ms per teacher")

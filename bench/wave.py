@@ -22,14 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.fakebotapi import FakeBotApi
 
-from bench.checkins import _database
+from bench.common import scratch_database
 from bot.app import build_application
 from bot.flows.prompts import open_checkins
 from bot.ratelimit import TelegramLimits
 from bot.sender import OutboxSender
 from circles.clock import FakeClock
-from circles.db import create_engine, create_sessionmaker, transaction
-from circles.migrate import upgrade
+from circles.db import create_sessionmaker, transaction
 from circles.models import (
     CheckIn,
     CheckInStatus,
@@ -97,7 +96,11 @@ async def populate(sessions, teachers: int) -> None:
                 }
                 for n in range(start, min(teachers, start + 5000))
             ]
-            ids = (await session.execute(insert(Person).returning(Person.id), people)).scalars()
+            ids = (
+                await session.execute(
+                    insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+                )
+            ).scalars()
             await session.execute(
                 insert(Membership),
                 [
@@ -167,10 +170,7 @@ async def send_sample(sessions, clock, count: int, per_second: float) -> tuple[f
 
 
 async def main(teachers: int, url: str | None, send: int, per_second: float) -> None:
-    database, cleanup = await _database(url)
-    engine = create_engine(database)
-    try:
-        await upgrade(engine)
+    async with scratch_database(url) as engine:
         sessions = create_sessionmaker(engine)
         print(f"populating {teachers:,} teachers …", flush=True)
         await populate(sessions, teachers)
@@ -188,22 +188,9 @@ async def main(teachers: int, url: str | None, send: int, per_second: float) -> 
                 select(func.count()).select_from(Outbox).where(Outbox.state == OutboxState.pending)
             )
         rate, cpu_ms = await send_sample(sessions, clock, send, per_second)
-    finally:
-        await engine.dispose()
-        if cleanup is not None:
-            import asyncpg
-
-            admin, name = cleanup
-            connection = await asyncpg.connect(
-                host=admin.host,
-                port=admin.port or 5432,
-                user=admin.username,
-                database=admin.database,
-            )
-            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            await connection.close()
+        kind = engine.dialect.name
     bulk_limit = per_second * 0.8
-    print(f"database: {database.split(':')[0]}")
+    print(f"database: {kind}")
     print(
         f"planned {wave.opened:,} check-ins and {queued:,} invitations in {planning:.2f} s "
         f"(baseline bare insert {base:.2f} s, ratio {planning / base:.2f})"

@@ -76,25 +76,37 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
     any restart: an occurrence that already has a row is left alone (the unique
     constraint makes a race between two processes fail rather than double up). An
     occurrence whose window passed while nobody ran this sweep is recorded as missed.
+    Work per member is a few dictionary look-ups: occurrences, quiet hours, holidays
+    and invitation texts are computed once per circle, timezone and language.
     """
     members = await scheduling.due_teachers(session, now=now)
+    circles = await scheduling.all_circles(session)
     holidays = await scheduling.holidays_by_circle(session)
     meetings = await scheduling.meetings_by_circle(session, now=now)
     existing = await scheduling.existing_checkins(session, since=now - 3 * CHECKIN_WINDOW)
     phases = await scheduling.current_phases(session)
-    templates: dict[tuple[str, str], dict] = {}
-    opened: list[dict] = []
+    slots: dict[tuple[int, str], tuple[list[datetime], datetime]] = {}
+    templates: dict[tuple[Phase, str], dict] = {}
+    opened: list[tuple[dict, scheduling.Member]] = []
     missed: list[dict] = []
+    count = Wave()
     for member in members:
-        circle = member.circle
-        occurrence = latest_occurrence(circle, member.timezone, now, meetings[circle.id])
-        earlier = previous_occurrence(circle, member.timezone, occurrence)
+        circle = circles[member.circle_id]
+        slot_key = (circle.id, member.timezone)
+        if slot_key not in slots:
+            latest = latest_occurrence(circle, member.timezone, now, meetings[circle.id])
+            earlier = previous_occurrence(circle, member.timezone, latest)
+            due = [
+                w
+                for w in (earlier, latest)
+                if not in_holidays(holidays[circle.id], w, circle.timezone)
+            ]
+            quiet = sendable_from(now, member.timezone, circle.quiet_from, circle.quiet_until)
+            slots[slot_key] = (due, quiet)
+        due, _quiet = slots[slot_key]
         inquiry_id, phase = phases.get(member.person_id, (None, Phase.identify))
-        for when in (earlier, occurrence):
-            key = (member.person_id, circle.id, when)
-            if key in existing or when < member.joined_at:
-                continue
-            if in_holidays(holidays[circle.id], when, circle.timezone):
+        for when in due:
+            if when < member.joined_at or (member.person_id, circle.id, when) in existing:
                 continue
             row = {
                 "person_id": member.person_id,
@@ -110,37 +122,60 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
                     "status": CheckInStatus.open,
                     "opened_at": now,
                     "next_nudge_at": now + circle.first_nudge_hours * _HOUR,
-                    "_member": member,
                 }
-                opened.append(row)
+                opened.append((row, member))
             else:
                 missed.append(row | {"status": CheckInStatus.missed})
+        if len(opened) >= BATCH:
+            await _open_batch(session, opened, slots, templates, now)
+            count = Wave(count.opened + len(opened), count.missed)
+            opened = []
+    if opened:
+        await _open_batch(session, opened, slots, templates, now)
+        count = Wave(count.opened + len(opened), count.missed)
     for chunk in _chunks(missed):
         await session.execute(insert(CheckIn), chunk)
-    for chunk in _chunks(opened):
-        members_of = [row.pop("_member") for row in chunk]
-        ids = (await session.execute(insert(CheckIn).returning(CheckIn.id), chunk)).scalars().all()
-        outbox = []
-        for checkin_id, row, member in zip(ids, chunk, members_of, strict=True):
+    count = Wave(count.opened, len(missed))
+    if count.opened or count.missed:
+        log.info("opened %d check-ins, recorded %d missed", count.opened, count.missed)
+    return count
+
+
+async def _open_batch(
+    session: AsyncSession,
+    opened: list[tuple[dict, scheduling.Member]],
+    slots: dict,
+    templates: dict,
+    now: datetime,
+) -> None:
+    """Insert one batch of open check-ins and their invitations."""
+    rows = [row for row, _member in opened]
+    ids = (
+        (
+            await session.execute(
+                insert(CheckIn).returning(CheckIn.id, sort_by_parameter_order=True), rows
+            )
+        )
+        .scalars()
+        .all()
+    )
+    outbox = []
+    for checkin_id, (row, member) in zip(ids, opened, strict=True):
+        key = (row["phase"], member.language)
+        if key not in templates:
             flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
-            template = templates.setdefault(
-                (flow.id, member.language), invitation(flow, member.language, 0)
+            templates[key] = invitation(flow, member.language, 0)
+        _due, quiet = slots[(member.circle_id, member.timezone)]
+        outbox.append(
+            _outbox_row(
+                member.chat_id,
+                _retarget(templates[key], checkin_id),
+                f"checkin-{checkin_id}-open",
+                quiet,
+                now,
             )
-            outbox.append(
-                _outbox_row(
-                    member.chat_id,
-                    _retarget(template, checkin_id),
-                    f"checkin-{checkin_id}-open",
-                    sendable_from(
-                        now, member.timezone, member.circle.quiet_from, member.circle.quiet_until
-                    ),
-                    now,
-                )
-            )
-        await session.execute(insert(Outbox), outbox)
-    if opened or missed:
-        log.info("opened %d check-ins, recorded %d missed", len(opened), len(missed))
-    return Wave(opened=len(opened), missed=len(missed))
+        )
+    await session.execute(insert(Outbox), outbox)
 
 
 async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:

@@ -32,7 +32,7 @@ from circles.models import (
 from circles.services.schedule import CHECKIN_WINDOW
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A teacher who may receive check-ins, with what the sweep needs to know."""
 
@@ -41,7 +41,7 @@ class Member:
     language: str
     timezone: str
     joined_at: datetime
-    circle: Circle
+    circle_id: int
 
 
 def reachable(now: datetime):
@@ -55,27 +55,26 @@ def reachable(now: datetime):
     )
 
 
+async def all_circles(session: AsyncSession) -> dict[int, Circle]:
+    """Every circle by id."""
+    return {circle.id: circle for circle in await session.scalars(select(Circle))}
+
+
 async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
-    """Every teacher who can receive a check-in now, with their circle."""
+    """Every teacher who can receive a check-in now (plain columns: this is the big query)."""
     rows = await session.execute(
         select(
-            Membership.joined_at,
             Person.id,
             Person.telegram_user_id,
             Person.language,
             Person.timezone,
-            Circle,
+            Membership.joined_at,
+            Membership.circle_id,
         )
         .join(Person, Person.id == Membership.person_id)
-        .join(Circle, Circle.id == Membership.circle_id)
         .where(Membership.role == Role.teacher, reachable(now))
     )
-    return [
-        Member(
-            person_id=pid, chat_id=chat, language=lang, timezone=tz, joined_at=joined, circle=circle
-        )
-        for joined, pid, chat, lang, tz, circle in rows.all()
-    ]
+    return [Member(*row) for row in rows.all()]
 
 
 async def holidays_by_circle(session: AsyncSession) -> dict[int, list[Holiday]]:

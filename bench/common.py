@@ -1,0 +1,52 @@
+"""What every benchmark needs: a scratch database of its own, migrated, dropped after."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from circles.db import create_engine
+from circles.migrate import upgrade
+from circles.settings import normalize_database_url
+
+
+async def _admin(url: URL, sql: str) -> None:
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def scratch_database(url: str | None) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine on a new SQLite file, or on a new database next to ``url``."""
+    if url is None:
+        database = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+        admin, name = None, None
+    else:
+        admin = make_url(normalize_database_url(url))
+        name = f"circles_bench_{uuid.uuid4().hex[:8]}"
+        await _admin(admin, f'CREATE DATABASE "{name}"')
+        database = admin.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(database)
+    try:
+        await upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        if admin is not None:
+            await _admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)')
