@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.definition import AnswerType, Flow, library
@@ -134,7 +134,7 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
         await _open_batch(session, opened, slots, templates, now)
         count = Wave(count.opened + len(opened), count.missed)
     for chunk in _chunks(missed):
-        await session.execute(insert(CheckIn), chunk)
+        await session.execute(insert(CheckIn.__table__), chunk)
     count = Wave(count.opened, len(missed))
     if count.opened or count.missed:
         log.info("opened %d check-ins, recorded %d missed", count.opened, count.missed)
@@ -148,19 +148,24 @@ async def _open_batch(
     templates: dict,
     now: datetime,
 ) -> None:
-    """Insert one batch of open check-ins and their invitations."""
-    rows = [row for row, _member in opened]
-    ids = (
-        (
-            await session.execute(
-                insert(CheckIn).returning(CheckIn.id, sort_by_parameter_order=True), rows
-            )
+    """Insert one batch of open check-ins, read their ids back, queue their invitations.
+
+    Ids are read back with one query rather than ``RETURNING``: SQLite can only return
+    them in order one row at a time, which made a 100,000-teacher wave several times
+    slower.
+    """
+    table = CheckIn.__table__
+    await session.execute(insert(table), [row for row, _member in opened])
+    found = await session.execute(
+        select(table.c.id, table.c.person_id, table.c.circle_id, table.c.scheduled_for).where(
+            table.c.opened_at == now,
+            table.c.person_id.in_({row["person_id"] for row, _member in opened}),
         )
-        .scalars()
-        .all()
     )
+    ids = {(person, circle, when): checkin for checkin, person, circle, when in found.all()}
     outbox = []
-    for checkin_id, (row, member) in zip(ids, opened, strict=True):
+    for row, member in opened:
+        checkin_id = ids[(row["person_id"], row["circle_id"], row["scheduled_for"])]
         key = (row["phase"], member.language)
         if key not in templates:
             flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
@@ -175,7 +180,7 @@ async def _open_batch(
                 now,
             )
         )
-    await session.execute(insert(Outbox), outbox)
+    await session.execute(insert(Outbox.__table__), outbox)
 
 
 async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
@@ -201,7 +206,7 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
             )
         )
     for chunk in _chunks(rows):
-        await session.execute(insert(Outbox), chunk)
+        await session.execute(insert(Outbox.__table__), chunk)
     return len(rows)
 
 
