@@ -41,28 +41,18 @@ def build_scheduler(
         run.__name__ = job.__name__
         return run
 
-    scheduler.add_job(
-        led(jobs.checkin_sweep),
-        IntervalTrigger(minutes=1),
-        args=(sessions, clock),
-        id="checkin_sweep",
-        name="open, nudge and close check-ins",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        led(jobs.meeting_sweep),
-        IntervalTrigger(minutes=1),
-        args=(sessions, clock),
-        id="meeting_sweep",
-        name="meeting reminders and reflections",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        led(jobs.prune_updates),
-        IntervalTrigger(hours=1),
-        args=(sessions, clock),
-        id="prune_updates",
-        name="forget old Telegram update ids",
-        replace_existing=True,
-    )
+    every_minute, hourly = IntervalTrigger(minutes=1), IntervalTrigger(hours=1)
+    for job, trigger, name in (
+        (jobs.checkin_sweep, every_minute, "open, nudge and close check-ins"),
+        (jobs.meeting_sweep, every_minute, "meeting reminders and reflections"),
+        (jobs.prune_updates, hourly, "forget old Telegram update ids"),
+    ):
+        scheduler.add_job(
+            led(job),
+            trigger,
+            args=(sessions, clock),
+            id=job.__name__,
+            name=name,
+            replace_existing=True,
+        )
     return scheduler
