@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import Message, Update
 
 from bot.context import CirclesContext
 from bot.flows import teacher
@@ -15,21 +17,7 @@ from circles.i18n import _, use_language
 
 async def answer(update: Update, context: CirclesContext) -> None:
     """Take a private message as the answer to the open question."""
-    sender, message = sender_of(update), update.effective_message
-    if sender is None or message is None:
-        return
-    deps = context.deps
-
-    async def work(session: AsyncSession) -> list[Reply]:
-        return await teacher.message(
-            session,
-            sender=sender,
-            message=input_of(message),
-            settings=deps.settings,
-            now=deps.clock.now(),
-        )
-
-    await handle_once(update, context, work)
+    await _take_message(update, context, update.message, teacher.message)
 
 
 async def press(update: Update, context: CirclesContext) -> None:
@@ -53,13 +41,22 @@ async def press(update: Update, context: CirclesContext) -> None:
 
 async def edited(update: Update, context: CirclesContext) -> None:
     """Update the answer of an edited message while its check-in is open."""
-    sender, message = sender_of(update), update.edited_message
+    await _take_message(update, context, update.edited_message, teacher.edited_message)
+
+
+async def _take_message(
+    update: Update,
+    context: CirclesContext,
+    message: Message | None,
+    flow: Callable[..., Awaitable[list[Reply]]],
+) -> None:
+    sender = sender_of(update)
     if sender is None or message is None:
         return
     deps = context.deps
 
     async def work(session: AsyncSession) -> list[Reply]:
-        return await teacher.edited_message(
+        return await flow(
             session,
             sender=sender,
             message=input_of(message),
