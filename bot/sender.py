@@ -33,6 +33,7 @@ from bot.ratelimit import TelegramLimits, retry_seconds
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.models import Outbox, OutboxPriority, OutboxState, Person
+from circles.services.broadcasts import record_delivery
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +151,13 @@ class OutboxSender:
             report.deferred += 1
             return
         async with transaction(self.sessions) as session:
-            await session.execute(
+            marked = await session.execute(
                 update(Outbox)
-                .where(Outbox.id == row.id)
+                .where(Outbox.id == row.id, Outbox.state == OutboxState.pending)
                 .values(state=OutboxState.sending, claimed_at=now)
             )
+        if marked.rowcount != 1:  # cancelled (a broadcast) since it was claimed
+            return
         try:
             message_id = await self._send(row)
         except RetryAfter as error:
@@ -215,7 +218,20 @@ class OutboxSender:
             )
         bulk = {"bulk": row.priority is OutboxPriority.bulk}
         document = payload.get("document")
-        if document:
+        if payload.get("file_id"):
+            send = (
+                self.bot.send_photo
+                if payload.get("file_kind") == "photo"
+                else self.bot.send_document
+            )
+            message = await send(
+                row.chat_id,
+                payload["file_id"],
+                caption=payload.get("text"),
+                reply_markup=markup,
+                rate_limit_args=bulk,
+            )
+        elif document:
             message = await self.bot.send_document(
                 row.chat_id,
                 InputFile(document["content"].encode(), filename=document["name"]),
@@ -253,6 +269,9 @@ class OutboxSender:
             values["last_error"] = error[:300]
         async with transaction(self.sessions) as session:
             await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+            await record_delivery(
+                session, outbox_id=row.id, state=state, reason=error, now=self.clock.now()
+            )
 
 
 def _count(report: SendReport, reason: str) -> None:

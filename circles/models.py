@@ -500,6 +500,7 @@ class Broadcast(SQLModel, table=True):
     variants: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     file_id: str | None = Field(default=None, max_length=200)
+    file_kind: str | None = Field(default=None, max_length=12)  # "photo" or "document"
     status: BroadcastStatus = Field(default=BroadcastStatus.draft, sa_type=_enum(BroadcastStatus))
     send_at: datetime | None = _timestamp()
     created_by: str = Field(max_length=80)
@@ -512,6 +513,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("broadcast_id", "person_id"),
         sa.Index("ix_delivery_broadcast_state", "broadcast_id", "state"),
+        sa.Index("ix_delivery_outbox", "outbox_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

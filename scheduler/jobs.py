@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.flows import announcements, prompts
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
+from circles.services import broadcasts
 from circles.services.updates import prune_processed_updates
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,12 @@ async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]
         reminded = await announcements.send_reminders(session, now=now)
         invited = await announcements.invite_reflections(session, now=now)
     return reminded, invited
+
+
+async def broadcast_sweep(sessions: SessionMaker, clock: Clock) -> int:
+    """Fan out broadcasts whose time has come; close finished ones."""
+    async with transaction(sessions) as session:
+        return await broadcasts.broadcast_sweep(session, now=clock.now())
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:

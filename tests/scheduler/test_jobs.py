@@ -34,6 +34,7 @@ async def test_old_update_ids_are_forgotten_after_a_week(
 def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeClock) -> None:
     scheduler = build_scheduler(sessions, clock)
     assert {job.id for job in scheduler.get_jobs()} == {
+        "broadcast_sweep",
         "prune_updates",
         "checkin_sweep",
         "meeting_sweep",
