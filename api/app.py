@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import problems
-from api.routers import health
+from api.routers import (
+    audit,
+    broadcasts,
+    checkins,
+    circles,
+    exports,
+    health,
+    invites,
+    meetings,
+    practices,
+    reflections,
+    summaries,
+    tokens,
+)
 from circles.clock import Clock, SystemClock
 from circles.db import create_sessionmaker
 from circles.settings import Settings
@@ -19,7 +35,11 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         version="0.1.0",
         description=(
             "Facilitators review answers and pull circle summaries; coordinators manage "
-            "circles and broadcast announcements. Errors are RFC 9457 problem details."
+            "circles and compare countries; admins issue tokens. Every `/v1` request needs "
+            "`Authorization: Bearer <token>`; a token sees only its circles, and anything "
+            "outside them is reported exactly like something that does not exist. Lists "
+            "are paged with an opaque `cursor` (pass back `next_cursor`). Errors are RFC "
+            "9457 problem details (`application/problem+json`)."
         ),
     )
     app.state.settings = settings
@@ -28,4 +48,46 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
     app.state.clock = clock or SystemClock()
     problems.install(app)
     app.include_router(health.router)
+    for router in (
+        circles.router,
+        invites.router,
+        checkins.router,
+        reflections.router,
+        meetings.router,
+        practices.router,
+        summaries.router,
+        exports.router,
+        tokens.router,
+        audit.router,
+        broadcasts.router,
+    ):
+        app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, saying what errors really are: ``application/problem+json``.
+
+    FastAPI documents error models as ``application/json`` and validation errors in its
+    own shape; every error this API sends is a :class:`api.schemas.Problem`.
+    """
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for code, response in operation.get("responses", {}).items():
+                if code.isdigit() and int(code) >= 400:
+                    response["content"] = {"application/problem+json": {"schema": problem}}
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema

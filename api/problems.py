@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import get_language
 from circles.errors import DomainError
 from circles.i18n import translate
 
@@ -34,8 +35,13 @@ def problem(status: int, detail: str | None = None, **extra: Any) -> JSONRespons
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    language = request.headers.get("accept-language", "en").split(",")[0].split(";")[0]
-    return problem(exc.status, translate(exc.message, language, **exc.params))
+    language = get_language(request)
+    # Fill the placeholders after translating: a parameter may be called "language" too.
+    response = problem(exc.status, translate(exc.message, language).format(**exc.params))
+    response.headers["content-language"] = language.replace("_", "-")
+    if exc.status == 401:
+        response.headers["www-authenticate"] = 'Bearer realm="learning-circles"'
+    return response
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -43,3 +43,9 @@ class InvalidAnswer(DomainError):
     """An answer or input value is not acceptable."""
 
     status = 422
+
+
+class Unauthorized(DomainError):
+    """The caller did not say who they are, or their credentials are not valid (any more)."""
+
+    status = 401

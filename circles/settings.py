@@ -67,13 +67,17 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     default_language: str = "en"
     default_timezone: str = "UTC"
+    #: Key for the stable pseudonyms of research exports; unset → no pseudonymised exports.
+    pseudonym_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
         return normalize_database_url(value)
 
-    @field_validator("telegram_token", "webhook_secret", "webhook_url", mode="before")
+    @field_validator(
+        "telegram_token", "webhook_secret", "webhook_url", "pseudonym_key", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

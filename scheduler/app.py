@@ -46,6 +46,7 @@ def build_scheduler(
         (jobs.checkin_sweep, every_minute, "open, nudge and close check-ins"),
         (jobs.meeting_sweep, every_minute, "meeting reminders and reflections"),
         (jobs.broadcast_sweep, every_minute, "start scheduled broadcasts"),
+        (jobs.digest_sweep, every_minute, "facilitators' weekly digests"),
         (jobs.prune_updates, hourly, "forget old Telegram update ids"),
     ):
         scheduler.add_job(

@@ -60,6 +60,12 @@ async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]
     return reminded, invited
 
 
+async def digest_sweep(sessions: SessionMaker, clock: Clock) -> int:
+    """Queue facilitators' weekly digests on Monday mornings, their time."""
+    async with transaction(sessions) as session:
+        return await prompts.send_digests(session, now=clock.now())
+
+
 async def broadcast_sweep(sessions: SessionMaker, clock: Clock) -> int:
     """Fan out broadcasts whose time has come; close finished ones."""
     async with transaction(sessions) as session:

@@ -26,6 +26,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("journey", N_("your practice, pilot weeks and ratings so far"), _TEACHER),
     Command("edit", N_("change an answer of your open check-in"), _TEACHER),
     Command("skip", N_("skip this week's check-in"), _TEACHER),
+    Command("summary", N_("this week in your circle"), _FACILITATOR | {Role.union_rep}),
+    Command("circle", N_("members and their phases"), _FACILITATOR | {Role.union_rep}),
+    Command("who", N_("who has not answered yet"), _FACILITATOR),
+    Command("nudge", N_("remind those who have not answered (once a day)"), _FACILITATOR),
+    Command("review", N_("practices waiting for your review"), _FACILITATOR),
     Command("meeting", N_("schedule a circle meeting"), _FACILITATOR),
     Command("meetings", N_("upcoming meetings, who comes; move or cancel"), _FACILITATOR),
     Command(

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import announcements
 from bot.flows.definition import Flow, Step
 from bot.flows.messages import Button, Reply
-from circles.errors import InvalidAnswer
+from circles.errors import DomainError, InvalidAnswer
 from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
     Answer,
@@ -33,8 +33,10 @@ from circles.models import (
     Meeting,
     Person,
     Phase,
+    Practice,
+    Role,
 )
-from circles.services import journeys, meetings
+from circles.services import access, journeys, meetings, reviews
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
 
@@ -451,6 +453,37 @@ async def _after_meeting(ctx: Context, edited: bool) -> Completion:
     return Completion([Reply(text)])
 
 
+async def _after_review_comment(ctx: Context, edited: bool) -> Completion:
+    """A facilitator's comment on a practice: send the practice back to its author."""
+    practice_id = int(ctx.run.state.get("practice_id") or 0)
+    answer = ctx.answers.get("comment")
+    comment = answer.value_text if answer is not None else None
+    places = await access.member_scopes(
+        ctx.session, person_id=ctx.person.id, roles=(Role.facilitator,)
+    )
+    practice = await ctx.session.get(Practice, practice_id) if practice_id else None
+    scope = next((s for c, s in places if practice and c.id == practice.circle_id), None)
+    with use_language(ctx.person.language):
+        if edited or practice is None or scope is None:
+            return Completion()
+        if not comment:
+            again = _("Please type the comment: a voice note cannot be passed on.")
+            state = {"practice_id": practice.id, "resume": ctx.run.state.get("resume")}
+            return Completion([Reply(again)], begin="review_comment", state=state)
+        try:
+            done = await reviews.request_changes(
+                ctx.session, scope=scope, practice_id=practice.id, comment=comment, now=ctx.now
+            )
+        except DomainError as problem:
+            return Completion([Reply(_(problem.message).format(**problem.params))])
+        text = _("“{title}” goes back to its author with your comment.").format(
+            title=practice.title
+        )
+        if not done.author_notified:
+            text += " " + _("The author cannot be reached in the bot at the moment.")
+        return Completion([Reply(text)])
+
+
 async def _nothing(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
@@ -463,6 +496,7 @@ _ON_COMPLETE: dict[str, Callable[[Context, bool], Awaitable[Completion]]] = {
     "reflection": _after_reflection,
     "skip": _after_skip,
     "meeting": _after_meeting,
+    "review_comment": _after_review_comment,
     "language": _nothing,
     "timezone": _nothing,
 }

@@ -10,23 +10,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows import facilitator
 from bot.flows.definition import AnswerType, Flow, library
 from circles.i18n import N_, _, use_language
 from circles.models import (
     CheckIn,
     CheckInStatus,
+    Membership,
     Outbox,
     OutboxPriority,
     OutboxState,
+    Person,
     Phase,
+    Role,
 )
 from circles.services import scheduling
-from circles.services.outbox import message_payload
+from circles.services.outbox import enqueue, message_payload
 from circles.services.schedule import (
     CHECKIN_WINDOW,
     in_holidays,
@@ -208,6 +213,51 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
     for chunk in _chunks(rows):
         await session.execute(insert(Outbox.__table__), chunk)
     return len(rows)
+
+
+#: Facilitators get their digest from this local time on Monday.
+DIGEST_AT = time(8, 0)
+
+
+async def send_digests(session: AsyncSession, *, now: datetime) -> int:
+    """Queue each facilitator's weekly digest once, on Monday morning in their timezone."""
+    facilitators = list(
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.role == Role.facilitator, scheduling.reachable(now))
+            .distinct()
+        )
+    )
+    due = []
+    for person in facilitators:
+        local = now.astimezone(ZoneInfo(person.timezone))
+        if local.weekday() == 0 and local.time() >= DIGEST_AT:
+            year, week, _day = local.isocalendar()
+            due.append((person, f"digest-{person.id}-{year}-{week:02d}"))
+    sent_before = set(
+        await session.scalars(
+            select(Outbox.idempotency_key).where(
+                Outbox.idempotency_key.in_([f"{key}-0" for _person, key in due])
+            )
+        )
+    )
+    queued = 0
+    for person, key in due:
+        if f"{key}-0" in sent_before:
+            continue
+        replies = await facilitator.weekly_digest(session, person=person, now=now)
+        for n, reply in enumerate(replies):
+            buttons = [[(b.label, b.data) for b in row] for row in reply.buttons]
+            await enqueue(
+                session,
+                chat_id=person.telegram_user_id or 0,
+                key=f"{key}-{n}",
+                payload=message_payload(reply.text, buttons or None),
+                now=now,
+            )
+        queued += bool(replies)
+    return queued
 
 
 async def close_checkins(session: AsyncSession, *, now: datetime) -> int:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import engine, meetings
+from bot.flows import engine, facilitator, meetings
 from bot.flows.engine import Outcome
 from bot.flows.hooks import CHECKIN_FLOWS, trend_line
 from bot.flows.inputs import Input
@@ -570,6 +570,10 @@ async def button(
     if person is None:
         with use_language(sender.language_code, settings.default_language):
             return Outcome(notice=_(engine.CLOSED))
+    if data.startswith(("f:", "r:")):
+        return Outcome(
+            await facilitator.button(session, sender=sender, data=data, settings=settings, now=now)
+        )
     if data.startswith("o:"):
         _verb, checkin_id, value = [*data.split(":", 2), "", ""][:3]
         if not checkin_id.isdigit():

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import CirclesContext
-from bot.flows import joining, meetings, teacher
+from bot.flows import facilitator, joining, meetings, teacher
 from bot.flows.messages import Reply, Sender
 from bot.handlers.common import handle_once, sender_of
 from circles.i18n import _, use_language
@@ -29,6 +29,11 @@ MEMBER_COMMANDS: dict[str, CommandFlow] = {
     "resume": teacher.resume_reminders,
     "language": partial(teacher.settings_flow, flow_id="language"),
     "timezone": partial(teacher.settings_flow, flow_id="timezone"),
+    "summary": facilitator.summary,
+    "who": facilitator.who,
+    "nudge": facilitator.nudge,
+    "circle": facilitator.circle,
+    "review": facilitator.review,
     "meeting": meetings.schedule,
     "meetings": meetings.overview,
     "mydata": teacher.mydata,

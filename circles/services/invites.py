@@ -10,9 +10,11 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import DomainError, InvalidAnswer
+from circles.errors import Conflict, DomainError, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import Circle, Invite, Membership, Person, Role
+from circles.services.audit import record_audit
+from circles.services.pagination import Page, keyset, page_of
 
 #: How many people one invite admits unless told otherwise: a circle has ten teachers,
 #: two facilitators and one union representative.
@@ -129,3 +131,108 @@ async def redeem_invite(
     session.add(membership)
     await session.flush()
     return Joined(membership=membership, circle=circle, already_member=False)
+
+
+# --- the admin API's view of invites ---------------------------------------------------
+
+
+class InviteState(StrEnum):
+    """Whether an invite can still be used, and if not, why."""
+
+    active = "active"
+    expired = "expired"
+    used_up = "used_up"
+    revoked = "revoked"
+
+
+def invite_state(invite: Invite, now: datetime) -> InviteState:
+    """The invite's state at ``now`` (revoked wins over expired wins over used up)."""
+    if invite.revoked_at is not None:
+        return InviteState.revoked
+    if invite.expires_at is not None and invite.expires_at <= now:
+        return InviteState.expired
+    if invite.uses >= invite.max_uses:
+        return InviteState.used_up
+    return InviteState.active
+
+
+async def list_invites(
+    session: AsyncSession,
+    *,
+    circle: Circle,
+    now: datetime,
+    cursor: str | None,
+    limit: int,
+    state: InviteState | None = None,
+    role: Role | None = None,
+) -> Page[Invite]:
+    """The circle's invites by id, optionally in one state or for one role."""
+    query = select(Invite).where(Invite.circle_id == circle.id)
+    if role is not None:
+        query = query.where(Invite.role == role)
+    live = Invite.revoked_at.is_(None)
+    unexpired = Invite.expires_at.is_(None) | (Invite.expires_at > now)
+    if state is InviteState.revoked:
+        query = query.where(Invite.revoked_at.is_not(None))
+    elif state is InviteState.expired:
+        query = query.where(live, Invite.expires_at <= now)
+    elif state is InviteState.used_up:
+        query = query.where(live, unexpired, Invite.uses >= Invite.max_uses)
+    elif state is InviteState.active:
+        query = query.where(live, unexpired, Invite.uses < Invite.max_uses)
+    rows = (await session.scalars(keyset(query, Invite.id, cursor=cursor, limit=limit))).all()
+    return page_of(rows, limit=limit, last_id=lambda invite: invite.id)
+
+
+async def get_invite(session: AsyncSession, *, circle: Circle, invite_id: int) -> Invite:
+    """The circle's invite ``invite_id`` (another circle's is reported as missing)."""
+    invite = await session.get(Invite, invite_id)
+    if invite is None or invite.circle_id != circle.id:
+        raise NotFound(N_("This circle has no invite with this id."))
+    return invite
+
+
+async def revoke_invite(
+    session: AsyncSession, *, circle: Circle, invite_id: int, actor: str, now: datetime
+) -> Invite:
+    """Stop an invite from admitting anyone else; people who joined with it stay."""
+    invite = await get_invite(session, circle=circle, invite_id=invite_id)
+    if invite.revoked_at is not None:
+        raise Conflict(N_("This invite is already revoked."))
+    invite.revoked_at = now
+    await record_audit(
+        session,
+        actor=actor,
+        action="invite.revoke",
+        now=now,
+        target_type="invite",
+        target_id=invite.id,
+        detail={"circle_id": circle.id},
+    )
+    return invite
+
+
+async def create_audited_invite(
+    session: AsyncSession,
+    *,
+    circle: Circle,
+    role: Role,
+    actor: str,
+    now: datetime,
+    max_uses: int | None = None,
+    valid_for: timedelta | None = DEFAULT_VALIDITY,
+) -> Invite:
+    """:func:`create_invite`, recorded in the audit log (without the code)."""
+    invite = await create_invite(
+        session, circle=circle, role=role, now=now, max_uses=max_uses, valid_for=valid_for
+    )
+    await record_audit(
+        session,
+        actor=actor,
+        action="invite.create",
+        now=now,
+        target_type="invite",
+        target_id=invite.id,
+        detail={"circle_id": circle.id, "role": role.value, "max_uses": invite.max_uses},
+    )
+    return invite

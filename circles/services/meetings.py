@@ -43,6 +43,7 @@ async def schedule_meeting(
     created_by: Person | None,
     now: datetime,
     length: timedelta = DEFAULT_LENGTH,
+    actor: str | None = None,
 ) -> Meeting:
     """Create a meeting in the future; online links and places share one field."""
     if starts_at <= now:
@@ -63,7 +64,7 @@ async def schedule_meeting(
     session.add(
         AuditLog(
             at=now,
-            actor=_actor(created_by),
+            actor=actor or _actor(created_by),
             action="meeting.schedule",
             target_type="meeting",
             target_id=meeting.id,

@@ -11,9 +11,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import InvalidAnswer
+from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import ApiToken, AuditLog, Circle, TokenRole
+from circles.services.access import Permission, Scope
+from circles.services.circles import is_country
+from circles.services.pagination import Page, keyset, page_of
 
 TOKEN_PREFIX = "lc_"
 
@@ -86,3 +89,87 @@ async def authenticate(session: AsyncSession, *, secret: str, now: datetime) -> 
         return None
     token.last_used_at = now
     return token
+
+
+async def list_tokens(
+    session: AsyncSession,
+    *,
+    cursor: str | None,
+    limit: int,
+    role: TokenRole | None = None,
+    active: bool | None = None,
+    now: datetime | None = None,
+) -> Page[ApiToken]:
+    """Tokens by id (hashes stay in the database; callers show the prefix only)."""
+    query = select(ApiToken)
+    if role is not None:
+        query = query.where(ApiToken.role == role)
+    if active is not None:
+        assert now is not None, "filtering by active needs the current time"
+        live = ApiToken.revoked_at.is_(None) & (
+            ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now)
+        )
+        query = query.where(live if active else ~live)
+    rows = (await session.scalars(keyset(query, ApiToken.id, cursor=cursor, limit=limit))).all()
+    return page_of(rows, limit=limit, last_id=lambda token: token.id)
+
+
+async def revoke_token(
+    session: AsyncSession, *, token_id: int, actor: str, now: datetime
+) -> ApiToken:
+    """Stop a token from working, at once and for good."""
+    token = await session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(N_("There is no API token with this id."))
+    if token.revoked_at is not None:
+        raise Conflict(N_("This token is already revoked."))
+    token.revoked_at = now
+    session.add(
+        AuditLog(
+            at=now,
+            actor=actor,
+            action="token.revoke",
+            target_type="apitoken",
+            target_id=token.id,
+            detail={"role": token.role.value, "name": token.name},
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def issue_token(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    role: TokenRole,
+    name: str,
+    now: datetime,
+    circle_id: int | None = None,
+    countries: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """:func:`create_token` for an admin of the API, with every input checked."""
+    scope.require(Permission.admin)
+    if countries and role is not TokenRole.coordinator:
+        raise InvalidAnswer(N_("Only coordinator tokens can be limited to countries."))
+    for country in countries or []:
+        if not is_country(country):
+            raise InvalidAnswer(N_("{country} is not a two-letter country code."), country=country)
+    if expires_at is not None and expires_at <= now:
+        raise InvalidAnswer(N_("A token must expire in the future."))
+    circle = None
+    if circle_id is not None:
+        circle = await session.get(Circle, circle_id)
+        if circle is None:
+            raise NotFound(N_("There is no circle with this id that you can see."))
+    return await create_token(
+        session,
+        role=role,
+        name=name.strip() or role.value,
+        actor=scope.actor,
+        now=now,
+        circle=circle,
+        countries=sorted({c.upper() for c in countries}) if countries else None,
+        expires_at=expires_at,
+    )

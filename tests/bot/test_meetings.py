@@ -5,24 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from support.story import onboard_facilitator
 from telegram import Update
 
-from circles.models import Meeting, MeetingStatus, Reflection, Role, Rsvp
+from circles.models import Meeting, MeetingStatus, Reflection, Rsvp
 from scheduler.jobs import meeting_sweep
 
 STARTS = datetime(2026, 9, 17, 16, 30, tzinfo=UTC)  # Thursday 16:30 in Accra
-
-
-async def _facilitator(phone, accra):
-    grace = phone("Grace")
-    await grace.send(f"/start {accra.codes[Role.facilitator]}")
-    await grace.tap("I agree")
-    await grace.tap("✓ English")
-    await grace.tap("Africa/Accra")
-    await grace.send("Grace O.")
-    await grace.tap("Skip")
-    await grace.tap("Skip")
-    return grace
 
 
 async def _schedule(
@@ -41,7 +30,7 @@ async def _schedule(
 async def test_a_meeting_from_invitation_to_reflection(
     phone, accra, ama, clock, sessions, sender, fake
 ) -> None:
-    grace = await _facilitator(phone, accra)
+    grace = await onboard_facilitator(phone, accra)
     texts = await _schedule(grace)
     assert texts == ["The meeting is set for Thu, Sep 17, 2026, 4:30\u202fPM. 2 members are told."]
     await sender.drain()
@@ -96,7 +85,7 @@ async def test_a_meeting_from_invitation_to_reflection(
 async def test_members_who_say_no_get_no_reminders(
     phone, accra, ama, clock, sessions, sender, fake
 ) -> None:
-    grace = await _facilitator(phone, accra)
+    grace = await onboard_facilitator(phone, accra)
     await _schedule(grace)
     await sender.drain()
     await ama.tap("No", ama.messages()[-1])
@@ -110,7 +99,7 @@ async def test_members_who_say_no_get_no_reminders(
 async def test_moving_and_cancelling_tell_everyone(
     phone, accra, ama, clock, sessions, sender
 ) -> None:
-    grace = await _facilitator(phone, accra)
+    grace = await onboard_facilitator(phone, accra)
     await _schedule(grace)
     await sender.drain()
     await ama.tap("Yes", ama.messages()[-1])
@@ -139,7 +128,7 @@ async def test_moving_and_cancelling_tell_everyone(
 
 
 async def test_bad_dates_and_times_are_explained(phone, accra, ama) -> None:
-    grace = await _facilitator(phone, accra)
+    grace = await onboard_facilitator(phone, accra)
     await grace.send("/meeting")
     assert (await grace.send("next thursday"))[0] == (
         "Please send a date such as 2026-10-15 or 15.10.2026."
@@ -154,7 +143,7 @@ async def test_bad_dates_and_times_are_explained(phone, accra, ama) -> None:
 
 
 async def test_a_meeting_in_the_past_is_refused(phone, accra, ama) -> None:
-    grace = await _facilitator(phone, accra)
+    grace = await onboard_facilitator(phone, accra)
     texts = await _schedule(grace, date="2026-09-01")
     assert texts == ["The meeting must be in the future. Send /meeting to try again."]
 
@@ -166,7 +155,7 @@ async def test_only_facilitators_schedule(ama) -> None:
 async def test_a_linked_group_hears_announcements_and_reminders(
     phone, accra, ama, clock, sessions, sender, fake, pace
 ) -> None:
-    grace = await _facilitator(phone, accra)
+    grace = await onboard_facilitator(phone, accra)
     group = fake.group_chat(-100555, "Accra 1 teachers")
     update = fake.user_message(grace.user, "/linkgroup", chat=group, enqueue=False)
     await grace.app.process_update(Update.de_json(update, grace.app.bot))

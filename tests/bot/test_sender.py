@@ -111,8 +111,9 @@ async def test_replies_go_before_bulk(sessions, clock, sender, fake) -> None:
     assert first[0].chat_id == 99
 
 
-async def test_one_private_chat_gets_at_most_one_message_a_second(sessions, clock, sender,
-                                                                  pace) -> None:
+async def test_one_private_chat_gets_at_most_one_message_a_second(
+    sessions, clock, sender, pace
+) -> None:
     await _queue(sessions, clock, [42, 42, 42], prefix="burst")
     start = pace.now()
     report = await sender.drain()

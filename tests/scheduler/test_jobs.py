@@ -35,6 +35,7 @@ def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeC
     scheduler = build_scheduler(sessions, clock)
     assert {job.id for job in scheduler.get_jobs()} == {
         "broadcast_sweep",
+        "digest_sweep",
         "prune_updates",
         "checkin_sweep",
         "meeting_sweep",

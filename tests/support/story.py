@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from circles.models import Role
+
 from .phone import Phone
 
 #: Monday evenings after Accra 1's check-in opens (Mondays 16:00 Africa/Accra).
@@ -46,3 +48,16 @@ async def pilot_week(ama: Phone, rating: str) -> list[str]:
     await ama.tap(rating)
     await ama.send("Ask the hinge question earlier.")
     return await ama.tap("Skip")
+
+
+async def onboard_facilitator(phone, accra):
+    """Grace joins Accra 1 as a facilitator and is onboarded."""
+    grace = phone("Grace")
+    await grace.send(f"/start {accra.codes[Role.facilitator]}")
+    await grace.tap("I agree")
+    await grace.tap("✓ English")
+    await grace.tap("Africa/Accra")
+    await grace.send("Grace O.")
+    await grace.tap("Skip")
+    await grace.tap("Skip")
+    return grace

@@ -1,0 +1,107 @@
+"""``/v1/exports``: answers and weekly summaries as CSV or XLSX files, scoped like the rest."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api.auth import ScopeDep
+from api.deps import ClockDep, SessionDep, SettingsDep
+from api.params import WRITE, WeekParam, week_or_none
+from circles.services import exports
+from circles.services.exports import MEDIA_TYPES, Export, ExportFormat
+from circles.services.pagination import MAX_ID
+
+router = APIRouter(prefix="/v1/exports", tags=["exports"])
+
+CircleFilter = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="Only this circle (must be in scope)")
+]
+CountryFilter = Annotated[
+    str | None, Query(pattern=r"^[A-Za-z]{2}$", description="Only circles of this country")
+]
+_FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, as an attachment",
+        "content": {
+            MEDIA_TYPES[ExportFormat.csv].split(";")[0]: {"schema": {"type": "string"}},
+            MEDIA_TYPES[ExportFormat.xlsx]: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def _attachment(export: Export) -> Response:
+    return Response(
+        export.content,
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "X-Row-Count": str(export.rows),
+        },
+    )
+
+
+@router.get("/answers", response_class=Response, responses={**_FILES, **WRITE})
+async def export_answers(
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    format: ExportFormat = ExportFormat.csv,
+    circle: CircleFilter = None,
+    country: CountryFilter = None,
+    from_week: WeekParam = None,
+    to_week: WeekParam = None,
+    pseudonymise: Annotated[
+        bool, Query(description="Stable random ids instead of people; no names, no ids")
+    ] = False,
+    include_text: Annotated[
+        bool, Query(description="Keep free text (answers, captions) in a pseudonymised export")
+    ] = False,
+) -> Response:
+    """Check-in answers, one row per answer (facilitators, coordinators, admins).
+
+    A pseudonymised export needs ``CIRCLES_PSEUDONYM_KEY`` on the server (409 without).
+    """
+    key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else None
+    export = await exports.export_answers(
+        session,
+        scope=scope,
+        fmt=format,
+        now=clock.now(),
+        circle_id=circle,
+        country=country,
+        first=week_or_none(from_week),
+        last=week_or_none(to_week),
+        pseudonymise=pseudonymise,
+        include_text=include_text,
+        pseudonym_key=key,
+    )
+    return _attachment(export)
+
+
+@router.get("/summaries", response_class=Response, responses={**_FILES, **WRITE})
+async def export_summaries(
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+    format: ExportFormat = ExportFormat.csv,
+    circle: CircleFilter = None,
+    country: CountryFilter = None,
+    from_week: WeekParam = None,
+    to_week: WeekParam = None,
+) -> Response:
+    """One row per circle and week (default: the last eight weeks), without names."""
+    export = await exports.export_summaries(
+        session,
+        scope=scope,
+        fmt=format,
+        now=clock.now(),
+        circle_id=circle,
+        country=country,
+        first=week_or_none(from_week),
+        last=week_or_none(to_week),
+    )
+    return _attachment(export)

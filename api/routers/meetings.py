@@ -1,0 +1,110 @@
+"""``/v1/circles/{circle_id}/meetings``: circle meetings and RSVPs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import ScopeDep
+from api.deps import ClockDep, SessionDep
+from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit
+from api.schemas import MeetingDetail, MeetingOut, Page, RsvpOut
+from bot.flows import announcements
+from circles.models import MeetingStatus
+from circles.services import attendance, meetings
+from circles.services.access import Permission, circle_for
+from circles.services.pagination import MAX_ID
+
+router = APIRouter(prefix="/v1/circles/{circle_id}/meetings", tags=["meetings"])
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
+
+
+@router.get("", response_model=Page[MeetingOut], responses=READ)
+async def list_meetings(
+    circle_id: CircleId,
+    scope: ScopeDep,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE,
+    status: MeetingStatus | None = None,
+) -> Page[MeetingOut]:
+    """Meetings newest first with how many said yes, no and maybe."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.read_details
+    )
+    page = await attendance.list_meetings(
+        session, circle=circle, cursor=cursor, limit=limit, status=status
+    )
+    return Page.of(page, MeetingOut.of)
+
+
+class MeetingCreate(BaseModel):
+    """A meeting to schedule; the time is the circle's local time."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2026-10-15",
+                    "time": "16:30",
+                    "place": "https://meet.example.org/accra-1",
+                    "agenda": "Share one piece of student work each",
+                    "minutes": 90,
+                }
+            ]
+        },
+    )
+
+    date: dt.date
+    time: dt.time
+    place: str | None = Field(default=None, max_length=300)
+    agenda: str | None = Field(default=None, max_length=2000)
+    minutes: int = Field(default=90, ge=15, le=480)
+
+
+@router.post("", response_model=MeetingOut, status_code=201, responses=BODY)
+async def schedule_meeting(
+    circle_id: CircleId,
+    body: MeetingCreate,
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> MeetingOut:
+    """Schedule a meeting; every member is invited in the bot (and the linked group)."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    meeting = await meetings.schedule_meeting(
+        session,
+        circle=circle,
+        starts_at=meetings.meeting_start(body.date, body.time, circle.timezone),
+        place=body.place,
+        agenda=body.agenda,
+        created_by=None,
+        now=clock.now(),
+        length=dt.timedelta(minutes=body.minutes),
+        actor=scope.actor,
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="new", now=clock.now()
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting.id)
+    return MeetingOut.of(row)
+
+
+@router.get("/{meeting_id}", response_model=MeetingDetail, responses=READ)
+async def get_meeting(
+    circle_id: CircleId, meeting_id: MeetingId, scope: ScopeDep, session: SessionDep
+) -> MeetingDetail:
+    """One meeting with every member's RSVP."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.read_details
+    )
+    row, rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    return MeetingDetail(
+        **MeetingOut.of(row).model_dump(), responses=[RsvpOut.of(r) for r in rsvps]
+    )

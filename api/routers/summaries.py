@@ -1,0 +1,91 @@
+"""Summaries: a circle's week, a country's week, everything's week, in the asked language.
+
+``Accept-Language`` picks the language of labels and the headline (``pt-BR`` → Brazilian
+Portuguese where the catalog has the words, English otherwise); the response says
+which in ``language`` and ``Content-Language``. The numbers and their definitions are
+those of :mod:`circles.services.summaries`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from api.auth import ScopeDep
+from api.deps import ClockDep, LanguageDep, SessionDep
+from api.params import READ, CircleId, WeekParam, week_or_none
+from api.schemas import AreaSummaryOut, CircleSummaryOut
+from circles.i18n import use_language
+from circles.services import summaries
+
+router = APIRouter(prefix="/v1", tags=["summaries"])
+Country = Annotated[
+    str, Path(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 country code", examples=["GH"])
+]
+
+
+def _content_language(response: Response, language: str) -> None:
+    response.headers["Content-Language"] = language.replace("_", "-")
+
+
+@router.get("/circles/{circle_id}/summary", response_model=CircleSummaryOut, responses=READ)
+async def circle_summary(
+    circle_id: CircleId,
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+    language: LanguageDep,
+    response: Response,
+    week: WeekParam = None,
+) -> CircleSummaryOut:
+    """A circle's week: response rate, who has not answered, phases, ratings, blockers.
+
+    The default week is that of the circle's latest check-in.
+    """
+    summary = await summaries.circle_summary(
+        session, scope=scope, circle_id=circle_id, now=clock.now(), week=week_or_none(week)
+    )
+    _content_language(response, language)
+    with use_language(language):
+        return CircleSummaryOut.of(summary)
+
+
+@router.get("/countries/{country}/summary", response_model=AreaSummaryOut, responses=READ)
+async def country_summary(
+    country: Country,
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+    language: LanguageDep,
+    response: Response,
+    week: WeekParam = None,
+) -> AreaSummaryOut:
+    """A country's week, circle by circle (coordinators of the country, admins).
+
+    The default week is the current one (by the UTC date).
+    """
+    summary = await summaries.country_summary(
+        session, scope=scope, country=country, now=clock.now(), week=week_or_none(week)
+    )
+    _content_language(response, language)
+    with use_language(language):
+        return AreaSummaryOut.of(summary)
+
+
+@router.get("/summary", response_model=AreaSummaryOut, responses=READ)
+async def overall_summary(
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+    language: LanguageDep,
+    response: Response,
+    week: WeekParam = None,
+) -> AreaSummaryOut:
+    """Every circle the token covers in one week, country by country (coordinators, admins)."""
+    summary = await summaries.overall_summary(
+        session, scope=scope, now=clock.now(), week=week_or_none(week)
+    )
+    _content_language(response, language)
+    with use_language(language):
+        return AreaSummaryOut.of(summary)

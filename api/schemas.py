@@ -1,0 +1,1056 @@
+"""What the admin API reads and writes: request bodies and responses, with examples.
+
+Responses are built from service results by each model's ``of`` class method; labels
+(phases, statuses, trend) are translated into the request's language there, so a route
+only wraps the call in ``use_language``. Lists are :class:`Page` objects: ``items`` and
+an opaque ``next_cursor`` (absent on the last page) to pass back as ``cursor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from circles.i18n import _, current_language
+from circles.models import (
+    Answer,
+    AnswerKind,
+    ApiToken,
+    AuditLog,
+    Cadence,
+    CheckInStatus,
+    Invite,
+    MeetingStatus,
+    Phase,
+    PracticeStatus,
+    Reflection,
+    Role,
+    RsvpResponse,
+    ShareScope,
+    Strategy,
+    TokenRole,
+    Visibility,
+)
+from circles.services import pagination, summaries
+from circles.services.answers import CheckInRow
+from circles.services.attendance import MeetingRow, RsvpRow
+from circles.services.invites import InviteState, invite_state
+from circles.services.reflections import ReflectionRow
+from circles.services.reviews import COMMENT_LIMIT, PracticeRow, Reviewed
+from circles.services.roster import CircleRow, MemberRow
+from circles.services.weeks import week_of
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+#: Text without NUL characters, which no database column can hold.
+_NO_NUL = r"^[^\x00]*$"
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=_NO_NUL)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+Comment = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_LIMIT, pattern=_NO_NUL)]
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "There is no circle with this id that you can see.",
+                }
+            ]
+        },
+    )
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Opaque; absent or null on the last page."
+    )
+
+    @classmethod
+    def of(cls, page: pagination.Page[S], convert: Callable[[S], T]) -> Page[T]:
+        """Convert a service page item by item."""
+        return cls(items=[convert(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+# --- circles and members -----------------------------------------------------------------
+
+
+class MemberCounts(BaseModel):
+    """How many members a circle has in each role."""
+
+    teacher: int
+    facilitator: int
+    union_rep: int
+
+
+class CircleOut(BaseModel):
+    """A learning circle."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "name": "Accra 1",
+                    "country": "GH",
+                    "language": "en",
+                    "timezone": "Africa/Accra",
+                    "cadence": "weekly",
+                    "checkin_weekday": 0,
+                    "checkin_time": "16:00",
+                    "created_at": "2026-09-01T08:00:00Z",
+                    "members": {"teacher": 10, "facilitator": 2, "union_rep": 1},
+                }
+            ]
+        }
+    )
+
+    id: int
+    name: str
+    country: str
+    language: str
+    timezone: str
+    cadence: Cadence
+    checkin_weekday: int = Field(description="0 = Monday … 6 = Sunday")
+    checkin_time: str = Field(description="Local time of day, HH:MM")
+    created_at: datetime
+    members: MemberCounts
+
+    @classmethod
+    def of(cls, row: CircleRow) -> CircleOut:
+        """From a service row."""
+        c = row.circle
+        return cls(
+            id=c.id or 0,
+            name=c.name,
+            country=c.country,
+            language=c.language,
+            timezone=c.timezone,
+            cadence=c.cadence,
+            checkin_weekday=c.checkin_weekday,
+            checkin_time=c.checkin_time.strftime("%H:%M"),
+            created_at=c.created_at,
+            members=MemberCounts(**{role.value: n for role, n in row.members.items()}),
+        )
+
+
+class CircleCreate(BaseModel):
+    """A new circle."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kumasi 2",
+                    "country": "GH",
+                    "language": "en",
+                    "timezone": "Africa/Accra",
+                    "checkin_weekday": 0,
+                    "checkin_time": "16:00",
+                }
+            ]
+        },
+    )
+
+    name: Name
+    country: CountryCode
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}([_-][A-Za-z]{2})?$")]
+    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_+\-/]{1,64}$")]
+    cadence: Cadence = Cadence.weekly
+    checkin_weekday: int = Field(default=0, ge=0, le=6)
+    checkin_time: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "16:00"
+
+    @property
+    def at(self) -> time:
+        """The check-in time of day."""
+        hours, minutes = self.checkin_time.split(":")
+        return time(int(hours), int(minutes))
+
+
+class MemberOut(BaseModel):
+    """A member of a circle with their journey at a glance."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "person_id": 7,
+                    "name": "Ana Souza",
+                    "role": "teacher",
+                    "language": "pt_BR",
+                    "timezone": "America/Sao_Paulo",
+                    "joined_at": "2026-09-01T08:00:00Z",
+                    "phase": "pilot",
+                    "paused": False,
+                    "paused_until": None,
+                    "unreachable": False,
+                    "last_answer_at": "2026-10-12T19:03:00Z",
+                }
+            ]
+        }
+    )
+
+    person_id: int
+    name: str | None
+    role: Role
+    language: str
+    timezone: str
+    joined_at: datetime
+    phase: Phase | None = Field(description="The phase of their newest inquiry; null: none yet")
+    paused: bool
+    paused_until: datetime | None
+    unreachable: bool = Field(description="The bot could not reach them (they blocked it)")
+    last_answer_at: datetime | None = Field(description="When they last answered a check-in")
+
+    @classmethod
+    def of(cls, row: MemberRow) -> MemberOut:
+        """From a service row."""
+        return cls(
+            person_id=row.person_id,
+            name=row.name,
+            role=row.role,
+            language=row.language,
+            timezone=row.timezone,
+            joined_at=row.joined_at,
+            phase=row.phase,
+            paused=row.paused,
+            paused_until=row.paused_until,
+            unreachable=row.unreachable,
+            last_answer_at=row.last_answer_at,
+        )
+
+
+# --- invites -----------------------------------------------------------------------------
+
+
+class InviteOut(BaseModel):
+    """An invite code and how much of it is left."""
+
+    id: int
+    circle_id: int
+    role: Role
+    code: str = Field(description="Send /start <code> to the bot, or open t.me/<bot>?start=<code>")
+    max_uses: int
+    uses: int
+    uses_left: int
+    state: InviteState
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def at(cls, now: datetime) -> Callable[[Invite], InviteOut]:
+        """A converter that tells the invite's state at ``now``."""
+
+        def convert(invite: Invite) -> InviteOut:
+            return cls(
+                id=invite.id or 0,
+                circle_id=invite.circle_id,
+                role=invite.role,
+                code=invite.code,
+                max_uses=invite.max_uses,
+                uses=invite.uses,
+                uses_left=max(0, invite.max_uses - invite.uses),
+                state=invite_state(invite, now),
+                expires_at=invite.expires_at,
+                revoked_at=invite.revoked_at,
+                created_at=invite.created_at,
+            )
+
+        return convert
+
+
+class InviteCreate(BaseModel):
+    """A new invite: who it admits, how many, for how long."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role": "teacher", "max_uses": 10, "valid_days": 30}]},
+    )
+
+    role: Role
+    max_uses: int | None = Field(
+        default=None, ge=1, le=1000, description="Default: 10 teachers, 2 facilitators, 1 rep"
+    )
+    valid_days: int | None = Field(
+        default=30, ge=1, le=365, description="Days until it expires; null: never"
+    )
+
+
+# --- check-ins, answers, reflections, meetings ---------------------------------------------
+
+
+class AnswerOut(BaseModel):
+    """One answer: text, a choice, a number, or a file shown by its kind and caption."""
+
+    question: str
+    kind: AnswerKind
+    text: str | None = Field(description="Text, or the caption of a photo or document")
+    choice: str | None
+    number: float | None
+    has_file: bool = Field(description="A photo, document or voice note (never fetched)")
+    duration_seconds: int | None = Field(description="Length of a voice note")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, answer: Answer) -> AnswerOut:
+        """From a stored answer (the Telegram file id is left out)."""
+        return cls(
+            question=answer.question_key,
+            kind=answer.kind,
+            text=answer.value_text,
+            choice=answer.value_choice,
+            number=answer.value_number,
+            has_file=answer.file_id is not None,
+            duration_seconds=answer.file_duration,
+            created_at=answer.created_at,
+            updated_at=answer.updated_at,
+        )
+
+
+class CheckInOut(BaseModel):
+    """A member's check-in of one week, with its answers."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "person_id": 7,
+                    "person_name": "Ana Souza",
+                    "week": "2026-W41",
+                    "phase": "pilot",
+                    "iteration": 3,
+                    "scheduled_for": "2026-10-05T19:00:00Z",
+                    "status": "answered",
+                    "opened_at": "2026-10-05T19:00:00Z",
+                    "closes_at": "2026-10-11T19:00:00Z",
+                    "answered_at": "2026-10-06T11:20:00Z",
+                    "nudges_sent": 0,
+                    "skip_reason": None,
+                    "answers": [
+                        {
+                            "question": "how_well",
+                            "kind": "number",
+                            "text": None,
+                            "choice": None,
+                            "number": 4,
+                            "has_file": False,
+                            "duration_seconds": None,
+                            "created_at": "2026-10-06T11:20:00Z",
+                            "updated_at": "2026-10-06T11:20:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    id: int
+    person_id: int
+    person_name: str | None
+    week: str
+    phase: Phase
+    iteration: int | None
+    scheduled_for: datetime
+    status: CheckInStatus
+    opened_at: datetime | None
+    closes_at: datetime | None
+    answered_at: datetime | None
+    nudges_sent: int
+    skip_reason: str | None
+    answers: list[AnswerOut]
+
+    @classmethod
+    def in_timezone(cls, timezone: str) -> Callable[[CheckInRow], CheckInOut]:
+        """A converter that names each check-in's week in the circle's timezone."""
+
+        def convert(row: CheckInRow) -> CheckInOut:
+            c = row.checkin
+            return cls(
+                id=c.id or 0,
+                person_id=c.person_id,
+                person_name=row.person_name,
+                week=str(week_of(c.scheduled_for, timezone)),
+                phase=c.phase,
+                iteration=c.iteration,
+                scheduled_for=c.scheduled_for,
+                status=c.status,
+                opened_at=c.opened_at,
+                closes_at=c.closes_at,
+                answered_at=c.answered_at,
+                nudges_sent=c.nudges_sent,
+                skip_reason=c.skip_reason,
+                answers=[AnswerOut.of(a) for a in row.answers],
+            )
+
+        return convert
+
+
+class ReflectionOut(BaseModel):
+    """A reflection after a circle meeting."""
+
+    id: int
+    person_id: int
+    author_name: str | None
+    meeting_id: int | None
+    learnt: str | None
+    will_change: str | None
+    one_word: str | None
+    visibility: Visibility
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: ReflectionRow) -> ReflectionOut:
+        """From a service row."""
+        r: Reflection = row.reflection
+        return cls(
+            id=r.id or 0,
+            person_id=r.person_id,
+            author_name=row.author_name,
+            meeting_id=r.meeting_id,
+            learnt=r.learnt,
+            will_change=r.will_change,
+            one_word=r.one_word,
+            visibility=r.visibility,
+            created_at=r.created_at,
+        )
+
+
+class RsvpCounts(BaseModel):
+    """How many answered yes, no and maybe."""
+
+    yes: int
+    no: int
+    maybe: int
+
+
+class RsvpOut(BaseModel):
+    """One member's answer to a meeting invitation."""
+
+    person_id: int
+    name: str | None
+    response: RsvpResponse
+    responded_at: datetime
+
+    @classmethod
+    def of(cls, row: RsvpRow) -> RsvpOut:
+        """From a service row."""
+        return cls(
+            person_id=row.person_id,
+            name=row.name,
+            response=row.response,
+            responded_at=row.responded_at,
+        )
+
+
+class MeetingOut(BaseModel):
+    """A circle meeting with its RSVP counts."""
+
+    id: int
+    circle_id: int
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+    online_url: str | None
+    agenda: str | None
+    status: MeetingStatus
+    rsvps: RsvpCounts
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: MeetingRow) -> MeetingOut:
+        """From a service row."""
+        m = row.meeting
+        return cls(
+            id=m.id or 0,
+            circle_id=m.circle_id,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            place=m.place,
+            online_url=m.online_url,
+            agenda=m.agenda,
+            status=m.status,
+            rsvps=RsvpCounts(**{r.value: n for r, n in row.rsvps.items()}),
+            created_at=m.created_at,
+        )
+
+
+class MeetingDetail(MeetingOut):
+    """A meeting with every RSVP."""
+
+    responses: list[RsvpOut]
+
+
+# --- practices -----------------------------------------------------------------------------
+
+
+class PracticeOut(BaseModel):
+    """A codified practice on its way to (or in) the evidence repository."""
+
+    id: int
+    circle_id: int
+    circle_name: str
+    author_id: int | None
+    author_name: str | None
+    author_visible: bool = Field(description="Whether the author agreed to be named publicly")
+    status: PracticeStatus
+    share_scope: ShareScope
+    version: int
+    title: str
+    strategy: Strategy | None
+    subject: str | None
+    grade: str | None
+    class_size: int | None
+    country: str
+    language: str
+    content: dict[str, Any] = Field(description="steps, evidence, conditions, lessons, ratings")
+    review_comment: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, row: PracticeRow) -> PracticeOut:
+        """From a service row."""
+        p = row.practice
+        return cls(
+            id=p.id or 0,
+            circle_id=p.circle_id,
+            circle_name=row.circle_name,
+            author_id=p.author_id,
+            author_name=row.author_name,
+            author_visible=p.author_visible,
+            status=p.status,
+            share_scope=p.share_scope,
+            version=p.version,
+            title=p.title,
+            strategy=p.strategy,
+            subject=p.subject,
+            grade=p.grade,
+            class_size=p.class_size,
+            country=p.country,
+            language=p.language,
+            content=dict(p.content or {}),
+            review_comment=p.review_comment,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            published_at=p.published_at,
+        )
+
+
+class ReviewOut(BaseModel):
+    """The reviewed practice and whether its author was sent a message in the bot."""
+
+    practice: PracticeOut
+    author_notified: bool
+
+    @classmethod
+    def of(cls, reviewed: Reviewed) -> ReviewOut:
+        """From the service result."""
+        return cls(practice=PracticeOut.of(reviewed.row), author_notified=reviewed.author_notified)
+
+
+class ChangesRequest(BaseModel):
+    """What the author should change; sent to them in the bot as written."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"comment": "Please add how long each step takes in class."}]
+        },
+    )
+
+    comment: Comment
+
+
+# --- summaries -------------------------------------------------------------------------------
+
+
+class LabelledCount(BaseModel):
+    """A count with its key and the key's label in the request's language."""
+
+    key: str
+    label: str
+    count: int
+
+
+def _labelled(counts: dict[str, int], labels: dict[str, str]) -> list[LabelledCount]:
+    return [LabelledCount(key=k, label=_(labels[k]), count=n) for k, n in counts.items()]
+
+
+class WeekRatingOut(BaseModel):
+    """One week's mean "how well did it work" rating (1–5)."""
+
+    week: str
+    mean: float | None
+    count: int
+
+
+class RatingsOut(BaseModel):
+    """The week's mean rating and the trend over the weeks up to it."""
+
+    mean: float | None
+    count: int
+    weeks: list[WeekRatingOut] = Field(description="Oldest first, the requested week last")
+    slope: float | None = Field(description="Rating points per week (least squares)")
+    direction: Literal["up", "down", "steady"] | None
+    direction_label: str | None
+
+    @classmethod
+    def of(cls, ratings: summaries.Ratings) -> RatingsOut:
+        """From the service result (means rounded to two decimals)."""
+        return cls(
+            mean=_round(ratings.mean),
+            count=ratings.count,
+            weeks=[
+                WeekRatingOut(week=str(w.week), mean=_round(w.mean), count=w.count)
+                for w in ratings.weeks
+            ],
+            slope=_round(ratings.slope),
+            direction=ratings.direction,  # type: ignore[arg-type]
+            direction_label=_(summaries.DIRECTION_LABELS[ratings.direction])
+            if ratings.direction
+            else None,
+        )
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class PendingOut(BaseModel):
+    """A teacher who has not answered the week's check-in."""
+
+    person_id: int
+    name: str | None
+    status: str = Field(description="missed, open or not_opened")
+    status_label: str
+    paused: bool
+
+
+class BlockerOut(BaseModel):
+    """What got in the way, or what the circle could help with."""
+
+    question: Literal["why_not", "help"]
+    question_label: str
+    kind: AnswerKind
+    text: str | None
+    duration_seconds: int | None
+    person_id: int | None
+    name: str | None
+    at: datetime
+
+
+class ReflectionNoteOut(BaseModel):
+    """A reflection the reader may read."""
+
+    person_id: int
+    name: str | None
+    learnt: str | None
+    will_change: str | None
+    one_word: str | None
+    visibility: Visibility
+    at: datetime
+
+
+class EvidenceOut(BaseModel):
+    """The caption of an evidence photo or document."""
+
+    kind: AnswerKind
+    caption: str
+    person_id: int | None
+    name: str | None
+    at: datetime
+
+
+class CircleRef(BaseModel):
+    """Which circle a summary is about."""
+
+    id: int
+    name: str
+    country: str
+    timezone: str
+
+
+class CircleSummaryOut(BaseModel):
+    """One circle in one week (definitions: ``circles.services.summaries``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "circle": {
+                        "id": 1,
+                        "name": "Accra 1",
+                        "country": "GH",
+                        "timezone": "Africa/Accra",
+                    },
+                    "week": "2026-W41",
+                    "starts_at": "2026-10-05T00:00:00Z",
+                    "ends_at": "2026-10-12T00:00:00Z",
+                    "language": "en",
+                    "headline": "7 of 10 teachers answered this week (70%).",
+                    "teachers": 10,
+                    "expected": 10,
+                    "answered": 7,
+                    "response_rate": 0.7,
+                    "not_answered_count": 3,
+                    "checkins": [{"key": "answered", "label": "answered", "count": 7}],
+                    "not_answered": [
+                        {
+                            "person_id": 9,
+                            "name": "Kwame Mensah",
+                            "status": "missed",
+                            "status_label": "missed",
+                            "paused": False,
+                        }
+                    ],
+                    "names_shown": True,
+                    "phases": [{"key": "pilot", "label": "pilot", "count": 8}],
+                    "tried": [{"key": "yes", "label": "Yes", "count": 6}],
+                    "ratings": {
+                        "mean": 3.6,
+                        "count": 6,
+                        "weeks": [{"week": "2026-W41", "mean": 3.6, "count": 6}],
+                        "slope": 0.2,
+                        "direction": "up",
+                        "direction_label": "improving",
+                    },
+                    "blockers": [],
+                    "reflections": [],
+                    "evidence": [],
+                }
+            ]
+        }
+    )
+
+    circle: CircleRef
+    week: str
+    starts_at: datetime
+    ends_at: datetime
+    language: str = Field(description="The language of labels and headline")
+    headline: str
+    teachers: int
+    expected: int
+    answered: int
+    response_rate: float | None
+    not_answered_count: int
+    checkins: list[LabelledCount]
+    not_answered: list[PendingOut] = Field(description="Empty for union representatives")
+    names_shown: bool
+    phases: list[LabelledCount]
+    tried: list[LabelledCount]
+    ratings: RatingsOut
+    blockers: list[BlockerOut]
+    reflections: list[ReflectionNoteOut]
+    evidence: list[EvidenceOut]
+
+    @classmethod
+    def of(cls, s: summaries.CircleSummary) -> CircleSummaryOut:
+        """From the service result, labelled in the current language."""
+        counts = s.checkins
+        return cls(
+            circle=CircleRef(
+                id=s.circle.id or 0,
+                name=s.circle.name,
+                country=s.circle.country,
+                timezone=s.circle.timezone,
+            ),
+            week=str(s.week),
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            language=current_language(),
+            headline=summaries.headline(counts),
+            teachers=s.teachers,
+            expected=counts.expected,
+            answered=counts.answered,
+            response_rate=_round(counts.response_rate, 4),
+            not_answered_count=counts.not_answered,
+            checkins=_labelled(counts.as_dict(), summaries.STATUS_LABELS),
+            not_answered=[
+                PendingOut(
+                    person_id=p.person_id,
+                    name=p.name,
+                    status=p.status,
+                    status_label=_(summaries.STATUS_LABELS[p.status]),
+                    paused=p.paused,
+                )
+                for p in s.not_answered
+            ],
+            names_shown=s.names_shown,
+            phases=_labelled(s.phases, summaries.PHASE_LABELS),
+            tried=_labelled(s.tried, summaries.TRIED_LABELS),
+            ratings=RatingsOut.of(s.ratings),
+            blockers=[
+                BlockerOut(
+                    question=b.question,  # type: ignore[arg-type]
+                    question_label=_(summaries.BLOCKER_LABELS[b.question]),
+                    kind=b.kind,
+                    text=b.text,
+                    duration_seconds=b.duration,
+                    person_id=b.person_id,
+                    name=b.name,
+                    at=b.at,
+                )
+                for b in s.blockers
+            ],
+            reflections=[
+                ReflectionNoteOut(
+                    person_id=r.person_id,
+                    name=r.name,
+                    learnt=r.learnt,
+                    will_change=r.will_change,
+                    one_word=r.one_word,
+                    visibility=r.visibility,
+                    at=r.at,
+                )
+                for r in s.reflections
+            ],
+            evidence=[
+                EvidenceOut(
+                    kind=e.kind, caption=e.caption, person_id=e.person_id, name=e.name, at=e.at
+                )
+                for e in s.evidence
+            ],
+        )
+
+
+class AreaLineOut(BaseModel):
+    """One circle (country summary) or one country (overall summary)."""
+
+    key: str = Field(description="The circle id, or the country code")
+    name: str
+    country: str
+    circles: int
+    teachers: int
+    expected: int
+    answered: int
+    response_rate: float | None
+    rating_mean: float | None
+    rating_count: int
+
+
+class AreaSummaryOut(BaseModel):
+    """A country, or everything the token covers, in one week."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "country": "GH",
+                    "week": "2026-W41",
+                    "language": "en",
+                    "headline": "61 of 80 teachers answered this week (76%).",
+                    "circles": 8,
+                    "teachers": 80,
+                    "expected": 80,
+                    "answered": 61,
+                    "response_rate": 0.7625,
+                    "not_answered_count": 19,
+                    "checkins": [{"key": "answered", "label": "answered", "count": 61}],
+                    "phases": [{"key": "pilot", "label": "pilot", "count": 64}],
+                    "tried": [{"key": "yes", "label": "Yes", "count": 50}],
+                    "ratings": {
+                        "mean": 3.4,
+                        "count": 58,
+                        "weeks": [{"week": "2026-W41", "mean": 3.4, "count": 58}],
+                        "slope": 0.05,
+                        "direction": "steady",
+                        "direction_label": "steady",
+                    },
+                    "blockers": 9,
+                    "lines": [
+                        {
+                            "key": "1",
+                            "name": "Accra 1",
+                            "country": "GH",
+                            "circles": 1,
+                            "teachers": 10,
+                            "expected": 10,
+                            "answered": 7,
+                            "response_rate": 0.7,
+                            "rating_mean": 3.6,
+                            "rating_count": 6,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    country: str | None = Field(description="null for the overall summary")
+    week: str
+    language: str
+    headline: str
+    circles: int
+    teachers: int
+    expected: int
+    answered: int
+    response_rate: float | None
+    not_answered_count: int
+    checkins: list[LabelledCount]
+    phases: list[LabelledCount]
+    tried: list[LabelledCount]
+    ratings: RatingsOut
+    blockers: int = Field(description="How many blocker answers were given this week")
+    lines: list[AreaLineOut] = Field(
+        description="Circle by circle for a country, country by country overall"
+    )
+
+    @classmethod
+    def of(cls, s: summaries.AreaSummary) -> AreaSummaryOut:
+        """From the service result, labelled in the current language."""
+        counts = s.checkins
+        return cls(
+            country=s.country,
+            week=str(s.week),
+            language=current_language(),
+            headline=summaries.headline(counts),
+            circles=s.circles,
+            teachers=s.teachers,
+            expected=counts.expected,
+            answered=counts.answered,
+            response_rate=_round(counts.response_rate, 4),
+            not_answered_count=counts.not_answered,
+            checkins=_labelled(counts.as_dict(), summaries.STATUS_LABELS),
+            phases=_labelled(s.phases, summaries.PHASE_LABELS),
+            tried=_labelled(s.tried, summaries.TRIED_LABELS),
+            ratings=RatingsOut.of(s.ratings),
+            blockers=s.blockers,
+            lines=[
+                AreaLineOut(
+                    key=line.key,
+                    name=line.name,
+                    country=line.country,
+                    circles=line.circles,
+                    teachers=line.teachers,
+                    expected=line.checkins.expected,
+                    answered=line.checkins.answered,
+                    response_rate=_round(line.checkins.response_rate, 4),
+                    rating_mean=_round(line.rating_mean),
+                    rating_count=line.rating_count,
+                )
+                for line in s.lines
+            ],
+        )
+
+
+# --- tokens and the audit log ------------------------------------------------------------------
+
+
+class TokenOut(BaseModel):
+    """An API token, without its secret (only the first characters, to recognise it)."""
+
+    id: int
+    name: str
+    prefix: str
+    role: TokenRole
+    circle_id: int | None
+    countries: list[str] | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenOut:
+        """From a stored token (the hash stays in the database)."""
+        return cls(
+            id=token.id or 0,
+            name=token.name,
+            prefix=token.prefix,
+            role=token.role,
+            circle_id=token.circle_id,
+            countries=token.countries,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class TokenIssuedOut(BaseModel):
+    """A new token; ``secret`` is shown this once and never again."""
+
+    token: TokenOut
+    secret: str
+
+
+class TokenCreate(BaseModel):
+    """A new API token."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "Ghana hub", "role": "coordinator", "countries": ["GH"]},
+                {
+                    "name": "Accra 1 facilitators",
+                    "role": "facilitator",
+                    "circle_id": 1,
+                    "expires_at": "2027-07-31T00:00:00Z",
+                },
+            ]
+        },
+    )
+
+    name: Name
+    role: TokenRole
+    circle_id: int | None = Field(default=None, ge=1, le=pagination.MAX_ID)
+    countries: list[CountryCode] | None = Field(
+        default=None,
+        max_length=250,
+        description="Coordinators only: limit to these countries (null or empty: all)",
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="With a timezone; null: never expires"
+    )
+
+
+class AuditOut(BaseModel):
+    """One audit log row."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str | None
+    target_id: int | None
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: AuditLog) -> AuditOut:
+        """From a stored row."""
+        return cls(
+            id=row.id or 0,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            target_type=row.target_type,
+            target_id=row.target_id,
+            detail=dict(row.detail or {}),
+        )

@@ -1,0 +1,36 @@
+"""Every ``/v1`` operation of the admin API, and a valid body for each that takes one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.app import create_app
+from circles.settings import Settings
+
+BODIES: dict[str, dict[str, Any]] = {
+    "/v1/circles": {
+        "name": "Recife 3",
+        "country": "BR",
+        "language": "pt_BR",
+        "timezone": "America/Recife",
+    },
+    "/v1/circles/{circle_id}/invites": {"role": "teacher"},
+    "/v1/practices/{practice_id}/request-changes": {"comment": "Please add the timing."},
+    "/v1/tokens": {"name": "probe", "role": "admin"},
+    "/v1/circles/{circle_id}/meetings": {"date": "2030-10-15", "time": "16:30"},
+    "/v1/broadcasts": {"variants": {"en": "Hub on Friday"}, "default_language": "en"},
+    "/v1/broadcasts/preview": {},
+}
+
+
+def _operations() -> list[tuple[str, str]]:
+    schema = create_app(Settings(_env_file=None), engine=None).openapi()  # type: ignore[arg-type]
+    return sorted(
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        if path.startswith("/v1")
+        for method in operations
+    )
+
+
+OPERATIONS = _operations()

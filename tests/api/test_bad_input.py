@@ -1,0 +1,78 @@
+"""Bad input is a 4xx problem with a precise message, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from support.world import World
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("/v1/circles?cursor=bm90LWEtY3Vyc29y", "The cursor is not valid"),
+        ("/v1/circles?cursor=%F0%9F%98%80", "The cursor is not valid"),
+        ("/v1/circles?cursor=djE6LTU", "The cursor is not valid"),  # v1:-5
+        ("/v1/circles?cursor=djE6OTk5OTk5OTk5OTk5", "The cursor is not valid"),  # huge id
+        ("/v1/circles?limit=-1", "query.limit"),
+        ("/v1/circles?limit=0", "query.limit"),
+        ("/v1/circles?limit=100000", "query.limit"),
+        ("/v1/circles?limit=ten", "query.limit"),
+        ("/v1/circles/0", "path.circle_id"),
+        ("/v1/circles/99999999999999999999", "path.circle_id"),
+        ("/v1/circles/abc/members", "path.circle_id"),
+        ("/v1/circles/1/members?role=boss", "query.role"),
+        ("/v1/circles/1/members?phase=reflect", "query.phase"),
+        ("/v1/circles/1/members?paused=maybe", "query.paused"),
+        ("/v1/circles/1/checkins?week=2026-W00", "The year 2026 has no week 0."),
+        ("/v1/circles/1/checkins?week=1999-W10", "Weeks before 2000 are not kept."),
+        ("/v1/circles/1/checkins?week=last", "query.week"),
+        ("/v1/circles/1/summary?week=2026-W54", "The year 2026 has no week 54."),
+        ("/v1/countries/ZZ/summary", "ZZ is not a two-letter country code."),
+        ("/v1/countries/BRA/summary", "path.country"),
+        ("/v1/exports/answers?format=pdf", "query.format"),
+        ("/v1/exports/summaries?from_week=2026-W30&to_week=2026-W20", "comes after"),
+        ("/v1/exports/summaries?from_week=2020-W01&to_week=2026-W20", "at most 53 weeks"),
+        ("/v1/practices?status=lost", "query.status"),
+        ("/v1/circles?name=%00", "query.name"),
+    ],
+)
+async def test_bad_query_and_path_values_are_4xx_problems(
+    url: str, detail: str, world: World, as_role
+) -> None:
+    response = await as_role("admin").get(url)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/circles", {"name": "", "country": "BR", "language": "pt", "timezone": "UTC"}),
+        ("/v1/circles", {"name": "x", "country": "BR", "language": "pt", "timezone": "a" * 5000}),
+        ("/v1/circles", {"name": "x\u0000", "country": "BR", "language": "pt", "timezone": "UTC"}),
+        ("/v1/circles", {"name": "x", "country": "XX", "language": "pt", "timezone": "UTC"}),
+        ("/v1/circles", {"name": "x", "country": "BR", "language": "tlh", "timezone": "UTC"}),
+        (
+            "/v1/circles",
+            {"name": "x", "country": "BR", "language": "pt", "timezone": "UTC", "x": 1},
+        ),
+        ("/v1/circles", [1, 2, 3]),
+        ("/v1/circles/1/invites", {"role": "teacher", "valid_days": 0}),
+        ("/v1/circles/1/invites", {"role": "principal"}),
+        ("/v1/practices/1/request-changes", {"comment": "x" * 2001}),
+        ("/v1/tokens", {"name": "x", "role": "root"}),
+    ],
+)
+async def test_bad_bodies_are_4xx_problems(path: str, body, world: World, as_role) -> None:
+    response = await as_role("admin").post(path, json=body)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"]
+
+
+async def test_a_body_that_is_not_json_is_a_4xx(world: World, as_role) -> None:
+    response = await as_role("admin").post(
+        "/v1/tokens", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
