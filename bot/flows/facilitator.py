@@ -378,7 +378,9 @@ def _practice_reply(row: reviews.PracticeRow) -> Reply:
         for part in (
             practice.subject,
             practice.grade,
-            _("{count} students").format(count=format_number(practice.class_size))
+            ngettext("{count} student", "{count} students", practice.class_size).format(
+                count=format_number(practice.class_size)
+            )
             if practice.class_size
             else None,
         )
@@ -430,7 +432,7 @@ async def review(
             replies.append(
                 Reply(
                     ngettext(
-                        "{count} more practice is waiting; review these first.",
+                        "{count} more practice is waiting; review the ones above first.",
                         "{count} more practices are waiting; review these first.",
                         more,
                     ).format(count=format_number(more))

@@ -447,8 +447,12 @@ async def _after_meeting(ctx: Context, edited: bool) -> Completion:
             kind="moved" if moving else "new",
             now=ctx.now,
         )
-        text = _("The meeting is set for {when}. {count} members are told.").format(
-            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=told
+        text = ngettext(
+            "The meeting is set for {when}. {count} member is told.",
+            "The meeting is set for {when}. {count} members are told.",
+            told,
+        ).format(
+            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=format_number(told)
         )
     return Completion([Reply(text)])
 

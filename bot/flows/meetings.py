@@ -12,7 +12,7 @@ from bot.flows import announcements, engine
 from bot.flows.engine import Outcome
 from bot.flows.messages import Button, Reply, Sender
 from circles.errors import DomainError
-from circles.i18n import N_, _, format_datetime, use_language
+from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
     Circle,
     Consent,
@@ -184,8 +184,12 @@ async def action(
             told = await announcements.announce(
                 session, meeting=meeting, circle=circle, kind="cancelled", now=now
             )
-            text = _("The meeting on {when} is cancelled. {count} members are told.").format(
-                when=format_datetime(meeting.starts_at, person.timezone), count=told
+            text = ngettext(
+                "The meeting on {when} is cancelled. {count} member is told.",
+                "The meeting on {when} is cancelled. {count} members are told.",
+                told,
+            ).format(
+                when=format_datetime(meeting.starts_at, person.timezone), count=format_number(told)
             )
             return Outcome([Reply(text)], chosen=_("Cancel"))
         replies = await engine.begin(
