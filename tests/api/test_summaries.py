@@ -26,8 +26,7 @@ async def test_portuguese_labels_for_a_brazilian_reader(world: World, as_role) -
     assert phases["pilot"] == "experimentação" and phases["identify"] == "identificação"
     tried = {t["key"]: t["label"] for t in summary["tried"]}
     assert tried["yes"] == "Sim"
-    # New sentences fall back to English until the catalog has them; numbers are Brazilian.
-    assert summary["headline"] == "8 of 10 teachers answered this week (80%)."
+    assert summary["headline"] == "8 de 10 professores responderam esta semana (80%)."
 
 
 async def test_the_default_week_is_the_week_of_the_latest_check_in(world: World, as_role) -> None:
