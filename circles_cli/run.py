@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from enum import StrEnum
 
 import uvicorn
+from fastapi import FastAPI
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from api.app import create_app
 from bot.app import build_application, publish_commands
 from bot.ratelimit import TelegramLimits
 from bot.sender import OutboxSender
+from bot.webhook import install as install_webhook
+from bot.webhook import webhook_path
 from circles.clock import SystemClock
 from circles.db import SessionMaker, create_engine, create_sessionmaker
 from circles.migrate import upgrade
@@ -25,6 +28,7 @@ from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
 
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 #: How long to wait before asking Telegram again when it cannot be reached at start-up.
 BOT_RETRY_DELAYS = (2, 5, 15, 30, 60)
 
@@ -58,8 +62,10 @@ async def run(settings: Settings, parts: set[Part]) -> None:
         sessions = create_sessionmaker(engine)
         clock = SystemClock()
         tasks: list[asyncio.Task[None]] = []
+        api_app = None
         if Part.api in parts:
-            app = create_app(settings, engine, clock)
+            app = api_app = create_app(settings, engine, clock)
+            install_webhook(app, settings)
             config = uvicorn.Config(
                 app,
                 host=settings.api_host,
@@ -85,8 +91,15 @@ async def run(settings: Settings, parts: set[Part]) -> None:
                     "Get a token from @BotFather, put CIRCLES_TELEGRAM_TOKEN=<token> in .env "
                     "and start again."
                 )
+            elif settings.webhook_url and Part.api not in parts:
+                log.error(
+                    "webhook mode receives updates on the API's port: run the bot "
+                    "together with the API (circles run --only api --only bot)"
+                )
             else:
-                tasks.append(asyncio.create_task(_run_bot(settings, sessions, stop), name="bot"))
+                tasks.append(
+                    asyncio.create_task(_run_bot(settings, sessions, stop, api_app), name="bot")
+                )
         await stop.wait()
         log.info("stopping")
         if Part.scheduler in parts:
@@ -115,13 +128,10 @@ async def _serve_api(server: uvicorn.Server, stop: asyncio.Event) -> None:
     await serving
 
 
-async def _run_bot(settings: Settings, sessions: SessionMaker, stop: asyncio.Event) -> None:
-    """Poll Telegram until ``stop``; retry start-up while Telegram cannot be reached."""
-    if settings.webhook_url:
-        log.warning(
-            "CIRCLES_WEBHOOK_URL is set, but webhook mode is not implemented yet; "
-            "the bot uses long polling"
-        )
+async def _run_bot(
+    settings: Settings, sessions: SessionMaker, stop: asyncio.Event, api_app: FastAPI | None
+) -> None:
+    """Poll Telegram (or take its webhook calls) until ``stop``; retry start-up meanwhile."""
     app = build_application(settings, sessions)
     for attempt in range(10_000):
         try:
@@ -144,11 +154,19 @@ async def _run_bot(settings: Settings, sessions: SessionMaker, stop: asyncio.Eve
                 return
     assert app.updater is not None
     await app.start()
-    await app.updater.start_polling(
-        allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-    )
+    if settings.webhook_url and settings.webhook_secret is not None and api_app is not None:
+        await app.bot.set_webhook(
+            settings.webhook_url,
+            allowed_updates=ALLOWED_UPDATES,
+            secret_token=settings.webhook_secret.get_secret_value(),
+        )
+        api_app.state.telegram = app
+        mode = f"takes updates by webhook at {webhook_path(settings)}"
+    else:
+        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        mode = "is polling for updates"
     await publish_commands(app)
-    log.info("bot @%s is polling for updates", app.bot.username)
+    log.info("bot @%s %s", app.bot.username, mode)
     limits = app.bot.rate_limiter
     assert isinstance(limits, TelegramLimits)
     sender = OutboxSender(app.bot, sessions, SystemClock(), limits)
@@ -157,6 +175,7 @@ async def _run_bot(settings: Settings, sessions: SessionMaker, stop: asyncio.Eve
         await stop.wait()
     finally:
         await sending
-        await app.updater.stop()
+        if app.updater.running:
+            await app.updater.stop()
         await app.stop()
         await app.shutdown()

@@ -38,6 +38,12 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path, monkeypatch) -> None:
         ("CIRCLES_DEFAULT_LANGUAGE", "tlh", "CIRCLES_DEFAULT_LANGUAGE: unsupported language"),
         ("CIRCLES_API_PORT", "99999", "CIRCLES_API_PORT:"),
         ("CIRCLES_TELEGRAM_API_URL", "api.telegram.org", "CIRCLES_TELEGRAM_API_URL: expected"),
+        ("CIRCLES_WEBHOOK_URL", "http://bot.example.org/hook", "CIRCLES_WEBHOOK_URL: Telegram"),
+        (
+            "CIRCLES_WEBHOOK_URL",
+            "https://bot.example.org/hook",
+            "CIRCLES_WEBHOOK_SECRET: required when CIRCLES_WEBHOOK_URL is set",
+        ),
     ],
 )
 def test_a_bad_value_names_the_variable_in_one_line(

@@ -157,3 +157,48 @@ async def test_run_with_a_token_polls_the_bot_api_and_answers(database_url: str)
             if service.process.returncode is None:
                 service.process.kill()
                 await service.process.wait()
+
+
+async def test_webhook_mode_checks_the_secret_and_answers(database_url: str) -> None:
+    import httpx
+    from support.fakebotapi import FakeBotApi, FakeUser
+
+    async with FakeBotApi() as fake:
+        service = await start_circles(
+            database_url,
+            "--only",
+            "api",
+            "--only",
+            "bot",
+            CIRCLES_TELEGRAM_TOKEN=fake.token,
+            CIRCLES_TELEGRAM_API_URL=fake.base_url,
+            CIRCLES_WEBHOOK_URL="https://bot.example.org/telegram/hook",
+            CIRCLES_WEBHOOK_SECRET="s3cret-token",
+        )
+        try:
+            await service.wait_for_log("takes updates by webhook at /telegram/hook")
+            assert fake.webhook_url == "https://bot.example.org/telegram/hook"
+            assert fake.webhook_secret == "s3cret-token"
+            local = f"http://127.0.0.1:{service.port}/telegram/hook"
+            ana = FakeUser(id=5151, first_name="Ana", language_code="en")
+            update = fake.user_message(ana, "/help", enqueue=False)
+            assert await fake.deliver_webhook(update, url=local, secret="wrong") == 403
+            assert await fake.deliver_webhook(update, url=local, secret="") == 403
+            assert fake.sent_to(ana.id) == []
+            assert await fake.deliver_webhook(update, url=local) == 200
+            assert await fake.deliver_webhook(update, url=local) == 200  # a redelivery
+            [reply] = await fake.wait_for_messages(ana.id, 1, timeout=20)
+            assert "You are not in a circle yet" in reply["text"]
+            async with httpx.AsyncClient() as client:
+                huge = await client.post(
+                    local,
+                    content=b"{" + b" " * 1_100_000 + b"}",
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+                )
+            assert huge.status_code == 413
+            assert await service.stop() == 0
+            assert len(fake.sent_to(ana.id)) == 1  # the redelivered update ran once
+        finally:
+            if service.process.returncode is None:
+                service.process.kill()
+                await service.process.wait()
