@@ -30,6 +30,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.ratelimit import TelegramLimits, retry_seconds
+from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.models import Outbox, OutboxPriority, OutboxState, Person
@@ -163,6 +164,7 @@ class OutboxSender:
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self.limits.block_chat(row.chat_id, seconds)
+            metrics.RETRY_AFTER.inc()
             await self._finish(
                 row,
                 state=OutboxState.pending,
@@ -265,6 +267,10 @@ class OutboxSender:
             values["telegram_message_id"] = message_id
         if attempts is not None:
             values["attempts"] = attempts
+        if state is OutboxState.sent:
+            metrics.SENT.labels(row.priority.value).inc()
+        elif state in (OutboxState.failed, OutboxState.unreachable):
+            metrics.FAILED.labels(state.value).inc()
         if error is not None:
             values["last_error"] = error[:300]
         async with transaction(self.sessions) as session:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker
 from scheduler import jobs
@@ -57,4 +60,12 @@ def build_scheduler(
             name=name,
             replace_existing=True,
         )
+    scheduler.add_listener(_record_lag, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     return scheduler
+
+
+def _record_lag(event: JobExecutionEvent) -> None:
+    """How late the last job ran (a busy or overloaded process shows here first)."""
+    due = event.scheduled_run_time
+    if due is not None:
+        metrics.SCHEDULER_LAG.set(max(0.0, (datetime.now(UTC) - due).total_seconds()))

@@ -13,6 +13,7 @@ from bot.context import CirclesContext
 from bot.flows.engine import Outcome
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Reply, Sender
+from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language
 from circles.services.people import mark_reachable
@@ -70,9 +71,11 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
         async with transaction(deps.sessions) as session:
             if not await claim_update(session, update_id=update.update_id, now=deps.clock.now()):
                 log.info("update %s was already handled; skipping", update.update_id)
+                metrics.DUPLICATES.inc()
                 if update.callback_query is not None:
                     await update.callback_query.answer()
                 return
+            metrics.UPDATES.inc()
             if user is not None:
                 await mark_reachable(session, telegram_user_id=user.id)
             result = await work(session)

@@ -58,3 +58,23 @@ async def test_openapi_schema_is_served(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/openapi.json")).json()
     assert {"/healthz", "/readyz"} <= set(schema["paths"])
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_metrics_are_served_for_prometheus(client: httpx.AsyncClient) -> None:
+    from circles import metrics
+
+    metrics.SENT.labels("bulk").inc()
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    for name in (
+        "circles_updates_handled_total",
+        "circles_messages_sent_total",
+        "circles_telegram_429_total",
+        "circles_outbox_pending",
+        "circles_scheduler_lag_seconds",
+    ):
+        assert name in text
+    assert 'circles_messages_sent_total{priority="bulk"}' in text
+    assert "circles_outbox_pending 0.0" in text

@@ -80,10 +80,21 @@ async def test_revoked_code_is_refused(phone, accra, sessions, clock) -> None:
 async def test_the_same_update_delivered_twice_is_handled_once(
     phone, accra, sessions, fake, app
 ) -> None:
+    from circles.metrics import REGISTRY
+
+    def counted(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    handled, skipped = (
+        counted("circles_updates_handled_total"),
+        counted("circles_updates_duplicate_total"),
+    )
     ama = phone()
     update = fake.user_message(ama.user, f"/start {accra.codes[Role.teacher]}", enqueue=False)
     first = await ama.deliver(update)
     again = await ama.deliver(update)
+    assert counted("circles_updates_handled_total") == handled + 1
+    assert counted("circles_updates_duplicate_total") == skipped + 1
     assert len(first) == 2
     assert again == []
     async with sessions() as session:
