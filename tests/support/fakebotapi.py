@@ -47,6 +47,7 @@ Notes for test writers:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import inspect
@@ -970,14 +971,24 @@ class FakeBotApi:
         bot_first_name: str = "Learning Circles",
         strict_chats: bool = False,
         clock: Callable[[], float] = time.time,
+        enforce_limits: bool = False,
     ) -> None:
-        """Configure the fake; ``strict_chats`` makes unknown chat ids a 400 "chat not found"."""
+        """Configure the fake; ``strict_chats`` makes unknown chat ids a 400 "chat not found".
+
+        ``enforce_limits`` answers 429 like Telegram when a send breaks its limits: more
+        than 30 messages in any second, or a chat receiving faster than one a second (a
+        group: twenty a minute). ``limit_violations`` counts them.
+        """
         self.token = token
         self.bot_username = bot_username
         self.bot_id = bot_id
         self.bot_first_name = bot_first_name
         self.strict_chats = strict_chats
         self.clock = clock
+        self.enforce_limits = enforce_limits
+        self.limit_violations = 0
+        self._recent_sends: collections.deque[float] = collections.deque()
+        self._chat_last_send: dict[int, float] = {}
         self.base_url = ""
         self.port = 0
 
@@ -1998,8 +2009,24 @@ class FakeBotApi:
             raise BotApiError(400, "Bad Request: message to be replied not found")
         return self._wire(stored, nested=False)
 
+    def _check_limits(self, chat_id: int) -> None:
+        """Refuse a send over Telegram's limits with 429 (only with ``enforce_limits``)."""
+        if not self.enforce_limits:
+            return
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        gap = 3.0 if chat_id < 0 else 1.0
+        last = self._chat_last_send.get(chat_id)
+        if len(self._recent_sends) >= 30 or (last is not None and now - last < gap * 0.95):
+            self.limit_violations += 1
+            raise BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._recent_sends.append(now)
+        self._chat_last_send[chat_id] = now
+
     def _send(self, req: _Req, content: JSONDict) -> JSONDict:
         chat = self._target_chat(req)
+        self._check_limits(int(chat["id"]))
         reply_to = self._reply_target(req, chat)
         markup = self._reply_markup(req)
         fields = dict(content)
