@@ -83,6 +83,16 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
     async def shutdown(self) -> None:
         """Nothing to tear down."""
 
+    @property
+    def bulk_interval(self) -> float:
+        """Seconds between two bulk sends at the bulk share of the overall rate."""
+        return self.bulk_gap
+
+    async def pause(self, seconds: float) -> None:
+        """Wait (on the injected clock) before a batch's shared window opens."""
+        if seconds > 0:
+            await self._sleep(seconds)
+
     def chat_ready_in(self, chat_id: int) -> float:
         """Seconds until ``chat_id`` may receive again (0 when it may now)."""
         return max(0.0, self._chat_next.get(chat_id, 0.0) - self._now())

@@ -35,6 +35,7 @@ from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.models import Outbox, OutboxPriority, OutboxState, Person
 from circles.services.broadcasts import record_delivery
+from circles.services.outbox import book_bulk_slots
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,30 @@ class OutboxSender:
         return mine
 
     async def send_due(self) -> SendReport:
-        """One pass: claim due rows and send them."""
+        """One pass: claim due rows, wait for the batch's shared window, send them."""
         report = SendReport()
-        for row in await self.claim():
+        rows = await self.claim()
+        await self._wait_for_window(sum(r.priority is OutboxPriority.bulk for r in rows))
+        for row in rows:
             await self._deliver(row, report)
         return report
+
+    async def _wait_for_window(self, bulk: int) -> None:
+        """On PostgreSQL, book ``bulk`` slots on the schedule every sender shares.
+
+        Each process also paces itself; booking disjoint windows keeps several processes
+        together within the overall rate. SQLite serves one process, which needs no booking.
+        """
+        if not bulk:
+            return
+        async with transaction(self.sessions) as session:
+            if session.get_bind().dialect.name != "postgresql":
+                return
+            now = self.clock.now()
+            start = await book_bulk_slots(
+                session, count=bulk, gap=timedelta(seconds=self.limits.bulk_interval), now=now
+            )
+        await self.limits.pause((start - now).total_seconds())
 
     async def drain(self, limit: int = 100_000) -> SendReport:
         """Send until nothing is due (tests and benchmarks; production uses :meth:`run`)."""

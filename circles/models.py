@@ -545,6 +545,17 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _timestamp()
 
 
+class SendBudget(SQLModel, table=True):
+    """The bulk sending schedule shared by every sender process (one row).
+
+    Each sender books a window of slots for its batch before sending it, so that several
+    senders together keep to the overall bulk rate instead of each keeping to it alone.
+    """
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    next_slot: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """A Telegram update id already handled; inserting it twice fails, so it runs once."""
 
@@ -619,6 +630,7 @@ __all__ = [
     "Role",
     "Rsvp",
     "RsvpResponse",
+    "SendBudget",
     "ShareScope",
     "Strategy",
     "TokenRole",

@@ -10,14 +10,15 @@ or request that is retried never sends twice.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.models import Outbox, OutboxPriority, OutboxState
+from circles.models import Outbox, OutboxPriority, OutboxState, SendBudget
 
 
 def message_payload(
@@ -59,3 +60,22 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
     return result.rowcount == 1
+
+
+async def book_bulk_slots(
+    session: AsyncSession, *, count: int, gap: timedelta, now: datetime
+) -> datetime:
+    """Book ``count`` consecutive bulk slots on the schedule all senders share.
+
+    Returns when the first slot starts. The row is locked for the booking (PostgreSQL),
+    so two senders never get overlapping windows and together keep the overall rate.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(SendBudget).values(id=1, next_slot=now).on_conflict_do_nothing(index_elements=["id"])
+    )
+    budget = await session.scalar(select(SendBudget).where(SendBudget.id == 1).with_for_update())
+    assert budget is not None
+    start = max(budget.next_slot, now)
+    budget.next_slot = start + count * gap
+    return start

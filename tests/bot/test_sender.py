@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
+from conftest import ON_POSTGRES
 from sqlalchemy import select
 
-from bot.sender import MAX_ATTEMPTS
+from bot.sender import MAX_ATTEMPTS, OutboxSender
 from circles.db import transaction
-from circles.models import Outbox, OutboxPriority, OutboxState, Person
+from circles.models import Outbox, OutboxPriority, OutboxState, Person, SendBudget
 from circles.services.outbox import enqueue, message_payload
 
 
@@ -95,8 +97,23 @@ async def test_server_errors_are_retried_with_backoff_then_fail(
     assert row.state is OutboxState.failed and row.attempts == MAX_ATTEMPTS
 
 
-async def test_bulk_keeps_to_80_percent_of_the_overall_rate(sessions, clock, sender, pace):
+def _sender_on_one_clock(app, sessions, clock, pace, monkeypatch) -> OutboxSender:
+    """A sender whose limiter's waiting also moves the clock, as real time would."""
+    limits = app.bot.rate_limiter
+
+    async def sleep(seconds: float) -> None:
+        await pace.sleep(seconds)
+        clock.advance(timedelta(seconds=seconds))
+
+    monkeypatch.setattr(limits, "_sleep", sleep)
+    return OutboxSender(app.bot, sessions, clock, limits, batch=8)
+
+
+async def test_bulk_keeps_to_80_percent_of_the_overall_rate(
+    sessions, clock, app, pace, monkeypatch
+):
     await _queue(sessions, clock, list(range(1, 121)))
+    sender = _sender_on_one_clock(app, sessions, clock, pace, monkeypatch)
     start = pace.now()
     report = await sender.drain()
     assert report.sent == 120
@@ -125,3 +142,19 @@ async def test_one_private_chat_gets_at_most_one_message_a_second(
 async def _all(sessions):
     async with sessions() as session:
         return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="senders share a schedule on PostgreSQL only")
+async def test_two_senders_together_keep_the_overall_bulk_rate(
+    sessions, clock, app, pace, monkeypatch
+) -> None:
+    await _queue(sessions, clock, list(range(300, 348)))
+    start = clock.now()
+    senders = [_sender_on_one_clock(app, sessions, clock, pace, monkeypatch) for _ in range(2)]
+    reports = await asyncio.gather(*(s.drain() for s in senders))
+    assert sum(r.sent for r in reports) == 48
+    async with sessions() as session:
+        budget = await session.scalar(select(SendBudget))
+    # 48 slots at 24 a second booked without overlap, whichever sender took them: the
+    # two together cannot have gone faster than the bulk rate.
+    assert (budget.next_slot - start).total_seconds() >= 48 / 24 - 1e-6
