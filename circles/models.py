@@ -578,6 +578,10 @@ class ApiToken(SQLModel, table=True):
     role: TokenRole = Field(sa_type=_enum(TokenRole))
     circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="CASCADE")
     countries: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    # The Telegram account that may act with this token in the bot (``/coordinator``).
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
     created_at: datetime = _created()
     expires_at: datetime | None = _timestamp()
     revoked_at: datetime | None = _timestamp()

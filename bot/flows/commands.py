@@ -43,6 +43,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("mydata", N_("get a file with everything stored about you"), _MEMBER),
     Command("forgetme", N_("erase your data"), _MEMBER),
     Command("cancel", N_("stop the current conversation"), _MEMBER),
+    # Coordinators' commands are not listed to members (they link a token first).
+    Command("coordinator", N_("link your account to a coordinator token"), frozenset()),
+    Command("broadcast", N_("announce something to your circles"), frozenset()),
+    Command("broadcasts", N_("how your latest broadcasts went"), frozenset()),
     Command("start", N_("join a circle with the invite code from your facilitator")),
     Command("help", N_("what you can do here")),
 )

@@ -68,6 +68,7 @@ class Step:
     minimum: float | None = None
     maximum: float | None = None
     accept_media: bool = False  # long text that may also be a photo (evidence)
+    accept_voice: bool = True  # long text that may also be a voice note
     translate_labels: bool = True  # False for labels in their own language (language names)
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     end: bool = False
@@ -161,6 +162,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         "when",
         "end",
         "translate_labels",
+        "accept_voice",
     }
     if unknown:
         raise FlowDefinitionError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -176,6 +178,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         maximum=maximum,
         accept_media=bool(data.get("accept_media", False)),
         translate_labels=bool(data.get("translate_labels", True)),
+        accept_voice=bool(data.get("accept_voice", True)),
         when=tuple(when),
         end=bool(data.get("end", False)),
     )

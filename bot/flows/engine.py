@@ -222,9 +222,12 @@ async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datet
         if step.optional:
             rows.append((Button(_("Skip"), f"s:{run.id}:{seq}"),))
         if step.type is AnswerType.long_text:
-            text += "\n\n" + _("(Up to {limit} characters, or a voice note.)").format(
-                limit=format_number(LONG_TEXT_LIMIT)
+            hint = (
+                _("(Up to {limit} characters, or a voice note.)")
+                if step.accept_voice
+                else _("(Up to {limit} characters.)")
             )
+            text += "\n\n" + hint.format(limit=format_number(LONG_TEXT_LIMIT))
         return Reply(text, tuple(rows))
 
 
@@ -360,15 +363,17 @@ async def validate(
             raise InvalidAnswer(N_("Please send a photo or a document, or tap Skip."))
         raise InvalidAnswer(N_("Please send a photo or a document."))
     if kind is AnswerType.long_text:
-        if message.kind is InputKind.voice and message.file_id:
+        if message.kind is InputKind.voice and message.file_id and step.accept_voice:
             return Value(AnswerKind.voice, file_id=message.file_id, duration=message.duration)
         if step.accept_media and message.kind in (InputKind.photo, InputKind.document):
             return Value(AnswerKind(message.kind.value), text=text or None, file_id=message.file_id)
     if message.kind is not InputKind.text or not text:
         if kind is AnswerType.long_text and step.accept_media:
             raise InvalidAnswer(N_("Please answer with text, a photo or a voice note."))
-        if kind is AnswerType.long_text:
+        if kind is AnswerType.long_text and step.accept_voice:
             raise InvalidAnswer(N_("Please answer with text or a voice note."))
+        if kind is AnswerType.long_text:
+            raise InvalidAnswer(N_("Please answer with text."))
         if kind is AnswerType.number:
             raise InvalidAnswer(N_("Please send a number."))
         raise InvalidAnswer(N_("Please answer with a few words of text."))

@@ -17,13 +17,14 @@ from babel.core import get_global
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import announcements
+from bot.flows import announcements, coordinator
 from bot.flows.definition import Flow, Step
 from bot.flows.messages import Button, Reply
 from circles.errors import DomainError, InvalidAnswer
 from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
     Answer,
+    ApiToken,
     CheckIn,
     CheckInStatus,
     Circle,
@@ -36,7 +37,7 @@ from circles.models import (
     Practice,
     Role,
 )
-from circles.services import access, journeys, meetings, reviews
+from circles.services import access, broadcasts, journeys, meetings, reviews
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
 
@@ -223,6 +224,17 @@ _ON_ANSWER: dict[str, Callable[[Context, Answer | None], Awaitable[Effect]]] = {
 SETTINGS_FLOWS = frozenset({"onboarding", "language", "timezone"})
 
 
+async def _broadcast_audience(ctx: Context, answer: Answer | None) -> Effect:
+    """Show how many people the chosen audience reaches before asking to confirm."""
+    token = await ctx.session.get(ApiToken, int(ctx.run.state.get("token_id") or 0))
+    if token is None or answer is None:
+        return Effect()
+    audience = coordinator.audience_for(token, answer.value_choice or "")
+    count = await broadcasts.count_recipients(ctx.session, audience=audience)
+    with use_language(ctx.person.language):
+        return Effect([Reply(coordinator.reach_text(count))])
+
+
 async def on_answer(
     session: AsyncSession,
     *,
@@ -234,6 +246,9 @@ async def on_answer(
     now: datetime,
 ) -> Effect:
     """Apply an answer right away where the flow needs it (language, consent, …)."""
+    if flow.id == "broadcast" and step.key == "audience":
+        ctx = Context(session, flow, step, run, person, answers, now)
+        return await _broadcast_audience(ctx, answers.get(step.key))
     handler = _ON_ANSWER.get(step.key) if flow.id in SETTINGS_FLOWS else None
     if handler is None:
         return Effect()
@@ -488,6 +503,31 @@ async def _after_review_comment(ctx: Context, edited: bool) -> Completion:
         return Completion([Reply(text)])
 
 
+async def _after_broadcast(ctx: Context, edited: bool) -> Completion:
+    with use_language(ctx.person.language):
+        if _choice(ctx.answers, "confirm") != "yes":
+            return Completion([Reply(_("Not sent. Send /broadcast to start again."))])
+        token = await coordinator.coordinator_token(ctx.session, person=ctx.person, now=ctx.now)
+        text = _text(ctx.answers, "text")
+        if token is None or not text:
+            return Completion([Reply(_("Not sent: your coordinator token is no longer valid."))])
+        item = await broadcasts.create_broadcast(
+            ctx.session,
+            variants={ctx.person.language: text},
+            default_language=ctx.person.language,
+            audience=coordinator.audience_for(token, _choice(ctx.answers, "audience") or ""),
+            created_by=f"token:{token.id}",
+            now=ctx.now,
+        )
+        queued = await broadcasts.fan_out(ctx.session, broadcast=item, now=ctx.now)
+        reply = ngettext(
+            "Sent: it is on its way to {count} person. /broadcasts shows how it goes.",
+            "Sent: it is on its way to {count} people. /broadcasts shows how it goes.",
+            queued,
+        ).format(count=format_number(queued))
+        return Completion([Reply(reply)])
+
+
 async def _nothing(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
@@ -500,6 +540,7 @@ _ON_COMPLETE: dict[str, Callable[[Context, bool], Awaitable[Completion]]] = {
     "reflection": _after_reflection,
     "skip": _after_skip,
     "meeting": _after_meeting,
+    "broadcast": _after_broadcast,
     "review_comment": _after_review_comment,
     "language": _nothing,
     "timezone": _nothing,

@@ -8,7 +8,12 @@ from bot.context import CirclesApplication
 from bot.handlers import conversation
 from bot.handlers.errors import on_error
 from bot.handlers.help import show_help
-from bot.handlers.members import MEMBER_COMMANDS, link_group, member_command
+from bot.handlers.members import (
+    MEMBER_COMMANDS,
+    link_coordinator,
+    link_group,
+    member_command,
+)
 from bot.handlers.start import start
 
 
@@ -18,6 +23,7 @@ def register(app: CirclesApplication) -> None:
     app.add_handler(CommandHandler("start", start, filters=commands))
     app.add_handler(CommandHandler("help", show_help, filters=commands))
     app.add_handler(CommandHandler("linkgroup", link_group, filters=commands))
+    app.add_handler(CommandHandler("coordinator", link_coordinator, filters=commands))
     for name in MEMBER_COMMANDS:
         app.add_handler(CommandHandler(name, member_command(name), filters=commands))
     private = filters.ChatType.PRIVATE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -9,13 +10,16 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 
 from bot.context import CirclesContext
-from bot.flows import facilitator, joining, meetings, teacher
+from bot.flows import coordinator, facilitator, joining, meetings, teacher
 from bot.flows.messages import Reply, Sender
 from bot.handlers.common import handle_once, sender_of
 from circles.i18n import _, use_language
 from circles.settings import Settings
+
+log = logging.getLogger(__name__)
 
 CommandFlow = Callable[..., Awaitable[Sequence[Reply]]]
 
@@ -34,6 +38,8 @@ MEMBER_COMMANDS: dict[str, CommandFlow] = {
     "nudge": facilitator.nudge,
     "circle": facilitator.circle,
     "review": facilitator.review,
+    "broadcast": coordinator.broadcast,
+    "broadcasts": coordinator.overview,
     "meeting": meetings.schedule,
     "meetings": meetings.overview,
     "mydata": teacher.mydata,
@@ -88,3 +94,27 @@ async def link_group(update: Update, context: CirclesContext) -> None:
         )
 
     await handle_once(update, context, work)
+
+
+async def link_coordinator(update: Update, context: CirclesContext) -> None:
+    """``/coordinator <token>``: link this account; the message with the token is deleted."""
+    sender, chat, message = sender_of(update), update.effective_chat, update.effective_message
+    if sender is None or chat is None or message is None:
+        return
+    settings: Settings = context.deps.settings
+    now: datetime = context.deps.clock.now()
+    secret = context.args[0] if context.args else None
+
+    async def work(session: AsyncSession) -> Sequence[Reply]:
+        if chat.type != ChatType.PRIVATE:
+            return _redirect(context, sender, settings)
+        return await coordinator.link(
+            session, sender=sender, secret=secret, settings=settings, now=now
+        )
+
+    await handle_once(update, context, work)
+    if secret:
+        try:
+            await message.delete()
+        except TelegramError:
+            log.warning("could not delete the message that carried a token")

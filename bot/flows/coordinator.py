@@ -1,0 +1,155 @@
+"""Coordinators in the bot: link a Telegram account to a coordinator token, broadcast.
+
+A coordinator's rights come from their API token (role and countries). Sending
+``/coordinator <token>`` in a private chat links the account to that token; the bot
+deletes the message so the token does not stay in the chat. ``/broadcast`` then walks
+write → audience → preview with the recipient count → confirm.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import engine
+from bot.flows.messages import Reply, Sender
+from circles.i18n import N_, _, format_number, ngettext, use_language
+from circles.models import ApiToken, Broadcast, Person, Role, TokenRole
+from circles.services import broadcasts
+from circles.services.people import get_or_create_person
+from circles.services.tokens import authenticate
+from circles.settings import Settings
+
+_NOT_COORDINATOR = N_(
+    "Broadcasts are for coordinators. Link your account first: send /coordinator followed "
+    "by your coordinator token."
+)
+AUDIENCE_ROLES = {
+    "everyone": (),
+    "teachers": (Role.teacher,),
+    "facilitators": (Role.facilitator, Role.union_rep),
+}
+
+
+async def coordinator_token(
+    session: AsyncSession, *, person: Person, now: datetime
+) -> ApiToken | None:
+    """The live coordinator or admin token linked to ``person``, if any."""
+    tokens = await session.scalars(
+        select(ApiToken).where(
+            ApiToken.person_id == person.id,
+            ApiToken.role.in_([TokenRole.coordinator, TokenRole.admin]),
+            ApiToken.revoked_at.is_(None),
+        )
+    )
+    return next((t for t in tokens if t.expires_at is None or t.expires_at > now), None)
+
+
+async def link(
+    session: AsyncSession, *, sender: Sender, secret: str | None, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
+    person = await get_or_create_person(
+        session,
+        telegram_user_id=sender.external_id,
+        display_name=sender.name,
+        language_code=sender.language_code,
+        default_language=settings.default_language,
+        default_timezone=settings.default_timezone,
+        now=now,
+    )
+    token = await authenticate(session, secret=secret.strip(), now=now) if secret else None
+    with use_language(person.language):
+        if token is None or token.role not in (TokenRole.coordinator, TokenRole.admin):
+            return [
+                Reply(
+                    _(
+                        "This is not a valid coordinator token. Ask an administrator "
+                        "for one (circles token create --role coordinator)."
+                    )
+                )
+            ]
+        token.person_id = person.id
+        where = ", ".join(token.countries) if token.countries else _("all countries")
+        return [
+            Reply(
+                _(
+                    "Your account is linked as a coordinator for {where}. I deleted the "
+                    "message with the token. Send /broadcast to announce something."
+                ).format(where=where)
+            )
+        ]
+
+
+async def broadcast(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/broadcast``: write, choose the audience, see how many it reaches, confirm."""
+    person = await session.scalar(
+        select(Person).where(Person.telegram_user_id == sender.external_id)
+    )
+    token = await coordinator_token(session, person=person, now=now) if person else None
+    if person is None or token is None:
+        with use_language(
+            person.language if person else sender.language_code, settings.default_language
+        ):
+            return [Reply(_(_NOT_COORDINATOR))]
+    return await engine.begin(
+        session, person=person, flow_id="broadcast", now=now, state={"token_id": token.id}
+    )
+
+
+async def overview(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/broadcasts``: the latest broadcasts sent with this token and how they went."""
+    person = await session.scalar(
+        select(Person).where(Person.telegram_user_id == sender.external_id)
+    )
+    token = await coordinator_token(session, person=person, now=now) if person else None
+    if person is None or token is None:
+        with use_language(
+            person.language if person else sender.language_code, settings.default_language
+        ):
+            return [Reply(_(_NOT_COORDINATOR))]
+    latest = list(
+        await session.scalars(
+            select(Broadcast)
+            .where(Broadcast.created_by == f"token:{token.id}")
+            .order_by(Broadcast.id.desc())
+            .limit(5)
+        )
+    )
+    with use_language(person.language):
+        if not latest:
+            return [Reply(_("You have not broadcast anything yet. Send /broadcast."))]
+        lines = []
+        for item in latest:
+            report = await broadcasts.broadcast_report(session, broadcast_id=item.id)
+            text = next(iter(item.variants.values()))
+            lines.append(
+                _(
+                    "“{text}”: {sent} sent, {pending} waiting, {failed} failed, "
+                    "{unreachable} unreachable, {skipped} skipped."
+                ).format(
+                    text=text[:40] + ("…" if len(text) > 40 else ""),
+                    **{k: format_number(v) for k, v in report.counts.items()},
+                )
+            )
+        return [Reply("\n".join(lines))]
+
+
+def audience_for(token: ApiToken, choice: str) -> broadcasts.Audience:
+    """The audience a coordinator's choice means within their token's countries."""
+    return broadcasts.Audience(
+        countries=tuple(token.countries or ()), roles=AUDIENCE_ROLES.get(choice, ())
+    )
+
+
+def reach_text(count: int) -> str:
+    """ "This reaches 12 people." in the current language."""
+    return ngettext("This reaches {count} person.", "This reaches {count} people.", count).format(
+        count=format_number(count)
+    )
