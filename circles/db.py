@@ -7,6 +7,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -51,3 +55,10 @@ async def ping(engine: AsyncEngine) -> None:
     """Run a trivial query; raises if the database cannot be reached."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def insert_or_skip(session: AsyncSession, table: Any) -> PgInsert | SqliteInsert:
+    """An INSERT for ``table`` in the session's dialect, ready for ``on_conflict_do_nothing``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)

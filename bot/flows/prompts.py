@@ -94,7 +94,7 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
     templates: dict[tuple[Phase, str], dict] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
     missed: list[dict] = []
-    count = Wave()
+    opened_total = 0
     for member in members:
         circle = circles[member.circle_id]
         slot_key = (circle.id, member.timezone)
@@ -133,17 +133,16 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
                 missed.append(row | {"status": CheckInStatus.missed})
         if len(opened) >= BATCH:
             await _open_batch(session, opened, slots, templates, now)
-            count = Wave(count.opened + len(opened), count.missed)
+            opened_total += len(opened)
             opened = []
     if opened:
         await _open_batch(session, opened, slots, templates, now)
-        count = Wave(count.opened + len(opened), count.missed)
+        opened_total += len(opened)
     for chunk in _chunks(missed):
         await session.execute(insert(CheckIn.__table__), chunk)
-    count = Wave(count.opened, len(missed))
-    if count.opened or count.missed:
-        log.info("opened %d check-ins, recorded %d missed", count.opened, count.missed)
-    return count
+    if opened_total or missed:
+        log.info("opened %d check-ins, recorded %d missed", opened_total, len(missed))
+    return Wave(opened=opened_total, missed=len(missed))
 
 
 async def _open_batch(

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from circles.db import insert_or_skip
 from circles.models import Outbox, OutboxPriority, OutboxState, SendBudget
 
 
@@ -44,9 +43,8 @@ async def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Queue a message for ``chat_id``; False if a message with ``key`` was queued before."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(Outbox)
+        insert_or_skip(session, Outbox)
         .values(
             chat_id=chat_id,
             payload=payload,
@@ -70,9 +68,10 @@ async def book_bulk_slots(
     Returns when the first slot starts. The row is locked for the booking (PostgreSQL),
     so two senders never get overlapping windows and together keep the overall rate.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(SendBudget).values(id=1, next_slot=now).on_conflict_do_nothing(index_elements=["id"])
+        insert_or_skip(session, SendBudget)
+        .values(id=1, next_slot=now)
+        .on_conflict_do_nothing(index_elements=["id"])
     )
     budget = await session.scalar(select(SendBudget).where(SendBudget.id == 1).with_for_update())
     assert budget is not None

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from circles.db import insert_or_skip
 from circles.models import ProcessedUpdate
 
 
@@ -18,9 +17,8 @@ async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) 
     Call it in the same transaction as the update's work: if the work fails, the claim
     rolls back with it and a redelivery is handled again.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(ProcessedUpdate)
+        insert_or_skip(session, ProcessedUpdate)
         .values(update_id=update_id, processed_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )
