@@ -20,6 +20,7 @@ from api.routers import (
     meetings,
     practices,
     reflections,
+    repository,
     summaries,
     tokens,
 )
@@ -55,6 +56,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         reflections.router,
         meetings.router,
         practices.router,
+        repository.router,
         summaries.router,
         exports.router,
         tokens.router,

@@ -22,6 +22,7 @@ from circles.models import (
     AuditLog,
     Cadence,
     CheckInStatus,
+    GradeBand,
     Invite,
     MeetingStatus,
     Phase,
@@ -39,6 +40,7 @@ from circles.services.answers import CheckInRow
 from circles.services.attendance import MeetingRow, RsvpRow
 from circles.services.invites import InviteState, invite_state
 from circles.services.reflections import ReflectionRow
+from circles.services.repository import Found
 from circles.services.reviews import COMMENT_LIMIT, PracticeRow, Reviewed
 from circles.services.roster import CircleRow, MemberRow
 from circles.services.weeks import week_of
@@ -524,14 +526,20 @@ class PracticeOut(BaseModel):
     strategy: Strategy | None
     subject: str | None
     grade: str | None
+    grade_band: GradeBand | None
     class_size: int | None
     country: str
     language: str
-    content: dict[str, Any] = Field(description="steps, evidence, conditions, lessons, ratings")
+    summary: str | None
+    tags: list[Strategy] = Field(description="Strategy tags, the main strategy first")
+    content: dict[str, Any] = Field(
+        description="steps, evidence, evidence_photos, conditions, lessons, ratings"
+    )
     review_comment: str | None
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    archived_at: datetime | None
 
     @classmethod
     def of(cls, row: PracticeRow) -> PracticeOut:
@@ -551,14 +559,18 @@ class PracticeOut(BaseModel):
             strategy=p.strategy,
             subject=p.subject,
             grade=p.grade,
+            grade_band=p.grade_band,
             class_size=p.class_size,
             country=p.country,
             language=p.language,
+            summary=p.summary,
+            tags=[Strategy(t) for t in p.tags or []],
             content=dict(p.content or {}),
             review_comment=p.review_comment,
             created_at=p.created_at,
             updated_at=p.updated_at,
             published_at=p.published_at,
+            archived_at=p.archived_at,
         )
 
 
@@ -572,6 +584,113 @@ class ReviewOut(BaseModel):
     def of(cls, reviewed: Reviewed) -> ReviewOut:
         """From the service result."""
         return cls(practice=PracticeOut.of(reviewed.row), author_notified=reviewed.author_notified)
+
+
+class PracticeEdit(BaseModel):
+    """Changes to a practice; a practice that was published keeps its old text as a version."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"summary": "Hinge questions in the middle of a lesson."}]},
+    )
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    summary: str | None = Field(default=None, max_length=2000)
+    tags: list[Strategy] | None = Field(default=None, min_length=1, max_length=5)
+    subject: str | None = Field(default=None, max_length=120)
+    grade: str | None = Field(default=None, max_length=80)
+    grade_band: GradeBand | None = None
+    class_size: int | None = Field(default=None, ge=1, le=200)
+    share_scope: ShareScope | None = None
+    author_visible: bool | None = None
+    steps: str | None = Field(default=None, max_length=2000)
+    evidence: str | None = Field(default=None, max_length=2000)
+    conditions: str | None = Field(default=None, max_length=2000)
+    lessons: str | None = Field(default=None, max_length=2000)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the request sets (enums as their values)."""
+        values = self.model_dump(exclude_unset=True, mode="json")
+        return {key: value for key, value in values.items() if value is not None}
+
+
+class PracticeVersionOut(BaseModel):
+    """A practice as it was at one version (the last one is the current text)."""
+
+    version: int
+    status: PracticeStatus
+    title: str
+    summary: str | None
+    tags: list[str]
+    subject: str | None
+    grade: str | None
+    grade_band: GradeBand | None
+    share_scope: ShareScope
+    author_visible: bool
+    language: str
+    content: dict[str, Any]
+    published_at: datetime | None
+    updated_at: datetime | None
+
+
+class RepositoryPracticeOut(BaseModel):
+    """A published practice as a reader of the repository sees it."""
+
+    id: int
+    version: int
+    title: str
+    summary: str | None
+    strategy: Strategy | None
+    tags: list[Strategy]
+    subject: str | None
+    grade: str | None
+    grade_band: GradeBand | None
+    country: str
+    language: str
+    share_scope: ShareScope
+    circle_name: str
+    author_name: str | None = Field(description="Null when the author chose to be anonymous")
+    content: dict[str, Any]
+    published_at: datetime | None
+    adoptions: int = Field(description="Teachers who answered “I'll try this”")
+    adopter_rating: float | None = Field(
+        description="Mean “how well did it work” (1–5) over the adopters' pilot weeks"
+    )
+    adopter_ratings: int = Field(description="How many ratings the mean is made of")
+
+    @classmethod
+    def of(cls, found: Found) -> RepositoryPracticeOut:
+        """From a search result."""
+        p = found.practice
+        return cls(
+            id=p.id or 0,
+            version=p.version,
+            title=p.title,
+            summary=p.summary,
+            strategy=p.strategy,
+            tags=[Strategy(t) for t in p.tags or []],
+            subject=p.subject,
+            grade=p.grade,
+            grade_band=p.grade_band,
+            country=p.country,
+            language=p.language,
+            share_scope=p.share_scope,
+            circle_name=found.circle_name,
+            author_name=found.author_name,
+            content=dict(p.content or {}),
+            published_at=p.published_at,
+            adoptions=found.adoptions,
+            adopter_rating=found.adopter_rating,
+            adopter_ratings=found.adopter_ratings,
+        )
+
+
+class SearchOut(BaseModel):
+    """One page of repository search results; pass ``next_offset`` back as ``offset``."""
+
+    items: list[RepositoryPracticeOut]
+    total: int
+    next_offset: int | None
 
 
 class ChangesRequest(BaseModel):

@@ -184,6 +184,16 @@ class PracticeStatus(StrEnum):
     archived = "archived"
 
 
+class GradeBand(StrEnum):
+    """The broad age group a practice was used with, for filtering across countries."""
+
+    early_years = "early_years"
+    primary = "primary"
+    lower_secondary = "lower_secondary"
+    upper_secondary = "upper_secondary"
+    adult = "adult"
+
+
 class ShareScope(StrEnum):
     """How far a practice may travel."""
 
@@ -259,6 +269,8 @@ class Circle(SQLModel, table=True):
     quiet_from: time = Field(default=time(21, 0))  # local: nothing is sent from …
     quiet_until: time = Field(default=time(7, 0))  # … until
     telegram_group_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: Days between two practices shared with the circle from other circles (0: never).
+    share_every_days: int = Field(default=14, ge=0, le=90)
     created_at: datetime = _created()
 
 
@@ -286,6 +298,8 @@ class Person(SQLModel, table=True):
     consent_at: datetime | None = _timestamp()
     subjects: str | None = Field(default=None, max_length=200)
     grade_level: str | None = Field(default=None, max_length=80)
+    #: Whether the person receives practices shared from other circles (opt-out).
+    practice_digest: bool = Field(default=True)
     paused_until: datetime | None = _timestamp()
     unreachable_at: datetime | None = _timestamp()
     forgotten_at: datetime | None = _timestamp()
@@ -478,15 +492,58 @@ class Practice(SQLModel, table=True):
     strategy: Strategy | None = Field(default=None, sa_type=_enum(Strategy))
     subject: str | None = Field(default=None, max_length=120)
     grade: str | None = Field(default=None, max_length=80)
+    grade_band: GradeBand | None = Field(default=None, sa_type=_enum(GradeBand))
     class_size: int | None = Field(default=None, ge=0)
     country: str = Field(max_length=2)
     language: str = Field(max_length=8)
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    #: Strategy tags: the inquiry's strategy first, then any others the author named.
+    tags: list[str] = Field(default_factory=list, sa_type=sa.JSON)
     content: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     author_visible: bool = Field(default=False)
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
+    #: What full-text search reads (title, summary, steps, …), kept by the repository service.
+    search_text: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = _created()
     updated_at: datetime = _created()
     published_at: datetime | None = _timestamp()
+    archived_at: datetime | None = _timestamp()
+
+
+class PracticeVersion(SQLModel, table=True):
+    """A practice as it was before an edit after publication; older versions stay readable."""
+
+    __table_args__ = (sa.UniqueConstraint("practice_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    version: int = Field(ge=1)
+    snapshot: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    edited_by: str = Field(max_length=80)
+    created_at: datetime = _created()
+
+
+class Adoption(SQLModel, table=True):
+    """A teacher who answered "I'll try this": their new inquiry pilots the practice."""
+
+    __table_args__ = (sa.UniqueConstraint("practice_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    inquiry_id: int | None = Field(default=None, foreign_key="inquiry.id", ondelete="SET NULL")
+    created_at: datetime = _created()
+
+
+class PracticeShare(SQLModel, table=True):
+    """A published practice sent to a circle by the dissemination digest (once per circle)."""
+
+    __table_args__ = (sa.UniqueConstraint("circle_id", "practice_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
+    sent_at: datetime = _created()
 
 
 # --- broadcasts and the outbox -----------------------------------------------------

@@ -12,6 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import circles.models  # noqa: F401  (registers every table on the metadata)
 from circles.db import create_engine
+from circles.migrate import include_name
 from circles.models import UTCDateTime
 from circles.settings import load_settings
 
@@ -38,6 +39,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
     )
 
 

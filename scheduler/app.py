@@ -50,6 +50,7 @@ def build_scheduler(
         (jobs.meeting_sweep, every_minute, "meeting reminders and reflections"),
         (jobs.broadcast_sweep, every_minute, "start scheduled broadcasts"),
         (jobs.digest_sweep, every_minute, "facilitators' weekly digests"),
+        (jobs.practice_sweep, every_minute, "share practices across circles"),
         (jobs.prune_updates, hourly, "forget old Telegram update ids"),
     ):
         scheduler.add_job(

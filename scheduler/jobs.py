@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.flows import announcements, prompts
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.services import broadcasts
+from circles.services import broadcasts, dissemination
 from circles.services.updates import prune_processed_updates
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,15 @@ async def broadcast_sweep(sessions: SessionMaker, clock: Clock) -> int:
     """Fan out broadcasts whose time has come; close finished ones."""
     async with transaction(sessions) as session:
         return await broadcasts.broadcast_sweep(session, now=clock.now())
+
+
+async def practice_sweep(sessions: SessionMaker, clock: Clock) -> int:
+    """Send each circle that is due one published practice from another circle."""
+    async with transaction(sessions) as session:
+        shared = await dissemination.sweep(session, now=clock.now())
+    if shared:
+        log.info("shared %d practices with circles", len(shared))
+    return len(shared)
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:

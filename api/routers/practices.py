@@ -9,10 +9,20 @@ from fastapi import APIRouter, Path, Query
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
 from api.params import BODY, DEFAULT_PAGE, READ, WRITE, Cursor, Limit
-from api.schemas import ChangesRequest, Page, PracticeOut, ReviewOut
+from api.schemas import (
+    ChangesRequest,
+    Page,
+    PracticeEdit,
+    PracticeOut,
+    PracticeVersionOut,
+    ReviewOut,
+)
+from circles.errors import InvalidAnswer
+from circles.i18n import N_
 from circles.models import PracticeStatus
-from circles.services import reviews
+from circles.services import repository, reviews
 from circles.services.access import Permission
+from circles.services.audit import record_audit
 from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/practices", tags=["practices"])
@@ -69,3 +79,52 @@ async def request_changes(
         session, scope=scope, practice_id=practice_id, comment=body.comment, now=clock.now()
     )
     return ReviewOut.of(reviewed)
+
+
+@router.patch("/{practice_id}", response_model=PracticeOut, responses=BODY)
+async def edit_practice(
+    practice_id: PracticeId,
+    body: PracticeEdit,
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> PracticeOut:
+    """Change a practice; if it was ever published, its old text stays as a version."""
+    scope.require(Permission.write_circle)
+    changes = body.changes()
+    if not changes:
+        raise InvalidAnswer(N_("The request changes nothing; send at least one field."))
+    row = await reviews.get_practice(session, scope=scope, practice_id=practice_id)
+    await repository.edit(
+        session, practice=row.practice, changes=changes, actor=scope.actor, now=clock.now()
+    )
+    await record_audit(
+        session,
+        actor=scope.actor,
+        action="practice.edit",
+        now=clock.now(),
+        target_type="practice",
+        target_id=practice_id,
+        detail={"circle_id": row.practice.circle_id, "fields": sorted(changes)},
+    )
+    return PracticeOut.of(row)
+
+
+@router.get("/{practice_id}/versions", response_model=list[PracticeVersionOut], responses=READ)
+async def list_versions(
+    practice_id: PracticeId, scope: ScopeDep, session: SessionDep
+) -> list[PracticeVersionOut]:
+    """Every version of the practice, oldest first; the last is the current text."""
+    scope.require(Permission.read_details)
+    row = await reviews.get_practice(session, scope=scope, practice_id=practice_id)
+    snapshots = await repository.versions(session, practice=row.practice)
+    return [PracticeVersionOut.model_validate(s) for s in snapshots]
+
+
+@router.post("/{practice_id}/archive", response_model=PracticeOut, responses=WRITE)
+async def archive_practice(
+    practice_id: PracticeId, scope: ScopeDep, session: SessionDep, clock: ClockDep
+) -> PracticeOut:
+    """Take a practice out of search, the digest and the booklet."""
+    await repository.archive(session, scope=scope, practice_id=practice_id, now=clock.now())
+    return PracticeOut.of(await reviews.get_practice(session, scope=scope, practice_id=practice_id))

@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "linkgroup", N_("send it in your circle's group to post meeting news there"), _FACILITATOR
     ),
+    Command("practices", N_("search the practices other teachers published"), _MEMBER),
+    Command("mypractices", N_("your practices, their review and revisions"), _TEACHER),
     Command("pause", N_("pause check-ins and reminders for a while"), _MEMBER),
     Command("resume", N_("end a pause"), _MEMBER),
     Command("language", N_("change the language I use with you"), _MEMBER),

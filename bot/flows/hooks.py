@@ -17,7 +17,7 @@ from babel.core import get_global
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import announcements, coordinator
+from bot.flows import announcements, coordinator, practices
 from bot.flows.definition import Flow, Step
 from bot.flows.messages import Button, Reply
 from circles.errors import DomainError, InvalidAnswer
@@ -372,6 +372,9 @@ async def _after_codify(ctx: Context, edited: bool) -> Completion:
         fields["class_size"] = size.value_number if size is not None else None
         fields["share_scope"] = _choice(ctx.answers, "share_scope")
         fields["show_name"] = _choice(ctx.answers, "show_name")
+        fields["grade_band"] = _choice(ctx.answers, "grade_band")
+        evidence = ctx.answers.get("evidence")
+        fields["evidence_photos"] = [evidence.file_id] if evidence and evidence.file_id else []
         await journeys.codify(
             ctx.session,
             inquiry=inquiry,
@@ -528,6 +531,16 @@ async def _after_broadcast(ctx: Context, edited: bool) -> Completion:
         return Completion([Reply(reply)])
 
 
+async def _after_revise(ctx: Context, edited: bool) -> Completion:
+    if edited:  # a revision is applied once; a later edit of its message changes nothing
+        return Completion()
+    return Completion(
+        await practices.after_revise(
+            ctx.session, person=ctx.person, state=ctx.run.state, answers=ctx.answers, now=ctx.now
+        )
+    )
+
+
 async def _nothing(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
@@ -542,6 +555,7 @@ _ON_COMPLETE: dict[str, Callable[[Context, bool], Awaitable[Completion]]] = {
     "meeting": _after_meeting,
     "broadcast": _after_broadcast,
     "review_comment": _after_review_comment,
+    "revise": _after_revise,
     "language": _nothing,
     "timezone": _nothing,
 }

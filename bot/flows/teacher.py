@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import engine, facilitator, meetings
+from bot.flows import engine, facilitator, meetings, practices
 from bot.flows.engine import Outcome
 from bot.flows.hooks import CHECKIN_FLOWS, trend_line
 from bot.flows.inputs import Input
@@ -218,6 +218,26 @@ async def skip(
     if started is not None and started.checkin_id == week.id:
         started.status = FlowStatus.cancelled
     return await engine.begin(session, person=person, flow_id="skip", now=now, checkin_id=week.id)
+
+
+async def search_practices(
+    session: AsyncSession, *, sender: Sender, words: str, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/practices [words]``: search the repository, or browse it by strategy."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    return await practices.search(session, person=person, words=words)
+
+
+async def my_practices(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> list[Reply]:
+    """``/mypractices``: one's own practices, their status, and Revise."""
+    person, refusal = await _consented(session, sender, settings, now)
+    if person is None:
+        return refusal
+    return await practices.mine(session, person=person)
 
 
 async def journey(
@@ -574,6 +594,8 @@ async def button(
         return Outcome(
             await facilitator.button(session, sender=sender, data=data, settings=settings, now=now)
         )
+    if data.startswith("p:"):
+        return await practices.button(session, person=person, data=data, now=now)
     if data.startswith("o:"):
         _verb, checkin_id, value = [*data.split(":", 2), "", ""][:3]
         if not checkin_id.isdigit():

@@ -13,6 +13,7 @@ from bot.handlers.members import (
     link_coordinator,
     link_group,
     member_command,
+    search_practices,
 )
 from bot.handlers.start import start
 
@@ -24,6 +25,7 @@ def register(app: CirclesApplication) -> None:
     app.add_handler(CommandHandler("help", show_help, filters=commands))
     app.add_handler(CommandHandler("linkgroup", link_group, filters=commands))
     app.add_handler(CommandHandler("coordinator", link_coordinator, filters=commands))
+    app.add_handler(CommandHandler("practices", search_practices, filters=commands))
     for name in MEMBER_COMMANDS:
         app.add_handler(CommandHandler(name, member_command(name), filters=commands))
     private = filters.ChatType.PRIVATE

@@ -42,6 +42,7 @@ MEMBER_COMMANDS: dict[str, CommandFlow] = {
     "broadcasts": coordinator.overview,
     "meeting": meetings.schedule,
     "meetings": meetings.overview,
+    "mypractices": teacher.my_practices,
     "mydata": teacher.mydata,
     "forgetme": teacher.forgetme,
     "cancel": teacher.cancel,
@@ -91,6 +92,25 @@ async def link_group(update: Update, context: CirclesContext) -> None:
                 return [Reply(_("Send /linkgroup in your circle's Telegram group."))]
         return await meetings.link_group(
             session, sender=sender, chat_id=chat.id, settings=settings, now=now
+        )
+
+    await handle_once(update, context, work)
+
+
+async def search_practices(update: Update, context: CirclesContext) -> None:
+    """``/practices [words]``: search or browse the evidence repository (private chats)."""
+    sender, chat = sender_of(update), update.effective_chat
+    if sender is None or chat is None:
+        return
+    settings: Settings = context.deps.settings
+    now: datetime = context.deps.clock.now()
+    words = " ".join(context.args or [])
+
+    async def work(session: AsyncSession) -> Sequence[Reply]:
+        if chat.type != ChatType.PRIVATE:
+            return _redirect(context, sender, settings)
+        return await teacher.search_practices(
+            session, sender=sender, words=words, settings=settings, now=now
         )
 
     await handle_once(update, context, work)

@@ -14,18 +14,21 @@ from circles.models import (
     CheckIn,
     CheckInStatus,
     Circle,
+    GradeBand,
     Inquiry,
     Membership,
     Person,
     Phase,
     Practice,
     PracticeStatus,
+    PracticeVersion,
     Reflection,
     Role,
     ShareScope,
     Strategy,
     Visibility,
 )
+from circles.services.repository import search_text_of, snapshot
 from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
 
 #: Pilot iterations after which codifying the practice is offered.
@@ -214,10 +217,27 @@ async def codify(
             title="",
         )
         session.add(practice)
+    elif practice.published_at is not None:  # an answer edited after publication
+        session.add(
+            PracticeVersion(
+                practice_id=practice.id,
+                version=practice.version,
+                snapshot=snapshot(practice),
+                edited_by=f"person:{author.id}",
+                created_at=now,
+            )
+        )
+        practice.version += 1
     practice.title = str(fields.get("name") or "")[:200]
+    practice.summary = fields.get("summary")
     practice.strategy = inquiry.strategy
+    others = [s for s in str(fields.get("more_strategies") or "").split(",") if s]
+    tags = [inquiry.strategy.value] if inquiry.strategy else []
+    practice.tags = list(dict.fromkeys(tags + [Strategy(s).value for s in others]))
     practice.subject = fields.get("subject")
     practice.grade = fields.get("grade")
+    band = fields.get("grade_band")
+    practice.grade_band = GradeBand(band) if band else None
     size = fields.get("class_size")
     practice.class_size = int(size) if size is not None else None
     practice.share_scope = ShareScope(fields.get("share_scope") or ShareScope.circle)
@@ -225,8 +245,10 @@ async def codify(
     # JSON columns are replaced whole: SQLAlchemy does not see changes made inside them.
     practice.content = {
         **{key: fields.get(key) for key in ("steps", "evidence", "conditions", "lessons")},
+        "evidence_photos": list(fields.get("evidence_photos") or []),
         "ratings": await ratings(session, inquiry_id=inquiry.id),
     }
+    practice.search_text = search_text_of(practice)
     practice.status = PracticeStatus.in_review
     practice.updated_at = now
     inquiry.phase = Phase.done

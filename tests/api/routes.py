@@ -16,6 +16,7 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "/v1/circles/{circle_id}/invites": {"role": "teacher"},
     "/v1/practices/{practice_id}/request-changes": {"comment": "Please add the timing."},
+    "/v1/practices/{practice_id}": {"summary": "Hinge questions mid-lesson."},
     "/v1/tokens": {"name": "probe", "role": "admin"},
     "/v1/circles/{circle_id}/meetings": {"date": "2030-10-15", "time": "16:30"},
     "/v1/broadcasts": {"variants": {"en": "Hub on Friday"}, "default_language": "en"},

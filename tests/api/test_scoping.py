@@ -53,6 +53,8 @@ def _url(path: str, ids: dict[str, Ids | int], country: str) -> tuple[str, dict[
 async def _call(client, method: str, path: str, url: str, query: dict[str, Any]):
     if method == "GET":
         return await client.get(url, params=query)
+    if method == "PATCH":
+        return await client.patch(url, json=BODIES.get(path, {}))
     return await client.post(url, json=BODIES.get(path, {}))
 
 

@@ -14,6 +14,7 @@ from circles.models import (
     CheckIn,
     CheckInStatus,
     Consent,
+    GradeBand,
     Inquiry,
     Person,
     Phase,
@@ -57,11 +58,16 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
 
     texts = await ama.tap("Codify my practice")
     assert texts[0].startswith("Let's write your practice down")
+    await ama.send("Hinge questions on whiteboards")
+    await ama.send("One question mid-lesson shows who has understood; regroup at once.")
+    await ama.send("Mathematics")
+    await ama.send("Year 8")
+    await ama.tap("Lower secondary")
+    await ama.send("32")
+    await ama.tap("Feedback that moves learning forward")
+    assert "✓ Feedback that moves learning forward" in ama.labels()
+    await ama.tap("Done")
     for answer in (
-        "Hinge questions on whiteboards",
-        "Mathematics",
-        "Year 8",
-        "32",
         "1. Plan one hinge question. 2. Everyone answers. 3. Regroup.",
         "Two thirds answered correctly by week 3, up from one third.",
         "Needs whiteboards and markers; keep the question short.",
@@ -144,10 +150,14 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
             32,
         )
         assert practice.content["ratings"] == [2.0, 3.0, 4.0]
+        assert practice.grade_band is GradeBand.lower_secondary
+        assert practice.tags == ["eliciting_evidence", "feedback"]
+        assert practice.summary.startswith("One question mid-lesson")
+        assert "Regroup" in practice.search_text and "Mathematics" in practice.search_text
         reflection = await session.scalar(select(Reflection))
         assert (reflection.visibility, reflection.one_word) == (Visibility.circle, "Energising")
         answered = await session.scalar(
             select(func.count()).select_from(Answer).where(Answer.person_id == person.id)
         )
-        # onboarding, identify, three pilot weeks (help skipped), codify, reflection
-        assert answered == 6 + 6 + 3 * 5 + 10 + 4
+        # onboarding, identify, three pilot weeks (help skipped), codify (v2), reflection
+        assert answered == 6 + 6 + 3 * 5 + 13 + 4

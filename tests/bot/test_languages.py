@@ -79,11 +79,12 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
         await teacher_phone.send("Perguntar antes.")
         await teacher_phone.tap_nth(-1)  # skip the optional question
     await teacher_phone.tap_nth(0)  # codify now
+    for answer in ("Quadros", "Resumo", "Matemática", "8º ano"):
+        await teacher_phone.send(answer)
+    await teacher_phone.tap_nth(2)  # the stage of schooling
+    await teacher_phone.send("30")
+    await teacher_phone.tap_nth(-1)  # no further strategies (skip)
     for answer in (
-        "Quadros",
-        "Matemática",
-        "8º ano",
-        "30",
         "Passos",
         "Evidência",
         "Condições",

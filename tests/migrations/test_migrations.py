@@ -10,12 +10,17 @@ from sqlmodel import SQLModel
 
 import circles.models  # noqa: F401
 from circles.db import create_engine
-from circles.migrate import downgrade, upgrade
+from circles.migrate import downgrade, include_name, upgrade
 
 
 def _diff(connection: Connection) -> list:
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": True}
+        connection,
+        opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_name": include_name,
+        },
     )
     return compare_metadata(context, SQLModel.metadata)
 

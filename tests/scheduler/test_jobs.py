@@ -39,4 +39,5 @@ def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeC
         "prune_updates",
         "checkin_sweep",
         "meeting_sweep",
+        "practice_sweep",
     }

@@ -1,0 +1,178 @@
+"""The opt-out digest: each circle receives published practices from other circles.
+
+Every ``circle.share_every_days`` days (14 by default; 0 turns it off) the sweep picks
+one published practice from another circle that may travel to this one (share scope
+``everyone``, or ``country`` within the same country), that the circle has not been sent
+before, preferring the circle's language, then the most adopted, then the newest. It is
+sent on a working day from 10:00 in the circle's timezone, outside holidays, to every
+member who consented, has not turned the digest off (``person.practice_digest``), is
+reachable and not paused; quiet hours hold a message until the morning. Each member's
+message is in their language, with a note when the practice is in another language, and
+carries "I'll try this" and "Stop these messages" buttons. A :class:`PracticeShare` row per
+circle and practice plus per-person idempotency keys make a rerun send nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.db import insert_or_skip
+from circles.i18n import _, use_language
+from circles.models import (
+    Adoption,
+    Circle,
+    Consent,
+    Holiday,
+    Membership,
+    OutboxPriority,
+    Person,
+    Practice,
+    PracticeShare,
+    PracticeStatus,
+    ShareScope,
+)
+from circles.services import repository, showcase
+from circles.services.outbox import enqueue, message_payload
+from circles.services.schedule import in_holidays, sendable_from
+
+#: Local time from which the digest goes out, on Monday to Friday.
+SEND_FROM = time(10, 0)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """One circle's digest: the practice and how many members it was queued for."""
+
+    circle_id: int
+    practice_id: int
+    queued: int
+
+
+def _due(circle: Circle, last: datetime | None, holidays: list[Holiday], now: datetime) -> bool:
+    if circle.share_every_days <= 0:
+        return False
+    if last is not None and now - last < timedelta(days=circle.share_every_days):
+        return False
+    local = now.astimezone(ZoneInfo(circle.timezone))
+    if local.weekday() >= 5 or local.time() < SEND_FROM:
+        return False
+    return not in_holidays(holidays, now, circle.timezone)
+
+
+async def pick(session: AsyncSession, *, circle: Circle) -> int | None:
+    """The practice to send ``circle`` next, or None when there is nothing new for it."""
+    adoptions = (
+        select(func.count())
+        .select_from(Adoption)
+        .where(Adoption.practice_id == Practice.id)
+        .scalar_subquery()
+    )
+    return await session.scalar(
+        select(Practice.id)
+        .where(
+            Practice.status == PracticeStatus.published,
+            Practice.circle_id != circle.id,
+            or_(
+                Practice.share_scope == ShareScope.everyone,
+                and_(
+                    Practice.share_scope == ShareScope.country,
+                    Practice.country == circle.country,
+                ),
+            ),
+            ~exists().where(
+                PracticeShare.circle_id == circle.id, PracticeShare.practice_id == Practice.id
+            ),
+        )
+        .order_by(
+            case((Practice.language == circle.language, 0), else_=1),
+            adoptions.desc(),
+            Practice.published_at.desc(),
+            Practice.id,
+        )
+        .limit(1)
+    )
+
+
+def message(found: repository.Found, person: Person) -> dict:
+    """The digest message for one member, in their language."""
+    with use_language(person.language):
+        text = _("A practice from another circle, for you to read and maybe try:")
+        text += "\n\n" + showcase.card(found, full=True)
+        return message_payload(
+            text,
+            [
+                [(_("I'll try this"), f"p:a:{found.practice.id}")],
+                [(_("Stop these messages"), "p:off")],
+            ],
+        )
+
+
+async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now: datetime) -> int:
+    """Send one practice to the circle's members; how many messages were queued."""
+    await session.execute(
+        insert_or_skip(session, PracticeShare)
+        .values(circle_id=circle.id, practice_id=practice_id, sent_at=now)
+        .on_conflict_do_nothing(index_elements=["circle_id", "practice_id"])
+    )
+    found = (await repository.found(session, [practice_id]))[0]
+    members = await session.scalars(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.circle_id == circle.id,
+            Person.consent == Consent.given,
+            Person.practice_digest.is_(True),
+            Person.telegram_user_id.is_not(None),
+            Person.forgotten_at.is_(None),
+            Person.unreachable_at.is_(None),
+            or_(Person.paused_until.is_(None), Person.paused_until <= now),
+        )
+        .order_by(Person.id)
+    )
+    queued = 0
+    for person in members:
+        queued += await enqueue(
+            session,
+            chat_id=person.telegram_user_id or 0,
+            payload=message(found, person),
+            key=f"practice-share-{circle.id}-{practice_id}-{person.id}",
+            now=now,
+            priority=OutboxPriority.bulk,
+            not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
+        )
+    return queued
+
+
+async def sweep(session: AsyncSession, *, now: datetime) -> list[Shared]:
+    """Send every circle that is due its next practice (run by the scheduler)."""
+    last = (
+        select(PracticeShare.circle_id, func.max(PracticeShare.sent_at).label("last"))
+        .group_by(PracticeShare.circle_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Circle, last.c.last)
+            .outerjoin(last, last.c.circle_id == Circle.id)
+            .where(Circle.share_every_days > 0)
+            .order_by(Circle.id)
+        )
+    ).all()
+    holidays: dict[int, list[Holiday]] = {}
+    for holiday in await session.scalars(select(Holiday)):
+        holidays.setdefault(holiday.circle_id, []).append(holiday)
+    done = []
+    for circle, sent in rows:
+        if not _due(circle, sent, holidays.get(circle.id, []), now):
+            continue
+        practice_id = await pick(session, circle=circle)
+        if practice_id is None:
+            continue
+        queued = await share(session, circle=circle, practice_id=practice_id, now=now)
+        done.append(Shared(circle.id, practice_id, queued))
+    return done
