@@ -510,6 +510,30 @@ class Practice(SQLModel, table=True):
     archived_at: datetime | None = _timestamp()
 
 
+#: The parts of a practice's ``content`` that are text for readers (and for search).
+PRACTICE_TEXT_FIELDS = ("steps", "evidence", "conditions", "lessons")
+
+
+def practice_search_text(practice: Practice) -> str:
+    """What full-text search reads: title, summary, subject, grade and the practice's text."""
+    content = practice.content or {}
+    parts: list[Any] = [
+        practice.title,
+        practice.summary,
+        practice.subject,
+        practice.grade,
+        *(content.get(key) for key in PRACTICE_TEXT_FIELDS),
+    ]
+    return "\n".join(str(p) for p in parts if p)
+
+
+@sa.event.listens_for(Practice, "before_insert")
+@sa.event.listens_for(Practice, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, practice: Practice) -> None:
+    """Every write of a practice through the ORM keeps ``search_text`` current."""
+    practice.search_text = practice_search_text(practice)
+
+
 class PracticeVersion(SQLModel, table=True):
     """A practice as it was before an edit after publication; older versions stay readable."""
 

@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import ScopeDep
-from api.deps import ClockDep, SessionDep
+from api.deps import ClockDep, LanguageDep, SessionDep
 from api.params import READ
 from api.schemas import RepositoryPracticeOut, SearchOut
+from circles.i18n import use_language
 from circles.models import GradeBand, Strategy
 from circles.services import booklet, repository
 from circles.services.access import Permission
@@ -76,15 +77,21 @@ async def get_booklet(
     scope: ScopeDep,
     session: SessionDep,
     clock: ClockDep,
+    language: LanguageDep,
     format: booklet.BookletFormat = booklet.BookletFormat.html,
     group: booklet.Grouping = booklet.Grouping.strategy,
 ) -> Response:
-    """Every published practice the token may read, as a printable booklet with an index."""
+    """Every published practice the token may read, as a printable booklet with an index.
+
+    Headings, labels and dates are in the ``Accept-Language`` language; each practice keeps
+    the language it was written in.
+    """
     scope.require(Permission.read_summaries)
     reader = await repository.reader_of_scope(session, scope)
-    body = await booklet.booklet(
-        session, reader=reader, grouping=group, fmt=format, now=clock.now()
-    )
+    with use_language(language):
+        body = await booklet.booklet(
+            session, reader=reader, grouping=group, fmt=format, now=clock.now()
+        )
     media, extension = _MEDIA[format]
     return Response(
         body,

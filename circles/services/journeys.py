@@ -28,7 +28,7 @@ from circles.models import (
     Strategy,
     Visibility,
 )
-from circles.services.repository import search_text_of, snapshot
+from circles.services.repository import snapshot
 from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
 
 #: Pilot iterations after which codifying the practice is offered.
@@ -248,7 +248,6 @@ async def codify(
         "evidence_photos": list(fields.get("evidence_photos") or []),
         "ratings": await ratings(session, inquiry_id=inquiry.id),
     }
-    practice.search_text = search_text_of(practice)
     practice.status = PracticeStatus.in_review
     practice.updated_at = now
     inquiry.phase = Phase.done

@@ -49,6 +49,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
+    PRACTICE_TEXT_FIELDS,
     Adoption,
     Answer,
     CheckIn,
@@ -63,13 +64,14 @@ from circles.models import (
     PracticeVersion,
     ShareScope,
     Strategy,
+    practice_search_text,
 )
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 
 PRACTICE_NOT_FOUND = N_("There is no practice with this id that you can see.")
 #: Fields a practice's text is made of, in the order a reader meets them.
-TEXT_FIELDS = ("steps", "evidence", "conditions", "lessons")
+TEXT_FIELDS = PRACTICE_TEXT_FIELDS
 #: What an edit may change; everything else (status, author, circle) has its own path.
 EDITABLE = frozenset(
     {
@@ -192,16 +194,8 @@ def words_of(query: str) -> list[str]:
 
 
 def search_text_of(practice: Practice) -> str:
-    """What search reads: title, summary, subject, grade and the practice's text."""
-    content = practice.content or {}
-    parts: list[Any] = [
-        practice.title,
-        practice.summary,
-        practice.subject,
-        practice.grade,
-        *(content.get(key) for key in TEXT_FIELDS),
-    ]
-    return "\n".join(str(p) for p in parts if p)
+    """What search reads (the models keep ``practice.search_text`` current on every write)."""
+    return practice_search_text(practice)
 
 
 def _matching(session: AsyncSession, words: list[str]) -> tuple[Any, ColumnElement[Any]]:
@@ -409,7 +403,6 @@ async def edit(
     practice.content = content  # JSON columns are replaced whole
     if practice.tags and practice.strategy is None:
         practice.strategy = Strategy(practice.tags[0])
-    practice.search_text = search_text_of(practice)
     practice.updated_at = now
     await session.flush()
     return practice
