@@ -388,6 +388,8 @@ def _practice_reply(row: reviews.PracticeRow) -> Reply:
     )
     if context:
         lines.append(context)
+    if practice.summary:
+        lines.append(_short(practice.summary, 300))
     content = practice.content or {}
     for key, label in (
         ("steps", N_("Steps: {text}")),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from circles.models import (
+    Adoption,
     Answer,
     AuditLog,
     CheckIn,
@@ -63,6 +64,7 @@ async def export_person_data(session: AsyncSession, *, person: Person) -> dict[s
         "reflections": await rows(Reflection, Reflection.person_id),
         "rsvps": await rows(Rsvp, Rsvp.person_id),
         "practices": await rows(Practice, Practice.author_id),
+        "adoptions": await rows(Adoption, Adoption.person_id),
     }
 
 

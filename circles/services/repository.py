@@ -421,8 +421,16 @@ async def versions(session: AsyncSession, *, practice: Practice) -> list[dict[st
 async def revise(
     session: AsyncSession, *, practice: Practice, changes: dict[str, Any], now: datetime
 ) -> Practice:
-    """The author's revision: applied, and the practice goes back to review."""
-    if practice.status not in (PracticeStatus.changes_requested, PracticeStatus.published):
+    """The author's revision: applied, and the practice goes back to review.
+
+    A practice already waiting for review may be revised again (the bot's "Change
+    something else" after a revision, or Revise in /mypractices).
+    """
+    if practice.status not in (
+        PracticeStatus.in_review,
+        PracticeStatus.changes_requested,
+        PracticeStatus.published,
+    ):
         raise Conflict(
             N_("This practice cannot be revised now; its status is {status}."),
             status=practice.status.value,
