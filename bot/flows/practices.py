@@ -23,7 +23,7 @@ from bot.flows import engine
 from bot.flows.messages import Button, Reply
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_, _, format_number, ngettext, use_language
-from circles.models import Person, Practice, PracticeStatus, Strategy
+from circles.models import FlowRun, FlowStatus, Person, Practice, PracticeStatus, Strategy
 from circles.services import journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
 
@@ -278,6 +278,7 @@ async def _adopt(
                 )
             ]
         )
+    await _stop_identifying(session, person=person, inquiry_id=adopted.inquiry.id, now=now)
     return engine.Outcome(
         [
             Reply(
@@ -289,6 +290,27 @@ async def _adopt(
         ],
         chosen=_("I'll try this"),
     )
+
+
+async def _stop_identifying(
+    session: AsyncSession, *, person: Person, inquiry_id: int | None, now: datetime
+) -> None:
+    """The adopted practice replaces the one still being identified: stop asking about it.
+
+    Otherwise the open identify conversation would take the teacher's next messages (and
+    hold up /checkin), and finishing it would overwrite the adopted strategy and practice.
+    """
+    runs = await session.scalars(
+        select(FlowRun).where(
+            FlowRun.person_id == person.id,
+            FlowRun.flow_id == "identify",
+            FlowRun.status.in_([FlowStatus.active, FlowStatus.waiting]),
+        )
+    )
+    for run in runs:
+        if inquiry_id is not None and int(run.state.get("inquiry_id") or 0) == inquiry_id:
+            run.status = FlowStatus.cancelled
+            run.updated_at = now
 
 
 async def _revise(

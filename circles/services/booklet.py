@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.i18n import _, current_language, format_datetime, format_number
+from circles.i18n import _, current_language, format_datetime, format_number, ngettext
 from circles.models import Practice, PracticeStatus
 from circles.services import repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
@@ -116,6 +116,12 @@ def _meta(found: repository.Found) -> list[str]:
     return [line for line in lines if line]
 
 
+def _count(practices: list[repository.Found]) -> str:
+    return ngettext("{count} practice", "{count} practices", len(practices)).format(
+        count=format_number(len(practices))
+    )
+
+
 def _anchor(found: repository.Found) -> str:
     return f"practice-{found.practice.id}"
 
@@ -133,7 +139,7 @@ def render_html(
         f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{e(title)}</h1>",
         f'<p class="meta">{e(_("Made on {date}").format(date=format_datetime(now, timezone)))} · '
-        f"{e(_('{count} practices').format(count=format_number(len(practices))))}</p>",
+        f"{e(_count(practices))}</p>",
     ]
     groups = _groups(practices, grouping)
     out.append(f"<nav><h2>{e(_('Index'))}</h2><ol>")
@@ -175,7 +181,7 @@ def render_markdown(
         "",
         _md(_("Made on {date}").format(date=format_datetime(now, timezone)))
         + " · "
-        + _md(_("{count} practices").format(count=format_number(len(practices)))),
+        + _md(_count(practices)),
         "",
         f"## {_md(_('Index'))}",
         "",

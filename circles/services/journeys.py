@@ -217,7 +217,7 @@ async def codify(
             title="",
         )
         session.add(practice)
-    elif practice.published_at is not None:  # an answer edited after publication
+    elif practice.status is PracticeStatus.published:  # an answer edited after publication
         session.add(
             PracticeVersion(
                 practice_id=practice.id,

@@ -377,13 +377,17 @@ def _coerce(field: str, value: Any) -> Any:
 async def edit(
     session: AsyncSession, *, practice: Practice, changes: dict[str, Any], actor: str, now: datetime
 ) -> Practice:
-    """Apply ``changes``; a practice that was published keeps its old text as a version."""
+    """Apply ``changes``; a published practice keeps its old text as a version.
+
+    Only the published text becomes a version: further edits while a revision waits for
+    review change that pending version (one version per publication, not per keystroke).
+    """
     unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidAnswer(
             N_("These fields cannot be changed: {fields}."), fields=", ".join(sorted(unknown))
         )
-    if practice.published_at is not None:
+    if practice.status is PracticeStatus.published:
         session.add(
             PracticeVersion(
                 practice_id=practice.id,

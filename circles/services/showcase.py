@@ -114,7 +114,8 @@ def card(found: Found, *, full: bool) -> str:
         content = practice.content or {}
         for key, label in SECTIONS:
             if content.get(key):
-                lines += ["", f"{_(label)}:", str(content[key])]
+                # Translators: a heading followed by its text on the next line.
+                lines += ["", _("{heading}:").format(heading=_(label)), str(content[key])]
         ratings = content.get("ratings") or []
         if ratings:
             trend = " → ".join(format_number(r) for r in ratings)

@@ -85,12 +85,17 @@ async def test_class_size_must_be_a_number_in_range(ama: Phone, clock: FakeClock
         await ama.send("Exams")
     await ama.send("/journey")
     await ama.tap("Codify my practice")
-    for answer in ("Hinge questions", "Maths", "Year 8"):
+    for answer in ("Hinge questions", "One question shows who understood.", "Maths", "Year 8"):
         await ama.send(answer)
+    assert (await ama.voice())[0] == "Please choose one of the buttons below."
+    await ama.tap("Lower secondary")
     assert (await ama.send("five hundred"))[0] == "Please send a number from 1 to 200."
     assert (await ama.send("500"))[0] == "Please send a number from 1 to 200."
     assert (await ama.sticker())[0] == "Please send a number."
-    assert (await ama.send("32"))[0].startswith("What are the steps")
+    assert (await ama.send("32"))[0].startswith("Does it also use other")
+    assert (await ama.tap("Done")) == []
+    assert ama.last_notice() == "Please choose at least one."
+    assert (await ama.tap("Skip"))[0].startswith("What are the steps")
 
 
 async def test_unknown_command(ama: Phone) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from support.phone import Phone
-from support.story import identify, onboard
+from support.story import MONDAY_EVENING, identify, onboard
 
 from bot.sender import OutboxSender
 from circles.clock import FakeClock
@@ -156,13 +156,20 @@ async def lagos(sessions: SessionMaker, clock: FakeClock) -> int:
 async def test_search_finds_what_reaches_the_teachers_circle_by_prefix_and_any_case(
     ama: Phone, accra, kumasi: int, lagos: int, sessions: SessionMaker
 ) -> None:
-    await _practice(sessions, accra.circle_id, "Hinge questions in our circle", scope=ShareScope.circle)
+    await _practice(
+        sessions, accra.circle_id, "Hinge questions in our circle", scope=ShareScope.circle
+    )
     await _practice(sessions, kumasi, "Hinge cards for fractions", scope=ShareScope.country)
-    await _practice(sessions, kumasi, "Hinge questions kept in Kumasi", scope=ShareScope.circle)
+    kept = await _practice(
+        sessions, kumasi, "Hinge questions kept in Kumasi", scope=ShareScope.circle
+    )
     await _practice(sessions, lagos, "Hinge questions for everyone", scope=ShareScope.everyone)
     await _practice(sessions, lagos, "Hinge questions for Nigeria", scope=ShareScope.country)
     await _practice(
-        sessions, accra.circle_id, "Hinge questions not yet reviewed", status=PracticeStatus.in_review
+        sessions,
+        accra.circle_id,
+        "Hinge questions not yet reviewed",
+        status=PracticeStatus.in_review,
     )
     await _practice(sessions, lagos, "Traffic lights", summary="Red, amber, green cups.")
     expected = {
@@ -185,6 +192,12 @@ async def test_search_finds_what_reaches_the_teachers_circle_by_prefix_and_any_c
     ]
     assert "Every student answers one question" in fractions["text"]
     assert "Steps:" not in fractions["text"]  # the list shows a short card
+
+    # Not even a made-up button reads or adopts the practice kept in Kumasi.
+    for verb in ("v", "a"):
+        assert await ama.tap_data(fractions, f"p:{verb}:{kept}") == []
+        assert ama.last_notice() == "This practice is no longer in the repository."
+    assert await _count(sessions, Adoption) == 0
 
     found = await _search(ama, "HING")
     assert found[0]["text"] == "3 practices match “hing”:"
@@ -224,7 +237,20 @@ async def test_a_search_with_seven_matches_pages_five_then_two(
     second = _titles(more)
     assert len(second) == 2
     assert set(first) | set(second) == {f"Exit tickets, variant {n}" for n in range(1, 8)}
-    assert "More" not in [label for m in more for label in (ama.labels(m) if m.get("reply_markup") else [])]
+    assert "More" not in [
+        label for m in more for label in (ama.labels(m) if m.get("reply_markup") else [])
+    ]
+
+    # A long query still pages: the More button carries as many words as fit in 64 bytes.
+    words = "mathematics question everyone answers regroups student teacher thirds"
+    found = await _search(ama, words)
+    assert found[0]["text"] == f"7 practices match “{words}”:"
+    assert ama.button_data("More", found[-1]) == (
+        "p:q:5:mathematics question everyone answers regroups student"
+    )
+    before = len(ama.messages())
+    await ama.tap("More", found[-1])
+    assert len(_titles(_since(ama, before))) == 2
 
 
 async def test_practices_alone_offers_the_strategies_and_a_tap_browses(
@@ -277,7 +303,7 @@ async def test_a_search_that_finds_nothing_explains_and_offers_browsing(
 
 
 async def test_ill_try_this_starts_piloting_the_practice_once(
-    ama: Phone, kumasi: int, sessions: SessionMaker
+    ama: Phone, kumasi: int, sessions: SessionMaker, clock: FakeClock
 ) -> None:
     practice_id = await _practice(
         sessions, kumasi, "Traffic-light cups", strategy=Strategy.self_assessment
@@ -310,6 +336,17 @@ async def test_ill_try_this_starts_piloting_the_practice_once(
     found = await _search(ama, "traffic")
     assert "Tried by 1 teacher" in found[1]["text"]
 
+    # She was still identifying her own practice: that conversation is over, the next
+    # check-in asks about the adopted practice.
+    texts = await ama.send("Students copy answers.")
+    assert texts[0].startswith("There is no open question right now.")
+    clock.set(MONDAY_EVENING[0])
+    texts = await ama.send("/checkin")
+    assert texts[0] == "Time for this week's check-in about your practice."
+    async with sessions() as session:
+        inquiry = await session.get(Inquiry, adoption.inquiry_id)
+    assert (inquiry.phase, inquiry.strategy) == (Phase.pilot, Strategy.self_assessment)
+
 
 async def test_a_teacher_piloting_another_practice_finishes_it_first(
     ama: Phone, kumasi: int, sessions: SessionMaker
@@ -337,7 +374,11 @@ async def test_a_teacher_cannot_adopt_her_own_practice(
 ) -> None:
     person = await _person(sessions, ama)
     await _practice(
-        sessions, accra.circle_id, "My own whiteboards", author_id=person.id, scope=ShareScope.circle
+        sessions,
+        accra.circle_id,
+        "My own whiteboards",
+        author_id=person.id,
+        scope=ShareScope.circle,
     )
     found = await _search(ama, "whiteboards")
     texts = await ama.tap("I'll try this", found[1])
@@ -397,6 +438,17 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
     mine = await _mine(ama)
     assert mine[1]["text"].split("\n")[1] == "Status: Waiting for review"
 
+    # While it waits for review she may change something else: a photo as evidence.
+    await ama.tap("Revise", mine[1])
+    await ama.tap("Evidence of impact")
+    texts = await ama.photo(caption="Whiteboards of week 3: 20 of 30 correct.")
+    assert texts[0].startswith("Thank you. “Hinge questions on whiteboards” is back with")
+    practice = await _get(sessions, Practice, practice_id)
+    assert practice.status is PracticeStatus.in_review
+    assert practice.content["evidence"] == "Whiteboards of week 3: 20 of 30 correct."
+    assert len(practice.content["evidence_photos"]) == 1
+    assert practice.content["steps"].startswith("1. Plan the question (5 min).")
+
 
 async def test_revising_a_published_practice_keeps_the_old_version(
     ama: Phone, accra, sessions: SessionMaker
@@ -449,6 +501,9 @@ async def test_revising_a_published_practice_keeps_the_old_version(
         "Hinge questions, whiteboards up",
     )
     assert practice.summary == "The new summary: one question, everyone answers, regroup."
+    # Only the published text became a version; the revision waiting for review is one.
+    assert practice.version == 2
+    assert await _count(sessions, PracticeVersion) == 1
 
 
 async def test_an_old_revise_button_of_an_archived_practice_is_closed(
@@ -551,7 +606,9 @@ async def test_the_digest_brings_practices_from_other_circles_until_stopped(
     await _practice(sessions, accra.circle_id, "Our own practice")
 
     clock.set(TUESDAY_MORNING - timedelta(minutes=31))  # 09:59 is too early
-    assert [s for s in await _sweep(sessions, clock, sender) if s.circle_id == accra.circle_id] == []
+    assert [
+        s for s in await _sweep(sessions, clock, sender) if s.circle_id == accra.circle_id
+    ] == []
 
     clock.set(TUESDAY_MORNING)
     before = {p.chat_id: len(p.messages()) for p in (ama, kofi)}
@@ -579,7 +636,9 @@ async def test_the_digest_brings_practices_from_other_circles_until_stopped(
     # A rerun the same morning sends nothing; nor does the next week.
     for days in (0, 7, 13):
         clock.set(TUESDAY_MORNING + timedelta(days=days))
-        assert not [s for s in await _sweep(sessions, clock, sender) if s.circle_id == accra.circle_id]
+        assert not [
+            s for s in await _sweep(sessions, clock, sender) if s.circle_id == accra.circle_id
+        ]
 
     clock.set(TUESDAY_MORNING + timedelta(days=14))
     before = {p.chat_id: len(p.messages()) for p in (ama, kofi)}
