@@ -37,3 +37,6 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
     attachment: Attachment | None = None
+    photo: str | None = (
+        None  # a photo the channel already holds (Telegram file id); text is its caption
+    )

@@ -28,6 +28,8 @@ from circles.services import journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
 
 PAGE = 5
+#: Evidence photos shown with a practice that is read in full (the newest are last).
+PHOTOS_SHOWN = 3
 _DATA_LIMIT = 64  # bytes of callback data Telegram accepts
 STATUS_LABELS: dict[PracticeStatus, str] = {
     PracticeStatus.draft: N_("Draft"),
@@ -236,12 +238,17 @@ async def button(
         except NotFound:
             return engine.Outcome(notice=_("This practice is no longer in the repository."))
         if verb == "v":
+            photos = list((found.practice.content or {}).get("evidence_photos") or [])
             return engine.Outcome(
                 [
+                    *(
+                        Reply(_("Evidence of impact"), photo=photo)
+                        for photo in photos[:PHOTOS_SHOWN]
+                    ),
                     Reply(
                         showcase.card(found, full=True),
                         ((Button(_("I'll try this"), f"p:a:{practice_id}"),),),
-                    )
+                    ),
                 ]
             )
         if verb == "a":

@@ -125,5 +125,7 @@ async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None
         if reply.attachment is not None:
             document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
             await bot.send_document(chat_id, document, caption=reply.text)
+        elif reply.photo is not None:
+            await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
         else:
             await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))

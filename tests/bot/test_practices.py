@@ -207,10 +207,20 @@ async def test_search_finds_what_reaches_the_teachers_circle_by_prefix_and_any_c
     assert found[0]["text"] == "1 practice matches “hinge fract”:"
     assert _titles(found[1:]) == ["Hinge cards for fractions"]
 
+    # The author's evidence photo (a file Telegram already holds) comes with the full text.
+    update = ama.fake.user_photo(ama.user, caption="Exit ticket", enqueue=False)
+    photo_id = update["message"]["photo"][-1]["file_id"]
+    async with transaction(sessions) as session:
+        practice = await session.scalar(
+            select(Practice).where(Practice.title == "Hinge cards for fractions")
+        )
+        practice.content = {**practice.content, "evidence_photos": [photo_id]}
     texts = await ama.tap("Read", fractions)
-    assert texts[0].startswith("“Hinge cards for fractions”")
-    assert "Steps:\n1. Plan one question. 2. Everyone answers. 3. Regroup." in texts[0]
-    assert "Evidence of impact:\nTwo thirds got it right by week 3." in texts[0]
+    assert texts[0] == "Evidence of impact"
+    assert ama.messages()[-2]["photo"][-1]["file_id"] == photo_id
+    assert texts[1].startswith("“Hinge cards for fractions”")
+    assert "Steps:\n1. Plan one question. 2. Everyone answers. 3. Regroup." in texts[1]
+    assert "Evidence of impact:\nTwo thirds got it right by week 3." in texts[1]
     assert ama.labels() == ["I'll try this"]
 
 
