@@ -289,7 +289,10 @@ def demo() -> None:
     settings = settings_or_exit()
 
     async def work(session: AsyncSession) -> demo_service.DemoResult:
-        return await demo_service.seed_demo(session, now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        result = await demo_service.seed_demo(session, now=now)
+        await demo_service.seed_practices(session, circle=result.circle, now=now)
+        return result
 
     result = in_transaction(settings, work)
     if not result.created:

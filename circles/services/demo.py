@@ -19,11 +19,15 @@ from circles.models import (
     Consent,
     FlowRun,
     FlowStatus,
+    GradeBand,
     Inquiry,
     Membership,
     Person,
     Phase,
+    Practice,
+    PracticeStatus,
     Role,
+    ShareScope,
     Strategy,
 )
 from circles.services.circles import create_circle
@@ -143,6 +147,94 @@ async def seed_demo(session: AsyncSession, *, now: datetime, seed: int = 7) -> D
                 answers += await _pilot_answers(session, teacher, checkin, rating, rng)
     await session.flush()
     return DemoResult(circle, created=True, members=len(people), checkins=checkins, answers=answers)
+
+
+_PRACTICES = (
+    {
+        "author": "Ana Souza",
+        "status": PracticeStatus.published,
+        "share_scope": ShareScope.everyone,
+        "author_visible": True,
+        "language": "pt_BR",
+        "title": "Quadros brancos para perguntas-chave",
+        "summary": "No meio da aula, todos respondem a uma pergunta-chave no quadro branco; "
+        "reagrupo os alunos na hora conforme as respostas.",
+        "strategy": Strategy.eliciting_evidence,
+        "tags": ["eliciting_evidence", "feedback"],
+        "subject": "Matemática",
+        "grade": "8º ano",
+        "grade_band": GradeBand.lower_secondary,
+        "class_size": 32,
+        "content": {
+            "steps": "1. Prepare uma pergunta com alternativas que revelem erros comuns. "
+            "2. Todos mostram a resposta ao mesmo tempo. 3. Reagrupe e reexplique.",
+            "evidence": "Na terceira semana, dois terços acertaram a pergunta de saída "
+            "(antes, um terço).",
+            "conditions": "Precisa de quadros e canetas; a pergunta deve ser curta.",
+            "lessons": "Perguntar cedo deixa tempo para reensinar.",
+            "ratings": [2.0, 3.0, 4.0, 4.0],
+        },
+    },
+    {
+        "author": "Kwame Mensah",
+        "status": PracticeStatus.in_review,
+        "share_scope": ShareScope.country,
+        "author_visible": False,
+        "language": "en",
+        "title": "Two stars and a wish for peer feedback",
+        "summary": "Students give each other two strengths and one next step, using the "
+        "success criteria on the board.",
+        "strategy": Strategy.peer_assessment,
+        "tags": ["peer_assessment"],
+        "subject": "English",
+        "grade": "Year 7",
+        "grade_band": GradeBand.lower_secondary,
+        "class_size": 28,
+        "content": {
+            "steps": "Model one example together; pairs swap paragraphs; each writes two "
+            "stars and a wish; authors revise.",
+            "evidence": "More revisions used the success criteria after three weeks.",
+            "conditions": "Students need clear success criteria first.",
+            "lessons": "An anonymous example makes the first round less personal.",
+            "ratings": [2.0, 3.0, 3.0],
+        },
+    },
+)
+
+
+async def seed_practices(session: AsyncSession, *, circle: Circle, now: datetime) -> int:
+    """Give the demo circle a published practice and one awaiting review (once).
+
+    Kept apart from :func:`seed_demo` so the demo's weeks of answers stay as they are.
+    """
+    if await session.scalar(select(Practice.id).where(Practice.circle_id == circle.id).limit(1)):
+        return 0
+    authors = {
+        p.display_name: p.id
+        for p in await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.circle_id == circle.id)
+        )
+    }
+    made = 0
+    for data in _PRACTICES:
+        fields = {k: v for k, v in data.items() if k != "author"}
+        published = fields["status"] is PracticeStatus.published
+        session.add(
+            Practice(
+                circle_id=circle.id,
+                author_id=authors.get(str(data["author"])),
+                country=circle.country,
+                created_at=now - timedelta(days=10),
+                updated_at=now - timedelta(days=3),
+                published_at=now - timedelta(days=3) if published else None,
+                **fields,
+            )
+        )
+        made += 1
+    await session.flush()
+    return made
 
 
 def _person(name: str, now: datetime) -> Person:

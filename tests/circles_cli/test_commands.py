@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from circles.db import create_engine, create_sessionmaker
-from circles.models import Answer, ApiToken, CheckIn, Circle, Invite, Membership
+from circles.models import (
+    Answer,
+    ApiToken,
+    CheckIn,
+    Circle,
+    Invite,
+    Membership,
+    Practice,
+    PracticeStatus,
+)
 from circles.services.tokens import hash_token
 from circles_cli.main import app
 
@@ -193,9 +202,12 @@ def test_demo_seeds_a_circle_with_weeks_of_answers_once(cli, database_url: str) 
         ),
     )[0]
     assert counts[0] == 13 and counts[1] == 60 and counts[2] > 200
+    practices = _query(database_url, select(Practice.status).order_by(Practice.id))
+    assert [row[0] for row in practices] == [PracticeStatus.published, PracticeStatus.in_review]
     again = cli("demo")
     assert again.exit_code == 0 and "already exists" in again.stdout
     assert _query(database_url, select(func.count()).select_from(CheckIn))[0][0] == 60
+    assert len(_query(database_url, select(Practice.id))) == 2
 
 
 def test_a_bad_setting_stops_with_one_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:
