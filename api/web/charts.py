@@ -28,7 +28,7 @@ def bars(
     value_labels: Sequence[str] | None = None,
 ) -> Markup:
     """Vertical bars of fractions 0–1 (response rates), a gap where a value is None."""
-    width, height, top, bottom, left = 320, 160, 14, 24, 28
+    width, height, top, bottom, left = 320, 160, 14, 24, 36
     plot = height - top - bottom
     step = (width - left) / max(len(values), 1)
     body = [
