@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     #: Key that signs the web pages' session cookies; unset → a random key per process.
     web_secret: SecretStr | None = None
+    #: Serve the chat simulator (/simulator); anyone who reaches it can join the demo circle.
+    simulator: bool = True
 
     @field_validator("database_url")
     @classmethod

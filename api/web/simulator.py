@@ -87,6 +87,8 @@ class Simulated:
         self.web = web_session(request)
         state = request.app.state
         self.settings: Settings = state.settings
+        if not self.settings.simulator:
+            raise WebError(404, N_("The chat simulator is switched off here."))
         self.sessions: SessionMaker = state.sessions
         self.clock: Clock = state.clock
         if getattr(state, "transcripts", None) is None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from support.web import buttons_of, csrf_of
 from support.world import World
 
+from api.app import create_app
 from circles.clock import FakeClock
 from circles.db import SessionMaker
 from circles.models import Answer, AnswerKind, Circle, Consent, Membership, Person, Role
@@ -159,3 +160,11 @@ async def test_commands_answer_in_the_chosen_language(world: World, api) -> None
     assert '<html lang="fr">' in page
     page = await _say(client, csrf, "/nonsense")
     assert "/nonsense" in page
+
+
+async def test_simulator_can_be_switched_off(settings, engine, clock) -> None:
+    app = create_app(settings.model_copy(update={"simulator": False}), engine, clock)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        assert (await client.get("/simulator")).status_code == 404
+        assert (await client.post("/simulator/start", data={"csrf": "x"})).status_code == 404
