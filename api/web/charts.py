@@ -39,17 +39,18 @@ def bars(
         for y in (0, 0.5, 1)
     ]
     for index, (value, label) in enumerate(zip(values, labels, strict=True)):
-        x = left + index * step + step * 0.15
+        wide = min(step * 0.7, 48)
+        middle = left + (index + 0.5) * step
         if value is not None:
             bar = plot * max(0.0, min(1.0, value))
             shown = value_labels[index] if value_labels else f"{round(value * 100)}%"
             body.append(
-                f'<rect class="bar" x="{x:.1f}" y="{top + plot - bar:.1f}" '
-                f'width="{step * 0.7:.1f}" height="{bar:.1f}" rx="2">'
+                f'<rect class="bar" x="{middle - wide / 2:.1f}" y="{top + plot - bar:.1f}" '
+                f'width="{wide:.1f}" height="{bar:.1f}" rx="2">'
                 f"<title>{escape(label)}: {escape(shown)}</title></rect>"
             )
         body.append(
-            f'<text class="label" x="{x + step * 0.35:.1f}" y="{height - 8}" '
+            f'<text class="label" x="{middle:.1f}" y="{height - 8}" '
             f'text-anchor="middle">{escape(label)}</text>'
         )
     return _svg(width, height, title, body, "bars")

@@ -60,6 +60,7 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
 ) -> None:
     page = browser_page
     await page.goto(live_server.url + "/simulator")
+    await page.screenshot(path=str(screenshots / f"simulator-start-{DATABASE}.png"), full_page=True)
     await page.select_option("select[name=language]", "en")
     await _submit(page, page.locator("#start-form button"))
     # onboarding
@@ -131,6 +132,7 @@ async def test_facilitator_reviews_on_the_dashboard(
 ) -> None:
     page = browser_page
     await page.goto(live_server.url + "/dashboard")
+    await page.screenshot(path=str(screenshots / f"sign-in-{DATABASE}.png"), full_page=True)
     await page.fill("input[name=token]", world.secrets["facilitator_a"])
     await _submit(page, page.locator("#sign-in button"))
     assert re.search(rf"/dashboard/circles/{world.a.circle}$", page.url)
@@ -148,3 +150,11 @@ async def test_facilitator_reviews_on_the_dashboard(
     async with sessions() as session:
         reviewed = await session.get_one(Practice, world.a.practice)
         assert reviewed.status is PracticeStatus.published
+
+    # A coordinator sees the circles side by side, country by country.
+    await _submit(page, page.locator("form.signout button"))
+    await page.fill("input[name=token]", world.secrets["coordinator"])
+    await _submit(page, page.locator("#sign-in button"))
+    assert await page.locator("section.country").count() == 2
+    assert await page.locator("section.country svg rect.bar").count() >= 2
+    await page.screenshot(path=str(screenshots / f"overview-{DATABASE}.png"), full_page=True)
