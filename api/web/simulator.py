@@ -133,6 +133,11 @@ class Simulated:
         return redirect(self.request, self.web, "/simulator#end")
 
 
+def _clean(text: str) -> str:
+    """Typed text without NUL characters (a form can carry them; Telegram never does)."""
+    return text.replace("\x00", "").strip()
+
+
 def _data_url(content: bytes) -> str:
     return "data:application/json;base64," + base64.b64encode(content).decode()
 
@@ -229,7 +234,7 @@ async def send(
     """A typed message: a command, or the answer to the open question."""
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
-    text = text.strip()
+    text = _clean(text)
     if not text:
         return sim.back()
     bubble = sim.transcripts.add(chat_id, "me", text)
@@ -285,12 +290,9 @@ async def photo(
     if not (file.content_type or "").startswith("image/"):
         raise WebError(415, N_("Please choose a photo (an image file)."))
     file_id = "simulator:" + hashlib.sha256(content).hexdigest()[:40]
-    bubble = sim.transcripts.add(
-        chat_id, "me", caption.strip(), photo=(file.filename or "photo")[:80]
-    )
-    message = Input(
-        InputKind.photo, text=caption.strip() or None, file_id=file_id, ref=f"sim-{bubble.id}"
-    )
+    caption = _clean(caption)
+    bubble = sim.transcripts.add(chat_id, "me", caption, photo=(file.filename or "photo")[:80])
+    message = Input(InputKind.photo, text=caption or None, file_id=file_id, ref=f"sim-{bubble.id}")
     sim.show(await sim.run(partial(_message, sim, message)))
     return sim.back()
 

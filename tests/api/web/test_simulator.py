@@ -168,3 +168,10 @@ async def test_simulator_can_be_switched_off(settings, engine, clock) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
         assert (await client.get("/simulator")).status_code == 404
         assert (await client.post("/simulator/start", data={"csrf": "x"})).status_code == 404
+
+
+async def test_nul_characters_from_a_form_are_dropped(world: World, api) -> None:
+    client = api()
+    csrf = await _start(client)
+    page = await _say(client, csrf, "/he\x00lp")
+    assert "What you can do" in page
