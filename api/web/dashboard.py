@@ -19,7 +19,6 @@ from api.deps import ClockDep, SessionDep
 from api.web import charts
 from api.web.pages import (
     SignInRequired,
-    WebError,
     WebSession,
     language_of,
     page,
@@ -255,6 +254,3 @@ async def ask_changes(
     )
     circle_id = reviewed.row.practice.circle_id
     return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=changes#review")
-
-
-__all__ = ["WebError", "router"]

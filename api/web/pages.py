@@ -21,7 +21,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from api.deps import negotiate_language
 from circles.errors import DomainError
@@ -180,11 +179,6 @@ def page(
 def redirect(request: Request, session: WebSession, url: str) -> Response:
     """See-other to ``url`` (after a POST), keeping the session."""
     return _store(request, RedirectResponse(url, status_code=303), session)
-
-
-def svg(markup: str) -> Markup:
-    """Mark chart markup built by :mod:`api.web.charts` (which escapes its text) as safe."""
-    return Markup(markup)
 
 
 def _is_web(request: Request) -> bool:
