@@ -110,6 +110,15 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
     await _press(page, "The facilitators")
     await page.screenshot(path=str(screenshots / f"simulator-{DATABASE}.png"), full_page=True)
 
+    # The circle's facilitator publishes the practice; the teacher hears it in the chat.
+    await page.goto(live_server.url + "/dashboard")
+    await page.fill("input[name=token]", world.secrets["facilitator_a"])
+    await _submit(page, page.locator("#sign-in button"))
+    mine = page.locator("article.practice", has_text="Zoe Simulated")
+    await _submit(page, mine.locator("button.approve"))
+    await page.goto(live_server.url + "/simulator")
+    assert "Two stars and a wish" in await _last_bot_text(page)
+
     async with sessions() as session:
         person = await session.scalar(
             select(Person).where(Person.telegram_user_id <= SIMULATED_ID_CEILING)
@@ -120,7 +129,7 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
         )
         assert {a.flow_id for a in photos} == {"identify", "pilot"}
         practice = await session.scalar(select(Practice).where(Practice.author_id == person.id))
-        assert practice is not None and practice.status is PracticeStatus.in_review
+        assert practice is not None and practice.status is PracticeStatus.published
         reflection = await session.scalar(
             select(Reflection).where(Reflection.person_id == person.id)
         )
