@@ -63,4 +63,4 @@ messages: $(STAMP)
 	$(BIN)/pybabel -q compile -d locales -D messages
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis artifacts
