@@ -8,13 +8,22 @@ POSTGRES_TEST_URL ?= postgresql://127.0.0.1:5432/test
 LANGUAGES := fr pt_BR es ko ms de it
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format messages translations clean
+.PHONY: run test test-sqlite test-postgres lint format messages translations chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
+
+## The browser tests drive Debian's Chromium (never a downloaded browser); install it once.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+			{ apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+	fi
 
 ## Compile the gettext catalogs (.po → .mo); the .mo files are build output, not in git.
 translations: $(STAMP)
@@ -25,10 +34,10 @@ run: $(STAMP) translations
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP) translations
+test-sqlite: $(STAMP) translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: $(STAMP) translations
+test-postgres: $(STAMP) translations chromium
 	CIRCLES_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -54,4 +63,4 @@ messages: $(STAMP)
 	$(BIN)/pybabel -q compile -d locales -D messages
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis artifacts

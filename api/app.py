@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import problems
+from api import problems, web
 from api.routers import (
     audit,
     broadcasts,
@@ -64,6 +64,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         broadcasts.router,
     ):
         app.include_router(router)
+    web.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

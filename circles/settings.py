@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     #: Key for the stable pseudonyms of research exports; unset → no pseudonymised exports.
     pseudonym_key: SecretStr | None = None
+    #: Key that signs the web pages' session cookies; unset → a random key per process.
+    web_secret: SecretStr | None = None
+    #: Serve the chat simulator (/simulator); anyone who reaches it can join the demo circle.
+    simulator: bool = True
 
     @field_validator("database_url")
     @classmethod
@@ -77,7 +81,12 @@ class Settings(BaseSettings):
         return normalize_database_url(value)
 
     @field_validator(
-        "telegram_token", "webhook_secret", "webhook_url", "pseudonym_key", mode="before"
+        "telegram_token",
+        "webhook_secret",
+        "webhook_url",
+        "pseudonym_key",
+        "web_secret",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

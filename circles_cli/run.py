@@ -79,6 +79,10 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             log.info(
                 "admin API on http://%s:%s (docs at /docs)", settings.api_host, settings.api_port
             )
+            base = f"http://{settings.api_host}:{settings.api_port}"
+            if settings.simulator:
+                log.info("try it without Telegram: the chat simulator is at %s/simulator", base)
+            log.info("facilitator dashboard at %s/dashboard (sign in with an API token)", base)
         leadership = Leadership(engine)
         if Part.scheduler in parts:
             scheduler = build_scheduler(sessions, clock, leadership)

@@ -81,7 +81,13 @@ async def create_token(
 
 async def authenticate(session: AsyncSession, *, secret: str, now: datetime) -> ApiToken | None:
     """The live token matching ``secret``, or None (unknown, revoked or expired)."""
-    digest = hash_token(secret)
+    return await authenticate_hash(session, digest=hash_token(secret), now=now)
+
+
+async def authenticate_hash(
+    session: AsyncSession, *, digest: str, now: datetime
+) -> ApiToken | None:
+    """:func:`authenticate` by the stored hash (a web session keeps the hash, never the token)."""
     token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None

@@ -86,8 +86,10 @@ async def test_run_without_token_serves_health_and_stops_on_sigterm(running: Run
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.port}") as client:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
         assert (await client.get("/readyz")).json() == {"status": "ready"}
+        assert (await client.get("/simulator")).status_code == 200
     assert await running.stop() == 0
     log = "".join(running.lines)
+    assert f"127.0.0.1:{running.port}/simulator" in log  # usable without Telegram at once
     assert "CIRCLES_TELEGRAM_TOKEN is not set" in log
     assert "@BotFather" in log
     assert "stopped" in log

@@ -1,0 +1,256 @@
+"""``/dashboard``: the facilitator's and coordinator's view of their circles, in HTML.
+
+Signed in with an API token: the form's token is checked by the token service and only
+its hash goes into the signed session cookie; every request checks that hash again
+(a revoked or expired token signs the browser out). What a page shows follows the same
+:class:`~circles.services.access.Scope` as the ``/v1`` routes: a circle outside it
+answers 404 like one that does not exist, names need ``read_details``, reviews need
+``write_circle``, and reflections are read as far as their authors allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from api.deps import ClockDep, SessionDep
+from api.web import charts
+from api.web.pages import (
+    SignInRequired,
+    WebSession,
+    language_of,
+    page,
+    redirect,
+    web_session,
+)
+from circles.i18n import N_, _, use_language
+from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
+from circles.services import dashboard, meetings, reviews, summaries
+from circles.services.access import Permission, Scope, circle_for, scope_of_token
+from circles.services.circles import list_circles
+from circles.services.tokens import authenticate, authenticate_hash
+from circles.services.weeks import Week
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+PHASES = (
+    ("not_started", N_("not started")),
+    ("identify", N_("identify")),
+    ("pilot", N_("pilot")),
+    ("codify", N_("codify")),
+    ("done", N_("done")),
+)
+RSVP_NAMES = {
+    RsvpResponse.yes: N_("coming"),
+    RsvpResponse.no: N_("not coming"),
+    RsvpResponse.maybe: N_("maybe"),
+}
+REVIEW_QUEUE = 20
+
+
+class Viewer:
+    """The signed-in token: its scope, its session and the language of its pages."""
+
+    def __init__(self, scope: Scope, web: WebSession, language: str) -> None:
+        self.scope = scope
+        self.web = web
+        self.language = language
+
+
+async def get_viewer(request: Request, session: SessionDep, clock: ClockDep) -> Viewer:
+    """The viewer of a dashboard page; to the sign-in form without a live token."""
+    web = web_session(request)
+    digest = web.get("token")
+    token = (
+        await authenticate_hash(session, digest=digest, now=clock.now())
+        if isinstance(digest, str)
+        else None
+    )
+    if token is None:
+        raise SignInRequired
+    language = language_of(request, await _holder_language(session, token))
+    request.state.web_language = language
+    return Viewer(scope_of_token(token), web, language)
+
+
+async def _holder_language(session: SessionDep, token: ApiToken) -> str | None:
+    person = await session.get(Person, token.person_id) if token.person_id else None
+    return person.language if person is not None else None
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+@router.get("/sign-in")
+async def sign_in_form(request: Request) -> Response:
+    """The sign-in form."""
+    web = web_session(request)
+    return page(request, web, "sign_in.html", language=language_of(request), failed=False)
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    csrf: Annotated[str, Form()] = "",
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Check the token and keep only its hash in the session."""
+    web = web_session(request)
+    web.check_csrf(csrf)
+    found = await authenticate(session, secret=token.strip(), now=clock.now()) if token else None
+    if found is None:
+        language = language_of(request)
+        return page(request, web, "sign_in.html", language=language, failed=True, status=401)
+    web.set("token", found.token_hash)
+    return redirect(request, web, "/dashboard")
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """Forget the token."""
+    web = web_session(request)
+    web.check_csrf(csrf)
+    web.set("token", None)
+    return redirect(request, web, "/dashboard/sign-in")
+
+
+@router.get("")
+async def overview(request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep):
+    """One circle's page for facilitators; circles side by side per country for the others."""
+    scope, now = viewer.scope, clock.now()
+    circles = [c for c in await list_circles(session) if scope.covers(c)]
+    if len(circles) == 1 and not scope.may(Permission.read_across):
+        return redirect(request, viewer.web, f"/dashboard/circles/{circles[0].id}")
+    countries = []
+    for country in sorted({c.country for c in circles}):
+        area = await summaries.country_summary(session, scope=scope, country=country, now=now)
+        with use_language(viewer.language):
+            chart = charts.bars(
+                [line.checkins.response_rate for line in area.lines],
+                [line.name[:12] for line in area.lines],
+                title=_("Response rate this week, circle by circle"),
+            )
+        countries.append((area, chart))
+    return page(
+        request,
+        viewer.web,
+        "dashboard_overview.html",
+        language=viewer.language,
+        countries=countries,
+    )
+
+
+@router.get("/circles/{circle_id}")
+async def circle_page(
+    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep, circle_id: int
+) -> Response:
+    """Everything a facilitator follows about one circle, on one page."""
+    scope, now = viewer.scope, clock.now()
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.read_summaries
+    )
+    summary = await summaries.summarise_circle(session, scope=scope, circle=circle, now=now)
+    weeks = dashboard.window(circle, now)
+    rates = await dashboard.weekly_response(session, scope=scope, circle=circle, weeks=weeks)
+    details = scope.may(Permission.read_details)
+    trends = (
+        await dashboard.teacher_trends(session, scope=scope, circle=circle, weeks=weeks)
+        if details
+        else []
+    )
+    upcoming = []
+    if details:
+        for meeting in (await meetings.upcoming_meetings(session, circle_id=circle.id, now=now))[
+            :5
+        ]:
+            upcoming.append((meeting, await meetings.rsvp_counts(session, meeting_id=meeting.id)))
+    queue = (
+        (
+            await reviews.list_practices(
+                session,
+                scope=scope,
+                cursor=None,
+                limit=REVIEW_QUEUE,
+                status=PracticeStatus.in_review,
+                circle_id=circle.id,
+            )
+        ).items
+        if scope.may(Permission.write_circle)
+        else []
+    )
+    with use_language(viewer.language):
+        labels = [_week_label(week) for week in weeks]
+        response_chart = charts.bars(
+            [rate.rate for rate in rates], labels, title=_("Response rate per week")
+        )
+        funnel_chart = charts.funnel(
+            [(_(label), summary.phases.get(key, 0)) for key, label in PHASES],
+            title=_("Where the teachers are"),
+        )
+        sparklines = [
+            (trend, charts.sparkline(trend.means, title=_("How well it worked, week by week")))
+            for trend in trends
+        ]
+        headline = summaries.headline(summary.checkins)
+    return page(
+        request,
+        viewer.web,
+        "dashboard_circle.html",
+        language=viewer.language,
+        circle=circle,
+        summary=summary,
+        headline=headline,
+        response_chart=response_chart,
+        funnel_chart=funnel_chart,
+        sparklines=sparklines,
+        upcoming=upcoming,
+        queue=queue,
+        may_review=scope.may(Permission.write_circle),
+        rsvp_names=RSVP_NAMES,
+        done=request.query_params.get("done"),
+    )
+
+
+def _week_label(week: Week) -> str:
+    return _("W{number}").format(number=week.number)
+
+
+@router.post("/practices/{practice_id}/approve")
+async def approve(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    practice_id: int,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Publish a practice that awaits review (the author hears it in the bot)."""
+    viewer.web.check_csrf(csrf)
+    reviewed = await reviews.approve_practice(
+        session, scope=viewer.scope, practice_id=practice_id, now=clock.now()
+    )
+    circle_id = reviewed.row.practice.circle_id
+    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=approved#review")
+
+
+@router.post("/practices/{practice_id}/changes")
+async def ask_changes(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    practice_id: int,
+    csrf: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Send a practice back to its author with a comment."""
+    viewer.web.check_csrf(csrf)
+    reviewed = await reviews.request_changes(
+        session, scope=viewer.scope, practice_id=practice_id, comment=comment, now=clock.now()
+    )
+    circle_id = reviewed.row.practice.circle_id
+    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=changes#review")

@@ -1,0 +1,227 @@
+"""What every web page shares: the signed session cookie, CSRF, templates, language, errors.
+
+The session is one cookie, signed with :mod:`itsdangerous` (``CIRCLES_WEB_SECRET``, else
+a random key per process), ``HttpOnly`` and ``SameSite=Lax``. It holds a CSRF value,
+the dashboard's token *hash* (never the token; the hash is checked against the token
+service on every request) and the simulator's synthetic chat id. Every POST form
+carries the CSRF value, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_percent
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.deps import negotiate_language
+from circles.errors import DomainError
+from circles.i18n import (
+    N_,
+    SUPPORTED_LANGUAGES,
+    _,
+    current_language,
+    format_datetime,
+    format_number,
+    language_name,
+    ngettext,
+    use_language,
+)
+from circles.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COOKIE = "lc_web"
+#: A session lasts a working day; signing in again is cheap.
+SESSION_SECONDS = 12 * 3600
+WEB_PREFIXES = ("/simulator", "/dashboard")
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_templates.globals.update(
+    _=lambda message: _(message),
+    ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
+    format_number=lambda value: format_number(value),
+    format_datetime=lambda when, zone: format_datetime(when, zone),
+    percent=lambda value: (
+        "–" if value is None else format_percent(value, locale=current_language())
+    ),
+    language_name=language_name,
+    languages=SUPPORTED_LANGUAGES,
+)
+
+
+class WebError(Exception):
+    """A page that cannot be shown: an HTML error page with ``status`` and a message id."""
+
+    def __init__(self, status: int, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.params = params
+
+
+class SignInRequired(Exception):
+    """The dashboard needs a signed-in token: send the browser to the sign-in form."""
+
+
+class WebSession:
+    """The decoded session cookie; changes are written back by :func:`page`/:func:`redirect`."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.changed = False
+        if not isinstance(data.get("csrf"), str):
+            self.data["csrf"] = secrets.token_urlsafe(24)
+            self.changed = True
+
+    @property
+    def csrf(self) -> str:
+        """The value every POST form must send back."""
+        return str(self.data["csrf"])
+
+    def get(self, key: str) -> Any:
+        """A stored value, or None."""
+        return self.data.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        """Store ``value`` (None removes the key)."""
+        if value is None:
+            self.data.pop(key, None)
+        else:
+            self.data[key] = value
+        self.changed = True
+
+    def check_csrf(self, sent: str | None) -> None:
+        """Refuse a POST whose CSRF value is missing or wrong."""
+        if not sent or not hmac.compare_digest(sent.encode(), self.csrf.encode()):
+            raise WebError(403, N_("This form has expired. Please reload the page and try again."))
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    state = request.app.state
+    if getattr(state, "web_serializer", None) is None:
+        settings: Settings = state.settings
+        key = (
+            settings.web_secret.get_secret_value()
+            if settings.web_secret is not None
+            else secrets.token_urlsafe(32)
+        )
+        state.web_serializer = URLSafeTimedSerializer(key, salt="learning-circles-web")
+    return state.web_serializer
+
+
+def web_session(request: Request) -> WebSession:
+    """The request's session (a fresh one when the cookie is missing, forged or too old)."""
+    raw = request.cookies.get(COOKIE)
+    data: dict[str, Any] = {}
+    if raw:
+        try:
+            loaded = _serializer(request).loads(raw, max_age=SESSION_SECONDS)
+            data = loaded if isinstance(loaded, dict) else {}
+        except BadSignature:
+            data = {}
+    return WebSession(data)
+
+
+def _store(request: Request, response: Response, session: WebSession) -> Response:
+    if session.changed:
+        response.set_cookie(
+            COOKIE,
+            _serializer(request).dumps(session.data),
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def language_of(request: Request, preferred: str | None = None) -> str:
+    """The page language: the person's or token holder's, else ``Accept-Language``."""
+    settings: Settings = request.app.state.settings
+    if preferred in SUPPORTED_LANGUAGES:
+        return preferred
+    return negotiate_language(request.headers.get("accept-language"), settings.default_language)
+
+
+def page(
+    request: Request,
+    session: WebSession,
+    template: str,
+    *,
+    language: str,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    """Render ``template`` in ``language`` and keep the session."""
+    with use_language(language):
+        html = _templates.get_template(template).render(
+            request=request, csrf=session.csrf, language=language, **context
+        )
+    return _store(request, HTMLResponse(html, status_code=status), session)
+
+
+def redirect(request: Request, session: WebSession, url: str) -> Response:
+    """See-other to ``url`` (after a POST), keeping the session."""
+    return _store(request, RedirectResponse(url, status_code=303), session)
+
+
+def _is_web(request: Request) -> bool:
+    return request.url.path.startswith(WEB_PREFIXES)
+
+
+def install_errors(app: FastAPI) -> None:
+    """Show errors of web pages as HTML; everything else keeps the API's problem details."""
+    api_handler = app.exception_handlers.get(DomainError)
+
+    async def on_domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        if not _is_web(request) and api_handler is not None:
+            result = api_handler(request, exc)
+            return await result if isinstance(result, Awaitable) else result
+        return _error_page(request, exc.status, exc.message, exc.params)
+
+    async def on_web_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WebError)
+        return _error_page(request, exc.status, exc.message, exc.params)
+
+    async def on_sign_in(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/dashboard/sign-in", status_code=303)
+
+    handlers: dict[type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
+        DomainError: on_domain_error,
+        WebError: on_web_error,
+        SignInRequired: on_sign_in,
+    }
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, handler)
+
+
+def _error_page(request: Request, status: int, message: str, params: dict[str, Any]) -> Response:
+    language = getattr(request.state, "web_language", None) or language_of(request)
+    with use_language(language):
+        text = _(message).format(**params)
+    return page(
+        request,
+        web_session(request),
+        "error.html",
+        language=language,
+        status=status,
+        status_code=status,
+        message=text,
+    )

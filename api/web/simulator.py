@@ -1,0 +1,388 @@
+"""``/simulator``: chat with the bot as a teacher of the demo circle, without Telegram.
+
+A second door onto :mod:`bot.flows`, not a copy: each form post becomes the same call
+the Telegram handlers make (``joining.start`` for ``/start <code>``, ``teacher.message``
+for text and photos, ``teacher.button`` for a pressed button, the member commands for
+``/checkin``, ``/journey`` …), in one transaction, with a :class:`Sender` whose
+``external_id`` is a synthetic id (:mod:`circles.services.simulation`: at or below
+−10¹⁵, where Telegram has no ids). So a simulated teacher is an ordinary person with
+ordinary rows, shown on the dashboard like anyone else.
+
+What is simulated, and how:
+
+* **Joining**: starting creates a one-use teacher invite to the demo circle (seeding
+  the circle as ``circles demo`` would when there is none) and sends ``/start <code>``.
+  Only the demo circle can be joined here.
+* **Photos**: an uploaded image becomes a photo :class:`Input` whose ``file_id`` is
+  ``simulator:<sha256 prefix>`` — stored in ``Answer.file_id`` exactly where Telegram's
+  file id would be; the bytes themselves are not kept.
+* **Time**: "next check-in" moves this teacher's clock to just after their next
+  check-in opens (an offset kept in the session), so a pilot week can follow
+  identify at once. Rows written after a jump carry the simulated time.
+* **Meetings**: "the circle met" asks for the reflection as the scheduler does after a
+  meeting (``teacher.start_reflection``).
+* **Later messages**: what the scheduler, reviews or broadcasts queue in the outbox for
+  the simulated chat is shown in the chat too (read from the outbox on each page
+  view; the rows stay as they are).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.web.pages import WebError, language_of, page, redirect, web_session
+from api.web.transcript import Transcripts
+from bot.flows import joining, teacher
+from bot.flows.engine import Outcome
+from bot.flows.inputs import Input, InputKind
+from bot.flows.messages import Button, Reply, Sender
+from circles.clock import Clock
+from circles.db import SessionMaker, transaction
+from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
+from circles.services import simulation
+from circles.services.journeys import teacher_place
+from circles.services.people import mark_reachable
+from circles.settings import Settings
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/simulator", include_in_schema=False)
+
+#: The largest photo accepted (Telegram's own limit for photos is 10 MB).
+PHOTO_LIMIT = 10 * 1024 * 1024
+
+Flow = Callable[..., Awaitable[Sequence[Reply]]]
+
+#: The commands a teacher can send, answered by the same flow functions as in Telegram.
+COMMANDS: dict[str, Flow] = {
+    "checkin": teacher.checkin,
+    "journey": teacher.journey,
+    "edit": teacher.edit,
+    "skip": teacher.skip,
+    "pause": teacher.pause,
+    "resume": teacher.resume_reminders,
+    "language": partial(teacher.settings_flow, flow_id="language"),
+    "timezone": partial(teacher.settings_flow, flow_id="timezone"),
+    "mydata": teacher.mydata,
+    "forgetme": teacher.forgetme,
+    "cancel": teacher.cancel,
+}
+SHORTCUTS = ("/checkin", "/journey", "/edit", "/skip", "/help")
+
+
+class Simulated:
+    """One request of the simulated teacher: their identity, clock and chat."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.web = web_session(request)
+        state = request.app.state
+        self.settings: Settings = state.settings
+        if not self.settings.simulator:
+            raise WebError(404, N_("The chat simulator is switched off here."))
+        self.sessions: SessionMaker = state.sessions
+        self.clock: Clock = state.clock
+        if getattr(state, "transcripts", None) is None:
+            state.transcripts = Transcripts()
+        self.transcripts: Transcripts = state.transcripts
+        chat_id = self.web.get("sim")
+        self.chat_id: int | None = chat_id if simulation.is_simulated(chat_id) else None
+
+    @property
+    def language(self) -> str:
+        """The language the teacher picked (the phone's language, for the flows)."""
+        chosen = self.web.get("sim_lang")
+        return chosen if chosen in SUPPORTED_LANGUAGES else self.settings.default_language
+
+    @property
+    def sender(self) -> Sender:
+        """Who the flows think wrote: the simulated Telegram user."""
+        assert self.chat_id is not None
+        return Sender(self.chat_id, name=self.web.get("sim_name"), language_code=self.language)
+
+    def now(self) -> datetime:
+        """The teacher's simulated time: the real clock plus their jumps."""
+        return self.clock.now() + timedelta(seconds=int(self.web.get("sim_offset") or 0))
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[Sequence[Reply] | Outcome]]):
+        """Run ``work`` in one transaction, as the Telegram door does for an update."""
+        with use_language(self.language, self.settings.default_language):
+            async with transaction(self.sessions) as session:
+                await mark_reachable(session, telegram_user_id=self.chat_id)
+                result = await work(session)
+        return result if isinstance(result, Outcome) else Outcome(replies=list(result))
+
+    def show(self, outcome: Outcome) -> None:
+        """Add the bot's replies (and a button's notice) to the chat."""
+        assert self.chat_id is not None
+        if outcome.notice:
+            self.transcripts.add(self.chat_id, "note", outcome.notice)
+        self.transcripts.add_replies(self.chat_id, outcome.replies, _data_url)
+
+    def back(self) -> Response:
+        """Back to the chat, at its end."""
+        return redirect(self.request, self.web, "/simulator#end")
+
+
+def _clean(text: str) -> str:
+    """Typed text without NUL characters (a form can carry them; Telegram never does)."""
+    return text.replace("\x00", "").strip()
+
+
+def _data_url(content: bytes) -> str:
+    return "data:application/json;base64," + base64.b64encode(content).decode()
+
+
+def _require(sim: Simulated, csrf: str | None) -> int:
+    sim.web.check_csrf(csrf)
+    if sim.chat_id is None:
+        raise WebError(409, N_("Start a simulated chat first."))
+    return sim.chat_id
+
+
+@router.get("")
+async def chat_page(request: Request) -> Response:
+    """The chat, or the form that starts one."""
+    sim = Simulated(request)
+    if sim.chat_id is None:
+        async with transaction(sim.sessions) as session:
+            circles = await simulation.demo_circles(session)
+        language = language_of(request, sim.web.get("sim_lang"))
+        return page(request, sim.web, "simulator_start.html", language=language, circles=circles)
+    async with transaction(sim.sessions) as session:
+        person = await simulation.simulated_person(session, telegram_user_id=sim.chat_id)
+        chat = sim.transcripts.chat(sim.chat_id)
+        for row in await simulation.queued_messages(
+            session, telegram_user_id=sim.chat_id, after_id=chat.outbox_seen
+        ):
+            chat.outbox_seen = row.id
+            payload: dict[str, Any] = row.payload or {}
+            buttons = tuple(
+                tuple(Button(b["label"], b["data"]) for b in line)
+                for line in payload.get("buttons") or ()
+            )
+            text = payload.get("text") or payload.get("caption") or "…"
+            sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons)
+        place = await teacher_place(session, person_id=person.id) if person else None
+    language = person.language if person else sim.language
+    with use_language(language):
+        clock = format_datetime(sim.now(), person.timezone if person else "UTC")
+    return page(
+        request,
+        sim.web,
+        "simulator.html",
+        language=language,
+        chat=chat,
+        circle=place.circle if place else None,
+        person=person,
+        simulated_time=clock if sim.web.get("sim_offset") else None,
+        shortcuts=SHORTCUTS,
+    )
+
+
+@router.post("/start")
+async def start(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "en",
+    name: Annotated[str, Form(max_length=60)] = "",
+    circle_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    """Join a demo circle as a new simulated teacher with ``/start <invite code>``."""
+    sim = Simulated(request)
+    sim.web.check_csrf(csrf)
+    sim.web.set("sim", simulation.new_simulated_id())
+    sim.web.set("sim_lang", language if language in SUPPORTED_LANGUAGES else None)
+    sim.web.set("sim_name", name.strip()[:60] or None)
+    sim.web.set("sim_offset", None)
+    sim.chat_id = sim.web.get("sim")
+    code = ""
+
+    async def work(session: AsyncSession) -> Sequence[Reply]:
+        nonlocal code
+        _circle, invite = await simulation.demo_invite(
+            session, circle_id=circle_id, now=sim.clock.now()
+        )
+        code = invite.code
+        return await joining.start(
+            session, sender=sim.sender, code=code, settings=sim.settings, now=sim.now()
+        )
+
+    outcome = await sim.run(work)
+    assert sim.chat_id is not None
+    sim.transcripts.add(sim.chat_id, "me", f"/start {code}")
+    sim.show(outcome)
+    log.info("a simulated teacher joined the demo circle")
+    return sim.back()
+
+
+@router.post("/send")
+async def send(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    text: Annotated[str, Form(max_length=4096)] = "",
+) -> Response:
+    """A typed message: a command, or the answer to the open question."""
+    sim = Simulated(request)
+    chat_id = _require(sim, csrf)
+    text = _clean(text)
+    if not text:
+        return sim.back()
+    bubble = sim.transcripts.add(chat_id, "me", text)
+    if text.startswith("/"):
+        outcome = await sim.run(partial(_command, sim, text))
+    else:
+        message = Input(InputKind.text, text=text, ref=f"sim-{bubble.id}")
+        outcome = await sim.run(partial(_message, sim, message))
+    sim.show(outcome)
+    return sim.back()
+
+
+async def _message(sim: Simulated, message: Input, session: AsyncSession) -> Sequence[Reply]:
+    return await teacher.message(
+        session, sender=sim.sender, message=message, settings=sim.settings, now=sim.now()
+    )
+
+
+async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence[Reply]:
+    """Answer ``/name [argument]`` with the flow Telegram would call."""
+    name, _space, argument = text[1:].partition(" ")
+    name = name.split("@")[0].lower()
+    if name == "start":
+        return await joining.start(
+            session,
+            sender=sim.sender,
+            code=argument.strip() or None,
+            settings=sim.settings,
+            now=sim.now(),
+        )
+    if name == "help":
+        return await joining.help_text(session, sender=sim.sender, settings=sim.settings)
+    flow = COMMANDS.get(name)
+    if flow is None:
+        text = _("I do not know the command {command}. Send /help to see what you can do.")
+        return [Reply(text.format(command="/" + name))]
+    return await flow(session, sender=sim.sender, settings=sim.settings, now=sim.now())
+
+
+@router.post("/photo")
+async def photo(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+    caption: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """An uploaded photo, sent as Telegram would send a photo with a caption."""
+    sim = Simulated(request)
+    chat_id = _require(sim, csrf)
+    content = await file.read(PHOTO_LIMIT + 1)
+    if not content or len(content) > PHOTO_LIMIT:
+        raise WebError(413, N_("Please choose a photo of at most 10 MB."))
+    if not (file.content_type or "").startswith("image/"):
+        raise WebError(415, N_("Please choose a photo (an image file)."))
+    file_id = "simulator:" + hashlib.sha256(content).hexdigest()[:40]
+    caption = _clean(caption)
+    bubble = sim.transcripts.add(chat_id, "me", caption, photo=(file.filename or "photo")[:80])
+    message = Input(InputKind.photo, text=caption or None, file_id=file_id, ref=f"sim-{bubble.id}")
+    sim.show(await sim.run(partial(_message, sim, message)))
+    return sim.back()
+
+
+@router.post("/press")
+async def press(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    data: Annotated[str, Form(max_length=64)] = "",
+    bubble: Annotated[int, Form()] = 0,
+) -> Response:
+    """A pressed button: its callback data goes to ``teacher.button`` as in Telegram."""
+    sim = Simulated(request)
+    chat_id = _require(sim, csrf)
+
+    async def work(session: AsyncSession) -> Outcome:
+        return await teacher.button(
+            session, sender=sim.sender, data=data, settings=sim.settings, now=sim.now()
+        )
+
+    outcome = await sim.run(work)
+    prompt = sim.transcripts.chat(chat_id).find(bubble)
+    if prompt is not None:
+        # As Telegram's door does: redraw a multiple choice, or mark the choice and
+        # remove the buttons.
+        if outcome.keyboard is not None:
+            prompt.buttons = outcome.keyboard.buttons
+        elif outcome.chosen is not None:
+            prompt.text = f"{prompt.text}\n\n→ {outcome.chosen}"
+            prompt.buttons = ()
+    sim.show(outcome)
+    return sim.back()
+
+
+@router.post("/next-checkin")
+async def next_checkin(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """Move the simulated teacher's clock to just after their next check-in opens."""
+    sim = Simulated(request)
+    chat_id = _require(sim, csrf)
+    async with transaction(sim.sessions) as session:
+        person = await simulation.simulated_person(session, telegram_user_id=chat_id)
+        when = (
+            await simulation.next_checkin_time(session, person=person, now=sim.now())
+            if person
+            else None
+        )
+    if person is None or when is None:
+        raise WebError(409, N_("Join the demo circle as a teacher first."))
+    sim.web.set("sim_offset", int((when - sim.clock.now()).total_seconds()))
+    with use_language(person.language):
+        note = _("Simulated time: {date}. Your next check-in is open: send /checkin.").format(
+            date=format_datetime(when, person.timezone)
+        )
+    sim.transcripts.add(chat_id, "note", note)
+    return sim.back()
+
+
+@router.post("/meeting")
+async def meeting(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """Pretend the circle just met: the bot asks for the reflection, as after a meeting."""
+    sim = Simulated(request)
+    chat_id = _require(sim, csrf)
+
+    async def work(session: AsyncSession) -> Sequence[Reply]:
+        person = await simulation.simulated_person(session, telegram_user_id=chat_id)
+        place = await teacher_place(session, person_id=person.id) if person else None
+        if person is None or place is None:
+            raise WebError(409, N_("Join the demo circle as a teacher first."))
+        return await teacher.start_reflection(
+            session, person=person, circle_id=place.circle.id, meeting_id=None, now=sim.now()
+        )
+
+    outcome = await sim.run(work)
+    sim.transcripts.add(chat_id, "note", _page_text(sim, N_("The circle has just met.")))
+    sim.show(outcome)
+    return sim.back()
+
+
+def _page_text(sim: Simulated, message: str) -> str:
+    with use_language(sim.language):
+        return _(message)
+
+
+@router.post("/leave")
+async def leave(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    """Leave the simulated chat (the teacher's rows stay, like a phone put away)."""
+    sim = Simulated(request)
+    sim.web.check_csrf(csrf)
+    if sim.chat_id is not None:
+        sim.transcripts.forget(sim.chat_id)
+    for key in ("sim", "sim_name", "sim_offset"):
+        sim.web.set(key, None)
+    return redirect(request, sim.web, "/simulator")

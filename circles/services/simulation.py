@@ -1,0 +1,95 @@
+"""The data side of the web chat simulator: simulated teachers of the demo circle.
+
+A simulated teacher is an ordinary :class:`Person` whose ``telegram_user_id`` is a
+synthetic id at or below :data:`SIMULATED_ID_CEILING` (−10¹⁵). Real Telegram ids are
+positive for people and above −10¹³ for groups, so the two never meet, and every
+row the flows write (runs, answers, check-ins, practices, reflections, outbox
+messages addressed to that "chat") is the same row a Telegram teacher would get.
+
+The simulator joins only circles named :data:`~circles.services.demo.DEMO_CIRCLE`, so an
+anonymous visitor of the web page can never become a member of a real circle.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.errors import NotFound
+from circles.i18n import N_
+from circles.models import Circle, Invite, Outbox, Person, Role
+from circles.services.demo import DEMO_CIRCLE, seed_demo
+from circles.services.invites import create_invite
+from circles.services.journeys import teacher_place
+from circles.services.schedule import next_occurrence
+
+#: Simulated ids are this or lower; Telegram's own ids never are.
+SIMULATED_ID_CEILING = -(10**15)
+#: Only the newest messages queued for a simulated chat are shown.
+OUTBOX_SHOWN = 50
+
+
+def is_simulated(telegram_user_id: int | None) -> bool:
+    """Whether an id belongs to a simulated teacher."""
+    return telegram_user_id is not None and telegram_user_id <= SIMULATED_ID_CEILING
+
+
+def new_simulated_id() -> int:
+    """A fresh synthetic id for a simulated teacher (random, so ids are not guessable)."""
+    return SIMULATED_ID_CEILING - secrets.randbelow(10**12)
+
+
+async def demo_circles(session: AsyncSession) -> list[Circle]:
+    """The circles the simulator may join."""
+    return list(await session.scalars(select(Circle).where(Circle.name == DEMO_CIRCLE)))
+
+
+async def demo_invite(
+    session: AsyncSession, *, circle_id: int | None, now: datetime
+) -> tuple[Circle, Invite]:
+    """A one-use teacher invite to a demo circle, seeding the demo circle if there is none."""
+    if circle_id is None:
+        circle = (await seed_demo(session, now=now)).circle
+    else:
+        circle = await session.get(Circle, circle_id)
+        if circle is None or circle.name != DEMO_CIRCLE:
+            raise NotFound(N_("There is no demo circle with this id."))
+    invite = await create_invite(
+        session, circle=circle, role=Role.teacher, now=now, max_uses=1, valid_for=timedelta(hours=1)
+    )
+    return circle, invite
+
+
+async def simulated_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
+    """The person behind a simulated id, if they have joined."""
+    if not is_simulated(telegram_user_id):
+        return None
+    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+
+
+async def queued_messages(
+    session: AsyncSession, *, telegram_user_id: int, after_id: int = 0
+) -> list[Outbox]:
+    """Messages the scheduler, reviews or announcements queued for a simulated chat."""
+    if not is_simulated(telegram_user_id):
+        return []
+    rows = await session.scalars(
+        select(Outbox)
+        .where(Outbox.chat_id == telegram_user_id, Outbox.id > after_id)
+        .order_by(Outbox.id)
+        .limit(OUTBOX_SHOWN)
+    )
+    return list(rows)
+
+
+async def next_checkin_time(
+    session: AsyncSession, *, person: Person, now: datetime
+) -> datetime | None:
+    """Just after the teacher's next check-in opens (where the simulator's clock jumps to)."""
+    place = await teacher_place(session, person_id=person.id)
+    if place is None:
+        return None
+    return next_occurrence(place.circle, person.timezone, now) + timedelta(minutes=1)

@@ -1,0 +1,169 @@
+"""In a real browser: a teacher's whole journey in the simulator, a facilitator's dashboard."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from sqlalchemy import select
+from support.world import World
+
+from circles.db import SessionMaker
+from circles.models import (
+    Answer,
+    AnswerKind,
+    Person,
+    Practice,
+    PracticeStatus,
+    Reflection,
+)
+from circles.services.simulation import SIMULATED_ID_CEILING
+
+DATABASE = "postgres" if os.environ.get("CIRCLES_TEST_DATABASE_URL") else "sqlite"
+# The smallest valid PNG: one transparent pixel.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e5270de10000000049454e44ae426082"
+)
+
+
+async def _submit(page, locator) -> None:
+    """Click and wait for the page the form leads to."""
+    async with page.expect_navigation():
+        await locator.click()
+
+
+async def _press(page, label: str) -> None:
+    await _submit(page, page.locator("button.choice", has_text=label).last)
+
+
+async def _say(page, text: str) -> None:
+    await page.fill("#message", text)
+    async with page.expect_navigation():
+        await page.press("#message", "Enter")
+
+
+async def _last_bot_text(page) -> str:
+    return await page.locator("li.bubble.bot .text").last.inner_text()
+
+
+async def _photo(page, tmp_path, caption: str) -> None:
+    picture = tmp_path / "student-work.png"
+    picture.write_bytes(PIXEL)
+    await page.set_input_files("#photo-form input[type=file]", str(picture))
+    await page.fill("#photo-form input[name=caption]", caption)
+    await _submit(page, page.locator("#photo-form button"))
+
+
+async def test_teacher_walks_the_whole_journey_in_the_simulator(
+    live_server, browser_page, screenshots, sessions: SessionMaker, world: World, tmp_path
+) -> None:
+    page = browser_page
+    await page.goto(live_server.url + "/simulator")
+    await page.screenshot(path=str(screenshots / f"simulator-start-{DATABASE}.png"), full_page=True)
+    await page.select_option("select[name=language]", "en")
+    await _submit(page, page.locator("#start-form button"))
+    # onboarding
+    await _press(page, "I agree")
+    await _press(page, "English")
+    await _say(page, "UTC")
+    await _say(page, "Zoe Simulated")
+    await _say(page, "Mathematics")
+    await _press(page, "Primary")
+    # identify
+    assert "challenge" in await _last_bot_text(page)
+    await _say(page, "Students copy answers without checking them.")
+    await _say(page, "Year 5, about a third of the class")
+    await _photo(page, tmp_path, "Three answers copied from the board")
+    await _press(page, "Peer assessment")
+    await _say(page, "Two stars and a wish on each other's work")
+    await _press(page, "4")
+    # pilot, next week
+    await _submit(page, page.locator("#next-checkin"))
+    await _say(page, "/checkin")
+    await _press(page, "Yes")
+    await _say(page, "Pairs swapped their paragraphs and used the sheet.")
+    await _photo(page, tmp_path, "A marked paragraph")
+    await _press(page, "4")
+    await _say(page, "Model one example first.")
+    await _press(page, "Skip")
+    assert "4" in await _last_bot_text(page)  # the ratings so far
+    # codify
+    await _say(page, "/journey")
+    await _press(page, "Codify my practice")
+    for text in ("Two stars and a wish", "Portuguese", "Year 5", "28"):
+        await _say(page, text)
+    for text in (
+        "1. Show an example 2. Swap 3. Mark",
+        "Fewer copied answers",
+        "Needs 15 minutes",
+        "Start small",
+    ):
+        await _say(page, text)
+    await _press(page, "My circle")
+    await _press(page, "Yes")
+    # reflection after a meeting
+    await _submit(page, page.locator("#meeting"))
+    await _say(page, "Peers give kinder feedback than I expected.")
+    await _say(page, "I will model feedback first.")
+    await _say(page, "hopeful")
+    await _press(page, "The facilitators")
+    await page.screenshot(path=str(screenshots / f"simulator-{DATABASE}.png"), full_page=True)
+
+    # The circle's facilitator publishes the practice; the teacher hears it in the chat.
+    await page.goto(live_server.url + "/dashboard")
+    await page.fill("input[name=token]", world.secrets["facilitator_a"])
+    await _submit(page, page.locator("#sign-in button"))
+    mine = page.locator("article.practice", has_text="Zoe Simulated")
+    await _submit(page, mine.locator("button.approve"))
+    await page.goto(live_server.url + "/simulator")
+    assert "Two stars and a wish" in await _last_bot_text(page)
+
+    async with sessions() as session:
+        person = await session.scalar(
+            select(Person).where(Person.telegram_user_id <= SIMULATED_ID_CEILING)
+        )
+        assert person is not None and person.display_name == "Zoe Simulated"
+        photos = await session.scalars(
+            select(Answer).where(Answer.person_id == person.id, Answer.kind == AnswerKind.photo)
+        )
+        assert {a.flow_id for a in photos} == {"identify", "pilot"}
+        practice = await session.scalar(select(Practice).where(Practice.author_id == person.id))
+        assert practice is not None and practice.status is PracticeStatus.published
+        reflection = await session.scalar(
+            select(Reflection).where(Reflection.person_id == person.id)
+        )
+        assert reflection is not None and reflection.one_word == "hopeful"
+
+
+async def test_facilitator_reviews_on_the_dashboard(
+    live_server, browser_page, screenshots, sessions: SessionMaker, world: World
+) -> None:
+    page = browser_page
+    await page.goto(live_server.url + "/dashboard")
+    await page.screenshot(path=str(screenshots / f"sign-in-{DATABASE}.png"), full_page=True)
+    await page.fill("input[name=token]", world.secrets["facilitator_a"])
+    await _submit(page, page.locator("#sign-in button"))
+    assert re.search(rf"/dashboard/circles/{world.a.circle}$", page.url)
+    for section in ("#response svg", "#phases svg", "#ratings svg"):
+        assert await page.locator(section).count() >= 1
+    assert await page.locator("#ratings svg polyline").count() >= 1
+    await page.screenshot(path=str(screenshots / f"dashboard-{DATABASE}.png"), full_page=True)
+    practice = page.locator(f'article[data-practice="{world.a.practice}"]')
+    await _submit(page, practice.locator("button.approve"))
+    assert await page.locator("p.flash").count() == 1
+    assert await page.locator(f'article[data-practice="{world.a.practice}"]').count() == 0
+    await page.screenshot(
+        path=str(screenshots / f"dashboard-reviewed-{DATABASE}.png"), full_page=True
+    )
+    async with sessions() as session:
+        reviewed = await session.get_one(Practice, world.a.practice)
+        assert reviewed.status is PracticeStatus.published
+
+    # A coordinator sees the circles side by side, country by country.
+    await _submit(page, page.locator("form.signout button"))
+    await page.fill("input[name=token]", world.secrets["coordinator"])
+    await _submit(page, page.locator("#sign-in button"))
+    assert await page.locator("section.country").count() == 2
+    assert await page.locator("section.country svg rect.bar").count() >= 2
+    await page.screenshot(path=str(screenshots / f"overview-{DATABASE}.png"), full_page=True)

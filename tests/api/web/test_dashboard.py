@@ -1,0 +1,138 @@
+"""The facilitator dashboard: sign-in, the same scopes as the API, CSRF, language."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from support.web import csrf_of, sign_in
+from support.world import World
+
+from circles.db import SessionMaker
+from circles.i18n import translate
+from circles.models import ApiToken, Practice, PracticeStatus
+
+
+async def test_facilitator_signs_in_and_lands_on_their_circle(world: World, api) -> None:
+    client = api()
+    assert (await client.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
+    signed = await sign_in(client, world.secrets["facilitator_a"])
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert world.secrets["facilitator_a"] not in cookie
+    home = await client.get("/dashboard")
+    assert home.headers["location"] == f"/dashboard/circles/{world.a.circle}"
+    page = await client.get(home.headers["location"])
+    assert page.status_code == 200
+    assert world.secrets["facilitator_a"] not in page.text
+    assert page.text.count("<svg") >= 3  # response rate, phase funnel, rating sparklines
+    for section in ('id="response"', 'id="phases"', 'id="ratings"', 'id="review"'):
+        assert section in page.text
+
+
+async def test_another_circle_answers_404_like_a_missing_one(world: World, api) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    other = await client.get(f"/dashboard/circles/{world.b.circle}")
+    missing = await client.get("/dashboard/circles/987654")
+    assert other.status_code == missing.status_code == 404
+    assert other.text == missing.text
+
+
+async def test_wrong_token_is_refused_and_revoked_token_signs_out(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    assert (await sign_in(client, "lc_not-a-token")).status_code == 401
+    assert (await sign_in(client, world.secrets["revoked"])).status_code == 401
+    await sign_in(client, world.secrets["facilitator_a"])
+    async with sessions() as session, session.begin():
+        token = await session.get_one(ApiToken, world.token_ids["facilitator_a"])
+        token.revoked_at = token.created_at
+    assert (await client.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
+
+
+async def test_approving_needs_the_form_csrf_value(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    url = f"/dashboard/practices/{world.a.practice}/approve"
+    assert (await client.post(url, data={"csrf": "forged"})).status_code == 403
+    assert (await client.post(url)).status_code == 403
+    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    approved = await client.post(url, data={"csrf": csrf_of(page.text)})
+    assert approved.status_code == 303
+    async with sessions() as session:
+        practice = await session.get_one(Practice, world.a.practice)
+        assert practice.status is PracticeStatus.published
+
+
+async def test_requesting_changes_sends_the_practice_back(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    sent = await client.post(
+        f"/dashboard/practices/{world.a.practice}/changes",
+        data={"csrf": csrf_of(page.text), "comment": "Add how long it takes."},
+    )
+    assert sent.status_code == 303
+    async with sessions() as session:
+        practice = await session.get_one(Practice, world.a.practice)
+        assert practice.status is PracticeStatus.changes_requested
+
+
+async def test_other_circles_practice_cannot_be_reviewed(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    async with sessions() as session:
+        other = await session.scalar(
+            select(Practice.id).where(Practice.circle_id == world.b.circle)
+        )
+    if other is None:
+        other = 987654
+    refused = await client.post(
+        f"/dashboard/practices/{other}/approve", data={"csrf": csrf_of(page.text)}
+    )
+    assert refused.status_code == 404
+
+
+async def test_union_rep_sees_counts_without_names_or_reviews(world: World, api) -> None:
+    client = api()
+    await sign_in(client, world.secrets["union_rep_a"])
+    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    assert page.status_code == 200
+    assert 'id="review"' not in page.text and 'id="ratings"' not in page.text
+
+
+async def test_coordinator_sees_circles_side_by_side_per_country(world: World, api) -> None:
+    client = api()
+    await sign_in(client, world.secrets["coordinator"])
+    page = await client.get("/dashboard")
+    assert page.status_code == 200
+    assert f'href="/dashboard/circles/{world.a.circle}"' in page.text
+    assert f'href="/dashboard/circles/{world.b.circle}"' in page.text
+    assert page.text.count('class="country card"') == 2
+    ghana = api()
+    await sign_in(ghana, world.secrets["coordinator_gh"])
+    only = await ghana.get("/dashboard")
+    assert f'href="/dashboard/circles/{world.a.circle}"' not in only.text
+
+
+async def test_pages_speak_the_accept_language(world: World, api) -> None:
+    client = api(**{"Accept-Language": "fr-CH, en;q=0.5"})
+    refused = await sign_in(client, "lc_wrong")
+    assert '<html lang="fr">' in refused.text
+    expected = translate("This API token is unknown, revoked or expired.", "fr")
+    assert expected != "This API token is unknown, revoked or expired."
+    assert expected.replace("'", "&#39;") in refused.text
+
+
+async def test_api_errors_stay_problem_documents(world: World, as_role) -> None:
+    response = await as_role("facilitator_a").get(f"/v1/circles/{world.b.circle}")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
