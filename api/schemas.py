@@ -54,6 +54,8 @@ _NO_NUL = r"^[^\x00]*$"
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=_NO_NUL)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+#: A part of a practice's text, as long as the longest answer in the bot.
+PracticeText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Comment = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_LIMIT, pattern=_NO_NUL)]
 
 
@@ -594,19 +596,21 @@ class PracticeEdit(BaseModel):
         json_schema_extra={"examples": [{"summary": "Hinge questions in the middle of a lesson."}]},
     )
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    summary: str | None = Field(default=None, max_length=2000)
+    title: (
+        Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NO_NUL)] | None
+    ) = None
+    summary: PracticeText | None = None
     tags: list[Strategy] | None = Field(default=None, min_length=1, max_length=5)
-    subject: str | None = Field(default=None, max_length=120)
-    grade: str | None = Field(default=None, max_length=80)
+    subject: Annotated[str, StringConstraints(max_length=120, pattern=_NO_NUL)] | None = None
+    grade: Annotated[str, StringConstraints(max_length=80, pattern=_NO_NUL)] | None = None
     grade_band: GradeBand | None = None
     class_size: int | None = Field(default=None, ge=1, le=200)
     share_scope: ShareScope | None = None
     author_visible: bool | None = None
-    steps: str | None = Field(default=None, max_length=2000)
-    evidence: str | None = Field(default=None, max_length=2000)
-    conditions: str | None = Field(default=None, max_length=2000)
-    lessons: str | None = Field(default=None, max_length=2000)
+    steps: PracticeText | None = None
+    evidence: PracticeText | None = None
+    conditions: PracticeText | None = None
+    lessons: PracticeText | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the request sets (enums as their values)."""

@@ -34,13 +34,18 @@ async def search(
     scope: ScopeDep,
     session: SessionDep,
     q: Annotated[
-        str, Query(max_length=repository.QUERY_LIMIT, description="Words; all must match")
+        str,
+        Query(
+            max_length=repository.QUERY_LIMIT,
+            pattern=r"^[^\x00]*$",
+            description="Words; all must match",
+        ),
     ] = "",
     strategy: Strategy | None = None,
-    subject: Annotated[str | None, Query(max_length=120)] = None,
+    subject: Annotated[str | None, Query(max_length=120, pattern=r"^[^\x00]*$")] = None,
     grade_band: GradeBand | None = None,
     country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
-    language: Annotated[str | None, Query(max_length=8)] = None,
+    language: Annotated[str | None, Query(pattern="^[A-Za-z_]{2,8}$")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> SearchOut:

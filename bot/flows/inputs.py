@@ -28,3 +28,9 @@ class Input:
     file_id: str | None = None
     duration: int | None = None
     ref: str | None = None  # the channel's message id, to find the answer when it is edited
+
+    def __post_init__(self) -> None:
+        # PostgreSQL text cannot hold NUL characters (SQLite can): drop them on arrival so
+        # an answer is stored the same on both databases and never fails to save.
+        if self.text is not None and "\x00" in self.text:
+            object.__setattr__(self, "text", self.text.replace("\x00", ""))

@@ -70,7 +70,14 @@ async def test_filters_and_roles(world: World, as_role) -> None:
 async def test_bad_requests_get_precise_problems(world: World, as_role) -> None:
     await _publish(world, as_role)
     client = as_role("facilitator_a")
-    for params in ({"country": "GHA"}, {"strategy": "homework"}, {"limit": 0}, {"q": "x" * 201}):
+    for params in (
+        {"country": "GHA"},
+        {"strategy": "homework"},
+        {"limit": 0},
+        {"q": "x" * 201},
+        {"subject": "ma\x00th"},  # PostgreSQL text cannot hold NUL
+        {"language": "x' OR 1=1"},
+    ):
         response = await client.get("/v1/repository", params=params)
         assert response.status_code == 422, params
         assert response.headers["content-type"] == "application/problem+json"
@@ -81,6 +88,8 @@ async def test_bad_requests_get_precise_problems(world: World, as_role) -> None:
     assert unknown.status_code == 422
     too_long = await client.patch(f"/v1/practices/{world.a.practice}", json={"title": "x" * 201})
     assert too_long.status_code == 422
+    nul = await client.patch(f"/v1/practices/{world.a.practice}", json={"steps": "a\x00b"})
+    assert nul.status_code == 422
 
     archived = await client.post(f"/v1/practices/{world.a.practice}/archive")
     assert (archived.status_code, archived.json()["status"]) == (200, "archived")
