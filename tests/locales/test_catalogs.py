@@ -27,8 +27,12 @@ def _catalog(language: str):
 
 
 def _source_messages() -> set[str]:
-    """Every message id in the code and flow files, extracted now."""
-    method_map = [("**.py", "python"), ("**.toml", "bot.flows.extract:extract_flows")]
+    """Every message id in the code, flow files and web templates, extracted now."""
+    method_map = [
+        ("**.py", "python"),
+        ("**.toml", "bot.flows.extract:extract_flows"),
+        ("**/templates/**.html", "jinja2.ext:babel_extract"),
+    ]
     found: set[str] = set()
     for folder in ("circles", "bot", "api", "scheduler"):
         for _file, _line, message, _comments, _context in extract_from_dir(
