@@ -72,6 +72,7 @@ COMMANDS: dict[str, Flow] = {
     "resume": teacher.resume_reminders,
     "language": partial(teacher.settings_flow, flow_id="language"),
     "timezone": partial(teacher.settings_flow, flow_id="timezone"),
+    "mypractices": teacher.my_practices,
     "mydata": teacher.mydata,
     "forgetme": teacher.forgetme,
     "cancel": teacher.cancel,
@@ -267,6 +268,10 @@ async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence
         )
     if name == "help":
         return await joining.help_text(session, sender=sim.sender, settings=sim.settings)
+    if name == "practices":
+        return await teacher.search_practices(
+            session, sender=sim.sender, words=argument, settings=sim.settings, now=sim.now()
+        )
     flow = COMMANDS.get(name)
     if flow is None:
         text = _("I do not know the command {command}. Send /help to see what you can do.")

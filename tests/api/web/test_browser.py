@@ -91,8 +91,12 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
     # codify
     await _say(page, "/journey")
     await _press(page, "Codify my practice")
-    for text in ("Two stars and a wish", "Portuguese", "Year 5", "28"):
+    for text in ("Two stars and a wish", "Pairs mark each other's work.", "Portuguese", "Year 5"):
         await _say(page, text)
+    await _press(page, "Primary")
+    await _say(page, "28")
+    await _press(page, "Feedback that moves learning forward")
+    await _press(page, "Done")
     for text in (
         "1. Show an example 2. Swap 3. Mark",
         "Fewer copied answers",
@@ -118,6 +122,11 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
     await _submit(page, mine.locator("button.approve"))
     await page.goto(live_server.url + "/simulator")
     assert "Two stars and a wish" in await _last_bot_text(page)
+    # Now in the repository: the teacher finds it by searching.
+    await _say(page, "/practices two STARS")
+    texts = await page.locator("li.bubble.bot .text").all_inner_texts()
+    assert "1 practice matches “two stars”:" in texts[-2]
+    assert texts[-1].startswith("“Two stars and a wish”")
 
     async with sessions() as session:
         person = await session.scalar(
