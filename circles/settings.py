@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     #: Key for the stable pseudonyms of research exports; unset → no pseudonymised exports.
     pseudonym_key: SecretStr | None = None
+    #: Test-only: read the time from this file (see ``circles.clock.FileClock``) and run
+    #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
+    fake_clock_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod
