@@ -78,7 +78,10 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                 log.info("update %s was already handled; skipping", update.update_id)
                 metrics.DUPLICATES.inc()
                 if update.callback_query is not None:
-                    await update.callback_query.answer()
+                    try:
+                        await update.callback_query.answer()
+                    except TelegramError as exc:  # answered the first time already
+                        log.info("could not answer a repeated button press: %s", exc)
                 return
             metrics.UPDATES.inc()
             if user is not None:
