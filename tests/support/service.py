@@ -78,10 +78,11 @@ class Running:
         return await asyncio.wait_for(self.process.wait(), within)
 
     async def ensure_stopped(self) -> None:
-        """Kill the process if a failed test left it running."""
+        """Kill the process if a failed test left it running, and show its log."""
         if self.process.returncode is None:
             self.process.kill()
-            await self.process.wait()
+            await self._finish(10)
+            sys.stderr.write(self.log[-20_000:])
 
     def set_time(self, when: datetime) -> None:
         """Move the process's clock (it reads the file on every ``now()``)."""
