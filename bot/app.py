@@ -42,7 +42,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
-        .rate_limiter(limits or TelegramLimits())
+        .rate_limiter(limits or TelegramLimits(private_gap=settings.telegram_chat_gap))
         .concurrent_updates(PerPersonOrder(1 if settings.is_sqlite else CONCURRENT_UPDATES))
         .build()
     )

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     #: Key for the stable pseudonyms of research exports; unset → no pseudonymised exports.
     pseudonym_key: SecretStr | None = None
+    #: Seconds between two messages to one private chat (Telegram asks for about one);
+    #: a local test emulator can take 0 so that end-to-end tests do not wait for it.
+    telegram_chat_gap: float = Field(default=1.0, ge=0, le=60)
     #: Test-only: read the time from this file (see ``circles.clock.FileClock``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None

@@ -130,7 +130,13 @@ async def start_circles(
 
 def bot_env(fake: FakeBotApi, mode: str) -> dict[str, str]:
     """Environment for the bot in ``mode`` (``polling`` or ``webhook``) on ``fake``."""
-    env = {"CIRCLES_TELEGRAM_TOKEN": fake.token, "CIRCLES_TELEGRAM_API_URL": fake.base_url}
+    env = {
+        "CIRCLES_TELEGRAM_TOKEN": fake.token,
+        "CIRCLES_TELEGRAM_API_URL": fake.base_url,
+        # Pacing per chat is tested in-process with a fake pace (tests/bot/test_ratelimit.py);
+        # here it would only make the scripted teachers wait a second a message.
+        "CIRCLES_TELEGRAM_CHAT_GAP": "0",
+    }
     if mode == "webhook":
         env |= {
             "CIRCLES_WEBHOOK_URL": "https://bot.example.org/telegram/hook",
