@@ -102,6 +102,8 @@ async def answer_checkin(teacher: RemotePhone, rating: str) -> None:
     saved, _ratings = await teacher.tap("Skip", replies=2)
     assert saved == "Thank you, your check-in is saved."
     # Telegram delivers the same update again (a lost acknowledgement): nothing happens.
+    # By webhook it surely arrives twice; by polling only if the bot has not yet confirmed
+    # its offset (the fake, like Telegram, drops what was confirmed).
     before = len(teacher.messages())
     await teacher.deliver(teacher.last_update)
     await teacher.send("/help")
