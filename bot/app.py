@@ -11,6 +11,7 @@ from bot.context import BotData, CirclesApplication, CirclesContext
 from bot.flows.commands import commands_for
 from bot.handlers import register
 from bot.ratelimit import TelegramLimits
+from bot.updates import CONCURRENT_UPDATES, PerPersonOrder
 from circles.clock import Clock, SystemClock
 from circles.db import SessionMaker
 from circles.i18n import translate
@@ -29,6 +30,8 @@ def build_application(
     """A ready-to-initialize application talking to ``CIRCLES_TELEGRAM_API_URL``.
 
     Every request goes through ``limits`` (Telegram's rate limits), replies and outbox alike.
+    On PostgreSQL several people's updates run at once (each person's in order); SQLite,
+    which has one writer, takes them one at a time.
     """
     if settings.telegram_token is None:
         raise ValueError("CIRCLES_TELEGRAM_TOKEN is not set")
@@ -39,7 +42,8 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
-        .rate_limiter(limits or TelegramLimits())
+        .rate_limiter(limits or TelegramLimits(private_gap=settings.telegram_chat_gap))
+        .concurrent_updates(PerPersonOrder(1 if settings.is_sqlite else CONCURRENT_UPDATES))
         .build()
     )
     app.bot_data.settings = settings

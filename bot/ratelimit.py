@@ -4,7 +4,10 @@ Telegram allows a bot about 30 messages a second overall, one a second per priva
 chat and 20 a minute per group. Every send reserves the next free slot on the global
 schedule and on its chat's schedule, then waits for it. Bulk sends (the outbox) also
 keep to their own, slower schedule (80 % of the overall rate), so replies to a teacher
-who is answering always find room. A 429 blocks only the chat it names, for the
+who is answering always find room. Replies may come in a short burst (``reply_burst``
+messages, as Telegram allows) so that marking a pressed button and sending the next
+question do not keep the teacher waiting a second; over time a chat still gets at most
+one message a second. A 429 blocks only the chat it names, for the
 ``retry_after`` it names.
 
 Time is injected (``now`` and ``sleep``), so tests check the pacing without waiting.
@@ -13,6 +16,7 @@ Time is injected (``now`` and ``sleep``), so tests check the pacing without wait
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -65,6 +69,7 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
         bulk_share: float = 0.8,
         private_gap: float = 1.0,
         group_per_minute: float = 20.0,
+        reply_burst: int = 3,
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -72,10 +77,13 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
         self.bulk_gap = 1.0 / (per_second * bulk_share)
         self.private_gap = private_gap
         self.group_gap = 60.0 / group_per_minute
+        self.reply_burst = max(1, reply_burst)
         self._now, self._sleep = now, sleep
         self._global_next = 0.0
         self._bulk_next = 0.0
         self._chat_next: dict[int, float] = {}
+        self._chat_blocked: dict[int, float] = {}
+        self._chat_recent: dict[int, collections.deque[float]] = {}
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -95,11 +103,14 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
 
     def chat_ready_in(self, chat_id: int) -> float:
         """Seconds until ``chat_id`` may receive again (0 when it may now)."""
-        return max(0.0, self._chat_next.get(chat_id, 0.0) - self._now())
+        free = max(self._chat_next.get(chat_id, 0.0), self._chat_blocked.get(chat_id, 0.0))
+        return max(0.0, free - self._now())
 
     def block_chat(self, chat_id: int, seconds: float) -> None:
         """Send nothing to ``chat_id`` for ``seconds`` (after a 429 for that chat)."""
-        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), self._now() + seconds)
+        self._chat_blocked[chat_id] = max(
+            self._chat_blocked.get(chat_id, 0.0), self._now() + seconds
+        )
 
     def reserve(self, chat_id: int | None, *, bulk: bool) -> float:
         """Book the next slot for a send to ``chat_id`` and return the seconds to wait."""
@@ -108,13 +119,28 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
         if bulk:
             slot = max(slot, self._bulk_next)
         if chat_id is not None:
-            slot = max(slot, self._chat_next.get(chat_id, 0.0))
+            gap = self.group_gap if chat_id < 0 else self.private_gap
+            chat_next = self._chat_next.get(chat_id, 0.0)
+            slot = max(slot, self._chat_blocked.get(chat_id, 0.0))
+            recent = self._chat_recent.setdefault(chat_id, collections.deque())
+            if bulk:
+                slot = max(slot, chat_next)
+            else:
+                # A reply may follow the chat's last message at once, as long as the
+                # chat got fewer than reply_burst messages in the last reply_burst gaps.
+                slot = max(slot, chat_next - gap)
+                window = self.reply_burst * gap
+                while recent and recent[0] <= slot - window:
+                    recent.popleft()
+                if len(recent) >= self.reply_burst:
+                    slot = max(slot, recent[-self.reply_burst] + window)
+            recent.append(slot)
+            while len(recent) > self.reply_burst:
+                recent.popleft()
+            self._chat_next[chat_id] = max(chat_next, slot + gap)
         self._global_next = slot + self.global_gap
         if bulk:
             self._bulk_next = slot + self.bulk_gap
-        if chat_id is not None:
-            gap = self.group_gap if chat_id < 0 else self.private_gap
-            self._chat_next[chat_id] = slot + gap
         return slot - now
 
     async def process_request(

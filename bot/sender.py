@@ -151,16 +151,25 @@ class OutboxSender:
         return total
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
-        """Send until ``stop`` is set, resting ``idle`` seconds when nothing is due."""
+        """Send until ``stop`` is set, resting ``idle`` seconds when nothing is due.
+
+        While the database is away, it rests longer after each failure (up to half
+        a minute), so the log gets one line per attempt, not one a second.
+        """
+        failures = 0
         while not stop.is_set():
+            rest = idle
             try:
                 report = await self.send_due()
+                failures = 0
             except Exception:
-                log.exception("the outbox sender failed; trying again shortly")
+                failures += 1
+                rest = min(30.0, idle * 2**failures)
+                log.exception("the outbox sender failed; trying again in %.0fs", rest)
                 report = SendReport()
             if report.handled == report.deferred:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle)
+                    await asyncio.wait_for(stop.wait(), timeout=rest)
 
     async def _deliver(self, row: Outbox, report: SendReport) -> None:
         now = self.clock.now()

@@ -31,6 +31,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine for ``url`` with the pragmas and pool settings we rely on."""
     url = normalize_database_url(url)
+    # Statements' parameters hold answers; keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql"):
         kwargs.setdefault("pool_pre_ping", True)
     engine = _create_async_engine(url, **kwargs)

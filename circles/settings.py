@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
     web_secret: SecretStr | None = None
     #: Serve the chat simulator (/simulator); anyone who reaches it can join the demo circle.
     simulator: bool = True
+    #: Seconds between two messages to one private chat (Telegram asks for about one);
+    #: a local test emulator can take 0 so that end-to-end tests do not wait for it.
+    telegram_chat_gap: float = Field(default=1.0, ge=0, le=60)
+    #: Test-only: read the time from this file (see ``circles.clock.FileClock``) and run
+    #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
+    fake_clock_file: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -7,9 +7,11 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -19,7 +21,7 @@ from bot.ratelimit import TelegramLimits
 from bot.sender import OutboxSender
 from bot.webhook import install as install_webhook
 from bot.webhook import webhook_path
-from circles.clock import SystemClock
+from circles.clock import Clock, FileClock, SystemClock
 from circles.db import SessionMaker, create_engine, create_sessionmaker
 from circles.migrate import upgrade
 from circles.settings import Settings
@@ -60,7 +62,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
         await upgrade(engine)
         log.info("database is at the latest schema")
         sessions = create_sessionmaker(engine)
-        clock = SystemClock()
+        clock = clock_for(settings)
         tasks: list[asyncio.Task[None]] = []
         api_app = None
         if Part.api in parts:
@@ -88,6 +90,8 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             scheduler = build_scheduler(sessions, clock, leadership)
             scheduler.start()
             log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+            if settings.fake_clock_file is not None:
+                loop.add_signal_handler(signal.SIGUSR1, _sweep_now, scheduler)
         if Part.bot in parts:
             if settings.telegram_token is None:
                 log.warning(
@@ -102,7 +106,9 @@ async def run(settings: Settings, parts: set[Part]) -> None:
                 )
             else:
                 tasks.append(
-                    asyncio.create_task(_run_bot(settings, sessions, stop, api_app), name="bot")
+                    asyncio.create_task(
+                        _run_bot(settings, sessions, clock, stop, api_app), name="bot"
+                    )
                 )
         await stop.wait()
         log.info("stopping")
@@ -111,10 +117,26 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             await leadership.release()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
         await engine.dispose()
         log.info("stopped")
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The system clock; a :class:`FileClock` only when a test set ``fake_clock_file``."""
+    if settings.fake_clock_file is None:
+        return SystemClock()
+    log.warning("test mode: time is read from %s", settings.fake_clock_file)
+    return FileClock(settings.fake_clock_file)
+
+
+def _sweep_now(scheduler: AsyncIOScheduler) -> None:
+    """Test mode only (SIGUSR1): run every sweep now, after a test moved the file clock."""
+    now = datetime.now(UTC)
+    for job in scheduler.get_jobs():
+        job.modify(next_run_time=now)
+    log.info("sweeping now")
 
 
 async def _serve_api(server: uvicorn.Server, stop: asyncio.Event) -> None:
@@ -133,10 +155,14 @@ async def _serve_api(server: uvicorn.Server, stop: asyncio.Event) -> None:
 
 
 async def _run_bot(
-    settings: Settings, sessions: SessionMaker, stop: asyncio.Event, api_app: FastAPI | None
+    settings: Settings,
+    sessions: SessionMaker,
+    clock: Clock,
+    stop: asyncio.Event,
+    api_app: FastAPI | None,
 ) -> None:
     """Poll Telegram (or take its webhook calls) until ``stop``; retry start-up meanwhile."""
-    app = build_application(settings, sessions)
+    app = build_application(settings, sessions, clock)
     for attempt in range(10_000):
         try:
             await app.initialize()
@@ -173,7 +199,7 @@ async def _run_bot(
     log.info("bot @%s %s", app.bot.username, mode)
     limits = app.bot.rate_limiter
     assert isinstance(limits, TelegramLimits)
-    sender = OutboxSender(app.bot, sessions, SystemClock(), limits)
+    sender = OutboxSender(app.bot, sessions, clock, limits)
     sending = asyncio.create_task(sender.run(stop), name="outbox")
     try:
         await stop.wait()

@@ -6,6 +6,7 @@ process that asks takes over. SQLite serves one machine, so there the process le
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import text
@@ -23,6 +24,9 @@ class Leadership:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._connection: AsyncConnection | None = None
+        # The sweeps fire together every minute; one asyncpg connection takes one
+        # statement at a time, so they ask one after another.
+        self._turn = asyncio.Lock()
 
     @property
     def leading(self) -> bool:
@@ -31,6 +35,10 @@ class Leadership:
 
     async def try_lead(self) -> bool:
         """Take the lock if it is free; True when this process leads."""
+        async with self._turn:
+            return await self._try_lead()
+
+    async def _try_lead(self) -> bool:
         if self.leading:
             return True
         connection = await self.engine.connect()
@@ -51,6 +59,10 @@ class Leadership:
 
     async def still_leading(self) -> bool:
         """Check the lock's connection is alive; give up leadership if it is not."""
+        async with self._turn:
+            return await self._still_leading()
+
+    async def _still_leading(self) -> bool:
         if self._connection is None:
             return self.leading
         try:
@@ -66,15 +78,19 @@ class Leadership:
             if held:
                 return True
             log.warning("the scheduler lock was lost; another process may lead now")
-            await self.release()
+            await self._release()
             return False
         except Exception:
             log.warning("lost the scheduler lock's connection; another process may lead now")
-            await self.release()
+            await self._release()
             return False
 
     async def release(self) -> None:
         """Give the lock back and drop its connection (the pool must not keep the lock)."""
+        async with self._turn:
+            await self._release()
+
+    async def _release(self) -> None:
         if self._connection is not None:
             connection, self._connection = self._connection, None
             try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bot.context import CirclesContext
 from bot.flows.engine import Outcome
@@ -20,6 +21,10 @@ from circles.services.people import mark_reachable
 from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
+
+#: Seconds to wait before sending a reply again after Telegram answered 5xx or could not
+#: be reached. A timeout is not retried: the message may have arrived (never twice).
+REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
 
 Work = Callable[[AsyncSession], Awaitable[Sequence[Reply] | Outcome]]
 
@@ -73,21 +78,35 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                 log.info("update %s was already handled; skipping", update.update_id)
                 metrics.DUPLICATES.inc()
                 if update.callback_query is not None:
-                    await update.callback_query.answer()
+                    try:
+                        await update.callback_query.answer()
+                    except TelegramError as exc:  # answered the first time already
+                        log.info("could not answer a repeated button press: %s", exc)
                 return
             metrics.UPDATES.inc()
             if user is not None:
                 await mark_reachable(session, telegram_user_id=user.id)
             result = await work(session)
     outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
-    await render(update, context, outcome)
+    try:
+        await render(update, context, outcome)
+    except TelegramError as exc:
+        # The work is saved; the error handler's "not saved" would be wrong here.
+        log.warning(
+            "update %s was saved but its reply could not be sent (%s)",
+            update.update_id,
+            type(exc).__name__,
+        )
 
 
 async def render(update: Update, context: CirclesContext, outcome: Outcome) -> None:
     """Show an outcome: answer the button press, mark the question, send the replies."""
     query = update.callback_query
     if query is not None:
-        await query.answer(outcome.notice)
+        try:
+            await query.answer(outcome.notice)
+        except NetworkError as exc:  # the spinner stops by itself; the replies matter more
+            log.info("could not answer the button press: %s", type(exc).__name__)
         message = query.message
         if isinstance(message, Message):
             await _mark_prompt(message, outcome)
@@ -105,6 +124,8 @@ async def _mark_prompt(message: Message, outcome: Outcome) -> None:
             await message.edit_text(f"{message.text}\n\n→ {outcome.chosen}", reply_markup=None)
     except BadRequest as exc:  # the message is too old to edit, or unchanged
         log.info("could not mark the answered question: %s", exc.message)
+    except NetworkError as exc:
+        log.info("could not mark the answered question: %s", type(exc).__name__)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -120,12 +141,28 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
-    """Send each reply to ``chat_id`` in order."""
+    """Send each reply to ``chat_id`` in order, retrying 5xx and unreachable Telegram."""
     for reply in replies:
-        if reply.attachment is not None:
-            document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-            await bot.send_document(chat_id, document, caption=reply.text)
-        elif reply.photo is not None:
-            await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
-        else:
-            await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        for delay in (*REPLY_RETRY_DELAYS, None):
+            try:
+                await _send_reply(bot, chat_id, reply)
+                break
+            except TimedOut:
+                raise
+            except NetworkError as exc:
+                if delay is None:
+                    raise
+                log.warning(
+                    "Telegram failed a reply (%s); retrying in %ss", type(exc).__name__, delay
+                )
+                await asyncio.sleep(delay)
+
+
+async def _send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    if reply.attachment is not None:
+        document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
+        await bot.send_document(chat_id, document, caption=reply.text)
+    elif reply.photo is not None:
+        await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
+    else:
+        await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))

@@ -2,74 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import httpx
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Running:
-    """A ``circles run`` subprocess and the log lines it has written so far."""
-
-    process: asyncio.subprocess.Process
-    port: int
-    lines: list[str] = field(default_factory=list)
-
-    async def wait_for_log(self, fragment: str, within: float = 30) -> str:
-        """Read stderr until a line contains ``fragment``."""
-
-        async def read() -> str:
-            assert self.process.stderr is not None
-            while True:
-                raw = await self.process.stderr.readline()
-                if not raw:
-                    raise AssertionError(f"exited before logging {fragment!r}: {self.lines}")
-                line = raw.decode()
-                self.lines.append(line)
-                if fragment in line:
-                    return line
-
-        return await asyncio.wait_for(read(), within)
-
-    async def stop(self, within: float = 10) -> int:
-        """SIGTERM, then wait for the exit code, reading the remaining log."""
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.stderr is not None
-        rest = await asyncio.wait_for(self.process.stderr.read(), within)
-        self.lines += rest.decode().splitlines()
-        return await asyncio.wait_for(self.process.wait(), within)
-
-
-async def start_circles(database_url: str, *args: str, **env: str) -> Running:
-    """Start ``circles run`` as a real subprocess on a free port."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CIRCLES_")}
-    environment.update(CIRCLES_DATABASE_URL=database_url, CIRCLES_API_PORT=str(port), **env)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "circles_cli.main",
-        "run",
-        *args,
-        env=environment,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    return Running(process, port)
+from support.service import Running, start_circles
 
 
 @pytest.fixture
