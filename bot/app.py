@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand
@@ -30,8 +31,8 @@ def build_application(
     """A ready-to-initialize application talking to ``CIRCLES_TELEGRAM_API_URL``.
 
     Every request goes through ``limits`` (Telegram's rate limits), replies and outbox alike.
-    On PostgreSQL several people's updates run at once (each person's in order); SQLite,
-    which has one writer, takes them one at a time.
+    Several people's updates run at once, each person's in order. On SQLite, which has one
+    writer, their transactions take turns (``BotData.write_lock``) while replies overlap.
     """
     if settings.telegram_token is None:
         raise ValueError("CIRCLES_TELEGRAM_TOKEN is not set")
@@ -43,12 +44,13 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
         .rate_limiter(limits or TelegramLimits(private_gap=settings.telegram_chat_gap))
-        .concurrent_updates(PerPersonOrder(1 if settings.is_sqlite else CONCURRENT_UPDATES))
+        .concurrent_updates(PerPersonOrder(CONCURRENT_UPDATES))
         .build()
     )
     app.bot_data.settings = settings
     app.bot_data.sessions = sessions
     app.bot_data.clock = clock or SystemClock()
+    app.bot_data.write_lock = asyncio.Lock() if settings.is_sqlite else None
     register(app)
     return app
 

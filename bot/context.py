@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from circles.clock import Clock, SystemClock
@@ -15,9 +17,13 @@ class BotData:
     settings: Settings
     sessions: SessionMaker
     clock: Clock
+    #: On SQLite (one writer) the updates' transactions take turns through this lock, so
+    #: they never collide; their replies still go out side by side. None on PostgreSQL.
+    write_lock: asyncio.Lock | None
 
     def __init__(self) -> None:
         self.clock = SystemClock()
+        self.write_lock = None
 
 
 class CirclesContext(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -1,8 +1,10 @@
 """One rate-limited path for everything the bot sends, within Telegram's limits.
 
 Telegram allows a bot about 30 messages a second overall, one a second per private
-chat and 20 a minute per group. Every send reserves the next free slot on the global
-schedule and on its chat's schedule, then waits for it. Bulk sends (the outbox) also
+chat and 20 a minute per group. Every send reserves the next free slot on its chat's
+schedule and in the overall window (no more than 30 sends in any window of a little over
+a second, so a few replies at once go out at once instead of 33 ms apart), then waits
+for it. Bulk sends (the outbox) also
 keep to their own, slower schedule (80 % of the overall rate), so replies to a teacher
 who is answering always find room. Replies may come in a short burst (``reply_burst``
 messages, as Telegram allows) so that marking a pressed button and sending the next
@@ -59,6 +61,11 @@ def retry_seconds(error: RetryAfter) -> float:
     return float(error.__reduce__()[1][0])
 
 
+#: The overall window is this much longer than a second: booked slots and the moments
+#: requests reach Telegram differ by a few milliseconds.
+GLOBAL_WINDOW_MARGIN = 1.05
+
+
 class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
     """Paces sends per chat and overall; pass ``rate_limit_args={"bulk": True}`` for bulk."""
 
@@ -73,13 +80,16 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.global_gap = 1.0 / per_second
+        # Overall: at most per_second sends in any window (a little over a second, so the
+        # jitter between booking a slot and the request arriving cannot make it 31).
+        self.global_cap = max(1, int(per_second))
+        self.global_window = self.global_cap / per_second * GLOBAL_WINDOW_MARGIN
         self.bulk_gap = 1.0 / (per_second * bulk_share)
         self.private_gap = private_gap
         self.group_gap = 60.0 / group_per_minute
         self.reply_burst = max(1, reply_burst)
         self._now, self._sleep = now, sleep
-        self._global_next = 0.0
+        self._global_recent: collections.deque[float] = collections.deque()
         self._bulk_next = 0.0
         self._chat_next: dict[int, float] = {}
         self._chat_blocked: dict[int, float] = {}
@@ -115,7 +125,7 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
     def reserve(self, chat_id: int | None, *, bulk: bool) -> float:
         """Book the next slot for a send to ``chat_id`` and return the seconds to wait."""
         now = self._now()
-        slot = max(now, self._global_next)
+        slot = now
         if bulk:
             slot = max(slot, self._bulk_next)
         if chat_id is not None:
@@ -138,10 +148,24 @@ class TelegramLimits(BaseRateLimiter[dict[str, Any]]):
             while len(recent) > self.reply_burst:
                 recent.popleft()
             self._chat_next[chat_id] = max(chat_next, slot + gap)
-        self._global_next = slot + self.global_gap
+        slot = self._global_slot(slot)
+        if chat_id is not None:
+            self._chat_recent[chat_id][-1] = slot
+            self._chat_next[chat_id] = max(self._chat_next[chat_id], slot + gap)
         if bulk:
             self._bulk_next = slot + self.bulk_gap
         return slot - now
+
+    def _global_slot(self, earliest: float) -> float:
+        """The first time from ``earliest`` when the overall window has room; booked."""
+        recent = self._global_recent
+        slot = earliest
+        if len(recent) >= self.global_cap:
+            slot = max(slot, recent[-self.global_cap] + self.global_window)
+        recent.append(slot)
+        while len(recent) > self.global_cap:
+            recent.popleft()
+        return slot
 
     async def process_request(
         self,

@@ -9,9 +9,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-#: Updates in progress at once on PostgreSQL. While one waits for the database or for
-#: Telegram to take its reply, others run. (SQLite, one writer, takes one at a time: its
-#: deferred transactions would fail as "database is locked" when they collide.)
+#: Updates in progress at once. While one waits for the database or for Telegram to take
+#: its reply, others run. (On SQLite, one writer, the transactions themselves take turns:
+#: see ``BotData.write_lock``; colliding deferred transactions would fail as "locked".)
 CONCURRENT_UPDATES = 16
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -72,8 +73,9 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
     """
     deps = context.deps
     user = update.effective_user
+    turn = deps.write_lock or contextlib.nullcontext()
     with use_language(user.language_code if user else None, deps.settings.default_language):
-        async with transaction(deps.sessions) as session:
+        async with turn, transaction(deps.sessions) as session:
             if not await claim_update(session, update_id=update.update_id, now=deps.clock.now()):
                 log.info("update %s was already handled; skipping", update.update_id)
                 metrics.DUPLICATES.inc()
