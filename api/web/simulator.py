@@ -63,20 +63,7 @@ PHOTO_LIMIT = 10 * 1024 * 1024
 Flow = Callable[..., Awaitable[Sequence[Reply]]]
 
 #: The commands a teacher can send, answered by the same flow functions as in Telegram.
-COMMANDS: dict[str, Flow] = {
-    "checkin": teacher.checkin,
-    "journey": teacher.journey,
-    "edit": teacher.edit,
-    "skip": teacher.skip,
-    "pause": teacher.pause,
-    "resume": teacher.resume_reminders,
-    "language": partial(teacher.settings_flow, flow_id="language"),
-    "timezone": partial(teacher.settings_flow, flow_id="timezone"),
-    "mypractices": teacher.my_practices,
-    "mydata": teacher.mydata,
-    "forgetme": teacher.forgetme,
-    "cancel": teacher.cancel,
-}
+COMMANDS: dict[str, Flow] = teacher.COMMANDS
 SHORTCUTS = ("/checkin", "/journey", "/edit", "/skip", "/help")
 
 

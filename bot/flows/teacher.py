@@ -7,7 +7,9 @@ buttons); the Telegram door only parses and renders.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -689,3 +691,21 @@ async def _action(session: AsyncSession, *, person: Person, data: str, now: date
                 await engine.reopen(session, run=run, step_key=parts[3], person=person, now=now)
             )
     return closed
+
+
+#: The commands of a teacher (and of every member: pause, language, data, …), each answered
+#: by the function above; the Telegram handlers and the web simulator share this map.
+COMMANDS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
+    "checkin": checkin,
+    "journey": journey,
+    "edit": edit,
+    "skip": skip,
+    "pause": pause,
+    "resume": resume_reminders,
+    "language": partial(settings_flow, flow_id="language"),
+    "timezone": partial(settings_flow, flow_id="timezone"),
+    "mypractices": my_practices,
+    "mydata": mydata,
+    "forgetme": forgetme,
+    "cancel": cancel,
+}

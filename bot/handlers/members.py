@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -23,16 +22,10 @@ log = logging.getLogger(__name__)
 
 CommandFlow = Callable[..., Awaitable[Sequence[Reply]]]
 
-#: Each member command and the flow function that answers it.
+#: Each member command and the flow function that answers it: the teachers' own (shared
+#: with the web simulator), then facilitators' and coordinators'.
 MEMBER_COMMANDS: dict[str, CommandFlow] = {
-    "checkin": teacher.checkin,
-    "journey": teacher.journey,
-    "edit": teacher.edit,
-    "skip": teacher.skip,
-    "pause": teacher.pause,
-    "resume": teacher.resume_reminders,
-    "language": partial(teacher.settings_flow, flow_id="language"),
-    "timezone": partial(teacher.settings_flow, flow_id="timezone"),
+    **teacher.COMMANDS,
     "summary": facilitator.summary,
     "who": facilitator.who,
     "nudge": facilitator.nudge,
@@ -42,10 +35,6 @@ MEMBER_COMMANDS: dict[str, CommandFlow] = {
     "broadcasts": coordinator.overview,
     "meeting": meetings.schedule,
     "meetings": meetings.overview,
-    "mypractices": teacher.my_practices,
-    "mydata": teacher.mydata,
-    "forgetme": teacher.forgetme,
-    "cancel": teacher.cancel,
 }
 
 
