@@ -21,14 +21,13 @@ from circles.models import (
     Phase,
     Practice,
     PracticeStatus,
-    PracticeVersion,
     Reflection,
     Role,
     ShareScope,
     Strategy,
     Visibility,
 )
-from circles.services.repository import snapshot
+from circles.services.repository import keep_published_version
 from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
 
 #: Pilot iterations after which codifying the practice is offered.
@@ -217,17 +216,8 @@ async def codify(
             title="",
         )
         session.add(practice)
-    elif practice.status is PracticeStatus.published:  # an answer edited after publication
-        session.add(
-            PracticeVersion(
-                practice_id=practice.id,
-                version=practice.version,
-                snapshot=snapshot(practice),
-                edited_by=f"person:{author.id}",
-                created_at=now,
-            )
-        )
-        practice.version += 1
+    else:  # an answer edited after codifying; a published text is kept as a version
+        keep_published_version(session, practice=practice, actor=f"person:{author.id}", now=now)
     practice.title = str(fields.get("name") or "")[:200]
     practice.summary = fields.get("summary")
     practice.strategy = inquiry.strategy

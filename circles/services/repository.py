@@ -374,6 +374,24 @@ def _coerce(field: str, value: Any) -> Any:
     return value
 
 
+def keep_published_version(
+    session: AsyncSession, *, practice: Practice, actor: str, now: datetime
+) -> None:
+    """Before a published practice changes: keep its text as a version, start the next one."""
+    if practice.status is not PracticeStatus.published:
+        return
+    session.add(
+        PracticeVersion(
+            practice_id=practice.id,
+            version=practice.version,
+            snapshot=snapshot(practice),
+            edited_by=actor,
+            created_at=now,
+        )
+    )
+    practice.version += 1
+
+
 async def edit(
     session: AsyncSession, *, practice: Practice, changes: dict[str, Any], actor: str, now: datetime
 ) -> Practice:
@@ -387,17 +405,7 @@ async def edit(
         raise InvalidAnswer(
             N_("These fields cannot be changed: {fields}."), fields=", ".join(sorted(unknown))
         )
-    if practice.status is PracticeStatus.published:
-        session.add(
-            PracticeVersion(
-                practice_id=practice.id,
-                version=practice.version,
-                snapshot=snapshot(practice),
-                edited_by=actor,
-                created_at=now,
-            )
-        )
-        practice.version += 1
+    keep_published_version(session, practice=practice, actor=actor, now=now)
     content = dict(practice.content or {})
     for field, value in changes.items():
         if field in TEXT_FIELDS:
