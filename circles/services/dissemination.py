@@ -26,7 +26,6 @@ from circles.i18n import _, use_language
 from circles.models import (
     Adoption,
     Circle,
-    Consent,
     Holiday,
     Membership,
     OutboxPriority,
@@ -39,6 +38,7 @@ from circles.models import (
 from circles.services import repository, showcase
 from circles.services.outbox import enqueue, message_payload
 from circles.services.schedule import in_holidays, sendable_from
+from circles.services.scheduling import reachable
 
 #: Local time from which the digest goes out, on Monday to Friday.
 SEND_FROM = time(10, 0)
@@ -125,12 +125,8 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
         .join(Membership, Membership.person_id == Person.id)
         .where(
             Membership.circle_id == circle.id,
-            Person.consent == Consent.given,
+            reachable(now),
             Person.practice_digest.is_(True),
-            Person.telegram_user_id.is_not(None),
-            Person.forgotten_at.is_(None),
-            Person.unreachable_at.is_(None),
-            or_(Person.paused_until.is_(None), Person.paused_until <= now),
         )
         .order_by(Person.id)
     )
