@@ -32,7 +32,10 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(BIN)/circles run
 
-test: test-sqlite test-postgres
+## Both halves at once (each is one process, mostly waiting on the other's CPU or the
+## database), each half's output printed whole when it ends.
+test:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(STAMP) translations chromium
 	$(BIN)/pytest $(PYTEST_ARGS)

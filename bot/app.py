@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 
+import httpx
 from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.request import HTTPXRequest
 
 from bot.context import BotData, CirclesApplication, CirclesContext
 from bot.flows.commands import commands_for
@@ -20,6 +24,21 @@ from circles.models import Role
 from circles.settings import SUPPORTED_LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
+
+#: Connections the bot's requests may hold at once (PTB's own default): replies of the
+#: updates in progress, button answers and the outbox senders.
+CONNECTION_POOL_SIZE = 256
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for the process: each new one reads the CA bundle (about 30 ms)."""
+    return httpx.create_ssl_context()
+
+
+def telegram_requests(pool_size: int = CONNECTION_POOL_SIZE) -> HTTPXRequest:
+    """An HTTP client for the Bot API that shares the process's TLS context."""
+    return HTTPXRequest(connection_pool_size=pool_size, httpx_kwargs={"verify": tls_context()})
 
 
 def build_application(
@@ -42,6 +61,8 @@ def build_application(
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .request(telegram_requests())
+        .get_updates_request(telegram_requests(pool_size=1))
         .context_types(ContextTypes(context=CirclesContext, bot_data=BotData))
         .rate_limiter(limits or TelegramLimits(private_gap=settings.telegram_chat_gap))
         .concurrent_updates(PerPersonOrder(CONCURRENT_UPDATES))
