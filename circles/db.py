@@ -61,6 +61,11 @@ async def ping(engine: AsyncEngine) -> None:
 
 def insert_or_skip(session: AsyncSession, table: Any) -> PgInsert | SqliteInsert:
     """An INSERT for ``table`` in the session's dialect, ready for ``on_conflict_do_nothing``."""
-    if session.get_bind().dialect.name == "postgresql":
+    return dialect_insert(session.get_bind().dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Any) -> PgInsert | SqliteInsert:
+    """An INSERT for ``table`` in ``dialect`` (``postgresql`` or ``sqlite``)."""
+    if dialect == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)

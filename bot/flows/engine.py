@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import hooks
@@ -70,28 +70,43 @@ def flow_of(run: FlowRun) -> Flow:
     return library().get(run.flow_id, run.flow_version)
 
 
+# Built once: every answer runs these.
+_ACTIVE_RUN = (
+    select(FlowRun)
+    .where(FlowRun.person_id == bindparam("person_id"), FlowRun.status == FlowStatus.active)
+    .order_by(FlowRun.id.desc())
+    .limit(1)
+)
+_LIVE_RUN = (
+    select(FlowRun, CheckIn)
+    .outerjoin(CheckIn, CheckIn.id == FlowRun.checkin_id)
+    .where(FlowRun.person_id == bindparam("person_id"), FlowRun.status == FlowStatus.active)
+    .order_by(FlowRun.id.desc())
+    .limit(1)
+)
+_ANSWERS = select(Answer).where(Answer.flow_run_id == bindparam("run_id"))
+
+
 async def active_run(session: AsyncSession, *, person_id: int) -> FlowRun | None:
     """The person's conversation in progress, if any."""
-    return await session.scalar(
-        select(FlowRun)
-        .where(FlowRun.person_id == person_id, FlowRun.status == FlowStatus.active)
-        .order_by(FlowRun.id.desc())
-        .limit(1)
-    )
+    return await session.scalar(_ACTIVE_RUN, {"person_id": person_id})
 
 
 async def answers_of(session: AsyncSession, run: FlowRun) -> dict[str, Answer]:
     """A run's answers by question key."""
-    rows = await session.scalars(select(Answer).where(Answer.flow_run_id == run.id))
+    rows = await session.scalars(_ANSWERS, {"run_id": run.id})
     return {answer.question_key: answer for answer in rows}
 
 
 async def live_run(session: AsyncSession, *, person_id: int, now: datetime) -> FlowRun | None:
-    """The active run, unless its check-in has closed (then it expires and None is returned)."""
-    run = await active_run(session, person_id=person_id)
-    if run is None or run.checkin_id is None:
-        return run
-    checkin = await session.get(CheckIn, run.checkin_id)
+    """The active run, unless its check-in has closed (then it expires and None is returned).
+
+    One query reads the run with its check-in: every message and button press asks.
+    """
+    row = (await session.execute(_LIVE_RUN, {"person_id": person_id})).first()
+    if row is None:
+        return None
+    run, checkin = row
     if checkin is not None and not is_open(checkin, now):
         run.status = FlowStatus.expired
         run.updated_at = now

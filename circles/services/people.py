@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import Circle, Membership, Person
 from circles.settings import normalize_language
 
+# Built once: every update runs these two.
+_BY_TELEGRAM_ID = select(Person).where(Person.telegram_user_id == bindparam("telegram_user_id"))
+_REACHABLE_AGAIN = (
+    update(Person.__table__)
+    .where(
+        Person.__table__.c.telegram_user_id == bindparam("user_id"),
+        Person.__table__.c.unreachable_at.is_not(None),
+    )
+    .values(unreachable_at=None)
+)
+
 
 async def find_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
     """The person with this Telegram user id, if they have talked to us before."""
-    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+    return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
 
 
 async def get_or_create_person(
@@ -43,12 +54,12 @@ async def get_or_create_person(
 
 
 async def mark_reachable(session: AsyncSession, *, telegram_user_id: int) -> None:
-    """Someone who blocked the bot wrote again: messages may reach them once more."""
-    await session.execute(
-        update(Person)
-        .where(Person.telegram_user_id == telegram_user_id, Person.unreachable_at.is_not(None))
-        .values(unreachable_at=None)
-    )
+    """Someone who blocked the bot wrote again: messages may reach them once more.
+
+    Call it before loading the person in the same session: it changes the row, not
+    objects already loaded.
+    """
+    await session.execute(_REACHABLE_AGAIN, {"user_id": telegram_user_id})
 
 
 async def memberships_of(

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.db import insert_or_skip
+from circles.db import dialect_insert
 from circles.models import ProcessedUpdate
+
+
+@cache
+def _claim(dialect: str) -> PgInsert | SqliteInsert:
+    """The claim, built once per dialect: every update runs it, and building it costs more."""
+    return dialect_insert(dialect, ProcessedUpdate.__table__).on_conflict_do_nothing(
+        index_elements=["update_id"]
+    )
 
 
 async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) -> bool:
@@ -17,11 +28,8 @@ async def claim_update(session: AsyncSession, *, update_id: int, now: datetime) 
     Call it in the same transaction as the update's work: if the work fails, the claim
     rolls back with it and a redelivery is handled again.
     """
-    result = await session.execute(
-        insert_or_skip(session, ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    claim = _claim(session.get_bind().dialect.name)
+    result = await session.execute(claim, {"update_id": update_id, "processed_at": now})
     return result.rowcount == 1
 
 
