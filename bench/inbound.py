@@ -5,6 +5,8 @@ in production). Each bot runs in its own process; the fake and the teachers run 
 
 * Throughput: every teacher sends its next message as soon as the replies to the last
   one arrived (a closed loop): updates handled per second.
+* CPU: the bot process's user and system time per update in the closed loop (from
+  ``/proc``), steadier than throughput on a shared machine.
 * Latency: the teachers write at a steady offered rate (``--rate`` updates a second in
   all, well below both bots' capacity), and the time from an update being available to
   ``getUpdates`` to its first reply reaching the fake is recorded: p50 and p99.
@@ -12,9 +14,14 @@ in production). Each bot runs in its own process; the fake and the teachers run 
 The full bot answers a weekly pilot check-in typed by each teacher (seven updates: the
 command, four answers, the rating, the last answer), every update in one transaction
 with the claim of its id, exactly as ``circles run`` handles it. The echo bot copies
-each text back. The full bot runs twice for throughput: with Telegram's overall limit
-of 30 messages a second that production keeps (so the limit, not the code, sets the
-pace), and with Telegram's limits lifted (overall and per chat) to measure the code.
+each text back. The full bot runs twice for throughput and twice for latency: with
+Telegram's overall limit of 30 messages a second that production keeps (so the limit,
+not the code, sets the pace; and replies due together beyond it wait their turn), and
+with Telegram's limits lifted (overall and per chat) to measure the code.
+
+The teachers start their check-ins within the same 20 seconds, so their steps stay
+roughly in step: for a while most are at ``/checkin`` or the last answer (two replies
+each), and the replies offered reach 20 to 25 a second, near Telegram's 30.
 """
 
 from __future__ import annotations
@@ -181,6 +188,12 @@ async def teacher(
             await asyncio.sleep(rng.uniform(*think))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def phase(
     fake: FakeBotApi,
     kind: str,
@@ -189,18 +202,21 @@ async def phase(
     *,
     per_second: float,
     think: tuple[float, float] | None,
-) -> tuple[float, list[float]]:
-    """Updates a second and first-reply latencies of one bot over one group of teachers."""
+) -> tuple[float, list[float], float]:
+    """Updates a second, first-reply latencies and the bot's CPU ms per update."""
     script = CHECKIN if kind == "full" else [(text, 1) for text, _ in CHECKIN]
     process = await start_bot(kind, fake, database, per_second)
     latencies: list[float] = []
+    updates = len(users) * len(script)
     try:
+        cpu = cpu_seconds(process.pid)
         start = time.perf_counter()
         await asyncio.gather(*(teacher(fake, u, script, latencies, think) for u in users))
         wall = time.perf_counter() - start
+        cpu = cpu_seconds(process.pid) - cpu
     finally:
         await stop_bot(process)
-    return len(users) * len(script) / wall, latencies
+    return updates / wall, latencies, cpu / updates * 1000
 
 
 def p(values: list[float], q: float) -> float:
@@ -210,7 +226,7 @@ def p(values: list[float], q: float) -> float:
 async def main(teachers: int, rate: float, url: str | None) -> None:
     groups = [
         [FakeUser(id=FIRST_ID + g * 10_000 + n, first_name=f"T{n}") for n in range(teachers)]
-        for g in range(4)
+        for g in range(5)
     ]
     mean = teachers / rate  # seconds between one teacher's messages: ``rate`` a second in all
     think = (mean / 2, mean * 3 / 2)
@@ -228,18 +244,26 @@ async def main(teachers: int, rate: float, url: str | None) -> None:
         results["full, no Telegram limits"] = await phase(
             fake, "full", database, groups[2], per_second=0, think=None
         )
-        _, echo_lat = await phase(fake, "echo", None, groups[0], per_second=30, think=think)
-        _, full_lat = await phase(fake, "full", database, groups[3], per_second=30, think=think)
-    echo_rate = results["echo"][0]
+        _, echo_lat, _ = await phase(fake, "echo", None, groups[0], per_second=30, think=think)
+        _, full_lat, _ = await phase(fake, "full", database, groups[3], per_second=30, think=think)
+        _, code_lat, _ = await phase(fake, "full", database, groups[4], per_second=0, think=think)
+    echo_rate, _, echo_cpu = results["echo"]
     print(
         f"database: {kind}; {teachers} teachers, {len(CHECKIN)} updates each; "
         f"cpus: {os.cpu_count()}"
     )
-    print("throughput (closed loop):")
-    for name, (per_second, _lat) in results.items():
-        print(f"  {name:24} {per_second:7.1f} updates/s  ({per_second / echo_rate:.0%} of echo)")
+    print("throughput (closed loop), and the bot process's CPU time per update:")
+    for name, (per_second, _lat, cpu) in results.items():
+        print(
+            f"  {name:24} {per_second:7.1f} updates/s  ({per_second / echo_rate:.0%} of echo)"
+            f"  {cpu:5.2f} ms CPU/update  (x{cpu / echo_cpu:.1f} echo)"
+        )
     print(f"latency to the first reply at {rate:.0f} updates/s offered:")
-    for name, lat in (("echo", echo_lat), ("full", full_lat)):
+    for name, lat in (
+        ("echo", echo_lat),
+        ("full, 30/s", full_lat),
+        ("full, no Telegram limits", code_lat),
+    ):
         print(f"  {name:24} p50 {p(lat, 50):6.1f} ms  p99 {p(lat, 99):6.1f} ms  (n={len(lat)})")
 
 
