@@ -32,8 +32,9 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(BIN)/circles run
 
-## Both halves at once (each is one process, mostly waiting on the other's CPU or the
-## database), each half's output printed whole when it ends.
+## The two halves at once: each is one pytest process that often waits (on PostgreSQL,
+## on `circles run` subprocesses, on the browser), so together they keep both cores busy.
+## Each half's output is printed whole when it ends.
 test:
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
