@@ -97,7 +97,7 @@ def test_flows_are_sound_and_translated() -> None:
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("ko", "2026년 9월 14일 (월) PM 6:00"),
+        ("ko", "2026년 9월 14일 (월) 오후 6:00"),
         ("pt_BR", "seg., 14 de set. de 2026 18:00"),
         ("de", "Mo., 14. Sept. 2026, 18:00"),
         ("en", "Mon, Sep 14, 2026, 6:00\u202fPM"),
