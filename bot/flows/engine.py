@@ -77,13 +77,7 @@ _ACTIVE_RUN = (
     .order_by(FlowRun.id.desc())
     .limit(1)
 )
-_LIVE_RUN = (
-    select(FlowRun, CheckIn)
-    .outerjoin(CheckIn, CheckIn.id == FlowRun.checkin_id)
-    .where(FlowRun.person_id == bindparam("person_id"), FlowRun.status == FlowStatus.active)
-    .order_by(FlowRun.id.desc())
-    .limit(1)
-)
+_LIVE_RUN = _ACTIVE_RUN.add_columns(CheckIn).outerjoin(CheckIn, CheckIn.id == FlowRun.checkin_id)
 _ANSWERS = select(Answer).where(Answer.flow_run_id == bindparam("run_id"))
 
 
