@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import Circle, Membership, Person
 from circles.settings import normalize_language
 
-# Built once: every update runs these two.
+# Built once: every update runs it.
 _BY_TELEGRAM_ID = select(Person).where(Person.telegram_user_id == bindparam("telegram_user_id"))
-_REACHABLE_AGAIN = (
-    update(Person.__table__)
-    .where(
-        Person.__table__.c.telegram_user_id == bindparam("user_id"),
-        Person.__table__.c.unreachable_at.is_not(None),
-    )
-    .values(unreachable_at=None)
-)
+
+
+def _loaded_key(telegram_user_id: int) -> tuple[str, int]:
+    return ("person loaded by mark_reachable", telegram_user_id)
 
 
 async def find_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
-    """The person with this Telegram user id, if they have talked to us before."""
+    """The person with this Telegram user id, if they have talked to us before.
+
+    The first call after :func:`mark_reachable` in the same session takes the person it
+    loaded instead of asking the database again.
+    """
+    loaded = session.info.pop(_loaded_key(telegram_user_id), _NOT_LOADED)
+    if loaded is not _NOT_LOADED:
+        return loaded
     return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
+
+
+_NOT_LOADED: Any = object()
 
 
 async def get_or_create_person(
@@ -56,10 +63,14 @@ async def get_or_create_person(
 async def mark_reachable(session: AsyncSession, *, telegram_user_id: int) -> None:
     """Someone who blocked the bot wrote again: messages may reach them once more.
 
-    Call it before loading the person in the same session: it changes the row, not
-    objects already loaded.
+    Every update from a person starts here, so this loads the person (if they exist) and
+    keeps them for the session's next :func:`find_person`: one query, not two, and no
+    write unless they were marked unreachable.
     """
-    await session.execute(_REACHABLE_AGAIN, {"user_id": telegram_user_id})
+    person = await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
+    if person is not None and person.unreachable_at is not None:
+        person.unreachable_at = None
+    session.info[_loaded_key(telegram_user_id)] = person
 
 
 async def memberships_of(
