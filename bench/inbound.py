@@ -19,9 +19,9 @@ Telegram's overall limit of 30 messages a second that production keeps (so the l
 not the code, sets the pace; and replies due together beyond it wait their turn), and
 with Telegram's limits lifted (overall and per chat) to measure the code.
 
-The teachers start their check-ins within the same 20 seconds, so their steps stay
-roughly in step: for a while most are at ``/checkin`` or the last answer (two replies
-each), and the replies offered reach 20 to 25 a second, near Telegram's 30.
+Each step of the check-in is answered with one message (a step's introduction or
+thanks and the next question are joined), so the 10 updates a second offered for the
+latency phase ask for about 10 sends a second, a third of Telegram's 30.
 """
 
 from __future__ import annotations
@@ -46,15 +46,16 @@ from circles.db import create_sessionmaker, transaction
 from circles.models import CheckIn, Consent, Inquiry, Membership, Person, Phase, Role
 from circles.services.circles import create_circle
 
-#: What a teacher types, and how many replies the full bot sends to each.
+#: What a teacher types, and how many messages the full bot sends to each (the
+#: introduction and the first question are one message, as are the thanks and the trend).
 CHECKIN = [
-    ("/checkin", 2),
+    ("/checkin", 1),
     ("yes", 1),
     ("Mini whiteboards in three lessons", 1),
     ("Half the class could explain the hinge question", 1),
     ("3", 1),
     ("Ask the hinge question earlier", 1),
-    ("More time for peer feedback", 2),
+    ("More time for peer feedback", 1),
 ]
 FIRST_ID = 60_000_000
 

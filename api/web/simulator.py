@@ -45,7 +45,7 @@ from api.web.transcript import Transcripts
 from bot.flows import joining, teacher
 from bot.flows.engine import Outcome
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Button, Reply, Sender
+from bot.flows.messages import Button, Reply, Sender, joined
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
@@ -114,7 +114,7 @@ class Simulated:
         assert self.chat_id is not None
         if outcome.notice:
             self.transcripts.add(self.chat_id, "note", outcome.notice)
-        self.transcripts.add_replies(self.chat_id, outcome.replies, _data_url)
+        self.transcripts.add_replies(self.chat_id, joined(outcome.replies), _data_url)
 
     def back(self) -> Response:
         """Back to the chat, at its end."""

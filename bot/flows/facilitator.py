@@ -407,7 +407,7 @@ def _practice_reply(row: reviews.PracticeRow) -> Reply:
             Button(_("Request changes"), f"r:changes:{practice.id}"),
         ),
     )
-    return Reply("\n".join(lines), buttons)
+    return Reply("\n".join(lines), buttons, separate=True)
 
 
 async def review(

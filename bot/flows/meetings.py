@@ -100,7 +100,7 @@ async def overview(
                     Button(_("Cancel"), f"x:mcancel:{meeting.id}"),
                 ),
             )
-            replies.append(Reply("\n".join(lines), buttons))
+            replies.append(Reply("\n".join(lines), buttons, separate=True))
         return replies
 
 

@@ -40,3 +40,37 @@ class Reply:
     photo: str | None = (
         None  # a photo the channel already holds (Telegram file id); text is its caption
     )
+    #: One item of a list (a practice, a meeting): a message of its own, never joined.
+    separate: bool = False
+
+
+#: Telegram's longest message; replies are joined only while they fit.
+MESSAGE_LIMIT = 4096
+
+
+def joined(replies: list[Reply]) -> list[Reply]:
+    """Join each plain text reply to the one after it, as one message.
+
+    A step's introduction or explanation and its question arrive as one message: one
+    notification on the teacher's phone, and half the sends against Telegram's limits
+    (30 messages a second for the whole bot, about one a second per chat). Replies with
+    buttons, a file or a photo end a message, the items of a list (``separate``) stand
+    alone, and nothing is joined past Telegram's limit.
+    """
+    out: list[Reply] = []
+    for reply in replies:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and not last.buttons
+            and not (last.separate or reply.separate)
+            and last.attachment is None
+            and last.photo is None
+            and reply.attachment is None
+            and reply.photo is None
+            and len(last.text) + 2 + len(reply.text) <= MESSAGE_LIMIT
+        ):
+            out[-1] = Reply(f"{last.text}\n\n{reply.text}", reply.buttons)
+        else:
+            out.append(reply)
+    return out

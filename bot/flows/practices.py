@@ -68,6 +68,7 @@ def _list_replies(results: repository.Results, more: str | None, heading: str) -
                         Button(_("I'll try this"), f"p:a:{practice.id}"),
                     ),
                 ),
+                separate=True,
             )
         )
     if more is not None and results.next_offset is not None:
@@ -185,7 +186,9 @@ async def mine(session: AsyncSession, *, person: Person) -> list[Reply]:
                 buttons.append(Button(_("Read"), f"p:v:{practice.id}"))
             if practice.status in REVISABLE:
                 buttons.append(Button(_("Revise"), f"p:r:{practice.id}"))
-            replies.append(Reply("\n".join(lines), (tuple(buttons),) if buttons else ()))
+            replies.append(
+                Reply("\n".join(lines), (tuple(buttons),) if buttons else (), separate=True)
+            )
         return replies
 
 

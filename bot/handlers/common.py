@@ -14,7 +14,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from bot.context import CirclesContext
 from bot.flows.engine import Outcome
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender
+from bot.flows.messages import Reply, Sender, joined
 from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language
@@ -114,7 +114,7 @@ async def render(update: Update, context: CirclesContext, outcome: Outcome) -> N
             await _mark_prompt(message, outcome)
     chat = update.effective_chat
     if chat is not None:
-        await send_replies(context.bot, chat.id, outcome.replies)
+        await send_replies(context.bot, chat.id, joined(outcome.replies))
 
 
 async def _mark_prompt(message: Message, outcome: Outcome) -> None:

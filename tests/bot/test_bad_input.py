@@ -28,24 +28,26 @@ async def _answers(sessions: SessionMaker, phone: Phone) -> int:
 async def test_a_sticker_where_text_is_expected_is_explained(ama: Phone, sessions) -> None:
     before = await _answers(sessions, ama)
     texts = await ama.sticker()
-    assert texts[0] == "Please answer with text or a voice note."
-    assert texts[1].startswith(CHALLENGE)
+    explanation, question = texts[0].split("\n\n", 1)  # one message: the why, then the question
+    assert explanation == "Please answer with text or a voice note."
+    assert question.startswith(CHALLENGE)
     assert await _answers(sessions, ama) == before
 
 
 async def test_location_and_contact_where_text_is_expected(ama: Phone) -> None:
     await ama.send("Students copy answers.")
-    assert (await ama.location())[0] == "Please answer with a few words of text."
-    assert (await ama.contact())[0] == "Please answer with a few words of text."
+    assert (await ama.location())[0].startswith("Please answer with a few words of text.\n\n")
+    assert (await ama.contact())[0].startswith("Please answer with a few words of text.\n\n")
 
 
 async def test_a_5000_character_essay_is_refused_whole(ama: Phone, sessions) -> None:
     before = await _answers(sessions, ama)
     texts = await ama.send("x" * 5000)
-    assert texts[0] == (
+    explanation, question = texts[0].split("\n\n", 1)
+    assert explanation == (
         "Your answer has 5,000 characters; the limit is 2,000. Please shorten it and send it again."
     )
-    assert texts[1].startswith(CHALLENGE)
+    assert question.startswith(CHALLENGE)
     assert await _answers(sessions, ama) == before
     texts = await ama.send("y" * 2000)  # exactly the limit is fine
     assert texts[0].startswith("Which students does it affect?")
@@ -56,7 +58,7 @@ async def test_a_voice_note_where_a_choice_is_expected(ama: Phone) -> None:
     await ama.send("A third of the class")
     await ama.send("Exit tickets")
     texts = await ama.voice()
-    assert texts[0] == "Please choose one of the buttons below."
+    assert texts[0].startswith("Please choose one of the buttons below.\n\n")
     assert ama.labels()[0] == "Learning intentions and success criteria"
     texts = await ama.send("peer assessment")  # typing a label works too
     assert texts[0].startswith("Describe the practice")
@@ -70,7 +72,7 @@ async def test_a_number_out_of_range(ama: Phone, clock: FakeClock) -> None:
     await ama.send("Whiteboards")
     await ama.send("Most got it")
     texts = await ama.send("7")
-    assert texts[0] == "Please choose one of the buttons below."
+    assert texts[0].startswith("Please choose one of the buttons below.\n\nHow well")
     assert ama.labels() == ["1", "2", "3", "4", "5"]
     texts = await ama.send("4")
     assert texts[0].startswith("What will you adjust next time?")
@@ -87,11 +89,12 @@ async def test_class_size_must_be_a_number_in_range(ama: Phone, clock: FakeClock
     await ama.tap("Codify my practice")
     for answer in ("Hinge questions", "One question shows who understood.", "Maths", "Year 8"):
         await ama.send(answer)
-    assert (await ama.voice())[0] == "Please choose one of the buttons below."
+    assert (await ama.voice())[0].startswith("Please choose one of the buttons below.\n\n")
     await ama.tap("Lower secondary")
-    assert (await ama.send("five hundred"))[0] == "Please send a number from 1 to 200."
-    assert (await ama.send("500"))[0] == "Please send a number from 1 to 200."
-    assert (await ama.sticker())[0] == "Please send a number."
+    again = "Please send a number from 1 to 200.\n\nHow many"
+    assert (await ama.send("five hundred"))[0].startswith(again)
+    assert (await ama.send("500"))[0].startswith(again)
+    assert (await ama.sticker())[0].startswith("Please send a number.\n\nHow many")
     assert (await ama.send("32"))[0].startswith("Does it also use other")
     assert (await ama.tap("Done")) == []
     assert ama.last_notice() == "Please choose at least one."
@@ -126,7 +129,7 @@ async def test_too_long_name_is_refused(phone, accra) -> None:
     await ama.tap("✓ English")
     await ama.tap("Africa/Accra")
     texts = await ama.send("N" * 61)
-    assert texts[0] == "Please keep it to 60 characters or fewer."
+    assert texts[0].startswith("Please keep it to 60 characters or fewer.\n\nWhat name")
 
 
 async def test_unknown_timezone_is_explained(phone, accra) -> None:
@@ -149,5 +152,4 @@ async def test_a_checkin_left_half_way_continues_later(ama: Phone, clock: FakeCl
     await ama.tap("Partly")
     clock.advance(timedelta(days=2))
     texts = await ama.send("/checkin")
-    assert texts[0] == "Let's continue where you stopped."
-    assert texts[1].startswith("What did you do?")
+    assert texts[0].startswith("Let's continue where you stopped.\n\nWhat did you do?")

@@ -27,8 +27,10 @@ async def test_a_coordinator_broadcasts_to_the_teachers_of_their_country(
     ]
     assert fake.calls_for("deleteMessage"), "the token must not stay in the chat"
     texts = await kofi.send("/broadcast")
-    assert texts[1].startswith("Write the announcement.")
-    assert (await kofi.voice())[0] == "Please answer with text."
+    assert len(texts) == 1  # the introduction and the first question are one message
+    assert texts[0].startswith("Let's write an announcement for your circles.")
+    assert "\n\nWrite the announcement." in texts[0]
+    assert (await kofi.voice())[0].startswith("Please answer with text.\n\nWrite the announcement.")
     await kofi.send("Regional hub in Kumasi on Friday at 15:00.")
     assert kofi.labels() == [
         "Everyone in my circles",
@@ -36,7 +38,8 @@ async def test_a_coordinator_broadcasts_to_the_teachers_of_their_country(
         "Facilitators and union representatives",
     ]
     texts = await kofi.tap("Teachers only")
-    assert texts == ["This reaches 1 person.", "Send it now?"]
+    assert texts == ["This reaches 1 person.\n\nSend it now?"]
+    assert kofi.labels() == ["Yes", "No"]
     texts = await kofi.tap("Yes")
     assert texts == ["Sent: it is on its way to 1 person. /broadcasts shows how it goes."]
     await sender.drain()

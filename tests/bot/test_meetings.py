@@ -70,7 +70,8 @@ async def test_a_meeting_from_invitation_to_reflection(
     assert len(asks) == 1
     assert not [t for t in fake.texts_to(grace.chat_id) if t.startswith("Thank you for taking")]
     texts = await ama.tap("Start my reflection")
-    assert texts[0] == "A short reflection on your circle meeting: four questions."
+    assert texts[0].startswith("A short reflection on your circle meeting: four questions.\n\n")
+    assert "\n\nWhat did you learn in the meeting?" in texts[0]
     await ama.send("Hinge questions need practice.")
     await ama.send("Plan them with a colleague.")
     await ama.send("Inspiring")
@@ -130,12 +131,15 @@ async def test_moving_and_cancelling_tell_everyone(
 async def test_bad_dates_and_times_are_explained(phone, accra, ama) -> None:
     grace = await onboard_facilitator(phone, accra)
     await grace.send("/meeting")
-    assert (await grace.send("next thursday"))[0] == (
-        "Please send a date such as 2026-10-15 or 15.10.2026."
-    )
+    assert (await grace.send("next thursday")) == [
+        "Please send a date such as 2026-10-15 or 15.10.2026.\n\n"
+        "On which date? (for example 2026-10-15 or 15.10.2026)"
+    ]
     assert (await grace.send("31.02.2026"))[0].startswith("Please send a date")
     await grace.send("2026-09-17")
-    assert (await grace.send("half past four"))[0] == "Please send a time such as 16:30."
+    assert (await grace.send("half past four")) == [
+        "Please send a time such as 16:30.\n\nAt what time does it start? (for example 16:30)"
+    ]
     await grace.send("16:30")
     await grace.send("Library")
     texts = await grace.tap("Skip")

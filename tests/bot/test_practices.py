@@ -352,7 +352,9 @@ async def test_ill_try_this_starts_piloting_the_practice_once(
     assert texts[0].startswith("There is no open question right now.")
     clock.set(MONDAY_EVENING[0])
     texts = await ama.send("/checkin")
-    assert texts[0] == "Time for this week's check-in about your practice."
+    assert texts == [
+        "Time for this week's check-in about your practice.\n\nDid you try your practice this week?"
+    ]
     async with sessions() as session:
         inquiry = await session.get(Inquiry, adoption.inquiry_id)
     assert (inquiry.phase, inquiry.strategy) == (Phase.pilot, Strategy.self_assessment)
@@ -427,8 +429,9 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
     assert ama.labels(mine[1]) == ["Revise"]
 
     texts = await ama.tap("Revise", mine[1])
-    assert texts[0].startswith("Let's revise your practice, one part at a time.")
-    assert texts[-1].startswith("Which part would you like to change?")
+    [intro_and_question] = texts
+    assert intro_and_question.startswith("Let's revise your practice, one part at a time.")
+    assert "\n\nWhich part would you like to change?" in intro_and_question
     assert ama.labels()[:3] == ["Name", "Summary", "Steps"]
     texts = await ama.tap("Steps")
     assert texts[-1].startswith("Send the new text. It replaces the old one.")
@@ -501,7 +504,8 @@ async def test_revising_a_published_practice_keeps_the_old_version(
 
     # "Change something else" right away: the practice is waiting for review, still hers.
     texts = await ama.tap("Change something else", thanks)
-    assert texts[-1].startswith("Which part would you like to change?")
+    assert texts[-1].startswith("Let's revise your practice")
+    assert texts[-1].endswith("\n\nWhich part would you like to change?")
     await ama.tap("Name")
     texts = await ama.send("Hinge questions, whiteboards up")
     assert texts[0].startswith("Thank you. “Hinge questions, whiteboards up” is back with")
@@ -546,7 +550,7 @@ async def test_an_old_revise_button_of_an_archived_practice_is_closed(
         practice = await session.get(Practice, other)
         practice.status = PracticeStatus.archived
     texts = await ama.send("New.")
-    assert texts[0] == CLOSED
+    assert texts[0].startswith(CLOSED + "\n\n")  # and the conversation it interrupted
     practice = await _get(sessions, Practice, other)
     assert (practice.status, practice.summary, practice.version) == (
         PracticeStatus.archived,
@@ -571,8 +575,9 @@ async def test_a_sticker_or_voice_note_where_revise_expects_a_choice(
     await ama.tap("Revise", mine[1])
     for bad in (ama.sticker, ama.voice):
         texts = await bad()
-        assert texts[0] == "Please choose one of the buttons below."
-        assert texts[-1].startswith("Which part would you like to change?")
+        assert texts == [
+            "Please choose one of the buttons below.\n\nWhich part would you like to change?"
+        ]
         assert ama.labels()[0] == "Name"
     practice = await _get(sessions, Practice, practice_id)
     assert (practice.status, practice.version) == (PracticeStatus.changes_requested, 1)

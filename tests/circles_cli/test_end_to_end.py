@@ -73,15 +73,22 @@ async def make_circle(database_url: str) -> Circle:
 
 async def join_and_name_a_challenge(teacher: RemotePhone, code: str) -> None:
     """Join by the invite's deep link, go through onboarding and identify."""
-    welcome, _consent = await teacher.send(f"/start {code}", replies=2)
-    assert welcome.startswith("Welcome to Accra 1!")
+    # The welcome and the consent question arrive as one message, with its buttons.
+    [welcome] = await teacher.send(f"/start {code}")
+    assert welcome.startswith("Welcome to Accra 1! You joined as teacher.\n\n")
+    assert welcome.endswith("\n\nDo you agree that we store your answers for your learning circle?")
+    assert teacher.labels() == ["I agree", "No, thank you"]
     assert await teacher.tap("I agree") == ["Which language should I use with you?"]
     await teacher.tap("✓ English")
     await teacher.tap("Africa/Accra")
     await teacher.send(teacher.user.first_name)
     await teacher.send("Mathematics")
-    done, _, _ = await teacher.tap("Lower secondary", replies=3)
-    assert done == f"You are all set, {teacher.user.first_name}!"
+    # "All set", the challenge's introduction and its first question: one message.
+    [done] = await teacher.tap("Lower secondary")
+    all_set, intro, question = done.split("\n\n", 2)
+    assert all_set == f"You are all set, {teacher.user.first_name}!"
+    assert intro.startswith("Let's find the classroom challenge")
+    assert question.startswith("What challenge do you see in your classroom?")
     await teacher.send("Many students copy answers without checking.")
     await teacher.send("A third of my Year 8 class")
     await teacher.send("Exit tickets from Tuesday")
@@ -99,8 +106,8 @@ async def answer_checkin(teacher: RemotePhone, rating: str) -> None:
     await teacher.send("Half the class got it")
     await teacher.tap(rating)
     await teacher.send("Shorter questions")
-    saved, _ratings = await teacher.tap("Skip", replies=2)
-    assert saved == "Thank you, your check-in is saved."
+    [saved] = await teacher.tap("Skip")  # the thanks and the ratings, as one message
+    assert saved == f"Thank you, your check-in is saved.\n\nYour ratings so far: {rating}"
     # Telegram delivers the same update again (a lost acknowledgement): nothing happens.
     # By webhook it surely arrives twice; by polling only if the bot has not yet confirmed
     # its offset (the fake, like Telegram, drops what was confirmed).
@@ -113,7 +120,11 @@ async def answer_checkin(teacher: RemotePhone, rating: str) -> None:
 async def reflect(teacher: RemotePhone) -> None:
     """After the meeting, reflect for the facilitators."""
     ask = await teacher.wait_for_text("Thank you for taking part")
-    await teacher.tap("Start my reflection", replies=2, message=ask)
+    # The reflection's introduction and its first question arrive as one message.
+    [first] = await teacher.tap("Start my reflection", message=ask)
+    intro, question = first.split("\n\n", 1)
+    assert intro == "A short reflection on your circle meeting: four questions."
+    assert question.startswith("What did you learn in the meeting?")
     await teacher.send("Hinge questions need practice.")
     await teacher.send("Plan them with a colleague.")
     await teacher.send("Inspiring")

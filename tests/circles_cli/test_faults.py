@@ -27,8 +27,9 @@ async def test_killed_mid_checkin_loses_no_answer_and_repeats_nothing(
         service = await start(database_url, fake, tmp_path)
         try:
             ama = RemotePhone(fake, seeded.teachers[0], "polling", service)
-            invitation, _question = await ama.send("/checkin", replies=2)
+            [invitation] = await ama.send("/checkin")  # with its first question
             assert invitation.startswith("Time for this week's check-in")
+            assert invitation.endswith("\n\nDid you try your practice this week?")
             await ama.tap("Partly")
             await ama.send("Whiteboards on two days")
             fake.delay_next("sendMessage", 60, chat_id=ama.chat_id)  # never answered
@@ -42,13 +43,14 @@ async def test_killed_mid_checkin_loses_no_answer_and_repeats_nothing(
             service = await start(database_url, fake, tmp_path)
             ama.service = service
             # The question the crash swallowed is asked again when she asks to go on.
-            resume, question = await ama.send("/checkin", replies=2)
+            [resumed] = await ama.send("/checkin")
+            resume, question = resumed.split("\n\n", 1)
             assert resume == "Let's continue where you stopped."
             assert question.startswith("How well did it work?")
             await ama.tap("4")
             await ama.send("Shorter questions")
-            saved, _ = await ama.tap("Skip", replies=2)
-            assert saved == "Thank you, your check-in is saved."
+            [saved] = await ama.tap("Skip")
+            assert saved == "Thank you, your check-in is saved.\n\nYour ratings so far: 4"
             assert await service.stop() == 0
         finally:
             await service.ensure_stopped()
@@ -60,6 +62,12 @@ async def test_killed_mid_checkin_loses_no_answer_and_repeats_nothing(
     assert "Whiteboards on two days" in texts
     shown = fake.texts_to(ama.chat_id)
     assert len(shown) == len(set(shown)), shown  # no message twice
+    # Each question was shown once, alone or after an introduction joined to it: the
+    # invitation and its question, two questions before the kill, "continue" and the
+    # question the crash swallowed, two more questions, and the thanks with the ratings.
+    assert len(shown) == 7, shown
+    for asked in ("What did you do?", "What evidence", "How well did it work?"):
+        assert sum(asked in text for text in shown) == 1, (asked, shown)
 
 
 async def test_killed_mid_broadcast_sends_nobody_the_news_twice(
@@ -115,8 +123,9 @@ async def test_telegram_5xx_is_retried_with_backoff(database_url: str, tmp_path:
         try:
             phone = RemotePhone(fake, ama, "polling", service)
             fake.fail_next("sendMessage", status=502, chat_id=ama.id, times=2)
-            invitation, _question = await phone.send("/checkin", replies=2)
+            [invitation] = await phone.send("/checkin")  # with its first question
             assert invitation.startswith("Time for this week's check-in")
+            assert invitation.endswith("\n\nDid you try your practice this week?")
 
             fake.fail_next("sendMessage", status=500, chat_id=kofi.id)
             headers = {"Authorization": f"Bearer {seeded.coordinator_token}"}
@@ -126,7 +135,7 @@ async def test_telegram_5xx_is_retried_with_backoff(database_url: str, tmp_path:
                     json={"variants": {"en": "Hub on Friday."}, "default_language": "en"},
                 )
                 assert created.status_code == 201
-            await fake.wait_for_messages(ama.id, 3, timeout=20)
+            await fake.wait_for_messages(ama.id, 2, timeout=20)  # the check-in and the news
             await fake.wait_for(
                 lambda: any(c.status == 500 for c in fake.calls_for("sendMessage")), 20, "a 500"
             )

@@ -85,10 +85,13 @@ async def test_run_with_a_token_polls_the_bot_api_and_answers(database_url: str)
             await service.wait_for_log("is polling for updates")
             lucia = FakeUser(id=4242, first_name="Lucía", language_code="es")
             fake.user_message(lucia, f"/start {invite.code}")
-            first, consent = await fake.wait_for_messages(lucia.id, 2, timeout=20)
-            assert first["text"].startswith("¡")  # Spanish, from the phone's language
-            assert "Montevideo 1" in first["text"]
-            assert len(fake.buttons(consent)) == 2
+            # The welcome and the consent question arrive as one message, with its buttons.
+            [first] = await fake.wait_for_messages(lucia.id, 1, timeout=20)
+            welcome, consent = first["text"].split("\n\n", 1)
+            assert welcome.startswith("¡")  # Spanish, from the phone's language
+            assert "Montevideo 1" in welcome
+            assert consent.startswith("Antes de empezar")
+            assert len(fake.buttons(first)) == 2
             menus = fake.calls_for("setMyCommands")
             assert len(menus) == 8  # one menu per language
             assert "checkin" in str(menus[0].params["commands"])
