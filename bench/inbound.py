@@ -17,7 +17,9 @@ with the claim of its id, exactly as ``circles run`` handles it. The echo bot co
 each text back. The full bot runs twice for throughput and twice for latency: with
 Telegram's overall limit of 30 messages a second that production keeps (so the limit,
 not the code, sets the pace; and replies due together beyond it wait their turn), and
-with Telegram's limits lifted (overall and per chat) to measure the code.
+with Telegram's limits lifted (overall and per chat) to measure the code. The echo bot
+runs bare (the baseline of every ratio) and once more through the full bot's limiter, to
+compare the two bots as they would run against Telegram.
 
 Each step of the check-in is answered with one message (a step's introduction or
 thanks and the next question are joined), so the 10 updates a second offered for the
@@ -144,7 +146,7 @@ async def serve(api: str, database: str, per_second: float) -> None:
 
 async def start_bot(kind: str, fake: FakeBotApi, database: str | None, per_second: float):
     if kind == "echo":  # its own small module: its memory is the baseline of bench.memory
-        command = ["-m", "bench.echo", fake.base_url]
+        command = ["-m", "bench.echo", fake.base_url, str(per_second)]
     else:
         command = ["-m", "bench.inbound", "--serve", kind, "--api", fake.base_url]
         command += ["--database", database or "", "--per-second", str(per_second)]
@@ -238,14 +240,17 @@ async def main(teachers: int, rate: float, url: str | None) -> None:
         database = engine.url.render_as_string(hide_password=False)
         kind = engine.dialect.name
         results = {}
-        results["echo"] = await phase(fake, "echo", None, groups[0], per_second=30, think=None)
+        results["echo"] = await phase(fake, "echo", None, groups[0], per_second=0, think=None)
+        results["echo, 30/s"] = await phase(
+            fake, "echo", None, groups[0], per_second=30, think=None
+        )
         results["full, 30/s"] = await phase(
             fake, "full", database, groups[1], per_second=30, think=None
         )
         results["full, no Telegram limits"] = await phase(
             fake, "full", database, groups[2], per_second=0, think=None
         )
-        _, echo_lat, _ = await phase(fake, "echo", None, groups[0], per_second=30, think=think)
+        _, echo_lat, _ = await phase(fake, "echo", None, groups[0], per_second=0, think=think)
         _, full_lat, _ = await phase(fake, "full", database, groups[3], per_second=30, think=think)
         _, code_lat, _ = await phase(fake, "full", database, groups[4], per_second=0, think=think)
     echo_rate, _, echo_cpu = results["echo"]
@@ -259,6 +264,8 @@ async def main(teachers: int, rate: float, url: str | None) -> None:
             f"  {name:24} {per_second:7.1f} updates/s  ({per_second / echo_rate:.0%} of echo)"
             f"  {cpu:5.2f} ms CPU/update  (x{cpu / echo_cpu:.1f} echo)"
         )
+    limited = results["full, 30/s"][0] / results["echo, 30/s"][0]
+    print(f"  full ÷ echo, both with Telegram's limits: {limited:.0%}")
     print(f"latency to the first reply at {rate:.0f} updates/s offered:")
     for name, lat in (
         ("echo", echo_lat),
