@@ -13,6 +13,7 @@ from circles.settings import normalize_language
 
 # Built once: every update runs it.
 _BY_TELEGRAM_ID = select(Person).where(Person.telegram_user_id == bindparam("telegram_user_id"))
+_NOT_LOADED: Any = object()
 
 
 def _loaded_key(telegram_user_id: int) -> tuple[str, int]:
@@ -29,9 +30,6 @@ async def find_person(session: AsyncSession, *, telegram_user_id: int) -> Person
     if loaded is not _NOT_LOADED:
         return loaded
     return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
-
-
-_NOT_LOADED: Any = object()
 
 
 async def get_or_create_person(
