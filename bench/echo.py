@@ -1,21 +1,33 @@
 """A bare python-telegram-bot echo bot in long polling: the baseline of ``bench.inbound``
 and ``bench.memory``. It imports nothing but PTB, so its memory is PTB's own.
 
-Usage: ``python -m bench.echo <Bot API base URL> [messages a second]``; prints ``ready``,
-stops on SIGTERM. With a rate, it sends through the full bot's limiter
-(``bot.ratelimit.TelegramLimits``): the echo bot as it would have to run against Telegram.
+Usage: ``python -m bench.echo <Bot API base URL> [--per-second N] [--store DATABASE]``;
+prints ``ready``, stops on SIGTERM.
+
+* ``--per-second``: it sends through the full bot's limiter (``bot.ratelimit``): the
+  echo bot as it would have to run against Telegram.
+* ``--store``: before echoing, each update is claimed and its sender loaded in one
+  transaction, with the project's own code (``claim_update``, ``mark_reachable``), and
+  updates run as the full bot runs them (several people at once, each person's in order;
+  on SQLite the transactions take turns). That is what every update of the full bot
+  does before it looks at the message (``bot.handlers.common.handle_once``): the
+  cheapest bot on this stack that handles each update at most once.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import signal
-import sys
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 TOKEN = "123456:TEST-TOKEN"
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -25,14 +37,44 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(message.text)
 
 
-async def main(api: str, per_second: float) -> None:
+def storing(database: str) -> tuple[Handler, Callable[[], Awaitable[None]]]:
+    """``echo`` after claiming the update and loading its sender; and how to close."""
+    from circles.clock import SystemClock
+    from circles.db import create_engine, create_sessionmaker, transaction
+    from circles.services.people import mark_reachable
+    from circles.services.updates import claim_update
+
+    engine = create_engine(database)
+    sessions = create_sessionmaker(engine)
+    clock = SystemClock()
+    turns = asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        async with turns, transaction(sessions) as session:
+            if not await claim_update(session, update_id=update.update_id, now=clock.now()):
+                return
+            if user is not None:
+                await mark_reachable(session, telegram_user_id=user.id)
+        await echo(update, context)
+
+    return handle, engine.dispose
+
+
+async def main(api: str, per_second: float, database: str | None) -> None:
     builder = ApplicationBuilder().token(TOKEN).base_url(f"{api}/bot")
     if per_second:
         from bot.ratelimit import TelegramLimits
 
         builder = builder.rate_limiter(TelegramLimits(per_second=per_second))
+    handler, close = echo, None
+    if database:
+        from bot.updates import PerPersonOrder
+
+        builder = builder.concurrent_updates(PerPersonOrder())
+        handler, close = storing(database)
     app = builder.build()
-    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(MessageHandler(filters.TEXT, handler))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with app:
@@ -43,7 +85,14 @@ async def main(api: str, per_second: float) -> None:
         await stop.wait()
         await app.updater.stop()
         await app.stop()
+    if close is not None:
+        await close()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else 0.0))
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("api", help="the Bot API's base URL")
+    parser.add_argument("--per-second", type=float, default=0.0)
+    parser.add_argument("--store", metavar="DATABASE", default=None)
+    args = parser.parse_args()
+    asyncio.run(main(args.api, args.per_second, args.store))

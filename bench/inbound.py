@@ -19,7 +19,9 @@ Telegram's overall limit of 30 messages a second that production keeps (so the l
 not the code, sets the pace; and replies due together beyond it wait their turn), and
 with Telegram's limits lifted (overall and per chat) to measure the code. The echo bot
 runs bare (the baseline of every ratio) and once more through the full bot's limiter, to
-compare the two bots as they would run against Telegram.
+compare the two bots as they would run against Telegram. A third bot is the floor of
+this stack: the echo bot that first claims each update and loads its sender in one
+transaction, as every update of the full bot begins (``bench.echo --store``).
 
 Each step of the check-in is answered with one message (a step's introduction or
 thanks and the next question are joined), so the 10 updates a second offered for the
@@ -146,7 +148,9 @@ async def serve(api: str, database: str, per_second: float) -> None:
 
 async def start_bot(kind: str, fake: FakeBotApi, database: str | None, per_second: float):
     if kind == "echo":  # its own small module: its memory is the baseline of bench.memory
-        command = ["-m", "bench.echo", fake.base_url, str(per_second)]
+        command = ["-m", "bench.echo", fake.base_url, "--per-second", str(per_second)]
+    elif kind == "store":
+        command = ["-m", "bench.echo", fake.base_url, "--store", database or ""]
     else:
         command = ["-m", "bench.inbound", "--serve", kind, "--api", fake.base_url]
         command += ["--database", database or "", "--per-second", str(per_second)]
@@ -241,6 +245,9 @@ async def main(teachers: int, rate: float, url: str | None) -> None:
         kind = engine.dialect.name
         results = {}
         results["echo"] = await phase(fake, "echo", None, groups[0], per_second=0, think=None)
+        results["echo + claim + sender"] = await phase(
+            fake, "store", database, groups[0], per_second=0, think=None
+        )
         results["echo, 30/s"] = await phase(
             fake, "echo", None, groups[0], per_second=30, think=None
         )
@@ -266,6 +273,8 @@ async def main(teachers: int, rate: float, url: str | None) -> None:
         )
     limited = results["full, 30/s"][0] / results["echo, 30/s"][0]
     print(f"  full ÷ echo, both with Telegram's limits: {limited:.0%}")
+    floor = results["full, no Telegram limits"][0] / results["echo + claim + sender"][0]
+    print(f"  full ÷ echo + claim + sender, no limits: {floor:.0%}")
     print(f"latency to the first reply at {rate:.0f} updates/s offered:")
     for name, lat in (
         ("echo", echo_lat),
