@@ -1,5 +1,6 @@
 """A bare python-telegram-bot echo bot in long polling: the baseline of ``bench.inbound``
-and ``bench.memory``. It imports nothing but PTB, so its memory is PTB's own.
+and ``bench.memory``. Unless told to store, it imports nothing but PTB, so its memory is
+PTB's own.
 
 Usage: ``python -m bench.echo <Bot API base URL> [--per-second N] [--store DATABASE]``;
 prints ``ready``, stops on SIGTERM.
