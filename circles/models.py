@@ -271,6 +271,9 @@ class Circle(SQLModel, table=True):
     telegram_group_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     #: Days between two practices shared with the circle from other circles (0: never).
     share_every_days: int = Field(default=14, ge=0, le=90)
+    #: A sandbox for trying the bot (``circles demo``, the web simulator): the only circles
+    #: the simulator may join, and left out of real summaries, exports and audiences.
+    demo: bool = Field(default=False, index=True)
     created_at: datetime = _created()
 
 
@@ -669,6 +672,20 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = _timestamp()
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in dashboard session; signing out ends it here, whatever the cookie says.
+
+    The cookie carries a random session key; only its SHA-256 hash is stored.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    token_id: int = Field(foreign_key="apitoken.id", ondelete="CASCADE", index=True)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = _timestamp()
+
+
 class AuditLog(SQLModel, table=True):
     """Who changed what, when (no answer text, no tokens)."""
 
@@ -721,4 +738,5 @@ __all__ = [
     "TokenRole",
     "UTCDateTime",
     "Visibility",
+    "WebSession",
 ]

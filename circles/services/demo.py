@@ -84,7 +84,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime, seed: int = 7) -> D
 
     Running it again changes nothing and reports the existing circle.
     """
-    existing = await session.scalar(select(Circle).where(Circle.name == DEMO_CIRCLE))
+    existing = await session.scalar(select(Circle).where(Circle.demo, Circle.name == DEMO_CIRCLE))
     if existing is not None:
         return DemoResult(existing, created=False, members=0, checkins=0, answers=0)
     rng = random.Random(seed)
@@ -99,6 +99,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime, seed: int = 7) -> D
         weekday=0,
         at=time(16, 0),
     )
+    circle.demo = True
     people: list[tuple[Person, Role]] = [(_person(n, start), Role.teacher) for n in _TEACHERS]
     people += [(_person(n, start), Role.facilitator) for n in _FACILITATORS]
     people.append((_person(_UNION_REP, start), Role.union_rep))

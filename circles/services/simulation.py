@@ -6,7 +6,7 @@ positive for people and above −10¹³ for groups, so the two never meet, and e
 row the flows write (runs, answers, check-ins, practices, reflections, outbox
 messages addressed to that "chat") is the same row a Telegram teacher would get.
 
-The simulator joins only circles named :data:`~circles.services.demo.DEMO_CIRCLE`, so an
+The simulator joins only demo circles (``Circle.demo``), so an
 anonymous visitor of the web page can never become a member of a real circle.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from circles.errors import NotFound
 from circles.i18n import N_
 from circles.models import Circle, Invite, Outbox, Person, Role
-from circles.services.demo import DEMO_CIRCLE, seed_demo
+from circles.services.demo import seed_demo
 from circles.services.invites import create_invite
 from circles.services.journeys import teacher_place
 from circles.services.schedule import next_occurrence
@@ -44,7 +44,7 @@ def new_simulated_id() -> int:
 
 async def demo_circles(session: AsyncSession) -> list[Circle]:
     """The circles the simulator may join."""
-    return list(await session.scalars(select(Circle).where(Circle.name == DEMO_CIRCLE)))
+    return list(await session.scalars(select(Circle).where(Circle.demo)))
 
 
 async def demo_invite(
@@ -55,7 +55,7 @@ async def demo_invite(
         circle = (await seed_demo(session, now=now)).circle
     else:
         circle = await session.get(Circle, circle_id)
-        if circle is None or circle.name != DEMO_CIRCLE:
+        if circle is None or not circle.demo:
             raise NotFound(N_("There is no demo circle with this id."))
     invite = await create_invite(
         session, circle=circle, role=Role.teacher, now=now, max_uses=1, valid_for=timedelta(hours=1)
