@@ -24,14 +24,12 @@ async def test_mydata_sends_a_file_with_everything_stored(ama: Phone, clock: Fak
     assert upload.filename == "my-learning-circles-data.json"
     data = json.loads(upload.content)
     assert data["person"]["display_name"] == "Ama M."
-    assert data["memberships"] == [
-        {
-            "circle": "Accra 1",
-            "country": "GH",
-            "role": "teacher",
-            "joined_at": data["memberships"][0]["joined_at"],
-        }
-    ]
+    [membership] = data["memberships"]
+    assert (membership["circle"], membership["country"], membership["role"]) == (
+        "Accra 1",
+        "GH",
+        "teacher",
+    )
     texts_given = {a["value_text"] for a in data["answers"]}
     assert "Many students copy answers without checking if they understood." in texts_given
     assert "Ask the hinge question earlier." in texts_given
