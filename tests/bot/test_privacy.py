@@ -349,6 +349,7 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
     async with sessions() as session:
         after = await traces_of(session, person_id=AMA_ID, chat_id=AMA_CHAT, texts=texts)
         assert {t.table for t in after} == REFUSAL_RECORD, after
+        assert {t.found for t in after} == {"person id"}  # no name, text or chat id
         [person] = [t.row for t in after if t.table == "person"]
         [erasure] = [t.row for t in after if t.table == "auditlog"]
         assert {k: v for k, v in person.items() if v is not None} == {
