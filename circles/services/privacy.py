@@ -70,7 +70,7 @@ async def export_person_data(session: AsyncSession, *, person: Person) -> dict[s
     async def rows(
         model: type[SQLModel], where: Any, *, leave_out: tuple[str, ...] = ()
     ) -> list[dict[str, Any]]:
-        found = await session.scalars(select(model).where(where).order_by(model.id))  # type: ignore[attr-defined]
+        found = await session.scalars(select(model).where(where).order_by(model.id))
         return [_plain(row, leave_out=leave_out) for row in found]
 
     memberships = await session.execute(
@@ -109,8 +109,9 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     """Erase the person's personal data and answers; anonymous counts stay.
 
     What remains is the refusal record: the person's row with every personal column
-    emptied (consent refused, ``forgotten_at`` set; only the interface language is kept),
-    and one ``person.forget`` audit entry that points at that row and names no one.
+    emptied (consent refused, ``forgotten_at`` set; kept are only the interface language,
+    for the goodbye, and when the row was created), and one ``person.forget`` audit entry
+    that points at that row and names no one.
 
     - Messages: every outbox row addressed to their chat is deleted, whatever its state, so
       a pending one is never sent and a sent one leaves no text behind. Idempotency keys
