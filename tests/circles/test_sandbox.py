@@ -28,7 +28,7 @@ from circles.models import (
     ShareScope,
     TokenRole,
 )
-from circles.services import dissemination, repository, summaries
+from circles.services import dissemination, repository, reviews, summaries
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience, count_recipients
 from circles.services.circles import create_circle
@@ -168,3 +168,19 @@ async def test_demo_people_and_real_people_read_only_their_own_sides_practices(
         demo_next = await dissemination.pick(session, circle=demo_circle)
     assert seen == {"demo": [demo], "real": [real], "admin": [real]}
     assert recife_next is None and demo_next is None
+
+
+async def test_a_coordinators_review_queue_leaves_out_demo_practices(
+    world: World, sessions: SessionMaker
+) -> None:
+    async with transaction(sessions) as session:
+        queue = await reviews.list_practices(
+            session, scope=COORDINATOR, cursor=None, limit=50, status=PracticeStatus.in_review
+        )
+        waiting = await reviews.count_awaiting_review(session, scope=COORDINATOR)
+        named = await reviews.list_practices(
+            session, scope=COORDINATOR, cursor=None, limit=50, circle_id=world.a.circle
+        )
+    assert [row.practice.id for row in queue.items] == [world.b.practice]
+    assert waiting == 1
+    assert [row.practice.id for row in named.items] == [world.a.practice]
