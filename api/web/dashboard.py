@@ -30,6 +30,7 @@ from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
 from circles.services import dashboard, meetings, reviews, summaries
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
+from circles.services.sandbox import listed
 from circles.services.tokens import authenticate, authenticate_hash
 from circles.services.weeks import Week
 
@@ -122,7 +123,9 @@ async def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Respo
 async def overview(request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep):
     """One circle's page for facilitators; circles side by side per country for the others."""
     scope, now = viewer.scope, clock.now()
-    circles = [c for c in await list_circles(session) if scope.covers(c)]
+    circles = [
+        c for c in await list_circles(session) if scope.covers(c) and listed(c, scope.circle_ids)
+    ]
     if len(circles) == 1 and not scope.may(Permission.read_across):
         return redirect(request, viewer.web, f"/dashboard/circles/{circles[0].id}")
     countries = []

@@ -38,6 +38,7 @@ from circles.errors import Conflict
 from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, Circle, Person
 from circles.services.access import Permission, Scope, visible_circle
+from circles.services.sandbox import real_or_named
 from circles.services.summaries import circle_weeks, export_window
 from circles.services.weeks import Week, WeekWindow, week_of
 
@@ -190,7 +191,7 @@ async def export_answers(
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
         .join(Circle, Circle.id == CheckIn.circle_id)
         .join(Person, Person.id == Answer.person_id)
-        .where(scope.circle_clause())
+        .where(scope.circle_clause(), real_or_named([circle_id, *(scope.circle_ids or ())]))
         .order_by(CheckIn.scheduled_for, CheckIn.id, Answer.id)
     )
     if circle_id is not None:
