@@ -586,8 +586,10 @@ async def open_invited(
     )
 
 
-#: The only flow whose questions someone who has not consented may answer.
-_ONBOARDING = frozenset({"onboarding"})
+#: The only flows whose questions someone who has not consented may answer: onboarding
+#: (where consent is asked) and a coordinator's broadcast, which acts with the rights of
+#: the coordinator's token (checked by /broadcast before it starts), not as a member.
+_WITHOUT_CONSENT = frozenset({"onboarding", "broadcast"})
 #: Buttons open to everyone the bot holds data about: confirming or declining /forgetme.
 _ERASURE = ("x:forget:", "x:keep_data:")
 
@@ -598,7 +600,8 @@ async def button(
     """A pressed button, from Telegram or the simulator: the one door every button takes.
 
     Consent comes first: someone unknown presses nothing, someone who has not consented
-    only the answers of their onboarding (and the confirmation of /forgetme). Every id in
+    only the answers of their onboarding (a coordinator: of their broadcast) and the
+    confirmation of /forgetme. Every id in
     the data is read with :func:`~bot.flows.ids.parse_id` and checked against the presser
     in :mod:`circles.services.access` by the branch that acts on it; whatever is refused
     gets the answer of a closed button, as an unknown id does.
@@ -610,7 +613,7 @@ async def button(
     if person.consent is not Consent.given:
         if data.startswith(_ERASURE):
             return await _action(session, person=person, data=data, now=now)
-        return await engine.press(session, person=person, data=data, now=now, flows=_ONBOARDING)
+        return await engine.press(session, person=person, data=data, now=now, flows=_WITHOUT_CONSENT)
     if data.startswith(("f:", "r:")):
         return Outcome(
             await facilitator.button(session, sender=sender, data=data, settings=settings, now=now)
