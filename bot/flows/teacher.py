@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import engine, facilitator, meetings, practices
 from bot.flows.engine import Outcome
 from bot.flows.hooks import CHECKIN_FLOWS, trend_line
-from bot.flows.ids import parse_id, parts_of
+from bot.flows.ids import MAX_NUMBER, parse_id, parts_of
 from bot.flows.inputs import Input
 from bot.flows.messages import Attachment, Button, Reply, Sender
 from circles.errors import NotFound
@@ -656,9 +656,10 @@ async def _action(session: AsyncSession, *, person: Person, data: str, now: date
             return Outcome([Reply(text)], chosen=_("Paused"))
         if verb == "keep_data":
             return Outcome([Reply(_("Nothing was erased."))], chosen=_("No, keep my data"))
-        if verb == "forget" and number is not None:
+        stamp = parse_id(arg, limit=MAX_NUMBER)
+        if verb == "forget" and stamp is not None:
             # Compared as seconds: a forged stamp far from now is no date at all.
-            if not 0 <= int(now.timestamp()) - number <= FORGET_CONFIRM_WINDOW.total_seconds():
+            if not 0 <= int(now.timestamp()) - stamp <= FORGET_CONFIRM_WINDOW.total_seconds():
                 return closed
             await privacy.forget_person(session, person=person, now=now)
             return Outcome(

@@ -3,21 +3,35 @@
 The stories behind issue #18: a visitor who never consented read practices with
 ``p:q:…`` and ``p:v:<id>``, and filed a reflection into another circle with
 ``x:reflect:<meeting id>``. Every id a button carries is checked against the presser,
-and a foreign or malformed id gets the answer of a closed button.
+and a foreign or malformed id gets the answer of a closed button. Last, a property:
+random button data, through Telegram and through the simulator, breaks nothing and
+changes nothing in a circle the presser does not belong to.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
+from support.fakebotapi import FakeBotApi, FakeUser
+from support.pace import FakePace
 from support.phone import Phone
-from support.story import onboard_facilitator
+from support.story import onboard, onboard_facilitator
+from support.web import buttons_of, csrf_of
 
+from api.app import create_app
+from bot.app import build_application
+from bot.ratelimit import TelegramLimits
 from circles.clock import FakeClock
-from circles.db import SessionMaker, transaction
+from circles.db import SessionMaker, create_engine, create_sessionmaker, transaction
 from circles.models import (
     FlowRun,
     Meeting,
@@ -33,7 +47,9 @@ from circles.models import (
     Strategy,
 )
 from circles.services.circles import create_circle
+from circles.services.invites import create_invite
 from circles.services.repository import search_text_of
+from circles.settings import Settings
 
 CLOSED = "This question is already closed."
 GONE = "This practice is no longer in the repository."
@@ -71,12 +87,12 @@ def _practice(circle_id: int, title: str, status: PracticeStatus, scope: ShareSc
     return practice
 
 
-async def make_kumasi(sessions: SessionMaker, now: datetime) -> Kumasi:
+async def make_kumasi(sessions: SessionMaker, now: datetime, name: str = "Kumasi 1") -> Kumasi:
     """Kumasi 1, a circle none of the test's people belong to."""
     async with transaction(sessions) as session:
         circle = await create_circle(
             session,
-            name="Kumasi 1",
+            name=name,
             country="GH",
             language="en",
             timezone="Africa/Accra",
@@ -221,7 +237,12 @@ async def test_review_buttons_of_another_circle_change_nothing(
     grace = await onboard_facilitator(phone, accra)
     for who in (ama, grace):
         anywhere = who.messages()[-1]
-        for data in (f"r:approve:{kumasi.in_review}", f"r:changes:{kumasi.in_review}"):
+        for data in (
+            f"r:approve:{kumasi.in_review}",
+            f"r:changes:{kumasi.in_review}",
+            "r:approve:²",
+            "r:changes:99999999999999999999",
+        ):
             texts = await who.tap_data(anywhere, data)
             assert texts in ([CLOSED], ["This is for the facilitators of a circle."])
     assert await foreign_traces(sessions, kumasi) == UNTOUCHED
@@ -249,6 +270,8 @@ async def test_a_facilitator_cannot_move_cancel_or_answer_another_circles_meetin
         "p:v:٣",
         "p:v:99999999999999999999",
         "p:v:9223372036854775808",
+        "p:v:2147483648",
+        "x:reflect:4294967296",
         "p:v:-1",
         "p:v:",
         "p:q:²:whiteboards",
@@ -289,3 +312,173 @@ async def test_malformed_ids_are_answered_politely(ama: Phone, data: str, sessio
     async with sessions() as session:
         person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.user.id))
         assert person.forgotten_at is None and person.paused_until is None
+
+
+# --- random button data through both doors ------------------------------------------------
+
+#: Wednesday of the week the property's presses happen in.
+NOW = datetime(2026, 9, 9, 10, 0, tzinfo=UTC)
+_people = itertools.count(70_000)
+_examples = itertools.count(1)
+_APOLOGY = "Sorry"
+
+#: Placeholders replaced by the ids of Kumasi 1's rows once they exist.
+_KNOWN = ("{past}", "{next}", "{shared}", "{own}", "{review}")
+ids = st.one_of(
+    st.sampled_from(_KNOWN),
+    st.integers(min_value=-3, max_value=2**70).map(str),
+    st.sampled_from(["", "0", "²", "٣", "-1", "1e3", " 1", "0x1f", "2147483648", "\x00"]),
+    st.text(max_size=12),
+)
+prefixes = st.sampled_from(
+    [
+        "p:q",
+        "p:s:eliciting_evidence",
+        "p:v",
+        "p:a",
+        "p:r",
+        "p:off",
+        "x:reflect",
+        "x:rsvp",
+        "x:mmove",
+        "x:mcancel",
+        "x:codify",
+        "x:edit",
+        "x:pause",
+        "x:keep",
+        "x:new",
+        "o",
+        "r:approve",
+        "r:changes",
+        "f:who",
+        "c",
+        "t",
+        "d",
+        "s",
+    ]
+)
+structured = st.builds(
+    lambda prefix, parts: ":".join([prefix, *parts]), prefixes, st.lists(ids, max_size=3)
+)
+button_data = st.one_of(structured, structured, st.text(max_size=80))
+
+
+def _filled(data: str, kumasi: Kumasi) -> str:
+    return (
+        data.replace("{past}", str(kumasi.past_meeting))
+        .replace("{next}", str(kumasi.next_meeting))
+        .replace("{shared}", str(kumasi.shared))
+        .replace("{own}", str(kumasi.own))
+        .replace("{review}", str(kumasi.in_review))
+    )
+
+
+async def _world(url: str, run: Callable[[SessionMaker, FakeClock, Kumasi], Awaitable[None]]):
+    """Kumasi 1 and a fresh database connection around ``run``."""
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    clock = FakeClock(NOW)
+    try:
+        kumasi = await make_kumasi(sessions, clock.now(), name=f"Kumasi {next(_people)}")
+        await run(sessions, clock, kumasi)
+        assert await foreign_traces(sessions, kumasi) == UNTOUCHED
+    finally:
+        await engine.dispose()
+
+
+async def _through_telegram(url: str, datas: list[str], consent: bool) -> None:
+    async def run(sessions: SessionMaker, clock: FakeClock, kumasi: Kumasi) -> None:
+        async with transaction(sessions) as session:
+            circle = await create_circle(
+                session,
+                name=f"Accra {next(_people)}",
+                country="GH",
+                language="en",
+                timezone="Africa/Accra",
+                now=clock.now(),
+            )
+            invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
+            code = invite.code
+        pace = FakePace()
+        async with FakeBotApi() as fake:
+            # Every example shares the test's database, whose bot remembers handled update
+            # ids: start this fake Telegram's ids past the earlier examples'.
+            fake._last_update_id = next(_examples) * 10_000
+            config = Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                database_url=url,
+                telegram_token=fake.token,
+                telegram_api_url=fake.base_url,
+            )
+            limits = TelegramLimits(now=pace.now, sleep=pace.sleep)
+            app = build_application(config, sessions, clock, limits)
+            await app.initialize()
+            try:
+                phone = Phone(fake, app, FakeUser(id=next(_people), first_name="Kojo"))
+                if consent:
+                    await onboard(phone, code)
+                else:
+                    await phone.send(f"/start {code}")
+                anywhere = phone.messages()[-1]
+                for data in datas:
+                    texts = await phone.tap_data(anywhere, _filled(data, kumasi))
+                    assert not [t for t in texts if t.startswith(_APOLOGY)], data
+            finally:
+                await app.shutdown()
+
+    await _world(url, run)
+
+
+async def _through_the_simulator(url: str, datas: list[str], consent: bool) -> None:
+    async def run(sessions: SessionMaker, clock: FakeClock, kumasi: Kumasi) -> None:
+        config = Settings(_env_file=None, database_url=url, simulator=True)  # type: ignore[call-arg]
+        engine = create_engine(url)
+        app = create_app(config, engine, clock)
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
+                csrf = csrf_of((await client.get("/simulator")).text)
+                form = {"csrf": csrf, "language": "en", "name": "Zoe"}
+                assert (await client.post("/simulator/start", data=form)).status_code == 303
+                if consent:
+                    for label in ("I agree", "✓ English"):
+                        page = (await client.get("/simulator")).text
+                        bubble, data = next(
+                            (b, d) for b, d, shown in buttons_of(page) if shown == label
+                        )
+                        form = {"csrf": csrf, "data": data, "bubble": str(bubble)}
+                        assert (await client.post("/simulator/press", data=form)).status_code == 303
+                for data in datas:
+                    form = {"csrf": csrf, "data": _filled(data, kumasi), "bubble": "0"}
+                    pressed = await client.post("/simulator/press", data=form)
+                    assert pressed.status_code < 500, data
+                page = await client.get("/simulator")
+                assert page.status_code == 200
+                assert _APOLOGY not in page.text
+        finally:
+            await engine.dispose()
+
+    await _world(url, run)
+
+
+_PROPERTY = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@_PROPERTY
+@given(datas=st.lists(button_data, min_size=1, max_size=12), consent=st.booleans())
+def test_random_button_data_through_telegram_never_breaks_or_reaches_another_circle(
+    database_url: str, datas: list[str], consent: bool
+) -> None:
+    asyncio.run(_through_telegram(database_url, datas, consent))
+
+
+@_PROPERTY
+@given(datas=st.lists(button_data, min_size=1, max_size=12), consent=st.booleans())
+def test_random_button_data_through_the_simulator_never_breaks_or_reaches_another_circle(
+    database_url: str, datas: list[str], consent: bool
+) -> None:
+    asyncio.run(_through_the_simulator(database_url, datas, consent))
