@@ -191,9 +191,12 @@ async def test_a_visitor_who_has_not_consented_can_neither_search_nor_read_pract
     for data in ("p:q:0:whiteboards", f"p:v:{kumasi.shared}", "p:s:eliciting_evidence:0"):
         assert await kojo.tap_data(consent, data) == []
         assert kojo.last_notice() == CLOSED
+    # The command is refused too: the consent question comes back instead.
+    texts = await kojo.send("/practices whiteboards")
+    assert "Do you agree that we store your answers" in texts[-1]
     assert not [text for text in kojo.everything_shown() if "Whiteboards" in text]
     # Agreeing still works: the consent buttons were not closed by the forged presses.
-    assert (await kojo.tap("I agree", consent))[0].startswith("Which language")
+    assert (await kojo.tap("I agree", kojo.last_with_buttons()))[0].startswith("Which language")
 
 
 async def test_a_visitor_who_has_not_consented_files_no_reflection(
@@ -277,6 +280,8 @@ async def test_a_facilitator_cannot_move_cancel_or_answer_another_circles_meetin
         "p:q:²:whiteboards",
         "p:q:99999999999999999999:whiteboards",
         "p:q:9223372036854775807:whiteboards",
+        "p:q:0:white\x00boards",
+        "p:s:\x00:0",
         "p:s:eliciting_evidence:99999999999999999999",
         "p:r:99999999999999999999",
         "x:reflect:²",
