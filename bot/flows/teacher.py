@@ -601,9 +601,9 @@ async def button(
 
     Consent comes first: someone unknown presses nothing, someone who has not consented
     only the answers of their onboarding (a coordinator: of their broadcast) and the
-    confirmation of /forgetme. Every id in
-    the data is read with :func:`~bot.flows.ids.parse_id` and checked against the presser
-    in :mod:`circles.services.access` by the branch that acts on it; whatever is refused
+    confirmation of /forgetme. Every id in the data is read with
+    :func:`~bot.flows.ids.parse_id` and checked against the presser in
+    :mod:`circles.services.access` by the branch that acts on it; whatever is refused
     gets the answer of a closed button, as an unknown id does.
     """
     person = await _member(session, sender)
@@ -613,7 +613,9 @@ async def button(
     if person.consent is not Consent.given:
         if data.startswith(_ERASURE):
             return await _action(session, person=person, data=data, now=now)
-        return await engine.press(session, person=person, data=data, now=now, flows=_WITHOUT_CONSENT)
+        return await engine.press(
+            session, person=person, data=data, now=now, flows=_WITHOUT_CONSENT
+        )
     if data.startswith(("f:", "r:")):
         return Outcome(
             await facilitator.button(session, sender=sender, data=data, settings=settings, now=now)
