@@ -40,13 +40,14 @@ from circles.i18n import (
     ngettext,
     use_language,
 )
+from circles.services.websessions import SESSION_LENGTH
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
 
 COOKIE = "lc_web"
-#: A session lasts a working day; signing in again is cheap.
-SESSION_SECONDS = 12 * 3600
+#: The cookie lasts as long as a dashboard session (a working day).
+SESSION_SECONDS = int(SESSION_LENGTH.total_seconds())
 WEB_PREFIXES = ("/simulator", "/dashboard")
 NO_SUCH_PAGE = N_("There is no such page.")
 
@@ -238,7 +239,7 @@ def install_errors(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        in_path = any((error.get("loc") or ("",))[0] == "path" for error in exc.errors())
         if _is_web(request) and in_path:
             # /dashboard/circles/99999999999999999999: no such page, not a broken form.
             return _error_page(request, 404, NO_SUCH_PAGE, {})

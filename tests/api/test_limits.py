@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 import starlette.formparsers
 from support.world import World
+
+from api.app import create_app
 
 MB = 1024 * 1024
 
@@ -119,3 +122,13 @@ async def test_the_limit_speaks_the_callers_language(world: World, api) -> None:
     response = await api(**{"Accept-Language": "de"}).post("/v1/circles", content=b"x" * (2 * MB))
     assert response.status_code == 413
     assert response.headers["content-language"] == "de"
+
+
+async def test_an_operator_can_set_a_lower_limit(settings, engine, clock) -> None:
+    app = create_app(settings.model_copy(update={"max_body_bytes": 2048}), engine, clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api"
+    ) as client:
+        response = await client.post("/v1/circles", content=b"x" * 4096)
+    assert response.status_code == 413
+    assert "2,048 bytes" in response.json()["detail"]
