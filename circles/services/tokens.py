@@ -89,7 +89,7 @@ async def authenticate(session: AsyncSession, *, secret: str, now: datetime) -> 
 async def authenticate_hash(
     session: AsyncSession, *, digest: str, now: datetime
 ) -> ApiToken | None:
-    """:func:`authenticate` by the stored hash (a web session keeps the hash, never the token)."""
+    """:func:`authenticate` by the stored hash; reads only."""
     token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
