@@ -32,6 +32,7 @@ from circles.services import dissemination, repository, reviews, summaries
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience, count_recipients
 from circles.services.circles import create_circle
+from circles.services.demo import DEMO_CIRCLE, seed_demo
 from circles.services.exports import ExportFormat, export_answers, export_summaries
 
 COORDINATOR = Scope("token:1", TokenRole.coordinator)
@@ -184,3 +185,17 @@ async def test_a_coordinators_review_queue_leaves_out_demo_practices(
     assert [row.practice.id for row in queue.items] == [world.b.practice]
     assert waiting == 1
     assert [row.practice.id for row in named.items] == [world.a.practice]
+
+
+async def test_a_real_circle_called_demo_circle_is_left_alone_by_the_demo(
+    sessions: SessionMaker,
+) -> None:
+    async with transaction(sessions) as session:
+        real = await create_circle(
+            session, name=DEMO_CIRCLE, country="GH", language="en", timezone="UTC", now=NOW
+        )
+        demo = await seed_demo(session, now=NOW)
+        again = await seed_demo(session, now=NOW)
+    assert demo.circle.demo and demo.circle.name == f"{DEMO_CIRCLE} 2"
+    assert not real.demo and real.name == DEMO_CIRCLE
+    assert again.circle.id == demo.circle.id and not again.created
