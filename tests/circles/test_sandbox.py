@@ -12,8 +12,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-from support.world import SEEDED_AT, WEDNESDAY_W35, World, build_world
+from support.world import SEEDED_AT, WEDNESDAY_W35, World, build_world, make_demo
 
 from circles.db import SessionMaker, transaction
 from circles.errors import NotFound
@@ -42,10 +41,7 @@ NOW = WEDNESDAY_W35
 @pytest.fixture
 async def world(sessions: SessionMaker) -> World:
     """The world with circle A as a demo circle."""
-    built = await build_world(sessions)
-    async with transaction(sessions) as session:
-        await session.execute(update(Circle).where(Circle.id == built.a.circle).values(demo=True))
-    return built
+    return await make_demo(sessions, await build_world(sessions))
 
 
 def _rows(content: bytes) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from circles.db import SessionMaker, transaction
 from circles.models import (
@@ -23,6 +23,7 @@ from circles.models import (
     BroadcastStatus,
     CheckIn,
     CheckInStatus,
+    Circle,
     Consent,
     FlowRun,
     FlowStatus,
@@ -359,4 +360,11 @@ async def build_world(sessions: SessionMaker) -> World:
                 issued.token.revoked_at = SEEDED_AT - timedelta(days=1)
         world.a.token = world.token_ids["facilitator_a"]
         world.b.token = world.token_ids["facilitator_b"]
+    return world
+
+
+async def make_demo(sessions: SessionMaker, world: World) -> World:
+    """Make circle A a demo circle, as the simulator's seeding would (B stays real)."""
+    async with transaction(sessions) as session:
+        await session.execute(update(Circle).where(Circle.id == world.a.circle).values(demo=True))
     return world

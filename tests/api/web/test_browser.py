@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 
+import pytest
 from sqlalchemy import select
-from support.world import World
+from support.world import World, make_demo
 
 from circles.db import SessionMaker
 from circles.models import (
@@ -25,6 +26,12 @@ PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e5270de10000000049454e44ae426082"
 )
+
+
+@pytest.fixture
+async def demo_world(world: World, sessions: SessionMaker) -> World:
+    """The world, with circle A as the demo circle the simulator joins."""
+    return await make_demo(sessions, world)
 
 
 async def _submit(page, locator) -> None:
@@ -56,7 +63,7 @@ async def _photo(page, tmp_path, caption: str) -> None:
 
 
 async def test_teacher_walks_the_whole_journey_in_the_simulator(
-    live_server, browser_page, screenshots, sessions: SessionMaker, world: World, tmp_path
+    live_server, browser_page, screenshots, sessions: SessionMaker, demo_world: World, tmp_path
 ) -> None:
     page = browser_page
     await page.goto(live_server.url + "/simulator")
@@ -116,7 +123,7 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
 
     # The circle's facilitator publishes the practice; the teacher hears it in the chat.
     await page.goto(live_server.url + "/dashboard")
-    await page.fill("input[name=token]", world.secrets["facilitator_a"])
+    await page.fill("input[name=token]", demo_world.secrets["facilitator_a"])
     await _submit(page, page.locator("#sign-in button"))
     mine = page.locator("article.practice", has_text="Zoe Simulated")
     await _submit(page, mine.locator("button.approve"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from support.web import buttons_of, csrf_of
-from support.world import World
+from support.world import World, make_demo
 
 from api.app import create_app
 from circles.clock import FakeClock
@@ -20,9 +20,7 @@ from circles.services.simulation import SIMULATED_ID_CEILING
 @pytest.fixture
 async def world(world: World, sessions: SessionMaker) -> World:
     """The world, with circle A as the demo circle the simulator joins."""
-    async with sessions() as session, session.begin():
-        await session.execute(update(Circle).where(Circle.id == world.a.circle).values(demo=True))
-    return world
+    return await make_demo(sessions, world)
 
 
 async def _start(client: httpx.AsyncClient, language: str = "en") -> str:
