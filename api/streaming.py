@@ -1,7 +1,11 @@
 """Big files (the booklet, answer exports) sent as a stream, a few at a time per process.
 
-A stream is read from the request's own transaction (FastAPI ends it once the response
-is sent), so a file is one consistent read and takes one database connection. At most
+The route checks the request (role, circle, weeks) in the request's transaction as usual;
+:func:`stream_file` then commits that transaction before the first byte, and the file is
+read in a read-only session of its own while it is sent. FastAPI would otherwise keep the
+request's transaction open until the whole file is sent, and with it what authenticating
+wrote (the token's ``last_used_at``): SQLite's write lock, PostgreSQL's row lock on the
+token, for as long as the slowest client reads. So a stream takes one connection. At most
 :data:`MAX_STREAMS` files are being made at once in one process: each holds a database
 connection and keeps a worker thread busy while it renders, so more at once would only
 share the same CPU more thinly and could take every connection of the pool (5 plus 10
@@ -12,10 +16,11 @@ requests that are refused before (401, 403, 404, 422) never take a place.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.background import BackgroundTask
 
 from api.deps import get_language
@@ -55,21 +60,27 @@ def places(request: Request) -> Places:
     return state.stream_places
 
 
-def stream_file(
+async def stream_file(
     request: Request,
-    pieces: AsyncIterator[bytes | str],
+    session: AsyncSession,
+    pieces: Callable[[AsyncSession], AsyncIterator[bytes | str]],
     *,
     media_type: str,
     filename: str,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """``pieces`` as an attachment, if a place is free; a 503 problem otherwise."""
+    """``pieces(session)`` as an attachment, if a place is free; a 503 problem otherwise.
+
+    ``session`` is the request's: what it holds is committed before the file is sent.
+    """
     free = places(request)
     if not free.take():
         log.warning("refused a file: %d are being made", MAX_STREAMS)
         busy = problem(503, translate(BUSY, get_language(request)))
         busy.headers["retry-after"] = str(RETRY_AFTER)
         return busy
+    await session.commit()
+    sessions = request.app.state.sessions
     done = False
 
     def give_back() -> None:
@@ -80,8 +91,9 @@ def stream_file(
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for piece in pieces:
-                yield piece.encode() if isinstance(piece, str) else piece
+            async with sessions() as reading:  # read only: closed without a commit
+                async for piece in pieces(reading):
+                    yield piece.encode() if isinstance(piece, str) else piece
         except Exception:
             log.exception("a file failed while it was sent: %s", filename)
             raise

@@ -84,9 +84,10 @@ async def export_answers(
         include_text=include_text,
         pseudonym_key=key,
     )
-    return stream_file(
+    return await stream_file(
         request,
-        exports.answer_chunks(session, plan),
+        session,
+        lambda reading: exports.answer_chunks(reading, plan),
         media_type=plan.media_type,
         filename=plan.filename,
         headers={"X-Row-Count": str(plan.rows)},

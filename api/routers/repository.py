@@ -96,11 +96,17 @@ async def get_booklet(
     """
     scope.require(Permission.read_summaries)
     reader = await repository.reader_of_scope(session, scope)
-    pieces = booklet.booklet_chunks(
-        session, reader=reader, grouping=group, fmt=format, now=clock.now(), language=language
-    )
+    now = clock.now()
     media, extension = _MEDIA[format]
-    return stream_file(request, pieces, media_type=media, filename=f"practices.{extension}")
+    return await stream_file(
+        request,
+        session,
+        lambda reading: booklet.booklet_chunks(
+            reading, reader=reader, grouping=group, fmt=format, now=now, language=language
+        ),
+        media_type=media,
+        filename=f"practices.{extension}",
+    )
 
 
 @router.get("/{practice_id}", response_model=RepositoryPracticeOut, responses=READ)

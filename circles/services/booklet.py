@@ -11,27 +11,29 @@ scripts or outside resources, so it prints and reads offline.
 The booklet is made as a stream (:func:`booklet_chunks`), so that a repository of
 thousands of practices neither fills the memory nor stalls the event loop: a first query
 reads only the ids, titles, strategies and countries (for the index and the order), then
-the practices are read :data:`BATCH` at a time, detached from the session and rendered
-in a worker thread. Memory grows with the index, not with the practices' text.
+the practices are read :data:`BATCH` at a time as plain rows and rendered in the render
+thread (:mod:`circles.services.offload`), their JSON parsed there too. Memory grows with
+the index, not with the practices' text.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
+import json
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.i18n import _, current_language, format_datetime, format_number, ngettext, use_language
-from circles.models import Practice, PracticeStatus
+from circles.models import Circle, Person, Practice, PracticeStatus
 from circles.services import repository, showcase
+from circles.services.offload import off_loop
 from circles.services.summaries import STRATEGY_LABELS
 
 #: Practices read and rendered at a time.
@@ -258,22 +260,62 @@ class _Markdown:
         return ""
 
 
-async def _off_loop(language: str, render: Callable[..., _T], *args: object, **kw: object) -> _T:
-    """Run ``render`` in a worker thread, in ``language`` (so the event loop stays free)."""
+#: What a booklet shows of a practice: no search text, no review comment.
+_COLUMNS = (
+    Practice.id,
+    Practice.title,
+    Practice.strategy,
+    Practice.tags,
+    Practice.subject,
+    Practice.grade,
+    Practice.grade_band,
+    Practice.country,
+    Practice.language,
+    Practice.summary,
+    type_coerce(Practice.content, Text),  # parsed in the render thread, not on the loop
+    Practice.author_visible,
+    Circle.name,
+    Person.display_name,
+)
 
+
+async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[Any, ...]]:
+    """The practices ``ids`` as plain rows, each with its adoption figures."""
+    rows = await session.execute(
+        select(*_COLUMNS)
+        .join(Circle, Circle.id == Practice.circle_id)
+        .outerjoin(Person, Person.id == Practice.author_id)
+        .where(Practice.id.in_(ids))
+    )
+    figures = await repository.adoption_figures(session, ids)
+    return [(*row, figures.get(row[0], (0, None, 0))) for row in rows.all()]
+
+
+def _found(row: tuple[Any, ...]) -> repository.Found:
+    """A row of :func:`_rows` as the practice a reader sees (a transient object)."""
+    *fields, visible, circle_name, author, (adoptions, mean, ratings) = row
+    names = [column.key for column in _COLUMNS[:10]]
+    practice = Practice(**dict(zip(names, fields[:10], strict=True)))
+    practice.content = json.loads(fields[10]) if fields[10] else {}
+    return repository.Found(
+        practice, circle_name, author if visible else None, adoptions, mean, ratings
+    )
+
+
+def _rendered(
+    language: str, render: Callable[[Sequence[repository.Found]], str], rows: list[tuple]
+) -> str:
+    """``rows`` rendered in ``language`` (in the render thread)."""
+    with use_language(language):
+        return render([_found(row) for row in rows])
+
+
+async def _in_language(language: str, work: Callable[..., _T], *args: Any, **kw: Any) -> _T:
     def run() -> _T:
         with use_language(language):
-            return render(*args, **kw)
+            return work(*args, **kw)
 
-    return await asyncio.to_thread(run)
-
-
-async def _detached(session: AsyncSession, ids: list[int]) -> list[repository.Found]:
-    """The practices ``ids`` with what a reader sees, no longer tied to the session."""
-    found = await repository.found(session, ids)
-    for item in found:
-        session.expunge(item.practice)
-    return found
+    return await off_loop(run)
 
 
 async def booklet_chunks(
@@ -289,8 +331,8 @@ async def booklet_chunks(
     """The booklet of every published practice ``reader`` may read, piece by piece."""
     writer = _Html if fmt is BookletFormat.html else _Markdown
     entries = await index(session, reader=reader)
-    parts = await _off_loop(language, groups, entries, grouping)
-    yield await _off_loop(
+    parts = await _in_language(language, groups, entries, grouping)
+    yield await _in_language(
         language, writer.head, parts, total=len(entries), now=now, timezone=timezone
     )
     del entries
@@ -298,8 +340,9 @@ async def booklet_chunks(
         yield writer.group_start(group)
         for start in range(0, len(group.entries), BATCH):
             ids = [entry.id for entry in group.entries[start : start + BATCH]]
-            practices = await _detached(session, ids)
-            yield await _off_loop(language, writer.practices, practices)
+            rows = {row[0]: row for row in await _rows(session, ids)}
+            ordered = [rows[i] for i in ids if i in rows]
+            yield await off_loop(_rendered, language, writer.practices, ordered)
         yield writer.group_end(group)
     yield writer.tail()
 

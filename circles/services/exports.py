@@ -11,10 +11,11 @@ times (the week stays), and free text (text answers, captions) unless
 Answer exports can be large (a country's pilot is millions of answers), so they are made
 in two steps: :func:`plan_answers` checks the request and counts the rows (for the
 ``X-Row-Count`` header) in the request's transaction, then :func:`answer_chunks` reads
-the rows :data:`BATCH` at a time from a cursor of its own and turns each batch into CSV
-in a worker thread; memory stays within a batch, and the event loop stays free. XLSX
-is written the same way into openpyxl's write-only workbook, saved into a temporary file
-(in memory up to :data:`SPOOL_BYTES`, then on disk) and read back in pieces.
+the rows :data:`BATCH` at a time from a cursor and turns each batch into CSV in the
+render thread (:mod:`circles.services.offload`): memory stays within a batch, and the
+event loop stays free. XLSX is written the same way into openpyxl's write-only workbook,
+saved into a temporary file (in memory up to :data:`SPOOL_BYTES`, then on disk) and read
+back in pieces.
 
 Summaries are exported one row per circle and week with the numbers of a circle
 summary (:func:`circles.services.summaries.circle_weeks`); they hold no names, and
@@ -27,7 +28,6 @@ text in XLSX; control characters XLSX cannot hold are dropped.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import hmac
@@ -49,6 +49,7 @@ from circles.errors import Conflict
 from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, Circle, Person
 from circles.services.access import Permission, Scope, visible_circle
+from circles.services.offload import off_loop
 from circles.services.summaries import circle_weeks, export_window
 from circles.services.weeks import Week, WeekWindow, week_of
 
@@ -419,14 +420,14 @@ async def answer_chunks(session: AsyncSession, plan: AnswersPlan) -> AsyncIterat
     if plan.fmt is ExportFormat.csv:
         yield _csv(plan.columns, ())
         async for rows in _batches(session, plan):
-            yield await asyncio.to_thread(lambda rows=rows: _csv(None, _lines(plan, rows)))
+            yield await off_loop(lambda rows=rows: _csv(None, _lines(plan, rows)))
         return
-    sheet = await asyncio.to_thread(_Sheet, plan.name, plan.columns)
+    sheet = await off_loop(_Sheet, plan.name, plan.columns)
     async for rows in _batches(session, plan):
-        await asyncio.to_thread(lambda rows=rows: sheet.add(_lines(plan, rows)))
-    file = await asyncio.to_thread(sheet.save)
+        await off_loop(lambda rows=rows: sheet.add(_lines(plan, rows)))
+    file = await off_loop(sheet.save)
     try:
-        while piece := await asyncio.to_thread(file.read, READ_BYTES):
+        while piece := await off_loop(file.read, READ_BYTES):
             yield piece
     finally:
         file.close()
@@ -473,4 +474,4 @@ async def export_summaries(
         ]
         for line in lines
     ]
-    return await asyncio.to_thread(_file, "summaries", fmt, SUMMARY_COLUMNS, rows)
+    return await off_loop(_file, "summaries", fmt, SUMMARY_COLUMNS, rows)

@@ -147,14 +147,14 @@ async def test_a_busy_server_asks_the_next_export_to_come_back_later(
 
     monkeypatch.setattr(streaming, "MAX_STREAMS", 1)
     reached, go_on = asyncio.Event(), asyncio.Event()
-    detached = booklet._detached
+    rows = booklet._rows
 
     async def slow(session, ids):  # the first booklet stops halfway until told to go on
         reached.set()
         await go_on.wait()
-        return await detached(session, ids)
+        return await rows(session, ids)
 
-    monkeypatch.setattr(booklet, "_detached", slow)
+    monkeypatch.setattr(booklet, "_rows", slow)
     await as_role("facilitator_a").post(f"/v1/practices/{world.a.practice}/approve")
     first = asyncio.create_task(as_role("facilitator_a").get("/v1/repository/booklet"))
     await asyncio.wait_for(reached.wait(), 30)
