@@ -37,7 +37,7 @@ from circles.services.offload import off_loop
 from circles.services.summaries import STRATEGY_LABELS
 
 #: Practices read and rendered at a time.
-BATCH = 200
+BATCH = 50
 _T = TypeVar("_T")
 
 
@@ -304,10 +304,10 @@ def _found(row: tuple[Any, ...]) -> repository.Found:
 
 def _rendered(
     language: str, render: Callable[[Sequence[repository.Found]], str], rows: list[tuple]
-) -> str:
-    """``rows`` rendered in ``language`` (in the render thread)."""
+) -> bytes:
+    """``rows`` rendered in ``language`` as UTF-8 (in the render thread)."""
     with use_language(language):
-        return render([_found(row) for row in rows])
+        return render([_found(row) for row in rows]).encode()
 
 
 async def _in_language(language: str, work: Callable[..., _T], *args: Any, **kw: Any) -> _T:
@@ -327,7 +327,7 @@ async def booklet_chunks(
     now: datetime,
     language: str,
     timezone: str = "UTC",
-) -> AsyncIterator[str]:
+) -> AsyncIterator[str | bytes]:
     """The booklet of every published practice ``reader`` may read, piece by piece."""
     writer = _Html if fmt is BookletFormat.html else _Markdown
     entries = await index(session, reader=reader)
@@ -366,4 +366,5 @@ async def booklet(
         language=current_language(),
         timezone=timezone,
     )
-    return "".join([chunk async for chunk in chunks])
+    pieces = [chunk if isinstance(chunk, str) else chunk.decode() async for chunk in chunks]
+    return "".join(pieces)
