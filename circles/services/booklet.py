@@ -296,7 +296,9 @@ def _found(row: tuple[Any, ...]) -> repository.Found:
     *fields, visible, circle_name, author, (adoptions, mean, ratings) = row
     names = [column.key for column in _COLUMNS[:10]]
     practice = Practice(**dict(zip(names, fields[:10], strict=True)))
-    practice.content = json.loads(fields[10]) if fields[10] else {}
+    content = fields[10] or {}
+    # SQLite hands the JSON over as text; asyncpg decodes it itself, whatever the type says.
+    practice.content = json.loads(content) if isinstance(content, str) else content
     return repository.Found(
         practice, circle_name, author if visible else None, adoptions, mean, ratings
     )
