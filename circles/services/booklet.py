@@ -27,7 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.i18n import _, current_language, format_datetime, format_number, ngettext, use_language
@@ -272,7 +272,7 @@ _COLUMNS = (
     Practice.country,
     Practice.language,
     Practice.summary,
-    type_coerce(Practice.content, Text),  # parsed in the render thread, not on the loop
+    cast(Practice.content, Text),  # as text: parsed in the render thread, not on the loop
     Practice.author_visible,
     Circle.name,
     Person.display_name,
@@ -296,9 +296,7 @@ def _found(row: tuple[Any, ...]) -> repository.Found:
     *fields, visible, circle_name, author, (adoptions, mean, ratings) = row
     names = [column.key for column in _COLUMNS[:10]]
     practice = Practice(**dict(zip(names, fields[:10], strict=True)))
-    content = fields[10] or {}
-    # SQLite hands the JSON over as text; asyncpg decodes it itself, whatever the type says.
-    practice.content = json.loads(content) if isinstance(content, str) else content
+    practice.content = json.loads(fields[10]) if fields[10] else {}
     return repository.Found(
         practice, circle_name, author if visible else None, adoptions, mean, ratings
     )
