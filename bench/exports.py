@@ -25,6 +25,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -215,15 +216,15 @@ async def main(practices: int, booklets: int, url: str | None) -> None:
             if errors:
                 print("".join(service.lines[-60:]), file=sys.stderr)
     kind = engine.dialect.name
-    refused = sum(1 for status, _size, _s in results if status == 503)
     made = [r for r in results if r[0] == 200]
+    statuses = Counter(str(status) for status, _size, _seconds in results)
     print(
         f"{kind}: {practices:,} practices ({text_bytes / MIB:.0f} MB of text), seeded in "
         f"{seeded:.0f} s; one booklet {size / MIB:.0f} MB in {one:.1f} s alone"
     )
     print(
         f"{len(made)} of {booklets} booklets at once in {max(r[2] for r in results):.1f} s "
-        f"({refused} refused with 503)"
+        f"(statuses: {', '.join(f'{n} × {s}' for s, n in sorted(statuses.items()))})"
     )
     base50, base99 = statistics.median(alone), _p(alone, 99)
     load50, load99 = statistics.median(loaded), _p(loaded, 99)

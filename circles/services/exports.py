@@ -433,13 +433,6 @@ async def answer_chunks(session: AsyncSession, plan: AnswersPlan) -> AsyncIterat
         file.close()
 
 
-async def export_answers(session: AsyncSession, **request: Any) -> Export:
-    """The whole answer export as one file (small exports and tests); see :func:`plan_answers`."""
-    plan = await plan_answers(session, **request)
-    content = b"".join([piece async for piece in answer_chunks(session, plan)])
-    return Export(plan.filename, plan.media_type, content, plan.rows)
-
-
 async def export_summaries(
     session: AsyncSession,
     *,
