@@ -1,4 +1,10 @@
-"""``/v1/exports``: answers and weekly summaries as CSV or XLSX files, scoped like the rest."""
+"""``/v1/exports``: answers and weekly summaries as CSV or XLSX files, scoped like the rest.
+
+Answers are teachers' own words: facilitators (their circle), coordinators (their
+countries) and admins may pull them; union representatives read summaries only (403,
+before any lookup). Answer exports are sent as a stream, a few at a time per server
+(:mod:`api.streaming`); summaries are small (circles × weeks) and sent whole.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,10 @@
 
 Every token reads what reaches its circles: its own circles' practices whatever their
 share scope, practices shared with its countries, and practices shared with everyone
-(admins and coordinators without a country list read all).
+(admins and coordinators without a country list read all). The booklet is for every
+role too, union representatives included: it holds published practices only, as the
+authors chose to share them, and nothing a search would not show. It is sent as a
+stream, a few at a time per server (:mod:`api.streaming`).
 """
 
 from __future__ import annotations
