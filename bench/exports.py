@@ -8,7 +8,11 @@ countries, starts the real ``circles run --only api`` on loopback, and measures:
   resident memory once warm (after one booklet);
 * loaded: ``/healthz`` latency while ``--booklets`` booklets (default 8, HTML, grouped by
   strategy, as an admin reads them) are downloaded at once, and the server's peak RSS
-  (``VmHWM``) over the run.
+  (``VmHWM``) over the run;
+* answers: the same while every answer of ``--circles`` circles of ten teachers over 40
+  weeks (default 40: 64,000 answers, the dataset of :mod:`bench.summaries`) is exported
+  at once as CSV twice and as XLSX once, and the peak RSS of that phase alone (the peak
+  is reset through ``/proc/<pid>/clear_refs`` first).
 
 ``/healthz`` is probed from a thread of its own with a plain ``http.client`` connection,
 one request every 10 ms, so that the probe measures the server's event loop rather
@@ -40,6 +44,7 @@ from support.service import start_circles
 
 from bench.common import scratch_database
 from bench.memory import MIB, memory
+from bench.summaries import generate
 from circles.db import create_sessionmaker, transaction
 from circles.models import (
     Circle,
@@ -69,6 +74,8 @@ WORDS = (
 ).split()
 SECTION_CHARS = {"steps": 3000, "evidence": 2500, "conditions": 2000, "lessons": 2000}
 CIRCLES = 70
+#: The practices' circles and authors come after those of bench.summaries's dataset.
+CIRCLE_IDS, PERSON_IDS = 1_000_000, 10_000_000
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
@@ -88,7 +95,7 @@ async def seed(engine: AsyncEngine, practices: int, seed: int = 7) -> int:
     codes = list(COUNTRIES)
     circles = [
         {
-            "id": n,
+            "id": CIRCLE_IDS + n,
             "name": f"Circle {n:03d}",
             "country": codes[n % len(codes)],
             "language": COUNTRIES[codes[n % len(codes)]][1],
@@ -98,7 +105,7 @@ async def seed(engine: AsyncEngine, practices: int, seed: int = 7) -> int:
         for n in range(1, CIRCLES + 1)
     ]
     people = [
-        {"id": n, "display_name": f"Teacher {n}", "language": "en", "created_at": NOW}
+        {"id": PERSON_IDS + n, "display_name": f"Author {n}", "language": "en", "created_at": NOW}
         for n in range(1, practices + 1)
     ]
     rows, text_bytes = [], 0
@@ -108,7 +115,7 @@ async def seed(engine: AsyncEngine, practices: int, seed: int = 7) -> int:
         practice = Practice(
             id=n,
             circle_id=circle["id"],
-            author_id=n,
+            author_id=PERSON_IDS + n,
             status=PracticeStatus.published,
             share_scope=ShareScope.everyone,
             title=f"Practice {n}: " + _text(rng, 40),
@@ -164,11 +171,18 @@ def _p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-async def _download(api: httpx.AsyncClient) -> tuple[int, int, float]:
-    """One booklet: status, bytes, seconds."""
+def _reset_peak(pid: int) -> None:
+    """Start VmHWM afresh from the current RSS (Linux ``clear_refs``)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+async def _download(
+    api: httpx.AsyncClient, url: str = "/v1/repository/booklet"
+) -> tuple[int, int, float]:
+    """One file: status, bytes, seconds."""
     started = time.perf_counter()
     size = 0
-    async with api.stream("GET", "/v1/repository/booklet") as response:
+    async with api.stream("GET", url) as response:
         async for piece in response.aiter_raw():
             size += len(piece)
     return response.status_code, size, time.perf_counter() - started
@@ -185,9 +199,10 @@ async def _probe_while(port: int, work: Any) -> tuple[list[float], Any]:
     return prober.latencies, result
 
 
-async def main(practices: int, booklets: int, url: str | None) -> None:
+async def main(practices: int, booklets: int, circles: int, url: str | None) -> None:
     async with scratch_database(url) as engine:
         started = time.perf_counter()
+        counts = await generate(engine, circles, 40)
         text_bytes = await seed(engine, practices)
         async with transaction(create_sessionmaker(engine)) as session:
             token = await create_token(
@@ -209,7 +224,14 @@ async def main(practices: int, booklets: int, url: str | None) -> None:
                 loaded, results = await _probe_while(
                     service.port, asyncio.gather(*(_download(api) for _ in range(booklets)))
                 )
-            figures = memory(service.process.pid)
+                figures = memory(service.process.pid)
+                _reset_peak(service.process.pid)
+                before_answers = memory(service.process.pid)["VmRSS"]
+                files = ("/v1/exports/answers",) * 2 + ("/v1/exports/answers?format=xlsx",)
+                exporting, exported = await _probe_while(
+                    service.port, asyncio.gather(*(_download(api, url) for url in files))
+                )
+            answers_peak = memory(service.process.pid)["VmHWM"]
         finally:
             await service.stop(30)
             errors = [line for line in service.lines if "ERROR" in line or "Error" in line]
@@ -238,12 +260,26 @@ async def main(practices: int, booklets: int, url: str | None) -> None:
         f"  server RSS: {idle / MIB:.0f} MB warm, {figures['VmHWM'] / MIB:.0f} MB peak "
         f"(×{figures['VmHWM'] / idle:.2f}, +{(figures['VmHWM'] - idle) / MIB:.0f} MB)"
     )
+    sizes = ", ".join(
+        f"{status} {size / MIB:.0f} MB in {seconds:.1f} s" for status, size, seconds in exported
+    )
+    print(f"answers: {counts['answers']:,} exported as CSV, CSV and XLSX at once: {sizes}")
+    print(
+        f"  /healthz meanwhile     p50 {statistics.median(exporting):7.2f} ms  "
+        f"p99 {_p(exporting, 99):7.2f} ms  ({len(exporting)}; max {max(exporting):.0f} ms)  "
+        f"×{_p(exporting, 99) / base99:.1f} baseline p99"
+    )
+    print(
+        f"  server RSS: {before_answers / MIB:.0f} MB before, {answers_peak / MIB:.0f} MB peak "
+        f"(+{(answers_peak - before_answers) / MIB:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--practices", type=int, default=5_000)
     parser.add_argument("--booklets", type=int, default=8)
+    parser.add_argument("--circles", type=int, default=40, help="circles whose answers export")
     parser.add_argument("--database", default=None, help="PostgreSQL URL (default: SQLite)")
     args = parser.parse_args()
-    asyncio.run(main(args.practices, args.booklets, args.database))
+    asyncio.run(main(args.practices, args.booklets, args.circles, args.database))

@@ -117,7 +117,7 @@ SUMMARY_COLUMNS = (
 )
 _FORMULA_STARTS = ("=", "+", "-", "@")
 #: Answers read from the database and rendered at a time.
-BATCH = 1000
+BATCH = 250
 #: An XLSX file stays in memory up to this size, then goes to a temporary file on disk.
 SPOOL_BYTES = 4 * 1024 * 1024
 #: Pieces of an XLSX file handed to the client at a time.
