@@ -18,6 +18,8 @@ COPY alembic.ini babel.cfg ./
 RUN pip install -e . && pybabel compile -d locales -D messages
 
 FROM python:3.11-slim
+# The API listens on every address here, so the chat simulator is off unless
+# CIRCLES_SIMULATOR=true is set (it is on by default only on a loopback address).
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 \
     CIRCLES_API_HOST=0.0.0.0 CIRCLES_DATABASE_URL=sqlite+aiosqlite:////data/circles.db
 RUN useradd --create-home --uid 10001 circles && mkdir /data && chown circles /data

@@ -9,6 +9,8 @@ from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import problems, web
+from api.headers import SecurityHeaders
+from api.limits import BodyLimit
 from api.routers import (
     audit,
     broadcasts,
@@ -65,6 +67,15 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
     ):
         app.include_router(router)
     web.install(app)
+    # The last added is the outer one: every answer, the limit's 413 included, gets the
+    # security headers; the body limit acts before any route reads or parses the body.
+    app.add_middleware(
+        BodyLimit,
+        body_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        default_language=settings.default_language,
+    )
+    app.add_middleware(SecurityHeaders)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -50,6 +50,7 @@ S = TypeVar("S")
 
 #: Text without NUL characters, which no database column can hold.
 _NO_NUL = r"^[^\x00]*$"
+NO_NUL = _NO_NUL
 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=_NO_NUL)]

@@ -3,14 +3,16 @@
 The route checks the request (role, circle, weeks) in the request's transaction as usual;
 :func:`stream_file` then commits that transaction before the first byte, and the file is
 read in a read-only session of its own while it is sent. FastAPI would otherwise keep the
-request's transaction open until the whole file is sent, and with it what authenticating
-wrote (the token's ``last_used_at``): SQLite's write lock, PostgreSQL's row lock on the
-token, for as long as the slowest client reads. So a stream takes one connection. At most
+request's transaction open until the whole file is sent, for as long as the slowest
+client reads: a second connection per stream, anything the request wrote still locked
+(SQLite's write lock, PostgreSQL's row locks), and on SQLite a reader that keeps the WAL
+from being checkpointed. So a stream takes one connection. At most
 :data:`MAX_STREAMS` files are being made at once in one process: each holds a database
-connection and keeps a worker thread busy while it renders, so more at once would only
-share the same CPU more thinly and could take every connection of the pool (5 plus 10
-overflow by default). The next one gets 503 with a problem document and ``Retry-After``;
-requests that are refused before (401, 403, 404, 422) never take a place.
+connection and a batch in memory, and all take turns in one render thread
+(:mod:`circles.services.offload`), so more at once would only make each slower and could
+take every connection of the pool (5 plus 10 overflow by default). The next one gets
+503 with a problem document and ``Retry-After``; requests that are refused before (401,
+403, 404, 422) never take a place.
 """
 
 from __future__ import annotations

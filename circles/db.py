@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,10 +14,13 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from circles.settings import normalize_database_url
+
+log = logging.getLogger(__name__)
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -28,6 +34,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def restrict_sqlite_file(url: str) -> None:
+    """Make the SQLite file of ``url`` readable by its owner only (0600), creating it so.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's mode, so they are
+    private too. A file that exists with wider rights is narrowed. In-memory databases
+    and URI filenames are left alone.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        descriptor = os.open(database, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError:
+        return  # no such folder, or no right to write: SQLite reports it on connect
+    try:
+        mode = stat.S_IMODE(os.fstat(descriptor).st_mode)
+        if mode & 0o077:
+            os.fchmod(descriptor, mode & 0o700)
+            log.info("made %s readable by its owner only", database)
+    except OSError as exc:
+        log.warning("could not make %s private: %s", database, exc.strerror)
+    finally:
+        os.close(descriptor)
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine for ``url`` with the pragmas and pool settings we rely on."""
     url = normalize_database_url(url)
@@ -37,6 +68,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_pre_ping", True)
     engine = _create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        restrict_sqlite_file(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,8 +74,16 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None
     #: Key that signs the web pages' session cookies; unset → a random key per process.
     web_secret: SecretStr | None = None
-    #: Serve the chat simulator (/simulator); anyone who reaches it can join the demo circle.
-    simulator: bool = True
+    #: Serve the chat simulator (/simulator), where anyone who reaches it can join a demo
+    #: circle. Unset → on only when ``api_host`` is a loopback address; true/false force it.
+    simulator: bool | None = None
+    #: The largest request body read, in bytes: ``/v1`` JSON, the Telegram webhook and the
+    #: web pages' plain forms. A longer body is refused with 413 while it streams, before
+    #: the token is checked or anything is parsed (1 MiB by default).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: The largest multipart form of the web pages (the simulator's photo), in bytes,
+    #: counting the whole form; refused with 413 the same way (10 MiB by default).
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     #: Seconds between two messages to one private chat (Telegram asks for about one);
     #: a local test emulator can take 0 so that end-to-end tests do not wait for it.
     telegram_chat_gap: float = Field(default=1.0, ge=0, le=60)
@@ -115,6 +124,17 @@ class Settings(BaseSettings):
             raise ValueError("use 1 to 256 letters, digits, _ or -")
         return value
 
+    @field_validator("simulator", mode="before")
+    @classmethod
+    def _simulator_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _simulator_on_loopback(self) -> Settings:
+        if self.simulator is None:
+            self.simulator = is_loopback(self.api_host)
+        return self
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
@@ -149,6 +169,16 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Whether the database is the embedded SQLite."""
         return self.database_url.startswith("sqlite")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def is_timezone(name: str) -> bool:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
 from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit
-from api.schemas import MeetingDetail, MeetingOut, Page, RsvpOut
+from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut
 from bot.flows import announcements
 from circles.models import MeetingStatus
 from circles.services import attendance, meetings
@@ -59,10 +59,11 @@ class MeetingCreate(BaseModel):
         },
     )
 
-    date: dt.date
+    #: Bounded so that no date can overflow; the service allows only the coming year.
+    date: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2999, 12, 31))
     time: dt.time
-    place: str | None = Field(default=None, max_length=300)
-    agenda: str | None = Field(default=None, max_length=2000)
+    place: str | None = Field(default=None, max_length=300, pattern=NO_NUL)
+    agenda: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
     minutes: int = Field(default=90, ge=15, le=480)
 
 

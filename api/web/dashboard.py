@@ -1,8 +1,10 @@
 """``/dashboard``: the facilitator's and coordinator's view of their circles, in HTML.
 
-Signed in with an API token: the form's token is checked by the token service and only
-its hash goes into the signed session cookie; every request checks that hash again
-(a revoked or expired token signs the browser out). What a page shows follows the same
+Signed in with an API token: the form's token is checked by the token service, a
+server-side session is opened (:mod:`circles.services.websessions`) and only its random
+key goes into the signed session cookie. Every request checks that the session and its
+token are still live: signing out, or a revoked or expired token, signs the browser out,
+and a copy of the cookie stops working too. What a page shows follows the same
 :class:`~circles.services.access.Scope` as the ``/v1`` routes: a circle outside it
 answers 404 like one that does not exist, names need ``read_details``, reviews need
 ``write_circle``, and reflections are read as far as their authors allowed.
@@ -10,11 +12,14 @@ answers 404 like one that does not exist, names need ``read_details``, reviews n
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Request
 from fastapi.responses import Response
 
+from api.auth import record_use_later
 from api.deps import ClockDep, SessionDep
 from api.web import charts
 from api.web.pages import (
@@ -30,7 +35,10 @@ from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
 from circles.services import dashboard, meetings, reviews, summaries
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
-from circles.services.tokens import authenticate, authenticate_hash
+from circles.services.pagination import MAX_ID
+from circles.services.sandbox import listed
+from circles.services.tokens import authenticate, record_use
+from circles.services.websessions import end_web_session, start_web_session, web_session_token
 from circles.services.weeks import Week
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -48,6 +56,10 @@ RSVP_NAMES = {
     RsvpResponse.maybe: N_("maybe"),
 }
 REVIEW_QUEUE = 20
+#: The session key's place in the signed cookie.
+SESSION_KEY = "session"
+CircleId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PracticeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Viewer:
@@ -59,17 +71,16 @@ class Viewer:
         self.language = language
 
 
-async def get_viewer(request: Request, session: SessionDep, clock: ClockDep) -> Viewer:
-    """The viewer of a dashboard page; to the sign-in form without a live token."""
-    web = web_session(request)
-    digest = web.get("token")
-    token = (
-        await authenticate_hash(session, digest=digest, now=clock.now())
-        if isinstance(digest, str)
-        else None
-    )
+async def get_viewer(
+    request: Request, background: BackgroundTasks, session: SessionDep, clock: ClockDep
+) -> Viewer:
+    """The viewer of a dashboard page; to the sign-in form without a live session."""
+    web, now = web_session(request), clock.now()
+    key = web.get(SESSION_KEY)
+    token = await web_session_token(session, key=key, now=now) if isinstance(key, str) else None
     if token is None:
         raise SignInRequired
+    record_use_later(request, background, token, now)
     language = language_of(request, await _holder_language(session, token))
     request.state.web_language = language
     return Viewer(scope_of_token(token), web, language)
@@ -98,31 +109,46 @@ async def sign_in(
     csrf: Annotated[str, Form()] = "",
     token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Check the token and keep only its hash in the session."""
-    web = web_session(request)
+    """Check the token and open a server-side session; the cookie gets only its key."""
+    web, now = web_session(request), clock.now()
     web.check_csrf(csrf)
-    found = await authenticate(session, secret=token.strip(), now=clock.now()) if token else None
+    found = await authenticate(session, secret=token.strip(), now=now) if token else None
     if found is None:
         language = language_of(request)
         return page(request, web, "sign_in.html", language=language, failed=True, status=401)
-    web.set("token", found.token_hash)
+    await _end(session, web, now)
+    web.set(SESSION_KEY, await start_web_session(session, token=found, now=now))
+    web.set("csrf", secrets.token_urlsafe(24))  # a new session, a new form secret
+    await record_use(session, token_id=found.id, now=now)
     return redirect(request, web, "/dashboard")
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    """Forget the token."""
+async def sign_out(
+    request: Request, session: SessionDep, clock: ClockDep, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """End the session on the server: the cookie, or any copy of it, lets nobody in."""
     web = web_session(request)
     web.check_csrf(csrf)
-    web.set("token", None)
+    await _end(session, web, clock.now())
     return redirect(request, web, "/dashboard/sign-in")
+
+
+async def _end(session: SessionDep, web: WebSession, now: datetime) -> None:
+    key = web.get(SESSION_KEY)
+    if isinstance(key, str):
+        await end_web_session(session, key=key, now=now)
+    web.set(SESSION_KEY, None)
+    web.set("token", None)  # what cookies from before server-side sessions held
 
 
 @router.get("")
 async def overview(request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep):
     """One circle's page for facilitators; circles side by side per country for the others."""
     scope, now = viewer.scope, clock.now()
-    circles = [c for c in await list_circles(session) if scope.covers(c)]
+    circles = [
+        c for c in await list_circles(session) if scope.covers(c) and listed(c, scope.circle_ids)
+    ]
     if len(circles) == 1 and not scope.may(Permission.read_across):
         return redirect(request, viewer.web, f"/dashboard/circles/{circles[0].id}")
     countries = []
@@ -146,7 +172,11 @@ async def overview(request: Request, session: SessionDep, clock: ClockDep, viewe
 
 @router.get("/circles/{circle_id}")
 async def circle_page(
-    request: Request, session: SessionDep, clock: ClockDep, viewer: ViewerDep, circle_id: int
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
 ) -> Response:
     """Everything a facilitator follows about one circle, on one page."""
     scope, now = viewer.scope, clock.now()
@@ -225,7 +255,7 @@ async def approve(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    practice_id: int,
+    practice_id: PracticeId,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Publish a practice that awaits review (the author hears it in the bot)."""
@@ -243,7 +273,7 @@ async def ask_changes(
     session: SessionDep,
     clock: ClockDep,
     viewer: ViewerDep,
-    practice_id: int,
+    practice_id: PracticeId,
     csrf: Annotated[str, Form()] = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:

@@ -2,15 +2,19 @@
 
 The session is one cookie, signed with :mod:`itsdangerous` (``CIRCLES_WEB_SECRET``, else
 a random key per process), ``HttpOnly`` and ``SameSite=Lax``. It holds a CSRF value,
-the dashboard's token *hash* (never the token; the hash is checked against the token
-service on every request) and the simulator's synthetic chat id. Every POST form
-carries the CSRF value, compared in constant time.
+the key of the dashboard's server-side session (never the token; see
+:mod:`circles.services.websessions`) and the simulator's synthetic chat id. Every POST
+form carries the CSRF value, compared in constant time. Every page is sent with
+:data:`CONTENT_SECURITY_POLICY` (by :mod:`api.headers`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +22,7 @@ from typing import Any
 
 from babel.numbers import format_percent
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -35,17 +40,47 @@ from circles.i18n import (
     ngettext,
     use_language,
 )
+from circles.services.websessions import SESSION_LENGTH
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
 
 COOKIE = "lc_web"
-#: A session lasts a working day; signing in again is cheap.
-SESSION_SECONDS = 12 * 3600
+#: The cookie lasts as long as a dashboard session (a working day).
+SESSION_SECONDS = int(SESSION_LENGTH.total_seconds())
 WEB_PREFIXES = ("/simulator", "/dashboard")
+NO_SUCH_PAGE = N_("There is no such page.")
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _inline_script_hashes() -> list[str]:
+    """CSP hashes of the templates' inline scripts, so they run and no injected one does."""
+    hashes = set()
+    for template in sorted(TEMPLATES.glob("*.html")):
+        for script in re.findall(r"<script>(.*?)</script>", template.read_text(), re.DOTALL):
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            hashes.add(f"'sha256-{digest}'")
+    return sorted(hashes)
+
+
+#: The pages load scripts, styles and images from this origin only (photos the simulator
+#: shows are ``data:`` URLs), post forms to it only, and may not be framed.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        " ".join(["script-src 'self'", *_inline_script_hashes()]),
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
 
 _templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -200,6 +235,18 @@ def install_errors(app: FastAPI) -> None:
         assert isinstance(exc, WebError)
         return _error_page(request, exc.status, exc.message, exc.params)
 
+    api_validation = app.exception_handlers.get(RequestValidationError)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        in_path = any((error.get("loc") or ("",))[0] == "path" for error in exc.errors())
+        if _is_web(request) and in_path:
+            # /dashboard/circles/99999999999999999999: no such page, not a broken form.
+            return _error_page(request, 404, NO_SUCH_PAGE, {})
+        assert api_validation is not None
+        result = api_validation(request, exc)
+        return await result if isinstance(result, Awaitable) else result
+
     async def on_sign_in(request: Request, exc: Exception) -> Response:
         return RedirectResponse("/dashboard/sign-in", status_code=303)
 
@@ -207,6 +254,7 @@ def install_errors(app: FastAPI) -> None:
         DomainError: on_domain_error,
         WebError: on_web_error,
         SignInRequired: on_sign_in,
+        RequestValidationError: on_validation_error,
     }
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
@@ -224,4 +272,6 @@ def _error_page(request: Request, status: int, message: str, params: dict[str, A
         status=status,
         status_code=status,
         message=text,
+        # A link, not ``javascript:history.back()``: the CSP lets no inline script run.
+        back="/simulator" if request.url.path.startswith("/simulator") else "/dashboard",
     )

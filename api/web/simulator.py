@@ -12,7 +12,15 @@ What is simulated, and how:
 
 * **Joining**: starting creates a one-use teacher invite to the demo circle (seeding
   the circle as ``circles demo`` would when there is none) and sends ``/start <code>``.
-  Only the demo circle can be joined here.
+  Only demo circles can be joined here: a ``/start <code>`` typed in the chat takes
+  only a demo circle's invite (``joining.start(demo_only=True)``). Starting again from
+  the same browser keeps its simulated person (and adds no invite when it is a member
+  already).
+* **Limits**: starts and sends are rate-limited per client address
+  (:mod:`api.web.throttle`), and the chat history is bounded in bytes
+  (:mod:`api.web.transcript`). The signed cookie is the visitor's identity: with
+  ``CIRCLES_WEB_SECRET`` set it survives a restart; without it, a cookie of an earlier
+  process is answered with a page that says so.
 * **Photos**: an uploaded image becomes a photo :class:`Input` whose ``file_id`` is
   ``simulator:<sha256 prefix>`` — stored in ``Answer.file_id`` exactly where Telegram's
   file id would be; the bytes themselves are not kept.
@@ -40,7 +48,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.web.pages import WebError, language_of, page, redirect, web_session
+from api.web.pages import COOKIE, WebError, language_of, page, redirect, web_session
+from api.web.throttle import RateLimit
 from api.web.transcript import Transcripts
 from bot.flows import joining, teacher
 from bot.flows.engine import Outcome
@@ -59,6 +68,18 @@ router = APIRouter(prefix="/simulator", include_in_schema=False)
 
 #: The largest photo accepted (Telegram's own limit for photos is 10 MB).
 PHOTO_LIMIT = 10 * 1024 * 1024
+#: Starts per client address and minute: each start may add a person and a membership.
+STARTS_PER_MINUTE = 20
+#: Messages, photos and pressed buttons per client address and minute.
+SENDS_PER_MINUTE = 120
+#: The largest id a form may name (ids are 32-bit integers in the database).
+MAX_ID = 2**31 - 1
+
+TOO_MANY = N_("Too many requests from your address. Please wait a minute and try again.")
+RESTARTED = N_(
+    "The simulator no longer knows your chat: the server was restarted or your session "
+    "expired. Please start again."
+)
 
 Flow = Callable[..., Awaitable[Sequence[Reply]]]
 
@@ -73,6 +94,9 @@ class Simulated:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.web = web_session(request)
+        # A cookie came but did not verify: signed by an earlier process (no
+        # CIRCLES_WEB_SECRET), or too old. Say so rather than silently start over.
+        self.lost = COOKIE in request.cookies and self.web.changed
         state = request.app.state
         self.settings: Settings = state.settings
         if not self.settings.simulator:
@@ -81,9 +105,25 @@ class Simulated:
         self.clock: Clock = state.clock
         if getattr(state, "transcripts", None) is None:
             state.transcripts = Transcripts()
+            minute = timedelta(minutes=1)
+            state.simulator_limits = {
+                "start": RateLimit(STARTS_PER_MINUTE, minute),
+                "send": RateLimit(SENDS_PER_MINUTE, minute),
+            }
         self.transcripts: Transcripts = state.transcripts
+        self.limits: dict[str, RateLimit] = state.simulator_limits
         chat_id = self.web.get("sim")
         self.chat_id: int | None = chat_id if simulation.is_simulated(chat_id) else None
+
+    def check(self, csrf: str | None, limit: str) -> None:
+        """Refuse a form of a lost session, a wrong CSRF value, or one request too many."""
+        if self.lost:
+            raise WebError(409, RESTARTED)
+        self.web.check_csrf(csrf)
+        client = self.request.client.host if self.request.client else "unknown"
+        if not self.limits[limit].allow(client, self.clock.now()):
+            log.info("a simulator client was rate-limited (%s)", limit)
+            raise WebError(429, TOO_MANY)
 
     @property
     def language(self) -> str:
@@ -130,8 +170,16 @@ def _data_url(content: bytes) -> str:
     return "data:application/json;base64," + base64.b64encode(content).decode()
 
 
+def _number(value: str) -> int | None:
+    """A positive id typed in a form, or None (never Unicode digits or a huge number)."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
+        return None
+    return int(value)
+
+
 def _require(sim: Simulated, csrf: str | None) -> int:
-    sim.web.check_csrf(csrf)
+    sim.check(csrf, "send")
     if sim.chat_id is None:
         raise WebError(409, N_("Start a simulated chat first."))
     return sim.chat_id
@@ -145,7 +193,14 @@ async def chat_page(request: Request) -> Response:
         async with transaction(sim.sessions) as session:
             circles = await simulation.demo_circles(session)
         language = language_of(request, sim.web.get("sim_lang"))
-        return page(request, sim.web, "simulator_start.html", language=language, circles=circles)
+        return page(
+            request,
+            sim.web,
+            "simulator_start.html",
+            language=language,
+            circles=circles,
+            lost=RESTARTED if sim.lost else None,
+        )
     async with transaction(sim.sessions) as session:
         person = await simulation.simulated_person(session, telegram_user_id=sim.chat_id)
         chat = sim.transcripts.chat(sim.chat_id)
@@ -183,33 +238,47 @@ async def start(
     csrf: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "en",
     name: Annotated[str, Form(max_length=60)] = "",
-    circle_id: Annotated[int | None, Form()] = None,
+    circle_id: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    """Join a demo circle as a new simulated teacher with ``/start <invite code>``."""
+    """Join a demo circle as a simulated teacher with ``/start <invite code>``.
+
+    The browser's simulated person, if it has one, starts again rather than a new one.
+    """
     sim = Simulated(request)
-    sim.web.check_csrf(csrf)
-    sim.web.set("sim", simulation.new_simulated_id())
+    sim.check(csrf, "start")
+    chosen = _number(circle_id)
+    if circle_id.strip() and chosen is None:
+        raise WebError(404, N_("There is no demo circle with this id."))
+    earlier = sim.chat_id or sim.web.get("sim_was")
+    sim.web.set(
+        "sim", earlier if simulation.is_simulated(earlier) else simulation.new_simulated_id()
+    )
     sim.web.set("sim_lang", language if language in SUPPORTED_LANGUAGES else None)
     sim.web.set("sim_name", name.strip()[:60] or None)
     sim.web.set("sim_offset", None)
     sim.chat_id = sim.web.get("sim")
-    code = ""
+    assert sim.chat_id is not None
+    code: str | None = None
 
     async def work(session: AsyncSession) -> Sequence[Reply]:
         nonlocal code
-        _circle, invite = await simulation.demo_invite(
-            session, circle_id=circle_id, now=sim.clock.now()
+        assert sim.chat_id is not None
+        code = await simulation.join_code(
+            session, telegram_user_id=sim.chat_id, circle_id=chosen, now=sim.clock.now()
         )
-        code = invite.code
         return await joining.start(
-            session, sender=sim.sender, code=code, settings=sim.settings, now=sim.now()
+            session,
+            sender=sim.sender,
+            code=code,
+            settings=sim.settings,
+            now=sim.now(),
+            demo_only=True,
         )
 
     outcome = await sim.run(work)
-    assert sim.chat_id is not None
-    sim.transcripts.add(sim.chat_id, "me", f"/start {code}")
+    sim.transcripts.add(sim.chat_id, "me", f"/start {code}" if code else "/start")
     sim.show(outcome)
-    log.info("a simulated teacher joined the demo circle")
+    log.info("a simulated teacher started in a demo circle")
     return sim.back()
 
 
@@ -252,6 +321,7 @@ async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence
             code=argument.strip() or None,
             settings=sim.settings,
             now=sim.now(),
+            demo_only=True,
         )
     if name == "help":
         return await joining.help_text(session, sender=sim.sender, settings=sim.settings)
@@ -294,7 +364,7 @@ async def press(
     request: Request,
     csrf: Annotated[str, Form()] = "",
     data: Annotated[str, Form(max_length=64)] = "",
-    bubble: Annotated[int, Form()] = 0,
+    bubble: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """A pressed button: its callback data goes to ``teacher.button`` as in Telegram."""
     sim = Simulated(request)
@@ -306,7 +376,8 @@ async def press(
         )
 
     outcome = await sim.run(work)
-    prompt = sim.transcripts.chat(chat_id).find(bubble)
+    chat = sim.transcripts.chat(chat_id)
+    prompt = chat.find(_number(bubble) or 0)
     if prompt is not None:
         # As Telegram's door does: redraw a multiple choice, or mark the choice and
         # remove the buttons.
@@ -315,6 +386,7 @@ async def press(
         elif outcome.chosen is not None:
             prompt.text = f"{prompt.text}\n\n→ {outcome.chosen}"
             prompt.buttons = ()
+        sim.transcripts.resized(chat)
     sim.show(outcome)
     return sim.back()
 
@@ -370,11 +442,17 @@ def _page_text(sim: Simulated, message: str) -> str:
 
 @router.post("/leave")
 async def leave(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    """Leave the simulated chat (the teacher's rows stay, like a phone put away)."""
+    """Leave the simulated chat (the teacher's rows stay, like a phone put away).
+
+    The browser keeps its simulated person: starting again continues as them.
+    """
     sim = Simulated(request)
+    if sim.lost:
+        raise WebError(409, RESTARTED)
     sim.web.check_csrf(csrf)
     if sim.chat_id is not None:
         sim.transcripts.forget(sim.chat_id)
+        sim.web.set("sim_was", sim.chat_id)
     for key in ("sim", "sim_name", "sim_offset"):
         sim.web.set(key, None)
     return redirect(request, sim.web, "/simulator")

@@ -1,21 +1,34 @@
 """What the simulator shows: the chat bubbles of each simulated teacher, in memory.
 
 Telegram keeps the chat history on the phone; the simulator keeps it here, per
-simulated chat, bounded in count and length. Everything that matters (answers, runs,
-check-ins, practices) is in the database, so a restart only forgets the bubbles: the
-conversation itself continues where it stopped (send /checkin).
+simulated chat, bounded in bytes as well as in count: each chat keeps its newest
+bubbles within :data:`CHAT_BYTES`, all chats together stay within :data:`TOTAL_BYTES`
+(the least recently used chats are forgotten first), and a file the bot sends is shown
+as a download link only up to :data:`ATTACHMENT_BYTES`. Everything that matters
+(answers, runs, check-ins, practices) is in the database, so a restart or an eviction
+only forgets the bubbles: the conversation itself continues where it stopped (send
+/checkin).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.flows.messages import Button, Reply
 
 CHATS = 500
 BUBBLES = 300
+#: The newest bubbles of one chat are kept within this many bytes.
+CHAT_BYTES = 256 * 1024
+#: All chats together; the least recently used chats are forgotten beyond it.
+TOTAL_BYTES = 16 * 1024 * 1024
+#: A file the bot sends (its data: URL) is linked only up to this size.
+ATTACHMENT_BYTES = 128 * 1024
+#: What a bubble costs besides its strings (the objects holding them), counted as bytes.
+BUBBLE_OVERHEAD = 200
 
 
 @dataclass
@@ -26,8 +39,16 @@ class Bubble:
     side: str  # "bot", "me" or "note"
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
-    attachment: tuple[str, str] | None = None  # (file name, data: URL) of a file the bot sent
+    # (file name, data: URL) of a file the bot sent; the URL is "" when too large to keep
+    attachment: tuple[str, str] | None = None
     photo: str | None = None  # the file name of a photo the teacher uploaded
+
+    @property
+    def size(self) -> int:
+        """Roughly the bytes this bubble holds."""
+        strings = [self.text, self.photo or "", *(self.attachment or ())]
+        strings += [part for row in self.buttons for b in row for part in (b.label, b.data)]
+        return BUBBLE_OVERHEAD + sum(len(s.encode()) for s in strings)
 
 
 @dataclass
@@ -36,25 +57,39 @@ class Chat:
 
     bubbles: list[Bubble] = field(default_factory=list)
     outbox_seen: int = 0
+    size: int = 0
 
     def find(self, bubble_id: int) -> Bubble | None:
         """The bubble with ``bubble_id``, if it is still kept."""
         return next((b for b in self.bubbles if b.id == bubble_id), None)
 
+    def trim(self, most_bytes: int) -> None:
+        """Keep the newest bubbles within ``BUBBLES`` and ``most_bytes``; recount the size."""
+        del self.bubbles[:-BUBBLES]
+        sizes = [b.size for b in self.bubbles]
+        total = sum(sizes)
+        dropped = 0
+        while total > most_bytes and dropped < len(sizes) - 1:
+            total -= sizes[dropped]
+            dropped += 1
+        del self.bubbles[:dropped]
+        self.size = total
+
 
 class Transcripts:
-    """Chats by simulated id, the least recently used forgotten first."""
+    """Chats by simulated id, bounded in bytes; the least recently used forgotten first."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, chat_bytes: int = CHAT_BYTES, total_bytes: int = TOTAL_BYTES) -> None:
         self._chats: OrderedDict[int, Chat] = OrderedDict()
         self._ids = itertools.count(1)
+        self.chat_bytes, self.total_bytes = chat_bytes, total_bytes
+        self.size = 0
 
     def chat(self, chat_id: int) -> Chat:
         """The chat of ``chat_id`` (an empty one the first time)."""
         chat = self._chats.pop(chat_id, None) or Chat()
         self._chats[chat_id] = chat
-        while len(self._chats) > CHATS:
-            self._chats.popitem(last=False)
+        self._evict()
         return chat
 
     def add(self, chat_id: int, side: str, text: str, **extra: object) -> Bubble:
@@ -62,17 +97,41 @@ class Transcripts:
         bubble = Bubble(next(self._ids), side, text, **extra)  # type: ignore[arg-type]
         chat = self.chat(chat_id)
         chat.bubbles.append(bubble)
-        del chat.bubbles[:-BUBBLES]
+        self.resized(chat)
         return bubble
 
-    def add_replies(self, chat_id: int, replies: list[Reply], data_url: object) -> None:
-        """Append what the bot said; files become download links."""
+    def resized(self, chat: Chat) -> None:
+        """Count a chat again after its bubbles grew or changed, and keep the budgets."""
+        before = chat.size
+        chat.trim(self.chat_bytes)
+        self.size += chat.size - before
+        self._evict()
+
+    def add_replies(
+        self, chat_id: int, replies: list[Reply], data_url: Callable[[bytes], str]
+    ) -> None:
+        """Append what the bot said; files become download links (when small enough)."""
         for reply in replies:
             attachment = None
             if reply.attachment is not None:
-                attachment = (reply.attachment.filename, str(data_url(reply.attachment.content)))
+                url = data_url(reply.attachment.content)
+                attachment = (
+                    reply.attachment.filename,
+                    url if len(url) <= ATTACHMENT_BYTES else "",
+                )
             self.add(chat_id, "bot", reply.text, buttons=reply.buttons, attachment=attachment)
 
     def forget(self, chat_id: int) -> None:
         """Drop a chat's bubbles."""
-        self._chats.pop(chat_id, None)
+        chat = self._chats.pop(chat_id, None)
+        if chat is not None:
+            self.size -= chat.size
+
+    def __len__(self) -> int:
+        return len(self._chats)
+
+    def _evict(self) -> None:
+        # The newest chat (the one being shown) is never evicted: it is within chat_bytes.
+        while len(self._chats) > 1 and (len(self._chats) > CHATS or self.size > self.total_bytes):
+            _chat_id, chat = self._chats.popitem(last=False)
+            self.size -= chat.size

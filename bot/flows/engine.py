@@ -29,6 +29,7 @@ from bot.flows.definition import (
     Step,
     library,
 )
+from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Button, Reply
 from circles.errors import InvalidAnswer
@@ -38,7 +39,7 @@ from circles.services.journeys import is_open
 
 log = logging.getLogger(__name__)
 
-_CALLBACK = re.compile(r"^(?P<verb>[cstd]):(?P<run>\d+):(?P<seq>\d+)(?::(?P<value>.{1,40}))?$")
+_CALLBACK = re.compile(r"(?P<verb>[cstd]):(?P<run>[0-9]+):(?P<seq>[0-9]+)(?::(?P<value>.{1,40}))?")
 CLOSED = N_("This question is already closed.")
 
 
@@ -274,9 +275,20 @@ async def answer(
     )
 
 
-async def press(session: AsyncSession, *, person: Person, data: str, now: datetime) -> Outcome:
-    """Take a button press; closed or foreign buttons change nothing."""
-    match = _CALLBACK.match(data)
+async def press(
+    session: AsyncSession,
+    *,
+    person: Person,
+    data: str,
+    now: datetime,
+    flows: frozenset[str] | None = None,
+) -> Outcome:
+    """Take a button press; closed or foreign buttons change nothing.
+
+    ``flows``, if given, are the only flows whose questions may be answered (someone who
+    has not consented answers only their onboarding).
+    """
+    match = _CALLBACK.fullmatch(data)
     with use_language(person.language):
         closed = Outcome(notice=_(CLOSED))
     # Only the person's live run takes presses: this also closes buttons of other people,
@@ -285,8 +297,9 @@ async def press(session: AsyncSession, *, person: Person, data: str, now: dateti
     if (
         match is None
         or run is None
-        or run.id != int(match["run"])
-        or int(run.state.get("seq", -1)) != int(match["seq"])
+        or (flows is not None and run.flow_id not in flows)
+        or run.id != parse_id(match["run"])
+        or int(run.state.get("seq", -1)) != parse_id(match["seq"])
     ):
         return closed
     step = flow_of(run).step(run.current_step or "")
@@ -308,8 +321,8 @@ async def press(session: AsyncSession, *, person: Person, data: str, now: dateti
         return closed
     if raw.startswith("#"):
         suggestions = run.state.get("suggestions", [])
-        index = int(raw[1:]) if raw[1:].isdigit() else -1
-        if not 0 <= index < len(suggestions):
+        index = parse_id(raw[1:])
+        if index is None or index >= len(suggestions):
             return closed
         return (
             await answer(

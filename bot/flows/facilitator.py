@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.hooks import trend_line
+from bot.flows.ids import parse_id, parts_of
 from bot.flows.messages import Button, Reply, Sender
 from circles.errors import Conflict, NotFound
 from circles.i18n import (
@@ -43,12 +44,11 @@ from circles.models import (
     Consent,
     OutboxPriority,
     Person,
-    Practice,
     PracticeStatus,
     Role,
     TokenRole,
 )
-from circles.services import attendance, reviews, roster, summaries
+from circles.services import access, attendance, reviews, roster, summaries
 from circles.services.access import Scope, member_scopes
 from circles.services.audit import record_audit
 from circles.services.outbox import enqueue, message_payload
@@ -447,14 +447,19 @@ async def review_button(
     session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
 ) -> list[Reply]:
     """``r:approve:<id>`` publishes; ``r:changes:<id>`` asks for the comment to send."""
-    person, places, refusal = await _places(session, sender, settings, _FACILITATORS)
+    person, _circles, refusal = await _places(session, sender, settings, _FACILITATORS)
     if person is None:
         return refusal
-    _prefix, verb, practice_id = [*data.split(":", 2), "", ""][:3]
-    practice = await session.get(Practice, int(practice_id)) if practice_id.isdigit() else None
-    scope = next((s for c, s in places if practice and c.id == practice.circle_id), None)
+    _prefix, verb, raw_id = parts_of(data, 3)
+    practice_id = parse_id(raw_id)
     with use_language(person.language):
-        if practice is None or scope is None or verb not in ("approve", "changes"):
+        if practice_id is None or verb not in ("approve", "changes"):
+            return [Reply(_(engine.CLOSED))]
+        try:
+            practice, scope = await access.practice_for_reviewer(
+                session, person_id=person.id, practice_id=practice_id
+            )
+        except NotFound:
             return [Reply(_(engine.CLOSED))]
         if practice.status is not PracticeStatus.in_review:
             return [Reply(_("“{title}” has already been reviewed.").format(title=practice.title))]

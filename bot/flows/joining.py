@@ -15,6 +15,7 @@ from circles.models import Consent, FlowRun, FlowStatus, Person, Role
 from circles.services.circles import circle_members
 from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
 from circles.services.people import find_person, get_or_create_person, memberships_of
+from circles.services.simulation import is_demo_code
 from circles.settings import Settings, normalize_language
 
 ROLE_NAMES = {
@@ -40,6 +41,13 @@ _REJECTIONS = {
     ),
 }
 
+#: The simulator's answer to an invite code of a real circle (or an unknown one: the same
+#: answer, so that the simulator tells nobody which codes exist).
+_NOT_DEMO = N_(
+    "In the simulator you can join only a demo circle, and this is not a demo circle's "
+    "invite code. Nothing has changed."
+)
+
 _NO_CODE = N_(
     "Hello! I accompany teacher-led learning circles on formative assessment.\n\n"
     "To join your circle, open the invite link your facilitator sent you, or send "
@@ -48,11 +56,27 @@ _NO_CODE = N_(
 
 
 async def start(
-    session: AsyncSession, *, sender: Sender, code: str | None, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    sender: Sender,
+    code: str | None,
+    settings: Settings,
+    now: datetime,
+    demo_only: bool = False,
 ) -> list[Reply]:
-    """Answer ``/start``: join with a code, or explain how to get one."""
+    """Answer ``/start``: join with a code, or explain how to get one.
+
+    ``demo_only`` (the simulator) refuses every code but a demo circle's invite, before
+    anything is written.
+    """
     if not code:
         return await _welcome_back_or_explain(session, sender=sender, settings=settings, now=now)
+    if demo_only and not await is_demo_code(session, code=code):
+        person = await find_person(session, telegram_user_id=sender.external_id)
+        with use_language(
+            person.language if person else sender.language_code, settings.default_language
+        ):
+            return [Reply(_(_NOT_DEMO))]
     person = await get_or_create_person(
         session,
         telegram_user_id=sender.external_id,

@@ -10,21 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import announcements, engine
 from bot.flows.engine import Outcome
+from bot.flows.ids import parse_id
 from bot.flows.messages import Button, Reply, Sender
-from circles.errors import DomainError
+from circles.errors import DomainError, NotFound
 from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
     Circle,
     Consent,
     FlowRun,
-    Meeting,
     MeetingStatus,
     Membership,
     Person,
     Role,
     RsvpResponse,
 )
-from circles.services import meetings
+from circles.services import access, meetings
 from circles.services.people import find_person
 from circles.settings import Settings
 
@@ -126,15 +126,23 @@ async def link_group(
 async def action(
     session: AsyncSession, *, person: Person, verb: str, args: list[str], now: datetime
 ) -> Outcome | None:
-    """Meeting buttons: ``rsvp``, ``mmove``, ``mcancel`` and ``reflect``; None if not ours."""
-    if verb not in ("rsvp", "mmove", "mcancel", "reflect") or not args or not args[0].isdigit():
+    """Meeting buttons: ``rsvp``, ``mmove``, ``mcancel`` and ``reflect``; None if not ours.
+
+    Reflecting and answering are for the members of the meeting's circle, moving and
+    cancelling for its facilitators (:mod:`circles.services.access`); any other meeting
+    id is answered like a closed button.
+    """
+    if verb not in ("rsvp", "mmove", "mcancel", "reflect"):
         return None
-    meeting_id = int(args[0])
+    meeting_id = parse_id(args[0] if args else None)
     with use_language(person.language):
         closed = Outcome(notice=_(engine.CLOSED))
+        if meeting_id is None:
+            return closed
         if verb == "rsvp":
             try:
                 response = RsvpResponse(args[1] if len(args) > 1 else "")
+                await access.meeting_for_member(session, person_id=person.id, meeting_id=meeting_id)
                 await meetings.answer_invitation(
                     session, meeting_id=meeting_id, person=person, response=response, now=now
                 )
@@ -148,9 +156,14 @@ async def action(
                     RsvpResponse.no: _("No"),
                 }[response],
             )
-        meeting = await session.get(Meeting, meeting_id)
         if verb == "reflect":
-            if meeting is None or meeting.ends_at > now:
+            try:
+                meeting = await access.meeting_for_member(
+                    session, person_id=person.id, meeting_id=meeting_id
+                )
+            except NotFound:
+                return closed
+            if meeting.ends_at > now:
                 return closed
             done = await session.scalar(
                 select(FlowRun.id).where(
@@ -170,14 +183,13 @@ async def action(
                 state={"circle_id": meeting.circle_id},
             )
             return Outcome(replies, chosen=_("Start my reflection"))
-        circle = await _facilitated(session, person)
-        if (
-            meeting is None
-            or circle is None
-            or meeting.circle_id != circle.id
-            or meeting.status is not MeetingStatus.scheduled
-            or meeting.starts_at <= now
-        ):
+        try:
+            meeting, circle = await access.meeting_for_facilitator(
+                session, person_id=person.id, meeting_id=meeting_id
+            )
+        except NotFound:
+            return closed
+        if meeting.status is not MeetingStatus.scheduled or meeting.starts_at <= now:
             return closed
         if verb == "mcancel":
             await meetings.cancel_meeting(session, meeting=meeting, by=person, now=now)

@@ -20,17 +20,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
+from bot.flows.ids import parse_id, parts_of
 from bot.flows.messages import Button, Reply
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_, _, format_number, ngettext, use_language
 from circles.models import FlowRun, FlowStatus, Person, Practice, PracticeStatus, Strategy
-from circles.services import journeys, repository, showcase
+from circles.services import access, journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
 
 PAGE = 5
 #: Evidence photos shown with a practice that is read in full (the newest are last).
 PHOTOS_SHOWN = 3
 _DATA_LIMIT = 64  # bytes of callback data Telegram accepts
+#: The furthest page a button may ask for: beyond any real result list, short of what
+#: a database's OFFSET or the sum offset + page could overflow.
+MAX_OFFSET = 1_000_000
 STATUS_LABELS: dict[PracticeStatus, str] = {
     PracticeStatus.draft: N_("Draft"),
     PracticeStatus.in_review: N_("Waiting for review"),
@@ -195,20 +199,19 @@ async def mine(session: AsyncSession, *, person: Person) -> list[Reply]:
 async def button(
     session: AsyncSession, *, person: Person, data: str, now: datetime
 ) -> engine.Outcome:
-    """A ``p:`` button."""
-    parts = data.split(":", 3)
-    verb = parts[1] if len(parts) > 1 else ""
-    arg = parts[2] if len(parts) > 2 else ""
+    """A ``p:`` button; practice ids are checked in :mod:`circles.services.access`."""
+    _prefix, verb, arg, rest = parts_of(data, 4)
+    number = parse_id(arg)
     with use_language(person.language):
         closed = engine.Outcome(notice=_(engine.CLOSED))
-        if verb == "q" and arg.isdigit() and len(parts) == 4:
+        if verb == "q" and number is not None and data.count(":") >= 3:
             return engine.Outcome(
-                await search(session, person=person, words=parts[3], offset=int(arg))
+                await search(session, person=person, words=rest, offset=min(number, MAX_OFFSET))
             )
         if verb == "s" and arg in STRATEGY_LABELS:
-            offset = parts[3] if len(parts) == 4 and parts[3].isdigit() else "0"
+            offset = min(parse_id(rest) or 0, MAX_OFFSET)
             return engine.Outcome(
-                await browse(session, person=person, strategy=Strategy(arg), offset=int(offset))
+                await browse(session, person=person, strategy=Strategy(arg), offset=offset)
             )
         if verb == "off":
             person.practice_digest = False
@@ -230,14 +233,14 @@ async def button(
                 [Reply(_("Good: from time to time you will get a practice from another circle."))],
                 chosen=_("Send them again"),
             )
-        if not arg.isdigit():
+        if number is None or verb not in ("r", "v", "a"):
             return closed
-        practice_id = int(arg)
         if verb == "r":
-            return await _revise(session, person=person, practice_id=practice_id, now=now)
-        reader = await repository.reader_of_member(session, person.id)
+            return await _revise(session, person=person, practice_id=number, now=now)
         try:
-            found = await repository.readable(session, reader=reader, practice_id=practice_id)
+            found = await access.practice_for_reader(
+                session, person_id=person.id, practice_id=number
+            )
         except NotFound:
             return engine.Outcome(notice=_("This practice is no longer in the repository."))
         if verb == "v":
@@ -250,13 +253,11 @@ async def button(
                     ),
                     Reply(
                         showcase.card(found, full=True),
-                        ((Button(_("I'll try this"), f"p:a:{practice_id}"),),),
+                        ((Button(_("I'll try this"), f"p:a:{number}"),),),
                     ),
                 ]
             )
-        if verb == "a":
-            return await _adopt(session, person=person, found=found, now=now)
-        return closed
+        return await _adopt(session, person=person, found=found, now=now)
 
 
 async def _adopt(
@@ -326,8 +327,13 @@ async def _stop_identifying(
 async def _revise(
     session: AsyncSession, *, person: Person, practice_id: int, now: datetime
 ) -> engine.Outcome:
-    practice = await session.get(Practice, practice_id)
-    if practice is None or practice.author_id != person.id or practice.status not in REVISABLE:
+    try:
+        practice = await access.practice_for_author(
+            session, person_id=person.id, practice_id=practice_id
+        )
+    except NotFound:
+        return engine.Outcome(notice=_(engine.CLOSED))
+    if practice.status not in REVISABLE:
         return engine.Outcome(notice=_(engine.CLOSED))
     replies = await engine.begin(
         session, person=person, flow_id="revise", now=now, state={"practice_id": practice.id}

@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import engine, facilitator, meetings, practices
 from bot.flows.engine import Outcome
 from bot.flows.hooks import CHECKIN_FLOWS, trend_line
+from bot.flows.ids import MAX_NUMBER, parse_id, parts_of
 from bot.flows.inputs import Input
 from bot.flows.messages import Attachment, Button, Reply, Sender
+from circles.errors import NotFound
 from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
     Answer,
@@ -32,7 +34,7 @@ from circles.models import (
     Person,
     Phase,
 )
-from circles.services import journeys, privacy
+from circles.services import access, journeys, privacy
 from circles.services.people import find_person
 from circles.services.schedule import next_occurrence
 from circles.settings import Settings
@@ -544,13 +546,13 @@ async def open_invited(
     """
     with use_language(person.language):
         closed = Outcome(notice=_(engine.CLOSED))
-    checkin = await session.get(CheckIn, checkin_id)
-    if (
-        checkin is None
-        or checkin.person_id != person.id
-        or checkin.status is not CheckInStatus.open
-        or not journeys.is_open(checkin, now)
-    ):
+    try:
+        checkin = await access.checkin_for_member(
+            session, person_id=person.id, checkin_id=checkin_id
+        )
+    except NotFound:
+        return closed
+    if checkin.status is not CheckInStatus.open or not journeys.is_open(checkin, now):
         return closed
     run = await session.scalar(
         select(FlowRun).where(
@@ -584,14 +586,36 @@ async def open_invited(
     )
 
 
+#: The only flows whose questions someone who has not consented may answer: onboarding
+#: (where consent is asked) and a coordinator's broadcast, which acts with the rights of
+#: the coordinator's token (checked by /broadcast before it starts), not as a member.
+_WITHOUT_CONSENT = frozenset({"onboarding", "broadcast"})
+#: Buttons open to everyone the bot holds data about: confirming or declining /forgetme.
+_ERASURE = ("x:forget:", "x:keep_data:")
+
+
 async def button(
     session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
 ) -> Outcome:
-    """A pressed button: a flow answer, or an action (``x:…``)."""
+    """A pressed button, from Telegram or the simulator: the one door every button takes.
+
+    Consent comes first: someone unknown presses nothing, someone who has not consented
+    only the answers of their onboarding (a coordinator: of their broadcast) and the
+    confirmation of /forgetme. Every id in the data is read with
+    :func:`~bot.flows.ids.parse_id` and checked against the presser in
+    :mod:`circles.services.access` by the branch that acts on it; whatever is refused
+    gets the answer of a closed button, as an unknown id does.
+    """
     person = await _member(session, sender)
     if person is None:
         with use_language(sender.language_code, settings.default_language):
             return Outcome(notice=_(engine.CLOSED))
+    if person.consent is not Consent.given:
+        if data.startswith(_ERASURE):
+            return await _action(session, person=person, data=data, now=now)
+        return await engine.press(
+            session, person=person, data=data, now=now, flows=_WITHOUT_CONSENT
+        )
     if data.startswith(("f:", "r:")):
         return Outcome(
             await facilitator.button(session, sender=sender, data=data, settings=settings, now=now)
@@ -599,11 +623,13 @@ async def button(
     if data.startswith("p:"):
         return await practices.button(session, person=person, data=data, now=now)
     if data.startswith("o:"):
-        _verb, checkin_id, value = [*data.split(":", 2), "", ""][:3]
-        if not checkin_id.isdigit():
-            return await _action(session, person=person, data="x:closed", now=now)
+        _verb, raw_id, value = parts_of(data, 3)
+        checkin_id = parse_id(raw_id)
+        if checkin_id is None:
+            with use_language(person.language):
+                return Outcome(notice=_(engine.CLOSED))
         return await open_invited(
-            session, person=person, checkin_id=int(checkin_id), value=value, now=now
+            session, person=person, checkin_id=checkin_id, value=value, now=now
         )
     if not data.startswith("x:"):
         return await engine.press(session, person=person, data=data, now=now)
@@ -616,45 +642,47 @@ async def _action(session: AsyncSession, *, person: Person, data: str, now: date
     handled = await meetings.action(session, person=person, verb=verb, args=parts[2:], now=now)
     if handled is not None:
         return handled
+    number = parse_id(arg)
     with use_language(person.language):
         closed = Outcome(notice=_(engine.CLOSED))
-        if verb == "pause" and arg.isdigit() and (int(arg) in PAUSE_CHOICES or arg == "0"):
-            days = int(arg)
-            until = now + (timedelta(days=days) if days else PAUSE_UNTIL_RESUME)
+        if verb == "pause" and number is not None and (number in PAUSE_CHOICES or number == 0):
+            until = now + (timedelta(days=number) if number else PAUSE_UNTIL_RESUME)
             person.paused_until = until
             text = (
                 _("Paused until {date}. Send /resume to come back earlier.").format(
                     date=format_datetime(until, person.timezone)
                 )
-                if days
+                if number
                 else _("Paused. Send /resume when you want your check-ins back.")
             )
             return Outcome([Reply(text)], chosen=_("Paused"))
         if verb == "keep_data":
             return Outcome([Reply(_("Nothing was erased."))], chosen=_("No, keep my data"))
-        if verb == "forget" and arg.isdigit():
-            asked = datetime.fromtimestamp(int(arg), tz=now.tzinfo)
-            if not timedelta(0) <= now - asked <= FORGET_CONFIRM_WINDOW:
+        stamp = parse_id(arg, limit=MAX_NUMBER)
+        if verb == "forget" and stamp is not None:
+            # Compared as seconds: a forged stamp far from now is no date at all.
+            if not 0 <= int(now.timestamp()) - stamp <= FORGET_CONFIRM_WINDOW.total_seconds():
                 return closed
             await privacy.forget_person(session, person=person, now=now)
             return Outcome(
                 [Reply(_("Everything about you is erased. Thank you for taking part."))],
                 chosen=_("Yes, erase everything"),
             )
-        if verb == "codify" and arg.isdigit():
-            inquiry = await session.get(Inquiry, int(arg))
-            if (
-                inquiry is None
-                or inquiry.person_id != person.id
-                or inquiry.phase is not Phase.pilot
-            ):
+        if verb == "codify" and number is not None:
+            try:
+                inquiry = await access.inquiry_for_member(
+                    session, person_id=person.id, inquiry_id=number
+                )
+            except NotFound:
+                return closed
+            if inquiry.phase is not Phase.pilot:
                 return closed
             inquiry.phase = Phase.codify
             replies = await engine.begin(
                 session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
             )
             return Outcome(replies, chosen=_("Codify my practice"))
-        if verb == "keep" and arg.isdigit():
+        if verb == "keep" and number is not None:
             return Outcome(
                 [Reply(_("Good, keep piloting. I will ask you again next week."))],
                 chosen=_("Keep piloting"),
@@ -680,9 +708,10 @@ async def _action(session: AsyncSession, *, person: Person, data: str, now: date
                 state={"inquiry_id": inquiry.id},
             )
             return Outcome(replies, chosen=_("Start a new inquiry"))
-        if verb == "edit" and arg.isdigit() and len(parts) == 4:
+        if verb == "edit" and number is not None and len(parts) == 4:
+            # Only the person's own latest open check-in can be edited.
             run = await _latest_editable_run(session, person, now)
-            if run is None or run.id != int(arg):
+            if run is None or run.id != number:
                 return closed
             answers = await engine.answers_of(session, run)
             if parts[3] not in answers:

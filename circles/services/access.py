@@ -23,12 +23,20 @@ checks come before any lookup, so a refusal says nothing about the ids either.
 Reflections are read as far as their author allowed: "the facilitators" means the
 circle's facilitators, "my whole circle" its members (facilitators and union
 representative); coordinators and admins are neither, so they read none.
+
+In the bot, buttons and commands carry ids that the person's client sends back and may
+have forged. The ``*_for_member`` functions below answer, per kind of id, whether the
+person may act on it: a meeting of one of their circles (to reflect or answer the
+invitation), a meeting of a circle they facilitate (to move or cancel it), a practice
+they may read, wrote, or review, their own check-in or inquiry. A foreign id raises the
+same :class:`NotFound` as one that does not exist.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,9 +44,26 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from circles.errors import Forbidden, NotFound
 from circles.i18n import N_
-from circles.models import ApiToken, Circle, Membership, Role, TokenRole, Visibility
+from circles.models import (
+    ApiToken,
+    CheckIn,
+    Circle,
+    Inquiry,
+    Meeting,
+    Membership,
+    Practice,
+    Role,
+    TokenRole,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from circles.services.repository import Found
 
 CIRCLE_NOT_FOUND = N_("There is no circle with this id that you can see.")
+#: What a member is told about an id that is unknown or not theirs: the very words of a
+#: closed button, so that a forged id cannot be told from one that does not exist.
+NOT_YOURS = N_("This question is already closed.")
 
 
 class Permission(StrEnum):
@@ -177,3 +202,94 @@ async def circle_for(
     """Check the role's ``permission`` first, then return the circle if it is in scope."""
     scope.require(permission)
     return await visible_circle(session, scope=scope, circle_id=circle_id)
+
+
+# --- ids a member acts on in the bot ------------------------------------------------------
+
+
+async def _role_in(session: AsyncSession, *, person_id: int, circle_id: int) -> Role | None:
+    return await session.scalar(
+        select(Membership.role).where(
+            Membership.person_id == person_id, Membership.circle_id == circle_id
+        )
+    )
+
+
+async def meeting_for_member(session: AsyncSession, *, person_id: int, meeting_id: int) -> Meeting:
+    """A meeting of one of the person's circles (to reflect on it, to answer its invitation)."""
+    meeting = await session.get(Meeting, meeting_id)
+    if (
+        meeting is None
+        or await _role_in(session, person_id=person_id, circle_id=meeting.circle_id) is None
+    ):
+        raise NotFound(NOT_YOURS)
+    return meeting
+
+
+async def meeting_for_facilitator(
+    session: AsyncSession, *, person_id: int, meeting_id: int
+) -> tuple[Meeting, Circle]:
+    """A meeting of a circle the person facilitates (to move or cancel it), with its circle."""
+    meeting = await session.get(Meeting, meeting_id)
+    if (
+        meeting is None
+        or await _role_in(session, person_id=person_id, circle_id=meeting.circle_id)
+        is not Role.facilitator
+    ):
+        raise NotFound(NOT_YOURS)
+    return meeting, await session.get_one(Circle, meeting.circle_id)
+
+
+async def practice_for_reader(session: AsyncSession, *, person_id: int, practice_id: int) -> Found:
+    """A published practice that reaches one of the person's circles (the repository's rules)."""
+    # Imported here: the repository builds on the scopes of this module.
+    from circles.services import repository
+
+    reader = await repository.reader_of_member(session, person_id)
+    try:
+        return await repository.readable(session, reader=reader, practice_id=practice_id)
+    except NotFound:
+        raise NotFound(NOT_YOURS) from None
+
+
+async def practice_for_author(
+    session: AsyncSession, *, person_id: int, practice_id: int
+) -> Practice:
+    """A practice the person wrote."""
+    practice = await session.get(Practice, practice_id)
+    if practice is None or practice.author_id != person_id:
+        raise NotFound(NOT_YOURS)
+    return practice
+
+
+async def practice_for_reviewer(
+    session: AsyncSession, *, person_id: int, practice_id: int
+) -> tuple[Practice, Scope]:
+    """A practice of a circle the person facilitates, with the scope they review it in."""
+    practice = await session.get(Practice, practice_id)
+    if (
+        practice is None
+        or await _role_in(session, person_id=person_id, circle_id=practice.circle_id)
+        is not Role.facilitator
+    ):
+        raise NotFound(NOT_YOURS)
+    scope = Scope(
+        f"person:{person_id}", TokenRole.facilitator, circle_ids=frozenset({practice.circle_id})
+    )
+    return practice, scope
+
+
+async def checkin_for_member(session: AsyncSession, *, person_id: int, checkin_id: int) -> CheckIn:
+    """The person's own check-in."""
+    checkin = await session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.person_id != person_id:
+        raise NotFound(NOT_YOURS)
+    return checkin
+
+
+async def inquiry_for_member(session: AsyncSession, *, person_id: int, inquiry_id: int) -> Inquiry:
+    """The person's own inquiry."""
+    inquiry = await session.get(Inquiry, inquiry_id)
+    if inquiry is None or inquiry.person_id != person_id:
+        raise NotFound(NOT_YOURS)
+    return inquiry

@@ -37,6 +37,7 @@ from circles.models import (
 )
 from circles.services.circles import is_country
 from circles.services.outbox import message_payload
+from circles.services.sandbox import real_or_named
 from circles.settings import SUPPORTED_LANGUAGES, normalize_language
 
 #: Telegram's limits on a message and on a caption.
@@ -170,6 +171,7 @@ def _audience_query(audience: Audience):
             Person.consent == Consent.given,
             Person.forgotten_at.is_(None),
             Person.telegram_user_id.is_not(None),
+            real_or_named(audience.circle_ids),
         )
         .distinct()
     )

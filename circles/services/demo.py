@@ -79,19 +79,31 @@ class DemoResult:
     answers: int
 
 
+async def _free_name(session: AsyncSession) -> str:
+    """ "Demo circle", or "Demo circle 2" … when a real circle already has that name."""
+    taken = set(
+        await session.scalars(select(Circle.name).where(Circle.name.startswith(DEMO_CIRCLE)))
+    )
+    number = 1
+    while (name := DEMO_CIRCLE if number == 1 else f"{DEMO_CIRCLE} {number}") in taken:
+        number += 1
+    return name
+
+
 async def seed_demo(session: AsyncSession, *, now: datetime, seed: int = 7) -> DemoResult:
     """Create the demo circle with 13 members and ``DEMO_WEEKS`` weeks of pilot check-ins.
 
-    Running it again changes nothing and reports the existing circle.
+    Running it again changes nothing and reports the existing demo circle. A real circle
+    that happens to be called "Demo circle" is left alone: the demo takes the next free name.
     """
-    existing = await session.scalar(select(Circle).where(Circle.demo, Circle.name == DEMO_CIRCLE))
+    existing = await session.scalar(select(Circle).where(Circle.demo).order_by(Circle.id).limit(1))
     if existing is not None:
         return DemoResult(existing, created=False, members=0, checkins=0, answers=0)
     rng = random.Random(seed)
     start = now - timedelta(weeks=DEMO_WEEKS + 2)
     circle = await create_circle(
         session,
-        name=DEMO_CIRCLE,
+        name=await _free_name(session),
         country="BR",
         language="pt_BR",
         timezone="America/Sao_Paulo",

@@ -2,14 +2,16 @@
 
 Every ``circle.share_every_days`` days (14 by default; 0 turns it off) the sweep picks
 one published practice from another circle that may travel to this one (share scope
-``everyone``, or ``country`` within the same country), that the circle has not been sent
-before, preferring the circle's language, then the most adopted, then the newest. It is
-sent on a working day from 10:00 in the circle's timezone, outside holidays, to every
-member who consented, has not turned the digest off (``person.practice_digest``), is
-reachable and not paused; quiet hours hold a message until the morning. Each member's
-message is in their language, with a note when the practice is in another language, and
-carries "I'll try this" and "Stop these messages" buttons. A :class:`PracticeShare` row per
-circle and practice plus per-person idempotency keys make a rerun send nothing twice.
+``everyone``, or ``country`` within the same country, and from the same side of the
+sandbox: demo circles receive only demo practices, real circles never receive them), that
+the circle has not been sent before, preferring the circle's language, then the most
+adopted, then the newest. It is sent on a working day from 10:00 in the circle's
+timezone, outside holidays, to every member who consented, has not turned the digest off
+(``person.practice_digest``), is reachable and not paused; quiet hours hold a message
+until the morning. Each member's message is in their language, with a note when the
+practice is in another language, and carries "I'll try this" and "Stop these messages"
+buttons. A :class:`PracticeShare` row per circle and practice plus per-person idempotency
+keys make a rerun send nothing twice.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from circles.models import (
 )
 from circles.services import repository, showcase
 from circles.services.outbox import enqueue, message_payload
+from circles.services.sandbox import practice_on_side
 from circles.services.schedule import in_holidays, sendable_from
 from circles.services.scheduling import reachable
 
@@ -77,6 +80,7 @@ async def pick(session: AsyncSession, *, circle: Circle) -> int | None:
         .where(
             Practice.status == PracticeStatus.published,
             Practice.circle_id != circle.id,
+            practice_on_side(circle.demo),
             or_(
                 Practice.share_scope == ShareScope.everyone,
                 and_(

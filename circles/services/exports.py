@@ -50,6 +50,7 @@ from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, Circle, Person
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.offload import off_loop
+from circles.services.sandbox import real_or_named
 from circles.services.summaries import circle_weeks, export_window
 from circles.services.weeks import Week, WeekWindow, week_of
 
@@ -263,7 +264,10 @@ def _answer_query(plan: AnswersPlan, *columns: Any) -> Select[Any]:
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
         .join(Circle, Circle.id == CheckIn.circle_id)
         .join(Person, Person.id == Answer.person_id)
-        .where(plan.scope.circle_clause())
+        .where(
+            plan.scope.circle_clause(),
+            real_or_named([plan.circle_id, *(plan.scope.circle_ids or ())]),
+        )
     )
     if plan.circle_id is not None:
         query = query.where(Circle.id == plan.circle_id)
@@ -431,6 +435,16 @@ async def answer_chunks(session: AsyncSession, plan: AnswersPlan) -> AsyncIterat
             yield piece
     finally:
         file.close()
+
+
+async def export_answers(session: AsyncSession, **request: Any) -> Export:
+    """The whole answer export as one file (small exports, the CLI, tests).
+
+    Takes the arguments of :func:`plan_answers`; the API streams :func:`answer_chunks`.
+    """
+    plan = await plan_answers(session, **request)
+    content = b"".join([piece async for piece in answer_chunks(session, plan)])
+    return Export(plan.filename, plan.media_type, content, plan.rows)
 
 
 async def export_summaries(

@@ -26,11 +26,36 @@ from circles.services.scheduling import reachable
 DEFAULT_LENGTH = timedelta(minutes=90)
 #: Reflections are asked for within this long after a meeting ends.
 REFLECTION_WINDOW = timedelta(days=2)
+#: Meetings are planned at most this far ahead (which also keeps every reminder and end
+#: time far from the year 9999, where datetime arithmetic overflows).
+FURTHEST_AHEAD = timedelta(days=366)
+TOO_FAR_AHEAD = N_("A meeting can be planned at most a year ahead.")
 
 
 def meeting_start(day: date, at: time, timezone: str) -> datetime:
-    """The UTC instant of ``day`` ``at`` in the circle's timezone."""
-    return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+    """The UTC instant of ``day`` ``at`` in the circle's timezone.
+
+    9999-12-31 23:00 west of Greenwich is in the year 10000, which ``datetime`` cannot
+    hold: such a time is as late as can be, and :func:`schedule_meeting` and
+    :func:`move_meeting` refuse it as too far ahead, whichever door it came through.
+    """
+    try:
+        return datetime.combine(day, at, tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+    except OverflowError:
+        return datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _check_start(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise InvalidAnswer(N_("The meeting must be in the future."))
+    if starts_at > now + FURTHEST_AHEAD:
+        raise InvalidAnswer(TOO_FAR_AHEAD)
+
+
+def _check_text(*texts: str | None) -> None:
+    # PostgreSQL text cannot hold NUL (SQLite can): refuse it at every door alike.
+    if any(text is not None and "\x00" in text for text in texts):
+        raise InvalidAnswer(N_("The place and the agenda cannot contain NUL characters."))
 
 
 async def schedule_meeting(
@@ -45,9 +70,9 @@ async def schedule_meeting(
     length: timedelta = DEFAULT_LENGTH,
     actor: str | None = None,
 ) -> Meeting:
-    """Create a meeting in the future; online links and places share one field."""
-    if starts_at <= now:
-        raise InvalidAnswer(N_("The meeting must be in the future."))
+    """Create a meeting in the coming year; online links and places share one field."""
+    _check_start(starts_at, now)
+    _check_text(place, agenda)
     url = place if place and place.startswith(("http://", "https://")) else None
     meeting = Meeting(
         circle_id=circle.id,
@@ -81,9 +106,8 @@ async def move_meeting(
     by: Person | None,
     now: datetime,
 ) -> Meeting:
-    """Give a meeting a new time; its RSVPs are asked again."""
-    if starts_at <= now:
-        raise InvalidAnswer(N_("The meeting must be in the future."))
+    """Give a meeting a new time in the coming year; its RSVPs are asked again."""
+    _check_start(starts_at, now)
     length = meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
     for rsvp in await session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)):

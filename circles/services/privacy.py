@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from circles.models import (
     Adoption,
     Answer,
+    ApiToken,
     AuditLog,
     CheckIn,
     Circle,
@@ -19,13 +22,23 @@ from circles.models import (
     Delivery,
     FlowRun,
     Inquiry,
+    Meeting,
     Membership,
+    Outbox,
     Person,
     Practice,
+    PracticeShare,
     PracticeStatus,
+    PracticeVersion,
     Reflection,
     Rsvp,
+    WebSession,
 )
+
+#: The actor of audit entries (and practice versions) written by someone since erased.
+FORGOTTEN_ACTOR = "person:forgotten"
+#: What stands where an erased person's name was in other people's messages.
+NAME_GONE = "…"
 
 
 def _plain(row: SQLModel, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -35,57 +48,151 @@ def _plain(row: SQLModel, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
-async def export_person_data(session: AsyncSession, *, person: Person) -> dict[str, Any]:
-    """Everything stored about ``person``, as JSON-ready data."""
+def _audit_about(pid: int, practice_ids: Any) -> ColumnElement[bool]:
+    """Audit entries that concern a person: done by them, about them or their practices."""
+    return or_(
+        AuditLog.actor == f"person:{pid}",
+        (AuditLog.target_type == "person") & (AuditLog.target_id == pid),
+        (AuditLog.target_type == "practice") & AuditLog.target_id.in_(practice_ids),
+    )
 
-    async def rows(model: type[SQLModel], column: Any) -> list[dict[str, Any]]:
-        found = await session.scalars(select(model).where(column == person.id))
-        return [_plain(row) for row in found]
+
+async def export_person_data(session: AsyncSession, *, person: Person) -> dict[str, Any]:
+    """Everything stored about ``person``, as JSON-ready data.
+
+    Every row that names the person (by a person id column, their chat id or their actor
+    name in the audit log) is here, with every column but secrets (a token's hash).
+    """
+    pid = person.id
+    assert pid is not None
+    practice_ids = select(Practice.id).where(Practice.author_id == pid)
+
+    async def rows(
+        model: type[SQLModel], where: Any, *, leave_out: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        found = await session.scalars(select(model).where(where).order_by(model.id))
+        return [_plain(row, leave_out=leave_out) for row in found]
 
     memberships = await session.execute(
         select(Membership, Circle)
         .join(Circle, Circle.id == Membership.circle_id)
-        .where(Membership.person_id == person.id)
+        .where(Membership.person_id == pid)
+        .order_by(Membership.id)
     )
+    chat = person.telegram_user_id
     return {
         "person": _plain(person),
         "memberships": [
-            {
-                "circle": circle.name,
-                "country": circle.country,
-                "role": m.role.value,
-                "joined_at": m.joined_at.isoformat(),
-            }
+            {**_plain(m), "circle": circle.name, "country": circle.country}
             for m, circle in memberships.all()
         ],
-        "inquiries": await rows(Inquiry, Inquiry.person_id),
-        "checkins": await rows(CheckIn, CheckIn.person_id),
-        "answers": await rows(Answer, Answer.person_id),
-        "reflections": await rows(Reflection, Reflection.person_id),
-        "rsvps": await rows(Rsvp, Rsvp.person_id),
-        "practices": await rows(Practice, Practice.author_id),
-        "adoptions": await rows(Adoption, Adoption.person_id),
+        "inquiries": await rows(Inquiry, Inquiry.person_id == pid),
+        "checkins": await rows(CheckIn, CheckIn.person_id == pid),
+        "flow_runs": await rows(FlowRun, FlowRun.person_id == pid),
+        "answers": await rows(Answer, Answer.person_id == pid),
+        "reflections": await rows(Reflection, Reflection.person_id == pid),
+        "meetings_created": await rows(Meeting, Meeting.created_by_id == pid),
+        "rsvps": await rows(Rsvp, Rsvp.person_id == pid),
+        "practices": await rows(Practice, Practice.author_id == pid),
+        "practice_versions": await rows(
+            PracticeVersion, PracticeVersion.practice_id.in_(practice_ids)
+        ),
+        "adoptions": await rows(Adoption, Adoption.person_id == pid),
+        "deliveries": await rows(Delivery, Delivery.person_id == pid),
+        "messages": await rows(Outbox, Outbox.chat_id == chat if chat is not None else false()),
+        "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
+        "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
     }
 
 
 async def forget_person(session: AsyncSession, *, person: Person, now: datetime) -> None:
     """Erase the person's personal data and answers; anonymous counts stay.
 
-    Check-ins remain as anonymous rows (answered, missed or skipped, without reasons) so a
-    circle's response rates do not change in the past. Published practices stay in the
-    repository without an author; unpublished drafts are deleted.
+    What remains is the refusal record: the person's row with every personal column
+    emptied (consent refused, ``forgotten_at`` set; kept are only the interface language,
+    for the goodbye, and when the row was created), and one ``person.forget`` audit entry
+    that points at that row and names no one.
+
+    - Messages: every outbox row addressed to their chat is deleted, whatever its state, so
+      a pending one is never sent and a sent one leaves no text behind. Idempotency keys
+      embed a person id only in messages to that person, so their keys go with these rows
+      and everybody else's keys (and dedupe) stay. Other people's messages that name them
+      (a facilitator's digest, a practice card's byline) lose the lines quoting them, and
+      their name becomes "…" elsewhere in the text.
+    - Check-ins stay as anonymous rows (answered, missed or skipped, without reasons) so a
+      circle's response rates do not change in the past; they move to a new anonymous row,
+      so they no longer carry the person's id.
+    - Published practices stay in the repository without an author, older versions or
+      review comment; unpublished ones are deleted with their versions.
+    - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     """
-    pid = person.id
+    pid, chat, name = person.id, person.telegram_user_id, person.display_name
+    assert pid is not None
+    deliveries = select(Delivery.outbox_id).where(
+        Delivery.person_id == pid, Delivery.outbox_id.is_not(None)
+    )
+    to_them = Outbox.id.in_(deliveries)
+    if chat is not None:
+        to_them = or_(to_them, Outbox.chat_id == chat)
+    await session.execute(delete(Outbox).where(to_them))
     for model, column in (
+        (Delivery, Delivery.person_id),
         (Answer, Answer.person_id),
         (Reflection, Reflection.person_id),
         (Rsvp, Rsvp.person_id),
-        (Delivery, Delivery.person_id),
+        (Adoption, Adoption.person_id),
         (FlowRun, FlowRun.person_id),
         (Membership, Membership.person_id),
     ):
         await session.execute(delete(model).where(column == pid))
-    await session.execute(update(CheckIn).where(CheckIn.person_id == pid).values(skip_reason=None))
+    await _forget_practices(session, pid)
+    await _anonymise_checkins(session, pid, now)
+    await session.execute(delete(Inquiry).where(Inquiry.person_id == pid))
+    await session.execute(
+        update(Meeting).where(Meeting.created_by_id == pid).values(created_by_id=None)
+    )
+    tokens = select(ApiToken.id).where(ApiToken.person_id == pid)
+    await session.execute(delete(WebSession).where(WebSession.token_id.in_(tokens)))
+    await session.execute(update(ApiToken).where(ApiToken.person_id == pid).values(person_id=None))
+    await session.execute(
+        update(AuditLog).where(AuditLog.actor == f"person:{pid}").values(actor=FORGOTTEN_ACTOR)
+    )
+    await session.execute(
+        update(AuditLog)
+        .where(AuditLog.target_type == "person", AuditLog.target_id == pid)
+        .values(target_id=None)
+    )
+    if name and len(name.strip()) > 1:
+        await _scrub_name(session, Outbox, Outbox.payload, name.strip())
+        await _scrub_name(session, AuditLog, AuditLog.detail, name.strip())
+    person.telegram_user_id = None
+    person.display_name = person.subjects = person.grade_level = None
+    person.consent, person.consent_at = Consent.refused, None
+    person.paused_until = person.unreachable_at = None
+    person.timezone, person.practice_digest = "UTC", True
+    person.forgotten_at = now
+    session.add(
+        AuditLog(
+            at=now,
+            actor=FORGOTTEN_ACTOR,
+            action="person.forget",
+            target_type="person",
+            target_id=pid,
+        )
+    )
+    await session.flush()
+
+
+async def _forget_practices(session: AsyncSession, pid: int) -> None:
+    """Delete unpublished practices; published ones lose their author and history."""
+    theirs = select(Practice.id).where(Practice.author_id == pid)
+    unpublished = theirs.where(Practice.status != PracticeStatus.published)
+    await session.execute(delete(PracticeVersion).where(PracticeVersion.practice_id.in_(theirs)))
+    for model, column in (
+        (Adoption, Adoption.practice_id),
+        (PracticeShare, PracticeShare.practice_id),
+    ):
+        await session.execute(delete(model).where(column.in_(unpublished)))
     await session.execute(
         delete(Practice).where(
             Practice.author_id == pid, Practice.status != PracticeStatus.published
@@ -94,21 +201,51 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     await session.execute(
         update(Practice)
         .where(Practice.author_id == pid)
-        .values(author_id=None, author_visible=False)
+        .values(author_id=None, author_visible=False, review_comment=None, inquiry_id=None)
     )
-    await session.execute(delete(Inquiry).where(Inquiry.person_id == pid))
-    person.telegram_user_id = None
-    person.display_name = person.subjects = person.grade_level = None
-    person.consent, person.consent_at = Consent.refused, None
-    person.paused_until = person.unreachable_at = None
-    person.forgotten_at = now
-    session.add(
-        AuditLog(
-            at=now,
-            actor=f"person:{pid}",
-            action="person.forget",
-            target_type="person",
-            target_id=pid,
-        )
+    await session.execute(
+        update(PracticeVersion)
+        .where(PracticeVersion.edited_by == f"person:{pid}")
+        .values(edited_by=FORGOTTEN_ACTOR)
     )
+
+
+async def _anonymise_checkins(session: AsyncSession, pid: int, now: datetime) -> None:
+    """Move the person's check-ins, without reasons, to a new row that is no one."""
+    if await session.scalar(select(CheckIn.id).where(CheckIn.person_id == pid).limit(1)) is None:
+        return
+    nobody = Person(consent=Consent.refused, forgotten_at=now, created_at=now)
+    session.add(nobody)
     await session.flush()
+    await session.execute(
+        update(CheckIn)
+        .where(CheckIn.person_id == pid)
+        .values(person_id=nobody.id, skip_reason=None, inquiry_id=None)
+    )
+
+
+async def _scrub_name(session: AsyncSession, model: Any, column: Any, name: str) -> None:
+    """Take ``name`` out of a JSON column wherever it appears (other people's messages)."""
+    as_text = cast(column, Text)
+    forms = {name, json.dumps(name)[1:-1]}  # as written, and as stored with \\u escapes
+    mentions = or_(*(as_text.contains(form, autoescape=True) for form in forms))
+    found = await session.execute(select(model.id, column).where(mentions))
+    for row_id, value in found.all():
+        await session.execute(
+            update(model).where(model.id == row_id).values({column.key: _without(value, name)})
+        )
+
+
+def _without(value: Any, name: str) -> Any:
+    """``value`` with lines that quote ``name`` dropped and other mentions replaced."""
+    if isinstance(value, dict):
+        return {key: _without(item, name) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, name) for item in value]
+    if not isinstance(value, str):
+        return value
+    escaped = re.escape(name)
+    quoted = re.compile(rf"^\W*{escaped}\s*:")
+    mention = re.compile(rf"(?<!\w){escaped}(?!\w)")
+    lines = [line for line in value.split("\n") if not quoted.match(line)]
+    return mention.sub(NAME_GONE, "\n".join(lines))

@@ -11,7 +11,9 @@ booklet, and nothing else changes.
 Who reads what. A published practice is readable by its own circle whatever its share
 scope; ``country`` adds the circles of the same country; ``everyone`` every circle. A
 reader is a set of circles and their countries (a teacher's memberships, a token's
-circles), or everything (admins, coordinators without a country list).
+circles), or everything (admins, coordinators without a country list). Demo circles are
+a sandbox (:mod:`circles.services.sandbox`): a reader whose circles are all demo circles
+reads only demo practices, and every other reader reads none but their own circles'.
 
 Search is full text plus filters. SQLite uses the FTS5 table ``practice_fts`` and
 PostgreSQL a ``to_tsvector('simple', …)`` index (both made by migration 0007) over
@@ -41,7 +43,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -68,6 +69,7 @@ from circles.models import (
 )
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
+from circles.services.sandbox import practice_on_side
 
 PRACTICE_NOT_FOUND = N_("There is no practice with this id that you can see.")
 #: Fields a practice's text is made of, in the order a reader meets them.
@@ -98,10 +100,14 @@ _MAX_WORDS = 8
 
 @dataclass(frozen=True)
 class Reader:
-    """Whose eyes: circles (None: every circle) and the countries they belong to."""
+    """Whose eyes: circles (None: every circle), their countries, and which side they are on.
+
+    ``demo`` readers (whose circles are all demo circles) read demo practices only.
+    """
 
     circle_ids: frozenset[int] | None
     countries: frozenset[str] | None
+    demo: bool = False
 
     @property
     def everything(self) -> bool:
@@ -112,38 +118,49 @@ async def reader_of_scope(session: AsyncSession, scope: Scope) -> Reader:
     """The repository reader an API token (or a facilitator in the bot) acts as."""
     if scope.circle_ids is None:
         return Reader(None, scope.countries)
-    countries = await session.scalars(
-        select(Circle.country).where(Circle.id.in_(sorted(scope.circle_ids)))
-    )
-    return Reader(scope.circle_ids, frozenset(countries))
+    rows = (
+        await session.execute(
+            select(Circle.country, Circle.demo).where(Circle.id.in_(sorted(scope.circle_ids)))
+        )
+    ).all()
+    return Reader(scope.circle_ids, frozenset(r[0] for r in rows), _all_demo(rows))
 
 
 async def reader_of_member(session: AsyncSession, person_id: int) -> Reader:
     """A member reads what reaches any of their circles."""
     rows = (
         await session.execute(
-            select(Circle.id, Circle.country)
+            select(Circle.id, Circle.country, Circle.demo)
             .join(Membership, Membership.circle_id == Circle.id)
             .where(Membership.person_id == person_id)
         )
     ).all()
-    return Reader(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
+    return Reader(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows), _all_demo(rows))
+
+
+def _all_demo(rows: Sequence[Any]) -> bool:
+    """Whether every circle of a reader (and at least one) is a demo circle."""
+    return bool(rows) and all(row[-1] for row in rows)
 
 
 def visible(reader: Reader) -> ColumnElement[bool]:
     """A WHERE condition on :class:`Practice`: the practices ``reader`` may read."""
+    side = practice_on_side(reader.demo)
     if reader.everything:
-        return true()
+        return side
     if reader.circle_ids is not None:
         own = Practice.circle_id.in_(sorted(reader.circle_ids)) if reader.circle_ids else false()
+        # A reader's own circles are theirs to read, whichever side they are on.
+        side = or_(side, own)
     else:
         own = Practice.country.in_(sorted(reader.countries or ()))
     countries = sorted(reader.countries or ())
-    return or_(
+    shared = or_(
         own,
         Practice.share_scope == ShareScope.everyone,
         and_(Practice.share_scope == ShareScope.country, Practice.country.in_(countries)),
     )
+    return and_(side, shared)
 
 
 # --- search ---------------------------------------------------------------------------------

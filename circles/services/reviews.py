@@ -30,6 +30,7 @@ from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 from circles.services.outbox import enqueue, message_payload
 from circles.services.pagination import Page, keyset, page_of
+from circles.services.sandbox import real_or_named
 
 PRACTICE_NOT_FOUND = N_("There is no practice with this id that you can see.")
 #: The longest review comment, as long as the longest answer a teacher may give.
@@ -78,7 +79,9 @@ async def list_practices(
     circle_id: int | None = None,
 ) -> Page[PracticeRow]:
     """Practices of the circles in scope, oldest first (a review queue with ``in_review``)."""
-    query = _query().where(scope.circle_clause())
+    query = _query().where(
+        scope.circle_clause(), real_or_named([circle_id, *(scope.circle_ids or ())])
+    )
     if status is not None:
         query = query.where(Practice.status == status)
     if circle_id is not None:
@@ -207,7 +210,11 @@ async def count_awaiting_review(session: AsyncSession, *, scope: Scope) -> int:
             select(func.count())
             .select_from(Practice)
             .join(Circle, Circle.id == Practice.circle_id)
-            .where(scope.circle_clause(), Practice.status == PracticeStatus.in_review)
+            .where(
+                scope.circle_clause(),
+                real_or_named(scope.circle_ids),
+                Practice.status == PracticeStatus.in_review,
+            )
         )
         or 0
     )

@@ -6,8 +6,10 @@ positive for people and above −10¹³ for groups, so the two never meet, and e
 row the flows write (runs, answers, check-ins, practices, reflections, outbox
 messages addressed to that "chat") is the same row a Telegram teacher would get.
 
-The simulator joins only demo circles (``Circle.demo``), so an
-anonymous visitor of the web page can never become a member of a real circle.
+The simulator joins only demo circles (``Circle.demo``) with their invites
+(:func:`is_demo_code`, checked by ``joining.start`` for every ``/start <code>`` typed in
+the simulator), so an anonymous visitor of the web page can never become a member of a
+real circle. What demo circles' people see is kept apart by :mod:`circles.services.sandbox`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import NotFound
 from circles.i18n import N_
-from circles.models import Circle, Invite, Outbox, Person, Role
+from circles.models import Circle, Invite, Membership, Outbox, Person, Role
 from circles.services.demo import seed_demo
 from circles.services.invites import create_invite
 from circles.services.journeys import teacher_place
@@ -61,6 +63,37 @@ async def demo_invite(
         session, circle=circle, role=Role.teacher, now=now, max_uses=1, valid_for=timedelta(hours=1)
     )
     return circle, invite
+
+
+async def is_demo_code(session: AsyncSession, *, code: str) -> bool:
+    """Whether ``code`` is an invite to a demo circle (the only invites the simulator takes)."""
+    found = await session.scalar(
+        select(Invite.id)
+        .join(Circle, Circle.id == Invite.circle_id)
+        .where(Invite.code == code.strip(), Circle.demo)
+    )
+    return found is not None
+
+
+async def join_code(
+    session: AsyncSession, *, telegram_user_id: int, circle_id: int | None, now: datetime
+) -> str | None:
+    """The invite code a simulated teacher starts with; None when they are a member already.
+
+    A browser that starts again keeps its simulated person, so starting again adds no
+    invite when that person already belongs to the chosen demo circle (any, when none is
+    chosen).
+    """
+    person = await simulated_person(session, telegram_user_id=telegram_user_id)
+    if person is not None:
+        member = select(Membership.id).join(Circle, Circle.id == Membership.circle_id)
+        member = member.where(Membership.person_id == person.id, Circle.demo)
+        if circle_id is not None:
+            member = member.where(Circle.id == circle_id)
+        if await session.scalar(member.limit(1)) is not None:
+            return None
+    _circle, invite = await demo_invite(session, circle_id=circle_id, now=now)
+    return invite.code
 
 
 async def simulated_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:

@@ -63,6 +63,7 @@ from circles.models import (
 )
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
+from circles.services.sandbox import real_or_named
 from circles.services.schedule import latest_occurrence
 from circles.services.weeks import (
     Week,
@@ -692,7 +693,7 @@ async def _area(
 ) -> AreaSummary:
     week = week or week_of(now, "UTC")
     dialect = _dialect(session)
-    in_area: ColumnElement[bool] = scope.circle_clause()
+    in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(scope.circle_ids))
     if country is not None:
         in_area = and_(in_area, Circle.country == country)
     group = Circle.id if country is not None else Circle.country
@@ -936,7 +937,8 @@ async def circle_weeks(
     minus those with a check-in in that week.
     """
     scope.require(Permission.read_summaries)
-    in_area: ColumnElement[bool] = scope.circle_clause()
+    named = [circle_id, *(scope.circle_ids or ())]
+    in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(named))
     if circle_id is not None:
         await visible_circle(session, scope=scope, circle_id=circle_id)
         in_area = and_(in_area, Circle.id == circle_id)

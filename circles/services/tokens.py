@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, InvalidAnswer, NotFound
@@ -19,6 +19,8 @@ from circles.services.circles import is_country
 from circles.services.pagination import Page, keyset, page_of
 
 TOKEN_PREFIX = "lc_"
+#: ``last_used_at`` is written at most this often per token, so reads stay reads.
+LAST_USE_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -80,21 +82,49 @@ async def create_token(
 
 
 async def authenticate(session: AsyncSession, *, secret: str, now: datetime) -> ApiToken | None:
-    """The live token matching ``secret``, or None (unknown, revoked or expired)."""
+    """The live token matching ``secret``, or None (unknown, revoked or expired); reads only."""
     return await authenticate_hash(session, digest=hash_token(secret), now=now)
 
 
 async def authenticate_hash(
     session: AsyncSession, *, digest: str, now: datetime
 ) -> ApiToken | None:
-    """:func:`authenticate` by the stored hash (a web session keeps the hash, never the token)."""
+    """:func:`authenticate` by the stored hash; reads only."""
     token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
-    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
-        return None
-    token.last_used_at = now
-    return token
+    return token if is_live(token, now) else None
+
+
+def is_live(token: ApiToken, now: datetime) -> bool:
+    """Whether ``token`` is neither revoked nor expired at ``now``."""
+    return token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
+
+
+def use_is_stale(token: ApiToken, now: datetime) -> bool:
+    """Whether ``last_used_at`` is older than :data:`LAST_USE_PRECISION` (worth a write)."""
+    return token.last_used_at is None or token.last_used_at <= now - LAST_USE_PRECISION
+
+
+async def record_use(session: AsyncSession, *, token_id: int, now: datetime) -> bool:
+    """Set ``last_used_at`` unless another request set it within the last minute.
+
+    Callers run it in a transaction of its own, after authenticating in the request's
+    (which then reads only); the condition makes concurrent requests write once.
+    """
+    result = await session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - LAST_USE_PRECISION,
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def list_tokens(

@@ -20,7 +20,7 @@ PSEUDONYM_KEY = "test-pseudonym-key-0123456789abcdef"
 
 @pytest.fixture
 async def world(sessions: SessionMaker, clock: FakeClock) -> World:
-    """Circles A (demo, Brazil) and B (Ghana), tokens for every role; Wednesday of W35."""
+    """Circles A (Brazil, from the demo's data) and B (Ghana), a token per role; W35's Wednesday."""
     built = await build_world(sessions)
     clock.set(WEDNESDAY_W35)
     return built

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.web import csrf_of, sign_in
 from support.world import World
 
 
@@ -20,6 +21,9 @@ from support.world import World
         ("/v1/circles/0", "path.circle_id"),
         ("/v1/circles/99999999999999999999", "path.circle_id"),
         ("/v1/circles/abc/members", "path.circle_id"),
+        ("/v1/circles/9223372036854775808", "path.circle_id"),
+        ("/v1/circles/1/meetings/99999999999999999999", "path.meeting_id"),
+        ("/v1/circles/%C2%B2", "path.circle_id"),
         ("/v1/circles/1/members?role=boss", "query.role"),
         ("/v1/circles/1/members?phase=reflect", "query.phase"),
         ("/v1/circles/1/members?paused=maybe", "query.paused"),
@@ -76,3 +80,44 @@ async def test_a_body_that_is_not_json_is_a_4xx(world: World, as_role) -> None:
         "/v1/tokens", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"date": "9999-12-31", "time": "23:30"}, "body.date"),
+        ({"date": "2999-12-31", "time": "23:30"}, "A meeting can be planned at most a year ahead."),
+        ({"date": "2026-09-17", "time": "16:30", "place": "Room\u00001"}, "body.place"),
+        ({"date": "2026-09-17", "time": "16:30", "agenda": "Share\u0000work"}, "body.agenda"),
+    ],
+)
+async def test_a_meeting_too_far_ahead_or_with_nul_is_a_422(
+    body, detail: str, world: World, as_role
+) -> None:
+    response = await as_role("admin").post(f"/v1/circles/{world.a.circle}/meetings", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/dashboard/circles/99999999999999999999"),
+        ("GET", "/dashboard/circles/9223372036854775808"),
+        ("GET", "/dashboard/circles/0"),
+        ("GET", "/dashboard/circles/%C2%B2"),  # a superscript two is a digit to str.isdigit()
+        ("POST", "/dashboard/practices/99999999999999999999/approve"),
+        ("POST", "/dashboard/practices/-1/changes"),
+    ],
+)
+async def test_huge_or_odd_ids_in_dashboard_paths_are_a_404_page(
+    method: str, path: str, world: World, api
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    csrf = csrf_of((await client.get(f"/dashboard/circles/{world.a.circle}")).text)
+    response = await client.request(method, path, data={"csrf": csrf} if method == "POST" else None)
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "There is no such page." in response.text

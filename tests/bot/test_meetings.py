@@ -179,3 +179,9 @@ async def test_a_linked_group_hears_announcements_and_reminders(
     assert any(t.startswith("New circle meeting") for t in posted)
     assert any(t.startswith("Reminder: circle meeting tomorrow") for t in posted)
     assert any(t.startswith("Reminder: the circle meeting starts in one hour") for t in posted)
+
+
+async def test_a_meeting_on_the_last_day_of_the_calendar_is_refused(phone, accra, ama) -> None:
+    grace = await onboard_facilitator(phone, accra)
+    texts = await _schedule(grace, date="9999-12-31", at="23:30")
+    assert texts == ["A meeting can be planned at most a year ahead. Send /meeting to try again."]

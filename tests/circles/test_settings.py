@@ -68,3 +68,25 @@ def test_the_token_never_shows_in_the_settings_repr(monkeypatch: pytest.MonkeyPa
     assert "SECRET" not in repr(settings)
     assert settings.telegram_token is not None
     assert settings.telegram_token.get_secret_value() == "123:SECRET"
+
+
+@pytest.mark.parametrize(
+    ("host", "variable", "on"),
+    [
+        ("127.0.0.1", None, True),  # `make run`: on by default
+        ("localhost", None, True),
+        ("::1", None, True),
+        ("0.0.0.0", None, False),  # the Docker image: off unless asked for
+        ("192.0.2.10", None, False),
+        ("0.0.0.0", "true", True),
+        ("127.0.0.1", "false", False),
+        ("0.0.0.0", "", False),
+    ],
+)
+def test_the_simulator_is_on_by_default_only_on_a_loopback_address(
+    monkeypatch: pytest.MonkeyPatch, host: str, variable: str | None, on: bool
+) -> None:
+    monkeypatch.setenv("CIRCLES_API_HOST", host)
+    if variable is not None:
+        monkeypatch.setenv("CIRCLES_SIMULATOR", variable)
+    assert load_settings().simulator is on

@@ -1,8 +1,9 @@
 """Two circles in two countries with everything the admin API shows, and tokens for each role.
 
-Circle A is the demo circle (Brazil, ten teachers, six weeks of pilot check-ins, the
-last in week 2026-W35) plus reflections of every visibility, a meeting with RSVPs, an
-invite, a practice awaiting review, a blocker, a voice note and an evidence photo.
+Circle A is the demo circle's data standing for a real circle (Brazil, ten teachers, six
+weeks of pilot check-ins, the last in week 2026-W35) plus reflections of every
+visibility, a meeting with RSVPs, an invite, a practice awaiting review, a blocker, a
+voice note and an evidence photo.
 Circle B (Ghana) is small and has one of each thing, so that every id of B can be
 tried with a token of A.
 """
@@ -115,6 +116,7 @@ async def build_world(sessions: SessionMaker) -> World:
     async with transaction(sessions) as session:
         demo = await seed_demo(session, now=SEEDED_AT)
         a = demo.circle
+        a.demo = False  # a real circle here; the simulator's tests make it a demo again
         world.a.circle = a.id
         members = (
             await session.execute(

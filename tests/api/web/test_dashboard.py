@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from support.web import csrf_of, sign_in
 from support.world import World
 
 from circles.db import SessionMaker
 from circles.i18n import translate
-from circles.models import ApiToken, Practice, PracticeStatus
+from circles.models import ApiToken, Practice, PracticeStatus, WebSession
 
 
 async def test_facilitator_signs_in_and_lands_on_their_circle(world: World, api) -> None:
@@ -136,3 +139,52 @@ async def test_api_errors_stay_problem_documents(world: World, as_role) -> None:
     response = await as_role("facilitator_a").get(f"/v1/circles/{world.b.circle}")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_copied_cookie_stops_working_when_its_owner_signs_out(world: World, api) -> None:
+    owner, thief = api(), api()
+    await sign_in(owner, world.secrets["facilitator_a"])
+    circle = f"/dashboard/circles/{world.a.circle}"
+    thief.cookies.set("lc_web", owner.cookies["lc_web"])
+    assert (await thief.get(circle)).status_code == 200
+    page = await owner.get(circle)
+    signed_out = await owner.post("/dashboard/sign-out", data={"csrf": csrf_of(page.text)})
+    assert signed_out.headers["location"] == "/dashboard/sign-in"
+    refused = await thief.get(circle)
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/dashboard/sign-in"
+
+
+async def test_a_dashboard_session_ends_after_a_working_day(world: World, api, clock) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    circle = f"/dashboard/circles/{world.a.circle}"
+    clock.advance(timedelta(hours=11, minutes=59))
+    assert (await client.get(circle)).status_code == 200
+    clock.advance(timedelta(minutes=2))
+    assert (await client.get(circle)).headers["location"] == "/dashboard/sign-in"
+
+
+async def test_signing_in_again_ends_the_previous_session(world: World, api) -> None:
+    client, copy = api(), api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    copy.cookies.set("lc_web", client.cookies["lc_web"])
+    await sign_in(client, world.secrets["facilitator_a"])
+    circle = f"/dashboard/circles/{world.a.circle}"
+    assert (await client.get(circle)).status_code == 200
+    assert (await copy.get(circle)).headers["location"] == "/dashboard/sign-in"
+
+
+async def test_the_cookie_holds_neither_the_token_nor_its_hash(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    _valid, cookie = URLSafeTimedSerializer("any key").loads_unsafe(client.cookies["lc_web"])
+    async with sessions() as session:
+        token = await session.get_one(ApiToken, world.token_ids["facilitator_a"])
+        stored = (await session.scalars(select(WebSession))).all()
+    assert [row.token_id for row in stored] == [token.id]
+    assert isinstance(cookie, dict) and set(cookie) == {"csrf", "session"}
+    for secret in (world.secrets["facilitator_a"], token.token_hash, stored[0].key_hash):
+        assert secret not in str(cookie)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 from support.web import buttons_of, csrf_of
 from support.world import World
 
@@ -14,6 +15,14 @@ from circles.models import Answer, AnswerKind, Circle, Consent, Membership, Pers
 from circles.services.demo import DEMO_CIRCLE
 from circles.services.outbox import enqueue, message_payload
 from circles.services.simulation import SIMULATED_ID_CEILING
+
+
+@pytest.fixture
+async def world(world: World, sessions: SessionMaker) -> World:
+    """The world, with circle A as the demo circle the simulator joins."""
+    async with sessions() as session, session.begin():
+        await session.execute(update(Circle).where(Circle.id == world.a.circle).values(demo=True))
+    return world
 
 
 async def _start(client: httpx.AsyncClient, language: str = "en") -> str:

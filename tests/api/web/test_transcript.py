@@ -1,0 +1,30 @@
+"""The simulator's chat history stays within its byte budgets, however much is sent."""
+
+from __future__ import annotations
+
+from api.web.transcript import ATTACHMENT_BYTES, Transcripts
+from bot.flows.messages import Attachment, Reply
+
+
+def test_transcripts_stay_under_their_byte_budget() -> None:
+    transcripts = Transcripts(chat_bytes=20_000, total_bytes=100_000)
+    for chat_id in range(-1000, -1050, -1):  # fifty visitors, each sending 4 KB texts
+        for _ in range(30):
+            transcripts.add(chat_id, "me", "é" * 2000)
+            assert transcripts.size <= 100_000
+            assert transcripts.chat(chat_id).size <= 20_000
+    assert len(transcripts) < 50  # the least recently used chats were forgotten
+    newest = transcripts.chat(-1049)
+    assert newest.bubbles[-1].text == "é" * 2000  # the newest bubbles are kept
+    assert transcripts.chat(-1000).bubbles == []  # the oldest chat is gone
+
+
+def test_a_large_file_from_the_bot_is_named_but_not_kept() -> None:
+    transcripts = Transcripts()
+    big = Reply("Your data", attachment=Attachment("mydata.json", b"x" * ATTACHMENT_BYTES))
+    small = Reply("Your data", attachment=Attachment("mydata.json", b"{}"))
+    transcripts.add_replies(-7, [big, small], lambda content: "data:," + content.decode())
+    large, kept = transcripts.chat(-7).bubbles
+    assert large.attachment == ("mydata.json", "")
+    assert kept.attachment == ("mydata.json", "data:,{}")
+    assert transcripts.size < 2_000
