@@ -1,14 +1,21 @@
-"""``/v1/exports``: answers and weekly summaries as CSV or XLSX files, scoped like the rest."""
+"""``/v1/exports``: answers and weekly summaries as CSV or XLSX files, scoped like the rest.
+
+Answers are teachers' own words: facilitators (their circle), coordinators (their
+countries) and admins may pull them; union representatives read summaries only (403,
+before any lookup). Answer exports are sent as a stream, a few at a time per server
+(:mod:`api.streaming`); summaries are small (circles × weeks) and sent whole.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep, SettingsDep
 from api.params import WRITE, WeekParam, week_or_none
+from api.streaming import stream_file
 from circles.services import exports
 from circles.services.exports import MEDIA_TYPES, Export, ExportFormat
 from circles.services.pagination import MAX_ID
@@ -28,7 +35,8 @@ _FILES: dict[int | str, dict[str, Any]] = {
             MEDIA_TYPES[ExportFormat.csv].split(";")[0]: {"schema": {"type": "string"}},
             MEDIA_TYPES[ExportFormat.xlsx]: {"schema": {"type": "string", "format": "binary"}},
         },
-    }
+    },
+    503: {"description": "Too many exports are being made at once; see Retry-After"},
 }
 
 
@@ -45,6 +53,7 @@ def _attachment(export: Export) -> Response:
 
 @router.get("/answers", response_class=Response, responses={**_FILES, **WRITE})
 async def export_answers(
+    request: Request,
     scope: ScopeDep,
     session: SessionDep,
     clock: ClockDep,
@@ -63,10 +72,12 @@ async def export_answers(
 ) -> Response:
     """Check-in answers, one row per answer (facilitators, coordinators, admins).
 
-    A pseudonymised export needs ``CIRCLES_PSEUDONYM_KEY`` on the server (409 without).
+    Union representatives read summaries only (403). A pseudonymised export needs
+    ``CIRCLES_PSEUDONYM_KEY`` on the server (409 without). Sent as a stream; a few at a
+    time per server (503 with ``Retry-After`` beyond).
     """
     key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else None
-    export = await exports.export_answers(
+    plan = await exports.plan_answers(
         session,
         scope=scope,
         fmt=format,
@@ -79,7 +90,14 @@ async def export_answers(
         include_text=include_text,
         pseudonym_key=key,
     )
-    return _attachment(export)
+    return await stream_file(
+        request,
+        session,
+        lambda reading: exports.answer_chunks(reading, plan),
+        media_type=plan.media_type,
+        filename=plan.filename,
+        headers={"X-Row-Count": str(plan.rows)},
+    )
 
 
 @router.get("/summaries", response_class=Response, responses={**_FILES, **WRITE})

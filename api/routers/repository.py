@@ -2,20 +2,23 @@
 
 Every token reads what reaches its circles: its own circles' practices whatever their
 share scope, practices shared with its countries, and practices shared with everyone
-(admins and coordinators without a country list read all).
+(admins and coordinators without a country list read all). The booklet is for every
+role too, union representatives included: it holds published practices only, as the
+authors chose to share them, and nothing a search would not show. It is sent as a
+stream, a few at a time per server (:mod:`api.streaming`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, LanguageDep, SessionDep
 from api.params import READ
 from api.schemas import RepositoryPracticeOut, SearchOut
-from circles.i18n import use_language
+from api.streaming import stream_file
 from circles.models import GradeBand, Strategy
 from circles.services import booklet, repository
 from circles.services.access import Permission
@@ -75,10 +78,12 @@ async def search(
     responses={
         **READ,
         200: {"content": {"text/html": {}, "text/markdown": {}}, "description": "The booklet"},
+        503: {"description": "Too many exports are being made at once; see Retry-After"},
     },
     response_class=Response,
 )
 async def get_booklet(
+    request: Request,
     scope: ScopeDep,
     session: SessionDep,
     clock: ClockDep,
@@ -89,19 +94,21 @@ async def get_booklet(
     """Every published practice the token may read, as a printable booklet with an index.
 
     Headings, labels and dates are in the ``Accept-Language`` language; each practice keeps
-    the language it was written in.
+    the language it was written in. Sent as a stream; a few at a time per server (503 with
+    ``Retry-After`` beyond).
     """
     scope.require(Permission.read_summaries)
     reader = await repository.reader_of_scope(session, scope)
-    with use_language(language):
-        body = await booklet.booklet(
-            session, reader=reader, grouping=group, fmt=format, now=clock.now()
-        )
+    now = clock.now()
     media, extension = _MEDIA[format]
-    return Response(
-        body,
+    return await stream_file(
+        request,
+        session,
+        lambda reading: booklet.booklet_chunks(
+            reading, reader=reader, grouping=group, fmt=format, now=now, language=language
+        ),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="practices.{extension}"'},
+        filename=f"practices.{extension}",
     )
 
 

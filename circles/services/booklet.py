@@ -7,23 +7,38 @@ language; each practice keeps the language it was written in (with a note when i
 differs). Everything teachers wrote is escaped in HTML and in Markdown, so a practice's
 text can never become markup or a link. The HTML has its own small style sheet and no
 scripts or outside resources, so it prints and reads offline.
+
+The booklet is made as a stream (:func:`booklet_chunks`), so that a repository of
+thousands of practices neither fills the memory nor stalls the event loop: a first query
+reads only the ids, titles, strategies and countries (for the index and the order), then
+the practices are read :data:`BATCH` at a time as plain rows and rendered in the render
+thread (:mod:`circles.services.offload`), their JSON parsed there too. Memory grows with
+the index, not with the practices' text.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.i18n import _, current_language, format_datetime, format_number, ngettext
-from circles.models import Practice, PracticeStatus
+from circles.i18n import _, current_language, format_datetime, format_number, ngettext, use_language
+from circles.models import Circle, Person, Practice, PracticeStatus
 from circles.services import repository, showcase
+from circles.services.offload import off_loop
 from circles.services.summaries import STRATEGY_LABELS
+
+#: Practices read and rendered at a time.
+BATCH = 50
+_T = TypeVar("_T")
 
 
 class Grouping(StrEnum):
@@ -49,42 +64,61 @@ h1,h2,h3{font-family:Helvetica,Arial,sans-serif}
 """
 
 
-def _group_key(grouping: Grouping) -> Callable[[repository.Found], tuple[int, str, str]]:
+@dataclass(frozen=True)
+class Entry:
+    """A line of the index: what the order and the grouping need, and no more."""
+
+    id: int
+    title: str
+    strategy: str | None
+    country: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A numbered group of the booklet, its entries in order."""
+
+    number: int
+    name: str
+    entries: list[Entry]
+
+
+def _group_key(grouping: Grouping) -> Callable[[Entry], tuple[int, str, str]]:
     order = list(STRATEGY_LABELS)
 
-    def key(found: repository.Found) -> tuple[int, str, str]:
-        practice = found.practice
+    def key(entry: Entry) -> tuple[int, str, str]:
         if grouping is Grouping.country:
-            name = showcase.country_name(practice.country)
+            name = showcase.country_name(entry.country)
             return (0, name.casefold(), name)
-        strategy = practice.strategy.value if practice.strategy else None
-        if strategy in STRATEGY_LABELS:
-            return (order.index(strategy), "", _(STRATEGY_LABELS[strategy]))
+        if entry.strategy in STRATEGY_LABELS:
+            return (order.index(entry.strategy), "", _(STRATEGY_LABELS[entry.strategy]))
         return (len(order), "", _("Other practices"))
 
     return key
 
 
-async def published(session: AsyncSession, *, reader: repository.Reader) -> list[repository.Found]:
-    """Every published practice the reader may read."""
-    ids = await session.scalars(
-        select(Practice.id)
+async def index(session: AsyncSession, *, reader: repository.Reader) -> list[Entry]:
+    """Every published practice the reader may read, as index entries (by id)."""
+    rows = await session.execute(
+        select(Practice.id, Practice.title, Practice.strategy, Practice.country)
         .where(Practice.status == PracticeStatus.published, repository.visible(reader))
         .order_by(Practice.id)
     )
-    return await repository.found(session, list(ids))
-
-
-def _groups(
-    practices: list[repository.Found], grouping: Grouping
-) -> list[tuple[str, list[repository.Found]]]:
-    key = _group_key(grouping)
-    groups: dict[tuple[int, str, str], list[repository.Found]] = {}
-    for found in practices:
-        groups.setdefault(key(found), []).append(found)
     return [
-        (k[2], sorted(v, key=lambda f: (f.practice.title.casefold(), f.practice.id or 0)))
-        for k, v in sorted(groups.items())
+        Entry(id, title, strategy.value if strategy else None, country)
+        for id, title, strategy, country in rows.all()
+    ]
+
+
+def groups(entries: list[Entry], grouping: Grouping) -> list[Group]:
+    """The entries in groups, groups in their fixed order, entries by title."""
+    key = _group_key(grouping)
+    grouped: dict[tuple[int, str, str], list[Entry]] = {}
+    for entry in entries:
+        grouped.setdefault(key(entry), []).append(entry)
+    return [
+        Group(n, k[2], sorted(v, key=lambda e: (e.title.casefold(), e.id)))
+        for n, (k, v) in enumerate(sorted(grouped.items()), 1)
     ]
 
 
@@ -116,51 +150,68 @@ def _meta(found: repository.Found) -> list[str]:
     return [line for line in lines if line]
 
 
-def _count(practices: list[repository.Found]) -> str:
-    return ngettext("{count} practice", "{count} practices", len(practices)).format(
-        count=format_number(len(practices))
+def _count(total: int) -> str:
+    return ngettext("{count} practice", "{count} practices", total).format(
+        count=format_number(total)
     )
 
 
-def _anchor(found: repository.Found) -> str:
-    return f"practice-{found.practice.id}"
+def _anchor(practice_id: int | None) -> str:
+    return f"practice-{practice_id}"
 
 
-def render_html(
-    practices: list[repository.Found], grouping: Grouping, *, now: datetime, timezone: str
-) -> str:
-    """The booklet as one self-contained HTML document."""
-    e = html.escape
-    title = _("Promising formative assessment practices")
-    out = [
-        "<!DOCTYPE html>",
-        f'<html lang="{e(current_language().replace("_", "-"))}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-        f'<p class="meta">{e(_("Made on {date}").format(date=format_datetime(now, timezone)))} · '
-        f"{e(_count(practices))}</p>",
-    ]
-    groups = _groups(practices, grouping)
-    out.append(f"<nav><h2>{e(_('Index'))}</h2><ol>")
-    for n, (name, items) in enumerate(groups, 1):
-        out.append(f'<li><a href="#group-{n}">{e(name)}</a><ol>')
-        out += [f'<li><a href="#{_anchor(f)}">{e(f.practice.title)}</a></li>' for f in items]
-        out.append("</ol></li>")
-    out.append("</ol></nav>")
-    for n, (name, items) in enumerate(groups, 1):
-        out.append(f'<section><h2 id="group-{n}">{e(name)}</h2>')
-        for found in items:
-            out.append(f'<article class="practice" id="{_anchor(found)}">')
+class _Html:
+    """The HTML booklet, piece by piece."""
+
+    @staticmethod
+    def head(groups: list[Group], *, total: int, now: datetime, timezone: str) -> str:
+        e = html.escape
+        title = _("Promising formative assessment practices")
+        made = _("Made on {date}").format(date=format_datetime(now, timezone))
+        out = [
+            "<!DOCTYPE html>",
+            f'<html lang="{e(current_language().replace("_", "-"))}"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{e(title)}</title><style>{_STYLE}</style></head><body>",
+            f"<h1>{e(title)}</h1>",
+            f'<p class="meta">{e(made)} · {e(_count(total))}</p>',
+            f"<nav><h2>{e(_('Index'))}</h2><ol>",
+        ]
+        for group in groups:
+            out.append(f'<li><a href="#group-{group.number}">{e(group.name)}</a><ol>')
+            out += [
+                f'<li><a href="#{_anchor(entry.id)}">{e(entry.title)}</a></li>'
+                for entry in group.entries
+            ]
+            out.append("</ol></li>")
+        out.append("</ol></nav>")
+        return "\n".join(out) + "\n"
+
+    @staticmethod
+    def group_start(group: Group) -> str:
+        return f'<section><h2 id="group-{group.number}">{html.escape(group.name)}</h2>\n'
+
+    @staticmethod
+    def practices(practices: Sequence[repository.Found]) -> str:
+        e = html.escape
+        out = []
+        for found in practices:
+            out.append(f'<article class="practice" id="{_anchor(found.practice.id)}">')
             out.append(f"<h3>{e(found.practice.title)}</h3>")
             out += [f'<p class="meta">{e(line)}</p>' for line in _meta(found)]
             for label, text in _sections(found):
                 body = "<br>".join(e(line) for line in text.splitlines())
                 out.append(f"<h4>{e(label)}</h4><p>{body}</p>")
             out.append("</article>")
-        out.append("</section>")
-    out.append("</body></html>")
-    return "\n".join(out)
+        return "".join(line + "\n" for line in out)
+
+    @staticmethod
+    def group_end(_group: Group) -> str:
+        return "</section>\n"
+
+    @staticmethod
+    def tail() -> str:
+        return "</body></html>\n"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
@@ -171,39 +222,129 @@ def _md(text: str) -> str:
     return "  \n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
 
 
-def render_markdown(
-    practices: list[repository.Found], grouping: Grouping, *, now: datetime, timezone: str
-) -> str:
-    """The booklet as Markdown with an index of links."""
-    title = _("Promising formative assessment practices")
-    out = [
-        f"# {_md(title)}",
-        "",
-        _md(_("Made on {date}").format(date=format_datetime(now, timezone)))
-        + " · "
-        + _md(_count(practices)),
-        "",
-        f"## {_md(_('Index'))}",
-        "",
-    ]
-    groups = _groups(practices, grouping)
-    for n, (name, items) in enumerate(groups, 1):
-        out.append(f"{n}. [{_md(name)}](#group-{n})")
-        out += [f"    - [{_md(f.practice.title)}](#{_anchor(f)})" for f in items]
-    for n, (name, items) in enumerate(groups, 1):
-        out += ["", f'<a id="group-{n}"></a>', "", f"## {_md(name)}"]
-        for found in items:
-            out += [
-                "",
-                f'<a id="{_anchor(found)}"></a>',
-                "",
-                f"### {_md(found.practice.title)}",
-                "",
-            ]
+class _Markdown:
+    """The Markdown booklet, piece by piece."""
+
+    @staticmethod
+    def head(groups: list[Group], *, total: int, now: datetime, timezone: str) -> str:
+        title = _("Promising formative assessment practices")
+        made = _("Made on {date}").format(date=format_datetime(now, timezone))
+        out = [f"# {_md(title)}", "", _md(made) + " · " + _md(_count(total)), ""]
+        out += [f"## {_md(_('Index'))}", ""]
+        for group in groups:
+            out.append(f"{group.number}. [{_md(group.name)}](#group-{group.number})")
+            out += [f"    - [{_md(entry.title)}](#{_anchor(entry.id)})" for entry in group.entries]
+        return "\n".join(out) + "\n"
+
+    @staticmethod
+    def group_start(group: Group) -> str:
+        return f'\n<a id="group-{group.number}"></a>\n\n## {_md(group.name)}\n'
+
+    @staticmethod
+    def practices(practices: Sequence[repository.Found]) -> str:
+        out = []
+        for found in practices:
+            out += ["", f'<a id="{_anchor(found.practice.id)}"></a>', ""]
+            out += [f"### {_md(found.practice.title)}", ""]
             out += [f"*{_md(line)}*  " for line in _meta(found)]
             for label, text in _sections(found):
                 out += ["", f"**{_md(label)}**", "", _md(text)]
-    return "\n".join(out) + "\n"
+        return "".join(line + "\n" for line in out)
+
+    @staticmethod
+    def group_end(_group: Group) -> str:
+        return ""
+
+    @staticmethod
+    def tail() -> str:
+        return ""
+
+
+#: What a booklet shows of a practice: no search text, no review comment.
+_COLUMNS = (
+    Practice.id,
+    Practice.title,
+    Practice.strategy,
+    Practice.tags,
+    Practice.subject,
+    Practice.grade,
+    Practice.grade_band,
+    Practice.country,
+    Practice.language,
+    Practice.summary,
+    cast(Practice.content, Text),  # as text: parsed in the render thread, not on the loop
+    Practice.author_visible,
+    Circle.name,
+    Person.display_name,
+)
+
+
+async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[Any, ...]]:
+    """The practices ``ids`` as plain rows, each with its adoption figures."""
+    rows = await session.execute(
+        select(*_COLUMNS)
+        .join(Circle, Circle.id == Practice.circle_id)
+        .outerjoin(Person, Person.id == Practice.author_id)
+        .where(Practice.id.in_(ids))
+    )
+    figures = await repository.adoption_figures(session, ids)
+    return [(*row, figures.get(row[0], (0, None, 0))) for row in rows.all()]
+
+
+def _found(row: tuple[Any, ...]) -> repository.Found:
+    """A row of :func:`_rows` as the practice a reader sees (a transient object)."""
+    *fields, visible, circle_name, author, (adoptions, mean, ratings) = row
+    names = [column.key for column in _COLUMNS[:10]]
+    practice = Practice(**dict(zip(names, fields[:10], strict=True)))
+    practice.content = json.loads(fields[10]) if fields[10] else {}
+    return repository.Found(
+        practice, circle_name, author if visible else None, adoptions, mean, ratings
+    )
+
+
+def _rendered(
+    language: str, render: Callable[[Sequence[repository.Found]], str], rows: list[tuple]
+) -> bytes:
+    """``rows`` rendered in ``language`` as UTF-8 (in the render thread)."""
+    with use_language(language):
+        return render([_found(row) for row in rows]).encode()
+
+
+async def _in_language(language: str, work: Callable[..., _T], *args: Any, **kw: Any) -> _T:
+    def run() -> _T:
+        with use_language(language):
+            return work(*args, **kw)
+
+    return await off_loop(run)
+
+
+async def booklet_chunks(
+    session: AsyncSession,
+    *,
+    reader: repository.Reader,
+    grouping: Grouping,
+    fmt: BookletFormat,
+    now: datetime,
+    language: str,
+    timezone: str = "UTC",
+) -> AsyncIterator[str | bytes]:
+    """The booklet of every published practice ``reader`` may read, piece by piece."""
+    writer = _Html if fmt is BookletFormat.html else _Markdown
+    entries = await index(session, reader=reader)
+    parts = await _in_language(language, groups, entries, grouping)
+    yield await _in_language(
+        language, writer.head, parts, total=len(entries), now=now, timezone=timezone
+    )
+    del entries
+    for group in parts:
+        yield writer.group_start(group)
+        for start in range(0, len(group.entries), BATCH):
+            ids = [entry.id for entry in group.entries[start : start + BATCH]]
+            rows = {row[0]: row for row in await _rows(session, ids)}
+            ordered = [rows[i] for i in ids if i in rows]
+            yield await off_loop(_rendered, language, writer.practices, ordered)
+        yield writer.group_end(group)
+    yield writer.tail()
 
 
 async def booklet(
@@ -215,7 +356,15 @@ async def booklet(
     now: datetime,
     timezone: str = "UTC",
 ) -> str:
-    """The booklet of every published practice ``reader`` may read."""
-    practices = await published(session, reader=reader)
-    render = render_html if fmt is BookletFormat.html else render_markdown
-    return render(practices, grouping, now=now, timezone=timezone)
+    """The whole booklet as one text, in the current language (for small repositories)."""
+    chunks = booklet_chunks(
+        session,
+        reader=reader,
+        grouping=grouping,
+        fmt=fmt,
+        now=now,
+        language=current_language(),
+        timezone=timezone,
+    )
+    pieces = [chunk if isinstance(chunk, str) else chunk.decode() async for chunk in chunks]
+    return "".join(pieces)

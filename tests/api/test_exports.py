@@ -96,3 +96,85 @@ async def test_spreadsheet_formulas_in_answers_stay_text(world: World, as_role, 
     xlsx = _xlsx((await client.get("/v1/exports/answers", params={"format": "xlsx"})).content)
     cell = next(r for r in xlsx if r["question"] == "adjust")
     assert cell["text"] == '=HYPERLINK("http://evil","x")'  # a string, not a formula
+
+
+async def test_a_union_rep_may_not_pull_teachers_answers(world: World, as_role) -> None:
+    rep = as_role("union_rep_a")
+    for params in (
+        {},
+        {"format": "xlsx"},
+        {"pseudonymise": "true"},
+        {"circle": world.a.circle},
+        {"circle": world.b.circle},
+    ):
+        response = await rep.get("/v1/exports/answers", params=params)
+        assert response.status_code == 403, params
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "Ana Souza" not in response.text
+    summaries = await rep.get("/v1/exports/summaries", params={"to_week": LAST_WEEK})
+    assert summaries.status_code == 200
+    assert {r["circle"] for r in _csv(summaries.text)} == {"Demo circle"}
+
+
+async def test_a_large_export_streams_in_batches_with_the_same_rows(
+    world: World, as_role, monkeypatch
+) -> None:
+    from circles.services import exports
+
+    client = as_role("coordinator")
+    weeks = {"from_week": "2026-W33", "to_week": LAST_WEEK}
+    whole = await client.get("/v1/exports/answers", params=weeks)
+    whole_xlsx = await client.get("/v1/exports/answers", params={**weeks, "format": "xlsx"})
+    monkeypatch.setattr(exports, "BATCH", 3)
+    monkeypatch.setattr(exports, "READ_BYTES", 1000)
+    batched = await client.get("/v1/exports/answers", params=weeks)
+    assert batched.content == whole.content
+    rows = _csv(batched.text)
+    assert {r["week"] for r in rows} == {"2026-W33", "2026-W34", LAST_WEEK}
+    assert int(batched.headers["x-row-count"]) == len(rows) > 3 * 10
+    batched_xlsx = await client.get("/v1/exports/answers", params={**weeks, "format": "xlsx"})
+    assert _xlsx(batched_xlsx.content) == _xlsx(whole_xlsx.content)
+    assert int(batched_xlsx.headers["x-row-count"]) == len(rows)
+
+
+async def test_a_busy_server_asks_the_next_export_to_come_back_later(
+    world: World, as_role, monkeypatch
+) -> None:
+    import asyncio
+
+    from api import streaming
+    from circles.services import booklet
+
+    monkeypatch.setattr(streaming, "MAX_STREAMS", 1)
+    reached, go_on = asyncio.Event(), asyncio.Event()
+    rows = booklet._rows
+
+    async def slow(session, ids):  # the first booklet stops halfway until told to go on
+        reached.set()
+        await go_on.wait()
+        return await rows(session, ids)
+
+    monkeypatch.setattr(booklet, "_rows", slow)
+    await as_role("facilitator_a").post(f"/v1/practices/{world.a.practice}/approve")
+    first = asyncio.create_task(as_role("facilitator_a").get("/v1/repository/booklet"))
+    await asyncio.wait_for(reached.wait(), 30)
+
+    client = as_role("admin", **{"Accept-Language": "en"})
+    for url in ("/v1/exports/answers", "/v1/repository/booklet"):
+        busy = await client.get(url)
+        assert busy.status_code == 503, url
+        assert busy.headers["content-type"] == "application/problem+json"
+        assert busy.headers["retry-after"] == "10"
+        assert busy.json()["detail"] == (
+            "The server is making too many exports at once; try again in a few seconds."
+        )
+    assert (await client.get("/v1/exports/summaries")).status_code == 200  # small: no limit
+    refused = await as_role("union_rep_a").get("/v1/exports/answers")
+    assert refused.status_code == 403  # refused before it asks for a place
+
+    go_on.set()
+    page = await asyncio.wait_for(first, 30)
+    assert page.status_code == 200 and "Mini whiteboards for hinge questions" in page.text
+    for _ in range(2):  # every export gives its place back once it is sent
+        assert (await client.get("/v1/exports/answers")).status_code == 200
+        assert (await client.get("/v1/repository/booklet")).status_code == 200

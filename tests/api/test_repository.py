@@ -123,3 +123,42 @@ async def test_the_booklet_comes_as_html_or_markdown_in_the_readers_language(
     assert markdown.text.index("Brésil") < markdown.text.index("Ghana")
     bad = await client.get("/v1/repository/booklet", params={"format": "pdf"})
     assert bad.status_code == 422
+
+
+async def test_a_union_rep_reads_the_booklet_of_what_reaches_their_circle(
+    world: World, as_role
+) -> None:
+    await _publish(world, as_role)
+    page = await as_role("union_rep_a").get("/v1/repository/booklet")
+    assert page.status_code == 200
+    assert "Mini whiteboards for hinge questions" in page.text
+    assert "Traffic-light cards" not in page.text  # circle B's, shared with its circle only
+
+
+async def test_a_big_booklet_is_rendered_in_batches_off_the_event_loop(
+    world: World, as_role, monkeypatch
+) -> None:
+    import threading
+
+    from circles.services import booklet
+
+    await _publish(world, as_role)
+    await as_role("facilitator_b").patch(
+        f"/v1/practices/{world.b.practice}", json={"share_scope": "everyone"}
+    )
+    client = as_role("admin", **{"Accept-Language": "pt-BR"})
+    whole = await client.get("/v1/repository/booklet", params={"group": "country"})
+    rendered: list[tuple[str, int]] = []
+    practices = booklet._Html.practices
+
+    def spy(batch):
+        rendered.append((threading.current_thread().name, len(batch)))
+        return practices(batch)
+
+    monkeypatch.setattr(booklet._Html, "practices", staticmethod(spy))
+    monkeypatch.setattr(booklet, "BATCH", 1)
+    batched = await client.get("/v1/repository/booklet", params={"group": "country"})
+    assert batched.text == whole.text
+    assert batched.text.index("Brasil") < batched.text.index("Gana")
+    assert [size for _thread, size in rendered] == [1, 1]
+    assert threading.main_thread().name not in {thread for thread, _size in rendered}
