@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.web import csrf_of, sign_in
 from support.world import World
 
@@ -121,3 +125,40 @@ async def test_huge_or_odd_ids_in_dashboard_paths_are_a_404_page(
     assert response.status_code == 404, response.text
     assert response.headers["content-type"].startswith("text/html")
     assert "There is no such page." in response.text
+
+
+_ID_TEXT = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(raw=_ID_TEXT)
+async def test_any_id_in_a_path_is_a_4xx_or_a_page_never_a_500(
+    world: World, api, as_role, raw: str
+) -> None:
+    """Random ids in the paths of both doors: the admin API and the signed-in dashboard."""
+    segment = quote(raw, safe="")
+    admin = as_role("admin")
+    for path in (
+        f"/v1/circles/{segment}",
+        f"/v1/circles/{segment}/members",
+        f"/v1/circles/1/meetings/{segment}",
+        f"/v1/practices/{segment}",
+    ):
+        response = await admin.get(path)
+        assert response.status_code < 500, (path, response.status_code)
+    browser = api()
+    await sign_in(browser, world.secrets["facilitator_a"])
+    page = await browser.get(f"/dashboard/circles/{segment}")
+    assert page.status_code < 500, page.status_code
+    form = await browser.get(f"/dashboard/circles/{world.a.circle}")
+    approve = await browser.post(
+        f"/dashboard/practices/{segment}/approve", data={"csrf": csrf_of(form.text)}
+    )
+    assert approve.status_code < 500, approve.status_code
