@@ -52,6 +52,7 @@ def build_scheduler(
         (jobs.digest_sweep, every_minute, "facilitators' weekly digests"),
         (jobs.practice_sweep, every_minute, "share practices across circles"),
         (jobs.prune_updates, hourly, "forget old Telegram update ids"),
+        (jobs.prune_sessions, hourly, "forget ended dashboard sessions"),
     ):
         scheduler.add_job(
             led(job),

@@ -17,6 +17,7 @@ from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services import broadcasts, dissemination
 from circles.services.updates import prune_processed_updates
+from circles.services.websessions import prune_web_sessions
 
 log = logging.getLogger(__name__)
 
@@ -89,4 +90,13 @@ async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:
         )
     if removed:
         log.info("forgot %d old update ids", removed)
+    return removed
+
+
+async def prune_sessions(sessions: SessionMaker, clock: Clock) -> int:
+    """Forget dashboard sessions that were signed out or have expired."""
+    async with transaction(sessions) as session:
+        removed = await prune_web_sessions(session, now=clock.now())
+    if removed:
+        log.info("forgot %d ended dashboard sessions", removed)
     return removed

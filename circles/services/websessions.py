@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import ApiToken, WebSession
@@ -65,3 +65,10 @@ async def end_web_session(session: AsyncSession, *, key: str, now: datetime) -> 
     if found is not None:
         found.ended_at = now
         await session.flush()
+
+
+async def prune_web_sessions(session: AsyncSession, *, now: datetime) -> int:
+    """Delete sessions that were signed out or have expired; returns how many."""
+    over = or_(WebSession.ended_at.is_not(None), WebSession.expires_at <= now)
+    result = await session.execute(delete(WebSession).where(over))
+    return result.rowcount or 0
