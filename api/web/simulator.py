@@ -370,12 +370,19 @@ async def press(
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
 
+    erased = False
+
     async def work(session: AsyncSession) -> Outcome:
-        return await teacher.button(
+        nonlocal erased
+        outcome = await teacher.button(
             session, sender=sim.sender, data=data, settings=sim.settings, now=sim.now()
         )
+        erased = await simulation.simulated_person(session, telegram_user_id=chat_id) is None
+        return outcome
 
     outcome = await sim.run(work)
+    if erased:  # /forgetme confirmed: the chat's bubbles quote what was erased
+        sim.transcripts.forget(chat_id)
     chat = sim.transcripts.chat(chat_id)
     prompt = chat.find(_number(bubble) or 0)
     if prompt is not None:

@@ -182,3 +182,19 @@ async def test_nul_characters_from_a_form_are_dropped(world: World, api) -> None
     csrf = await _start(client)
     page = await _say(client, csrf, "/he\x00lp")
     assert "What you can do" in page
+
+
+async def test_a_simulated_teacher_who_erases_their_data_leaves_no_bubbles_behind(
+    world: World, api
+) -> None:
+    client = api()
+    csrf = await _start(client)
+    await _press(client, csrf, "I agree")
+    await _press(client, csrf, "English")
+    await _say(client, csrf, "UTC")
+    page = await _say(client, csrf, "Zoe Fractions-Teacher")
+    assert "Zoe Fractions-Teacher" in page
+    page = await _say(client, csrf, "/forgetme")
+    page = await _press(client, csrf, "Yes, erase everything")
+    assert "Everything about you is erased" in page
+    assert "Zoe Fractions-Teacher" not in page
