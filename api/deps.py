@@ -29,7 +29,8 @@ def get_clock(request: Request) -> Clock:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed when the route returns without error."""
+    """One transaction per request, committed when the route returns without error (before
+    the response is sent: see :data:`SessionDep`)."""
     sessions: SessionMaker = request.app.state.sessions
     async with sessions() as session, session.begin():
         yield session
@@ -70,5 +71,8 @@ def get_language(request: Request) -> str:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+#: ``scope="function"``: the transaction commits when the route returns, before the response
+#: is sent, so a client that is told "created" (or follows a redirect after a form) finds
+#: what was written; with the default scope the commit would come after the response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 LanguageDep = Annotated[str, Depends(get_language)]
