@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres lint format messages translations chromium clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

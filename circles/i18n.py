@@ -23,8 +23,18 @@ from babel.support import NullTranslations, Translations
 
 from circles.settings import SUPPORTED_LANGUAGES, normalize_language
 
-LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"
 DOMAIN = "messages"
+
+
+def _locales_dir() -> Path:
+    """The catalogs: packaged in an installed wheel (see setup.py), else the repository's."""
+    packaged = Path(__file__).resolve().parent / "locales"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "locales"
+
+
+LOCALES_DIR = _locales_dir()
 
 _language: ContextVar[str] = ContextVar("circles_language", default="en")
 

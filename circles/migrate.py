@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,16 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+
+def _migrations_dir() -> Path:
+    """Where the ``migrations`` package is: the repository's, or the installed wheel's."""
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the migrations package is not installed")
+    return Path(spec.origin).resolve().parent
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 def alembic_config() -> Config:
