@@ -5,13 +5,13 @@ PTB's own.
 Usage: ``python -m bench.echo <Bot API base URL> [--per-second N] [--store DATABASE]``;
 prints ``ready``, stops on SIGTERM.
 
-* ``--per-second``: it sends through the full bot's limiter (``bot.ratelimit``): the
-  echo bot as it would have to run against Telegram.
+* ``--per-second``: it sends through the full bot's limiter
+  (``bot.handlers.telegram.ratelimit``): the echo bot as it would have to run against Telegram.
 * ``--store``: before echoing, each update is claimed and its sender loaded in one
   transaction, with the project's own code (``claim_update``, ``mark_reachable``), and
   updates run as the full bot runs them (several people at once, each person's in order;
   on SQLite the transactions take turns). That is what every update of the full bot
-  does before it looks at the message (``bot.handlers.common.handle_once``): the
+  does before it looks at the message (``bot.handlers.telegram.common.handle_once``): the
   cheapest bot on this stack that handles each update at most once.
 """
 
@@ -65,12 +65,12 @@ def storing(database: str) -> tuple[Handler, Callable[[], Awaitable[None]]]:
 async def main(api: str, per_second: float, database: str | None) -> None:
     builder = ApplicationBuilder().token(TOKEN).base_url(f"{api}/bot")
     if per_second:
-        from bot.ratelimit import TelegramLimits
+        from bot.handlers.telegram.ratelimit import TelegramLimits
 
         builder = builder.rate_limiter(TelegramLimits(per_second=per_second))
     handler, close = echo, None
     if database:
-        from bot.updates import PerPersonOrder
+        from bot.handlers.telegram.updates import PerPersonOrder
 
         builder = builder.concurrent_updates(PerPersonOrder())
         handler, close = storing(database)

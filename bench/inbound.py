@@ -113,12 +113,12 @@ async def seed(sessions, teachers: int, first_id: int) -> None:
 
 async def serve(api: str, database: str, per_second: float) -> None:
     """Run the full bot in long polling until SIGTERM, as ``circles run`` does."""
-    from bot.app import build_application
-    from bot.ratelimit import TelegramLimits
+    from bot.handlers.telegram.app import build_application
+    from bot.handlers.telegram.ratelimit import TelegramLimits
+    from bot.handlers.telegram.runner import ALLOWED_UPDATES
     from circles.clock import SystemClock
     from circles.db import create_engine
     from circles.settings import Settings
-    from circles_cli.run import ALLOWED_UPDATES
 
     settings = Settings(
         _env_file=None,

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.fakebotapi import FakeBotApi
 
 from bench.common import scratch_database
-from bot.app import build_application
 from bot.flows.prompts import open_checkins
-from bot.ratelimit import TelegramLimits
-from bot.sender import OutboxSender
+from bot.handlers.telegram.app import build_application
+from bot.handlers.telegram.ratelimit import TelegramLimits
+from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import create_sessionmaker, transaction
 from circles.models import (

@@ -1,7 +1,8 @@
-"""The Telegram door: PTB glue in ``handlers``, the conversation engine in ``flows``."""
+"""The bot: channel-neutral dialogues in ``flows``, one folder per messaging app in ``handlers``."""
 
 import os
 
-# Opt in to python-telegram-bot's coming timedelta durations now, so its deprecation
-# warnings about int durations (RetryAfter, voice notes) stay out of operators' logs.
+# For the Telegram door (bot/handlers/telegram/): opt in to python-telegram-bot's coming
+# timedelta durations now, so its deprecation warnings about int durations (RetryAfter,
+# voice notes) stay out of operators' logs. Set here, before any PTB import in the process.
 os.environ.setdefault("PTB_TIMEDELTA", "true")

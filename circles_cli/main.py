@@ -9,10 +9,9 @@ from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.flows.check import check_flows
+from bot.handlers.telegram.runner import TelegramUnavailable, fetch_username
 from circles.clock import SystemClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.errors import DomainError
@@ -176,18 +175,9 @@ def circle_list() -> None:
 
 async def _bot_username(settings: Settings) -> str | None:
     """Ask Telegram for the bot's username, or None when there is no token or no answer."""
-    if settings.telegram_token is None:
-        return None
-    api = settings.telegram_api_url
-    bot = Bot(
-        settings.telegram_token.get_secret_value(),
-        base_url=f"{api}/bot",
-        base_file_url=f"{api}/file/bot",
-    )
     try:
-        async with bot:
-            return bot.username
-    except TelegramError as exc:
+        return await fetch_username(settings)
+    except TelegramUnavailable as exc:
         typer.secho(f"Warning: could not ask Telegram for the bot's name ({exc}).", err=True)
         return None
 

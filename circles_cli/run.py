@@ -12,27 +12,18 @@ from enum import StrEnum
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from fastapi import FastAPI
-from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from api.app import create_app
-from bot.app import build_application, publish_commands
-from bot.ratelimit import TelegramLimits
-from bot.sender import OutboxSender
-from bot.webhook import install as install_webhook
-from bot.webhook import webhook_path
+from bot.handlers.telegram.runner import run_bot
+from bot.handlers.telegram.webhook import install as install_webhook
 from circles.clock import Clock, FileClock, SystemClock
-from circles.db import SessionMaker, create_engine, create_sessionmaker
+from circles.db import create_engine, create_sessionmaker
 from circles.migrate import upgrade
 from circles.settings import Settings
 from scheduler.app import build_scheduler
 from scheduler.leader import Leadership
 
 log = logging.getLogger(__name__)
-
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-#: How long to wait before asking Telegram again when it cannot be reached at start-up.
-BOT_RETRY_DELAYS = (2, 5, 15, 30, 60)
 
 
 class Part(StrEnum):
@@ -107,7 +98,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             else:
                 tasks.append(
                     asyncio.create_task(
-                        _run_bot(settings, sessions, clock, stop, api_app), name="bot"
+                        run_bot(settings, sessions, clock, stop, api_app), name="bot"
                     )
                 )
         await stop.wait()
@@ -152,60 +143,3 @@ async def _serve_api(server: uvicorn.Server, stop: asyncio.Event) -> None:
         return
     server.should_exit = True
     await serving
-
-
-async def _run_bot(
-    settings: Settings,
-    sessions: SessionMaker,
-    clock: Clock,
-    stop: asyncio.Event,
-    api_app: FastAPI | None,
-) -> None:
-    """Poll Telegram (or take its webhook calls) until ``stop``; retry start-up meanwhile."""
-    app = build_application(settings, sessions, clock)
-    for attempt in range(10_000):
-        try:
-            await app.initialize()
-            break
-        except InvalidToken:
-            log.error(
-                "Telegram rejected CIRCLES_TELEGRAM_TOKEN; the bot is not running. "
-                "Check the token from @BotFather."
-            )
-            return
-        except (NetworkError, TelegramError) as exc:
-            delay = BOT_RETRY_DELAYS[min(attempt, len(BOT_RETRY_DELAYS) - 1)]
-            log.warning(
-                "cannot reach the Telegram Bot API (%s); retrying in %ss", type(exc).__name__, delay
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            if stop.is_set():
-                return
-    assert app.updater is not None
-    await app.start()
-    if settings.webhook_url and settings.webhook_secret is not None and api_app is not None:
-        await app.bot.set_webhook(
-            settings.webhook_url,
-            allowed_updates=ALLOWED_UPDATES,
-            secret_token=settings.webhook_secret.get_secret_value(),
-        )
-        api_app.state.telegram = app
-        mode = f"takes updates by webhook at {webhook_path(settings)}"
-    else:
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-        mode = "is polling for updates"
-    await publish_commands(app)
-    log.info("bot @%s %s", app.bot.username, mode)
-    limits = app.bot.rate_limiter
-    assert isinstance(limits, TelegramLimits)
-    sender = OutboxSender(app.bot, sessions, clock, limits)
-    sending = asyncio.create_task(sender.run(stop), name="outbox")
-    try:
-        await stop.wait()
-    finally:
-        await sending
-        if app.updater.running:
-            await app.updater.stop()
-        await app.stop()
-        await app.shutdown()

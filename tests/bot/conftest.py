@@ -12,10 +12,10 @@ from support.pace import FakePace
 from support.phone import Phone
 from support.story import onboard
 
-from bot.app import build_application
-from bot.context import CirclesApplication
-from bot.ratelimit import TelegramLimits
-from bot.sender import OutboxSender
+from bot.handlers.telegram.app import build_application
+from bot.handlers.telegram.context import CirclesApplication
+from bot.handlers.telegram.ratelimit import TelegramLimits
+from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import Membership, Person, Role
@@ -63,7 +63,7 @@ async def app(
     caplog.set_level(logging.INFO)
     yield application
     await application.shutdown()
-    crashes = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    crashes = [r for r in caplog.records if r.name == "bot.handlers.telegram.errors"]
     assert not crashes, f"a handler crashed: {crashes[0].exc_info}"
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.sender import OutboxSender
+from bot.handlers.telegram.sender import OutboxSender
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.errors import InvalidAnswer
 from circles.models import Consent, Delivery, Membership, Person, Role

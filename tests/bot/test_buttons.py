@@ -7,7 +7,7 @@ from support.fakebotapi import FakeBotApi
 from support.phone import Phone
 from support.story import MONDAY_EVENING, identify
 
-from bot.app import build_application
+from bot.handlers.telegram.app import build_application
 from circles.clock import FakeClock
 from circles.db import SessionMaker
 from circles.models import Answer, CheckIn, CheckInStatus, Person

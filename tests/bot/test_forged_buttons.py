@@ -28,8 +28,8 @@ from support.story import onboard, onboard_facilitator
 from support.web import buttons_of, csrf_of
 
 from api.app import create_app
-from bot.app import build_application
-from bot.ratelimit import TelegramLimits
+from bot.handlers.telegram.app import build_application
+from bot.handlers.telegram.ratelimit import TelegramLimits
 from circles.clock import FakeClock
 from circles.db import SessionMaker, create_engine, create_sessionmaker, transaction
 from circles.models import (

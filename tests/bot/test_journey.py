@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from support.story import MONDAY_EVENING, identify, pilot_week
 
 from bot.flows import teacher
-from bot.handlers.common import send_replies
+from bot.handlers.telegram.common import send_replies
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import (

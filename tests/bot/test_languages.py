@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 from support.story import MONDAY_EVENING
 
 from bot.flows import teacher
-from bot.handlers.common import send_replies
+from bot.handlers.telegram.common import send_replies
 from circles.db import transaction
 from circles.i18n import LOCALES_DIR
 from circles.models import Role

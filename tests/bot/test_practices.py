@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from support.phone import Phone
 from support.story import MONDAY_EVENING, identify, onboard
 
-from bot.sender import OutboxSender
+from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import (

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from support.phone import Phone
 from support.story import identify
 
-from bot.sender import OutboxSender
+from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import CheckIn, CheckInStatus, Circle, Holiday, Outbox, OutboxState, Person

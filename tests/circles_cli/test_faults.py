@@ -76,7 +76,7 @@ async def test_killed_mid_broadcast_sends_nobody_the_news_twice(
     """kill -9 while one send of a broadcast is in flight; the rest go after a restart.
 
     The in-flight message is not sent again (it may have reached the phone): the outbox is
-    at most once for that one message, as bot/sender.py documents.
+    at most once for that one message, as bot/handlers/telegram/sender.py documents.
     """
     seeded = await seed(database_url, 8)
     stuck = seeded.teachers[3]

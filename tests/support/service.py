@@ -133,8 +133,9 @@ def bot_env(fake: FakeBotApi, mode: str) -> dict[str, str]:
     env = {
         "CIRCLES_TELEGRAM_TOKEN": fake.token,
         "CIRCLES_TELEGRAM_API_URL": fake.base_url,
-        # Pacing per chat is tested in-process with a fake pace (tests/bot/test_ratelimit.py);
-        # here it would only make the scripted teachers wait a second a message.
+        # Pacing per chat is tested in-process with a fake pace
+        # (tests/bot/handlers/telegram/test_ratelimit.py); here it would only make the
+        # scripted teachers wait a second a message.
         "CIRCLES_TELEGRAM_CHAT_GAP": "0",
     }
     if mode == "webhook":

@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.context import CirclesContext
 from bot.flows import joining
 from bot.flows.messages import Reply
-from bot.handlers.common import handle_once, sender_of
+from bot.handlers.telegram.common import handle_once, sender_of
+from bot.handlers.telegram.context import CirclesContext
 
 
 async def start(update: Update, context: CirclesContext) -> None:

@@ -12,7 +12,7 @@ from circles.settings import Settings
 
 
 class BotData:
-    """Shared dependencies of every handler; filled in by :func:`bot.app.build_application`."""
+    """Shared dependencies of every handler; filled in by :func:`.app.build_application`."""
 
     settings: Settings
     sessions: SessionMaker

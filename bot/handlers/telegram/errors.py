@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import CirclesContext
+from bot.handlers.telegram.context import CirclesContext
 from circles.i18n import _, use_language
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
-from bot.context import CirclesContext
 from bot.flows.engine import Outcome
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Reply, Sender, joined
+from bot.handlers.telegram.context import CirclesContext
 from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language

@@ -9,7 +9,7 @@ import pytest
 from conftest import ON_POSTGRES
 from sqlalchemy import select
 
-from bot.sender import MAX_ATTEMPTS, OutboxSender
+from bot.handlers.telegram.sender import MAX_ATTEMPTS, OutboxSender
 from circles.db import transaction
 from circles.models import Outbox, OutboxPriority, OutboxState, Person, SendBudget
 from circles.services.outbox import enqueue, message_payload

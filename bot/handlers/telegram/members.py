@@ -11,10 +11,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.context import CirclesContext
 from bot.flows import coordinator, facilitator, joining, meetings, teacher
 from bot.flows.messages import Reply, Sender
-from bot.handlers.common import handle_once, sender_of
+from bot.handlers.telegram.common import handle_once, sender_of
+from bot.handlers.telegram.context import CirclesContext
 from circles.i18n import _, use_language
 from circles.settings import Settings
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import CirclesContext
 from bot.flows import joining
-from bot.handlers.common import handle_once, sender_of
+from bot.handlers.telegram.common import handle_once, sender_of
+from bot.handlers.telegram.context import CirclesContext
 
 
 async def show_help(update: Update, context: CirclesContext) -> None:

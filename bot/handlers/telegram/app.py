@@ -12,11 +12,11 @@ from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from bot.context import BotData, CirclesApplication, CirclesContext
 from bot.flows.commands import commands_for
-from bot.handlers import register
-from bot.ratelimit import TelegramLimits
-from bot.updates import CONCURRENT_UPDATES, PerPersonOrder
+from bot.handlers.telegram import register
+from bot.handlers.telegram.context import BotData, CirclesApplication, CirclesContext
+from bot.handlers.telegram.ratelimit import TelegramLimits
+from bot.handlers.telegram.updates import CONCURRENT_UPDATES, PerPersonOrder
 from circles.clock import Clock, SystemClock
 from circles.db import SessionMaker
 from circles.i18n import translate

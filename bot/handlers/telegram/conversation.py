@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
-from bot.context import CirclesContext
 from bot.flows import teacher
 from bot.flows.engine import Outcome
 from bot.flows.messages import Reply
-from bot.handlers.common import handle_once, input_of, sender_of
+from bot.handlers.telegram.common import handle_once, input_of, sender_of
+from bot.handlers.telegram.context import CirclesContext
 from circles.i18n import _, use_language
 
 

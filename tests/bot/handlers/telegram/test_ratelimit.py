@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.pace import FakePace
 
-from bot.ratelimit import TelegramLimits
+from bot.handlers.telegram.ratelimit import TelegramLimits
 
 
 def test_a_reply_burst_goes_at_once_then_one_a_second() -> None:

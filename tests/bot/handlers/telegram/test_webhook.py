@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 
 from api.app import create_app
-from bot import webhook
-from bot.context import CirclesApplication
+from bot.handlers.telegram import webhook
+from bot.handlers.telegram.context import CirclesApplication
 from circles.clock import FakeClock
 from circles.settings import Settings
 

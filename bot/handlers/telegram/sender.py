@@ -29,7 +29,7 @@ from sqlalchemy import case, or_, select, update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.ratelimit import TelegramLimits, retry_seconds
+from bot.handlers.telegram.ratelimit import TelegramLimits, retry_seconds
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction

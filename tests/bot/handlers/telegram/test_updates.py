@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Chat, Message, Update, User
 
-from bot.updates import PerPersonOrder
+from bot.handlers.telegram.updates import PerPersonOrder
 
 
 def _update(update_id: int, user_id: int) -> Update:
