@@ -12,12 +12,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from circles.db import SessionMaker, transaction
 from circles.errors import Conflict, InvalidTransition
-from circles.models import AuditLog, Consent, Inquiry, Person, Phase, Practice, PracticeStatus
-from circles.services import inquiries, practices
+from circles.models import (
+    AuditLog,
+    Circle,
+    Consent,
+    Inquiry,
+    Person,
+    Phase,
+    Practice,
+    PracticeStatus,
+)
+from circles.services import inquiries, journeys, practices, repository
 from circles.services.circles import create_circle
 
 NOW = datetime(2026, 10, 14, 13, 30, tzinfo=UTC)
@@ -246,3 +255,54 @@ async def test_a_new_practice_is_saved_when_it_is_first_submitted(sessions: Sess
         [saved] = await session.scalars(select(Practice))
         assert saved.status is P.in_review
         assert [a[1:] for a in await _audit(session)] == [("practice.submit", "practice", saved.id)]
+
+
+# --- the journeys that use them ---------------------------------------------------------------
+
+
+async def test_codifying_sends_the_practice_to_review_and_closes_the_inquiry_once(
+    sessions: SessionMaker,
+) -> None:
+    inquiry_id = await _inquiry(sessions, Phase.codify)
+    fields = {"name": "Exit tickets", "summary": "Three questions at the door."}
+    for edit, status in enumerate((None, P.published, P.archived)):
+        async with transaction(sessions) as session:
+            inquiry = await session.get_one(Inquiry, inquiry_id)
+            if status is not None:  # the reviewer acted, then the teacher edited an answer
+                practice = await session.scalar(select(Practice))
+                await session.execute(
+                    update(Practice).where(Practice.id == practice.id).values(status=status)
+                )
+                await session.refresh(practice)
+            person = await session.get_one(Person, inquiry.person_id)
+            circle = await session.get_one(Circle, inquiry.circle_id)
+            fields["summary"] = f"Version {edit}"
+            await journeys.codify(
+                session, inquiry=inquiry, author=person, circle=circle, fields=fields, now=NOW
+            )
+    async with sessions() as session:
+        inquiry = await session.get_one(Inquiry, inquiry_id)
+        practice = await session.scalar(select(Practice))
+        actions = [a[1] for a in await _audit(session)]
+    assert inquiry.phase is Phase.done and inquiry.completed_at == NOW
+    # Submitted, then resubmitted after publication; an archived practice stays archived.
+    assert actions == ["practice.submit", "inquiry.finish", "practice.submit"]
+    assert practice.status is P.archived and practice.summary == "Version 2"
+
+
+async def test_a_teacher_still_identifying_who_adopts_a_practice_starts_piloting_it(
+    sessions: SessionMaker,
+) -> None:
+    practice_id = await _practice(sessions, P.published)
+    async with transaction(sessions) as session:
+        practice = await session.get_one(Practice, practice_id)
+        person = await session.get_one(Person, practice.author_id)
+        circle = await session.get_one(Circle, practice.circle_id)
+        adopted = await repository.adopt(
+            session, person=person, circle=circle, practice=practice, now=NOW
+        )
+        assert adopted.inquiry is not None
+        inquiry_id = adopted.inquiry.id
+    async with sessions() as session:
+        assert (await session.get_one(Inquiry, inquiry_id)).phase is Phase.pilot
+        assert [a[1:] for a in await _audit(session)] == [("inquiry.pilot", "inquiry", inquiry_id)]
