@@ -39,6 +39,10 @@ class Conflict(DomainError):
     status = 409
 
 
+class InvalidTransition(Conflict):
+    """A state machine (inquiry phase, practice status) cannot go there from where it is."""
+
+
 class InvalidAnswer(DomainError):
     """An answer or input value is not acceptable."""
 

@@ -22,7 +22,6 @@ from circles.i18n import N_
 from circles.models import PracticeStatus
 from circles.services import repository, reviews
 from circles.services.access import Permission
-from circles.services.audit import record_audit
 from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/practices", tags=["practices"])
@@ -94,18 +93,8 @@ async def edit_practice(
     changes = body.changes()
     if not changes:
         raise InvalidAnswer(N_("The request changes nothing; send at least one field."))
-    row = await reviews.get_practice(session, scope=scope, practice_id=practice_id)
-    await repository.edit(
-        session, practice=row.practice, changes=changes, actor=scope.actor, now=clock.now()
-    )
-    await record_audit(
-        session,
-        actor=scope.actor,
-        action="practice.edit",
-        now=clock.now(),
-        target_type="practice",
-        target_id=practice_id,
-        detail={"circle_id": row.practice.circle_id, "fields": sorted(changes)},
+    row = await reviews.edit_practice(
+        session, scope=scope, practice_id=practice_id, changes=changes, now=clock.now()
     )
     return PracticeOut.of(row)
 

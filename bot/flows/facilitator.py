@@ -50,7 +50,7 @@ from circles.models import (
 )
 from circles.services import access, attendance, reviews, roster, summaries
 from circles.services.access import Scope, member_scopes
-from circles.services.audit import record_audit
+from circles.services.audit import record_nudge
 from circles.services.outbox import enqueue, message_payload
 from circles.services.people import find_person
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine
@@ -277,14 +277,8 @@ async def nudge(
         ]
         sent = [line for line in due if await _remind(session, line, person, now)]
         if sent:
-            await record_audit(
-                session,
-                actor=scope.actor,
-                action="checkin.nudge",
-                now=now,
-                target_type="circle",
-                target_id=circle.id,
-                detail={"queued": len(sent)},
+            await record_nudge(
+                session, actor=scope.actor, circle_id=circle.id, queued=len(sent), now=now
             )
         with use_language(person.language):
             replies.append(Reply(_nudge_text(circle, sent, len(due) - len(sent))))

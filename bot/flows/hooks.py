@@ -316,6 +316,7 @@ async def _after_identify(ctx: Context, edited: bool) -> Completion:
             inquiry=inquiry,
             strategy=_choice(ctx.answers, "strategy"),
             practice=_text(ctx.answers, "practice"),
+            now=ctx.now,
         )
     await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
     return Completion()

@@ -34,7 +34,7 @@ from circles.models import (
     Person,
     Phase,
 )
-from circles.services import access, journeys, privacy
+from circles.services import access, inquiries, journeys, privacy
 from circles.services.people import find_person
 from circles.services.schedule import next_occurrence
 from circles.settings import Settings
@@ -677,7 +677,7 @@ async def _action(session: AsyncSession, *, person: Person, data: str, now: date
                 return closed
             if inquiry.phase is not Phase.pilot:
                 return closed
-            inquiry.phase = Phase.codify
+            await inquiries.start_codifying(session, inquiry=inquiry, now=now)
             replies = await engine.begin(
                 session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
             )

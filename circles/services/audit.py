@@ -36,6 +36,21 @@ async def record_audit(
     return row
 
 
+async def record_nudge(
+    session: AsyncSession, *, actor: str, circle_id: int, queued: int, now: datetime
+) -> AuditLog:
+    """A facilitator reminded ``queued`` teachers of a circle to answer this week's check-in."""
+    return await record_audit(
+        session,
+        actor=actor,
+        action="checkin.nudge",
+        now=now,
+        target_type="circle",
+        target_id=circle_id,
+        detail={"queued": queued},
+    )
+
+
 async def list_audit(
     session: AsyncSession,
     *,

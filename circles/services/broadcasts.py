@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
-    AuditLog,
     Broadcast,
     BroadcastStatus,
     Circle,
@@ -35,6 +34,7 @@ from circles.models import (
     Person,
     Role,
 )
+from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.outbox import message_payload
 from circles.services.sandbox import real_or_named
@@ -143,15 +143,14 @@ async def create_broadcast(
     )
     session.add(broadcast)
     await session.flush()
-    session.add(
-        AuditLog(
-            at=now,
-            actor=created_by,
-            action="broadcast.create",
-            target_type="broadcast",
-            target_id=broadcast.id,
-            detail={"audience": audience.as_json()},
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=created_by,
+        action="broadcast.create",
+        target_type="broadcast",
+        target_id=broadcast.id,
+        detail={"audience": audience.as_json()},
     )
     return broadcast
 
@@ -334,14 +333,13 @@ async def cancel_broadcast(
         .execution_options(synchronize_session=False)
     )
     broadcast.status = BroadcastStatus.cancelled
-    session.add(
-        AuditLog(
-            at=now,
-            actor=by,
-            action="broadcast.cancel",
-            target_type="broadcast",
-            target_id=broadcast.id,
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=by,
+        action="broadcast.cancel",
+        target_type="broadcast",
+        target_id=broadcast.id,
     )
     return broadcast
 

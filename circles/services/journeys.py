@@ -27,6 +27,7 @@ from circles.models import (
     Strategy,
     Visibility,
 )
+from circles.services import inquiries, practices
 from circles.services.repository import keep_published_version
 from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
 
@@ -185,13 +186,18 @@ async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
 
 
 async def set_practice(
-    session: AsyncSession, *, inquiry: Inquiry, strategy: str | None, practice: str | None
+    session: AsyncSession,
+    *,
+    inquiry: Inquiry,
+    strategy: str | None,
+    practice: str | None,
+    now: datetime,
 ) -> None:
     """Record the chosen strategy and practice and move on to piloting."""
     inquiry.strategy = Strategy(strategy) if strategy else None
     inquiry.practice = practice
     if inquiry.phase is Phase.identify:
-        inquiry.phase = Phase.pilot
+        await inquiries.start_piloting(session, inquiry=inquiry, now=now)
 
 
 async def codify(
@@ -238,10 +244,14 @@ async def codify(
         "evidence_photos": list(fields.get("evidence_photos") or []),
         "ratings": await ratings(session, inquiry_id=inquiry.id),
     }
-    practice.status = PracticeStatus.in_review
     practice.updated_at = now
-    inquiry.phase = Phase.done
-    inquiry.completed_at = inquiry.completed_at or now
+    # An archived practice stays archived when its answers are edited later.
+    if practice.status is not PracticeStatus.archived:
+        await practices.submit_for_review(
+            session, practice=practice, actor=f"person:{author.id}", now=now
+        )
+    if inquiry.phase is not Phase.done:
+        await inquiries.finish(session, inquiry=inquiry, now=now)
     await session.flush()
     return practice
 

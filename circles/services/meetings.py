@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from circles.errors import InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
-    AuditLog,
     Circle,
     Meeting,
     MeetingStatus,
@@ -20,6 +19,7 @@ from circles.models import (
     Rsvp,
     RsvpResponse,
 )
+from circles.services.audit import record_audit
 from circles.services.scheduling import reachable
 
 #: A meeting lasts this long unless told otherwise.
@@ -86,14 +86,13 @@ async def schedule_meeting(
     )
     session.add(meeting)
     await session.flush()
-    session.add(
-        AuditLog(
-            at=now,
-            actor=actor or _actor(created_by),
-            action="meeting.schedule",
-            target_type="meeting",
-            target_id=meeting.id,
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=actor or _actor(created_by),
+        action="meeting.schedule",
+        target_type="meeting",
+        target_id=meeting.id,
     )
     return meeting
 
@@ -112,14 +111,13 @@ async def move_meeting(
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
     for rsvp in await session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)):
         await session.delete(rsvp)
-    session.add(
-        AuditLog(
-            at=now,
-            actor=_actor(by),
-            action="meeting.move",
-            target_type="meeting",
-            target_id=meeting.id,
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=_actor(by),
+        action="meeting.move",
+        target_type="meeting",
+        target_id=meeting.id,
     )
     await session.flush()
     return meeting
@@ -130,14 +128,13 @@ async def cancel_meeting(
 ) -> None:
     """Call a meeting off."""
     meeting.status = MeetingStatus.cancelled
-    session.add(
-        AuditLog(
-            at=now,
-            actor=_actor(by),
-            action="meeting.cancel",
-            target_type="meeting",
-            target_id=meeting.id,
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=_actor(by),
+        action="meeting.cancel",
+        target_type="meeting",
+        target_id=meeting.id,
     )
 
 

@@ -34,6 +34,7 @@ from circles.models import (
     Rsvp,
     WebSession,
 )
+from circles.services.audit import record_audit
 
 #: The actor of audit entries (and practice versions) written by someone since erased.
 FORGOTTEN_ACTOR = "person:forgotten"
@@ -171,14 +172,13 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     person.paused_until = person.unreachable_at = None
     person.timezone, person.practice_digest = "UTC", True
     person.forgotten_at = now
-    session.add(
-        AuditLog(
-            at=now,
-            actor=FORGOTTEN_ACTOR,
-            action="person.forget",
-            target_type="person",
-            target_id=pid,
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=FORGOTTEN_ACTOR,
+        action="person.forget",
+        target_type="person",
+        target_id=pid,
     )
     await session.flush()
 

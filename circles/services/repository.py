@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from circles.errors import Conflict, InvalidAnswer, NotFound
+from circles.errors import InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
     PRACTICE_TEXT_FIELDS,
@@ -67,8 +67,8 @@ from circles.models import (
     Strategy,
     practice_search_text,
 )
+from circles.services import inquiries, practices
 from circles.services.access import Permission, Scope
-from circles.services.audit import record_audit
 from circles.services.sandbox import practice_on_side
 
 PRACTICE_NOT_FOUND = N_("There is no practice with this id that you can see.")
@@ -455,23 +455,10 @@ async def revise(
     A practice already waiting for review may be revised again (the bot's "Change
     something else" after a revision, or Revise in /mypractices).
     """
-    if practice.status not in (
-        PracticeStatus.in_review,
-        PracticeStatus.changes_requested,
-        PracticeStatus.published,
-    ):
-        raise Conflict(
-            N_("This practice cannot be revised now; its status is {status}."),
-            status=practice.status.value,
-        )
-    await edit(
-        session,
-        practice=practice,
-        changes=changes,
-        actor=f"person:{practice.author_id}",
-        now=now,
-    )
-    practice.status = PracticeStatus.in_review
+    practices.check_revisable(practice)
+    actor = f"person:{practice.author_id}"
+    await edit(session, practice=practice, changes=changes, actor=actor, now=now)
+    await practices.revise(session, practice=practice, actor=actor, now=now)
     return practice
 
 
@@ -487,21 +474,7 @@ async def archive(
     )
     if practice is None:
         raise NotFound(PRACTICE_NOT_FOUND)
-    if practice.status is PracticeStatus.archived:
-        raise Conflict(N_("This practice is archived already."))
-    practice.status = PracticeStatus.archived
-    practice.archived_at = now
-    practice.updated_at = now
-    await record_audit(
-        session,
-        actor=scope.actor,
-        action="practice.archive",
-        now=now,
-        target_type="practice",
-        target_id=practice.id,
-        detail={"circle_id": practice.circle_id},
-    )
-    return practice
+    return await practices.archive(session, practice=practice, actor=scope.actor, now=now)
 
 
 # --- adoption --------------------------------------------------------------------------------
@@ -542,12 +515,14 @@ async def adopt(
     )
     if current is not None and current.phase is not Phase.identify:
         return Adopted(None, busy=current)
-    inquiry = current or Inquiry(person_id=person.id, circle_id=circle.id, started_at=now)
-    inquiry.phase = Phase.pilot
+    inquiry = current or Inquiry(
+        person_id=person.id, circle_id=circle.id, phase=Phase.identify, started_at=now
+    )
     inquiry.strategy = practice.strategy
     inquiry.practice = "\n\n".join(p for p in (practice.title, practice.summary) if p)
     session.add(inquiry)
     await session.flush()
+    await inquiries.start_piloting(session, inquiry=inquiry, now=now)
     session.add(
         Adoption(
             practice_id=practice.id, person_id=person.id, inquiry_id=inquiry.id, created_at=now

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import Conflict, InvalidAnswer, NotFound
+from circles.errors import InvalidAnswer, InvalidTransition, NotFound
 from circles.i18n import N_, translate
 from circles.models import (
     AuditLog,
@@ -26,6 +27,7 @@ from circles.models import (
     Practice,
     PracticeStatus,
 )
+from circles.services import practices, repository
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 from circles.services.outbox import enqueue, message_payload
@@ -105,10 +107,7 @@ async def _awaiting_review(session: AsyncSession, scope: Scope, practice_id: int
     scope.require(Permission.write_circle)
     row = await get_practice(session, scope=scope, practice_id=practice_id)
     if row.practice.status is not PracticeStatus.in_review:
-        raise Conflict(
-            N_("This practice is not awaiting review; its status is {status}."),
-            status=row.practice.status.value,
-        )
+        raise InvalidTransition(practices.NOT_IN_REVIEW, status=row.practice.status.value)
     return row
 
 
@@ -153,17 +152,8 @@ async def approve_practice(
     row = await _awaiting_review(session, scope, practice_id)
     practice = row.practice
     notified = await _tell_author(session, practice, _APPROVED, None, now)
-    practice.status = PracticeStatus.published
-    practice.published_at = now
-    practice.updated_at = now
-    await record_audit(
-        session,
-        actor=scope.actor,
-        action="practice.approve",
-        now=now,
-        target_type="practice",
-        target_id=practice.id,
-        detail={"circle_id": practice.circle_id, "author_notified": notified},
+    await practices.publish(
+        session, practice=practice, actor=scope.actor, author_notified=notified, now=now
     )
     return Reviewed(row, notified)
 
@@ -184,23 +174,41 @@ async def request_changes(
     row = await _awaiting_review(session, scope, practice_id)
     practice = row.practice
     notified = await _tell_author(session, practice, _CHANGES, comment, now)
-    practice.status = PracticeStatus.changes_requested
-    practice.review_comment = comment
-    practice.updated_at = now
+    await practices.request_changes(
+        session,
+        practice=practice,
+        actor=scope.actor,
+        comment=comment,
+        author_notified=notified,
+        now=now,
+    )
+    return Reviewed(row, notified)
+
+
+async def edit_practice(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    practice_id: int,
+    changes: dict[str, Any],
+    now: datetime,
+) -> PracticeRow:
+    """A reviewer's edit of a practice in scope, audited by the names of the fields changed."""
+    scope.require(Permission.write_circle)
+    row = await get_practice(session, scope=scope, practice_id=practice_id)
+    await repository.edit(
+        session, practice=row.practice, changes=changes, actor=scope.actor, now=now
+    )
     await record_audit(
         session,
         actor=scope.actor,
-        action="practice.request_changes",
+        action="practice.edit",
         now=now,
         target_type="practice",
-        target_id=practice.id,
-        detail={
-            "circle_id": practice.circle_id,
-            "author_notified": notified,
-            "comment_length": len(comment),
-        },
+        target_id=practice_id,
+        detail={"circle_id": row.practice.circle_id, "fields": sorted(changes)},
     )
-    return Reviewed(row, notified)
+    return row
 
 
 async def count_awaiting_review(session: AsyncSession, *, scope: Scope) -> int:

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
-from circles.models import ApiToken, AuditLog, Circle, TokenRole
+from circles.models import ApiToken, Circle, TokenRole
 from circles.services.access import Permission, Scope
+from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.pagination import Page, keyset, page_of
 
@@ -67,15 +68,14 @@ async def create_token(
     )
     session.add(token)
     await session.flush()
-    session.add(
-        AuditLog(
-            at=now,
-            actor=actor,
-            action="token.create",
-            target_type="apitoken",
-            target_id=token.id,
-            detail={"role": role.value, "name": name},
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=actor,
+        action="token.create",
+        target_type="apitoken",
+        target_id=token.id,
+        detail={"role": role.value, "name": name},
     )
     await session.flush()
     return IssuedToken(token=token, secret=secret)
@@ -160,15 +160,14 @@ async def revoke_token(
     if token.revoked_at is not None:
         raise Conflict(N_("This token is already revoked."))
     token.revoked_at = now
-    session.add(
-        AuditLog(
-            at=now,
-            actor=actor,
-            action="token.revoke",
-            target_type="apitoken",
-            target_id=token.id,
-            detail={"role": token.role.value, "name": token.name},
-        )
+    await record_audit(
+        session,
+        now=now,
+        actor=actor,
+        action="token.revoke",
+        target_type="apitoken",
+        target_id=token.id,
+        detail={"role": token.role.value, "name": token.name},
     )
     await session.flush()
     return token

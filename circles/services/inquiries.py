@@ -1,0 +1,83 @@
+"""The inquiry's phase machine: identify → pilot → codify → done, one named transition each.
+
+Nothing else assigns ``Inquiry.phase``; every transition checks the phase it leaves and
+writes one audit row (the inquiry's id and circle, never answer text).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from circles.errors import InvalidTransition
+from circles.i18n import N_
+from circles.models import Inquiry, Phase
+from circles.services.audit import record_audit
+
+_CANNOT = N_("This inquiry is in the {phase} phase; it cannot move to {target} now.")
+
+
+async def _move(
+    session: AsyncSession,
+    inquiry: Inquiry,
+    *,
+    allowed: tuple[Phase, ...],
+    target: Phase,
+    action: str,
+    now: datetime,
+) -> Inquiry:
+    if inquiry.phase not in allowed:
+        raise InvalidTransition(_CANNOT, phase=inquiry.phase.value, target=target.value)
+    inquiry.phase = target
+    if inquiry.id is None:
+        session.add(inquiry)
+        await session.flush()
+    await record_audit(
+        session,
+        actor=f"person:{inquiry.person_id}",
+        action=action,
+        now=now,
+        target_type="inquiry",
+        target_id=inquiry.id,
+        detail={"circle_id": inquiry.circle_id},
+    )
+    return inquiry
+
+
+async def start_piloting(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
+    """identify → pilot: a practice was chosen (or adopted) and the weekly pilot begins."""
+    return await _move(
+        session,
+        inquiry,
+        allowed=(Phase.identify,),
+        target=Phase.pilot,
+        action="inquiry.pilot",
+        now=now,
+    )
+
+
+async def start_codifying(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
+    """pilot → codify: the teacher chose to write the practice up."""
+    return await _move(
+        session,
+        inquiry,
+        allowed=(Phase.pilot,),
+        target=Phase.codify,
+        action="inquiry.codify",
+        now=now,
+    )
+
+
+async def finish(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
+    """codify → done: the practice went to review; the inquiry is complete."""
+    await _move(
+        session,
+        inquiry,
+        allowed=(Phase.codify,),
+        target=Phase.done,
+        action="inquiry.finish",
+        now=now,
+    )
+    inquiry.completed_at = inquiry.completed_at or now
+    return inquiry
