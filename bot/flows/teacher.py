@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import engine, facilitator, meetings, practices
 from bot.flows.buttons import (
     FACILITATOR_TAGS,
+    Action,
     AdoptPractice,
     Browse,
     CancelMeeting,
@@ -635,10 +636,10 @@ async def button(
 
     Consent comes first: someone unknown presses nothing, someone who has not consented
     only the answers of their onboarding (a coordinator: of their broadcast) and the
-    confirmation of /forgetme. Every id in the data is read with
-    :func:`~bot.flows.ids.parse_id` and checked against the presser in
-    :mod:`circles.services.access` by the branch that acts on it; whatever is refused
-    gets the answer of a closed button, as an unknown id does.
+    confirmation of /forgetme. The data is read once by :func:`~bot.flows.buttons.decode`
+    (ids with :func:`~bot.flows.ids.parse_id`); every id is checked against the presser in
+    :mod:`circles.services.access` by the branch that acts on it; whatever is refused or
+    unreadable gets the answer of a closed button, as an unknown id does.
     """
     person = await _member(session, sender)
     if person is None:
@@ -692,7 +693,7 @@ _FLOW_PRESSES = (FlowAnswer, FlowSuggestion, FlowToggle, FlowDone, FlowSkip)
 
 
 async def _action(
-    session: AsyncSession, *, person: Person, action: object, now: datetime
+    session: AsyncSession, *, person: Person, action: Action, now: datetime
 ) -> Outcome:
     """A member's own ``x:`` action: pause, erasure, and the steps of the inquiry journey."""
     with use_language(person.language):
