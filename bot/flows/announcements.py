@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows.buttons import Reflect, Rsvp, encode
 from circles.i18n import N_, _, format_datetime, use_language
-from circles.models import Circle, Meeting, OutboxPriority, Person
+from circles.models import Circle, Meeting, OutboxPriority, Person, RsvpResponse
 from circles.services import meetings
 from circles.services.outbox import enqueue, message_payload
 from circles.services.schedule import sendable_from
@@ -56,9 +57,9 @@ def _rsvp_buttons(meeting: Meeting, language: str) -> list[list[tuple[str, str]]
     with use_language(language):
         return [
             [
-                (_("Yes"), f"x:rsvp:{meeting.id}:yes"),
-                (_("Maybe"), f"x:rsvp:{meeting.id}:maybe"),
-                (_("No"), f"x:rsvp:{meeting.id}:no"),
+                (_("Yes"), encode(Rsvp(meeting.id, RsvpResponse.yes))),
+                (_("Maybe"), encode(Rsvp(meeting.id, RsvpResponse.maybe))),
+                (_("No"), encode(Rsvp(meeting.id, RsvpResponse.no))),
             ]
         ]
 
@@ -142,5 +143,5 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
 def _reflection_invitation(meeting: Meeting, person: Person) -> dict:
     with use_language(person.language):
         return message_payload(
-            _(_REFLECT), [[(_("Start my reflection"), f"x:reflect:{meeting.id}")]]
+            _(_REFLECT), [[(_("Start my reflection"), encode(Reflect(meeting.id)))]]
         )

@@ -12,7 +12,6 @@ is recognised as closed and changes nothing.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,15 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import hooks
+from bot.flows.buttons import (
+    FlowAnswer,
+    FlowDone,
+    FlowPress,
+    FlowSkip,
+    FlowSuggestion,
+    FlowToggle,
+    encode,
+)
 from bot.flows.definition import (
     LONG_TEXT_LIMIT,
     SHORT_TEXT_LIMIT,
@@ -29,7 +37,6 @@ from bot.flows.definition import (
     Step,
     library,
 )
-from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Button, Reply
 from circles.errors import InvalidAnswer
@@ -39,7 +46,6 @@ from circles.services.journeys import is_open
 
 log = logging.getLogger(__name__)
 
-_CALLBACK = re.compile(r"(?P<verb>[cstd]):(?P<run>[0-9]+):(?P<seq>[0-9]+)(?::(?P<value>.{1,40}))?")
 CLOSED = N_("This question is already closed.")
 
 
@@ -215,22 +221,35 @@ async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datet
             labels = _labels(step)
             current = hooks.current_value(step, person)  # e.g. the language now in use
             rows = [
-                (Button(("✓ " if v == current else "") + labels[v], f"c:{run.id}:{seq}:{v}"),)
+                (
+                    Button(
+                        ("✓ " if v == current else "") + labels[v],
+                        encode(FlowAnswer(run.id, seq, v)),
+                    ),
+                )
                 for v in step.values
             ]
         elif step.type is AnswerType.scale:
-            rows = [tuple(Button(v, f"c:{run.id}:{seq}:{v}") for v in step.values)]
+            rows = [tuple(Button(v, encode(FlowAnswer(run.id, seq, v))) for v in step.values)]
         elif step.type is AnswerType.multi_choice:
             chosen = set(state.get("selected", {}).get(step.key, []))
             labels = _labels(step)
             rows = [
-                (Button(("✓ " if v in chosen else "") + labels[v], f"t:{run.id}:{seq}:{v}"),)
+                (
+                    Button(
+                        ("✓ " if v in chosen else "") + labels[v],
+                        encode(FlowToggle(run.id, seq, v)),
+                    ),
+                )
                 for v in step.values
             ]
-            rows.append((Button(_("Done"), f"d:{run.id}:{seq}"),))
-        rows += [(Button(label, f"c:{run.id}:{seq}:#{n}"),) for n, label in enumerate(suggestions)]
+            rows.append((Button(_("Done"), encode(FlowDone(run.id, seq))),))
+        rows += [
+            (Button(label, encode(FlowSuggestion(run.id, seq, n))),)
+            for n, label in enumerate(suggestions)
+        ]
         if step.optional:
-            rows.append((Button(_("Skip"), f"s:{run.id}:{seq}"),))
+            rows.append((Button(_("Skip"), encode(FlowSkip(run.id, seq))),))
         if step.type is AnswerType.long_text:
             hint = (
                 _("(Up to {limit} characters, or a voice note.)")
@@ -279,67 +298,66 @@ async def press(
     session: AsyncSession,
     *,
     person: Person,
-    data: str,
+    action: FlowPress | None,
     now: datetime,
     flows: frozenset[str] | None = None,
 ) -> Outcome:
-    """Take a button press; closed or foreign buttons change nothing.
+    """Take a button press (None: unreadable data); closed or foreign buttons change nothing.
 
     ``flows``, if given, are the only flows whose questions may be answered (someone who
     has not consented answers only their onboarding).
     """
-    match = _CALLBACK.fullmatch(data)
     with use_language(person.language):
         closed = Outcome(notice=_(CLOSED))
     # Only the person's live run takes presses: this also closes buttons of other people,
     # of finished runs, and of a check-in whose week has ended.
     run = await live_run(session, person_id=person.id, now=now)
     if (
-        match is None
+        action is None
         or run is None
         or (flows is not None and run.flow_id not in flows)
-        or run.id != parse_id(match["run"])
-        or int(run.state.get("seq", -1)) != parse_id(match["seq"])
+        or run.id != action.run_id
+        or int(run.state.get("seq", -1)) != action.seq
     ):
         return closed
     step = flow_of(run).step(run.current_step or "")
-    verb, raw = match["verb"], match["value"]
-    if verb == "s":
-        if not step.optional:
-            return closed
-        return await _accept(session, run=run, step=step, value=None, person=person, now=now)
-    if verb == "t" and step.type is AnswerType.multi_choice and raw in step.values:
-        return await _toggle(session, run=run, step=step, value=raw, person=person, now=now)
-    if verb == "d" and step.type is AnswerType.multi_choice:
-        chosen = [v for v in step.values if v in run.state.get("selected", {}).get(step.key, [])]
-        if not chosen:
-            with use_language(person.language):
-                return Outcome(notice=_("Please choose at least one."))
-        value = Value(AnswerKind.choice, text=",".join(chosen))
-        return await _accept(session, run=run, step=step, value=value, person=person, now=now)
-    if verb != "c" or raw is None:
-        return closed
-    if raw.startswith("#"):
-        suggestions = run.state.get("suggestions", [])
-        index = parse_id(raw[1:])
-        if index is None or index >= len(suggestions):
-            return closed
-        return (
-            await answer(
-                session,
-                person=person,
-                now=now,
-                message=Input(InputKind.text, text=suggestions[index]),
+    match action:
+        case FlowSkip():
+            if not step.optional:
+                return closed
+            return await _accept(session, run=run, step=step, value=None, person=person, now=now)
+        case FlowToggle(value=raw) if step.type is AnswerType.multi_choice and raw in step.values:
+            return await _toggle(session, run=run, step=step, value=raw, person=person, now=now)
+        case FlowDone() if step.type is AnswerType.multi_choice:
+            selected = run.state.get("selected", {}).get(step.key, [])
+            chosen = [v for v in step.values if v in selected]
+            if not chosen:
+                with use_language(person.language):
+                    return Outcome(notice=_("Please choose at least one."))
+            value = Value(AnswerKind.choice, text=",".join(chosen))
+            return await _accept(session, run=run, step=step, value=value, person=person, now=now)
+        case FlowSuggestion(index=index):
+            suggestions = run.state.get("suggestions", [])
+            if index >= len(suggestions):
+                return closed
+            return (
+                await answer(
+                    session,
+                    person=person,
+                    now=now,
+                    message=Input(InputKind.text, text=suggestions[index]),
+                )
+                or closed
             )
-            or closed
-        )
-    if raw not in step.values:
-        return closed
-    value = _choice_value(step, raw)
-    outcome = await _accept(session, run=run, step=step, value=value, person=person, now=now)
-    with use_language(person.language):
-        outcome.chosen = raw if step.type is AnswerType.scale else _labels(step)[raw]
-    return outcome
+        case FlowAnswer(choice=raw) if raw in step.values:
+            value = _choice_value(step, raw)
+            outcome = await _accept(
+                session, run=run, step=step, value=value, person=person, now=now
+            )
+            with use_language(person.language):
+                outcome.chosen = raw if step.type is AnswerType.scale else _labels(step)[raw]
+            return outcome
+    return closed
 
 
 def _choice_value(step: Step, raw: str) -> Value:

@@ -26,8 +26,14 @@ from babel.dates import format_interval, format_time, get_day_names
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
+from bot.flows.buttons import (
+    FacilitatorAction,
+    FacilitatorCommand,
+    OpenCheckIn,
+    Review,
+    encode,
+)
 from bot.flows.hooks import trend_line
-from bot.flows.ids import parse_id, parts_of
 from bot.flows.messages import Button, Reply, Sender
 from circles.errors import Conflict, NotFound
 from circles.i18n import (
@@ -176,8 +182,8 @@ def _summary_reply(summary: CircleSummary, facilitator: bool) -> Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     if facilitator:
         buttons = (
-            (Button(_("Who has answered"), "f:who"),),
-            (Button(_("Remind who has not answered"), "f:nudge"),),
+            (Button(_("Who has answered"), encode(FacilitatorCommand("who"))),),
+            (Button(_("Remind who has not answered"), encode(FacilitatorCommand("nudge"))),),
         )
     return Reply("\n".join(lines), buttons)
 
@@ -212,7 +218,11 @@ def _who_reply(circle: Circle, week: Week, lines: list[RosterLine]) -> Reply:
     if not lines:
         text.append(_("This circle has no teachers yet."))
     waiting = any(line.status in ("open", NOT_OPENED) for line in lines)
-    buttons = ((Button(_("Remind who has not answered"), "f:nudge"),),) if waiting else ()
+    buttons = (
+        ((Button(_("Remind who has not answered"), encode(FacilitatorCommand("nudge"))),),)
+        if waiting
+        else ()
+    )
     return Reply("\n".join(text), buttons)
 
 
@@ -246,7 +256,7 @@ async def _remind(
         if line.status == "open" and line.checkin_id is not None:
             payload = message_payload(
                 _(_NUDGE_OPEN).format(name=name),
-                [[(_("Open my check-in"), f"o:{line.checkin_id}:")]],
+                [[(_("Open my check-in"), encode(OpenCheckIn(line.checkin_id)))]],
             )
         else:
             payload = message_payload(_(_NUDGE_START).format(name=name))
@@ -397,8 +407,8 @@ def _practice_reply(row: reviews.PracticeRow) -> Reply:
         lines.append(_("Ratings: {trend}").format(trend=trend_line(content["ratings"])))
     buttons = (
         (
-            Button(_("Approve"), f"r:approve:{practice.id}"),
-            Button(_("Request changes"), f"r:changes:{practice.id}"),
+            Button(_("Approve"), encode(Review(practice.id, "approve"))),
+            Button(_("Request changes"), encode(Review(practice.id, "changes"))),
         ),
     )
     return Reply("\n".join(lines), buttons, separate=True)
@@ -438,17 +448,14 @@ async def review(
 
 
 async def review_button(
-    session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
+    session: AsyncSession, *, sender: Sender, action: Review, settings: Settings, now: datetime
 ) -> list[Reply]:
-    """``r:approve:<id>`` publishes; ``r:changes:<id>`` asks for the comment to send."""
+    """Approving publishes; requesting changes asks for the comment to send."""
     person, _circles, refusal = await _places(session, sender, settings, _FACILITATORS)
     if person is None:
         return refusal
-    _prefix, verb, raw_id = parts_of(data, 3)
-    practice_id = parse_id(raw_id)
+    practice_id, verb = action.practice_id, action.verdict
     with use_language(person.language):
-        if practice_id is None or verb not in ("approve", "changes"):
-            return [Reply(_(engine.CLOSED))]
         try:
             practice, scope = await access.practice_for_reviewer(
                 session, person_id=person.id, practice_id=practice_id
@@ -528,7 +535,9 @@ def _digest(
         ]
     rows: list[tuple[Button, ...]] = []
     if any(line.status in ("open", NOT_OPENED) for line in lines):
-        rows.append((Button(_("Remind who has not answered"), "f:nudge"),))
+        rows.append(
+            (Button(_("Remind who has not answered"), encode(FacilitatorCommand("nudge"))),)
+        )
     if to_review:
         text.append(
             ngettext(
@@ -537,8 +546,8 @@ def _digest(
                 to_review,
             ).format(count=format_number(to_review))
         )
-        rows.append((Button(_("Review practices"), "f:review"),))
-    rows.append((Button(_("Who has answered"), "f:who"),))
+        rows.append((Button(_("Review practices"), encode(FacilitatorCommand("review"))),))
+    rows.append((Button(_("Who has answered"), encode(FacilitatorCommand("who"))),))
     return Reply("\n".join(text), tuple(rows))
 
 
@@ -554,13 +563,20 @@ _COMMANDS: dict[str, Callable[..., Awaitable[list[Reply]]]] = {
 
 
 async def button(
-    session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    sender: Sender,
+    action: FacilitatorAction | None,
+    settings: Settings,
+    now: datetime,
 ) -> list[Reply]:
-    """A facilitator's button: ``f:<command>`` runs it, ``r:…`` is a review decision."""
-    if data.startswith("r:"):
-        return await review_button(session, sender=sender, data=data, settings=settings, now=now)
-    command = _COMMANDS.get(data.removeprefix("f:")) if data.startswith("f:") else None
-    if command is None:
-        with use_language(sender.language_code, settings.default_language):
-            return [Reply(_(engine.CLOSED))]
-    return await command(session, sender=sender, settings=settings, now=now)
+    """A facilitator's button: a command runs it, a review decision is taken; None is closed."""
+    match action:
+        case Review():
+            return await review_button(
+                session, sender=sender, action=action, settings=settings, now=now
+            )
+        case FacilitatorCommand(command=name):
+            return await _COMMANDS[name](session, sender=sender, settings=settings, now=now)
+    with use_language(sender.language_code, settings.default_language):
+        return [Reply(_(engine.CLOSED))]

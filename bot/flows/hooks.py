@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import announcements, coordinator, practices
+from bot.flows.buttons import Codify, KeepPiloting, encode
 from bot.flows.definition import Flow, Step
 from bot.flows.messages import Button, Reply
 from circles.errors import DomainError, InvalidAnswer
@@ -356,8 +357,8 @@ async def _after_pilot(ctx: Context, edited: bool) -> Completion:
                 Reply(
                     text,
                     (
-                        (Button(_("Codify my practice"), f"x:codify:{inquiry.id}"),),
-                        (Button(_("Keep piloting"), f"x:keep:{inquiry.id}"),),
+                        (Button(_("Codify my practice"), encode(Codify(inquiry.id))),),
+                        (Button(_("Keep piloting"), encode(KeepPiloting(inquiry.id))),),
                     ),
                 )
             )

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import announcements, engine
+from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect, Rsvp, encode
 from bot.flows.engine import Outcome
-from bot.flows.ids import parse_id
 from bot.flows.messages import Button, Reply, Sender
 from circles.errors import DomainError, NotFound
 from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
@@ -96,8 +96,8 @@ async def overview(
                 lines.append(f"{label} ({len(answers[response])}): {names}")
             buttons = (
                 (
-                    Button(_("Move"), f"x:mmove:{meeting.id}"),
-                    Button(_("Cancel"), f"x:mcancel:{meeting.id}"),
+                    Button(_("Move"), encode(MoveMeeting(meeting.id))),
+                    Button(_("Cancel"), encode(CancelMeeting(meeting.id))),
                 ),
             )
             replies.append(Reply("\n".join(lines), buttons, separate=True))
@@ -124,29 +124,25 @@ async def link_group(
 
 
 async def action(
-    session: AsyncSession, *, person: Person, verb: str, args: list[str], now: datetime
-) -> Outcome | None:
-    """Meeting buttons: ``rsvp``, ``mmove``, ``mcancel`` and ``reflect``; None if not ours.
+    session: AsyncSession, *, person: Person, action: MeetingAction, now: datetime
+) -> Outcome:
+    """Meeting buttons: RSVP, reflect, move and cancel.
 
     Reflecting and answering are for the members of the meeting's circle, moving and
     cancelling for its facilitators (:mod:`circles.services.access`); any other meeting
     id is answered like a closed button.
     """
-    if verb not in ("rsvp", "mmove", "mcancel", "reflect"):
-        return None
-    meeting_id = parse_id(args[0] if args else None)
+    meeting_id = action.meeting_id
     with use_language(person.language):
         closed = Outcome(notice=_(engine.CLOSED))
-        if meeting_id is None:
-            return closed
-        if verb == "rsvp":
+        if isinstance(action, Rsvp):
+            response = action.answer
             try:
-                response = RsvpResponse(args[1] if len(args) > 1 else "")
                 await access.meeting_for_member(session, person_id=person.id, meeting_id=meeting_id)
                 await meetings.answer_invitation(
                     session, meeting_id=meeting_id, person=person, response=response, now=now
                 )
-            except (ValueError, DomainError):
+            except DomainError:
                 return closed
             return Outcome(
                 [Reply(_(_RSVP_THANKS[response]))],
@@ -156,7 +152,7 @@ async def action(
                     RsvpResponse.no: _("No"),
                 }[response],
             )
-        if verb == "reflect":
+        if isinstance(action, Reflect):
             try:
                 meeting = await access.meeting_for_member(
                     session, person_id=person.id, meeting_id=meeting_id
@@ -191,7 +187,7 @@ async def action(
             return closed
         if meeting.status is not MeetingStatus.scheduled or meeting.starts_at <= now:
             return closed
-        if verb == "mcancel":
+        if isinstance(action, CancelMeeting):
             await meetings.cancel_meeting(session, meeting=meeting, by=person, now=now)
             told = await announcements.announce(
                 session, meeting=meeting, circle=circle, kind="cancelled", now=now

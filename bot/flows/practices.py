@@ -20,7 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
-from bot.flows.ids import parse_id, parts_of
+from bot.flows.buttons import (
+    AdoptPractice,
+    Browse,
+    PracticeAction,
+    ReadPractice,
+    RestartDigest,
+    RevisePractice,
+    SearchPage,
+    StopDigest,
+    encode,
+)
 from bot.flows.messages import Button, Reply
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_, _, format_number, ngettext, use_language
@@ -31,7 +41,6 @@ from circles.services.summaries import STRATEGY_LABELS
 PAGE = 5
 #: Evidence photos shown with a practice that is read in full (the newest are last).
 PHOTOS_SHOWN = 3
-_DATA_LIMIT = 64  # bytes of callback data Telegram accepts
 #: The furthest page a button may ask for: beyond any real result list, short of what
 #: a database's OFFSET or the sum offset + page could overflow.
 MAX_OFFSET = 1_000_000
@@ -49,16 +58,6 @@ REVISABLE = (
 )
 
 
-def _query_data(offset: int, words: list[str]) -> str:
-    """``p:q:<offset>:<words>``, dropping words from the end until it fits."""
-    words = list(words)
-    while True:
-        data = f"p:q:{offset}:{' '.join(words)}"
-        if len(data.encode()) <= _DATA_LIMIT or len(words) <= 1:
-            return data.encode()[:_DATA_LIMIT].decode(errors="ignore")
-        words.pop()
-
-
 def _list_replies(results: repository.Results, more: str | None, heading: str) -> list[Reply]:
     replies = [Reply(heading)]
     for found in results.items:
@@ -68,8 +67,8 @@ def _list_replies(results: repository.Results, more: str | None, heading: str) -
                 showcase.card(found, full=False),
                 (
                     (
-                        Button(_("Read"), f"p:v:{practice.id}"),
-                        Button(_("I'll try this"), f"p:a:{practice.id}"),
+                        Button(_("Read"), encode(ReadPractice(practice.id))),
+                        Button(_("I'll try this"), encode(AdoptPractice(practice.id))),
                     ),
                 ),
                 separate=True,
@@ -89,7 +88,10 @@ def _list_replies(results: repository.Results, more: str | None, heading: str) -
 
 
 def _strategy_buttons() -> tuple[tuple[Button, ...], ...]:
-    return tuple((Button(_(label), f"p:s:{value}:0"),) for value, label in STRATEGY_LABELS.items())
+    return tuple(
+        (Button(_(label), encode(Browse(Strategy(value), 0))),)
+        for value, label in STRATEGY_LABELS.items()
+    )
 
 
 async def search(
@@ -132,7 +134,7 @@ async def search(
             "{count} practices match “{words}”:",
             results.total,
         ).format(count=format_number(results.total), words=" ".join(wanted))
-        more = _query_data(results.next_offset or 0, wanted)
+        more = encode(SearchPage(results.next_offset or 0, " ".join(wanted)))
         return _list_replies(results, more, heading)
 
 
@@ -155,7 +157,7 @@ async def browse(
         heading = _("{strategy}: {count}").format(
             strategy=label, count=format_number(results.total)
         )
-        more = f"p:s:{strategy.value}:{results.next_offset or 0}"
+        more = encode(Browse(strategy, results.next_offset or 0))
         return _list_replies(results, more, heading)
 
 
@@ -187,9 +189,9 @@ async def mine(session: AsyncSession, *, person: Person) -> list[Reply]:
                 lines += ["", _("Your facilitator asks:"), practice.review_comment]
             buttons: list[Button] = []
             if practice.status is PracticeStatus.published:
-                buttons.append(Button(_("Read"), f"p:v:{practice.id}"))
+                buttons.append(Button(_("Read"), encode(ReadPractice(practice.id))))
             if practice.status in REVISABLE:
-                buttons.append(Button(_("Revise"), f"p:r:{practice.id}"))
+                buttons.append(Button(_("Revise"), encode(RevisePractice(practice.id))))
             replies.append(
                 Reply("\n".join(lines), (tuple(buttons),) if buttons else (), separate=True)
             )
@@ -197,53 +199,55 @@ async def mine(session: AsyncSession, *, person: Person) -> list[Reply]:
 
 
 async def button(
-    session: AsyncSession, *, person: Person, data: str, now: datetime
+    session: AsyncSession, *, person: Person, action: PracticeAction, now: datetime
 ) -> engine.Outcome:
     """A ``p:`` button; practice ids are checked in :mod:`circles.services.access`."""
-    _prefix, verb, arg, rest = parts_of(data, 4)
-    number = parse_id(arg)
     with use_language(person.language):
         closed = engine.Outcome(notice=_(engine.CLOSED))
-        if verb == "q" and number is not None and data.count(":") >= 3:
-            return engine.Outcome(
-                await search(session, person=person, words=rest, offset=min(number, MAX_OFFSET))
-            )
-        if verb == "s" and arg in STRATEGY_LABELS:
-            offset = min(parse_id(rest) or 0, MAX_OFFSET)
-            return engine.Outcome(
-                await browse(session, person=person, strategy=Strategy(arg), offset=offset)
-            )
-        if verb == "off":
-            person.practice_digest = False
-            return engine.Outcome(
-                [
-                    Reply(
-                        _(
-                            "You will get no more practices from other circles. "
-                            "Send /practices to look for some yourself."
-                        ),
-                        ((Button(_("Send them again"), "p:on"),),),
+        match action:
+            case SearchPage(offset=offset, words=words):
+                return engine.Outcome(
+                    await search(
+                        session, person=person, words=words, offset=min(offset, MAX_OFFSET)
                     )
-                ],
-                chosen=_("Stop these messages"),
-            )
-        if verb == "on":
-            person.practice_digest = True
-            return engine.Outcome(
-                [Reply(_("Good: from time to time you will get a practice from another circle."))],
-                chosen=_("Send them again"),
-            )
-        if number is None or verb not in ("r", "v", "a"):
-            return closed
-        if verb == "r":
-            return await _revise(session, person=person, practice_id=number, now=now)
+                )
+            case Browse(strategy=strategy, offset=offset):
+                return engine.Outcome(
+                    await browse(
+                        session, person=person, strategy=strategy, offset=min(offset, MAX_OFFSET)
+                    )
+                )
+            case StopDigest():
+                person.practice_digest = False
+                return engine.Outcome(
+                    [
+                        Reply(
+                            _(
+                                "You will get no more practices from other circles. "
+                                "Send /practices to look for some yourself."
+                            ),
+                            ((Button(_("Send them again"), encode(RestartDigest())),),),
+                        )
+                    ],
+                    chosen=_("Stop these messages"),
+                )
+            case RestartDigest():
+                person.practice_digest = True
+                text = _("Good: from time to time you will get a practice from another circle.")
+                return engine.Outcome([Reply(text)], chosen=_("Send them again"))
+            case RevisePractice(practice_id=number):
+                return await _revise(session, person=person, practice_id=number, now=now)
+            case ReadPractice(practice_id=number) | AdoptPractice(practice_id=number):
+                pass
+            case _:
+                return closed
         try:
             found = await access.practice_for_reader(
                 session, person_id=person.id, practice_id=number
             )
         except NotFound:
             return engine.Outcome(notice=_("This practice is no longer in the repository."))
-        if verb == "v":
+        if isinstance(action, ReadPractice):
             photos = list((found.practice.content or {}).get("evidence_photos") or [])
             return engine.Outcome(
                 [
@@ -253,7 +257,7 @@ async def button(
                     ),
                     Reply(
                         showcase.card(found, full=True),
-                        ((Button(_("I'll try this"), f"p:a:{number}"),),),
+                        ((Button(_("I'll try this"), encode(AdoptPractice(number))),),),
                     ),
                 ]
             )
@@ -381,6 +385,6 @@ async def after_revise(
                     "Thank you. “{title}” is back with your facilitators for review "
                     "(version {version})."
                 ).format(title=practice.title, version=format_number(practice.version)),
-                ((Button(_("Change something else"), f"p:r:{practice.id}"),),),
+                ((Button(_("Change something else"), encode(RevisePractice(practice.id))),),),
             )
         ]

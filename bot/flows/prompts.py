@@ -9,7 +9,7 @@ bulk inserts, not 100,000 conversations.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import facilitator
+from bot.flows.buttons import OpenCheckIn, decode, encode
 from bot.flows.definition import AnswerType, Flow, library
 from circles.i18n import N_, _, use_language
 from circles.models import (
@@ -66,11 +67,15 @@ def invitation(flow: Flow, language: str, checkin_id: int) -> dict:
         text = (_(flow.intro) + "\n\n" if flow.intro else "") + _(step.prompt)
         if step.type is AnswerType.scale or step.type is AnswerType.yes_no:
             labels = {"yes": _("Yes"), "no": _("No")}
-            buttons = [[(labels.get(v, v), f"o:{checkin_id}:{v}") for v in step.values]]
+            buttons = [
+                [(labels.get(v, v), encode(OpenCheckIn(checkin_id, v))) for v in step.values]
+            ]
         elif step.type is AnswerType.single_choice:
-            buttons = [[(_(c.label), f"o:{checkin_id}:{c.value}")] for c in step.choices]
+            buttons = [
+                [(_(c.label), encode(OpenCheckIn(checkin_id, c.value)))] for c in step.choices
+            ]
         else:
-            buttons = [[(_(_OPEN_BUTTON), f"o:{checkin_id}:")]]
+            buttons = [[(_(_OPEN_BUTTON), encode(OpenCheckIn(checkin_id)))]]
     return message_payload(text, buttons)
 
 
@@ -199,7 +204,9 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
             else None
         )
         with use_language(person.language):
-            payload = message_payload(_(_NUDGE), [[(_(_OPEN_BUTTON), f"o:{checkin.id}:")]])
+            payload = message_payload(
+                _(_NUDGE), [[(_(_OPEN_BUTTON), encode(OpenCheckIn(checkin.id)))]]
+            )
         rows.append(
             _outbox_row(
                 person.telegram_user_id or 0,
@@ -270,13 +277,17 @@ async def close_checkins(session: AsyncSession, *, now: datetime) -> int:
 def _retarget(template: dict, checkin_id: int) -> dict:
     """The invitation template with this check-in's id in every button."""
     buttons = [
-        [
-            {"label": b["label"], "data": b["data"].replace("o:0:", f"o:{checkin_id}:", 1)}
-            for b in row
-        ]
+        [{"label": b["label"], "data": _retargeted(b["data"], checkin_id)} for b in row]
         for row in template.get("buttons", [])
     ]
     return {**template, "buttons": buttons} if buttons else dict(template)
+
+
+def _retargeted(data: str, checkin_id: int) -> str:
+    action = decode(data)
+    if isinstance(action, OpenCheckIn):
+        return encode(replace(action, checkin_id=checkin_id))
+    return data
 
 
 def _outbox_row(chat_id: int, payload: dict, key: str, not_before: datetime, now: datetime) -> dict:

@@ -15,9 +15,41 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine, facilitator, meetings, practices
+from bot.flows.buttons import (
+    FACILITATOR_TAGS,
+    Action,
+    AdoptPractice,
+    Browse,
+    CancelMeeting,
+    Codify,
+    EditAnswer,
+    FacilitatorCommand,
+    FlowAnswer,
+    FlowDone,
+    FlowSkip,
+    FlowSuggestion,
+    FlowToggle,
+    ForgetConfirm,
+    KeepData,
+    KeepPiloting,
+    MoveMeeting,
+    NewInquiry,
+    OpenCheckIn,
+    Pause,
+    ReadPractice,
+    Reflect,
+    RestartDigest,
+    Review,
+    RevisePractice,
+    Rsvp,
+    SearchPage,
+    StopDigest,
+    decode,
+    encode,
+    family,
+)
 from bot.flows.engine import Outcome
 from bot.flows.hooks import CHECKIN_FLOWS, trend_line
-from bot.flows.ids import MAX_NUMBER, parse_id, parts_of
 from bot.flows.inputs import Input
 from bot.flows.messages import Attachment, Button, Reply, Sender
 from circles.errors import NotFound
@@ -268,9 +300,9 @@ async def journey(
             if ratings:
                 lines.append(_("Ratings: {trend}").format(trend=trend_line(ratings)))
             if inquiry.phase is Phase.pilot and count >= 1:
-                buttons = ((Button(_("Codify my practice"), f"x:codify:{inquiry.id}"),),)
+                buttons = ((Button(_("Codify my practice"), encode(Codify(inquiry.id))),),)
             if inquiry.phase is Phase.done:
-                buttons = ((Button(_("Start a new inquiry"), "x:new:0"),),)
+                buttons = ((Button(_("Start a new inquiry"), encode(NewInquiry())),),)
         if reflection is not None:
             said = reflection.learnt or reflection.one_word or "…"
             lines.append(_("Last reflection: {text}").format(text=_short(said)))
@@ -297,7 +329,12 @@ async def edit(
     answers = await engine.answers_of(session, run)
     with use_language(person.language):
         rows = tuple(
-            (Button(_short(_(step.prompt).split("\n")[0], 60), f"x:edit:{run.id}:{step.key}"),)
+            (
+                Button(
+                    _short(_(step.prompt).split("\n")[0], 60),
+                    encode(EditAnswer(run.id, step.key)),
+                ),
+            )
             for step in flow.steps
             if step.key in answers
         )
@@ -404,12 +441,12 @@ async def pause(
             (
                 Button(
                     ngettext("{count} day", "{count} days", days).format(count=format_number(days)),
-                    f"x:pause:{days}",
+                    encode(Pause(days)),
                 ),
             )
             for days in PAUSE_CHOICES
         ]
-        rows.append((Button(_("Until I send /resume"), "x:pause:0"),))
+        rows.append((Button(_("Until I send /resume"), encode(Pause(0))),))
         return [Reply(_("For how long should I pause your check-ins and reminders?"), tuple(rows))]
 
 
@@ -489,8 +526,8 @@ async def forgetme(
             "check-ins were answered) stay. Erase everything?"
         )
         rows = (
-            (Button(_("Yes, erase everything"), f"x:forget:{stamp}"),),
-            (Button(_("No, keep my data"), "x:keep_data:0"),),
+            (Button(_("Yes, erase everything"), encode(ForgetConfirm(stamp))),),
+            (Button(_("No, keep my data"), encode(KeepData())),),
         )
         return [Reply(text, rows)]
 
@@ -582,7 +619,7 @@ async def open_invited(
     if not value or run is None:
         return Outcome(replies)
     return await engine.press(
-        session, person=person, now=now, data=f"c:{run.id}:{run.state['seq']}:{value}"
+        session, person=person, now=now, action=FlowAnswer(run.id, int(run.state["seq"]), value)
     )
 
 
@@ -590,8 +627,6 @@ async def open_invited(
 #: (where consent is asked) and a coordinator's broadcast, which acts with the rights of
 #: the coordinator's token (checked by /broadcast before it starts), not as a member.
 _WITHOUT_CONSENT = frozenset({"onboarding", "broadcast"})
-#: Buttons open to everyone the bot holds data about: confirming or declining /forgetme.
-_ERASURE = ("x:forget:", "x:keep_data:")
 
 
 async def button(
@@ -601,124 +636,146 @@ async def button(
 
     Consent comes first: someone unknown presses nothing, someone who has not consented
     only the answers of their onboarding (a coordinator: of their broadcast) and the
-    confirmation of /forgetme. Every id in the data is read with
-    :func:`~bot.flows.ids.parse_id` and checked against the presser in
-    :mod:`circles.services.access` by the branch that acts on it; whatever is refused
-    gets the answer of a closed button, as an unknown id does.
+    confirmation of /forgetme. The data is read once by :func:`~bot.flows.buttons.decode`
+    (ids with :func:`~bot.flows.ids.parse_id`); every id is checked against the presser in
+    :mod:`circles.services.access` by the branch that acts on it; whatever is refused or
+    unreadable gets the answer of a closed button, as an unknown id does.
     """
     person = await _member(session, sender)
     if person is None:
         with use_language(sender.language_code, settings.default_language):
             return Outcome(notice=_(engine.CLOSED))
+    action = decode(data)
     if person.consent is not Consent.given:
-        if data.startswith(_ERASURE):
-            return await _action(session, person=person, data=data, now=now)
+        # Open to everyone the bot holds data about: confirming or declining /forgetme.
+        if isinstance(action, ForgetConfirm | KeepData):
+            return await _action(session, person=person, action=action, now=now)
+        flow_press = action if isinstance(action, _FLOW_PRESSES) else None
         return await engine.press(
-            session, person=person, data=data, now=now, flows=_WITHOUT_CONSENT
+            session, person=person, action=flow_press, now=now, flows=_WITHOUT_CONSENT
         )
-    if data.startswith(("f:", "r:")):
-        return Outcome(
-            await facilitator.button(session, sender=sender, data=data, settings=settings, now=now)
-        )
-    if data.startswith("p:"):
-        return await practices.button(session, person=person, data=data, now=now)
-    if data.startswith("o:"):
-        _verb, raw_id, value = parts_of(data, 3)
-        checkin_id = parse_id(raw_id)
-        if checkin_id is None:
-            with use_language(person.language):
-                return Outcome(notice=_(engine.CLOSED))
-        return await open_invited(
-            session, person=person, checkin_id=checkin_id, value=value, now=now
-        )
-    if not data.startswith("x:"):
-        return await engine.press(session, person=person, data=data, now=now)
-    return await _action(session, person=person, data=data, now=now)
+    match action:
+        case FacilitatorCommand() | Review():
+            return Outcome(
+                await facilitator.button(
+                    session, sender=sender, action=action, settings=settings, now=now
+                )
+            )
+        case None if family(data) in FACILITATOR_TAGS:
+            # A facilitator's unreadable button is answered like their closed ones: a message.
+            return Outcome(
+                await facilitator.button(
+                    session, sender=sender, action=None, settings=settings, now=now
+                )
+            )
+        case (
+            SearchPage()
+            | Browse()
+            | ReadPractice()
+            | AdoptPractice()
+            | RevisePractice()
+            | StopDigest()
+            | RestartDigest()
+        ):
+            return await practices.button(session, person=person, action=action, now=now)
+        case OpenCheckIn(checkin_id=checkin_id, value=value):
+            return await open_invited(
+                session, person=person, checkin_id=checkin_id, value=value, now=now
+            )
+        case Rsvp() | Reflect() | MoveMeeting() | CancelMeeting():
+            return await meetings.action(session, person=person, action=action, now=now)
+        case FlowAnswer() | FlowSuggestion() | FlowToggle() | FlowDone() | FlowSkip() | None:
+            return await engine.press(session, person=person, action=action, now=now)
+    return await _action(session, person=person, action=action, now=now)
 
 
-async def _action(session: AsyncSession, *, person: Person, data: str, now: datetime) -> Outcome:
-    parts = data.split(":")
-    verb, arg = parts[1], parts[2] if len(parts) > 2 else ""
-    handled = await meetings.action(session, person=person, verb=verb, args=parts[2:], now=now)
-    if handled is not None:
-        return handled
-    number = parse_id(arg)
+_FLOW_PRESSES = (FlowAnswer, FlowSuggestion, FlowToggle, FlowDone, FlowSkip)
+
+
+async def _action(
+    session: AsyncSession, *, person: Person, action: Action, now: datetime
+) -> Outcome:
+    """A member's own ``x:`` action: pause, erasure, and the steps of the inquiry journey."""
     with use_language(person.language):
         closed = Outcome(notice=_(engine.CLOSED))
-        if verb == "pause" and number is not None and (number in PAUSE_CHOICES or number == 0):
-            until = now + (timedelta(days=number) if number else PAUSE_UNTIL_RESUME)
-            person.paused_until = until
-            text = (
-                _("Paused until {date}. Send /resume to come back earlier.").format(
-                    date=format_datetime(until, person.timezone)
+        match action:
+            case Pause(days=days) if days in PAUSE_CHOICES or days == 0:
+                until = now + (timedelta(days=days) if days else PAUSE_UNTIL_RESUME)
+                person.paused_until = until
+                text = (
+                    _("Paused until {date}. Send /resume to come back earlier.").format(
+                        date=format_datetime(until, person.timezone)
+                    )
+                    if days
+                    else _("Paused. Send /resume when you want your check-ins back.")
                 )
-                if number
-                else _("Paused. Send /resume when you want your check-ins back.")
-            )
-            return Outcome([Reply(text)], chosen=_("Paused"))
-        if verb == "keep_data":
-            return Outcome([Reply(_("Nothing was erased."))], chosen=_("No, keep my data"))
-        stamp = parse_id(arg, limit=MAX_NUMBER)
-        if verb == "forget" and stamp is not None:
-            # Compared as seconds: a forged stamp far from now is no date at all.
-            if not 0 <= int(now.timestamp()) - stamp <= FORGET_CONFIRM_WINDOW.total_seconds():
-                return closed
-            await privacy.forget_person(session, person=person, now=now)
-            return Outcome(
-                [Reply(_("Everything about you is erased. Thank you for taking part."))],
-                chosen=_("Yes, erase everything"),
-            )
-        if verb == "codify" and number is not None:
-            try:
-                inquiry = await access.inquiry_for_member(
-                    session, person_id=person.id, inquiry_id=number
+                return Outcome([Reply(text)], chosen=_("Paused"))
+            case KeepData():
+                return Outcome([Reply(_("Nothing was erased."))], chosen=_("No, keep my data"))
+            case ForgetConfirm(stamp=stamp):
+                # Compared as seconds: a forged stamp far from now is no date at all.
+                if not 0 <= int(now.timestamp()) - stamp <= FORGET_CONFIRM_WINDOW.total_seconds():
+                    return closed
+                await privacy.forget_person(session, person=person, now=now)
+                return Outcome(
+                    [Reply(_("Everything about you is erased. Thank you for taking part."))],
+                    chosen=_("Yes, erase everything"),
                 )
-            except NotFound:
-                return closed
-            if inquiry.phase is not Phase.pilot:
-                return closed
-            await inquiries.start_codifying(session, inquiry=inquiry, now=now)
-            replies = await engine.begin(
-                session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
-            )
-            return Outcome(replies, chosen=_("Codify my practice"))
-        if verb == "keep" and number is not None:
-            return Outcome(
-                [Reply(_("Good, keep piloting. I will ask you again next week."))],
-                chosen=_("Keep piloting"),
-            )
-        if verb == "new":
-            place = await journeys.teacher_place(session, person_id=person.id)
-            if (
-                place is None
-                or await journeys.current_inquiry(
-                    session, person_id=person.id, circle_id=place.circle.id
+            case Codify(inquiry_id=inquiry_id):
+                try:
+                    inquiry = await access.inquiry_for_member(
+                        session, person_id=person.id, inquiry_id=inquiry_id
+                    )
+                except NotFound:
+                    return closed
+                if inquiry.phase is not Phase.pilot:
+                    return closed
+                await inquiries.start_codifying(session, inquiry=inquiry, now=now)
+                replies = await engine.begin(
+                    session,
+                    person=person,
+                    flow_id="codify",
+                    now=now,
+                    state={"inquiry_id": inquiry.id},
                 )
-                is not None
-            ):
-                return closed
-            inquiry = await journeys.start_inquiry(
-                session, person=person, circle=place.circle, now=now
-            )
-            replies = await engine.begin(
-                session,
-                person=person,
-                flow_id="identify",
-                now=now,
-                state={"inquiry_id": inquiry.id},
-            )
-            return Outcome(replies, chosen=_("Start a new inquiry"))
-        if verb == "edit" and number is not None and len(parts) == 4:
-            # Only the person's own latest open check-in can be edited.
-            run = await _latest_editable_run(session, person, now)
-            if run is None or run.id != number:
-                return closed
-            answers = await engine.answers_of(session, run)
-            if parts[3] not in answers:
-                return closed
-            return Outcome(
-                await engine.reopen(session, run=run, step_key=parts[3], person=person, now=now)
-            )
+                return Outcome(replies, chosen=_("Codify my practice"))
+            case KeepPiloting():
+                return Outcome(
+                    [Reply(_("Good, keep piloting. I will ask you again next week."))],
+                    chosen=_("Keep piloting"),
+                )
+            case NewInquiry():
+                place = await journeys.teacher_place(session, person_id=person.id)
+                if (
+                    place is None
+                    or await journeys.current_inquiry(
+                        session, person_id=person.id, circle_id=place.circle.id
+                    )
+                    is not None
+                ):
+                    return closed
+                inquiry = await journeys.start_inquiry(
+                    session, person=person, circle=place.circle, now=now
+                )
+                replies = await engine.begin(
+                    session,
+                    person=person,
+                    flow_id="identify",
+                    now=now,
+                    state={"inquiry_id": inquiry.id},
+                )
+                return Outcome(replies, chosen=_("Start a new inquiry"))
+            case EditAnswer(run_id=run_id, step_key=step_key):
+                # Only the person's own latest open check-in can be edited.
+                run = await _latest_editable_run(session, person, now)
+                if run is None or run.id != run_id:
+                    return closed
+                answers = await engine.answers_of(session, run)
+                if step_key not in answers:
+                    return closed
+                return Outcome(
+                    await engine.reopen(session, run=run, step_key=step_key, person=person, now=now)
+                )
     return closed
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.flows import engine
+from bot.flows.buttons import decode
 from bot.flows.definition import FlowLibrary, load_library, parse_flow
 from bot.flows.inputs import Input, InputKind
 from circles.clock import FakeClock
@@ -86,22 +87,28 @@ async def test_survey_golden_path(survey, person, sessions: SessionMaker, clock)
     ]
 
     async with transaction(sessions) as session:
-        empty = await engine.press(session, person=person, data=f"d:{run_id}:1", now=clock.now())
+        empty = await engine.press(
+            session, person=person, action=decode(f"d:{run_id}:1"), now=clock.now()
+        )
     assert empty.notice == "Please choose at least one."
 
     async with transaction(sessions) as session:
         toggled = await engine.press(
-            session, person=person, data=f"t:{run_id}:1:cards", now=clock.now()
+            session, person=person, action=decode(f"t:{run_id}:1:cards"), now=clock.now()
         )
     assert toggled.keyboard is not None
     assert toggled.keyboard.buttons[1][0].label == "✓ Traffic-light cards"
     async with transaction(sessions) as session:  # the redrawn keyboard carries a new seq
         stale = await engine.press(
-            session, person=person, data=f"t:{run_id}:1:boards", now=clock.now()
+            session, person=person, action=decode(f"t:{run_id}:1:boards"), now=clock.now()
         )
         assert stale.notice == "This question is already closed."
-        await engine.press(session, person=person, data=f"t:{run_id}:2:tickets", now=clock.now())
-        done = await engine.press(session, person=person, data=f"d:{run_id}:3", now=clock.now())
+        await engine.press(
+            session, person=person, action=decode(f"t:{run_id}:2:tickets"), now=clock.now()
+        )
+        done = await engine.press(
+            session, person=person, action=decode(f"d:{run_id}:3"), now=clock.now()
+        )
     assert [r.text for r in done.replies] == ["A photo of the board?"]
 
     async with transaction(sessions) as session:
@@ -122,7 +129,10 @@ async def test_survey_golden_path(survey, person, sessions: SessionMaker, clock)
 
     async with transaction(sessions) as session:
         no = await engine.press(
-            session, person=person, now=clock.now(), data=photo.replies[0].buttons[1][0].data
+            session,
+            person=person,
+            now=clock.now(),
+            action=decode(photo.replies[0].buttons[1][0].data),
         )
     assert no.chosen == "No"
     assert [r.text for r in no.replies] == ["Bye."]  # "size" only applies after a yes
@@ -153,6 +163,8 @@ async def test_a_foreign_or_garbled_button_is_closed(survey, person, sessions, c
     async with transaction(sessions) as session:
         await engine.begin(session, person=person, flow_id="survey", now=clock.now())
         for data in ("garbage", "c:999:1:yes", "t:1:1:" + "x" * 80, "c:1:1"):
-            outcome = await engine.press(session, person=person, data=data, now=clock.now())
+            outcome = await engine.press(
+                session, person=person, action=decode(data), now=clock.now()
+            )
             assert outcome.notice == "This question is already closed."
             assert outcome.replies == []

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from support.world import WEDNESDAY_W35, World, build_world
 
 from bot.flows import facilitator, teacher
+from bot.flows.buttons import decode
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Reply, Sender
 from circles.clock import FakeClock
@@ -58,7 +59,7 @@ async def ask(sessions: SessionMaker, command, sender: Sender, settings, clock) 
 async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Reply]:
     async with transaction(sessions) as session:
         return await facilitator.button(
-            session, sender=sender, data=data, settings=settings, now=clock.now()
+            session, sender=sender, action=decode(data), settings=settings, now=clock.now()
         )
 
 
