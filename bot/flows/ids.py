@@ -25,9 +25,3 @@ def parse_id(text: str | None, *, limit: int = MAX_ID) -> int | None:
         return None
     value = int(text)
     return value if value <= limit else None
-
-
-def parts_of(data: str, count: int) -> list[str]:
-    """``data`` split at ``:`` into exactly ``count`` parts (the last keeps any rest)."""
-    parts = data.split(":", count - 1)
-    return parts + [""] * (count - len(parts))

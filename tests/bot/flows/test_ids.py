@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.flows.ids import MAX_ID, parse_id, parts_of
+from bot.flows.ids import MAX_ID, parse_id
 
 
 @pytest.mark.parametrize(
@@ -42,9 +42,3 @@ def test_any_text_is_an_id_in_range_or_none_and_never_raises(text: str) -> None:
 def test_a_larger_limit_reads_numbers_that_are_not_ids() -> None:
     assert parse_id("4102444800", limit=2**63 - 1) == 4102444800  # a stamp in 2100
     assert parse_id("4102444800") is None
-
-
-def test_button_data_splits_into_as_many_parts_as_asked() -> None:
-    assert parts_of("o:12:yes", 3) == ["o", "12", "yes"]
-    assert parts_of("o:12", 3) == ["o", "12", ""]
-    assert parts_of("p:q:0:exit:tickets", 4) == ["p", "q", "0", "exit:tickets"]
