@@ -15,7 +15,7 @@ from circles.services.outbox import enqueue, message_payload
 NOW = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 #: Names whose value would tell who a message is for.
-PERSONAL = ("person", "pid", "author", "member", "telegram", "chat", "user", "line")
+PERSONAL = ("person", "pid", "author", "member", "telegram", "chat", "user")
 
 
 def _key_expressions() -> list[tuple[str, ast.expr]]:
