@@ -610,15 +610,22 @@ class Delivery(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Every outgoing Telegram message, persisted before it is sent, sent at most once."""
+    """Every outgoing Telegram message, persisted before it is sent, sent at most once.
 
-    __table_args__ = (sa.Index("ix_outbox_due", "state", "priority", "not_before"),)
+    A message is the same message when it has the same purpose (``idempotency_key``,
+    which never names a person) and goes to the same chat.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("chat_id", "idempotency_key"),
+        sa.Index("ix_outbox_due", "state", "priority", "not_before"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=sa.BigInteger)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     priority: OutboxPriority = Field(default=OutboxPriority.reply, sa_type=_enum(OutboxPriority))
-    idempotency_key: str = Field(max_length=120, unique=True)
+    idempotency_key: str = Field(max_length=120)
     state: OutboxState = Field(default=OutboxState.pending, sa_type=_enum(OutboxState))
     attempts: int = Field(default=0, ge=0)
     not_before: datetime | None = _timestamp()

@@ -78,7 +78,7 @@ async def announce(
             session,
             chat_id=person.telegram_user_id or 0,
             payload=message_payload(text, buttons),
-            key=f"meeting-{meeting.id}-{kind}-{stamp}-{person.id}",
+            key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
@@ -106,7 +106,7 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
                 session,
                 chat_id=person.telegram_user_id or 0,
                 payload=message_payload(_text(message, meeting, person.language, person.timezone)),
-                key=f"meeting-{meeting.id}-{label}-{stamp}-{person.id}",
+                key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
                 not_before=sendable_from(
                     now, person.timezone, circle.quiet_from, circle.quiet_until
@@ -134,7 +134,7 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
             session,
             chat_id=person.telegram_user_id or 0,
             payload=_reflection_invitation(meeting, person),
-            key=f"meeting-{meeting.id}-reflect-{person.id}",
+            key=f"meeting-{meeting.id}-reflect",
             now=now,
         )
     return sent

@@ -264,7 +264,7 @@ async def _remind(
         session,
         chat_id=line.telegram_user_id,
         payload=payload,
-        key=f"nudge-{line.person_id}-{local_day}",
+        key=f"nudge-{local_day}",
         now=now,
         priority=OutboxPriority.bulk,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import facilitator
@@ -240,17 +240,18 @@ async def send_digests(session: AsyncSession, *, now: datetime) -> int:
         local = now.astimezone(ZoneInfo(person.timezone))
         if local.weekday() == 0 and local.time() >= DIGEST_AT:
             year, week, _day = local.isocalendar()
-            due.append((person, f"digest-{person.id}-{year}-{week:02d}"))
-    sent_before = set(
-        await session.scalars(
-            select(Outbox.idempotency_key).where(
-                Outbox.idempotency_key.in_([f"{key}-0" for _person, key in due])
+            due.append((person, f"digest-{year}-{week:02d}"))
+    result = await session.execute(
+        select(Outbox.chat_id, Outbox.idempotency_key).where(
+            tuple_(Outbox.chat_id, Outbox.idempotency_key).in_(
+                [(person.telegram_user_id or 0, f"{key}-0") for person, key in due]
             )
         )
     )
+    sent_before = {(chat, key) for chat, key in result}
     queued = 0
     for person, key in due:
-        if f"{key}-0" in sent_before:
+        if (person.telegram_user_id or 0, f"{key}-0") in sent_before:
             continue
         replies = await facilitator.weekly_digest(session, person=person, now=now)
         for n, reply in enumerate(replies):

@@ -236,7 +236,7 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
                 "chat_id": chat,
                 "payload": _payload(broadcast, language),
                 "priority": OutboxPriority.bulk,
-                "idempotency_key": f"broadcast-{broadcast.id}-{pid}",
+                "idempotency_key": f"broadcast-{broadcast.id}",
                 "state": OutboxState.pending,
                 "attempts": 0,
                 "not_before": now,
@@ -245,12 +245,12 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
             for pid, chat, language in chunk
         ]
         await session.execute(insert(Outbox.__table__), rows)
-        keys = [row["idempotency_key"] for row in rows]
         ids = dict(
             (
                 await session.execute(
-                    select(Outbox.idempotency_key, Outbox.id).where(
-                        Outbox.idempotency_key.in_(keys)
+                    select(Outbox.chat_id, Outbox.id).where(
+                        Outbox.idempotency_key == f"broadcast-{broadcast.id}",
+                        Outbox.chat_id.in_([chat for _pid, chat, _lang in chunk]),
                     )
                 )
             ).all()
@@ -262,9 +262,9 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
                     "broadcast_id": broadcast.id,
                     "person_id": pid,
                     "state": DeliveryState.pending,
-                    "outbox_id": ids[f"broadcast-{broadcast.id}-{pid}"],
+                    "outbox_id": ids[chat],
                 }
-                for pid, _chat, _lang in chunk
+                for pid, chat, _lang in chunk
             ],
         )
         queued += len(chunk)

@@ -140,7 +140,7 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
             session,
             chat_id=person.telegram_user_id or 0,
             payload=message(found, person),
-            key=f"practice-share-{circle.id}-{practice_id}-{person.id}",
+            key=f"practice-share-{circle.id}-{practice_id}",
             now=now,
             priority=OutboxPriority.bulk,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),

@@ -4,8 +4,10 @@ A message's ``payload`` is channel-neutral::
 
     {"text": "…", "buttons": [[{"label": "…", "data": "…"}]], "document": null}
 
-``idempotency_key`` makes enqueueing the same logical message twice a no-op, so a job
-or request that is retried never sends twice.
+``idempotency_key`` names a message's purpose (a meeting and its change, a broadcast, a
+practice, a day …), never its recipient: the same key to the same chat is the same
+message, so enqueueing it twice is a no-op and a job or request that is retried never
+sends twice, while the same key to another chat is that chat's own copy.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ async def enqueue(
     priority: OutboxPriority = OutboxPriority.bulk,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message for ``chat_id``; False if a message with ``key`` was queued before."""
+    """Queue a message for ``chat_id``; False if one with ``key`` was queued to it before."""
     result = await session.execute(
         insert_or_skip(session, Outbox)
         .values(
@@ -55,7 +57,7 @@ async def enqueue(
             not_before=not_before or now,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .on_conflict_do_nothing(index_elements=["chat_id", "idempotency_key"])
     )
     return result.rowcount == 1
 

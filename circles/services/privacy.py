@@ -116,10 +116,10 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
 
     - Messages: every outbox row addressed to their chat is deleted, whatever its state, so
       a pending one is never sent and a sent one leaves no text behind. Idempotency keys
-      embed a person id only in messages to that person, so their keys go with these rows
-      and everybody else's keys (and dedupe) stay. Other people's messages that name them
-      (a facilitator's digest, a practice card's byline) lose the lines quoting them, and
-      their name becomes "…" elsewhere in the text.
+      name only a message's purpose, never a person, and are unique per chat, so their
+      rows (and nothing else) go and everybody else's dedupe stays. Other people's
+      messages that name them (a facilitator's digest, a practice card's byline) lose the
+      lines quoting them, and their name becomes "…" elsewhere in the text.
     - Check-ins stay as anonymous rows (answered, missed or skipped, without reasons) so a
       circle's response rates do not change in the past; they move to a new anonymous row,
       so they no longer carry the person's id.

@@ -35,7 +35,7 @@ async def test_a_coordinator_previews_sends_and_follows_a_broadcast(
         queued = await session.scalar(
             select(func.count())
             .select_from(Outbox)
-            .where(Outbox.idempotency_key.like(f"broadcast-{body['id']}-%"))
+            .where(Outbox.idempotency_key == f"broadcast-{body['id']}")
         )
     assert queued == body["counts"]["pending"]
     report = await client.get(f"/v1/broadcasts/{body['id']}")

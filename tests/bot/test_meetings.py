@@ -8,7 +8,7 @@ from sqlalchemy import select
 from support.story import onboard_facilitator
 from telegram import Update
 
-from circles.models import Meeting, MeetingStatus, Reflection, Rsvp
+from circles.models import Meeting, MeetingStatus, Outbox, Person, Reflection, Rsvp
 from scheduler.jobs import meeting_sweep
 
 STARTS = datetime(2026, 9, 17, 16, 30, tzinfo=UTC)  # Thursday 16:30 in Accra
@@ -185,3 +185,30 @@ async def test_a_meeting_on_the_last_day_of_the_calendar_is_refused(phone, accra
     grace = await onboard_facilitator(phone, accra)
     texts = await _schedule(grace, date="9999-12-31", at="23:30")
     assert texts == ["A meeting can be planned at most a year ahead. Send /meeting to try again."]
+
+
+async def test_two_members_copies_of_a_meetings_news_carry_one_key_naming_neither(
+    phone, accra, ama, clock, sessions, sender
+) -> None:
+    grace = await onboard_facilitator(phone, accra)
+    await _schedule(grace)
+    await sender.drain()
+    for member in (ama, grace):
+        await member.tap("Yes", member.messages()[-1])
+    for when in (STARTS - timedelta(hours=24), STARTS - timedelta(minutes=60)):
+        clock.set(when)
+        await meeting_sweep(sessions, clock)
+    clock.set(STARTS + timedelta(hours=2))
+    await meeting_sweep(sessions, clock)
+    await meeting_sweep(sessions, clock)  # a second run queues nothing twice
+    async with sessions() as session:
+        rows = (await session.execute(select(Outbox.chat_id, Outbox.idempotency_key))).all()
+        chat_ids = list(await session.scalars(select(Person.telegram_user_id)))
+    keys = {
+        chat: sorted(key for to, key in rows if to == chat and key.startswith("meeting-"))
+        for chat in (ama.chat_id, grace.chat_id)
+    }
+    assert len(keys[ama.chat_id]) == 4  # the news, two reminders, the reflection
+    assert keys[ama.chat_id] == keys[grace.chat_id]
+    chats = [str(chat) for chat in chat_ids if chat is not None]
+    assert not [key for _to, key in rows for chat in chats if chat in key]
