@@ -11,6 +11,9 @@ engine never depends on the code its flows drive. Kinds and their signatures:
 - ``check``: ``async (ctx, text) -> str`` validates and normalises typed text;
 - ``suggest``: ``async (ctx) -> list[str]`` extra answer buttons for a typed step;
 - ``current``: ``async (ctx) -> str | None`` the choice in effect now (shown with a tick).
+
+``check``, ``suggest`` and ``current`` run before the step is answered: their context
+has the step but no answers.
 """
 
 from __future__ import annotations
