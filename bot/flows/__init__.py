@@ -7,4 +7,4 @@ The modules imported below register the effects the flow definitions name (see
 :mod:`bot.flows.effects`), so every door that imports a flow module has a full registry.
 """
 
-from bot.flows import coordinator, hooks, practices  # noqa: F401  (register effects)
+from bot.flows import coordinator, hooks, meetings, practices  # noqa: F401  (register effects)

@@ -1,9 +1,9 @@
-"""What the scripted flows do besides storing answers: settings, inquiries, meetings.
+"""What the scripted flows do besides storing answers: settings, inquiries, practices.
 
 The effects registered here (see :mod:`bot.flows.effects`) are named by the flow
 definitions; the engine runs them by name. Effects that belong to another dialogue
 module live there (broadcasts in :mod:`bot.flows.coordinator`, revisions in
-:mod:`bot.flows.practices`).
+:mod:`bot.flows.practices`, scheduling a meeting in :mod:`bot.flows.meetings`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from babel.core import get_global
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import announcements
 from bot.flows.buttons import Codify, KeepPiloting, encode
 from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.messages import Button, Reply
 from circles.errors import DomainError, InvalidAnswer
-from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
+from circles.i18n import N_, _, format_number, ngettext, use_language
 from circles.models import (
     Answer,
     CheckIn,
@@ -29,13 +28,12 @@ from circles.models import (
     Circle,
     Consent,
     Inquiry,
-    Meeting,
     Person,
     Phase,
     Practice,
     Role,
 )
-from circles.services import access, journeys, meetings, reviews
+from circles.services import access, journeys, reviews
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
 
@@ -396,64 +394,6 @@ async def skip_checkin(ctx: Context, edited: bool) -> Completion:
             ctx.session, checkin=checkin, reason=_text(ctx.answers, "reason"), now=ctx.now
         )
     return Completion()
-
-
-@effect("schedule_meeting")
-async def schedule_meeting(ctx: Context, edited: bool) -> Completion:
-    """Schedule (or move) the meeting and tell the members."""
-    circle = await ctx.session.get_one(Circle, int(ctx.run.state["circle_id"]))
-    day = date.fromisoformat(_text(ctx.answers, "date") or "")
-    at = time.fromisoformat(_text(ctx.answers, "time") or "")
-    starts = meetings.meeting_start(day, at, circle.timezone)
-    moving = ctx.run.state.get("move")
-    with use_language(ctx.person.language):
-        try:
-            if moving:
-                meeting = await ctx.session.get_one(Meeting, int(moving))
-                await meetings.move_meeting(
-                    ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
-                )
-                place = _text(ctx.answers, "place")
-                if place:
-                    is_link = place.startswith(("http://", "https://"))
-                    meeting.online_url = place if is_link else None
-                    meeting.place = None if is_link else place
-                meeting.agenda = _text(ctx.answers, "agenda") or meeting.agenda
-            else:
-                meeting = await meetings.schedule_meeting(
-                    ctx.session,
-                    circle=circle,
-                    starts_at=starts,
-                    place=_text(ctx.answers, "place"),
-                    agenda=_text(ctx.answers, "agenda"),
-                    created_by=ctx.person,
-                    now=ctx.now,
-                )
-        except InvalidAnswer as invalid:
-            return Completion(
-                [
-                    Reply(
-                        _(invalid.message).format(**invalid.params)
-                        + " "
-                        + _("Send /meeting to try again.")
-                    )
-                ]
-            )
-        told = await announcements.announce(
-            ctx.session,
-            meeting=meeting,
-            circle=circle,
-            kind="moved" if moving else "new",
-            now=ctx.now,
-        )
-        text = ngettext(
-            "The meeting is set for {when}. {count} member is told.",
-            "The meeting is set for {when}. {count} members are told.",
-            told,
-        ).format(
-            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=format_number(told)
-        )
-    return Completion([Reply(text)])
 
 
 @effect("send_back_for_changes")
