@@ -41,15 +41,11 @@ FORBIDDEN: tuple[tuple[str, frozenset[str]], ...] = (
 
 #: Module-level import cycles known today, each a strongly connected set of modules. Each
 #: is closed by a function-local import, which hides it at import time but not in the
-#: design. The flows one is issue #19's flows work (the effect registry replaces
-#: ``bot.flows.hooks``); the services one is ``access.practice_for_reader``, which reads
-#: through the repository, itself built on access's scopes. A new cycle, or a known one
-#: that grows, fails the test; drop an entry when its cycle is gone.
+#: design. The one left is ``access.practice_for_reader``, which reads through the
+#: repository, itself built on access's scopes. A new cycle, or a known one that grows,
+#: fails the test; drop an entry when its cycle is gone.
 KNOWN_MODULE_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
-        frozenset(
-            {"bot.flows.engine", "bot.flows.hooks", "bot.flows.practices", "bot.flows.coordinator"}
-        ),
         frozenset({"circles.services.access", "circles.services.repository"}),
     }
 )

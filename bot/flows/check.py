@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.flows import hooks
+from bot.flows import effects
 from bot.flows.definition import (
     DEFINITIONS_DIR,
     AnswerType,
@@ -40,8 +40,12 @@ def check_structure(flow: Flow) -> list[str]:
         seen[step.key] = step.values if step.type in _CHOICE_TYPES or step.choices else ()
         if step.end and not step.when:
             ended_unconditionally = step.key
-    if flow.id not in hooks.known_flows():
-        problems.append(f"{flow.source}: no completion hook for flow {flow.id!r}")
+    registered = effects.names()
+    problems += [
+        f"{flow.source}: unknown effect {name!r}"
+        for name in dict.fromkeys(flow.effects)
+        if name not in registered
+    ]
     return problems
 
 

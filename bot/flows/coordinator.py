@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
+from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.messages import Reply, Sender
 from circles.i18n import N_, _, format_number, ngettext, use_language
-from circles.models import ApiToken, Broadcast, Person, Role, TokenRole
+from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
 from circles.services import broadcasts
 from circles.services.people import get_or_create_person
 from circles.services.tokens import authenticate
@@ -153,3 +154,43 @@ def reach_text(count: int) -> str:
     return ngettext("This reaches {count} person.", "This reaches {count} people.", count).format(
         count=format_number(count)
     )
+
+
+@effect("show_broadcast_reach")
+async def show_broadcast_reach(ctx: Context, answer: Answer | None) -> Answered:
+    """Show how many people the chosen audience reaches before asking to confirm."""
+    token = await ctx.session.get(ApiToken, int(ctx.run.state.get("token_id") or 0))
+    if token is None or answer is None:
+        return Answered()
+    audience = audience_for(token, answer.value_choice or "")
+    count = await broadcasts.count_recipients(ctx.session, audience=audience)
+    with use_language(ctx.person.language):
+        return Answered([Reply(reach_text(count))])
+
+
+@effect("send_broadcast")
+async def send_broadcast(ctx: Context, edited: bool) -> Completion:
+    """Send the confirmed broadcast to its audience (as the coordinator's token)."""
+    confirm, text, audience = (ctx.answers.get(k) for k in ("confirm", "text", "audience"))
+    with use_language(ctx.person.language):
+        if confirm is None or confirm.value_choice != "yes":
+            return Completion([Reply(_("Not sent. Send /broadcast to start again."))])
+        token = await coordinator_token(ctx.session, person=ctx.person, now=ctx.now)
+        body = text.value_text or text.value_choice if text is not None else None
+        if token is None or not body:
+            return Completion([Reply(_("Not sent: your coordinator token is no longer valid."))])
+        item = await broadcasts.create_broadcast(
+            ctx.session,
+            variants={ctx.person.language: body},
+            default_language=ctx.person.language,
+            audience=audience_for(token, (audience and audience.value_choice) or ""),
+            created_by=f"token:{token.id}",
+            now=ctx.now,
+        )
+        queued = await broadcasts.fan_out(ctx.session, broadcast=item, now=ctx.now)
+        reply = ngettext(
+            "Sent: it is on its way to {count} person. /broadcasts shows how it goes.",
+            "Sent: it is on its way to {count} people. /broadcasts shows how it goes.",
+            queued,
+        ).format(count=format_number(queued))
+        return Completion([Reply(reply)])

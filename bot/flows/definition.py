@@ -8,6 +8,15 @@ extracted for translators by :mod:`bot.flows.extract`.
 
 Files are named ``<flow id>.v<version>.toml``. A run stays on the version it
 started with, so an edited flow gets a new file and a higher version.
+
+A flow names the effects it runs (registered in :mod:`bot.flows.effects` by the domain
+modules): ``on_complete`` for the flow; ``on_answer`` (applied right after the answer is
+stored), ``check`` (validates typed text), ``suggest`` (extra answer buttons) and
+``current`` (the choice in effect, ticked) for a step. These names were added to the
+existing version files when the engine's switchboard became the registry: that did not
+change any version's behaviour (the same code runs at the same points), which is the
+only reason an existing version file may be edited. A flow whose effects change gets a
+new version.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 _FILENAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.toml$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 _VALUE = re.compile(r"^[A-Za-z0-9_]{1,20}$")
+_STEP_EFFECTS = ("on_answer", "check", "suggest", "current")
 
 
 class AnswerType(StrEnum):
@@ -72,6 +82,16 @@ class Step:
     translate_labels: bool = True  # False for labels in their own language (language names)
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
     end: bool = False
+    on_answer: str | None = None  # effect names, see bot.flows.effects
+    check: str | None = None
+    suggest: str | None = None
+    current: str | None = None
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        """The effect names this step uses."""
+        named = (self.on_answer, self.check, self.suggest, self.current)
+        return tuple(name for name in named if name)
 
     def choice(self, value: str) -> Choice | None:
         """The choice with ``value``, if this step has it."""
@@ -98,6 +118,13 @@ class Flow:
     outro: str | None
     steps: tuple[Step, ...]
     source: str = field(default="", compare=False)
+    on_complete: str | None = None  # an effect name, see bot.flows.effects
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        """Every effect name this flow and its steps use."""
+        own = (self.on_complete,) if self.on_complete else ()
+        return own + tuple(name for step in self.steps for name in step.effects)
 
     def step(self, key: str) -> Step:
         """The step called ``key``."""
@@ -163,6 +190,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         "end",
         "translate_labels",
         "accept_voice",
+        *_STEP_EFFECTS,
     }
     if unknown:
         raise FlowDefinitionError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -181,6 +209,10 @@ def _step(data: dict[str, Any], where: str) -> Step:
         accept_voice=bool(data.get("accept_voice", True)),
         when=tuple(when),
         end=bool(data.get("end", False)),
+        on_answer=_text(data, "on_answer", where, required=False),
+        check=_text(data, "check", where, required=False),
+        suggest=_text(data, "suggest", where, required=False),
+        current=_text(data, "current", where, required=False),
     )
 
 
@@ -210,6 +242,7 @@ def parse_flow(path: Path) -> Flow:
         outro=_text(data, "outro", path.name, required=False),
         steps=steps,
         source=path.name,
+        on_complete=_text(data, "on_complete", path.name, required=False),
     )
 
 

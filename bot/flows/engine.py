@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import hooks
 from bot.flows.buttons import (
     FlowAnswer,
     FlowDone,
@@ -37,6 +36,7 @@ from bot.flows.definition import (
     Step,
     library,
 )
+from bot.flows.effects import Answered, Completion, Context, run_effect
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Button, Reply
 from circles.errors import InvalidAnswer
@@ -209,7 +209,8 @@ async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datet
     step = flow.step(run.current_step or "")
     state = dict(run.state)
     state["seq"] = int(state.get("seq", 0)) + 1
-    suggestions = await hooks.suggestions(session, flow=flow, step=step, person=person, run=run)
+    ctx = Context(session, flow, step, run, person, {}, now)
+    suggestions = await run_effect(step.suggest, ctx) if step.suggest else []
     state["suggestions"] = suggestions
     run.state = state
     run.updated_at = now
@@ -219,7 +220,8 @@ async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datet
         rows: list[tuple[Button, ...]] = []
         if step.type in (AnswerType.single_choice, AnswerType.yes_no):
             labels = _labels(step)
-            current = hooks.current_value(step, person)  # e.g. the language now in use
+            # the choice in effect, e.g. the language now in use
+            current = await run_effect(step.current, ctx) if step.current else None
             rows = [
                 (
                     Button(
@@ -283,7 +285,9 @@ async def answer(
     step = flow_of(run).step(run.current_step or "")
     with use_language(person.language):
         try:
-            value = await validate(session, run=run, step=step, message=message, person=person)
+            value = await validate(
+                session, run=run, step=step, message=message, person=person, now=now
+            )
         except InvalidAnswer as invalid:
             text = _(invalid.message).format(**invalid.params)
             return Outcome(
@@ -380,7 +384,13 @@ async def _toggle(
 
 
 async def validate(
-    session: AsyncSession, *, run: FlowRun, step: Step, message: Input, person: Person
+    session: AsyncSession,
+    *,
+    run: FlowRun,
+    step: Step,
+    message: Input,
+    person: Person,
+    now: datetime,
 ) -> Value:
     """Turn a message into a value for ``step`` or raise :class:`InvalidAnswer`."""
     text = (message.text or "").strip()
@@ -429,7 +439,9 @@ async def validate(
             count=format_number(len(text)),
             limit=format_number(limit),
         )
-    text = await hooks.check(session, flow=flow_of(run), step=step, text=text, person=person)
+    if step.check:
+        ctx = Context(session, flow_of(run), step, run, person, {}, now)
+        text = await run_effect(step.check, ctx, text)
     return Value(AnswerKind.text, text=text)
 
 
@@ -498,9 +510,10 @@ async def _accept(
         session.add(stored)
         answers[step.key] = stored
     await session.flush()
-    effect = await hooks.on_answer(
-        session, flow=flow, step=step, run=run, person=person, answers=answers, now=now
-    )
+    effect = Answered()
+    if step.on_answer:
+        ctx = Context(session, flow, step, run, person, answers, now)
+        effect = await run_effect(step.on_answer, ctx, answers.get(step.key))
     outcome = Outcome(replies=list(effect.replies))
     returning = run.state.get("return_to")
     if effect.stop:
@@ -556,9 +569,10 @@ async def _complete(
             outcome.replies.append(Reply(_("Your answer is updated.")))
         elif flow.outro:
             outcome.replies.append(Reply(_(flow.outro)))
-    completion = await hooks.on_complete(
-        session, flow=flow, run=run, person=person, answers=answers, now=now, edited=edited
-    )
+    completion = Completion()
+    if flow.on_complete:
+        ctx = Context(session, flow, None, run, person, answers, now)
+        completion = await run_effect(flow.on_complete, ctx, edited)
     outcome.replies += completion.replies
     outcome.completed = run
     if completion.begin is not None:

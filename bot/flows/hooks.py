@@ -1,15 +1,14 @@
 """What the scripted flows do besides storing answers: settings, inquiries, practices.
 
-The engine calls four functions; each looks up the flow and step it is given:
-``suggestions`` (extra buttons), ``check`` (validate typed text), ``on_answer`` (apply
-an answer right away) and ``on_complete`` (what finishing a flow means).
+The effects registered here (see :mod:`bot.flows.effects`) are named by the flow
+definitions; the engine runs them by name. Effects that belong to another dialogue
+module live there (broadcasts in :mod:`bot.flows.coordinator`, revisions in
+:mod:`bot.flows.practices`, scheduling a meeting in :mod:`bot.flows.meetings`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -17,63 +16,29 @@ from babel.core import get_global
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import announcements, coordinator, practices
 from bot.flows.buttons import Codify, KeepPiloting, encode
-from bot.flows.definition import Flow, Step
+from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.messages import Button, Reply
 from circles.errors import DomainError, InvalidAnswer
-from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
+from circles.i18n import N_, _, format_number, ngettext, use_language
 from circles.models import (
     Answer,
-    ApiToken,
     CheckIn,
     CheckInStatus,
     Circle,
     Consent,
-    FlowRun,
     Inquiry,
-    Meeting,
     Person,
     Phase,
     Practice,
     Role,
 )
-from circles.services import access, broadcasts, journeys, meetings, reviews
+from circles.services import access, journeys, reviews
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
 
 #: Flows whose runs belong to a teacher's check-in (``/edit``, ``/checkin`` resume them).
 CHECKIN_FLOWS = frozenset({"identify", "pilot", "codify"})
-
-
-@dataclass
-class Effect:
-    """What an answer did besides being stored."""
-
-    replies: list[Reply] = field(default_factory=list)
-    stop: bool = False  # end the flow now
-
-
-@dataclass
-class Completion:
-    """What finishing a flow did: replies, and maybe a next flow to start."""
-
-    replies: list[Reply] = field(default_factory=list)
-    begin: str | None = None
-    state: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a hook may look at."""
-
-    session: AsyncSession
-    flow: Flow
-    step: Step | None
-    run: FlowRun
-    person: Person
-    answers: dict[str, Answer]
-    now: datetime
 
 
 # --- suggestions and checks ---------------------------------------------------------
@@ -94,21 +59,22 @@ async def _circle_of(session: AsyncSession, person: Person) -> Circle | None:
     return memberships[0][1] if memberships else None
 
 
-async def suggestions(
-    session: AsyncSession, *, flow: Flow, step: Step, person: Person, run: FlowRun
-) -> list[str]:
-    """Extra answer buttons for a typed-text step (timezones, the name Telegram gave)."""
-    if step.key == "timezone":
-        circle = await _circle_of(session, person)
-        zones = [circle.timezone] if circle else [person.timezone]
-        if circle:
-            zones += get_global("territory_zones").get(circle.country, [])
-        zones.append(person.timezone)
-        return list(dict.fromkeys(zones))[:4]
-    if step.key == "display_name":
-        name = run.state.get("telegram_name") or person.display_name
-        return [name] if name else []
-    return []
+@effect("nearby_timezones")
+async def nearby_timezones(ctx: Context) -> list[str]:
+    """The circle's timezone, its country's others and the person's own, as buttons."""
+    circle = await _circle_of(ctx.session, ctx.person)
+    zones = [circle.timezone] if circle else [ctx.person.timezone]
+    if circle:
+        zones += get_global("territory_zones").get(circle.country, [])
+    zones.append(ctx.person.timezone)
+    return list(dict.fromkeys(zones))[:4]
+
+
+@effect("telegram_name")
+async def telegram_name(ctx: Context) -> list[str]:
+    """The name Telegram gave (or the one already set), as a button."""
+    name = ctx.run.state.get("telegram_name") or ctx.person.display_name
+    return [name] if name else []
 
 
 def _parse_date(text: str) -> date:
@@ -135,35 +101,51 @@ def _parse_time(text: str) -> time:
         raise InvalidAnswer(N_("Please send a time such as 16:30.")) from None
 
 
-def current_value(step: Step, person: Person) -> str | None:
-    """The choice that is already in effect for a settings question, shown with a tick."""
-    if step.key == "language":
-        return person.language
-    if step.key == "grade_level":
-        return person.grade_level
-    return None
+@effect("language_in_use")
+async def language_in_use(ctx: Context) -> str | None:
+    """The language the bot uses with the person now, ticked."""
+    return ctx.person.language
 
 
-async def check(session: AsyncSession, *, flow: Flow, step: Step, text: str, person: Person) -> str:
-    """Validate and normalise a typed answer for steps with special rules."""
-    if step.key == "timezone":
-        zone = _zones_by_name().get(
-            text.strip().casefold().replace("_", " ")
-        ) or _zones_by_name().get(text.strip().casefold())
-        if zone is None:
-            raise InvalidAnswer(
-                N_(
-                    "I do not know the timezone {name}. Type a name such as Europe/Zurich, "
-                    "or tap one of the buttons."
-                ),
-                name=text,
-            )
-        return zone
-    if flow.id == "meeting" and step.key == "date":
-        return _parse_date(text).isoformat()
-    if flow.id == "meeting" and step.key == "time":
-        return _parse_time(text).strftime("%H:%M")
-    if step.key in ("display_name", "one_word") and len(text) > 60:
+@effect("grade_level_set")
+async def grade_level_set(ctx: Context) -> str | None:
+    """The grade level the person gave before, ticked."""
+    return ctx.person.grade_level
+
+
+@effect("timezone_name")
+async def timezone_name(ctx: Context, text: str) -> str:
+    """A timezone typed by name or city, normalised to its IANA name."""
+    zone = _zones_by_name().get(text.strip().casefold().replace("_", " ")) or _zones_by_name().get(
+        text.strip().casefold()
+    )
+    if zone is None:
+        raise InvalidAnswer(
+            N_(
+                "I do not know the timezone {name}. Type a name such as Europe/Zurich, "
+                "or tap one of the buttons."
+            ),
+            name=text,
+        )
+    return zone
+
+
+@effect("meeting_date")
+async def meeting_date(ctx: Context, text: str) -> str:
+    """A typed meeting date, as an ISO date."""
+    return _parse_date(text).isoformat()
+
+
+@effect("meeting_time")
+async def meeting_time(ctx: Context, text: str) -> str:
+    """A typed meeting time, as HH:MM."""
+    return _parse_time(text).strftime("%H:%M")
+
+
+@effect("at_most_60_characters")
+async def at_most_60_characters(ctx: Context, text: str) -> str:
+    """A short name or word: at most 60 characters."""
+    if len(text) > 60:
         raise InvalidAnswer(
             N_("Please keep it to {limit} characters or fewer."), limit=format_number(60)
         )
@@ -173,11 +155,13 @@ async def check(session: AsyncSession, *, flow: Flow, step: Step, text: str, per
 # --- effects of single answers ----------------------------------------------------------
 
 
-async def _consent(ctx: Context, answer: Answer | None) -> Effect:
+@effect("record_consent")
+async def record_consent(ctx: Context, answer: Answer | None) -> Answered:
+    """Agreeing records consent; declining forgets everything but the refusal and ends."""
     person = ctx.person
     if answer is not None and answer.value_choice == "agree":
         person.consent, person.consent_at = Consent.given, ctx.now
-        return Effect()
+        return Answered()
     person.consent, person.consent_at = Consent.refused, ctx.now
     person.display_name = person.subjects = person.grade_level = None
     ctx.run.state = {"seq": ctx.run.state.get("seq", 0)}  # forget the name Telegram gave
@@ -187,74 +171,53 @@ async def _consent(ctx: Context, answer: Answer | None) -> Effect:
             "Understood. I keep nothing about you except that you declined. If you change "
             "your mind, send /start and answer again."
         )
-    return Effect([Reply(text)], stop=True)
+    return Answered([Reply(text)], stop=True)
 
 
-async def _language(ctx: Context, answer: Answer | None) -> Effect:
+@effect("set_language")
+async def set_language(ctx: Context, answer: Answer | None) -> Answered:
+    """Switch to the chosen language at once (the next question is already in it)."""
     chosen = normalize_language(answer.value_choice or "") if answer else None
     if chosen:
         ctx.person.language = chosen
-    return Effect()
+    return Answered()
 
 
-async def _profile(ctx: Context, answer: Answer | None) -> Effect:
-    assert ctx.step is not None
-    value = None
-    if answer is not None:
-        value = answer.value_choice or answer.value_text
-    if ctx.step.key == "timezone" and value:
+def _given(answer: Answer | None) -> str | None:
+    return (answer.value_choice or answer.value_text) if answer is not None else None
+
+
+@effect("set_timezone")
+async def set_timezone(ctx: Context, answer: Answer | None) -> Answered:
+    """Use the chosen timezone from now on."""
+    value = _given(answer)
+    if value:
         ctx.person.timezone = value
-    elif ctx.step.key == "display_name" and value:
+    return Answered()
+
+
+@effect("set_display_name")
+async def set_display_name(ctx: Context, answer: Answer | None) -> Answered:
+    """Call the person by the name they gave."""
+    value = _given(answer)
+    if value:
         ctx.person.display_name = value[:120]
-    elif ctx.step.key == "subjects":
-        ctx.person.subjects = value[:200] if value else None
-    elif ctx.step.key == "grade_level":
-        ctx.person.grade_level = value
-    return Effect()
+    return Answered()
 
 
-_ON_ANSWER: dict[str, Callable[[Context, Answer | None], Awaitable[Effect]]] = {
-    "consent": _consent,
-    "language": _language,
-    "timezone": _profile,
-    "display_name": _profile,
-    "subjects": _profile,
-    "grade_level": _profile,
-}
-#: Flows whose steps change the person's settings (by step key).
-SETTINGS_FLOWS = frozenset({"onboarding", "language", "timezone"})
+@effect("set_subjects")
+async def set_subjects(ctx: Context, answer: Answer | None) -> Answered:
+    """Record the subjects taught (a skip clears them)."""
+    value = _given(answer)
+    ctx.person.subjects = value[:200] if value else None
+    return Answered()
 
 
-async def _broadcast_audience(ctx: Context, answer: Answer | None) -> Effect:
-    """Show how many people the chosen audience reaches before asking to confirm."""
-    token = await ctx.session.get(ApiToken, int(ctx.run.state.get("token_id") or 0))
-    if token is None or answer is None:
-        return Effect()
-    audience = coordinator.audience_for(token, answer.value_choice or "")
-    count = await broadcasts.count_recipients(ctx.session, audience=audience)
-    with use_language(ctx.person.language):
-        return Effect([Reply(coordinator.reach_text(count))])
-
-
-async def on_answer(
-    session: AsyncSession,
-    *,
-    flow: Flow,
-    step: Step,
-    run: FlowRun,
-    person: Person,
-    answers: dict[str, Answer],
-    now: datetime,
-) -> Effect:
-    """Apply an answer right away where the flow needs it (language, consent, …)."""
-    if flow.id == "broadcast" and step.key == "audience":
-        ctx = Context(session, flow, step, run, person, answers, now)
-        return await _broadcast_audience(ctx, answers.get(step.key))
-    handler = _ON_ANSWER.get(step.key) if flow.id in SETTINGS_FLOWS else None
-    if handler is None:
-        return Effect()
-    ctx = Context(session, flow, step, run, person, answers, now)
-    return await handler(ctx, answers.get(step.key))
+@effect("set_grade_level")
+async def set_grade_level(ctx: Context, answer: Answer | None) -> Answered:
+    """Record the grade level taught (a skip clears it)."""
+    ctx.person.grade_level = _given(answer)
+    return Answered()
 
 
 # --- effects of finished flows ----------------------------------------------------------
@@ -276,7 +239,9 @@ def _choice(answers: dict[str, Answer], key: str) -> str | None:
     return answer.value_choice if answer is not None else None
 
 
-async def _after_onboarding(ctx: Context, edited: bool) -> Completion:
+@effect("finish_onboarding")
+async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
+    """Welcome a consenting teacher and start their inquiry with the identify flow."""
     person = ctx.person
     if person.consent is not Consent.given:
         return Completion()
@@ -309,7 +274,9 @@ async def _inquiry(ctx: Context) -> Inquiry | None:
     return await ctx.session.get(Inquiry, int(inquiry_id)) if inquiry_id else None
 
 
-async def _after_identify(ctx: Context, edited: bool) -> Completion:
+@effect("record_practice_choice")
+async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
+    """Record the inquiry's strategy and practice; the check-in is answered."""
     inquiry = await _inquiry(ctx)
     if inquiry is not None:
         await journeys.set_practice(
@@ -332,7 +299,9 @@ def trend_line(ratings: list[float]) -> str:
     return f"{numbers} {arrow}"
 
 
-async def _after_pilot(ctx: Context, edited: bool) -> Completion:
+@effect("record_pilot_week")
+async def record_pilot_week(ctx: Context, edited: bool) -> Completion:
+    """Mark the week answered; show the ratings trend and, when due, offer to codify."""
     await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
     inquiry = await _inquiry(ctx)
     if inquiry is None or edited:
@@ -365,7 +334,9 @@ async def _after_pilot(ctx: Context, edited: bool) -> Completion:
     return Completion(replies)
 
 
-async def _after_codify(ctx: Context, edited: bool) -> Completion:
+@effect("codify_practice")
+async def codify_practice(ctx: Context, edited: bool) -> Completion:
+    """Write the practice down for the repository; the check-in is answered."""
     inquiry = await _inquiry(ctx)
     place = await journeys.teacher_place(ctx.session, person_id=ctx.person.id)
     if inquiry is not None and place is not None:
@@ -389,7 +360,9 @@ async def _after_codify(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
 
-async def _after_reflection(ctx: Context, edited: bool) -> Completion:
+@effect("record_reflection")
+async def record_reflection(ctx: Context, edited: bool) -> Completion:
+    """Store a member's reflection on a meeting."""
     circle_id = ctx.run.state.get("circle_id")
     circle = (
         await ctx.session.get(Circle, int(circle_id))
@@ -412,7 +385,9 @@ async def _after_reflection(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
 
-async def _after_skip(ctx: Context, edited: bool) -> Completion:
+@effect("skip_checkin")
+async def skip_checkin(ctx: Context, edited: bool) -> Completion:
+    """Skip this week's check-in with the reason given."""
     if ctx.run.checkin_id:
         checkin = await ctx.session.get_one(CheckIn, ctx.run.checkin_id)
         await journeys.skip_checkin(
@@ -421,63 +396,8 @@ async def _after_skip(ctx: Context, edited: bool) -> Completion:
     return Completion()
 
 
-async def _after_meeting(ctx: Context, edited: bool) -> Completion:
-    circle = await ctx.session.get_one(Circle, int(ctx.run.state["circle_id"]))
-    day = date.fromisoformat(_text(ctx.answers, "date") or "")
-    at = time.fromisoformat(_text(ctx.answers, "time") or "")
-    starts = meetings.meeting_start(day, at, circle.timezone)
-    moving = ctx.run.state.get("move")
-    with use_language(ctx.person.language):
-        try:
-            if moving:
-                meeting = await ctx.session.get_one(Meeting, int(moving))
-                await meetings.move_meeting(
-                    ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
-                )
-                place = _text(ctx.answers, "place")
-                if place:
-                    is_link = place.startswith(("http://", "https://"))
-                    meeting.online_url = place if is_link else None
-                    meeting.place = None if is_link else place
-                meeting.agenda = _text(ctx.answers, "agenda") or meeting.agenda
-            else:
-                meeting = await meetings.schedule_meeting(
-                    ctx.session,
-                    circle=circle,
-                    starts_at=starts,
-                    place=_text(ctx.answers, "place"),
-                    agenda=_text(ctx.answers, "agenda"),
-                    created_by=ctx.person,
-                    now=ctx.now,
-                )
-        except InvalidAnswer as invalid:
-            return Completion(
-                [
-                    Reply(
-                        _(invalid.message).format(**invalid.params)
-                        + " "
-                        + _("Send /meeting to try again.")
-                    )
-                ]
-            )
-        told = await announcements.announce(
-            ctx.session,
-            meeting=meeting,
-            circle=circle,
-            kind="moved" if moving else "new",
-            now=ctx.now,
-        )
-        text = ngettext(
-            "The meeting is set for {when}. {count} member is told.",
-            "The meeting is set for {when}. {count} members are told.",
-            told,
-        ).format(
-            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=format_number(told)
-        )
-    return Completion([Reply(text)])
-
-
-async def _after_review_comment(ctx: Context, edited: bool) -> Completion:
+@effect("send_back_for_changes")
+async def send_back_for_changes(ctx: Context, edited: bool) -> Completion:
     """A facilitator's comment on a practice: send the practice back to its author."""
     practice_id = int(ctx.run.state.get("practice_id") or 0)
     answer = ctx.answers.get("comment")
@@ -506,78 +426,3 @@ async def _after_review_comment(ctx: Context, edited: bool) -> Completion:
         if not done.author_notified:
             text += " " + _("The author cannot be reached in the bot at the moment.")
         return Completion([Reply(text)])
-
-
-async def _after_broadcast(ctx: Context, edited: bool) -> Completion:
-    with use_language(ctx.person.language):
-        if _choice(ctx.answers, "confirm") != "yes":
-            return Completion([Reply(_("Not sent. Send /broadcast to start again."))])
-        token = await coordinator.coordinator_token(ctx.session, person=ctx.person, now=ctx.now)
-        text = _text(ctx.answers, "text")
-        if token is None or not text:
-            return Completion([Reply(_("Not sent: your coordinator token is no longer valid."))])
-        item = await broadcasts.create_broadcast(
-            ctx.session,
-            variants={ctx.person.language: text},
-            default_language=ctx.person.language,
-            audience=coordinator.audience_for(token, _choice(ctx.answers, "audience") or ""),
-            created_by=f"token:{token.id}",
-            now=ctx.now,
-        )
-        queued = await broadcasts.fan_out(ctx.session, broadcast=item, now=ctx.now)
-        reply = ngettext(
-            "Sent: it is on its way to {count} person. /broadcasts shows how it goes.",
-            "Sent: it is on its way to {count} people. /broadcasts shows how it goes.",
-            queued,
-        ).format(count=format_number(queued))
-        return Completion([Reply(reply)])
-
-
-async def _after_revise(ctx: Context, edited: bool) -> Completion:
-    if edited:  # a revision is applied once; a later edit of its message changes nothing
-        return Completion()
-    return Completion(
-        await practices.after_revise(
-            ctx.session, person=ctx.person, state=ctx.run.state, answers=ctx.answers, now=ctx.now
-        )
-    )
-
-
-async def _nothing(ctx: Context, edited: bool) -> Completion:
-    return Completion()
-
-
-_ON_COMPLETE: dict[str, Callable[[Context, bool], Awaitable[Completion]]] = {
-    "onboarding": _after_onboarding,
-    "identify": _after_identify,
-    "pilot": _after_pilot,
-    "codify": _after_codify,
-    "reflection": _after_reflection,
-    "skip": _after_skip,
-    "meeting": _after_meeting,
-    "broadcast": _after_broadcast,
-    "review_comment": _after_review_comment,
-    "revise": _after_revise,
-    "language": _nothing,
-    "timezone": _nothing,
-}
-
-
-async def on_complete(
-    session: AsyncSession,
-    *,
-    flow: Flow,
-    run: FlowRun,
-    person: Person,
-    answers: dict[str, Answer],
-    now: datetime,
-    edited: bool,
-) -> Completion:
-    """Do what finishing ``flow`` means."""
-    ctx = Context(session, flow, None, run, person, answers, now)
-    return await _ON_COMPLETE.get(flow.id, _nothing)(ctx, edited)
-
-
-def known_flows() -> frozenset[str]:
-    """Flow ids the hooks know how to finish (``circles flows check`` compares)."""
-    return frozenset(_ON_COMPLETE)

@@ -3,21 +3,24 @@ cancel, RSVP buttons, ``/linkgroup`` for the circle's Telegram group, and reflec
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import announcements, engine
 from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect, Rsvp, encode
+from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.messages import Button, Reply, Sender
-from circles.errors import DomainError, NotFound
+from circles.errors import DomainError, InvalidAnswer, NotFound
 from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
 from circles.models import (
+    Answer,
     Circle,
     Consent,
     FlowRun,
+    Meeting,
     MeetingStatus,
     Membership,
     Person,
@@ -208,3 +211,66 @@ async def action(
             state={"circle_id": circle.id, "move": meeting.id},
         )
         return Outcome(replies, chosen=_("Move"))
+
+
+def _typed(answers: dict[str, Answer], key: str) -> str | None:
+    answer = answers.get(key)
+    return (answer.value_text or answer.value_choice) if answer is not None else None
+
+
+@effect("schedule_meeting")
+async def schedule_meeting(ctx: Context, edited: bool) -> Completion:
+    """Schedule (or move) the meeting and tell the members."""
+    circle = await ctx.session.get_one(Circle, int(ctx.run.state["circle_id"]))
+    day = date.fromisoformat(_typed(ctx.answers, "date") or "")
+    at = time.fromisoformat(_typed(ctx.answers, "time") or "")
+    starts = meetings.meeting_start(day, at, circle.timezone)
+    moving = ctx.run.state.get("move")
+    with use_language(ctx.person.language):
+        try:
+            if moving:
+                meeting = await ctx.session.get_one(Meeting, int(moving))
+                await meetings.move_meeting(
+                    ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
+                )
+                place = _typed(ctx.answers, "place")
+                if place:
+                    is_link = place.startswith(("http://", "https://"))
+                    meeting.online_url = place if is_link else None
+                    meeting.place = None if is_link else place
+                meeting.agenda = _typed(ctx.answers, "agenda") or meeting.agenda
+            else:
+                meeting = await meetings.schedule_meeting(
+                    ctx.session,
+                    circle=circle,
+                    starts_at=starts,
+                    place=_typed(ctx.answers, "place"),
+                    agenda=_typed(ctx.answers, "agenda"),
+                    created_by=ctx.person,
+                    now=ctx.now,
+                )
+        except InvalidAnswer as invalid:
+            return Completion(
+                [
+                    Reply(
+                        _(invalid.message).format(**invalid.params)
+                        + " "
+                        + _("Send /meeting to try again.")
+                    )
+                ]
+            )
+        told = await announcements.announce(
+            ctx.session,
+            meeting=meeting,
+            circle=circle,
+            kind="moved" if moving else "new",
+            now=ctx.now,
+        )
+        text = ngettext(
+            "The meeting is set for {when}. {count} member is told.",
+            "The meeting is set for {when}. {count} members are told.",
+            told,
+        ).format(
+            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=format_number(told)
+        )
+    return Completion([Reply(text)])

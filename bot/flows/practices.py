@@ -31,6 +31,7 @@ from bot.flows.buttons import (
     StopDigest,
     encode,
 )
+from bot.flows.effects import Completion, Context, effect
 from bot.flows.messages import Button, Reply
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_, _, format_number, ngettext, use_language
@@ -388,3 +389,15 @@ async def after_revise(
                 ((Button(_("Change something else"), encode(RevisePractice(practice.id))),),),
             )
         ]
+
+
+@effect("apply_revision")
+async def apply_revision(ctx: Context, edited: bool) -> Completion:
+    """Apply a finished revision once (a later edit of its message changes nothing)."""
+    if edited:
+        return Completion()
+    return Completion(
+        await after_revise(
+            ctx.session, person=ctx.person, state=ctx.run.state, answers=ctx.answers, now=ctx.now
+        )
+    )

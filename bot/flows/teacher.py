@@ -386,7 +386,7 @@ async def edited_message(
     with use_language(person.language):
         try:
             value = await engine.validate(
-                session, run=run, step=step, message=message, person=person
+                session, run=run, step=step, message=message, person=person, now=now
             )
         except engine.InvalidAnswer as invalid:
             return [

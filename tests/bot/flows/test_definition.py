@@ -112,15 +112,3 @@ when = { tried = "yes" }
     assert any("condition on unknown or later step 'later'" in p for p in problems)
     assert any("step never: unreachable, stop always ends the flow" in p for p in problems)
     assert any("step maybe: unreachable, tried can never be perhaps" in p for p in problems)
-
-
-def test_a_flow_without_completion_hook_is_reported(tmp_path: Path) -> None:
-    flow = parse_flow(
-        _write(
-            tmp_path,
-            "mystery.v1.toml",
-            'id = "mystery"\nversion = 1\ntitle = "M"\n[[steps]]\nkey = "a"\n'
-            'type = "scale"\nprompt = "?"',
-        )
-    )
-    assert check_structure(flow) == ["mystery.v1.toml: no completion hook for flow 'mystery'"]
