@@ -77,7 +77,6 @@ async def create_token(
         target_id=token.id,
         detail={"role": role.value, "name": name},
     )
-    await session.flush()
     return IssuedToken(token=token, secret=secret)
 
 
