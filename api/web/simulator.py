@@ -53,6 +53,7 @@ from api.web.throttle import RateLimit
 from api.web.transcript import Transcripts
 from bot.flows import joining, teacher
 from bot.flows.engine import Outcome
+from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Button, Reply, Sender, joined
 from circles.clock import Clock
@@ -72,8 +73,6 @@ PHOTO_LIMIT = 10 * 1024 * 1024
 STARTS_PER_MINUTE = 20
 #: Messages, photos and pressed buttons per client address and minute.
 SENDS_PER_MINUTE = 120
-#: The largest id a form may name (ids are 32-bit integers in the database).
-MAX_ID = 2**31 - 1
 
 TOO_MANY = N_("Too many requests from your address. Please wait a minute and try again.")
 RESTARTED = N_(
@@ -172,10 +171,8 @@ def _data_url(content: bytes) -> str:
 
 def _number(value: str) -> int | None:
     """A positive id typed in a form, or None (never Unicode digits or a huge number)."""
-    value = value.strip()
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
-        return None
-    return int(value)
+    number = parse_id(value.strip())
+    return number if number else None
 
 
 def _require(sim: Simulated, csrf: str | None) -> int:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
-#: The largest id every database's id columns hold (PostgreSQL's ``integer``).
-MAX_ID = 2**31 - 1
+#: The largest id every database's id columns hold (PostgreSQL's ``integer``), the same
+#: bound the API's paths and cursors use.
+from circles.services.pagination import MAX_ID
+
 #: The largest number anything else in button data may be (compared in Python only).
 MAX_NUMBER = 2**63 - 1
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
