@@ -54,7 +54,7 @@ format: $(STAMP)
 
 ## Extract messages from the code, merge them into every catalog, compile.
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k ngettext:1,2 -c "Translators:" \
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k ngettext:1,2 -k t -k tn:1,2 -c "Translators:" \
 		--project=learning-circles --copyright-holder="Learning Circles contributors" \
 		--no-location --sort-output -o locales/messages.pot circles bot api scheduler
 	@for lang in $(LANGUAGES); do \

@@ -61,7 +61,7 @@ from circles.db import SessionMaker, transaction
 from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
 from circles.services import simulation
 from circles.services.journeys import teacher_place
-from circles.services.people import mark_reachable
+from circles.services.people import mark_reachable, reader_language
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,15 @@ class Simulated:
             async with transaction(self.sessions) as session:
                 await mark_reachable(session, telegram_user_id=self.chat_id)
                 result = await work(session)
-        return result if isinstance(result, Outcome) else Outcome(replies=list(result))
+                outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+                language = await reader_language(
+                    session,
+                    telegram_user_id=self.chat_id,
+                    client_language=self.language,
+                    default=self.settings.default_language,
+                )
+                with use_language(language):
+                    return outcome.settled()
 
     def show(self, outcome: Outcome) -> None:
         """Add the bot's replies (and a button's notice) to the chat."""

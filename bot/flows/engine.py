@@ -38,11 +38,12 @@ from bot.flows.definition import (
 )
 from bot.flows.effects import Answered, Completion, Context, run_effect
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Button, Reply
+from bot.flows.messages import Button, Reply, settled
 from circles.errors import InvalidAnswer
 from circles.i18n import N_, _, format_number, use_language
 from circles.models import Answer, AnswerKind, CheckIn, FlowRun, FlowStatus, Person
 from circles.services.journeys import is_open
+from circles.text import Part, render
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,20 @@ class Outcome:
     """What to show after an input."""
 
     replies: list[Reply] = field(default_factory=list)
-    notice: str | None = None  # a short note for a button press ("already closed")
-    chosen: str | None = None  # the label of the button that was accepted
+    notice: Part | None = None  # a short note for a button press ("already closed")
+    chosen: Part | None = None  # the label of the button that was accepted
     keyboard: Reply | None = None  # a multiple-choice prompt redrawn with the new selection
     completed: FlowRun | None = None
+
+    def settled(self) -> Outcome:
+        """Everything rendered in the current language (see ``messages.settled``)."""
+        return Outcome(
+            replies=[settled(reply) for reply in self.replies],
+            notice=None if self.notice is None else render(self.notice),
+            chosen=None if self.chosen is None else render(self.chosen),
+            keyboard=None if self.keyboard is None else settled(self.keyboard),
+            completed=self.completed,
+        )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from bot.flows.buttons import Action, encode
+from bot.flows.events import Event, File, Photo, Say
+from circles.text import Part, render
 
 
 @dataclass(frozen=True)
@@ -18,8 +22,8 @@ class Sender:
 class Button:
     """A choice the person can tap; ``data`` comes back when they do."""
 
-    label: str
-    data: str
+    label: Part
+    data: str | Action
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Attachment:
 class Reply:
     """One message to show: already translated text, optional rows of buttons or a file."""
 
-    text: str
+    text: Part
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
     attachment: Attachment | None = None
     photo: str | None = (
@@ -48,7 +52,33 @@ class Reply:
 MESSAGE_LIMIT = 4096
 
 
-def joined(replies: list[Reply]) -> list[Reply]:
+def settled(reply: Reply | Event) -> Reply:
+    """``reply`` with its text rendered in the current language and its actions encoded.
+
+    A door calls this under the recipient's language, after the update's work (so a
+    language chosen during the update is the one its replies are in). Events (``Say``,
+    ``Photo``, ``File``) become replies here until each door has its own renderer.
+    """
+    if isinstance(reply, Say):
+        buttons = tuple(tuple(Button(b.label, b.action) for b in row) for row in reply.buttons)
+        reply = Reply(reply.text, buttons, separate=reply.separate)
+    elif isinstance(reply, Photo):
+        reply = Reply(reply.caption, photo=reply.file_id)
+    elif isinstance(reply, File):
+        reply = Reply(reply.caption, attachment=Attachment(reply.filename, reply.content))
+    elif not isinstance(reply, Reply):
+        raise TypeError(f"{type(reply).__name__} cannot be shown as a reply yet")
+    buttons = tuple(
+        tuple(
+            Button(render(b.label), b.data if isinstance(b.data, str) else encode(b.data))
+            for b in row
+        )
+        for row in reply.buttons
+    )
+    return replace(reply, text=render(reply.text), buttons=buttons)
+
+
+def joined(replies: list[Reply | Event]) -> list[Reply]:
     """Join each plain text reply to the one after it, as one message.
 
     A step's introduction or explanation and its question arrive as one message: one
@@ -58,7 +88,7 @@ def joined(replies: list[Reply]) -> list[Reply]:
     alone, and nothing is joined past Telegram's limit.
     """
     out: list[Reply] = []
-    for reply in replies:
+    for reply in map(settled, replies):
         last = out[-1] if out else None
         if (
             last is not None
@@ -68,7 +98,7 @@ def joined(replies: list[Reply]) -> list[Reply]:
             and last.photo is None
             and reply.attachment is None
             and reply.photo is None
-            and len(last.text) + 2 + len(reply.text) <= MESSAGE_LIMIT
+            and len(str(last.text)) + 2 + len(str(reply.text)) <= MESSAGE_LIMIT
         ):
             out[-1] = Reply(f"{last.text}\n\n{reply.text}", reply.buttons)
         else:

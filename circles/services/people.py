@@ -32,6 +32,19 @@ async def find_person(session: AsyncSession, *, telegram_user_id: int) -> Person
     return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
 
 
+async def reader_language(
+    session: AsyncSession, *, telegram_user_id: int, client_language: str | None, default: str
+) -> str:
+    """The language to show a reply in: the person's own, else their app's, else ``default``.
+
+    Read after the update's work, so a language chosen during the update is used at once.
+    """
+    language = await session.scalar(
+        select(Person.language).where(Person.telegram_user_id == telegram_user_id)
+    )
+    return language or normalize_language(client_language or "") or default
+
+
 async def get_or_create_person(
     session: AsyncSession,
     *,

@@ -36,7 +36,9 @@ def _source_messages() -> set[str]:
     found: set[str] = set()
     for folder in ("circles", "bot", "api", "scheduler"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, method_map, keywords={"_": None, "N_": None, "ngettext": (1, 2)}
+            ROOT / folder,
+            method_map,
+            keywords={"_": None, "N_": None, "ngettext": (1, 2), "t": None, "tn": (1, 2)},
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -18,7 +18,7 @@ from bot.handlers.telegram.context import CirclesContext
 from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language
-from circles.services.people import mark_reachable
+from circles.services.people import mark_reachable, reader_language
 from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,18 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
             if user is not None:
                 await mark_reachable(session, telegram_user_id=user.id)
             result = await work(session)
-    outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+            outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+            if user is not None:
+                language = await reader_language(
+                    session,
+                    telegram_user_id=user.id,
+                    client_language=user.language_code,
+                    default=deps.settings.default_language,
+                )
+                with use_language(language):
+                    outcome = outcome.settled()
+            else:
+                outcome = outcome.settled()
     try:
         await render(update, context, outcome)
     except TelegramError as exc:

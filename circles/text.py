@@ -1,0 +1,253 @@
+"""Text to be translated later, for whoever reads it.
+
+The bot and the services never hand a door a translated string: they build ``Text``
+values — a message id and its parameters — and the door (or the outbox sender, at send
+time) renders them in the recipient's language. A reminder queued on Monday and sent on
+Tuesday is therefore in the language the teacher chose in between.
+
+Build text with the two extraction keywords and a few helpers::
+
+    t("Welcome to {circle}!", circle=circle.name)      # a message id, translated later
+    tn("{n} week", "{n} weeks", n, n=n)                 # with its plural forms
+    lines(t("Your practices:"), *names)                 # parts joined by a newline
+    when(meeting.starts_at, person.timezone)            # a date, in the reader's locale
+    number(3.5)                                         # a number, in the reader's locale
+
+A plain ``str`` among parameters or parts is content (a name, an answer) and is shown as
+it is. Every ``Text`` is JSON (``dump``/``load``), so the outbox stores it as it is.
+``str(text)`` renders in the current language (the one ``use_language`` set), which
+keeps tests and logs readable; doors call ``render(text, language)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeAlias
+
+from circles.i18n import (
+    current_language,
+    format_datetime,
+    format_number,
+    language_name,
+    translations,
+    use_language,
+)
+
+
+class Text:
+    """Something a person will read, rendered in their language when it is shown."""
+
+    def _render(self) -> str:  # in the current language
+        raise NotImplementedError
+
+    def dump(self) -> Any:
+        """This text as JSON-able data (see ``load``)."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __add__(self, other: Part) -> Join:
+        return Join((self, other), "")
+
+    def __radd__(self, other: Part) -> Join:
+        return Join((other, self), "")
+
+
+#: What a parameter or a part may be: text to render, or content shown as it is.
+Part: TypeAlias = "Text | str | int | float"
+
+
+def _part(value: Part) -> Any:
+    return value._render() if isinstance(value, Text) else value
+
+
+@dataclass(frozen=True, eq=True)
+class Message(Text):
+    """A message id with named parameters, and its plural when it has one."""
+
+    msgid: str
+    params: Mapping[str, Part] = field(default_factory=dict)
+    plural: str | None = None
+    n: int | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.msgid, self.plural, self.n, tuple(sorted(self.params))))
+
+    def _render(self) -> str:
+        catalog = translations(current_language())
+        if self.plural is not None:
+            template = catalog.ngettext(self.msgid, self.plural, self.n or 0)
+        else:
+            template = catalog.gettext(self.msgid)
+        if not self.params:
+            return template
+        return template.format(**{key: _part(value) for key, value in self.params.items()})
+
+    def dump(self) -> Any:
+        data: dict[str, Any] = {"t": self.msgid}
+        if self.params:
+            data["p"] = {key: _dump(value) for key, value in self.params.items()}
+        if self.plural is not None:
+            data["pl"], data["n"] = self.plural, self.n
+        return data
+
+
+@dataclass(frozen=True)
+class Join(Text):
+    """Parts shown one after the other with ``separator`` between them."""
+
+    parts: tuple[Part, ...]
+    separator: str = "\n"
+
+    def _render(self) -> str:
+        return self.separator.join(str(_part(part)) for part in self.parts)
+
+    def dump(self) -> Any:
+        return {"j": [_dump(part) for part in self.parts], "s": self.separator}
+
+
+@dataclass(frozen=True)
+class Number(Text):
+    """A number with the reader's decimal and grouping signs."""
+
+    value: float
+
+    def _render(self) -> str:
+        return format_number(self.value)
+
+    def dump(self) -> Any:
+        return {"num": self.value}
+
+
+@dataclass(frozen=True)
+class When(Text):
+    """A moment as weekday, date and time in ``timezone``, in the reader's locale."""
+
+    moment: datetime
+    timezone: str
+
+    def _render(self) -> str:
+        return format_datetime(self.moment, self.timezone)
+
+    def dump(self) -> Any:
+        return {"when": self.moment.astimezone(UTC).isoformat(), "tz": self.timezone}
+
+
+@dataclass(frozen=True)
+class Day(Text):
+    """A calendar date in the reader's locale (``format`` is a Babel date format)."""
+
+    day: date
+    format: str = "medium"
+
+    def _render(self) -> str:
+        from babel.dates import format_date
+
+        return format_date(self.day, self.format, locale=current_language())
+
+    def dump(self) -> Any:
+        return {"day": self.day.isoformat(), "f": self.format}
+
+
+@dataclass(frozen=True)
+class LanguageName(Text):
+    """A language's name for itself (the same in every reader's language)."""
+
+    code: str
+
+    def _render(self) -> str:
+        return language_name(self.code)
+
+    def dump(self) -> Any:
+        return {"lang": self.code}
+
+
+def t(msgid: str, /, **params: Part) -> Message:
+    """``msgid`` (a message for translators), with named ``{placeholders}`` filled later."""
+    return Message(msgid, params)
+
+
+def tn(singular: str, plural: str, n: int, /, **params: Part) -> Message:
+    """A message with plural forms, chosen for ``n`` in the reader's language."""
+    return Message(singular, params, plural, n)
+
+
+def lines(*parts: Part | None, separator: str = "\n") -> Join:
+    """The parts (``None`` left out) one per line, or joined by ``separator``."""
+    return Join(tuple(part for part in parts if part is not None), separator)
+
+
+def join(parts: Iterable[Part], separator: str = "\n") -> Join:
+    """Like ``lines`` for an iterable."""
+    return Join(tuple(parts), separator)
+
+
+def number(value: float) -> Number:
+    return Number(value)
+
+
+def when(moment: datetime, timezone: str) -> When:
+    return When(moment, timezone)
+
+
+def render(text: Part, language: str | None = None) -> str:
+    """``text`` as the reader of ``language`` (default: the current language) sees it."""
+    if not isinstance(text, Text):
+        return str(text)
+    if language is None:
+        return text._render()
+    with use_language(language):
+        return text._render()
+
+
+def _dump(value: Part) -> Any:
+    if isinstance(value, Text):
+        return value.dump()
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise TypeError(f"not text: {type(value).__name__}")
+    return value
+
+
+def load(data: Any) -> Part:
+    """The text ``dump`` wrote (strings and numbers come back as they are)."""
+    if isinstance(data, str | int | float):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError("not dumped text")
+    if "t" in data:
+        params = {key: load(value) for key, value in data.get("p", {}).items()}
+        return Message(data["t"], params, data.get("pl"), data.get("n"))
+    if "j" in data:
+        return Join(tuple(load(part) for part in data["j"]), data.get("s", "\n"))
+    if "num" in data:
+        return Number(data["num"])
+    if "when" in data:
+        return When(datetime.fromisoformat(data["when"]), data["tz"])
+    if "day" in data:
+        return Day(date.fromisoformat(data["day"]), data.get("f", "medium"))
+    if "lang" in data:
+        return LanguageName(data["lang"])
+    raise ValueError("not dumped text")
+
+
+__all__ = [
+    "Day",
+    "Join",
+    "LanguageName",
+    "Message",
+    "Number",
+    "Part",
+    "Text",
+    "When",
+    "join",
+    "lines",
+    "load",
+    "number",
+    "render",
+    "t",
+    "tn",
+    "when",
+]

@@ -1,0 +1,94 @@
+"""Text is translated for its reader when it is shown, and survives the outbox as JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.flows.buttons import OpenCheckIn, Pause
+from bot.flows.events import Button, Notice, Photo, Say, dump, load_event
+from circles.i18n import use_language
+from circles.text import Day, LanguageName, lines, load, number, render, t, tn, when
+
+
+def test_a_message_is_translated_for_the_reader_not_when_it_is_built() -> None:
+    with use_language("en"):  # the language current when it is built does not matter
+        text = t("Welcome to {circle}! You joined as {role}.", circle="Recife", role=t("teacher"))
+    assert render(text, "en") == "Welcome to Recife! You joined as teacher."
+    french = render(text, "fr")
+    assert french.startswith("Bienvenue dans Recife")
+    with use_language("fr"):
+        assert str(text) == french
+
+
+def test_plural_forms_follow_the_number_in_the_readers_language() -> None:
+    msgid = "Reminder sent to {count} teacher: {names}."
+    plural = "Reminders sent to {count} teachers: {names}."
+    one = tn(msgid, plural, 1, count=1, names="Ana")
+    five = tn(msgid, plural, 5, count=5, names="Ana, Bia")
+    assert render(one, "en") == "Reminder sent to 1 teacher: Ana."
+    assert render(five, "en") == "Reminders sent to 5 teachers: Ana, Bia."
+    assert render(one, "fr").startswith("Rappel envoyé à 1 ")
+    assert render(five, "fr").startswith("Rappels envoyés à 5 ")
+
+
+def test_numbers_and_dates_use_the_readers_locale_and_timezone() -> None:
+    moment = datetime(2026, 9, 14, 19, 0, tzinfo=UTC)
+    text = lines(number(1234.5), when(moment, "America/Recife"), Day(date(2026, 12, 28)))
+    english = render(text, "en")
+    german = render(text, "de")
+    assert "1,234.5" in english and "4:00" in english  # Recife is UTC-3
+    assert "1’234.5" in german or "1.234,5" in german or "1 234,5" in german
+    assert english != german
+
+
+def test_content_is_shown_as_it_is_and_parts_join_by_lines() -> None:
+    text = lines(t("Your practices:"), "Exit tickets {not a placeholder}", None, "Wait time")
+    assert render(text, "en") == "Your practices:\nExit tickets {not a placeholder}\nWait time"
+
+
+def test_text_survives_json_and_renders_the_same() -> None:
+    moment = datetime(2026, 9, 14, 19, 0, tzinfo=UTC)
+    text = lines(
+        t("Welcome to {circle}! You joined as {role}.", circle="Recife", role=t("teacher")),
+        tn(
+            "Reminder sent to {count} teacher: {names}.",
+            "Reminders sent to {count} teachers: {names}.",
+            3,
+            count=number(3),
+            names="A",
+        ),
+        when(moment, "Asia/Seoul"),
+        Day(date(2026, 1, 2), "long"),
+        LanguageName("pt_BR"),
+        "plain",
+    )
+    again = load(json.loads(json.dumps(text.dump())))
+    for language in ("en", "fr", "ko", "pt_BR"):
+        assert render(again, language) == render(text, language)
+
+
+def test_queued_events_keep_their_buttons_as_typed_actions() -> None:
+    say = Say(
+        t("Your check-in is open."),
+        ((Button(t("Open"), OpenCheckIn(7, "open")), Button("14", Pause(14))),),
+        separate=True,
+    )
+    back = load_event(json.loads(json.dumps(dump(say))))
+    assert isinstance(back, Say)
+    assert back.buttons[0][0].action == OpenCheckIn(7, "open")
+    assert back.buttons[0][1].action == Pause(14)
+    assert back.separate
+    assert render(back.text, "fr") == render(say.text, "fr")
+    photo = load_event(dump(Photo("file-1", t("Your photo"))))
+    assert isinstance(photo, Photo) and photo.file_id == "file-1"
+    assert isinstance(load_event(dump(Notice("x"))), Notice)
+
+
+def test_what_is_not_text_is_refused() -> None:
+    with pytest.raises(TypeError):
+        t("{x}", x=object()).dump()  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        load({"nothing": 1})
