@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.buttons import Reflect, Rsvp, encode
 from circles.i18n import N_, _, format_datetime, use_language
 from circles.models import Circle, Meeting, OutboxPriority, Person, RsvpResponse
-from circles.services import meetings
-from circles.services.outbox import enqueue, message_payload
+from circles.services import groups, meetings
+from circles.services.outbox import enqueue, enqueue_for_person, message_payload
 from circles.services.schedule import sendable_from
 
 _NEW = N_("New circle meeting: {when}.")
@@ -74,19 +74,20 @@ async def announce(
     for person in people:
         text = _text(message, meeting, person.language, person.timezone)
         buttons = None if kind == "cancelled" else _rsvp_buttons(meeting, person.language)
-        await enqueue(
+        await enqueue_for_person(
             session,
-            chat_id=person.telegram_user_id or 0,
+            person_id=person.id,
             payload=message_payload(text, buttons),
             key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
         )
-    if circle.telegram_group_id:
+    for group in await groups.groups_of(session, circle_id=circle.id):
         await enqueue(
             session,
-            chat_id=circle.telegram_group_id,
+            channel=group.channel,
+            address=group.address,
             payload=message_payload(_text(message, meeting, circle.language, circle.timezone)),
             key=f"meeting-{meeting.id}-{kind}-{stamp}-group",
             now=now,
@@ -102,9 +103,9 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
             stamp = int(meeting.starts_at.timestamp())
-            sent += await enqueue(
+            sent += await enqueue_for_person(
                 session,
-                chat_id=person.telegram_user_id or 0,
+                person_id=person.id,
                 payload=message_payload(_text(message, meeting, person.language, person.timezone)),
                 key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
@@ -112,13 +113,16 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
                     now, person.timezone, circle.quiet_from, circle.quiet_until
                 ),
             )
-        for meeting, circle in await meetings.meetings_starting(session, now=now, ahead=ahead):
+        for meeting, circle, group in await meetings.meetings_starting(
+            session, now=now, ahead=ahead
+        ):
             if meeting.starts_at - now <= too_late:
                 continue
             stamp = int(meeting.starts_at.timestamp())
             await enqueue(
                 session,
-                chat_id=circle.telegram_group_id or 0,
+                channel=group.channel,
+                address=group.address,
                 payload=message_payload(_text(message, meeting, circle.language, circle.timezone)),
                 key=f"meeting-{meeting.id}-{label}-{stamp}-group",
                 now=now,
@@ -130,9 +134,9 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
     """After a meeting, ask each attendee for a reflection (once)."""
     sent = 0
     for meeting, person in await meetings.due_reflections(session, now=now):
-        sent += await enqueue(
+        sent += await enqueue_for_person(
             session,
-            chat_id=person.telegram_user_id or 0,
+            person_id=person.id,
             payload=_reflection_invitation(meeting, person),
             key=f"meeting-{meeting.id}-reflect",
             now=now,

@@ -97,7 +97,7 @@ async def _places(
     session: AsyncSession, sender: Sender, settings: Settings, roles: tuple[Role, ...]
 ) -> tuple[Person | None, list[tuple[Circle, Scope]], list[Reply]]:
     """The person and the circles where they have one of ``roles``, or the refusal."""
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     places: list[tuple[Circle, Scope]] = []
     if person is not None and person.forgotten_at is None and person.consent is Consent.given:
         places = await member_scopes(session, person_id=person.id, roles=roles)
@@ -249,7 +249,7 @@ async def _remind(
     session: AsyncSession, line: RosterLine, facilitator: Person, now: datetime
 ) -> bool:
     """Queue one reminder; False if this teacher was already reminded today."""
-    assert line.telegram_user_id is not None
+    assert line.send_to is not None
     local_day = now.astimezone(ZoneInfo(line.timezone)).date().isoformat()
     with use_language(line.language):
         name = facilitator.display_name or _("Your facilitator")
@@ -262,7 +262,8 @@ async def _remind(
             payload = message_payload(_(_NUDGE_START).format(name=name))
     return await enqueue(
         session,
-        chat_id=line.telegram_user_id,
+        channel=line.send_to.channel,
+        address=line.send_to.address,
         payload=payload,
         key=f"nudge-{local_day}",
         now=now,

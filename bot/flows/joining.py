@@ -72,14 +72,15 @@ async def start(
     if not code:
         return await _welcome_back_or_explain(session, sender=sender, settings=settings, now=now)
     if demo_only and not await is_demo_code(session, code=code):
-        person = await find_person(session, telegram_user_id=sender.external_id)
+        person = await find_person(session, channel=sender.channel, address=sender.address)
         with use_language(
             person.language if person else sender.language_code, settings.default_language
         ):
             return [Reply(_(_NOT_DEMO))]
     person = await get_or_create_person(
         session,
-        telegram_user_id=sender.external_id,
+        channel=sender.channel,
+        address=sender.address,
         display_name=None,  # nothing personal is kept before consent
         language_code=sender.language_code,
         default_language=settings.default_language,
@@ -143,7 +144,7 @@ async def _onboard(
 async def _welcome_back_or_explain(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> list[Reply]:
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     memberships = await memberships_of(session, person_id=person.id) if person else []
     if person is not None and memberships and person.consent is not Consent.given:
         return await _onboard(session, person=person, sender=sender, now=now)
@@ -159,7 +160,7 @@ async def _welcome_back_or_explain(
 
 async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings) -> list[Reply]:
     """Answer ``/help``: the person's circles and the commands open to them."""
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     memberships = await memberships_of(session, person_id=person.id) if person else []
     with use_language(
         person.language if person else sender.language_code, settings.default_language

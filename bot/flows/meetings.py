@@ -27,7 +27,7 @@ from circles.models import (
     Role,
     RsvpResponse,
 )
-from circles.services import access, meetings
+from circles.services import access, groups, meetings
 from circles.services.people import find_person
 from circles.settings import Settings
 
@@ -53,7 +53,7 @@ async def _facilitated(session: AsyncSession, person: Person) -> Circle | None:
 async def _facilitator(
     session: AsyncSession, sender: Sender, settings: Settings
 ) -> tuple[Person | None, Circle | None, list[Reply]]:
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     circle = await _facilitated(session, person) if person else None
     if person is None or circle is None or person.consent is not Consent.given:
         with use_language(
@@ -108,13 +108,15 @@ async def overview(
 
 
 async def link_group(
-    session: AsyncSession, *, sender: Sender, chat_id: int, settings: Settings, now: datetime
+    session: AsyncSession, *, sender: Sender, group: str, settings: Settings, now: datetime
 ) -> list[Reply]:
     """``/linkgroup`` in a group: meeting news and reminders are posted there too."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
         return refusal
-    circle.telegram_group_id = chat_id
+    await groups.link_group(
+        session, circle_id=circle.id, channel=sender.channel, address=group, now=now
+    )
     with use_language(circle.language):
         return [
             Reply(

@@ -21,6 +21,7 @@ from bot.flows.buttons import OpenCheckIn, decode, encode
 from bot.flows.definition import AnswerType, Flow, library
 from circles.i18n import N_, _, use_language
 from circles.models import (
+    Channel,
     CheckIn,
     CheckInStatus,
     Membership,
@@ -33,6 +34,7 @@ from circles.models import (
 )
 from circles.services import scheduling
 from circles.services.outbox import enqueue, message_payload
+from circles.services.people import addresses_of
 from circles.services.schedule import (
     CHECKIN_WINDOW,
     in_holidays,
@@ -182,7 +184,7 @@ async def _open_batch(
         _due, quiet = slots[(member.circle_id, member.timezone)]
         outbox.append(
             _outbox_row(
-                member.chat_id,
+                (member.channel, member.address),
                 _retarget(templates[key], checkin_id),
                 f"checkin-{checkin_id}-open",
                 quiet,
@@ -195,6 +197,7 @@ async def _open_batch(
 async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
     """Send the first and second reminder for check-ins still unanswered."""
     due = await scheduling.checkins_to_nudge(session, now=now)
+    send_to = await addresses_of(session, person_ids=[person.id for _c, person, _ci in due])
     rows = []
     for checkin, person, circle in due:
         checkin.nudges_sent += 1
@@ -209,7 +212,7 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
             )
         rows.append(
             _outbox_row(
-                person.telegram_user_id or 0,
+                send_to[person.id],
                 payload,
                 f"checkin-{checkin.id}-nudge-{checkin.nudges_sent}",
                 sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
@@ -241,24 +244,26 @@ async def send_digests(session: AsyncSession, *, now: datetime) -> int:
         if local.weekday() == 0 and local.time() >= DIGEST_AT:
             year, week, _day = local.isocalendar()
             due.append((person, f"digest-{year}-{week:02d}"))
+    send_to = await addresses_of(session, person_ids=[person.id for person, _key in due])
     result = await session.execute(
-        select(Outbox.chat_id, Outbox.idempotency_key).where(
-            tuple_(Outbox.chat_id, Outbox.idempotency_key).in_(
-                [(person.telegram_user_id or 0, f"{key}-0") for person, key in due]
+        select(Outbox.channel, Outbox.address, Outbox.idempotency_key).where(
+            tuple_(Outbox.channel, Outbox.address, Outbox.idempotency_key).in_(
+                [(*send_to[person.id], f"{key}-0") for person, key in due]
             )
         )
     )
-    sent_before = {(chat, key) for chat, key in result}
+    sent_before = {(channel, address, key) for channel, address, key in result}
     queued = 0
     for person, key in due:
-        if (person.telegram_user_id or 0, f"{key}-0") in sent_before:
+        if (*send_to[person.id], f"{key}-0") in sent_before:
             continue
         replies = await facilitator.weekly_digest(session, person=person, now=now)
         for n, reply in enumerate(replies):
             buttons = [[(b.label, b.data) for b in row] for row in reply.buttons]
             await enqueue(
                 session,
-                chat_id=person.telegram_user_id or 0,
+                channel=send_to[person.id].channel,
+                address=send_to[person.id].address,
                 key=f"{key}-{n}",
                 payload=message_payload(reply.text, buttons or None),
                 now=now,
@@ -291,9 +296,12 @@ def _retargeted(data: str, checkin_id: int) -> str:
     return data
 
 
-def _outbox_row(chat_id: int, payload: dict, key: str, not_before: datetime, now: datetime) -> dict:
+def _outbox_row(
+    to: tuple[Channel, str], payload: dict, key: str, not_before: datetime, now: datetime
+) -> dict:
     return {
-        "chat_id": chat_id,
+        "channel": to[0],
+        "address": to[1],
         "payload": payload,
         "priority": OutboxPriority.bulk,
         "idempotency_key": key,

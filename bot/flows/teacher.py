@@ -98,7 +98,7 @@ _NO_CONSENT = N_(
 
 
 async def _member(session: AsyncSession, sender: Sender) -> Person | None:
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     if person is None or person.forgotten_at is not None:
         return None
     return person

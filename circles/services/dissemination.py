@@ -38,7 +38,7 @@ from circles.models import (
     ShareScope,
 )
 from circles.services import repository, showcase
-from circles.services.outbox import enqueue, message_payload
+from circles.services.outbox import enqueue_for_person, message_payload
 from circles.services.sandbox import practice_on_side
 from circles.services.schedule import in_holidays, sendable_from
 from circles.services.scheduling import reachable
@@ -136,9 +136,9 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
     )
     queued = 0
     for person in members:
-        queued += await enqueue(
+        queued += await enqueue_for_person(
             session,
-            chat_id=person.telegram_user_id or 0,
+            person_id=person.id,
             payload=message(found, person),
             key=f"practice-share-{circle.id}-{practice_id}",
             now=now,

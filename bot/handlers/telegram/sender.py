@@ -1,4 +1,7 @@
-"""The outbox sender: delivers queued messages at Telegram's pace, each at most once.
+"""The outbox sender: delivers queued Telegram messages at Telegram's pace, each at most once.
+
+It takes only the outbox rows of the ``telegram`` channel (the address is the chat id);
+other channels' rows (WhatsApp, the simulator's) are never its business.
 
 Rows are claimed in small batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and a
 guarded update everywhere, so several senders share the work and never take the same
@@ -7,7 +10,7 @@ limiter, and marked with the result:
 
 * sent → ``sent`` with Telegram's message id;
 * 429 → back to ``pending`` for that chat only, after the ``retry_after`` it names;
-* 403 (blocked) → ``unreachable``, and the person is skipped until they write again;
+* 403 (blocked) → ``unreachable``, and that identity is skipped until they write from it;
 * 400 (chat not found, …) → ``failed`` with the reason;
 * timeouts and 5xx → retried with exponential backoff, then ``failed``.
 
@@ -33,9 +36,10 @@ from bot.handlers.telegram.ratelimit import TelegramLimits, retry_seconds
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.models import Outbox, OutboxPriority, OutboxState, Person
+from circles.models import Channel, Outbox, OutboxPriority, OutboxState
 from circles.services.broadcasts import record_delivery
 from circles.services.outbox import book_bulk_slots
+from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +93,12 @@ class OutboxSender:
             )
             query = (
                 select(Outbox)
-                .where(Outbox.state == OutboxState.pending, Outbox.not_before <= now, unclaimed)
+                .where(
+                    Outbox.channel == Channel.telegram,
+                    Outbox.state == OutboxState.pending,
+                    Outbox.not_before <= now,
+                    unclaimed,
+                )
                 .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
                 .limit(self.batch)
             )
@@ -173,7 +182,8 @@ class OutboxSender:
 
     async def _deliver(self, row: Outbox, report: SendReport) -> None:
         now = self.clock.now()
-        ready_in = self.limits.chat_ready_in(row.chat_id)
+        chat_id = int(row.address)
+        ready_in = self.limits.chat_ready_in(chat_id)
         if ready_in > DEFER_AFTER:
             await self._finish(
                 row, state=OutboxState.pending, not_before=now + timedelta(seconds=ready_in)
@@ -192,7 +202,7 @@ class OutboxSender:
             message_id = await self._send(row)
         except RetryAfter as error:
             seconds = retry_seconds(error)
-            self.limits.block_chat(row.chat_id, seconds)
+            self.limits.block_chat(chat_id, seconds)
             metrics.RETRY_AFTER.inc()
             await self._finish(
                 row,
@@ -204,10 +214,8 @@ class OutboxSender:
         except Forbidden as error:
             await self._finish(row, state=OutboxState.unreachable, error=error.message)
             async with transaction(self.sessions) as session:
-                await session.execute(
-                    update(Person)
-                    .where(Person.telegram_user_id == row.chat_id)
-                    .values(unreachable_at=now)
+                await mark_unreachable(
+                    session, channel=Channel.telegram, address=row.address, now=now
                 )
             report.unreachable += 1
             _count(report, "blocked")
@@ -238,7 +246,7 @@ class OutboxSender:
             report.sent += 1
 
     async def _send(self, row: Outbox) -> int:
-        payload = row.payload
+        payload, chat_id = row.payload, int(row.address)
         markup = None
         if payload.get("buttons"):
             markup = InlineKeyboardMarkup(
@@ -256,7 +264,7 @@ class OutboxSender:
                 else self.bot.send_document
             )
             message = await send(
-                row.chat_id,
+                chat_id,
                 payload["file_id"],
                 caption=payload.get("text"),
                 reply_markup=markup,
@@ -264,7 +272,7 @@ class OutboxSender:
             )
         elif document:
             message = await self.bot.send_document(
-                row.chat_id,
+                chat_id,
                 InputFile(document["content"].encode(), filename=document["name"]),
                 caption=payload.get("text"),
                 reply_markup=markup,
@@ -272,7 +280,7 @@ class OutboxSender:
             )
         else:
             message = await self.bot.send_message(
-                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=bulk
+                chat_id, payload["text"], reply_markup=markup, rate_limit_args=bulk
             )
         return message.message_id
 
@@ -293,7 +301,7 @@ class OutboxSender:
         if sent_at is not None:
             values["sent_at"] = sent_at
         if message_id is not None:
-            values["telegram_message_id"] = message_id
+            values["sent_message_id"] = str(message_id)
         if attempts is not None:
             values["attempts"] = attempts
         if state is OutboxState.sent:
