@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Subquery, bindparam, case, func, select, update
+from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import Channel, Circle, Identity, Membership, Person
@@ -182,6 +182,16 @@ def has_reachable_identity():
         .where(Identity.person_id == Person.id, Identity.unreachable_at.is_(None))
         .exists()
     )
+
+
+def cannot_be_reached():
+    """A condition on :class:`Person`: every identity they have was refused (blocked the bot).
+
+    Someone with no identity at all (seeded, or erased) is not "unreachable": nothing was
+    ever refused.
+    """
+    has_identity = select(Identity.id).where(Identity.person_id == Person.id).exists()
+    return and_(has_identity, ~has_reachable_identity())
 
 
 async def addresses_of(session: AsyncSession, *, person_ids: Iterable[int]) -> dict[int, Address]:

@@ -32,7 +32,7 @@ from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 from circles.services.circles import create_circle
 from circles.services.pagination import Page, keyset, page_of
-from circles.services.people import has_reachable_identity
+from circles.services.people import cannot_be_reached
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ async def list_members(
             Person,
             phase_expr.label("phase"),
             last_answer.label("last_answer"),
-            has_reachable_identity().label("reachable"),
+            cannot_be_reached().label("unreachable"),
         )
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.circle_id == circle.id, Person.forgotten_at.is_(None))
@@ -213,9 +213,9 @@ async def list_members(
             phase=found_phase,
             paused_until=p.paused_until,
             paused=p.paused_until is not None and p.paused_until > now,
-            unreachable=not reachable,
+            unreachable=unreachable,
             last_answer_at=last,
         )
-        for m, p, found_phase, last, reachable in page.items
+        for m, p, found_phase, last, unreachable in page.items
     ]
     return Page(items, page.next_cursor)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from circles.db import SessionMaker, transaction
-from circles.models import Channel, Consent, Identity, Membership, Outbox, Role
+from circles.models import Channel, Circle, Consent, Identity, Membership, Outbox, Person, Role
 from circles.services.circles import create_circle
 from circles.services.groups import circle_of_group, groups_of, link_group
 from circles.services.outbox import enqueue_for_person, message_payload
@@ -18,6 +18,7 @@ from circles.services.people import (
     mark_reachable,
     mark_unreachable,
 )
+from circles.services.roster import list_members
 from circles.services.scheduling import due_teachers
 
 NOW = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
@@ -115,3 +116,29 @@ async def test_a_group_belongs_to_one_circle_and_a_circle_has_one_group_per_app(
         found = await circle_of_group(session, channel=Channel.telegram, address="-200")
         assert found is not None and found.id == kumasi.id
         assert await circle_of_group(session, channel=Channel.whatsapp, address="-200") is None
+
+
+async def test_the_roster_shows_a_member_unreachable_only_when_every_app_refused(
+    sessions: SessionMaker,
+) -> None:
+    ana = await _ana_on_both_apps(sessions)
+    async with transaction(sessions) as session:
+        circle = await session.scalar(select(Circle))
+        session.add(Person(display_name="Seeded", created_at=NOW))  # no identity at all
+        await session.flush()
+        seeded = await session.scalar(select(Person).where(Person.display_name == "Seeded"))
+        session.add(Membership(person_id=seeded.id, circle_id=circle.id, role=Role.teacher))
+
+    async def unreachable() -> dict[int, bool]:
+        async with sessions() as session:
+            circle = await session.scalar(select(Circle))
+            page = await list_members(session, circle=circle, now=NOW, cursor=None, limit=10)
+            return {row.person_id: row.unreachable for row in page.items}
+
+    assert await unreachable() == {ana: False, seeded.id: False}
+    async with transaction(sessions) as session:
+        await mark_unreachable(session, channel=Channel.telegram, address="5001", now=NOW)
+    assert await unreachable() == {ana: False, seeded.id: False}  # WhatsApp still works
+    async with transaction(sessions) as session:
+        await mark_unreachable(session, channel=Channel.whatsapp, address=NUMBER, now=NOW)
+    assert await unreachable() == {ana: True, seeded.id: False}
