@@ -35,6 +35,7 @@ from circles.models import (
     TokenRole,
     Visibility,
 )
+from circles.questions import Question
 from circles.services import pagination, summaries
 from circles.services.answers import CheckInRow
 from circles.services.attendance import MeetingRow, RsvpRow
@@ -779,7 +780,7 @@ class PendingOut(BaseModel):
 class BlockerOut(BaseModel):
     """What got in the way, or what the circle could help with."""
 
-    question: Literal["why_not", "help"]
+    question: Literal[Question.why_not, Question.help]
     question_label: str
     kind: AnswerKind
     text: str | None

@@ -18,6 +18,7 @@ from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.messages import Reply, Sender
 from circles.i18n import N_, _, format_number, ngettext, use_language
 from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
+from circles.questions import Question
 from circles.services import broadcasts
 from circles.services.people import get_or_create_person
 from circles.services.tokens import authenticate
@@ -171,7 +172,9 @@ async def show_broadcast_reach(ctx: Context, answer: Answer | None) -> Answered:
 @effect("send_broadcast")
 async def send_broadcast(ctx: Context, edited: bool) -> Completion:
     """Send the confirmed broadcast to its audience (as the coordinator's token)."""
-    confirm, text, audience = (ctx.answers.get(k) for k in ("confirm", "text", "audience"))
+    confirm, text, audience = (
+        ctx.answers.get(k) for k in (Question.confirm, Question.text, Question.audience)
+    )
     with use_language(ctx.person.language):
         if confirm is None or confirm.value_choice != "yes":
             return Completion([Reply(_("Not sent. Send /broadcast to start again."))])

@@ -33,6 +33,7 @@ from circles.models import (
     Practice,
     Role,
 )
+from circles.questions import Question
 from circles.services import access, journeys, reviews
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
@@ -282,8 +283,8 @@ async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
         await journeys.set_practice(
             ctx.session,
             inquiry=inquiry,
-            strategy=_choice(ctx.answers, "strategy"),
-            practice=_text(ctx.answers, "practice"),
+            strategy=_choice(ctx.answers, Question.strategy),
+            practice=_text(ctx.answers, Question.practice),
             now=ctx.now,
         )
     await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
@@ -341,12 +342,12 @@ async def codify_practice(ctx: Context, edited: bool) -> Completion:
     place = await journeys.teacher_place(ctx.session, person_id=ctx.person.id)
     if inquiry is not None and place is not None:
         fields = {key: _text(ctx.answers, key) for key in ctx.answers}
-        size = ctx.answers.get("class_size")
-        fields["class_size"] = size.value_number if size is not None else None
-        fields["share_scope"] = _choice(ctx.answers, "share_scope")
-        fields["show_name"] = _choice(ctx.answers, "show_name")
-        fields["grade_band"] = _choice(ctx.answers, "grade_band")
-        evidence = ctx.answers.get("evidence")
+        size = ctx.answers.get(Question.class_size)
+        fields[Question.class_size] = size.value_number if size is not None else None
+        fields[Question.share_scope] = _choice(ctx.answers, Question.share_scope)
+        fields[Question.show_name] = _choice(ctx.answers, Question.show_name)
+        fields[Question.grade_band] = _choice(ctx.answers, Question.grade_band)
+        evidence = ctx.answers.get(Question.evidence)
         fields["evidence_photos"] = [evidence.file_id] if evidence and evidence.file_id else []
         await journeys.codify(
             ctx.session,
@@ -376,10 +377,10 @@ async def record_reflection(ctx: Context, edited: bool) -> Completion:
             circle=circle,
             flow_run_id=ctx.run.id,
             meeting_id=ctx.run.meeting_id,
-            learnt=_text(ctx.answers, "learnt"),
-            will_change=_text(ctx.answers, "will_change"),
-            one_word=_text(ctx.answers, "one_word"),
-            visibility=_choice(ctx.answers, "visibility") or "facilitators",
+            learnt=_text(ctx.answers, Question.learnt),
+            will_change=_text(ctx.answers, Question.will_change),
+            one_word=_text(ctx.answers, Question.one_word),
+            visibility=_choice(ctx.answers, Question.visibility) or "facilitators",
             now=ctx.now,
         )
     return Completion()
@@ -391,7 +392,7 @@ async def skip_checkin(ctx: Context, edited: bool) -> Completion:
     if ctx.run.checkin_id:
         checkin = await ctx.session.get_one(CheckIn, ctx.run.checkin_id)
         await journeys.skip_checkin(
-            ctx.session, checkin=checkin, reason=_text(ctx.answers, "reason"), now=ctx.now
+            ctx.session, checkin=checkin, reason=_text(ctx.answers, Question.reason), now=ctx.now
         )
     return Completion()
 
@@ -400,7 +401,7 @@ async def skip_checkin(ctx: Context, edited: bool) -> Completion:
 async def send_back_for_changes(ctx: Context, edited: bool) -> Completion:
     """A facilitator's comment on a practice: send the practice back to its author."""
     practice_id = int(ctx.run.state.get("practice_id") or 0)
-    answer = ctx.answers.get("comment")
+    answer = ctx.answers.get(Question.comment)
     comment = answer.value_text if answer is not None else None
     places = await access.member_scopes(
         ctx.session, person_id=ctx.person.id, roles=(Role.facilitator,)

@@ -27,6 +27,7 @@ from circles.models import (
     Role,
     RsvpResponse,
 )
+from circles.questions import Question
 from circles.services import access, meetings
 from circles.services.people import find_person
 from circles.settings import Settings
@@ -222,8 +223,8 @@ def _typed(answers: dict[str, Answer], key: str) -> str | None:
 async def schedule_meeting(ctx: Context, edited: bool) -> Completion:
     """Schedule (or move) the meeting and tell the members."""
     circle = await ctx.session.get_one(Circle, int(ctx.run.state["circle_id"]))
-    day = date.fromisoformat(_typed(ctx.answers, "date") or "")
-    at = time.fromisoformat(_typed(ctx.answers, "time") or "")
+    day = date.fromisoformat(_typed(ctx.answers, Question.date) or "")
+    at = time.fromisoformat(_typed(ctx.answers, Question.time) or "")
     starts = meetings.meeting_start(day, at, circle.timezone)
     moving = ctx.run.state.get("move")
     with use_language(ctx.person.language):
@@ -233,19 +234,19 @@ async def schedule_meeting(ctx: Context, edited: bool) -> Completion:
                 await meetings.move_meeting(
                     ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
                 )
-                place = _typed(ctx.answers, "place")
+                place = _typed(ctx.answers, Question.place)
                 if place:
                     is_link = place.startswith(("http://", "https://"))
                     meeting.online_url = place if is_link else None
                     meeting.place = None if is_link else place
-                meeting.agenda = _typed(ctx.answers, "agenda") or meeting.agenda
+                meeting.agenda = _typed(ctx.answers, Question.agenda) or meeting.agenda
             else:
                 meeting = await meetings.schedule_meeting(
                     ctx.session,
                     circle=circle,
                     starts_at=starts,
-                    place=_typed(ctx.answers, "place"),
-                    agenda=_typed(ctx.answers, "agenda"),
+                    place=_typed(ctx.answers, Question.place),
+                    agenda=_typed(ctx.answers, Question.agenda),
                     created_by=ctx.person,
                     now=ctx.now,
                 )

@@ -36,6 +36,7 @@ from bot.flows.messages import Button, Reply
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_, _, format_number, ngettext, use_language
 from circles.models import FlowRun, FlowStatus, Person, Practice, PracticeStatus, Strategy
+from circles.questions import Question
 from circles.services import access, journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
 
@@ -355,21 +356,21 @@ async def after_revise(
     """Apply the revised part and send the practice back to review."""
     practice_id = int(state.get("practice_id") or 0)
     practice = await session.get(Practice, practice_id) if practice_id else None
-    part = answers.get("part")
+    part = answers.get(Question.part)
     with use_language(person.language):
         if practice is None or practice.author_id != person.id or part is None:
             return [Reply(_(engine.CLOSED))]
         field = part.value_choice
         changes: dict = {}
-        text = answers.get("text")
+        text = answers.get(Question.text)
         if field in _TEXT_PARTS and text is not None and text.value_text:
             changes[field] = text.value_text
-        elif field == "title" and answers.get("title") is not None:
-            changes["title"] = (answers["title"].value_text or "")[:200]
-        elif field == "share_scope" and answers.get("share_scope") is not None:
-            changes["share_scope"] = answers["share_scope"].value_choice
-        elif field == "show_name" and answers.get("show_name") is not None:
-            changes["author_visible"] = answers["show_name"].value_choice == "yes"
+        elif field == "title" and answers.get(Question.title) is not None:
+            changes["title"] = (answers[Question.title].value_text or "")[:200]
+        elif field == "share_scope" and answers.get(Question.share_scope) is not None:
+            changes["share_scope"] = answers[Question.share_scope].value_choice
+        elif field == "show_name" and answers.get(Question.show_name) is not None:
+            changes["author_visible"] = answers[Question.show_name].value_choice == "yes"
         try:
             await repository.revise(session, practice=practice, changes=changes, now=now)
         except Conflict:
