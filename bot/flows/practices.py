@@ -232,10 +232,10 @@ _GONE = t("This practice is no longer in the repository.")
 @on(ReadPractice)
 async def read(pressed: Pressed, action: ReadPractice) -> Outcome:
     """A practice in full, with its evidence photos."""
-    number_ = action.practice_id
+    practice_id = action.practice_id
     try:
         found = await access.practice_for_reader(
-            pressed.session, person_id=pressed.person.id, practice_id=number_
+            pressed.session, person_id=pressed.person.id, practice_id=practice_id
         )
     except NotFound:
         return Outcome(notice=_GONE)
@@ -243,7 +243,7 @@ async def read(pressed: Pressed, action: ReadPractice) -> Outcome:
     return Outcome(
         [
             *(Photo(photo, caption=t("Evidence of impact")) for photo in photos[:PHOTOS_SHOWN]),
-            Say(_Card(found, full=True), ((Button(TRY, AdoptPractice(number_)),),)),
+            Say(_Card(found, full=True), ((Button(TRY, AdoptPractice(practice_id)),),)),
         ]
     )
 
