@@ -165,6 +165,25 @@ class LanguageName(Text):
         return {"lang": self.code}
 
 
+@dataclass(frozen=True)
+class Headline(Text):
+    """The first line of ``text``, cut to ``limit`` characters ("…" marks a cut).
+
+    Measured after translation: a button label made of a question's first line fits
+    whatever language it is shown in.
+    """
+
+    text: Part
+    limit: int
+
+    def _render(self) -> str:
+        line = str(_part(self.text)).split("\n")[0]
+        return line if len(line) <= self.limit else line[: self.limit - 1] + "…"
+
+    def dump(self) -> Any:
+        return {"head": _dump(self.text), "max": self.limit}
+
+
 def t(msgid: str, /, **params: Part) -> Message:
     """``msgid`` (a message for translators), with named ``{placeholders}`` filled later."""
     return Message(msgid, params)
@@ -183,6 +202,11 @@ def lines(*parts: Part | None, separator: str = "\n") -> Join:
 def join(parts: Iterable[Part], separator: str = "\n") -> Join:
     """Like ``lines`` for an iterable."""
     return Join(tuple(parts), separator)
+
+
+def headline(text: Part, limit: int) -> Headline:
+    """The first line of ``text`` as the reader sees it, at most ``limit`` characters."""
+    return Headline(text, limit)
 
 
 def number(value: float) -> Number:
@@ -230,11 +254,14 @@ def load(data: Any) -> Part:
         return Day(date.fromisoformat(data["day"]), data.get("f", "medium"))
     if "lang" in data:
         return LanguageName(data["lang"])
+    if "head" in data:
+        return Headline(load(data["head"]), int(data["max"]))
     raise ValueError("not dumped text")
 
 
 __all__ = [
     "Day",
+    "Headline",
     "Join",
     "LanguageName",
     "Message",
@@ -242,6 +269,7 @@ __all__ = [
     "Part",
     "Text",
     "When",
+    "headline",
     "join",
     "lines",
     "load",

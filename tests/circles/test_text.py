@@ -10,7 +10,18 @@ import pytest
 from bot.flows.buttons import OpenCheckIn, Pause
 from bot.flows.events import Button, Notice, Photo, Say, dump, load_event
 from circles.i18n import use_language
-from circles.text import Day, LanguageName, lines, load, number, render, t, tn, when
+from circles.text import (
+    Day,
+    LanguageName,
+    headline,
+    lines,
+    load,
+    number,
+    render,
+    t,
+    tn,
+    when,
+)
 
 
 def test_a_message_is_translated_for_the_reader_not_when_it_is_built() -> None:
@@ -68,6 +79,16 @@ def test_text_survives_json_and_renders_the_same() -> None:
     again = load(json.loads(json.dumps(text.dump())))
     for language in ("en", "fr", "ko", "pt_BR"):
         assert render(again, language) == render(text, language)
+
+
+def test_a_headline_is_cut_in_the_language_it_is_shown_in() -> None:
+    welcome = t("Welcome to {circle}! You joined as {role}.", circle="Recife", role=t("teacher"))
+    label = headline(lines(welcome, "second line"), 20)
+    assert render(label, "en") == "Welcome to Recife! …"
+    french = render(label, "fr")
+    assert len(french) == 20 and french.endswith("…") and french.startswith("Bienvenue")
+    assert render(headline("Short\nand more", 20), "en") == "Short"
+    assert render(load(json.loads(json.dumps(label.dump()))), "fr") == french
 
 
 def test_queued_events_keep_their_buttons_as_typed_actions() -> None:

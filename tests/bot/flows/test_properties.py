@@ -10,9 +10,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.flows import teacher
+from bot.flows import checkins, journey
+from bot.flows import settings as member_settings
+from bot.flows.actions import press
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender
+from bot.flows.messages import Reply, Sender, settled
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import Answer, Consent, FlowRun, FlowStatus, Membership, Person, Role
@@ -20,6 +22,12 @@ from circles.services.circles import create_circle
 from circles.settings import Settings
 
 _ids = itertools.count(50_000)
+
+
+def shown(replies: list) -> list[Reply]:
+    """The replies as a door shows them: rendered, their buttons encoded."""
+    return [settled(reply) for reply in replies]
+
 
 texts = st.one_of(
     st.text(max_size=40),
@@ -107,14 +115,16 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                 common = {"sender": sender, "settings": config, "now": clock.now()}
                 if kind == "text":
                     last = (
-                        await teacher.message(
-                            session, message=Input(InputKind.text, text=str(value)), **common
+                        shown(
+                            await checkins.message(
+                                session, message=Input(InputKind.text, text=str(value)), **common
+                            )
                         )
                         or last
                     )
                 elif kind == "input":
                     message = Input(InputKind(value), file_id=f"file-{value}", duration=3)
-                    last = await teacher.message(session, message=message, **common) or last
+                    last = shown(await checkins.message(session, message=message, **common)) or last
                 elif kind in ("tap", "stale"):
                     buttons = [
                         b
@@ -129,24 +139,24 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                         data = str(value)
                     if data.startswith("x:forget"):
                         continue
-                    outcome = await teacher.button(session, data=data, **common)
-                    last = outcome.replies or last
+                    outcome = await press(session, data=data, **common)
+                    last = shown(outcome.replies) or last
                 elif kind == "command":
                     flow = {
-                        "checkin": teacher.checkin,
-                        "cancel": teacher.cancel,
-                        "journey": teacher.journey,
-                        "skip": teacher.skip,
-                        "pause": teacher.pause,
-                        "resume": teacher.resume_reminders,
-                        "timezone": lambda s, **kw: teacher.settings_flow(
+                        "checkin": checkins.checkin,
+                        "cancel": member_settings.cancel,
+                        "journey": journey.journey,
+                        "skip": checkins.skip,
+                        "pause": member_settings.pause,
+                        "resume": member_settings.resume_reminders,
+                        "timezone": lambda s, **kw: member_settings.settings_flow(
                             s, flow_id="timezone", **kw
                         ),
-                        "language": lambda s, **kw: teacher.settings_flow(
+                        "language": lambda s, **kw: member_settings.settings_flow(
                             s, flow_id="language", **kw
                         ),
                     }[str(value)]
-                    last = await flow(session, **common) or last
+                    last = shown(await flow(session, **common)) or last
                 else:
                     clock.advance(timedelta(hours=int(value)))
                 after = await _snapshot(session, person.id)
