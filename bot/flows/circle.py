@@ -1,33 +1,27 @@
-"""A facilitator's view of their circle: ``/summary``, ``/who``, ``/nudge`` and ``/circle``.
+"""A facilitator's view of their circle: ``/summary``, ``/who`` and ``/circle``.
 
 ``/summary`` and ``/circle`` are for facilitators and union representatives (who see no
-names of who has not answered); ``/who`` and ``/nudge`` are for facilitators. Someone who
-facilitates several circles gets one message per circle. The numbers are those of
-:mod:`circles.services.summaries`, the same as in the admin API. The helpers here that
-write a week, a name or a ratings trend are shared with the review queue
-(:mod:`bot.flows.review`) and the weekly digest (:mod:`bot.flows.digest`).
-
-Nudges go through the outbox with the key ``nudge-<teacher's local date>`` (one per
-chat), so a teacher is reminded by facilitators at most once a day, however often they
-tap; the reminder is rendered in the teacher's language when it is sent.
+names of who has not answered); ``/who`` is for facilitators. Someone who facilitates
+several circles gets one message per circle. The numbers are those of
+:mod:`circles.services.summaries`, the same as in the admin API. Who may ask
+(:func:`places`) and the helpers that write a week, a name or a ratings trend are shared
+with ``/nudge`` (:mod:`bot.flows.nudge`), the review queue (:mod:`bot.flows.review`) and
+the weekly digest (:mod:`bot.flows.digest`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import queued
-from bot.flows.buttons import FacilitatorCommand, OpenCheckIn
+from bot.flows.buttons import FacilitatorCommand
 from bot.flows.events import Button, Say
 from bot.flows.messages import Reply, Sender
 from circles.i18n import N_
-from circles.models import Circle, Consent, OutboxPriority, Person, Role, TokenRole
+from circles.models import Circle, Consent, Person, Role, TokenRole
 from circles.services import attendance, roster, summaries
 from circles.services.access import Scope, member_scopes
-from circles.services.audit import record_nudge
 from circles.services.people import find_person
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine, StatusCounts
 from circles.services.weeks import Week
@@ -64,15 +58,9 @@ _MARKS = {
     None: "⏸",
 }
 _ARROWS = {"up": "↗", "down": "↘", "steady": "→"}
-_NUDGE_OPEN = N_(
-    "{name} reminds you that this week's check-in is still open. It takes about five minutes."
-)
-_NUDGE_START = N_(
-    "{name} reminds you of this week's check-in. Send /checkin when you have five minutes."
-)
 
 #: What a facilitator's command answers: messages, and the engine's replies for a flow.
-Answer = list[Say | Reply]
+Replies = list[Say | Reply]
 
 
 # --- who is asking ---------------------------------------------------------------------
@@ -80,7 +68,7 @@ Answer = list[Say | Reply]
 
 async def places(
     session: AsyncSession, sender: Sender, roles: tuple[Role, ...]
-) -> tuple[Person | None, list[tuple[Circle, Scope]], Answer]:
+) -> tuple[Person | None, list[tuple[Circle, Scope]], Replies]:
     """The person and the circles where they have one of ``roles``, or the refusal."""
     person = await find_person(session, telegram_user_id=sender.external_id)
     found: list[tuple[Circle, Scope]] = []
@@ -197,12 +185,12 @@ def _summary(summary: CircleSummary, facilitator: bool) -> Say:
 
 async def summary(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Answer:
+) -> Replies:
     """This week's numbers for each circle the person facilitates or represents."""
     person, found, refusal = await places(session, sender, READERS)
     if person is None:
         return refusal
-    replies: Answer = []
+    replies: Replies = []
     for circle, scope in found:
         numbers = await summaries.summarise_circle(session, scope=scope, circle=circle, now=now)
         replies.append(_summary(numbers, scope.role is TokenRole.facilitator))
@@ -232,12 +220,12 @@ def _who(circle: Circle, week: Week, roster_lines: list[RosterLine]) -> Say:
 
 async def who(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Answer:
+) -> Replies:
     """Every teacher and where their check-in of this week stands."""
     person, found, refusal = await places(session, sender, FACILITATORS)
     if person is None:
         return refusal
-    replies: Answer = []
+    replies: Replies = []
     for circle, _scope in found:
         week = summaries.default_week(circle, now)
         roster_lines = await summaries.week_roster(session, circle=circle, now=now, week=week)
@@ -245,95 +233,17 @@ async def who(
     return replies
 
 
-# --- /nudge -----------------------------------------------------------------------------------
-
-
-def reminder(line: RosterLine, facilitator: Person) -> Say:
-    """A facilitator's reminder to one teacher who has not answered."""
-    by = facilitator.display_name or t("Your facilitator")
-    if line.status == "open" and line.checkin_id is not None:
-        button = Button(t("Open my check-in"), OpenCheckIn(line.checkin_id))
-        return Say(t(_NUDGE_OPEN, name=by), ((button,),))
-    return Say(t(_NUDGE_START, name=by))
-
-
-async def _remind(
-    session: AsyncSession, line: RosterLine, facilitator: Person, now: datetime
-) -> bool:
-    """Queue one reminder; False if this teacher was already reminded today."""
-    assert line.telegram_user_id is not None
-    local_day = now.astimezone(ZoneInfo(line.timezone)).date().isoformat()
-    return await queued.send(
-        session,
-        chat_id=line.telegram_user_id,
-        event=reminder(line, facilitator),
-        key=f"nudge-{local_day}",
-        now=now,
-        priority=OutboxPriority.bulk,
-    )
-
-
-async def nudge(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Answer:
-    """Remind every teacher who has not answered this week, at most once a day each."""
-    person, found, refusal = await places(session, sender, FACILITATORS)
-    if person is None:
-        return refusal
-    replies: Answer = []
-    for circle, scope in found:
-        roster_lines = await summaries.week_roster(session, circle=circle, now=now)
-        due = [
-            line
-            for line in roster_lines
-            if line.status in ("open", NOT_OPENED) and line.reachable and not line.paused
-        ]
-        sent = [line for line in due if await _remind(session, line, person, now)]
-        if sent:
-            await record_nudge(
-                session, actor=scope.actor, circle_id=circle.id, queued=len(sent), now=now
-            )
-        replies.append(Say(_nudged(circle, sent, len(due) - len(sent))))
-    return replies
-
-
-def _nudged(circle: Circle, sent: list[RosterLine], earlier: int) -> Text:
-    text: list[Part] = [circle.name]
-    if sent:
-        text.append(
-            tn(
-                "Reminder sent to {count} teacher: {names}.",
-                "Reminders sent to {count} teachers: {names}.",
-                len(sent),
-                count=number(len(sent)),
-                names=names([line.name for line in sent]),
-            )
-        )
-    if earlier:
-        text.append(
-            tn(
-                "{count} teacher was already reminded today.",
-                "{count} teachers were already reminded today.",
-                earlier,
-                count=number(earlier),
-            )
-        )
-    if not sent and not earlier:
-        text.append(t("Nobody to remind: everyone has answered, skipped or is paused."))
-    return lines(*text)
-
-
 # --- /circle ------------------------------------------------------------------------------------
 
 
 async def circle(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Answer:
+) -> Replies:
     """The circle at a glance: where, when, who, and the next meeting."""
     person, found, refusal = await places(session, sender, READERS)
     if person is None:
         return refusal
-    replies: Answer = []
+    replies: Replies = []
     for place, _scope in found:
         row = await roster.circle_row(session, circle=place)
         meeting = await attendance.next_meeting(session, circle=place, now=now)

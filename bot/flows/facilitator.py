@@ -1,8 +1,8 @@
 """A facilitator's buttons, and the names the doors call for a facilitator's commands.
 
-The commands live by domain: ``/summary``, ``/who``, ``/nudge`` and ``/circle`` in
-:mod:`bot.flows.circle`, ``/review`` and its verdicts in :mod:`bot.flows.review`, the
-weekly digest in :mod:`bot.flows.digest`. Buttons carry a
+The commands live by domain: ``/summary``, ``/who`` and ``/circle`` in
+:mod:`bot.flows.circle`, ``/nudge`` in :mod:`bot.flows.nudge`, ``/review`` and its
+verdicts in :mod:`bot.flows.review`, the weekly digest in :mod:`bot.flows.digest`. Buttons carry a
 :class:`~bot.flows.buttons.FacilitatorCommand` (``f:who``: run that command) or a
 :class:`~bot.flows.buttons.Review` (``r:approve:<id>``); :func:`button` takes both.
 """
@@ -16,15 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.buttons import FacilitatorAction, FacilitatorCommand, Review
-from bot.flows.circle import Answer, circle, nudge, summary, who
+from bot.flows.circle import Replies, circle, summary, who
 from bot.flows.digest import weekly_digest
 from bot.flows.events import Say
 from bot.flows.messages import Sender
+from bot.flows.nudge import nudge
 from bot.flows.review import review, review_button
 from circles.settings import Settings
 from circles.text import t
 
-_COMMANDS: dict[str, Callable[..., Awaitable[Answer]]] = {
+_COMMANDS: dict[str, Callable[..., Awaitable[Replies]]] = {
     "summary": summary,
     "who": who,
     "nudge": nudge,
@@ -40,7 +41,7 @@ async def button(
     action: FacilitatorAction | None,
     settings: Settings,
     now: datetime,
-) -> Answer:
+) -> Replies:
     """A facilitator's button: a command runs it, a review decision is taken; None is closed."""
     match action:
         case Review():

@@ -31,7 +31,7 @@ from circles.models import (
 from circles.services import access, meetings
 from circles.services.people import find_person
 from circles.settings import Settings
-from circles.text import Part, lines, number, t, tn, when
+from circles.text import Part, lines, number, render, t, tn, when
 
 _ONLY_FACILITATORS = N_("Only the facilitators of a circle can do this.")
 _RSVP_LABELS = {
@@ -118,15 +118,13 @@ async def link_group(
     if person is None or circle is None:
         return refusal
     circle.telegram_group_id = chat_id
-    return [
-        Say(
-            t(
-                "This group is now linked to {circle}: meeting announcements and "
-                "reminders will also appear here.",
-                circle=circle.name,
-            )
-        )
-    ]
+    linked = t(
+        "This group is now linked to {circle}: meeting announcements and "
+        "reminders will also appear here.",
+        circle=circle.name,
+    )
+    # The whole group reads it: in the circle's language, not the facilitator's.
+    return [Say(render(linked, circle.language))]
 
 
 async def action(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.buttons import Review
-from bot.flows.circle import FACILITATORS, Answer, name, places, short
+from bot.flows.circle import FACILITATORS, Replies, name, places, short
 from bot.flows.events import Button, Say
 from bot.flows.messages import Sender
 from circles.errors import Conflict, NotFound
@@ -89,12 +89,12 @@ def card(row: reviews.PracticeRow) -> Say:
 
 async def review(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Answer:
+) -> Replies:
     """Practices awaiting review, each with Approve and Request changes buttons."""
     person, found, refusal = await places(session, sender, FACILITATORS)
     if person is None:
         return refusal
-    replies: Answer = []
+    replies: Replies = []
     waiting = 0
     for _circle, scope in found:
         page = await reviews.list_practices(
@@ -121,7 +121,7 @@ async def review(
 
 async def review_button(
     session: AsyncSession, *, sender: Sender, action: Review, settings: Settings, now: datetime
-) -> Answer:
+) -> Replies:
     """Approving publishes; requesting changes asks for the comment to send."""
     person, _circles, refusal = await places(session, sender, FACILITATORS)
     if person is None:
