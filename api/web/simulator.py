@@ -42,7 +42,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -56,6 +56,7 @@ from bot.flows.engine import Outcome
 from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Button, Reply, Sender, joined
+from bot.flows.queued import shown
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
@@ -213,13 +214,9 @@ async def chat_page(request: Request) -> Response:
             session, telegram_user_id=sim.chat_id, after_id=chat.outbox_seen
         ):
             chat.outbox_seen = row.id
-            payload: dict[str, Any] = row.payload or {}
-            buttons = tuple(
-                tuple(Button(b["label"], b["data"]) for b in line)
-                for line in payload.get("buttons") or ()
-            )
-            text = payload.get("text") or payload.get("caption") or "…"
-            sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons)
+            queued = shown(row.payload, person.language if person else sim.language)
+            buttons = tuple(tuple(Button(*b) for b in line) for line in queued.buttons)
+            sim.transcripts.add(sim.chat_id, "bot", queued.text or "…", buttons=buttons)
         place = await teacher_place(session, person_id=person.id) if person else None
     language = person.language if person else sim.language
     with use_language(language):

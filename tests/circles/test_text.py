@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -11,8 +11,14 @@ from bot.flows.buttons import OpenCheckIn, Pause
 from bot.flows.events import Button, Notice, Photo, Say, dump, load_event
 from circles.i18n import use_language
 from circles.text import (
+    Capitalized,
+    Country,
     Day,
+    Days,
     LanguageName,
+    Percent,
+    TimeOfDay,
+    Weekday,
     headline,
     lines,
     load,
@@ -53,6 +59,31 @@ def test_numbers_and_dates_use_the_readers_locale_and_timezone() -> None:
     assert "1,234.5" in english and "4:00" in english  # Recife is UTC-3
     assert "1’234.5" in german or "1.234,5" in german or "1 234,5" in german
     assert english != german
+
+
+def test_a_circles_week_rhythm_and_country_read_in_the_readers_locale() -> None:
+    text = lines(
+        Days(date(2026, 8, 24), date(2026, 8, 30)),
+        Weekday(0),
+        TimeOfDay(time(16, 0)),
+        Country("BR"),
+        Percent(0.8),
+        Capitalized(t("pilot")),
+    )
+    assert render(text, "en").split("\n") == [
+        "Aug 24\u2009–\u200930",
+        "Monday",
+        "4:00\u202fPM",
+        "Brazil",
+        "80%",
+        "Pilot",
+    ]
+    portuguese = render(text, "pt_BR").split("\n")
+    assert portuguese[0] == "24\u2009–\u200930 de ago."
+    assert portuguese[1:4] == ["segunda-feira", "16:00", "Brasil"]
+    again = load(json.loads(json.dumps(text.dump())))
+    for language in ("en", "fr", "ko", "pt_BR"):
+        assert render(again, language) == render(text, language)
 
 
 def test_content_is_shown_as_it_is_and_parts_join_by_lines() -> None:
