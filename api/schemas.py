@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -26,8 +26,8 @@ from circles.models import (
     Invite,
     MeetingStatus,
     Phase,
+    Practice,
     PracticeStatus,
-    Reflection,
     Role,
     RsvpResponse,
     ShareScope,
@@ -98,6 +98,23 @@ class Page(BaseModel, Generic[T]):
         return cls(items=[convert(item) for item in page.items], next_cursor=page.next_cursor)
 
 
+class Out(BaseModel):
+    """A response made of service rows and stored objects, field by field."""
+
+    @classmethod
+    def read(cls, *sources: object, **values: Any) -> Self:
+        """The fields in ``values``; each other one from the first source with that attribute.
+
+        Like ``model_validate(obj, from_attributes=True)`` over several objects: a row and
+        the stored object it wraps, with what is computed or renamed given by name.
+        """
+        for name in cls.model_fields.keys() - values.keys():
+            source = next((s for s in sources if hasattr(s, name)), None)
+            if source is not None:
+                values[name] = getattr(source, name)
+        return cls.model_validate(values)
+
+
 # --- circles and members -----------------------------------------------------------------
 
 
@@ -109,7 +126,7 @@ class MemberCounts(BaseModel):
     union_rep: int
 
 
-class CircleOut(BaseModel):
+class CircleOut(Out):
     """A learning circle."""
 
     model_config = ConfigDict(
@@ -145,17 +162,9 @@ class CircleOut(BaseModel):
     @classmethod
     def of(cls, row: CircleRow) -> CircleOut:
         """From a service row."""
-        c = row.circle
-        return cls(
-            id=c.id or 0,
-            name=c.name,
-            country=c.country,
-            language=c.language,
-            timezone=c.timezone,
-            cadence=c.cadence,
-            checkin_weekday=c.checkin_weekday,
-            checkin_time=c.checkin_time.strftime("%H:%M"),
-            created_at=c.created_at,
+        return cls.read(
+            row.circle,
+            checkin_time=row.circle.checkin_time.strftime("%H:%M"),
             members=MemberCounts(**{role.value: n for role, n in row.members.items()}),
         )
 
@@ -194,7 +203,7 @@ class CircleCreate(BaseModel):
         return time(int(hours), int(minutes))
 
 
-class MemberOut(BaseModel):
+class MemberOut(Out):
     """A member of a circle with their journey at a glance."""
 
     model_config = ConfigDict(
@@ -232,25 +241,13 @@ class MemberOut(BaseModel):
     @classmethod
     def of(cls, row: MemberRow) -> MemberOut:
         """From a service row."""
-        return cls(
-            person_id=row.person_id,
-            name=row.name,
-            role=row.role,
-            language=row.language,
-            timezone=row.timezone,
-            joined_at=row.joined_at,
-            phase=row.phase,
-            paused=row.paused,
-            paused_until=row.paused_until,
-            unreachable=row.unreachable,
-            last_answer_at=row.last_answer_at,
-        )
+        return cls.read(row)
 
 
 # --- invites -----------------------------------------------------------------------------
 
 
-class InviteOut(BaseModel):
+class InviteOut(Out):
     """An invite code and how much of it is left."""
 
     id: int
@@ -270,18 +267,10 @@ class InviteOut(BaseModel):
         """A converter that tells the invite's state at ``now``."""
 
         def convert(invite: Invite) -> InviteOut:
-            return cls(
-                id=invite.id or 0,
-                circle_id=invite.circle_id,
-                role=invite.role,
-                code=invite.code,
-                max_uses=invite.max_uses,
-                uses=invite.uses,
+            return cls.read(
+                invite,
                 uses_left=max(0, invite.max_uses - invite.uses),
                 state=invite_state(invite, now),
-                expires_at=invite.expires_at,
-                revoked_at=invite.revoked_at,
-                created_at=invite.created_at,
             )
 
         return convert
@@ -307,7 +296,7 @@ class InviteCreate(BaseModel):
 # --- check-ins, answers, reflections, meetings ---------------------------------------------
 
 
-class AnswerOut(BaseModel):
+class AnswerOut(Out):
     """One answer: text, a choice, a number, or a file shown by its kind and caption."""
 
     question: str
@@ -323,20 +312,18 @@ class AnswerOut(BaseModel):
     @classmethod
     def of(cls, answer: Answer) -> AnswerOut:
         """From a stored answer (the Telegram file id is left out)."""
-        return cls(
+        return cls.read(
+            answer,
             question=answer.question_key,
-            kind=answer.kind,
             text=answer.value_text,
             choice=answer.value_choice,
             number=answer.value_number,
             has_file=answer.file_id is not None,
             duration_seconds=answer.file_duration,
-            created_at=answer.created_at,
-            updated_at=answer.updated_at,
         )
 
 
-class CheckInOut(BaseModel):
+class CheckInOut(Out):
     """A member's check-in of one week, with its answers."""
 
     model_config = ConfigDict(
@@ -394,28 +381,17 @@ class CheckInOut(BaseModel):
         """A converter that names each check-in's week in the circle's timezone."""
 
         def convert(row: CheckInRow) -> CheckInOut:
-            c = row.checkin
-            return cls(
-                id=c.id or 0,
-                person_id=c.person_id,
-                person_name=row.person_name,
-                week=str(week_of(c.scheduled_for, timezone)),
-                phase=c.phase,
-                iteration=c.iteration,
-                scheduled_for=c.scheduled_for,
-                status=c.status,
-                opened_at=c.opened_at,
-                closes_at=c.closes_at,
-                answered_at=c.answered_at,
-                nudges_sent=c.nudges_sent,
-                skip_reason=c.skip_reason,
+            return cls.read(
+                row,
+                row.checkin,
+                week=str(week_of(row.checkin.scheduled_for, timezone)),
                 answers=[AnswerOut.of(a) for a in row.answers],
             )
 
         return convert
 
 
-class ReflectionOut(BaseModel):
+class ReflectionOut(Out):
     """A reflection after a circle meeting."""
 
     id: int
@@ -431,18 +407,7 @@ class ReflectionOut(BaseModel):
     @classmethod
     def of(cls, row: ReflectionRow) -> ReflectionOut:
         """From a service row."""
-        r: Reflection = row.reflection
-        return cls(
-            id=r.id or 0,
-            person_id=r.person_id,
-            author_name=row.author_name,
-            meeting_id=r.meeting_id,
-            learnt=r.learnt,
-            will_change=r.will_change,
-            one_word=r.one_word,
-            visibility=r.visibility,
-            created_at=r.created_at,
-        )
+        return cls.read(row, row.reflection)
 
 
 class RsvpCounts(BaseModel):
@@ -453,7 +418,7 @@ class RsvpCounts(BaseModel):
     maybe: int
 
 
-class RsvpOut(BaseModel):
+class RsvpOut(Out):
     """One member's answer to a meeting invitation."""
 
     person_id: int
@@ -464,15 +429,10 @@ class RsvpOut(BaseModel):
     @classmethod
     def of(cls, row: RsvpRow) -> RsvpOut:
         """From a service row."""
-        return cls(
-            person_id=row.person_id,
-            name=row.name,
-            response=row.response,
-            responded_at=row.responded_at,
-        )
+        return cls.read(row)
 
 
-class MeetingOut(BaseModel):
+class MeetingOut(Out):
     """A circle meeting with its RSVP counts."""
 
     id: int
@@ -489,19 +449,7 @@ class MeetingOut(BaseModel):
     @classmethod
     def of(cls, row: MeetingRow) -> MeetingOut:
         """From a service row."""
-        m = row.meeting
-        return cls(
-            id=m.id or 0,
-            circle_id=m.circle_id,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            place=m.place,
-            online_url=m.online_url,
-            agenda=m.agenda,
-            status=m.status,
-            rsvps=RsvpCounts(**{r.value: n for r, n in row.rsvps.items()}),
-            created_at=m.created_at,
-        )
+        return cls.read(row.meeting, rsvps=RsvpCounts(**{r.value: n for r, n in row.rsvps.items()}))
 
 
 class MeetingDetail(MeetingOut):
@@ -513,7 +461,7 @@ class MeetingDetail(MeetingOut):
 # --- practices -----------------------------------------------------------------------------
 
 
-class PracticeOut(BaseModel):
+class PracticeOut(Out):
     """A codified practice on its way to (or in) the evidence repository."""
 
     id: int
@@ -547,34 +495,15 @@ class PracticeOut(BaseModel):
     @classmethod
     def of(cls, row: PracticeRow) -> PracticeOut:
         """From a service row."""
-        p = row.practice
-        return cls(
-            id=p.id or 0,
-            circle_id=p.circle_id,
-            circle_name=row.circle_name,
-            author_id=p.author_id,
-            author_name=row.author_name,
-            author_visible=p.author_visible,
-            status=p.status,
-            share_scope=p.share_scope,
-            version=p.version,
-            title=p.title,
-            strategy=p.strategy,
-            subject=p.subject,
-            grade=p.grade,
-            grade_band=p.grade_band,
-            class_size=p.class_size,
-            country=p.country,
-            language=p.language,
-            summary=p.summary,
-            tags=[Strategy(t) for t in p.tags or []],
-            content=dict(p.content or {}),
-            review_comment=p.review_comment,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-            published_at=p.published_at,
-            archived_at=p.archived_at,
-        )
+        return cls.read(row, row.practice, **_practice_text(row.practice))
+
+
+def _practice_text(practice: Practice) -> dict[str, Any]:
+    """A practice's strategy tags and content as responses show them."""
+    return {
+        "tags": [Strategy(t) for t in practice.tags or []],
+        "content": dict(practice.content or {}),
+    }
 
 
 class ReviewOut(BaseModel):
@@ -638,7 +567,7 @@ class PracticeVersionOut(BaseModel):
     updated_at: datetime | None
 
 
-class RepositoryPracticeOut(BaseModel):
+class RepositoryPracticeOut(Out):
     """A published practice as a reader of the repository sees it."""
 
     id: int
@@ -666,28 +595,7 @@ class RepositoryPracticeOut(BaseModel):
     @classmethod
     def of(cls, found: Found) -> RepositoryPracticeOut:
         """From a search result."""
-        p = found.practice
-        return cls(
-            id=p.id or 0,
-            version=p.version,
-            title=p.title,
-            summary=p.summary,
-            strategy=p.strategy,
-            tags=[Strategy(t) for t in p.tags or []],
-            subject=p.subject,
-            grade=p.grade,
-            grade_band=p.grade_band,
-            country=p.country,
-            language=p.language,
-            share_scope=p.share_scope,
-            circle_name=found.circle_name,
-            author_name=found.author_name,
-            content=dict(p.content or {}),
-            published_at=p.published_at,
-            adoptions=found.adoptions,
-            adopter_rating=found.adopter_rating,
-            adopter_ratings=found.adopter_ratings,
-        )
+        return cls.read(found, found.practice, **_practice_text(found.practice))
 
 
 class SearchOut(BaseModel):
@@ -766,7 +674,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-class PendingOut(BaseModel):
+class PendingOut(Out):
     """A teacher who has not answered the week's check-in."""
 
     person_id: int
@@ -776,7 +684,7 @@ class PendingOut(BaseModel):
     paused: bool
 
 
-class BlockerOut(BaseModel):
+class BlockerOut(Out):
     """What got in the way, or what the circle could help with."""
 
     question: Literal["why_not", "help"]
@@ -789,7 +697,7 @@ class BlockerOut(BaseModel):
     at: datetime
 
 
-class ReflectionNoteOut(BaseModel):
+class ReflectionNoteOut(Out):
     """A reflection the reader may read."""
 
     person_id: int
@@ -801,7 +709,7 @@ class ReflectionNoteOut(BaseModel):
     at: datetime
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(Out):
     """The caption of an evidence photo or document."""
 
     kind: AnswerKind
@@ -811,7 +719,7 @@ class EvidenceOut(BaseModel):
     at: datetime
 
 
-class CircleRef(BaseModel):
+class CircleRef(Out):
     """Which circle a summary is about."""
 
     id: int
@@ -820,7 +728,7 @@ class CircleRef(BaseModel):
     timezone: str
 
 
-class CircleSummaryOut(BaseModel):
+class CircleSummaryOut(Out):
     """One circle in one week (definitions: ``circles.services.summaries``)."""
 
     model_config = ConfigDict(
@@ -896,74 +804,46 @@ class CircleSummaryOut(BaseModel):
     @classmethod
     def of(cls, s: summaries.CircleSummary) -> CircleSummaryOut:
         """From the service result, labelled in the current language."""
-        counts = s.checkins
-        return cls(
-            circle=CircleRef(
-                id=s.circle.id or 0,
-                name=s.circle.name,
-                country=s.circle.country,
-                timezone=s.circle.timezone,
-            ),
-            week=str(s.week),
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            language=current_language(),
-            headline=summaries.headline(counts),
-            teachers=s.teachers,
-            expected=counts.expected,
-            answered=counts.answered,
-            response_rate=_round(counts.response_rate, 4),
-            not_answered_count=counts.not_answered,
-            checkins=_labelled(counts.as_dict(), summaries.STATUS_LABELS),
+        return cls.read(
+            s,
+            **_week_figures(s),
+            circle=CircleRef.read(s.circle),
             not_answered=[
-                PendingOut(
-                    person_id=p.person_id,
-                    name=p.name,
-                    status=p.status,
-                    status_label=_(summaries.STATUS_LABELS[p.status]),
-                    paused=p.paused,
-                )
+                PendingOut.read(p, status_label=_(summaries.STATUS_LABELS[p.status]))
                 for p in s.not_answered
             ],
-            names_shown=s.names_shown,
-            phases=_labelled(s.phases, summaries.PHASE_LABELS),
-            tried=_labelled(s.tried, summaries.TRIED_LABELS),
-            ratings=RatingsOut.of(s.ratings),
             blockers=[
-                BlockerOut(
-                    question=b.question,  # type: ignore[arg-type]
+                BlockerOut.read(
+                    b,
                     question_label=_(summaries.BLOCKER_LABELS[b.question]),
-                    kind=b.kind,
-                    text=b.text,
                     duration_seconds=b.duration,
-                    person_id=b.person_id,
-                    name=b.name,
-                    at=b.at,
                 )
                 for b in s.blockers
             ],
-            reflections=[
-                ReflectionNoteOut(
-                    person_id=r.person_id,
-                    name=r.name,
-                    learnt=r.learnt,
-                    will_change=r.will_change,
-                    one_word=r.one_word,
-                    visibility=r.visibility,
-                    at=r.at,
-                )
-                for r in s.reflections
-            ],
-            evidence=[
-                EvidenceOut(
-                    kind=e.kind, caption=e.caption, person_id=e.person_id, name=e.name, at=e.at
-                )
-                for e in s.evidence
-            ],
+            reflections=[ReflectionNoteOut.read(r) for r in s.reflections],
+            evidence=[EvidenceOut.read(e) for e in s.evidence],
         )
 
 
-class AreaLineOut(BaseModel):
+def _week_figures(s: summaries.CircleSummary | summaries.AreaSummary) -> dict[str, Any]:
+    """What a circle's and an area's week share, labelled in the current language."""
+    counts = s.checkins
+    return {
+        "week": str(s.week),
+        "language": current_language(),
+        "headline": summaries.headline(counts),
+        "expected": counts.expected,
+        "answered": counts.answered,
+        "response_rate": _round(counts.response_rate, 4),
+        "not_answered_count": counts.not_answered,
+        "checkins": _labelled(counts.as_dict(), summaries.STATUS_LABELS),
+        "phases": _labelled(s.phases, summaries.PHASE_LABELS),
+        "tried": _labelled(s.tried, summaries.TRIED_LABELS),
+        "ratings": RatingsOut.of(s.ratings),
+    }
+
+
+class AreaLineOut(Out):
     """One circle (country summary) or one country (overall summary)."""
 
     key: str = Field(description="The circle id, or the country code")
@@ -978,7 +858,7 @@ class AreaLineOut(BaseModel):
     rating_count: int
 
 
-class AreaSummaryOut(BaseModel):
+class AreaSummaryOut(Out):
     """A country, or everything the token covers, in one week."""
 
     model_config = ConfigDict(
@@ -1048,35 +928,15 @@ class AreaSummaryOut(BaseModel):
     @classmethod
     def of(cls, s: summaries.AreaSummary) -> AreaSummaryOut:
         """From the service result, labelled in the current language."""
-        counts = s.checkins
-        return cls(
-            country=s.country,
-            week=str(s.week),
-            language=current_language(),
-            headline=summaries.headline(counts),
-            circles=s.circles,
-            teachers=s.teachers,
-            expected=counts.expected,
-            answered=counts.answered,
-            response_rate=_round(counts.response_rate, 4),
-            not_answered_count=counts.not_answered,
-            checkins=_labelled(counts.as_dict(), summaries.STATUS_LABELS),
-            phases=_labelled(s.phases, summaries.PHASE_LABELS),
-            tried=_labelled(s.tried, summaries.TRIED_LABELS),
-            ratings=RatingsOut.of(s.ratings),
-            blockers=s.blockers,
+        return cls.read(
+            s,
+            **_week_figures(s),
             lines=[
-                AreaLineOut(
-                    key=line.key,
-                    name=line.name,
-                    country=line.country,
-                    circles=line.circles,
-                    teachers=line.teachers,
-                    expected=line.checkins.expected,
-                    answered=line.checkins.answered,
+                AreaLineOut.read(
+                    line,
+                    line.checkins,
                     response_rate=_round(line.checkins.response_rate, 4),
                     rating_mean=_round(line.rating_mean),
-                    rating_count=line.rating_count,
                 )
                 for line in s.lines
             ],
@@ -1086,7 +946,7 @@ class AreaSummaryOut(BaseModel):
 # --- tokens and the audit log ------------------------------------------------------------------
 
 
-class TokenOut(BaseModel):
+class TokenOut(Out):
     """An API token, without its secret (only the first characters, to recognise it)."""
 
     id: int
@@ -1103,18 +963,7 @@ class TokenOut(BaseModel):
     @classmethod
     def of(cls, token: ApiToken) -> TokenOut:
         """From a stored token (the hash stays in the database)."""
-        return cls(
-            id=token.id or 0,
-            name=token.name,
-            prefix=token.prefix,
-            role=token.role,
-            circle_id=token.circle_id,
-            countries=token.countries,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            revoked_at=token.revoked_at,
-            last_used_at=token.last_used_at,
-        )
+        return cls.read(token)
 
 
 class TokenIssuedOut(BaseModel):
@@ -1155,7 +1004,7 @@ class TokenCreate(BaseModel):
     )
 
 
-class AuditOut(BaseModel):
+class AuditOut(Out):
     """One audit log row."""
 
     id: int
@@ -1169,12 +1018,4 @@ class AuditOut(BaseModel):
     @classmethod
     def of(cls, row: AuditLog) -> AuditOut:
         """From a stored row."""
-        return cls(
-            id=row.id or 0,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            detail=dict(row.detail or {}),
-        )
+        return cls.read(row, detail=dict(row.detail or {}))
