@@ -18,7 +18,6 @@ from circles.i18n import _, current_language
 from circles.models import (
     Answer,
     AnswerKind,
-    ApiToken,
     AuditLog,
     Cadence,
     CheckInStatus,
@@ -37,12 +36,12 @@ from circles.models import (
 )
 from circles.services import pagination, summaries
 from circles.services.answers import CheckInRow
-from circles.services.attendance import MeetingRow, RsvpRow
+from circles.services.attendance import MeetingRow
 from circles.services.invites import InviteState, invite_state
 from circles.services.reflections import ReflectionRow
 from circles.services.repository import Found
 from circles.services.reviews import COMMENT_LIMIT, PracticeRow, Reviewed
-from circles.services.roster import CircleRow, MemberRow
+from circles.services.roster import CircleRow
 from circles.services.weeks import week_of
 
 T = TypeVar("T")
@@ -113,6 +112,11 @@ class Out(BaseModel):
             if source is not None:
                 values[name] = getattr(source, name)
         return cls.model_validate(values)
+
+    @classmethod
+    def of(cls, source: Any) -> Self:
+        """From one service row or stored object that has every field as an attribute."""
+        return cls.read(source)
 
 
 # --- circles and members -----------------------------------------------------------------
@@ -237,11 +241,6 @@ class MemberOut(Out):
     paused_until: datetime | None
     unreachable: bool = Field(description="The bot could not reach them (they blocked it)")
     last_answer_at: datetime | None = Field(description="When they last answered a check-in")
-
-    @classmethod
-    def of(cls, row: MemberRow) -> MemberOut:
-        """From a service row."""
-        return cls.read(row)
 
 
 # --- invites -----------------------------------------------------------------------------
@@ -425,11 +424,6 @@ class RsvpOut(Out):
     name: str | None
     response: RsvpResponse
     responded_at: datetime
-
-    @classmethod
-    def of(cls, row: RsvpRow) -> RsvpOut:
-        """From a service row."""
-        return cls.read(row)
 
 
 class MeetingOut(Out):
@@ -959,11 +953,6 @@ class TokenOut(Out):
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
-
-    @classmethod
-    def of(cls, token: ApiToken) -> TokenOut:
-        """From a stored token (the hash stays in the database)."""
-        return cls.read(token)
 
 
 class TokenIssuedOut(BaseModel):
