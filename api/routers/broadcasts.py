@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, READ, WRITE
+from api.params import BODY, READ, WRITE, BroadcastId
 from circles.errors import Forbidden, NotFound
 from circles.i18n import N_
 from circles.models import Broadcast, BroadcastStatus, Role
@@ -24,7 +24,6 @@ from circles.services.access import Permission, Scope
 from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/broadcasts", tags=["broadcasts"])
-BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
 
 
 class AudienceIn(BaseModel):

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit
+from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit, MeetingId
 from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut
 from bot.flows import announcements
 from circles.models import MeetingStatus
 from circles.services import attendance, meetings
 from circles.services.access import Permission, circle_for
-from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/circles/{circle_id}/meetings", tags=["meetings"])
-MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
 
 
 @router.get("", response_model=Page[MeetingOut], responses=READ)
