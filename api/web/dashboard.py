@@ -261,8 +261,7 @@ async def approve(
     reviewed = await reviews.approve_practice(
         session, scope=viewer.scope, practice_id=practice_id, now=clock.now()
     )
-    circle_id = reviewed.row.practice.circle_id
-    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=approved#review")
+    return _back_to_review(request, viewer, reviewed, "approved")
 
 
 @router.post("/practices/{practice_id}/changes")
@@ -280,5 +279,12 @@ async def ask_changes(
     reviewed = await reviews.request_changes(
         session, scope=viewer.scope, practice_id=practice_id, comment=comment, now=clock.now()
     )
+    return _back_to_review(request, viewer, reviewed, "changes")
+
+
+def _back_to_review(
+    request: Request, viewer: Viewer, reviewed: reviews.Reviewed, done: str
+) -> Response:
+    """To the review queue of the practice's circle, saying what was done."""
     circle_id = reviewed.row.practice.circle_id
-    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=changes#review")
+    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done={done}#review")
