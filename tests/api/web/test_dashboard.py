@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from support.web import csrf_of, sign_in
@@ -54,53 +55,55 @@ async def test_wrong_token_is_refused_and_revoked_token_signs_out(
     assert (await client.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
 
 
+async def _facilitator_on_their_circle(world: World, api) -> tuple[httpx.AsyncClient, str]:
+    """Facilitator A signed in, and the CSRF value of their circle's page."""
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    return client, csrf_of(page.text)
+
+
+async def _status(sessions: SessionMaker, practice_id: int) -> PracticeStatus:
+    async with sessions() as session:
+        return (await session.get_one(Practice, practice_id)).status
+
+
 async def test_approving_needs_the_form_csrf_value(
     world: World, api, sessions: SessionMaker
 ) -> None:
-    client = api()
-    await sign_in(client, world.secrets["facilitator_a"])
+    client, csrf = await _facilitator_on_their_circle(world, api)
     url = f"/dashboard/practices/{world.a.practice}/approve"
     assert (await client.post(url, data={"csrf": "forged"})).status_code == 403
     assert (await client.post(url)).status_code == 403
-    page = await client.get(f"/dashboard/circles/{world.a.circle}")
-    approved = await client.post(url, data={"csrf": csrf_of(page.text)})
+    assert await _status(sessions, world.a.practice) is PracticeStatus.in_review
+    approved = await client.post(url, data={"csrf": csrf})
     assert approved.status_code == 303
-    async with sessions() as session:
-        practice = await session.get_one(Practice, world.a.practice)
-        assert practice.status is PracticeStatus.published
+    assert await _status(sessions, world.a.practice) is PracticeStatus.published
 
 
 async def test_requesting_changes_sends_the_practice_back(
     world: World, api, sessions: SessionMaker
 ) -> None:
-    client = api()
-    await sign_in(client, world.secrets["facilitator_a"])
-    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    client, csrf = await _facilitator_on_their_circle(world, api)
     sent = await client.post(
         f"/dashboard/practices/{world.a.practice}/changes",
-        data={"csrf": csrf_of(page.text), "comment": "Add how long it takes."},
+        data={"csrf": csrf, "comment": "Add how long it takes."},
     )
     assert sent.status_code == 303
-    async with sessions() as session:
-        practice = await session.get_one(Practice, world.a.practice)
-        assert practice.status is PracticeStatus.changes_requested
+    assert await _status(sessions, world.a.practice) is PracticeStatus.changes_requested
 
 
 async def test_other_circles_practice_cannot_be_reviewed(
     world: World, api, sessions: SessionMaker
 ) -> None:
-    client = api()
-    await sign_in(client, world.secrets["facilitator_a"])
-    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    client, csrf = await _facilitator_on_their_circle(world, api)
     async with sessions() as session:
         other = await session.scalar(
             select(Practice.id).where(Practice.circle_id == world.b.circle)
         )
     if other is None:
         other = 987654
-    refused = await client.post(
-        f"/dashboard/practices/{other}/approve", data={"csrf": csrf_of(page.text)}
-    )
+    refused = await client.post(f"/dashboard/practices/{other}/approve", data={"csrf": csrf})
     assert refused.status_code == 404
 
 
