@@ -59,21 +59,22 @@ PracticeText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL
 Comment = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_LIMIT, pattern=_NO_NUL)]
 
 
+def examples(*shown: dict[str, Any], **config: Any) -> ConfigDict:
+    """A model's configuration with the examples its JSON schema shows."""
+    return ConfigDict(json_schema_extra={"examples": list(shown)}, **config)
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "about:blank",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "There is no circle with this id that you can see.",
-                }
-            ]
+    model_config = examples(
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "There is no circle with this id that you can see.",
         },
+        extra="allow",
     )
 
     type: str = "about:blank"
@@ -133,23 +134,19 @@ class MemberCounts(BaseModel):
 class CircleOut(Out):
     """A learning circle."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1,
-                    "name": "Accra 1",
-                    "country": "GH",
-                    "language": "en",
-                    "timezone": "Africa/Accra",
-                    "cadence": "weekly",
-                    "checkin_weekday": 0,
-                    "checkin_time": "16:00",
-                    "created_at": "2026-09-01T08:00:00Z",
-                    "members": {"teacher": 10, "facilitator": 2, "union_rep": 1},
-                }
-            ]
-        }
+    model_config = examples(
+        {
+            "id": 1,
+            "name": "Accra 1",
+            "country": "GH",
+            "language": "en",
+            "timezone": "Africa/Accra",
+            "cadence": "weekly",
+            "checkin_weekday": 0,
+            "checkin_time": "16:00",
+            "created_at": "2026-09-01T08:00:00Z",
+            "members": {"teacher": 10, "facilitator": 2, "union_rep": 1},
+        },
     )
 
     id: int
@@ -176,20 +173,16 @@ class CircleOut(Out):
 class CircleCreate(BaseModel):
     """A new circle."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Kumasi 2",
-                    "country": "GH",
-                    "language": "en",
-                    "timezone": "Africa/Accra",
-                    "checkin_weekday": 0,
-                    "checkin_time": "16:00",
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "Kumasi 2",
+            "country": "GH",
+            "language": "en",
+            "timezone": "Africa/Accra",
+            "checkin_weekday": 0,
+            "checkin_time": "16:00",
         },
+        extra="forbid",
     )
 
     name: Name
@@ -210,24 +203,20 @@ class CircleCreate(BaseModel):
 class MemberOut(Out):
     """A member of a circle with their journey at a glance."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "person_id": 7,
-                    "name": "Ana Souza",
-                    "role": "teacher",
-                    "language": "pt_BR",
-                    "timezone": "America/Sao_Paulo",
-                    "joined_at": "2026-09-01T08:00:00Z",
-                    "phase": "pilot",
-                    "paused": False,
-                    "paused_until": None,
-                    "unreachable": False,
-                    "last_answer_at": "2026-10-12T19:03:00Z",
-                }
-            ]
-        }
+    model_config = examples(
+        {
+            "person_id": 7,
+            "name": "Ana Souza",
+            "role": "teacher",
+            "language": "pt_BR",
+            "timezone": "America/Sao_Paulo",
+            "joined_at": "2026-09-01T08:00:00Z",
+            "phase": "pilot",
+            "paused": False,
+            "paused_until": None,
+            "unreachable": False,
+            "last_answer_at": "2026-10-12T19:03:00Z",
+        },
     )
 
     person_id: int
@@ -278,9 +267,9 @@ class InviteOut(Out):
 class InviteCreate(BaseModel):
     """A new invite: who it admits, how many, for how long."""
 
-    model_config = ConfigDict(
+    model_config = examples(
+        {"role": "teacher", "max_uses": 10, "valid_days": 30},
         extra="forbid",
-        json_schema_extra={"examples": [{"role": "teacher", "max_uses": 10, "valid_days": 30}]},
     )
 
     role: Role
@@ -325,39 +314,35 @@ class AnswerOut(Out):
 class CheckInOut(Out):
     """A member's check-in of one week, with its answers."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "id": 41,
+            "person_id": 7,
+            "person_name": "Ana Souza",
+            "week": "2026-W41",
+            "phase": "pilot",
+            "iteration": 3,
+            "scheduled_for": "2026-10-05T19:00:00Z",
+            "status": "answered",
+            "opened_at": "2026-10-05T19:00:00Z",
+            "closes_at": "2026-10-11T19:00:00Z",
+            "answered_at": "2026-10-06T11:20:00Z",
+            "nudges_sent": 0,
+            "skip_reason": None,
+            "answers": [
                 {
-                    "id": 41,
-                    "person_id": 7,
-                    "person_name": "Ana Souza",
-                    "week": "2026-W41",
-                    "phase": "pilot",
-                    "iteration": 3,
-                    "scheduled_for": "2026-10-05T19:00:00Z",
-                    "status": "answered",
-                    "opened_at": "2026-10-05T19:00:00Z",
-                    "closes_at": "2026-10-11T19:00:00Z",
-                    "answered_at": "2026-10-06T11:20:00Z",
-                    "nudges_sent": 0,
-                    "skip_reason": None,
-                    "answers": [
-                        {
-                            "question": "how_well",
-                            "kind": "number",
-                            "text": None,
-                            "choice": None,
-                            "number": 4,
-                            "has_file": False,
-                            "duration_seconds": None,
-                            "created_at": "2026-10-06T11:20:00Z",
-                            "updated_at": "2026-10-06T11:20:00Z",
-                        }
-                    ],
+                    "question": "how_well",
+                    "kind": "number",
+                    "text": None,
+                    "choice": None,
+                    "number": 4,
+                    "has_file": False,
+                    "duration_seconds": None,
+                    "created_at": "2026-10-06T11:20:00Z",
+                    "updated_at": "2026-10-06T11:20:00Z",
                 }
-            ]
-        }
+            ],
+        },
     )
 
     id: int
@@ -515,9 +500,9 @@ class ReviewOut(BaseModel):
 class PracticeEdit(BaseModel):
     """Changes to a practice; a practice that was published keeps its old text as a version."""
 
-    model_config = ConfigDict(
+    model_config = examples(
+        {"summary": "Hinge questions in the middle of a lesson."},
         extra="forbid",
-        json_schema_extra={"examples": [{"summary": "Hinge questions in the middle of a lesson."}]},
     )
 
     title: (
@@ -603,11 +588,9 @@ class SearchOut(BaseModel):
 class ChangesRequest(BaseModel):
     """What the author should change; sent to them in the bot as written."""
 
-    model_config = ConfigDict(
+    model_config = examples(
+        {"comment": "Please add how long each step takes in class."},
         extra="forbid",
-        json_schema_extra={
-            "examples": [{"comment": "Please add how long each step takes in class."}]
-        },
     )
 
     comment: Comment
@@ -725,53 +708,49 @@ class CircleRef(Out):
 class CircleSummaryOut(Out):
     """One circle in one week (definitions: ``circles.services.summaries``)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "circle": {
+                "id": 1,
+                "name": "Accra 1",
+                "country": "GH",
+                "timezone": "Africa/Accra",
+            },
+            "week": "2026-W41",
+            "starts_at": "2026-10-05T00:00:00Z",
+            "ends_at": "2026-10-12T00:00:00Z",
+            "language": "en",
+            "headline": "7 of 10 teachers answered this week (70%).",
+            "teachers": 10,
+            "expected": 10,
+            "answered": 7,
+            "response_rate": 0.7,
+            "not_answered_count": 3,
+            "checkins": [{"key": "answered", "label": "answered", "count": 7}],
+            "not_answered": [
                 {
-                    "circle": {
-                        "id": 1,
-                        "name": "Accra 1",
-                        "country": "GH",
-                        "timezone": "Africa/Accra",
-                    },
-                    "week": "2026-W41",
-                    "starts_at": "2026-10-05T00:00:00Z",
-                    "ends_at": "2026-10-12T00:00:00Z",
-                    "language": "en",
-                    "headline": "7 of 10 teachers answered this week (70%).",
-                    "teachers": 10,
-                    "expected": 10,
-                    "answered": 7,
-                    "response_rate": 0.7,
-                    "not_answered_count": 3,
-                    "checkins": [{"key": "answered", "label": "answered", "count": 7}],
-                    "not_answered": [
-                        {
-                            "person_id": 9,
-                            "name": "Kwame Mensah",
-                            "status": "missed",
-                            "status_label": "missed",
-                            "paused": False,
-                        }
-                    ],
-                    "names_shown": True,
-                    "phases": [{"key": "pilot", "label": "pilot", "count": 8}],
-                    "tried": [{"key": "yes", "label": "Yes", "count": 6}],
-                    "ratings": {
-                        "mean": 3.6,
-                        "count": 6,
-                        "weeks": [{"week": "2026-W41", "mean": 3.6, "count": 6}],
-                        "slope": 0.2,
-                        "direction": "up",
-                        "direction_label": "improving",
-                    },
-                    "blockers": [],
-                    "reflections": [],
-                    "evidence": [],
+                    "person_id": 9,
+                    "name": "Kwame Mensah",
+                    "status": "missed",
+                    "status_label": "missed",
+                    "paused": False,
                 }
-            ]
-        }
+            ],
+            "names_shown": True,
+            "phases": [{"key": "pilot", "label": "pilot", "count": 8}],
+            "tried": [{"key": "yes", "label": "Yes", "count": 6}],
+            "ratings": {
+                "mean": 3.6,
+                "count": 6,
+                "weeks": [{"week": "2026-W41", "mean": 3.6, "count": 6}],
+                "slope": 0.2,
+                "direction": "up",
+                "direction_label": "improving",
+            },
+            "blockers": [],
+            "reflections": [],
+            "evidence": [],
+        },
     )
 
     circle: CircleRef
@@ -855,49 +834,45 @@ class AreaLineOut(Out):
 class AreaSummaryOut(Out):
     """A country, or everything the token covers, in one week."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "country": "GH",
+            "week": "2026-W41",
+            "language": "en",
+            "headline": "61 of 80 teachers answered this week (76%).",
+            "circles": 8,
+            "teachers": 80,
+            "expected": 80,
+            "answered": 61,
+            "response_rate": 0.7625,
+            "not_answered_count": 19,
+            "checkins": [{"key": "answered", "label": "answered", "count": 61}],
+            "phases": [{"key": "pilot", "label": "pilot", "count": 64}],
+            "tried": [{"key": "yes", "label": "Yes", "count": 50}],
+            "ratings": {
+                "mean": 3.4,
+                "count": 58,
+                "weeks": [{"week": "2026-W41", "mean": 3.4, "count": 58}],
+                "slope": 0.05,
+                "direction": "steady",
+                "direction_label": "steady",
+            },
+            "blockers": 9,
+            "lines": [
                 {
+                    "key": "1",
+                    "name": "Accra 1",
                     "country": "GH",
-                    "week": "2026-W41",
-                    "language": "en",
-                    "headline": "61 of 80 teachers answered this week (76%).",
-                    "circles": 8,
-                    "teachers": 80,
-                    "expected": 80,
-                    "answered": 61,
-                    "response_rate": 0.7625,
-                    "not_answered_count": 19,
-                    "checkins": [{"key": "answered", "label": "answered", "count": 61}],
-                    "phases": [{"key": "pilot", "label": "pilot", "count": 64}],
-                    "tried": [{"key": "yes", "label": "Yes", "count": 50}],
-                    "ratings": {
-                        "mean": 3.4,
-                        "count": 58,
-                        "weeks": [{"week": "2026-W41", "mean": 3.4, "count": 58}],
-                        "slope": 0.05,
-                        "direction": "steady",
-                        "direction_label": "steady",
-                    },
-                    "blockers": 9,
-                    "lines": [
-                        {
-                            "key": "1",
-                            "name": "Accra 1",
-                            "country": "GH",
-                            "circles": 1,
-                            "teachers": 10,
-                            "expected": 10,
-                            "answered": 7,
-                            "response_rate": 0.7,
-                            "rating_mean": 3.6,
-                            "rating_count": 6,
-                        }
-                    ],
+                    "circles": 1,
+                    "teachers": 10,
+                    "expected": 10,
+                    "answered": 7,
+                    "response_rate": 0.7,
+                    "rating_mean": 3.6,
+                    "rating_count": 6,
                 }
-            ]
-        }
+            ],
+        },
     )
 
     country: str | None = Field(description="null for the overall summary")
@@ -965,19 +940,15 @@ class TokenIssuedOut(BaseModel):
 class TokenCreate(BaseModel):
     """A new API token."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"name": "Ghana hub", "role": "coordinator", "countries": ["GH"]},
-                {
-                    "name": "Accra 1 facilitators",
-                    "role": "facilitator",
-                    "circle_id": 1,
-                    "expires_at": "2027-07-31T00:00:00Z",
-                },
-            ]
+    model_config = examples(
+        {"name": "Ghana hub", "role": "coordinator", "countries": ["GH"]},
+        {
+            "name": "Accra 1 facilitators",
+            "role": "facilitator",
+            "circle_id": 1,
+            "expires_at": "2027-07-31T00:00:00Z",
         },
+        extra="forbid",
     )
 
     name: Name

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
 from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit, MeetingId
-from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut
+from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut, examples
 from bot.flows import announcements
 from circles.models import MeetingStatus
 from circles.services import attendance, meetings
@@ -41,19 +41,15 @@ async def list_meetings(
 class MeetingCreate(BaseModel):
     """A meeting to schedule; the time is the circle's local time."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "date": "2026-10-15",
-                    "time": "16:30",
-                    "place": "https://meet.example.org/accra-1",
-                    "agenda": "Share one piece of student work each",
-                    "minutes": 90,
-                }
-            ]
+    model_config = examples(
+        {
+            "date": "2026-10-15",
+            "time": "16:30",
+            "place": "https://meet.example.org/accra-1",
+            "agenda": "Share one piece of student work each",
+            "minutes": 90,
         },
+        extra="forbid",
     )
 
     #: Bounded so that no date can overflow; the service allows only the coming year.
