@@ -43,13 +43,13 @@ _FILES: dict[int | str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class Selection:
-    """Which file of which rows: the query parameters every export takes."""
+    """Which file of which rows: the query parameters both exports take."""
 
-    format: ExportFormat
-    circle: int | None
-    country: str | None
-    from_week: str | None
-    to_week: str | None
+    format: ExportFormat = ExportFormat.csv
+    circle: CircleFilter = None
+    country: CountryFilter = None
+    from_week: WeekParam = None
+    to_week: WeekParam = None
 
     def arguments(self) -> dict[str, Any]:
         """The export service's keywords for this selection (a 422 for weeks that do not exist)."""
@@ -62,42 +62,27 @@ class Selection:
         }
 
 
-def get_selection(
-    format: ExportFormat = ExportFormat.csv,
-    circle: CircleFilter = None,
-    country: CountryFilter = None,
-    from_week: WeekParam = None,
-    to_week: WeekParam = None,
-) -> Selection:
-    """The selection of this request's export."""
-    return Selection(format, circle, country, from_week, to_week)
-
-
 @dataclass(frozen=True)
 class Pseudonyms:
-    """Whether an answer export names people, keeps free text, and the server's key."""
+    """Whether an answer export names people or stable random ids, and keeps free text."""
 
-    pseudonymise: bool
-    include_text: bool
-    key: bytes | None
-
-
-def get_pseudonyms(
-    settings: SettingsDep,
+    settings: SettingsDep
     pseudonymise: Annotated[
         bool, Query(description="Stable random ids instead of people; no names, no ids")
-    ] = False,
+    ] = False
     include_text: Annotated[
         bool, Query(description="Keep free text (answers, captions) in a pseudonymised export")
-    ] = False,
-) -> Pseudonyms:
-    """The pseudonyms of this request's answer export."""
-    key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else None
-    return Pseudonyms(pseudonymise, include_text, key)
+    ] = False
+
+    @property
+    def key(self) -> bytes | None:
+        """The server's pseudonym key, if it has one."""
+        key = self.settings.pseudonym_key
+        return key.get_secret_value().encode() if key else None
 
 
-SelectionDep = Annotated[Selection, Depends(get_selection)]
-PseudonymsDep = Annotated[Pseudonyms, Depends(get_pseudonyms)]
+SelectionDep = Annotated[Selection, Depends()]
+PseudonymsDep = Annotated[Pseudonyms, Depends()]
 
 
 def _attachment(export: Export) -> Response:

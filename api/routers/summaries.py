@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, LanguageDep, SessionDep
@@ -22,7 +20,6 @@ from api.params import READ, CircleId, WeekParam, week_or_none
 from api.schemas import AreaSummaryOut, CircleSummaryOut
 from circles.i18n import use_language
 from circles.services import summaries
-from circles.services.access import Scope
 
 router = APIRouter(prefix="/v1", tags=["summaries"])
 Country = Annotated[
@@ -34,12 +31,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Reader:
-    """Who reads a summary: the token's scope, this request's session and time, a language."""
+    """Who reads a summary: the token's scope, this request's session and clock, a language."""
 
-    scope: Scope
-    session: AsyncSession
-    now: datetime
-    language: str
+    scope: ScopeDep
+    session: SessionDep
+    clock: ClockDep
+    language: LanguageDep
     response: Response
 
     def labelled(self, convert: Callable[[S], T], summary: S) -> T:
@@ -49,18 +46,7 @@ class Reader:
             return convert(summary)
 
 
-def get_reader(
-    scope: ScopeDep,
-    session: SessionDep,
-    clock: ClockDep,
-    language: LanguageDep,
-    response: Response,
-) -> Reader:
-    """The reader of this request's summary."""
-    return Reader(scope, session, clock.now(), language, response)
-
-
-ReaderDep = Annotated[Reader, Depends(get_reader)]
+ReaderDep = Annotated[Reader, Depends()]
 
 
 @router.get("/circles/{circle_id}/summary", response_model=CircleSummaryOut, responses=READ)
@@ -75,7 +61,7 @@ async def circle_summary(
         reader.session,
         scope=reader.scope,
         circle_id=circle_id,
-        now=reader.now,
+        now=reader.clock.now(),
         week=week_or_none(week),
     )
     return reader.labelled(CircleSummaryOut.of, summary)
@@ -90,7 +76,11 @@ async def country_summary(
     The default week is the current one (by the UTC date).
     """
     summary = await summaries.country_summary(
-        reader.session, scope=reader.scope, country=country, now=reader.now, week=week_or_none(week)
+        reader.session,
+        scope=reader.scope,
+        country=country,
+        now=reader.clock.now(),
+        week=week_or_none(week),
     )
     return reader.labelled(AreaSummaryOut.of, summary)
 
@@ -99,6 +89,6 @@ async def country_summary(
 async def overall_summary(reader: ReaderDep, week: WeekParam = None) -> AreaSummaryOut:
     """Every circle the token covers in one week, country by country (coordinators, admins)."""
     summary = await summaries.overall_summary(
-        reader.session, scope=reader.scope, now=reader.now, week=week_or_none(week)
+        reader.session, scope=reader.scope, now=reader.clock.now(), week=week_or_none(week)
     )
     return reader.labelled(AreaSummaryOut.of, summary)
