@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -39,6 +40,11 @@ class Reader:
     language: LanguageDep
     response: Response
 
+    @property
+    def now(self) -> datetime:
+        """The time of the request, by the app's clock."""
+        return self.clock.now()
+
     def labelled(self, convert: Callable[[S], T], summary: S) -> T:
         """The summary labelled in the reader's language, which ``Content-Language`` names."""
         self.response.headers["Content-Language"] = self.language.replace("_", "-")
@@ -61,7 +67,7 @@ async def circle_summary(
         reader.session,
         scope=reader.scope,
         circle_id=circle_id,
-        now=reader.clock.now(),
+        now=reader.now,
         week=week_or_none(week),
     )
     return reader.labelled(CircleSummaryOut.of, summary)
@@ -76,11 +82,7 @@ async def country_summary(
     The default week is the current one (by the UTC date).
     """
     summary = await summaries.country_summary(
-        reader.session,
-        scope=reader.scope,
-        country=country,
-        now=reader.clock.now(),
-        week=week_or_none(week),
+        reader.session, scope=reader.scope, country=country, now=reader.now, week=week_or_none(week)
     )
     return reader.labelled(AreaSummaryOut.of, summary)
 
@@ -89,6 +91,6 @@ async def country_summary(
 async def overall_summary(reader: ReaderDep, week: WeekParam = None) -> AreaSummaryOut:
     """Every circle the token covers in one week, country by country (coordinators, admins)."""
     summary = await summaries.overall_summary(
-        reader.session, scope=reader.scope, now=reader.clock.now(), week=week_or_none(week)
+        reader.session, scope=reader.scope, now=reader.now, week=week_or_none(week)
     )
     return reader.labelled(AreaSummaryOut.of, summary)
