@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from support.web import csrf_of, sign_in
@@ -68,29 +69,30 @@ async def _status(sessions: SessionMaker, practice_id: int) -> PracticeStatus:
         return (await session.get_one(Practice, practice_id)).status
 
 
-async def test_approving_needs_the_form_csrf_value(
-    world: World, api, sessions: SessionMaker
+@pytest.mark.parametrize(
+    ("action", "form", "done", "status"),
+    [
+        ("approve", {}, "approved", PracticeStatus.published),
+        (
+            "changes",
+            {"comment": "Add how long it takes."},
+            "changes",
+            PracticeStatus.changes_requested,
+        ),
+    ],
+)
+async def test_reviewing_needs_the_form_csrf_value_and_returns_to_the_queue(
+    world: World, api, sessions: SessionMaker, action, form, done, status
 ) -> None:
     client, csrf = await _facilitator_on_their_circle(world, api)
-    url = f"/dashboard/practices/{world.a.practice}/approve"
-    assert (await client.post(url, data={"csrf": "forged"})).status_code == 403
-    assert (await client.post(url)).status_code == 403
+    url = f"/dashboard/practices/{world.a.practice}/{action}"
+    assert (await client.post(url, data={**form, "csrf": "forged"})).status_code == 403
+    assert (await client.post(url, data=form)).status_code == 403
     assert await _status(sessions, world.a.practice) is PracticeStatus.in_review
-    approved = await client.post(url, data={"csrf": csrf})
-    assert approved.status_code == 303
-    assert await _status(sessions, world.a.practice) is PracticeStatus.published
-
-
-async def test_requesting_changes_sends_the_practice_back(
-    world: World, api, sessions: SessionMaker
-) -> None:
-    client, csrf = await _facilitator_on_their_circle(world, api)
-    sent = await client.post(
-        f"/dashboard/practices/{world.a.practice}/changes",
-        data={"csrf": csrf, "comment": "Add how long it takes."},
-    )
-    assert sent.status_code == 303
-    assert await _status(sessions, world.a.practice) is PracticeStatus.changes_requested
+    reviewed = await client.post(url, data={**form, "csrf": csrf})
+    assert reviewed.status_code == 303
+    assert reviewed.headers["location"] == f"/dashboard/circles/{world.a.circle}?done={done}#review"
+    assert await _status(sessions, world.a.practice) is status
 
 
 async def test_other_circles_practice_cannot_be_reviewed(
