@@ -1,5 +1,10 @@
 """What the simulator shows: the chat bubbles of each simulated teacher, in memory.
 
+The simulator's renderer is here too: the bot's events, fitted (:mod:`bot.flows.fit`)
+with Telegram's capabilities (the simulator shows what a Telegram chat would), become
+bubbles; a pressed question is marked "→ label" or gets its redrawn buttons, as Telegram
+edits it.
+
 Telegram keeps the chat history on the phone; the simulator keeps it here, per
 simulated chat, bounded in bytes as well as in count: each chat keeps its newest
 bubbles within :data:`CHAT_BYTES`, all chats together stay within :data:`TOTAL_BYTES`
@@ -17,7 +22,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.flows.messages import Button, Reply
+from bot.flows.fit import Capabilities, Fitted, Keys
+
+#: What a simulated chat shows: what Telegram would (see the Telegram door's renderer).
+SIMULATOR = Capabilities(
+    buttons_per_message=100,
+    buttons_per_row=8,
+    label_length=None,
+    data_bytes=64,
+    text_length=4096,
+    can_edit=True,
+    media=frozenset({"photo", "document"}),
+)
 
 CHATS = 500
 BUBBLES = 300
@@ -29,6 +45,19 @@ TOTAL_BYTES = 16 * 1024 * 1024
 ATTACHMENT_BYTES = 128 * 1024
 #: What a bubble costs besides its strings (the objects holding them), counted as bytes.
 BUBBLE_OVERHEAD = 200
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button of a bubble: its label and the data a press posts."""
+
+    label: str
+    data: str
+
+
+def buttons(keys: Keys) -> tuple[tuple[Button, ...], ...]:
+    """Fitted rows of (label, data) as the buttons of a bubble."""
+    return tuple(tuple(Button(label, data) for label, data in row) for row in keys)
 
 
 @dataclass
@@ -107,19 +136,33 @@ class Transcripts:
         self.size += chat.size - before
         self._evict()
 
-    def add_replies(
-        self, chat_id: int, replies: list[Reply], data_url: Callable[[bytes], str]
-    ) -> None:
-        """Append what the bot said; files become download links (when small enough)."""
-        for reply in replies:
+    def show(self, chat_id: int, shown: Fitted, data_url: Callable[[bytes], str]) -> None:
+        """Append what the bot said (a notice first); files become download links (when
+        small enough), a photo the bot sends shows its caption."""
+        if shown.notice:
+            self.add(chat_id, "note", shown.notice)
+        for message in shown.messages:
             attachment = None
-            if reply.attachment is not None:
-                url = data_url(reply.attachment.content)
-                attachment = (
-                    reply.attachment.filename,
-                    url if len(url) <= ATTACHMENT_BYTES else "",
-                )
-            self.add(chat_id, "bot", reply.text, buttons=reply.buttons, attachment=attachment)
+            media = message.media
+            if media is not None and media.content is not None:
+                url = data_url(media.content)
+                attachment = (media.filename or "file", url if len(url) <= ATTACHMENT_BYTES else "")
+            self.add(
+                chat_id, "bot", message.text, buttons=buttons(message.keys), attachment=attachment
+            )
+
+    def mark(self, chat: Chat, bubble_id: int, shown: Fitted) -> None:
+        """As Telegram edits a pressed question: redraw its buttons, or mark the choice and
+        remove them."""
+        prompt = chat.find(bubble_id)
+        if prompt is None:
+            return
+        if shown.redraw is not None:
+            prompt.buttons = buttons(shown.redraw)
+        elif shown.chosen is not None:
+            prompt.text = f"{prompt.text}\n\n→ {shown.chosen}"
+            prompt.buttons = ()
+        self.resized(chat)
 
     def forget(self, chat_id: int) -> None:
         """Drop a chat's bubbles."""

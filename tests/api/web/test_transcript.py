@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from api.web.transcript import ATTACHMENT_BYTES, Transcripts
-from bot.flows.messages import Attachment, Reply
+from api.web.transcript import ATTACHMENT_BYTES, SIMULATOR, Transcripts
+from bot.flows.events import File
+from bot.flows.fit import fit
 
 
 def test_transcripts_stay_under_their_byte_budget() -> None:
@@ -21,9 +22,10 @@ def test_transcripts_stay_under_their_byte_budget() -> None:
 
 def test_a_large_file_from_the_bot_is_named_but_not_kept() -> None:
     transcripts = Transcripts()
-    big = Reply("Your data", attachment=Attachment("mydata.json", b"x" * ATTACHMENT_BYTES))
-    small = Reply("Your data", attachment=Attachment("mydata.json", b"{}"))
-    transcripts.add_replies(-7, [big, small], lambda content: "data:," + content.decode())
+    big = File("mydata.json", b"x" * ATTACHMENT_BYTES, "Your data")
+    small = File("mydata.json", b"{}", "Your data")
+    shown = fit([big, small], "en", SIMULATOR)
+    transcripts.show(-7, shown, lambda content: "data:," + content.decode())
     large, kept = transcripts.chat(-7).bubbles
     assert large.attachment == ("mydata.json", "")
     assert kept.attachment == ("mydata.json", "data:,{}")

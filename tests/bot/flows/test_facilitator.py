@@ -200,7 +200,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
 ) -> None:
     practice = world.a.practice
     [prompt] = await press(sessions, f"r:changes:{practice}", PAULO, settings, clock)
-    assert prompt.text.startswith("What should the author change?")
+    assert str(prompt.text).startswith("What should the author change?")
     async with transaction(sessions) as session:
         voice = await teacher.message(
             session,
@@ -209,7 +209,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
             settings=settings,
             now=clock.now(),
         )
-    assert voice[0].text == "Please type the comment: a voice note cannot be passed on."
+    assert str(voice[0].text) == "Please type the comment: a voice note cannot be passed on."
     comment = "Say how long each step takes."
     async with transaction(sessions) as session:
         replies = await teacher.message(

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.flows import teacher
+from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender
+from bot.flows.messages import Sender
+from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import Answer, Consent, FlowRun, FlowStatus, Membership, Person, Role
@@ -100,7 +102,7 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
             session.add(person)
             await session.flush()
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
-        last: list[Reply] = []
+        last: list = []  # what the bot showed last
         for kind, value in steps:
             async with transaction(sessions) as session:
                 before = await _snapshot(session, person.id)
@@ -117,14 +119,14 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                     last = await teacher.message(session, message=message, **common) or last
                 elif kind in ("tap", "stale"):
                     buttons = [
-                        b
-                        for reply in last
-                        for row in reply.buttons
-                        for b in row
-                        if not b.data.startswith(("x:edit", "x:forget"))
+                        data
+                        for message in fit(list(last), "en", TELEGRAM).messages
+                        for row in message.keys
+                        for _label, data in row
+                        if not data.startswith(("x:edit", "x:forget"))
                     ]
                     if kind == "tap" and buttons:
-                        data = buttons[int(value) % len(buttons)].data
+                        data = buttons[int(value) % len(buttons)]
                     else:
                         data = str(value)
                     if data.startswith("x:forget"):
