@@ -42,7 +42,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -50,10 +50,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.web.pages import COOKIE, WebError, language_of, page, redirect, web_session
 from api.web.throttle import RateLimit
-from api.web.transcript import SIMULATOR, Button, Transcripts
+from api.web.transcript import SIMULATOR, Transcripts, queued
 from bot.flows import joining, teacher
 from bot.flows.engine import Outcome, Shown
-from bot.flows.events import Say, load_event
+from bot.flows.events import Say
 from bot.flows.fit import Fitted, fit
 from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
@@ -217,7 +217,7 @@ async def chat_page(request: Request) -> Response:
             session, telegram_user_id=sim.chat_id, after_id=chat.outbox_seen
         ):
             chat.outbox_seen = row.id
-            for text, buttons in _queued(row.payload or {}, language):
+            for text, buttons in queued(row.payload or {}, language):
                 sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons)
         place = await teacher_place(session, person_id=person.id) if person else None
     with use_language(language):
@@ -233,28 +233,6 @@ async def chat_page(request: Request) -> Response:
         simulated_time=clock if sim.web.get("sim_offset") else None,
         shortcuts=SHORTCUTS,
     )
-
-
-def _queued(payload: dict[str, Any], language: str) -> list[tuple[str, tuple]]:
-    """The bubbles of an outbox row: its events rendered in the reader's language now, or
-    the text and buttons of a row queued before the outbox held events."""
-    if "text" in payload:
-        buttons = tuple(
-            tuple(Button(b["label"], b["data"]) for b in line)
-            for line in payload.get("buttons") or ()
-        )
-        return [(payload.get("text") or payload.get("caption") or "…", buttons)]
-    try:
-        stored = payload["events"] if "events" in payload else [payload]
-        events = [load_event(item) for item in stored]
-    except (KeyError, TypeError, ValueError):
-        log.warning("an outbox row for a simulated chat could not be read")
-        return [("…", ())]
-    shown = fit(events, language, SIMULATOR)
-    return [
-        (message.text or "…", tuple(tuple(Button(*key) for key in row) for row in message.keys))
-        for message in shown.messages
-    ]
 
 
 @router.post("/start")

@@ -18,11 +18,14 @@ only forgets the bubbles: the conversation itself continues where it stopped (se
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.flows.fit import Capabilities, Fitted, Keys
+from bot.flows.events import load_event
+from bot.flows.fit import Capabilities, Fitted, Keys, fit
 
 #: What a simulated chat shows: what Telegram would (see the Telegram door's renderer).
 SIMULATOR = Capabilities(
@@ -34,6 +37,8 @@ SIMULATOR = Capabilities(
     can_edit=True,
     media=frozenset({"photo", "document"}),
 )
+
+log = logging.getLogger(__name__)
 
 CHATS = 500
 BUBBLES = 300
@@ -55,9 +60,34 @@ class Button:
     data: str
 
 
-def buttons(keys: Keys) -> tuple[tuple[Button, ...], ...]:
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+def buttons(keys: Keys) -> Buttons:
     """Fitted rows of (label, data) as the buttons of a bubble."""
     return tuple(tuple(Button(label, data) for label, data in row) for row in keys)
+
+
+def queued(payload: dict[str, Any], language: str) -> list[tuple[str, Buttons]]:
+    """The bubbles (text, buttons) of an outbox row for a simulated chat: its events
+    rendered in the reader's language now, or the text and buttons of a row queued before
+    the outbox held events."""
+    if "text" in payload:
+        rows = tuple(
+            tuple(Button(b["label"], b["data"]) for b in line)
+            for line in payload.get("buttons") or ()
+        )
+        return [(payload.get("text") or "…", rows)]
+    try:
+        stored = payload["events"] if "events" in payload else [payload]
+        events = [load_event(item) for item in stored]
+    except (KeyError, TypeError, ValueError):
+        log.warning("an outbox row for a simulated chat could not be read")
+        return [("…", ())]
+    return [
+        (message.text or "…", buttons(message.keys))
+        for message in fit(events, language, SIMULATOR).messages
+    ]
 
 
 @dataclass
