@@ -9,15 +9,13 @@ app. The engine never talks to a channel and never translates.
 
 A question's buttons carry its run and ``seq``; ``seq`` grows each time a question is
 asked, so a button pressed twice, or one from an older question or a finished run,
-is recognised as closed and changes nothing. A choice can also be typed: its value, its
-label, or its position in the list (``2``, and ``1, 3`` for a multiple choice) — the
-number a door without enough buttons shows in front of each choice (:mod:`bot.flows.fit`).
+is recognised as closed and changes nothing. What a typed message or a file means for a
+step is :mod:`bot.flows.answers` (a choice may be typed: its value, label or number).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows.answers import Value, choice_value, labels, read
 from bot.flows.buttons import (
     FlowAnswer,
     FlowDone,
@@ -36,7 +35,6 @@ from bot.flows.buttons import (
 )
 from bot.flows.definition import (
     LONG_TEXT_LIMIT,
-    SHORT_TEXT_LIMIT,
     AnswerType,
     Flow,
     Step,
@@ -50,13 +48,11 @@ from circles.errors import InvalidAnswer
 from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, FlowRun, FlowStatus, Person
 from circles.services.journeys import is_open
-from circles.text import Part, join, number, render, t
+from circles.text import Part, join, number, t
 
 log = logging.getLogger(__name__)
 
 CLOSED = N_("This question is already closed.")
-#: The answer to a choice that is none of the step's (a typed word, a number past the list).
-NOT_A_CHOICE = N_("Please choose one of the buttons below.")
 
 #: What a door shows after an input: events, and (until the dialogues build events) the
 #: ``Reply`` values they still return.
@@ -92,18 +88,6 @@ class Outcome:
     def replies(self) -> list[Shown]:
         """The events (the older name, kept for the dialogues that still read it)."""
         return self.events
-
-
-@dataclass(frozen=True)
-class Value:
-    """A validated answer, ready to store."""
-
-    kind: AnswerKind
-    text: str | None = None
-    choice: str | None = None
-    number: float | None = None
-    file_id: str | None = None
-    duration: int | None = None
 
 
 def flow_of(run: FlowRun) -> Flow:
@@ -255,15 +239,15 @@ async def ask(
     choices: tuple[Choice, ...] = ()
     extra: list[Extra] = []
     if step.type in (AnswerType.single_choice, AnswerType.yes_no, AnswerType.scale):
-        labels = _labels(step)
-        choices = tuple(Choice(v, labels[v], FlowAnswer(run.id, seq, v)) for v in step.values)
+        shown = labels(step)
+        choices = tuple(Choice(v, shown[v], FlowAnswer(run.id, seq, v)) for v in step.values)
         # the choice in effect, e.g. the language now in use
         scale = step.type is AnswerType.scale
         current = await run_effect(step.current, ctx) if step.current and not scale else None
         selected = frozenset({current} if current in step.values else ())
     elif step.type is AnswerType.multi_choice:
-        labels = _labels(step)
-        choices = tuple(Choice(v, labels[v], FlowToggle(run.id, seq, v)) for v in step.values)
+        shown = labels(step)
+        choices = tuple(Choice(v, shown[v], FlowToggle(run.id, seq, v)) for v in step.values)
         selected = frozenset(state.get("selected", {}).get(step.key, []))
         extra.append(Extra(t("Done"), FlowDone(run.id, seq), control=True))
     extra += [Extra(label, FlowSuggestion(run.id, seq, n)) for n, label in enumerate(suggestions)]
@@ -286,14 +270,6 @@ async def ask(
         scale=step.type is AnswerType.scale,
         redraw=redraw,
     )
-
-
-def _labels(step: Step) -> dict[str, Part]:
-    if step.type is AnswerType.yes_no:
-        return {"yes": t("Yes"), "no": t("No")}
-    if step.type is AnswerType.scale:
-        return {v: v for v in step.values}
-    return {c.value: t(c.label) if step.translate_labels else c.label for c in step.choices}
 
 
 def _accepts(step: Step) -> frozenset[str]:
@@ -392,19 +368,13 @@ async def press(
                 or closed
             )
         case FlowAnswer(choice=raw) if raw in step.values:
-            value = _choice_value(step, raw)
+            value = choice_value(step, raw)
             outcome = await _accept(
                 session, run=run, step=step, value=value, person=person, now=now
             )
-            outcome.events.insert(0, Done(_labels(step)[raw]))
+            outcome.events.insert(0, Done(labels(step)[raw]))
             return outcome
     return closed
-
-
-def _choice_value(step: Step, raw: str) -> Value:
-    if step.type is AnswerType.scale:
-        return Value(AnswerKind.number, number=float(raw))
-    return Value(AnswerKind.choice, choice=raw)
 
 
 async def _toggle(
@@ -429,113 +399,16 @@ async def validate(
     person: Person,
     now: datetime,
 ) -> Value:
-    """Turn a message into a value for ``step`` or raise :class:`InvalidAnswer`."""
-    text = (message.text or "").strip()
-    kind = step.type
-    if kind in (
-        AnswerType.single_choice,
-        AnswerType.yes_no,
-        AnswerType.scale,
-        AnswerType.multi_choice,
-    ):
-        if message.kind is InputKind.text and kind is AnswerType.multi_choice:
-            picked = _typed_positions(step, text)
-            if picked:
-                return Value(AnswerKind.choice, text=",".join(picked))
-        elif message.kind is InputKind.text:
-            typed = _match_typed_choice(step, text, person.language)
-            if typed is not None:
-                return _choice_value(step, typed)
-        raise InvalidAnswer(NOT_A_CHOICE)
-    if kind is AnswerType.media:
-        if message.kind in (InputKind.photo, InputKind.document) and message.file_id:
-            return Value(AnswerKind(message.kind.value), text=text or None, file_id=message.file_id)
-        if step.optional:
-            raise InvalidAnswer(N_("Please send a photo or a document, or tap Skip."))
-        raise InvalidAnswer(N_("Please send a photo or a document."))
-    if kind is AnswerType.long_text:
-        if message.kind is InputKind.voice and message.file_id and step.accept_voice:
-            return Value(AnswerKind.voice, file_id=message.file_id, duration=message.duration)
-        if step.accept_media and message.kind in (InputKind.photo, InputKind.document):
-            return Value(AnswerKind(message.kind.value), text=text or None, file_id=message.file_id)
-    if message.kind is not InputKind.text or not text:
-        if kind is AnswerType.long_text and step.accept_media:
-            raise InvalidAnswer(N_("Please answer with text, a photo or a voice note."))
-        if kind is AnswerType.long_text and step.accept_voice:
-            raise InvalidAnswer(N_("Please answer with text or a voice note."))
-        if kind is AnswerType.long_text:
-            raise InvalidAnswer(N_("Please answer with text."))
-        if kind is AnswerType.number:
-            raise InvalidAnswer(N_("Please send a number."))
-        raise InvalidAnswer(N_("Please answer with a few words of text."))
-    if kind is AnswerType.number:
-        return Value(AnswerKind.number, number=_number(step, text))
-    limit = SHORT_TEXT_LIMIT if kind is AnswerType.short_text else LONG_TEXT_LIMIT
-    if len(text) > limit:
-        raise InvalidAnswer(
-            N_(
-                "Your answer has {count} characters; the limit is {limit}. Please shorten it "
-                "and send it again."
-            ),
-            count=number(len(text)),
-            limit=number(limit),
-        )
-    if step.check:
+    """Turn a message into a value for ``step`` or raise :class:`InvalidAnswer`.
+
+    The rules are :func:`bot.flows.answers.read`; then the step's ``check`` effect, if it
+    names one, may refuse or normalise typed text (a timezone's name).
+    """
+    value = read(step, message, person.language)
+    if step.check and value.kind is AnswerKind.text and value.text is not None:
         ctx = Context(session, flow_of(run), step, run, person, {}, now)
-        text = await run_effect(step.check, ctx, text)
-    return Value(AnswerKind.text, text=text)
-
-
-def _match_typed_choice(step: Step, text: str, language: str | None) -> str | None:
-    """Accept a typed value, label or position for a choice ("3", "yes", "Partly", "2").
-
-    Labels are compared as the reader sees them (in ``language``). A scale's
-    values are numbers already; for other steps a number is the choice's position in
-    the list as a door numbers it (:mod:`bot.flows.fit`), when no value or label is it.
-    """
-    wanted = text.casefold()
-    if step.type is AnswerType.scale:
-        return wanted if wanted in step.values else None
-    labels = _labels(step)
-    for value in step.values:
-        if wanted in (value.casefold(), render(labels[value], language).casefold()):
-            return value
-    positions = _typed_positions(step, text)
-    return positions[0] if positions is not None and len(positions) == 1 else None
-
-
-_POSITIONS = re.compile(r"[0-9]{1,3}(?:\s*[,;\s]\s*[0-9]{1,3})*")
-
-
-def _typed_positions(step: Step, text: str) -> list[str] | None:
-    """The values at the typed positions ("2", "1, 3"), in the step's order, or None.
-
-    None when the text is not a list of numbers or a number is past the list (so the
-    person is told to choose one of the choices, and nothing is stored).
-    """
-    text = text.strip()
-    if not _POSITIONS.fullmatch(text):
-        return None
-    positions = {int(n) for n in re.findall(r"[0-9]+", text)}
-    if not all(1 <= n <= len(step.values) for n in positions):
-        return None
-    return [v for n, v in enumerate(step.values, start=1) if n in positions]
-
-
-def _number(step: Step, text: str) -> float:
-    try:
-        typed: float | None = float(text.replace(",", ".").replace(" ", ""))
-    except ValueError:
-        typed = None
-    low, high = step.minimum, step.maximum
-    assert low is not None and high is not None
-    if typed is None or not low <= typed <= high:
-        raise InvalidAnswer(
-            N_("Please send a number from {low} to {high}."),
-            low=number(low),
-            high=number(high),
-        )
-    return typed
+        value = Value(AnswerKind.text, text=await run_effect(step.check, ctx, value.text))
+    return value
 
 
 async def _accept(
