@@ -6,6 +6,7 @@ Paulo facilitates the demo circle (Brazil), Sérgio represents its union, Ana te
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,9 +15,11 @@ from support.world import WEDNESDAY_W35, World, build_world
 
 from bot.flows import facilitator, teacher
 from bot.flows.buttons import decode
+from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender, settled
+from bot.flows.messages import Sender
 from bot.flows.queued import shown
+from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.i18n import translate, use_language
@@ -53,7 +56,27 @@ async def world(sessions: SessionMaker, clock: FakeClock) -> World:
     return built
 
 
-async def shown_to(session, sender: Sender, settings, replies) -> list[Reply]:
+@dataclass(frozen=True)
+class Key:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One message as Telegram shows it: its text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Key, ...], ...]
+
+
+def settled(event) -> Seen:
+    """One event as the door shows it, in the current language (each event on its own)."""
+    [message] = fit([event], None, TELEGRAM).messages
+    return Seen(message.text, tuple(tuple(Key(*key) for key in row) for row in message.keys))
+
+
+async def shown_to(session, sender: Sender, settings, replies) -> list[Seen]:
     """The replies as the door shows them: in the reader's language, buttons encoded."""
     language = await reader_language(
         session,
@@ -65,13 +88,13 @@ async def shown_to(session, sender: Sender, settings, replies) -> list[Reply]:
         return [settled(reply) for reply in replies]
 
 
-async def ask(sessions: SessionMaker, command, sender: Sender, settings, clock) -> list[Reply]:
+async def ask(sessions: SessionMaker, command, sender: Sender, settings, clock) -> list[Seen]:
     async with transaction(sessions) as session:
         replies = await command(session, sender=sender, settings=settings, now=clock.now())
         return await shown_to(session, sender, settings, replies)
 
 
-async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Reply]:
+async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Seen]:
     async with transaction(sessions) as session:
         replies = await facilitator.button(
             session, sender=sender, action=decode(data), settings=settings, now=clock.now()
@@ -79,7 +102,7 @@ async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Re
         return await shown_to(session, sender, settings, replies)
 
 
-def datas(reply: Reply) -> list[str]:
+def datas(reply: Seen) -> list[str]:
     return [button.data for row in reply.buttons for button in row]
 
 
@@ -217,7 +240,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
 ) -> None:
     practice = world.a.practice
     [prompt] = await press(sessions, f"r:changes:{practice}", PAULO, settings, clock)
-    assert prompt.text.startswith("What should the author change?")
+    assert str(prompt.text).startswith("What should the author change?")
     async with transaction(sessions) as session:
         voice = await teacher.message(
             session,

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from bot.flows import checkins, journey
 from bot.flows import settings as member_settings
 from bot.flows.actions import press
+from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender, settled
+from bot.flows.messages import Sender
+from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import Answer, Consent, FlowRun, FlowStatus, Membership, Person, Role
@@ -22,11 +24,6 @@ from circles.services.circles import create_circle
 from circles.settings import Settings
 
 _ids = itertools.count(50_000)
-
-
-def shown(replies: list) -> list[Reply]:
-    """The replies as a door shows them: rendered, their buttons encoded."""
-    return [settled(reply) for reply in replies]
 
 
 texts = st.one_of(
@@ -108,39 +105,37 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
             session.add(person)
             await session.flush()
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
-        last: list[Reply] = []
+        last: list = []  # what the bot showed last
         for kind, value in steps:
             async with transaction(sessions) as session:
                 before = await _snapshot(session, person.id)
                 common = {"sender": sender, "settings": config, "now": clock.now()}
                 if kind == "text":
                     last = (
-                        shown(
-                            await checkins.message(
-                                session, message=Input(InputKind.text, text=str(value)), **common
-                            )
+                        await checkins.message(
+                            session, message=Input(InputKind.text, text=str(value)), **common
                         )
                         or last
                     )
                 elif kind == "input":
                     message = Input(InputKind(value), file_id=f"file-{value}", duration=3)
-                    last = shown(await checkins.message(session, message=message, **common)) or last
+                    last = await checkins.message(session, message=message, **common) or last
                 elif kind in ("tap", "stale"):
                     buttons = [
-                        b
-                        for reply in last
-                        for row in reply.buttons
-                        for b in row
-                        if not b.data.startswith(("x:edit", "x:forget"))
+                        data
+                        for message in fit(list(last), "en", TELEGRAM).messages
+                        for row in message.keys
+                        for _label, data in row
+                        if not data.startswith(("x:edit", "x:forget"))
                     ]
                     if kind == "tap" and buttons:
-                        data = buttons[int(value) % len(buttons)].data
+                        data = buttons[int(value) % len(buttons)]
                     else:
                         data = str(value)
                     if data.startswith("x:forget"):
                         continue
                     outcome = await press(session, data=data, **common)
-                    last = shown(outcome.replies) or last
+                    last = outcome.replies or last
                 elif kind == "command":
                     flow = {
                         "checkin": checkins.checkin,
@@ -156,7 +151,7 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                             s, flow_id="language", **kw
                         ),
                     }[str(value)]
-                    last = shown(await flow(session, **common)) or last
+                    last = await flow(session, **common) or last
                 else:
                     clock.advance(timedelta(hours=int(value)))
                 after = await _snapshot(session, person.id)
