@@ -11,6 +11,12 @@ from circles.services.pagination import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
 from circles.services.weeks import WEEK_PATTERN, Week, parse_week
 
 CircleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A circle's id", examples=[1])]
+BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
+CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
+InviteId = Annotated[int, Path(ge=1, le=MAX_ID, description="An invite's id")]
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
+PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id")]
 Cursor = Annotated[
     str | None,
     Query(

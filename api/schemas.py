@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -18,7 +18,6 @@ from circles.i18n import _, current_language
 from circles.models import (
     Answer,
     AnswerKind,
-    ApiToken,
     AuditLog,
     Cadence,
     CheckInStatus,
@@ -26,8 +25,8 @@ from circles.models import (
     Invite,
     MeetingStatus,
     Phase,
+    Practice,
     PracticeStatus,
-    Reflection,
     Role,
     RsvpResponse,
     ShareScope,
@@ -35,14 +34,15 @@ from circles.models import (
     TokenRole,
     Visibility,
 )
+from circles.questions import Question
 from circles.services import pagination, summaries
 from circles.services.answers import CheckInRow
-from circles.services.attendance import MeetingRow, RsvpRow
+from circles.services.attendance import MeetingRow
 from circles.services.invites import InviteState, invite_state
 from circles.services.reflections import ReflectionRow
 from circles.services.repository import Found
 from circles.services.reviews import COMMENT_LIMIT, PracticeRow, Reviewed
-from circles.services.roster import CircleRow, MemberRow
+from circles.services.roster import CircleRow
 from circles.services.weeks import week_of
 
 T = TypeVar("T")
@@ -60,21 +60,22 @@ PracticeText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL
 Comment = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_LIMIT, pattern=_NO_NUL)]
 
 
+def examples(*shown: dict[str, Any], **config: Any) -> ConfigDict:
+    """A model's configuration with the examples its JSON schema shows."""
+    return ConfigDict(json_schema_extra={"examples": list(shown)}, **config)
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "about:blank",
-                    "title": "Not Found",
-                    "status": 404,
-                    "detail": "There is no circle with this id that you can see.",
-                }
-            ]
+    model_config = examples(
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "There is no circle with this id that you can see.",
         },
+        extra="allow",
     )
 
     type: str = "about:blank"
@@ -98,6 +99,28 @@ class Page(BaseModel, Generic[T]):
         return cls(items=[convert(item) for item in page.items], next_cursor=page.next_cursor)
 
 
+class Out(BaseModel):
+    """A response made of service rows and stored objects, field by field."""
+
+    @classmethod
+    def read(cls, *sources: object, **values: Any) -> Self:
+        """The fields in ``values``; each other one from the first source with that attribute.
+
+        Like ``model_validate(obj, from_attributes=True)`` over several objects: a row and
+        the stored object it wraps, with what is computed or renamed given by name.
+        """
+        for name in cls.model_fields.keys() - values.keys():
+            source = next((s for s in sources if hasattr(s, name)), None)
+            if source is not None:
+                values[name] = getattr(source, name)
+        return cls.model_validate(values)
+
+    @classmethod
+    def of(cls, source: Any) -> Self:
+        """From one service row or stored object that has every field as an attribute."""
+        return cls.read(source)
+
+
 # --- circles and members -----------------------------------------------------------------
 
 
@@ -109,26 +132,22 @@ class MemberCounts(BaseModel):
     union_rep: int
 
 
-class CircleOut(BaseModel):
+class CircleOut(Out):
     """A learning circle."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1,
-                    "name": "Accra 1",
-                    "country": "GH",
-                    "language": "en",
-                    "timezone": "Africa/Accra",
-                    "cadence": "weekly",
-                    "checkin_weekday": 0,
-                    "checkin_time": "16:00",
-                    "created_at": "2026-09-01T08:00:00Z",
-                    "members": {"teacher": 10, "facilitator": 2, "union_rep": 1},
-                }
-            ]
-        }
+    model_config = examples(
+        {
+            "id": 1,
+            "name": "Accra 1",
+            "country": "GH",
+            "language": "en",
+            "timezone": "Africa/Accra",
+            "cadence": "weekly",
+            "checkin_weekday": 0,
+            "checkin_time": "16:00",
+            "created_at": "2026-09-01T08:00:00Z",
+            "members": {"teacher": 10, "facilitator": 2, "union_rep": 1},
+        },
     )
 
     id: int
@@ -145,17 +164,9 @@ class CircleOut(BaseModel):
     @classmethod
     def of(cls, row: CircleRow) -> CircleOut:
         """From a service row."""
-        c = row.circle
-        return cls(
-            id=c.id or 0,
-            name=c.name,
-            country=c.country,
-            language=c.language,
-            timezone=c.timezone,
-            cadence=c.cadence,
-            checkin_weekday=c.checkin_weekday,
-            checkin_time=c.checkin_time.strftime("%H:%M"),
-            created_at=c.created_at,
+        return cls.read(
+            row.circle,
+            checkin_time=row.circle.checkin_time.strftime("%H:%M"),
             members=MemberCounts(**{role.value: n for role, n in row.members.items()}),
         )
 
@@ -163,20 +174,16 @@ class CircleOut(BaseModel):
 class CircleCreate(BaseModel):
     """A new circle."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Kumasi 2",
-                    "country": "GH",
-                    "language": "en",
-                    "timezone": "Africa/Accra",
-                    "checkin_weekday": 0,
-                    "checkin_time": "16:00",
-                }
-            ]
+    model_config = examples(
+        {
+            "name": "Kumasi 2",
+            "country": "GH",
+            "language": "en",
+            "timezone": "Africa/Accra",
+            "checkin_weekday": 0,
+            "checkin_time": "16:00",
         },
+        extra="forbid",
     )
 
     name: Name
@@ -194,27 +201,23 @@ class CircleCreate(BaseModel):
         return time(int(hours), int(minutes))
 
 
-class MemberOut(BaseModel):
+class MemberOut(Out):
     """A member of a circle with their journey at a glance."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "person_id": 7,
-                    "name": "Ana Souza",
-                    "role": "teacher",
-                    "language": "pt_BR",
-                    "timezone": "America/Sao_Paulo",
-                    "joined_at": "2026-09-01T08:00:00Z",
-                    "phase": "pilot",
-                    "paused": False,
-                    "paused_until": None,
-                    "unreachable": False,
-                    "last_answer_at": "2026-10-12T19:03:00Z",
-                }
-            ]
-        }
+    model_config = examples(
+        {
+            "person_id": 7,
+            "name": "Ana Souza",
+            "role": "teacher",
+            "language": "pt_BR",
+            "timezone": "America/Sao_Paulo",
+            "joined_at": "2026-09-01T08:00:00Z",
+            "phase": "pilot",
+            "paused": False,
+            "paused_until": None,
+            "unreachable": False,
+            "last_answer_at": "2026-10-12T19:03:00Z",
+        },
     )
 
     person_id: int
@@ -229,28 +232,11 @@ class MemberOut(BaseModel):
     unreachable: bool = Field(description="The bot could not reach them (they blocked it)")
     last_answer_at: datetime | None = Field(description="When they last answered a check-in")
 
-    @classmethod
-    def of(cls, row: MemberRow) -> MemberOut:
-        """From a service row."""
-        return cls(
-            person_id=row.person_id,
-            name=row.name,
-            role=row.role,
-            language=row.language,
-            timezone=row.timezone,
-            joined_at=row.joined_at,
-            phase=row.phase,
-            paused=row.paused,
-            paused_until=row.paused_until,
-            unreachable=row.unreachable,
-            last_answer_at=row.last_answer_at,
-        )
-
 
 # --- invites -----------------------------------------------------------------------------
 
 
-class InviteOut(BaseModel):
+class InviteOut(Out):
     """An invite code and how much of it is left."""
 
     id: int
@@ -270,18 +256,10 @@ class InviteOut(BaseModel):
         """A converter that tells the invite's state at ``now``."""
 
         def convert(invite: Invite) -> InviteOut:
-            return cls(
-                id=invite.id or 0,
-                circle_id=invite.circle_id,
-                role=invite.role,
-                code=invite.code,
-                max_uses=invite.max_uses,
-                uses=invite.uses,
+            return cls.read(
+                invite,
                 uses_left=max(0, invite.max_uses - invite.uses),
                 state=invite_state(invite, now),
-                expires_at=invite.expires_at,
-                revoked_at=invite.revoked_at,
-                created_at=invite.created_at,
             )
 
         return convert
@@ -290,9 +268,9 @@ class InviteOut(BaseModel):
 class InviteCreate(BaseModel):
     """A new invite: who it admits, how many, for how long."""
 
-    model_config = ConfigDict(
+    model_config = examples(
+        {"role": "teacher", "max_uses": 10, "valid_days": 30},
         extra="forbid",
-        json_schema_extra={"examples": [{"role": "teacher", "max_uses": 10, "valid_days": 30}]},
     )
 
     role: Role
@@ -307,7 +285,7 @@ class InviteCreate(BaseModel):
 # --- check-ins, answers, reflections, meetings ---------------------------------------------
 
 
-class AnswerOut(BaseModel):
+class AnswerOut(Out):
     """One answer: text, a choice, a number, or a file shown by its kind and caption."""
 
     question: str
@@ -323,55 +301,49 @@ class AnswerOut(BaseModel):
     @classmethod
     def of(cls, answer: Answer) -> AnswerOut:
         """From a stored answer (the Telegram file id is left out)."""
-        return cls(
+        return cls.read(
+            answer,
             question=answer.question_key,
-            kind=answer.kind,
             text=answer.value_text,
             choice=answer.value_choice,
             number=answer.value_number,
             has_file=answer.file_id is not None,
             duration_seconds=answer.file_duration,
-            created_at=answer.created_at,
-            updated_at=answer.updated_at,
         )
 
 
-class CheckInOut(BaseModel):
+class CheckInOut(Out):
     """A member's check-in of one week, with its answers."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "id": 41,
+            "person_id": 7,
+            "person_name": "Ana Souza",
+            "week": "2026-W41",
+            "phase": "pilot",
+            "iteration": 3,
+            "scheduled_for": "2026-10-05T19:00:00Z",
+            "status": "answered",
+            "opened_at": "2026-10-05T19:00:00Z",
+            "closes_at": "2026-10-11T19:00:00Z",
+            "answered_at": "2026-10-06T11:20:00Z",
+            "nudges_sent": 0,
+            "skip_reason": None,
+            "answers": [
                 {
-                    "id": 41,
-                    "person_id": 7,
-                    "person_name": "Ana Souza",
-                    "week": "2026-W41",
-                    "phase": "pilot",
-                    "iteration": 3,
-                    "scheduled_for": "2026-10-05T19:00:00Z",
-                    "status": "answered",
-                    "opened_at": "2026-10-05T19:00:00Z",
-                    "closes_at": "2026-10-11T19:00:00Z",
-                    "answered_at": "2026-10-06T11:20:00Z",
-                    "nudges_sent": 0,
-                    "skip_reason": None,
-                    "answers": [
-                        {
-                            "question": "how_well",
-                            "kind": "number",
-                            "text": None,
-                            "choice": None,
-                            "number": 4,
-                            "has_file": False,
-                            "duration_seconds": None,
-                            "created_at": "2026-10-06T11:20:00Z",
-                            "updated_at": "2026-10-06T11:20:00Z",
-                        }
-                    ],
+                    "question": "how_well",
+                    "kind": "number",
+                    "text": None,
+                    "choice": None,
+                    "number": 4,
+                    "has_file": False,
+                    "duration_seconds": None,
+                    "created_at": "2026-10-06T11:20:00Z",
+                    "updated_at": "2026-10-06T11:20:00Z",
                 }
-            ]
-        }
+            ],
+        },
     )
 
     id: int
@@ -394,28 +366,17 @@ class CheckInOut(BaseModel):
         """A converter that names each check-in's week in the circle's timezone."""
 
         def convert(row: CheckInRow) -> CheckInOut:
-            c = row.checkin
-            return cls(
-                id=c.id or 0,
-                person_id=c.person_id,
-                person_name=row.person_name,
-                week=str(week_of(c.scheduled_for, timezone)),
-                phase=c.phase,
-                iteration=c.iteration,
-                scheduled_for=c.scheduled_for,
-                status=c.status,
-                opened_at=c.opened_at,
-                closes_at=c.closes_at,
-                answered_at=c.answered_at,
-                nudges_sent=c.nudges_sent,
-                skip_reason=c.skip_reason,
+            return cls.read(
+                row,
+                row.checkin,
+                week=str(week_of(row.checkin.scheduled_for, timezone)),
                 answers=[AnswerOut.of(a) for a in row.answers],
             )
 
         return convert
 
 
-class ReflectionOut(BaseModel):
+class ReflectionOut(Out):
     """A reflection after a circle meeting."""
 
     id: int
@@ -431,18 +392,7 @@ class ReflectionOut(BaseModel):
     @classmethod
     def of(cls, row: ReflectionRow) -> ReflectionOut:
         """From a service row."""
-        r: Reflection = row.reflection
-        return cls(
-            id=r.id or 0,
-            person_id=r.person_id,
-            author_name=row.author_name,
-            meeting_id=r.meeting_id,
-            learnt=r.learnt,
-            will_change=r.will_change,
-            one_word=r.one_word,
-            visibility=r.visibility,
-            created_at=r.created_at,
-        )
+        return cls.read(row, row.reflection)
 
 
 class RsvpCounts(BaseModel):
@@ -453,7 +403,7 @@ class RsvpCounts(BaseModel):
     maybe: int
 
 
-class RsvpOut(BaseModel):
+class RsvpOut(Out):
     """One member's answer to a meeting invitation."""
 
     person_id: int
@@ -461,18 +411,8 @@ class RsvpOut(BaseModel):
     response: RsvpResponse
     responded_at: datetime
 
-    @classmethod
-    def of(cls, row: RsvpRow) -> RsvpOut:
-        """From a service row."""
-        return cls(
-            person_id=row.person_id,
-            name=row.name,
-            response=row.response,
-            responded_at=row.responded_at,
-        )
 
-
-class MeetingOut(BaseModel):
+class MeetingOut(Out):
     """A circle meeting with its RSVP counts."""
 
     id: int
@@ -489,19 +429,7 @@ class MeetingOut(BaseModel):
     @classmethod
     def of(cls, row: MeetingRow) -> MeetingOut:
         """From a service row."""
-        m = row.meeting
-        return cls(
-            id=m.id or 0,
-            circle_id=m.circle_id,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            place=m.place,
-            online_url=m.online_url,
-            agenda=m.agenda,
-            status=m.status,
-            rsvps=RsvpCounts(**{r.value: n for r, n in row.rsvps.items()}),
-            created_at=m.created_at,
-        )
+        return cls.read(row.meeting, rsvps=RsvpCounts(**{r.value: n for r, n in row.rsvps.items()}))
 
 
 class MeetingDetail(MeetingOut):
@@ -513,7 +441,7 @@ class MeetingDetail(MeetingOut):
 # --- practices -----------------------------------------------------------------------------
 
 
-class PracticeOut(BaseModel):
+class PracticeOut(Out):
     """A codified practice on its way to (or in) the evidence repository."""
 
     id: int
@@ -547,34 +475,15 @@ class PracticeOut(BaseModel):
     @classmethod
     def of(cls, row: PracticeRow) -> PracticeOut:
         """From a service row."""
-        p = row.practice
-        return cls(
-            id=p.id or 0,
-            circle_id=p.circle_id,
-            circle_name=row.circle_name,
-            author_id=p.author_id,
-            author_name=row.author_name,
-            author_visible=p.author_visible,
-            status=p.status,
-            share_scope=p.share_scope,
-            version=p.version,
-            title=p.title,
-            strategy=p.strategy,
-            subject=p.subject,
-            grade=p.grade,
-            grade_band=p.grade_band,
-            class_size=p.class_size,
-            country=p.country,
-            language=p.language,
-            summary=p.summary,
-            tags=[Strategy(t) for t in p.tags or []],
-            content=dict(p.content or {}),
-            review_comment=p.review_comment,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-            published_at=p.published_at,
-            archived_at=p.archived_at,
-        )
+        return cls.read(row, row.practice, **_practice_text(row.practice))
+
+
+def _practice_text(practice: Practice) -> dict[str, Any]:
+    """A practice's strategy tags and content as responses show them."""
+    return {
+        "tags": [Strategy(t) for t in practice.tags or []],
+        "content": dict(practice.content or {}),
+    }
 
 
 class ReviewOut(BaseModel):
@@ -592,9 +501,9 @@ class ReviewOut(BaseModel):
 class PracticeEdit(BaseModel):
     """Changes to a practice; a practice that was published keeps its old text as a version."""
 
-    model_config = ConfigDict(
+    model_config = examples(
+        {"summary": "Hinge questions in the middle of a lesson."},
         extra="forbid",
-        json_schema_extra={"examples": [{"summary": "Hinge questions in the middle of a lesson."}]},
     )
 
     title: (
@@ -638,7 +547,7 @@ class PracticeVersionOut(BaseModel):
     updated_at: datetime | None
 
 
-class RepositoryPracticeOut(BaseModel):
+class RepositoryPracticeOut(Out):
     """A published practice as a reader of the repository sees it."""
 
     id: int
@@ -666,28 +575,7 @@ class RepositoryPracticeOut(BaseModel):
     @classmethod
     def of(cls, found: Found) -> RepositoryPracticeOut:
         """From a search result."""
-        p = found.practice
-        return cls(
-            id=p.id or 0,
-            version=p.version,
-            title=p.title,
-            summary=p.summary,
-            strategy=p.strategy,
-            tags=[Strategy(t) for t in p.tags or []],
-            subject=p.subject,
-            grade=p.grade,
-            grade_band=p.grade_band,
-            country=p.country,
-            language=p.language,
-            share_scope=p.share_scope,
-            circle_name=found.circle_name,
-            author_name=found.author_name,
-            content=dict(p.content or {}),
-            published_at=p.published_at,
-            adoptions=found.adoptions,
-            adopter_rating=found.adopter_rating,
-            adopter_ratings=found.adopter_ratings,
-        )
+        return cls.read(found, found.practice, **_practice_text(found.practice))
 
 
 class SearchOut(BaseModel):
@@ -701,11 +589,9 @@ class SearchOut(BaseModel):
 class ChangesRequest(BaseModel):
     """What the author should change; sent to them in the bot as written."""
 
-    model_config = ConfigDict(
+    model_config = examples(
+        {"comment": "Please add how long each step takes in class."},
         extra="forbid",
-        json_schema_extra={
-            "examples": [{"comment": "Please add how long each step takes in class."}]
-        },
     )
 
     comment: Comment
@@ -766,7 +652,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-class PendingOut(BaseModel):
+class PendingOut(Out):
     """A teacher who has not answered the week's check-in."""
 
     person_id: int
@@ -776,10 +662,10 @@ class PendingOut(BaseModel):
     paused: bool
 
 
-class BlockerOut(BaseModel):
+class BlockerOut(Out):
     """What got in the way, or what the circle could help with."""
 
-    question: Literal["why_not", "help"]
+    question: Literal[Question.why_not, Question.help]
     question_label: str
     kind: AnswerKind
     text: str | None
@@ -789,7 +675,7 @@ class BlockerOut(BaseModel):
     at: datetime
 
 
-class ReflectionNoteOut(BaseModel):
+class ReflectionNoteOut(Out):
     """A reflection the reader may read."""
 
     person_id: int
@@ -801,7 +687,7 @@ class ReflectionNoteOut(BaseModel):
     at: datetime
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(Out):
     """The caption of an evidence photo or document."""
 
     kind: AnswerKind
@@ -811,7 +697,7 @@ class EvidenceOut(BaseModel):
     at: datetime
 
 
-class CircleRef(BaseModel):
+class CircleRef(Out):
     """Which circle a summary is about."""
 
     id: int
@@ -820,56 +706,52 @@ class CircleRef(BaseModel):
     timezone: str
 
 
-class CircleSummaryOut(BaseModel):
+class CircleSummaryOut(Out):
     """One circle in one week (definitions: ``circles.services.summaries``)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "circle": {
+                "id": 1,
+                "name": "Accra 1",
+                "country": "GH",
+                "timezone": "Africa/Accra",
+            },
+            "week": "2026-W41",
+            "starts_at": "2026-10-05T00:00:00Z",
+            "ends_at": "2026-10-12T00:00:00Z",
+            "language": "en",
+            "headline": "7 of 10 teachers answered this week (70%).",
+            "teachers": 10,
+            "expected": 10,
+            "answered": 7,
+            "response_rate": 0.7,
+            "not_answered_count": 3,
+            "checkins": [{"key": "answered", "label": "answered", "count": 7}],
+            "not_answered": [
                 {
-                    "circle": {
-                        "id": 1,
-                        "name": "Accra 1",
-                        "country": "GH",
-                        "timezone": "Africa/Accra",
-                    },
-                    "week": "2026-W41",
-                    "starts_at": "2026-10-05T00:00:00Z",
-                    "ends_at": "2026-10-12T00:00:00Z",
-                    "language": "en",
-                    "headline": "7 of 10 teachers answered this week (70%).",
-                    "teachers": 10,
-                    "expected": 10,
-                    "answered": 7,
-                    "response_rate": 0.7,
-                    "not_answered_count": 3,
-                    "checkins": [{"key": "answered", "label": "answered", "count": 7}],
-                    "not_answered": [
-                        {
-                            "person_id": 9,
-                            "name": "Kwame Mensah",
-                            "status": "missed",
-                            "status_label": "missed",
-                            "paused": False,
-                        }
-                    ],
-                    "names_shown": True,
-                    "phases": [{"key": "pilot", "label": "pilot", "count": 8}],
-                    "tried": [{"key": "yes", "label": "Yes", "count": 6}],
-                    "ratings": {
-                        "mean": 3.6,
-                        "count": 6,
-                        "weeks": [{"week": "2026-W41", "mean": 3.6, "count": 6}],
-                        "slope": 0.2,
-                        "direction": "up",
-                        "direction_label": "improving",
-                    },
-                    "blockers": [],
-                    "reflections": [],
-                    "evidence": [],
+                    "person_id": 9,
+                    "name": "Kwame Mensah",
+                    "status": "missed",
+                    "status_label": "missed",
+                    "paused": False,
                 }
-            ]
-        }
+            ],
+            "names_shown": True,
+            "phases": [{"key": "pilot", "label": "pilot", "count": 8}],
+            "tried": [{"key": "yes", "label": "Yes", "count": 6}],
+            "ratings": {
+                "mean": 3.6,
+                "count": 6,
+                "weeks": [{"week": "2026-W41", "mean": 3.6, "count": 6}],
+                "slope": 0.2,
+                "direction": "up",
+                "direction_label": "improving",
+            },
+            "blockers": [],
+            "reflections": [],
+            "evidence": [],
+        },
     )
 
     circle: CircleRef
@@ -896,74 +778,46 @@ class CircleSummaryOut(BaseModel):
     @classmethod
     def of(cls, s: summaries.CircleSummary) -> CircleSummaryOut:
         """From the service result, labelled in the current language."""
-        counts = s.checkins
-        return cls(
-            circle=CircleRef(
-                id=s.circle.id or 0,
-                name=s.circle.name,
-                country=s.circle.country,
-                timezone=s.circle.timezone,
-            ),
-            week=str(s.week),
-            starts_at=s.starts_at,
-            ends_at=s.ends_at,
-            language=current_language(),
-            headline=summaries.headline(counts),
-            teachers=s.teachers,
-            expected=counts.expected,
-            answered=counts.answered,
-            response_rate=_round(counts.response_rate, 4),
-            not_answered_count=counts.not_answered,
-            checkins=_labelled(counts.as_dict(), summaries.STATUS_LABELS),
+        return cls.read(
+            s,
+            **_week_figures(s),
+            circle=CircleRef.read(s.circle),
             not_answered=[
-                PendingOut(
-                    person_id=p.person_id,
-                    name=p.name,
-                    status=p.status,
-                    status_label=_(summaries.STATUS_LABELS[p.status]),
-                    paused=p.paused,
-                )
+                PendingOut.read(p, status_label=_(summaries.STATUS_LABELS[p.status]))
                 for p in s.not_answered
             ],
-            names_shown=s.names_shown,
-            phases=_labelled(s.phases, summaries.PHASE_LABELS),
-            tried=_labelled(s.tried, summaries.TRIED_LABELS),
-            ratings=RatingsOut.of(s.ratings),
             blockers=[
-                BlockerOut(
-                    question=b.question,  # type: ignore[arg-type]
+                BlockerOut.read(
+                    b,
                     question_label=_(summaries.BLOCKER_LABELS[b.question]),
-                    kind=b.kind,
-                    text=b.text,
                     duration_seconds=b.duration,
-                    person_id=b.person_id,
-                    name=b.name,
-                    at=b.at,
                 )
                 for b in s.blockers
             ],
-            reflections=[
-                ReflectionNoteOut(
-                    person_id=r.person_id,
-                    name=r.name,
-                    learnt=r.learnt,
-                    will_change=r.will_change,
-                    one_word=r.one_word,
-                    visibility=r.visibility,
-                    at=r.at,
-                )
-                for r in s.reflections
-            ],
-            evidence=[
-                EvidenceOut(
-                    kind=e.kind, caption=e.caption, person_id=e.person_id, name=e.name, at=e.at
-                )
-                for e in s.evidence
-            ],
+            reflections=[ReflectionNoteOut.read(r) for r in s.reflections],
+            evidence=[EvidenceOut.read(e) for e in s.evidence],
         )
 
 
-class AreaLineOut(BaseModel):
+def _week_figures(s: summaries.CircleSummary | summaries.AreaSummary) -> dict[str, Any]:
+    """What a circle's and an area's week share, labelled in the current language."""
+    counts = s.checkins
+    return {
+        "week": str(s.week),
+        "language": current_language(),
+        "headline": summaries.headline(counts),
+        "expected": counts.expected,
+        "answered": counts.answered,
+        "response_rate": _round(counts.response_rate, 4),
+        "not_answered_count": counts.not_answered,
+        "checkins": _labelled(counts.as_dict(), summaries.STATUS_LABELS),
+        "phases": _labelled(s.phases, summaries.PHASE_LABELS),
+        "tried": _labelled(s.tried, summaries.TRIED_LABELS),
+        "ratings": RatingsOut.of(s.ratings),
+    }
+
+
+class AreaLineOut(Out):
     """One circle (country summary) or one country (overall summary)."""
 
     key: str = Field(description="The circle id, or the country code")
@@ -978,52 +832,48 @@ class AreaLineOut(BaseModel):
     rating_count: int
 
 
-class AreaSummaryOut(BaseModel):
+class AreaSummaryOut(Out):
     """A country, or everything the token covers, in one week."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = examples(
+        {
+            "country": "GH",
+            "week": "2026-W41",
+            "language": "en",
+            "headline": "61 of 80 teachers answered this week (76%).",
+            "circles": 8,
+            "teachers": 80,
+            "expected": 80,
+            "answered": 61,
+            "response_rate": 0.7625,
+            "not_answered_count": 19,
+            "checkins": [{"key": "answered", "label": "answered", "count": 61}],
+            "phases": [{"key": "pilot", "label": "pilot", "count": 64}],
+            "tried": [{"key": "yes", "label": "Yes", "count": 50}],
+            "ratings": {
+                "mean": 3.4,
+                "count": 58,
+                "weeks": [{"week": "2026-W41", "mean": 3.4, "count": 58}],
+                "slope": 0.05,
+                "direction": "steady",
+                "direction_label": "steady",
+            },
+            "blockers": 9,
+            "lines": [
                 {
+                    "key": "1",
+                    "name": "Accra 1",
                     "country": "GH",
-                    "week": "2026-W41",
-                    "language": "en",
-                    "headline": "61 of 80 teachers answered this week (76%).",
-                    "circles": 8,
-                    "teachers": 80,
-                    "expected": 80,
-                    "answered": 61,
-                    "response_rate": 0.7625,
-                    "not_answered_count": 19,
-                    "checkins": [{"key": "answered", "label": "answered", "count": 61}],
-                    "phases": [{"key": "pilot", "label": "pilot", "count": 64}],
-                    "tried": [{"key": "yes", "label": "Yes", "count": 50}],
-                    "ratings": {
-                        "mean": 3.4,
-                        "count": 58,
-                        "weeks": [{"week": "2026-W41", "mean": 3.4, "count": 58}],
-                        "slope": 0.05,
-                        "direction": "steady",
-                        "direction_label": "steady",
-                    },
-                    "blockers": 9,
-                    "lines": [
-                        {
-                            "key": "1",
-                            "name": "Accra 1",
-                            "country": "GH",
-                            "circles": 1,
-                            "teachers": 10,
-                            "expected": 10,
-                            "answered": 7,
-                            "response_rate": 0.7,
-                            "rating_mean": 3.6,
-                            "rating_count": 6,
-                        }
-                    ],
+                    "circles": 1,
+                    "teachers": 10,
+                    "expected": 10,
+                    "answered": 7,
+                    "response_rate": 0.7,
+                    "rating_mean": 3.6,
+                    "rating_count": 6,
                 }
-            ]
-        }
+            ],
+        },
     )
 
     country: str | None = Field(description="null for the overall summary")
@@ -1048,35 +898,15 @@ class AreaSummaryOut(BaseModel):
     @classmethod
     def of(cls, s: summaries.AreaSummary) -> AreaSummaryOut:
         """From the service result, labelled in the current language."""
-        counts = s.checkins
-        return cls(
-            country=s.country,
-            week=str(s.week),
-            language=current_language(),
-            headline=summaries.headline(counts),
-            circles=s.circles,
-            teachers=s.teachers,
-            expected=counts.expected,
-            answered=counts.answered,
-            response_rate=_round(counts.response_rate, 4),
-            not_answered_count=counts.not_answered,
-            checkins=_labelled(counts.as_dict(), summaries.STATUS_LABELS),
-            phases=_labelled(s.phases, summaries.PHASE_LABELS),
-            tried=_labelled(s.tried, summaries.TRIED_LABELS),
-            ratings=RatingsOut.of(s.ratings),
-            blockers=s.blockers,
+        return cls.read(
+            s,
+            **_week_figures(s),
             lines=[
-                AreaLineOut(
-                    key=line.key,
-                    name=line.name,
-                    country=line.country,
-                    circles=line.circles,
-                    teachers=line.teachers,
-                    expected=line.checkins.expected,
-                    answered=line.checkins.answered,
+                AreaLineOut.read(
+                    line,
+                    line.checkins,
                     response_rate=_round(line.checkins.response_rate, 4),
                     rating_mean=_round(line.rating_mean),
-                    rating_count=line.rating_count,
                 )
                 for line in s.lines
             ],
@@ -1086,7 +916,7 @@ class AreaSummaryOut(BaseModel):
 # --- tokens and the audit log ------------------------------------------------------------------
 
 
-class TokenOut(BaseModel):
+class TokenOut(Out):
     """An API token, without its secret (only the first characters, to recognise it)."""
 
     id: int
@@ -1100,22 +930,6 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
     last_used_at: datetime | None
 
-    @classmethod
-    def of(cls, token: ApiToken) -> TokenOut:
-        """From a stored token (the hash stays in the database)."""
-        return cls(
-            id=token.id or 0,
-            name=token.name,
-            prefix=token.prefix,
-            role=token.role,
-            circle_id=token.circle_id,
-            countries=token.countries,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            revoked_at=token.revoked_at,
-            last_used_at=token.last_used_at,
-        )
-
 
 class TokenIssuedOut(BaseModel):
     """A new token; ``secret`` is shown this once and never again."""
@@ -1127,19 +941,15 @@ class TokenIssuedOut(BaseModel):
 class TokenCreate(BaseModel):
     """A new API token."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"name": "Ghana hub", "role": "coordinator", "countries": ["GH"]},
-                {
-                    "name": "Accra 1 facilitators",
-                    "role": "facilitator",
-                    "circle_id": 1,
-                    "expires_at": "2027-07-31T00:00:00Z",
-                },
-            ]
+    model_config = examples(
+        {"name": "Ghana hub", "role": "coordinator", "countries": ["GH"]},
+        {
+            "name": "Accra 1 facilitators",
+            "role": "facilitator",
+            "circle_id": 1,
+            "expires_at": "2027-07-31T00:00:00Z",
         },
+        extra="forbid",
     )
 
     name: Name
@@ -1155,7 +965,7 @@ class TokenCreate(BaseModel):
     )
 
 
-class AuditOut(BaseModel):
+class AuditOut(Out):
     """One audit log row."""
 
     id: int
@@ -1169,12 +979,4 @@ class AuditOut(BaseModel):
     @classmethod
     def of(cls, row: AuditLog) -> AuditOut:
         """From a stored row."""
-        return cls(
-            id=row.id or 0,
-            at=row.at,
-            actor=row.actor,
-            action=row.action,
-            target_type=row.target_type,
-            target_id=row.target_id,
-            detail=dict(row.detail or {}),
-        )
+        return cls.read(row, detail=dict(row.detail or {}))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeAlias
 
 from circles.i18n import (
@@ -165,6 +165,115 @@ class LanguageName(Text):
         return {"lang": self.code}
 
 
+@dataclass(frozen=True)
+class Headline(Text):
+    """The first line of ``text``, cut to ``limit`` characters ("…" marks a cut).
+
+    Measured after translation: a button label made of a question's first line fits
+    whatever language it is shown in.
+    """
+
+    text: Part
+    limit: int
+
+    def _render(self) -> str:
+        line = str(_part(self.text)).split("\n")[0]
+        return line if len(line) <= self.limit else line[: self.limit - 1] + "…"
+
+    def dump(self) -> Any:
+        return {"head": _dump(self.text), "max": self.limit}
+
+
+@dataclass(frozen=True)
+class Days(Text):
+    """A span of days ("Aug 24 – 30") in the reader's locale (``skeleton``: Babel's)."""
+
+    first: date
+    last: date
+    skeleton: str = "MMMd"
+
+    def _render(self) -> str:
+        from babel.dates import format_interval
+
+        return format_interval(self.first, self.last, self.skeleton, locale=current_language())
+
+    def dump(self) -> Any:
+        return {"days": [self.first.isoformat(), self.last.isoformat()], "f": self.skeleton}
+
+
+@dataclass(frozen=True)
+class Weekday(Text):
+    """A day of the week by its number (Monday is 0), in the reader's language."""
+
+    index: int
+
+    def _render(self) -> str:
+        from babel.dates import get_day_names
+
+        return str(get_day_names("wide", locale=current_language())[self.index])
+
+    def dump(self) -> Any:
+        return {"weekday": self.index}
+
+
+@dataclass(frozen=True)
+class TimeOfDay(Text):
+    """A time of day ("4:00 PM") in the reader's locale."""
+
+    at: time
+
+    def _render(self) -> str:
+        from babel.dates import format_time
+
+        return format_time(self.at, "short", locale=current_language())
+
+    def dump(self) -> Any:
+        return {"time": self.at.isoformat()}
+
+
+@dataclass(frozen=True)
+class Country(Text):
+    """A country's name (ISO code) in the reader's language."""
+
+    code: str
+
+    def _render(self) -> str:
+        from babel import Locale
+
+        return str(Locale.parse(current_language()).territories.get(self.code, self.code))
+
+    def dump(self) -> Any:
+        return {"country": self.code}
+
+
+@dataclass(frozen=True)
+class Percent(Text):
+    """A ratio (0.8) as a percentage ("80%") in the reader's locale."""
+
+    value: float
+
+    def _render(self) -> str:
+        from babel.numbers import format_percent
+
+        return format_percent(self.value, locale=current_language())
+
+    def dump(self) -> Any:
+        return {"pct": self.value}
+
+
+@dataclass(frozen=True)
+class Capitalized(Text):
+    """``text`` with its first letter in capitals ("pilot" → "Pilot"), as ``str.capitalize``."""
+
+    text: Part
+
+    def _render(self) -> str:
+        return str(_part(self.text)).capitalize()
+
+    def dump(self) -> Any:
+        return {"cap": _dump(self.text)}
+
+
 def t(msgid: str, /, **params: Part) -> Message:
     """``msgid`` (a message for translators), with named ``{placeholders}`` filled later."""
     return Message(msgid, params)
@@ -183,6 +292,11 @@ def lines(*parts: Part | None, separator: str = "\n") -> Join:
 def join(parts: Iterable[Part], separator: str = "\n") -> Join:
     """Like ``lines`` for an iterable."""
     return Join(tuple(parts), separator)
+
+
+def headline(text: Part, limit: int) -> Headline:
+    """The first line of ``text`` as the reader sees it, at most ``limit`` characters."""
+    return Headline(text, limit)
 
 
 def number(value: float) -> Number:
@@ -230,18 +344,41 @@ def load(data: Any) -> Part:
         return Day(date.fromisoformat(data["day"]), data.get("f", "medium"))
     if "lang" in data:
         return LanguageName(data["lang"])
+    if "head" in data:
+        return Headline(load(data["head"]), int(data["max"]))
+    if "days" in data:
+        first, last = data["days"]
+        return Days(date.fromisoformat(first), date.fromisoformat(last), data.get("f", "MMMd"))
+    if "weekday" in data:
+        return Weekday(data["weekday"])
+    if "time" in data:
+        return TimeOfDay(time.fromisoformat(data["time"]))
+    if "country" in data:
+        return Country(data["country"])
+    if "pct" in data:
+        return Percent(data["pct"])
+    if "cap" in data:
+        return Capitalized(load(data["cap"]))
     raise ValueError("not dumped text")
 
 
 __all__ = [
+    "Capitalized",
+    "Country",
     "Day",
+    "Days",
+    "Headline",
     "Join",
     "LanguageName",
     "Message",
     "Number",
     "Part",
+    "Percent",
     "Text",
+    "TimeOfDay",
+    "Weekday",
     "When",
+    "headline",
     "join",
     "lines",
     "load",

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows import announcements, prompts
+from bot.flows import announcements, digest, prompts, sharing
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.services import broadcasts, dissemination
+from circles.services import broadcasts
 from circles.services.updates import prune_processed_updates
 from circles.services.websessions import prune_web_sessions
 
@@ -64,7 +64,7 @@ async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]
 async def digest_sweep(sessions: SessionMaker, clock: Clock) -> int:
     """Queue facilitators' weekly digests on Monday mornings, their time."""
     async with transaction(sessions) as session:
-        return await prompts.send_digests(session, now=clock.now())
+        return await digest.send_digests(session, now=clock.now())
 
 
 async def broadcast_sweep(sessions: SessionMaker, clock: Clock) -> int:
@@ -76,7 +76,7 @@ async def broadcast_sweep(sessions: SessionMaker, clock: Clock) -> int:
 async def practice_sweep(sessions: SessionMaker, clock: Clock) -> int:
     """Send each circle that is due one published practice from another circle."""
     async with transaction(sessions) as session:
-        shared = await dissemination.sweep(session, now=clock.now())
+        shared = await sharing.sweep(session, now=clock.now())
     if shared:
         log.info("shared %d practices with circles", len(shared))
     return len(shared)

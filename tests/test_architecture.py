@@ -370,3 +370,78 @@ def test_a_package_cycle_inside_a_door_is_found_too() -> None:
     assert package_cycles(graph, ["api", "api.routers", "api.web"]) == [
         frozenset({"api.routers", "api.web"})
     ]
+
+
+#: The most lines a module of ``bot/flows`` may have: past it, a module is usually two.
+FLOW_MODULE_LINES = 400
+#: Modules of ``bot/flows`` still past that while issue #19 splits them. A new long
+#: module fails the test, and so does an entry that got short: drop it then.
+LONG_FLOW_MODULES = frozenset({"bot.flows.buttons", "bot.flows.engine"})
+
+
+def test_no_module_of_the_flows_is_longer_than_a_reader_can_hold() -> None:
+    long = {
+        module
+        for module, path in MODULES.items()
+        if _under(module, "bot.flows") and len(path.read_text().splitlines()) > FLOW_MODULE_LINES
+    }
+    assert long - LONG_FLOW_MODULES == set()
+    assert LONG_FLOW_MODULES - long == set(), "shorter now: drop it from LONG_FLOW_MODULES"
+
+
+#: Dialogues that return events with lazy text (``circles.text``), rendered by the door in
+#: the reader's language: they translate nothing themselves and build no button string.
+LAZY_TEXT_MODULES = (
+    "bot.flows.actions",
+    "bot.flows.checkins",
+    "bot.flows.hooks",
+    "bot.flows.joining",
+    "bot.flows.journey",
+    "bot.flows.membership",
+    "bot.flows.practices",
+    "bot.flows.privacy",
+    "bot.flows.reflections",
+    "bot.flows.revisions",
+    "bot.flows.settings",
+    "bot.flows.teacher",
+)
+#: What such a module must not call: eager translation and formatting in the current
+#: language, the transitional ``Reply``, hand-encoded button data.
+EAGER_CALLS = frozenset(
+    {"_", "ngettext", "use_language", "format_datetime", "translate", "Reply", "encode"}
+)
+
+
+def eager_calls(source: str) -> list[str]:
+    """The calls of ``source`` to a name of :data:`EAGER_CALLS` (imported, or taken from
+    the module that defines it: ``messages.Reply``), as ``name (line n)``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func, name = node.func, None
+        if isinstance(func, ast.Name):
+            name = func.id
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            name = func.attr if func.value.id in ("buttons", "i18n", "messages") else None
+        if name in EAGER_CALLS:
+            found.append(f"{name} (line {node.lineno})")
+    return found
+
+
+@pytest.mark.parametrize("module", LAZY_TEXT_MODULES)
+def test_converted_dialogues_leave_translation_to_the_door(module: str) -> None:
+    assert eager_calls(MODULES[module].read_text()) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'with use_language(person.language):\n    text = _("Paused.")\n',
+        'Reply(t("Paused."))\n',
+        "Button(t('Pause'), encode(Pause(7)))\n",
+        'messages.Reply(ngettext("{n} day", "{n} days", n))\n',
+    ],
+)
+def test_the_translation_check_finds_eager_text(source: str) -> None:
+    assert eager_calls(source) != []

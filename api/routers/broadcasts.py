@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, READ, WRITE
+from api.params import BODY, READ, WRITE, BroadcastId
+from api.schemas import examples
 from circles.errors import Forbidden, NotFound
 from circles.i18n import N_
 from circles.models import Broadcast, BroadcastStatus, Role
@@ -24,7 +25,6 @@ from circles.services.access import Permission, Scope
 from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/broadcasts", tags=["broadcasts"])
-BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
 
 
 class AudienceIn(BaseModel):
@@ -54,21 +54,17 @@ class AudienceIn(BaseModel):
 class BroadcastIn(BaseModel):
     """A broadcast: one text per language, a default, an audience and maybe a time."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "variants": {
-                        "en": "Regional hub on Friday at 15:00 (link in your circle group).",
-                        "fr": "Hub régional vendredi à 15 h (lien dans le groupe du cercle).",
-                    },
-                    "default_language": "en",
-                    "audience": {"countries": ["GH", "CI"]},
-                    "send_at": "2026-10-02T08:00:00Z",
-                }
-            ]
+    model_config = examples(
+        {
+            "variants": {
+                "en": "Regional hub on Friday at 15:00 (link in your circle group).",
+                "fr": "Hub régional vendredi à 15 h (lien dans le groupe du cercle).",
+            },
+            "default_language": "en",
+            "audience": {"countries": ["GH", "CI"]},
+            "send_at": "2026-10-02T08:00:00Z",
         },
+        extra="forbid",
     )
 
     variants: dict[

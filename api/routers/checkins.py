@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api.auth import ScopeDep
 from api.deps import SessionDep
 from api.params import (
     DEFAULT_PAGE,
     READ,
+    CheckInId,
     CircleId,
     Cursor,
     Limit,
@@ -22,10 +21,8 @@ from api.schemas import CheckInOut, Page
 from circles.models import CheckInStatus, Phase
 from circles.services import answers
 from circles.services.access import Permission, circle_for
-from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/circles/{circle_id}/checkins", tags=["check-ins"])
-CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
 
 
 @router.get("", response_model=Page[CheckInOut], responses=READ)

@@ -8,9 +8,10 @@ before any lookup). Answer exports are sent as a stream, a few at a time per ser
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep, SettingsDep
@@ -40,6 +41,50 @@ _FILES: dict[int | str, dict[str, Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which file of which rows: the query parameters both exports take."""
+
+    format: ExportFormat = ExportFormat.csv
+    circle: CircleFilter = None
+    country: CountryFilter = None
+    from_week: WeekParam = None
+    to_week: WeekParam = None
+
+    def arguments(self) -> dict[str, Any]:
+        """The export service's keywords for this selection (a 422 for weeks that do not exist)."""
+        return {
+            "fmt": self.format,
+            "circle_id": self.circle,
+            "country": self.country,
+            "first": week_or_none(self.from_week),
+            "last": week_or_none(self.to_week),
+        }
+
+
+@dataclass(frozen=True)
+class Pseudonyms:
+    """Whether an answer export names people or stable random ids, and keeps free text."""
+
+    settings: SettingsDep
+    pseudonymise: Annotated[
+        bool, Query(description="Stable random ids instead of people; no names, no ids")
+    ] = False
+    include_text: Annotated[
+        bool, Query(description="Keep free text (answers, captions) in a pseudonymised export")
+    ] = False
+
+    @property
+    def key(self) -> bytes | None:
+        """The server's pseudonym key, if it has one."""
+        key = self.settings.pseudonym_key
+        return key.get_secret_value().encode() if key else None
+
+
+SelectionDep = Annotated[Selection, Depends()]
+PseudonymsDep = Annotated[Pseudonyms, Depends()]
+
+
 def _attachment(export: Export) -> Response:
     return Response(
         export.content,
@@ -57,18 +102,8 @@ async def export_answers(
     scope: ScopeDep,
     session: SessionDep,
     clock: ClockDep,
-    settings: SettingsDep,
-    format: ExportFormat = ExportFormat.csv,
-    circle: CircleFilter = None,
-    country: CountryFilter = None,
-    from_week: WeekParam = None,
-    to_week: WeekParam = None,
-    pseudonymise: Annotated[
-        bool, Query(description="Stable random ids instead of people; no names, no ids")
-    ] = False,
-    include_text: Annotated[
-        bool, Query(description="Keep free text (answers, captions) in a pseudonymised export")
-    ] = False,
+    selection: SelectionDep,
+    pseudonyms: PseudonymsDep,
 ) -> Response:
     """Check-in answers, one row per answer (facilitators, coordinators, admins).
 
@@ -76,19 +111,14 @@ async def export_answers(
     ``CIRCLES_PSEUDONYM_KEY`` on the server (409 without). Sent as a stream; a few at a
     time per server (503 with ``Retry-After`` beyond).
     """
-    key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key else None
     plan = await exports.plan_answers(
         session,
         scope=scope,
-        fmt=format,
         now=clock.now(),
-        circle_id=circle,
-        country=country,
-        first=week_or_none(from_week),
-        last=week_or_none(to_week),
-        pseudonymise=pseudonymise,
-        include_text=include_text,
-        pseudonym_key=key,
+        **selection.arguments(),
+        pseudonymise=pseudonyms.pseudonymise,
+        include_text=pseudonyms.include_text,
+        pseudonym_key=pseudonyms.key,
     )
     return await stream_file(
         request,
@@ -102,24 +132,10 @@ async def export_answers(
 
 @router.get("/summaries", response_class=Response, responses={**_FILES, **WRITE})
 async def export_summaries(
-    scope: ScopeDep,
-    session: SessionDep,
-    clock: ClockDep,
-    format: ExportFormat = ExportFormat.csv,
-    circle: CircleFilter = None,
-    country: CountryFilter = None,
-    from_week: WeekParam = None,
-    to_week: WeekParam = None,
+    scope: ScopeDep, session: SessionDep, clock: ClockDep, selection: SelectionDep
 ) -> Response:
     """One row per circle and week (default: the last eight weeks), without names."""
     export = await exports.export_summaries(
-        session,
-        scope=scope,
-        fmt=format,
-        now=clock.now(),
-        circle_id=circle,
-        country=country,
-        first=week_or_none(from_week),
-        last=week_or_none(to_week),
+        session, scope=scope, now=clock.now(), **selection.arguments()
     )
     return _attachment(export)

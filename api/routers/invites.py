@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, DEFAULT_PAGE, READ, WRITE, CircleId, Cursor, Limit
+from api.params import BODY, DEFAULT_PAGE, READ, WRITE, CircleId, Cursor, InviteId, Limit
 from api.schemas import InviteCreate, InviteOut, Page
 from circles.models import Role
 from circles.services import invites
 from circles.services.access import Permission, circle_for
 from circles.services.invites import InviteState
-from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/circles/{circle_id}/invites", tags=["invites"])
-InviteId = Annotated[int, Path(ge=1, le=MAX_ID, description="An invite's id")]
 
 
 @router.get("", response_model=Page[InviteOut], responses=READ)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit
-from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut
+from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit, MeetingId
+from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut, examples
 from bot.flows import announcements
 from circles.models import MeetingStatus
 from circles.services import attendance, meetings
 from circles.services.access import Permission, circle_for
-from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/circles/{circle_id}/meetings", tags=["meetings"])
-MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
 
 
 @router.get("", response_model=Page[MeetingOut], responses=READ)
@@ -44,19 +41,15 @@ async def list_meetings(
 class MeetingCreate(BaseModel):
     """A meeting to schedule; the time is the circle's local time."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "date": "2026-10-15",
-                    "time": "16:30",
-                    "place": "https://meet.example.org/accra-1",
-                    "agenda": "Share one piece of student work each",
-                    "minutes": 90,
-                }
-            ]
+    model_config = examples(
+        {
+            "date": "2026-10-15",
+            "time": "16:30",
+            "place": "https://meet.example.org/accra-1",
+            "agenda": "Share one piece of student work each",
+            "minutes": 90,
         },
+        extra="forbid",
     )
 
     #: Bounded so that no date can overflow; the service allows only the coming year.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, DEFAULT_PAGE, READ, WRITE, Cursor, Limit
+from api.params import BODY, DEFAULT_PAGE, READ, WRITE, Cursor, Limit, PracticeId
 from api.schemas import (
     ChangesRequest,
     Page,
@@ -25,7 +25,6 @@ from circles.services.access import Permission
 from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/practices", tags=["practices"])
-PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
 
 
 @router.get("", response_model=Page[PracticeOut], responses=READ)

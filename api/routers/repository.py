@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, LanguageDep, SessionDep
-from api.params import READ
+from api.params import READ, PracticeId
 from api.schemas import RepositoryPracticeOut, SearchOut
 from api.streaming import stream_file
 from circles.models import GradeBand, Strategy
@@ -25,7 +25,6 @@ from circles.services.access import Permission
 from circles.services.pagination import MAX_ID, MAX_LIMIT
 
 router = APIRouter(prefix="/v1/repository", tags=["repository"])
-PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
 _MEDIA = {
     booklet.BookletFormat.html: ("text/html; charset=utf-8", "html"),
     booklet.BookletFormat.markdown: ("text/markdown; charset=utf-8", "md"),

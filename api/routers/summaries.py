@@ -8,9 +8,12 @@ those of :mod:`circles.services.summaries`.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, LanguageDep, SessionDep
@@ -23,69 +26,71 @@ router = APIRouter(prefix="/v1", tags=["summaries"])
 Country = Annotated[
     str, Path(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 country code", examples=["GH"])
 ]
+S = TypeVar("S")
+T = TypeVar("T")
 
 
-def _content_language(response: Response, language: str) -> None:
-    response.headers["Content-Language"] = language.replace("_", "-")
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a summary: the token's scope, this request's session and clock, a language."""
+
+    scope: ScopeDep
+    session: SessionDep
+    clock: ClockDep
+    language: LanguageDep
+    response: Response
+
+    @property
+    def now(self) -> datetime:
+        """The time of the request, by the app's clock."""
+        return self.clock.now()
+
+    def labelled(self, convert: Callable[[S], T], summary: S) -> T:
+        """The summary labelled in the reader's language, which ``Content-Language`` names."""
+        self.response.headers["Content-Language"] = self.language.replace("_", "-")
+        with use_language(self.language):
+            return convert(summary)
+
+
+ReaderDep = Annotated[Reader, Depends()]
 
 
 @router.get("/circles/{circle_id}/summary", response_model=CircleSummaryOut, responses=READ)
 async def circle_summary(
-    circle_id: CircleId,
-    scope: ScopeDep,
-    session: SessionDep,
-    clock: ClockDep,
-    language: LanguageDep,
-    response: Response,
-    week: WeekParam = None,
+    circle_id: CircleId, reader: ReaderDep, week: WeekParam = None
 ) -> CircleSummaryOut:
     """A circle's week: response rate, who has not answered, phases, ratings, blockers.
 
     The default week is that of the circle's latest check-in.
     """
     summary = await summaries.circle_summary(
-        session, scope=scope, circle_id=circle_id, now=clock.now(), week=week_or_none(week)
+        reader.session,
+        scope=reader.scope,
+        circle_id=circle_id,
+        now=reader.now,
+        week=week_or_none(week),
     )
-    _content_language(response, language)
-    with use_language(language):
-        return CircleSummaryOut.of(summary)
+    return reader.labelled(CircleSummaryOut.of, summary)
 
 
 @router.get("/countries/{country}/summary", response_model=AreaSummaryOut, responses=READ)
 async def country_summary(
-    country: Country,
-    scope: ScopeDep,
-    session: SessionDep,
-    clock: ClockDep,
-    language: LanguageDep,
-    response: Response,
-    week: WeekParam = None,
+    country: Country, reader: ReaderDep, week: WeekParam = None
 ) -> AreaSummaryOut:
     """A country's week, circle by circle (coordinators of the country, admins).
 
     The default week is the current one (by the UTC date).
     """
     summary = await summaries.country_summary(
-        session, scope=scope, country=country, now=clock.now(), week=week_or_none(week)
+        reader.session, scope=reader.scope, country=country, now=reader.now, week=week_or_none(week)
     )
-    _content_language(response, language)
-    with use_language(language):
-        return AreaSummaryOut.of(summary)
+    return reader.labelled(AreaSummaryOut.of, summary)
 
 
 @router.get("/summary", response_model=AreaSummaryOut, responses=READ)
-async def overall_summary(
-    scope: ScopeDep,
-    session: SessionDep,
-    clock: ClockDep,
-    language: LanguageDep,
-    response: Response,
-    week: WeekParam = None,
-) -> AreaSummaryOut:
+async def overall_summary(reader: ReaderDep, week: WeekParam = None) -> AreaSummaryOut:
     """Every circle the token covers in one week, country by country (coordinators, admins)."""
     summary = await summaries.overall_summary(
-        session, scope=scope, now=clock.now(), week=week_or_none(week)
+        reader.session, scope=reader.scope, now=reader.now, week=week_or_none(week)
     )
-    _content_language(response, language)
-    with use_language(language):
-        return AreaSummaryOut.of(summary)
+    return reader.labelled(AreaSummaryOut.of, summary)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
-from api.params import BODY, DEFAULT_PAGE, READ, WRITE, Cursor, Limit
+from api.params import BODY, DEFAULT_PAGE, READ, WRITE, Cursor, Limit, TokenId
 from api.schemas import Page, TokenCreate, TokenIssuedOut, TokenOut
 from circles.models import TokenRole
 from circles.services import tokens
 from circles.services.access import Permission
-from circles.services.pagination import MAX_ID
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
-TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id")]
 
 
 @router.post("", response_model=TokenIssuedOut, status_code=201, responses=BODY)

@@ -16,11 +16,12 @@ import secrets
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import Response
 
 from api.auth import record_use_later
 from api.deps import ClockDep, SessionDep
+from api.params import CircleId, PracticeId
 from api.web import charts
 from api.web.pages import (
     SignInRequired,
@@ -35,7 +36,6 @@ from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
 from circles.services import dashboard, meetings, reviews, summaries
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
-from circles.services.pagination import MAX_ID
 from circles.services.sandbox import listed
 from circles.services.tokens import authenticate, record_use
 from circles.services.websessions import end_web_session, start_web_session, web_session_token
@@ -58,8 +58,6 @@ RSVP_NAMES = {
 REVIEW_QUEUE = 20
 #: The session key's place in the signed cookie.
 SESSION_KEY = "session"
-CircleId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PracticeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Viewer:
@@ -263,8 +261,7 @@ async def approve(
     reviewed = await reviews.approve_practice(
         session, scope=viewer.scope, practice_id=practice_id, now=clock.now()
     )
-    circle_id = reviewed.row.practice.circle_id
-    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=approved#review")
+    return _back_to_review(request, viewer, reviewed, "approved")
 
 
 @router.post("/practices/{practice_id}/changes")
@@ -282,5 +279,12 @@ async def ask_changes(
     reviewed = await reviews.request_changes(
         session, scope=viewer.scope, practice_id=practice_id, comment=comment, now=clock.now()
     )
+    return _back_to_review(request, viewer, reviewed, "changes")
+
+
+def _back_to_review(
+    request: Request, viewer: Viewer, reviewed: reviews.Reviewed, done: str
+) -> Response:
+    """To the review queue of the practice's circle, saying what was done."""
     circle_id = reviewed.row.practice.circle_id
-    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done=changes#review")
+    return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done={done}#review")

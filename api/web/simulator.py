@@ -42,7 +42,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -50,12 +50,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.web.pages import COOKIE, WebError, language_of, page, redirect, web_session
 from api.web.throttle import RateLimit
-from api.web.transcript import Transcripts
+from api.web.transcript import SIMULATOR, Transcripts, queued
 from bot.flows import joining, teacher
-from bot.flows.engine import Outcome
+from bot.flows.engine import Outcome, Shown
+from bot.flows.events import Say
+from bot.flows.fit import Fitted, fit
 from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Button, Reply, Sender, joined
+from bot.flows.messages import Sender
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
@@ -64,6 +66,7 @@ from circles.services import simulation
 from circles.services.journeys import teacher_place
 from circles.services.people import mark_reachable, reader_language
 from circles.settings import Settings
+from circles.text import t
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/simulator", include_in_schema=False)
@@ -81,7 +84,7 @@ RESTARTED = N_(
     "expired. Please start again."
 )
 
-Flow = Callable[..., Awaitable[Sequence[Reply]]]
+Flow = Callable[..., Awaitable[Sequence[Shown]]]
 
 #: The commands a teacher can send, answered by the same flow functions as in Telegram.
 COMMANDS: dict[str, Flow] = teacher.COMMANDS
@@ -146,8 +149,11 @@ class Simulated:
         """The teacher's simulated time: the real clock plus their jumps."""
         return self.clock.now() + timedelta(seconds=int(self.web.get("sim_offset") or 0))
 
-    async def run(self, work: Callable[[AsyncSession], Awaitable[Sequence[Reply] | Outcome]]):
-        """Run ``work`` in one transaction, as the Telegram door does for an update."""
+    async def run(
+        self, work: Callable[[AsyncSession], Awaitable[Sequence[Shown] | Outcome]]
+    ) -> Fitted:
+        """Run ``work`` in one transaction, as the Telegram door does for an update, and
+        render its events in the reader's language as it is after the work."""
         with use_language(self.language, self.settings.default_language):
             async with transaction(self.sessions) as session:
                 sender = self.sender
@@ -155,7 +161,7 @@ class Simulated:
                     session, channel=sender.channel, address=sender.address, now=self.now()
                 )
                 result = await work(session)
-                outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+                events = result.events if isinstance(result, Outcome) else list(result)
                 language = await reader_language(
                     session,
                     channel=sender.channel,
@@ -163,15 +169,12 @@ class Simulated:
                     client_language=self.language,
                     default=self.settings.default_language,
                 )
-                with use_language(language):
-                    return outcome.settled()
+                return fit(events, language, SIMULATOR)
 
-    def show(self, outcome: Outcome) -> None:
+    def show(self, shown: Fitted) -> None:
         """Add the bot's replies (and a button's notice) to the chat."""
         assert self.chat_id is not None
-        if outcome.notice:
-            self.transcripts.add(self.chat_id, "note", outcome.notice)
-        self.transcripts.add_replies(self.chat_id, joined(outcome.replies), _data_url)
+        self.transcripts.show(self.chat_id, shown, _data_url)
 
     def back(self) -> Response:
         """Back to the chat, at its end."""
@@ -219,19 +222,14 @@ async def chat_page(request: Request) -> Response:
     async with transaction(sim.sessions) as session:
         person = await simulation.simulated_person(session, chat_id=sim.chat_id)
         chat = sim.transcripts.chat(sim.chat_id)
+        language = person.language if person else sim.language
         for row in await simulation.queued_messages(
             session, chat_id=sim.chat_id, after_id=chat.outbox_seen
         ):
             chat.outbox_seen = row.id
-            payload: dict[str, Any] = row.payload or {}
-            buttons = tuple(
-                tuple(Button(b["label"], b["data"]) for b in line)
-                for line in payload.get("buttons") or ()
-            )
-            text = payload.get("text") or payload.get("caption") or "…"
-            sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons)
+            for text, buttons in queued(row.payload or {}, language):
+                sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons)
         place = await teacher_place(session, person_id=person.id) if person else None
-    language = person.language if person else sim.language
     with use_language(language):
         clock = format_datetime(sim.now(), person.timezone if person else "UTC")
     return page(
@@ -275,7 +273,7 @@ async def start(
     assert sim.chat_id is not None
     code: str | None = None
 
-    async def work(session: AsyncSession) -> Sequence[Reply]:
+    async def work(session: AsyncSession) -> Sequence[Shown]:
         nonlocal code
         assert sim.chat_id is not None
         code = await simulation.join_code(
@@ -319,13 +317,13 @@ async def send(
     return sim.back()
 
 
-async def _message(sim: Simulated, message: Input, session: AsyncSession) -> Sequence[Reply]:
+async def _message(sim: Simulated, message: Input, session: AsyncSession) -> Sequence[Shown]:
     return await teacher.message(
         session, sender=sim.sender, message=message, settings=sim.settings, now=sim.now()
     )
 
 
-async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence[Reply]:
+async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence[Shown]:
     """Answer ``/name [argument]`` with the flow Telegram would call."""
     name, _space, argument = text[1:].partition(" ")
     name = name.split("@")[0].lower()
@@ -346,8 +344,14 @@ async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence
         )
     flow = COMMANDS.get(name)
     if flow is None:
-        text = _("I do not know the command {command}. Send /help to see what you can do.")
-        return [Reply(text.format(command="/" + name))]
+        return [
+            Say(
+                t(
+                    "I do not know the command {command}. Send /help to see what you can do.",
+                    command="/" + name,
+                )
+            )
+        ]
     return await flow(session, sender=sim.sender, settings=sim.settings, now=sim.now())
 
 
@@ -395,21 +399,12 @@ async def press(
         erased = await simulation.simulated_person(session, chat_id=chat_id) is None
         return outcome
 
-    outcome = await sim.run(work)
+    shown = await sim.run(work)
     if erased:  # /forgetme confirmed: the chat's bubbles quote what was erased
         sim.transcripts.forget(chat_id)
-    chat = sim.transcripts.chat(chat_id)
-    prompt = chat.find(_number(bubble) or 0)
-    if prompt is not None:
-        # As Telegram's door does: redraw a multiple choice, or mark the choice and
-        # remove the buttons.
-        if outcome.keyboard is not None:
-            prompt.buttons = outcome.keyboard.buttons
-        elif outcome.chosen is not None:
-            prompt.text = f"{prompt.text}\n\n→ {outcome.chosen}"
-            prompt.buttons = ()
-        sim.transcripts.resized(chat)
-    sim.show(outcome)
+    # As Telegram's door does: redraw a multiple choice, or mark the choice.
+    sim.transcripts.mark(sim.transcripts.chat(chat_id), _number(bubble) or 0, shown)
+    sim.show(shown)
     return sim.back()
 
 
@@ -442,7 +437,7 @@ async def meeting(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
 
-    async def work(session: AsyncSession) -> Sequence[Reply]:
+    async def work(session: AsyncSession) -> Sequence[Shown]:
         person = await simulation.simulated_person(session, chat_id=chat_id)
         place = await teacher_place(session, person_id=person.id) if person else None
         if person is None or place is None:

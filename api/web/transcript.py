@@ -1,5 +1,10 @@
 """What the simulator shows: the chat bubbles of each simulated teacher, in memory.
 
+The simulator's renderer is here too: the bot's events, fitted (:mod:`bot.flows.fit`)
+with Telegram's capabilities (the simulator shows what a Telegram chat would), become
+bubbles; a pressed question is marked "→ label" or gets its redrawn buttons, as Telegram
+edits it.
+
 Telegram keeps the chat history on the phone; the simulator keeps it here, per
 simulated chat, bounded in bytes as well as in count: each chat keeps its newest
 bubbles within :data:`CHAT_BYTES`, all chats together stay within :data:`TOTAL_BYTES`
@@ -13,11 +18,28 @@ only forgets the bubbles: the conversation itself continues where it stopped (se
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.flows.messages import Button, Reply
+from bot.flows.events import load_event
+from bot.flows.fit import Capabilities, Fitted, Keys, fit
+from circles.services.outbox import queued_event
+
+#: What a simulated chat shows: what Telegram would (see the Telegram door's renderer).
+SIMULATOR = Capabilities(
+    buttons_per_message=100,
+    buttons_per_row=8,
+    label_length=None,
+    data_bytes=64,
+    text_length=4096,
+    can_edit=True,
+    media=frozenset({"photo", "document"}),
+)
+
+log = logging.getLogger(__name__)
 
 CHATS = 500
 BUBBLES = 300
@@ -29,6 +51,44 @@ TOTAL_BYTES = 16 * 1024 * 1024
 ATTACHMENT_BYTES = 128 * 1024
 #: What a bubble costs besides its strings (the objects holding them), counted as bytes.
 BUBBLE_OVERHEAD = 200
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button of a bubble: its label and the data a press posts."""
+
+    label: str
+    data: str
+
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+def buttons(keys: Keys) -> Buttons:
+    """Fitted rows of (label, data) as the buttons of a bubble."""
+    return tuple(tuple(Button(label, data) for label, data in row) for row in keys)
+
+
+def queued(payload: dict[str, Any], language: str) -> list[tuple[str, Buttons]]:
+    """The bubbles (text, buttons) of an outbox row for a simulated chat: its event
+    rendered in the reader's language now, or the text and buttons of a row queued before
+    the outbox held events."""
+    data = queued_event(payload)
+    if data is None:
+        rows = tuple(
+            tuple(Button(b["label"], b["data"]) for b in line)
+            for line in payload.get("buttons") or ()
+        )
+        return [(payload.get("text") or "…", rows)]
+    try:
+        event = load_event(data)
+    except (KeyError, TypeError, ValueError):
+        log.warning("an outbox row for a simulated chat could not be read")
+        return [("…", ())]
+    return [
+        (message.text or "…", buttons(message.keys))
+        for message in fit([event], language, SIMULATOR).messages
+    ]
 
 
 @dataclass
@@ -107,19 +167,33 @@ class Transcripts:
         self.size += chat.size - before
         self._evict()
 
-    def add_replies(
-        self, chat_id: int, replies: list[Reply], data_url: Callable[[bytes], str]
-    ) -> None:
-        """Append what the bot said; files become download links (when small enough)."""
-        for reply in replies:
+    def show(self, chat_id: int, shown: Fitted, data_url: Callable[[bytes], str]) -> None:
+        """Append what the bot said (a notice first); files become download links (when
+        small enough), a photo the bot sends shows its caption."""
+        if shown.notice:
+            self.add(chat_id, "note", shown.notice)
+        for message in shown.messages:
             attachment = None
-            if reply.attachment is not None:
-                url = data_url(reply.attachment.content)
-                attachment = (
-                    reply.attachment.filename,
-                    url if len(url) <= ATTACHMENT_BYTES else "",
-                )
-            self.add(chat_id, "bot", reply.text, buttons=reply.buttons, attachment=attachment)
+            media = message.media
+            if media is not None and media.content is not None:
+                url = data_url(media.content)
+                attachment = (media.filename or "file", url if len(url) <= ATTACHMENT_BYTES else "")
+            self.add(
+                chat_id, "bot", message.text, buttons=buttons(message.keys), attachment=attachment
+            )
+
+    def mark(self, chat: Chat, bubble_id: int, shown: Fitted) -> None:
+        """As Telegram edits a pressed question: redraw its buttons, or mark the choice and
+        remove them."""
+        prompt = chat.find(bubble_id)
+        if prompt is None:
+            return
+        if shown.redraw is not None:
+            prompt.buttons = buttons(shown.redraw)
+        elif shown.chosen is not None:
+            prompt.text = f"{prompt.text}\n\n→ {shown.chosen}"
+            prompt.buttons = ()
+        self.resized(chat)
 
     def forget(self, chat_id: int) -> None:
         """Drop a chat's bubbles."""

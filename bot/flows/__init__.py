@@ -1,10 +1,22 @@
 """Channel-agnostic conversations: take what a person sent, return messages to show.
 
-Nothing here imports ``telegram``: a flow returns :class:`~bot.flows.messages.Reply`
-objects that a door (Telegram today, a web simulator later) renders.
+Nothing here imports ``telegram``: a dialogue returns events (:mod:`bot.flows.events`)
+that a door (Telegram, the web simulator) renders for its reader.
 
 The modules imported below register the effects the flow definitions name (see
-:mod:`bot.flows.effects`), so every door that imports a flow module has a full registry.
+:mod:`bot.flows.effects`) and the handlers of the buttons they own (see
+:mod:`bot.flows.actions`), so every door that imports a flow module has full registries.
 """
 
-from bot.flows import coordinator, hooks, meetings, practices  # noqa: F401  (register effects)
+from bot.flows import (  # noqa: F401  (register effects and button handlers)
+    checkins,
+    coordinator,
+    hooks,
+    journey,
+    meetings,
+    practices,
+    privacy,
+    reflections,
+    revisions,
+    settings,
+)

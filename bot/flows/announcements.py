@@ -1,7 +1,8 @@
 """Meeting announcements, reminders and reflection invitations, through the outbox.
 
-Every message has an idempotency key (meeting, kind, person), so running a sweep again,
-or two schedulers at once, never sends one twice.
+Every message has an idempotency key (meeting, kind) per chat, so running a sweep again,
+or two schedulers at once, never sends one twice. Each is queued as an event with the
+meeting's time in the reader's timezone, and rendered in their language when it is sent.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows.buttons import Reflect, Rsvp, encode
-from circles.i18n import N_, _, format_datetime, use_language
-from circles.models import Circle, Meeting, OutboxPriority, Person, RsvpResponse
+from bot.flows import queued
+from bot.flows.buttons import Reflect, Rsvp
+from bot.flows.events import Button, Rows, Say
+from circles.i18n import N_
+from circles.models import Circle, Meeting, OutboxPriority, RsvpResponse
 from circles.services import groups, meetings
-from circles.services.outbox import enqueue, enqueue_for_person, message_payload
 from circles.services.schedule import sendable_from
+from circles.text import Part, Text, lines, t, when
 
 _NEW = N_("New circle meeting: {when}.")
 _MOVED = N_("The circle meeting has moved to {when}.")
@@ -33,35 +36,34 @@ REMINDERS = {
 }
 
 
-def describe(meeting: Meeting, language: str, timezone: str) -> str:
-    """When and where, for one reader."""
-    with use_language(language):
-        lines = [format_datetime(meeting.starts_at, timezone, language)]
-        if meeting.online_url:
-            lines.append(_("Online: {link}").format(link=meeting.online_url))
-        elif meeting.place:
-            lines.append(_("Place: {place}").format(place=meeting.place))
-        if meeting.agenda:
-            lines.append(_("Agenda: {agenda}").format(agenda=meeting.agenda))
-    return "\n".join(lines)
+def _details(meeting: Meeting) -> list[Part]:
+    details: list[Part] = []
+    if meeting.online_url:
+        details.append(t("Online: {link}", link=meeting.online_url))
+    elif meeting.place:
+        details.append(t("Place: {place}", place=meeting.place))
+    if meeting.agenda:
+        details.append(t("Agenda: {agenda}", agenda=meeting.agenda))
+    return details
 
 
-def _text(message: str, meeting: Meeting, language: str, timezone: str) -> str:
-    with use_language(language):
-        head = _(message).format(when=format_datetime(meeting.starts_at, timezone, language))
-    details = describe(meeting, language, timezone).split("\n", 1)
-    return head + ("\n" + details[1] if len(details) > 1 else "")
+def describe(meeting: Meeting, timezone: str) -> Text:
+    """When and where, for a reader in ``timezone``."""
+    return lines(when(meeting.starts_at, timezone), *_details(meeting))
 
 
-def _rsvp_buttons(meeting: Meeting, language: str) -> list[list[tuple[str, str]]]:
-    with use_language(language):
-        return [
-            [
-                (_("Yes"), encode(Rsvp(meeting.id, RsvpResponse.yes))),
-                (_("Maybe"), encode(Rsvp(meeting.id, RsvpResponse.maybe))),
-                (_("No"), encode(Rsvp(meeting.id, RsvpResponse.no))),
-            ]
-        ]
+def _text(message: str, meeting: Meeting, timezone: str) -> Text:
+    return lines(t(message, when=when(meeting.starts_at, timezone)), *_details(meeting))
+
+
+def _rsvp_buttons(meeting: Meeting) -> Rows:
+    return (
+        (
+            Button(t("Yes"), Rsvp(meeting.id, RsvpResponse.yes)),
+            Button(t("Maybe"), Rsvp(meeting.id, RsvpResponse.maybe)),
+            Button(t("No"), Rsvp(meeting.id, RsvpResponse.no)),
+        ),
+    )
 
 
 async def announce(
@@ -72,23 +74,22 @@ async def announce(
     stamp = int(meeting.starts_at.timestamp())
     people = await meetings.members_to_tell(session, circle_id=circle.id, now=now)
     for person in people:
-        text = _text(message, meeting, person.language, person.timezone)
-        buttons = None if kind == "cancelled" else _rsvp_buttons(meeting, person.language)
-        await enqueue_for_person(
+        buttons = () if kind == "cancelled" else _rsvp_buttons(meeting)
+        await queued.send_to_person(
             session,
             person_id=person.id,
-            payload=message_payload(text, buttons),
+            event=Say(_text(message, meeting, person.timezone), buttons),
             key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
         )
     for group in await groups.groups_of(session, circle_id=circle.id):
-        await enqueue(
+        await queued.send(
             session,
             channel=group.channel,
             address=group.address,
-            payload=message_payload(_text(message, meeting, circle.language, circle.timezone)),
+            event=Say(_text(message, meeting, circle.timezone)),
             key=f"meeting-{meeting.id}-{kind}-{stamp}-group",
             now=now,
         )
@@ -103,10 +104,10 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
             stamp = int(meeting.starts_at.timestamp())
-            sent += await enqueue_for_person(
+            sent += await queued.send_to_person(
                 session,
                 person_id=person.id,
-                payload=message_payload(_text(message, meeting, person.language, person.timezone)),
+                event=Say(_text(message, meeting, person.timezone)),
                 key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
                 not_before=sendable_from(
@@ -119,11 +120,11 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue
             stamp = int(meeting.starts_at.timestamp())
-            await enqueue(
+            await queued.send(
                 session,
                 channel=group.channel,
                 address=group.address,
-                payload=message_payload(_text(message, meeting, circle.language, circle.timezone)),
+                event=Say(_text(message, meeting, circle.timezone)),
                 key=f"meeting-{meeting.id}-{label}-{stamp}-group",
                 now=now,
             )
@@ -134,18 +135,12 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
     """After a meeting, ask each attendee for a reflection (once)."""
     sent = 0
     for meeting, person in await meetings.due_reflections(session, now=now):
-        sent += await enqueue_for_person(
+        button = Button(t("Start my reflection"), Reflect(meeting.id))
+        sent += await queued.send_to_person(
             session,
             person_id=person.id,
-            payload=_reflection_invitation(meeting, person),
+            event=Say(t(_REFLECT), ((button,),)),
             key=f"meeting-{meeting.id}-reflect",
             now=now,
         )
     return sent
-
-
-def _reflection_invitation(meeting: Meeting, person: Person) -> dict:
-    with use_language(person.language):
-        return message_payload(
-            _(_REFLECT), [[(_("Start my reflection"), encode(Reflect(meeting.id)))]]
-        )

@@ -514,7 +514,7 @@ class Review(Action):
 
 FacilitatorAction = FacilitatorCommand | Review
 
-#: The tags of the facilitators' buttons, whose closed answer is a message (see teacher.button).
+#: The tags of the facilitators' buttons, whose closed answer is a message (see actions.press).
 FACILITATOR_TAGS = (FacilitatorCommand.tag, Review.tag)
 
 

@@ -1,7 +1,9 @@
-"""``circles flows check``: every flow definition is sound and translated."""
+"""``circles flows check``: every flow definition is sound and translated, and the live
+flows ask every question key the code reads (:mod:`circles.questions`)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -12,12 +14,30 @@ from bot.flows.definition import (
     AnswerType,
     Flow,
     FlowDefinitionError,
+    FlowLibrary,
     load_library,
 )
 from circles.i18n import LOCALES_DIR
+from circles.questions import Holds, Question
 from circles.settings import SUPPORTED_LANGUAGES
 
 _CHOICE_TYPES = (AnswerType.single_choice, AnswerType.yes_no, AnswerType.scale)
+#: What the engine stores for each answer type, as the readers of a question key see it.
+HOLDS = {
+    AnswerType.short_text: Holds.text,
+    AnswerType.long_text: Holds.text,
+    AnswerType.media: Holds.text,
+    AnswerType.single_choice: Holds.choice,
+    AnswerType.yes_no: Holds.choice,
+    AnswerType.multi_choice: Holds.choices,
+    AnswerType.scale: Holds.number,
+    AnswerType.number: Holds.number,
+}
+#: The product's packages, under the directory that holds ``circles`` (the repository or
+#: site-packages); their modules name the question keys they read as ``Question.<key>``.
+PRODUCT_ROOT = Path(__file__).resolve().parents[2]
+_PACKAGES = ("api", "bot", "circles", "circles_cli", "scheduler")
+_NAMED = re.compile(r"\bQuestion\.([a-z][a-z0-9_]*)\b")
 
 
 def check_structure(flow: Flow) -> list[str]:
@@ -45,6 +65,51 @@ def check_structure(flow: Flow) -> list[str]:
         f"{flow.source}: unknown effect {name!r}"
         for name in dict.fromkeys(flow.effects)
         if name not in registered
+    ]
+    return problems
+
+
+def readers(root: Path = PRODUCT_ROOT) -> dict[Question, list[str]]:
+    """The modules that name each declared question key, as paths from ``root``."""
+    found: dict[Question, list[str]] = {question: [] for question in Question}
+    for package in _PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for name in sorted(set(_NAMED.findall(path.read_text(encoding="utf-8")))):
+                if name in Question.__members__:
+                    found[Question[name]].append(path.relative_to(root).as_posix())
+    return found
+
+
+def check_questions(library: FlowLibrary) -> list[str]:
+    """Declared question keys that no live flow version asks, or that a step of any
+    version asks with an answer type that does not give what the key's readers take."""
+    declared = {question.value: question for question in Question}
+    live = [library.latest(flow_id) for flow_id in dict.fromkeys(f for f, _ in library.flows)]
+    asked = {step.key for flow in live for step in flow.steps}
+    missing = [question for question in Question if question.value not in asked]
+    clashes = [
+        (flow, step, declared[step.key])
+        for flow in library.flows.values()
+        for step in flow.steps
+        if step.key in declared and HOLDS[step.type] is not declared[step.key].holds
+    ]
+    if not missing and not clashes:
+        return []
+    named = readers()
+
+    def used_by(question: Question) -> str:
+        return ", ".join(named[question]) or "nothing but circles/questions.py"
+
+    problems = [
+        f"question {question.value!r} is used by {used_by(question)} but asked by no live "
+        "flow version (declared in circles/questions.py)"
+        for question in missing
+    ]
+    problems += [
+        f"{flow.source}: step {step.key} is {step.type}, which stores {HOLDS[step.type]}, "
+        f"but question {question.value!r} is read as {question.holds} by {used_by(question)} "
+        "(declared in circles/questions.py)"
+        for flow, step, question in clashes
     ]
     return problems
 
@@ -88,4 +153,5 @@ def check_flows(directory: Path = DEFINITIONS_DIR, locales: Path = LOCALES_DIR) 
         return [str(exc)]
     flows = list(library.flows.values())
     problems = [problem for flow in flows for problem in check_structure(flow)]
+    problems += check_questions(library)
     return problems + check_translations(flows, locales)

@@ -15,13 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.effects import Answered, Completion, Context, effect
+from bot.flows.events import Say
 from bot.flows.messages import Reply, Sender
-from circles.i18n import N_, _, format_number, ngettext, use_language
+from circles.i18n import N_
 from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
+from circles.questions import Question
 from circles.services import broadcasts
 from circles.services.people import find_person, get_or_create_person
 from circles.services.tokens import authenticate
 from circles.settings import Settings
+from circles.text import Text, join, number, t, tn
 
 _NOT_COORDINATOR = N_(
     "Broadcasts are for coordinators. Link your account first: send /coordinator followed "
@@ -50,7 +53,7 @@ async def coordinator_token(
 
 async def link(
     session: AsyncSession, *, sender: Sender, secret: str | None, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> list[Say | Reply]:
     """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
     person = await get_or_create_person(
         session,
@@ -63,39 +66,36 @@ async def link(
         now=now,
     )
     token = await authenticate(session, secret=secret.strip(), now=now) if secret else None
-    with use_language(person.language):
-        if token is None or token.role not in (TokenRole.coordinator, TokenRole.admin):
-            return [
-                Reply(
-                    _(
-                        "This is not a valid coordinator token. Ask an administrator "
-                        "for one (circles token create --role coordinator)."
-                    )
-                )
-            ]
-        token.person_id = person.id
-        where = ", ".join(token.countries) if token.countries else _("all countries")
+    if token is None or token.role not in (TokenRole.coordinator, TokenRole.admin):
         return [
-            Reply(
-                _(
-                    "Your account is linked as a coordinator for {where}. I deleted the "
-                    "message with the token. Send /broadcast to announce something."
-                ).format(where=where)
+            Say(
+                t(
+                    "This is not a valid coordinator token. Ask an administrator "
+                    "for one (circles token create --role coordinator)."
+                )
             )
         ]
+    token.person_id = person.id
+    where = ", ".join(token.countries) if token.countries else t("all countries")
+    return [
+        Say(
+            t(
+                "Your account is linked as a coordinator for {where}. I deleted the "
+                "message with the token. Send /broadcast to announce something.",
+                where=where,
+            )
+        )
+    ]
 
 
 async def broadcast(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> list[Say | Reply]:
     """``/broadcast``: write, choose the audience, see how many it reaches, confirm."""
     person = await find_person(session, channel=sender.channel, address=sender.address)
     token = await coordinator_token(session, person=person, now=now) if person else None
     if person is None or token is None:
-        with use_language(
-            person.language if person else sender.language_code, settings.default_language
-        ):
-            return [Reply(_(_NOT_COORDINATOR))]
+        return [Say(t(_NOT_COORDINATOR))]
     return await engine.begin(
         session, person=person, flow_id="broadcast", now=now, state={"token_id": token.id}
     )
@@ -103,15 +103,12 @@ async def broadcast(
 
 async def overview(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> list[Say | Reply]:
     """``/broadcasts``: the latest broadcasts sent with this token and how they went."""
     person = await find_person(session, channel=sender.channel, address=sender.address)
     token = await coordinator_token(session, person=person, now=now) if person else None
     if person is None or token is None:
-        with use_language(
-            person.language if person else sender.language_code, settings.default_language
-        ):
-            return [Reply(_(_NOT_COORDINATOR))]
+        return [Say(t(_NOT_COORDINATOR))]
     latest = list(
         await session.scalars(
             select(Broadcast)
@@ -120,23 +117,21 @@ async def overview(
             .limit(5)
         )
     )
-    with use_language(person.language):
-        if not latest:
-            return [Reply(_("You have not broadcast anything yet. Send /broadcast."))]
-        lines = []
-        for item in latest:
-            report = await broadcasts.broadcast_report(session, broadcast_id=item.id)
-            text = next(iter(item.variants.values()))
-            lines.append(
-                _(
-                    "“{text}”: {sent} sent, {pending} waiting, {failed} failed, "
-                    "{unreachable} unreachable, {skipped} skipped."
-                ).format(
-                    text=text[:40] + ("…" if len(text) > 40 else ""),
-                    **{k: format_number(v) for k, v in report.counts.items()},
-                )
+    if not latest:
+        return [Say(t("You have not broadcast anything yet. Send /broadcast."))]
+    lines = []
+    for item in latest:
+        report = await broadcasts.broadcast_report(session, broadcast_id=item.id)
+        text = next(iter(item.variants.values()))
+        lines.append(
+            t(
+                "“{text}”: {sent} sent, {pending} waiting, {failed} failed, "
+                "{unreachable} unreachable, {skipped} skipped.",
+                text=text[:40] + ("…" if len(text) > 40 else ""),
+                **{k: number(v) for k, v in report.counts.items()},
             )
-        return [Reply("\n".join(lines))]
+        )
+    return [Say(join(lines))]
 
 
 def audience_for(token: ApiToken, choice: str) -> broadcasts.Audience:
@@ -146,10 +141,10 @@ def audience_for(token: ApiToken, choice: str) -> broadcasts.Audience:
     )
 
 
-def reach_text(count: int) -> str:
-    """ "This reaches 12 people." in the current language."""
-    return ngettext("This reaches {count} person.", "This reaches {count} people.", count).format(
-        count=format_number(count)
+def reach_text(count: int) -> Text:
+    """ "This reaches 12 people." """
+    return tn(
+        "This reaches {count} person.", "This reaches {count} people.", count, count=number(count)
     )
 
 
@@ -161,33 +156,34 @@ async def show_broadcast_reach(ctx: Context, answer: Answer | None) -> Answered:
         return Answered()
     audience = audience_for(token, answer.value_choice or "")
     count = await broadcasts.count_recipients(ctx.session, audience=audience)
-    with use_language(ctx.person.language):
-        return Answered([Reply(reach_text(count))])
+    return Answered([Say(reach_text(count))])
 
 
 @effect("send_broadcast")
 async def send_broadcast(ctx: Context, edited: bool) -> Completion:
     """Send the confirmed broadcast to its audience (as the coordinator's token)."""
-    confirm, text, audience = (ctx.answers.get(k) for k in ("confirm", "text", "audience"))
-    with use_language(ctx.person.language):
-        if confirm is None or confirm.value_choice != "yes":
-            return Completion([Reply(_("Not sent. Send /broadcast to start again."))])
-        token = await coordinator_token(ctx.session, person=ctx.person, now=ctx.now)
-        body = text.value_text or text.value_choice if text is not None else None
-        if token is None or not body:
-            return Completion([Reply(_("Not sent: your coordinator token is no longer valid."))])
-        item = await broadcasts.create_broadcast(
-            ctx.session,
-            variants={ctx.person.language: body},
-            default_language=ctx.person.language,
-            audience=audience_for(token, (audience and audience.value_choice) or ""),
-            created_by=f"token:{token.id}",
-            now=ctx.now,
-        )
-        queued = await broadcasts.fan_out(ctx.session, broadcast=item, now=ctx.now)
-        reply = ngettext(
-            "Sent: it is on its way to {count} person. /broadcasts shows how it goes.",
-            "Sent: it is on its way to {count} people. /broadcasts shows how it goes.",
-            queued,
-        ).format(count=format_number(queued))
-        return Completion([Reply(reply)])
+    confirm, text, audience = (
+        ctx.answers.get(k) for k in (Question.confirm, Question.text, Question.audience)
+    )
+    if confirm is None or confirm.value_choice != "yes":
+        return Completion([Say(t("Not sent. Send /broadcast to start again."))])
+    token = await coordinator_token(ctx.session, person=ctx.person, now=ctx.now)
+    body = text.value_text or text.value_choice if text is not None else None
+    if token is None or not body:
+        return Completion([Say(t("Not sent: your coordinator token is no longer valid."))])
+    item = await broadcasts.create_broadcast(
+        ctx.session,
+        variants={ctx.person.language: body},
+        default_language=ctx.person.language,
+        audience=audience_for(token, (audience and audience.value_choice) or ""),
+        created_by=f"token:{token.id}",
+        now=ctx.now,
+    )
+    queued = await broadcasts.fan_out(ctx.session, broadcast=item, now=ctx.now)
+    reply = tn(
+        "Sent: it is on its way to {count} person. /broadcasts shows how it goes.",
+        "Sent: it is on its way to {count} people. /broadcasts shows how it goes.",
+        queued,
+        count=number(queued),
+    )
+    return Completion([Say(reply)])

@@ -1,24 +1,30 @@
 """The conversation engine: runs flows, one step at a time, with state in the database.
 
-It takes what a person sent (an :class:`~bot.flows.inputs.Input` or a button's data)
-and returns an :class:`Outcome`: replies to show, and for button presses a short
-notice and the label the person chose. It never talks to a channel.
+It takes what a person sent (an :class:`~bot.flows.inputs.Input` or a button's action)
+and returns an :class:`Outcome`: the events of :mod:`bot.flows.events` — a question is an
+``Ask`` (its choices with their actions, the selection, Done/Skip/suggestions), a note
+about a press a ``Notice``, the question a press answered ``Done``. Texts are
+:mod:`circles.text` values; the door renders them for the reader and fits them to its
+app. The engine never talks to a channel and never translates.
 
-Buttons carry ``<verb>:<run id>:<seq>[:<value>]``. ``seq`` grows each time a question is
+A question's buttons carry its run and ``seq``; ``seq`` grows each time a question is
 asked, so a button pressed twice, or one from an older question or a finished run,
-is recognised as closed and changes nothing.
+is recognised as closed and changes nothing. What a typed message or a file means for a
+step is :mod:`bot.flows.answers` (a choice may be typed: its value, label or number).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows.answers import Value, choice_value, labels, read
 from bot.flows.buttons import (
     FlowAnswer,
     FlowDone,
@@ -26,61 +32,62 @@ from bot.flows.buttons import (
     FlowSkip,
     FlowSuggestion,
     FlowToggle,
-    encode,
 )
 from bot.flows.definition import (
     LONG_TEXT_LIMIT,
-    SHORT_TEXT_LIMIT,
     AnswerType,
     Flow,
     Step,
     library,
 )
 from bot.flows.effects import Answered, Completion, Context, run_effect
+from bot.flows.events import Ask, Choice, Done, Event, Extra, Notice, Say
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Button, Reply, settled
+from bot.flows.messages import Reply
 from circles.errors import InvalidAnswer
-from circles.i18n import N_, _, format_number, use_language
+from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, FlowRun, FlowStatus, Person
 from circles.services.journeys import is_open
-from circles.text import Part, render
+from circles.text import Part, join, number, t
 
 log = logging.getLogger(__name__)
 
 CLOSED = N_("This question is already closed.")
 
+#: What a door shows after an input: events, and (until the dialogues build events) the
+#: ``Reply`` values they still return.
+Shown = Event | Reply
 
-@dataclass
+
+@dataclass(init=False)
 class Outcome:
-    """What to show after an input."""
+    """What an input led to: the events to show, in order, and the run it completed."""
 
-    replies: list[Reply] = field(default_factory=list)
-    notice: Part | None = None  # a short note for a button press ("already closed")
-    chosen: Part | None = None  # the label of the button that was accepted
-    keyboard: Reply | None = None  # a multiple-choice prompt redrawn with the new selection
-    completed: FlowRun | None = None
+    events: list[Shown]
+    completed: FlowRun | None
 
-    def settled(self) -> Outcome:
-        """Everything rendered in the current language (see ``messages.settled``)."""
-        return Outcome(
-            replies=[settled(reply) for reply in self.replies],
-            notice=None if self.notice is None else render(self.notice),
-            chosen=None if self.chosen is None else render(self.chosen),
-            keyboard=None if self.keyboard is None else settled(self.keyboard),
-            completed=self.completed,
-        )
+    def __init__(
+        self,
+        events: Iterable[Shown] = (),
+        *,
+        completed: FlowRun | None = None,
+        notice: Part | None = None,
+        chosen: Part | None = None,
+    ) -> None:
+        # ``notice`` and ``chosen`` are the older spelling of a leading Notice and Done,
+        # still used by dialogues (TODO(lead): drop them once those build the events).
+        head: list[Shown] = []
+        if notice is not None:
+            head.append(Notice(notice))
+        if chosen is not None:
+            head.append(Done(chosen))
+        self.events = [*head, *events]
+        self.completed = completed
 
-
-@dataclass(frozen=True)
-class Value:
-    """A validated answer, ready to store."""
-
-    kind: AnswerKind
-    text: str | None = None
-    choice: str | None = None
-    number: float | None = None
-    file_id: str | None = None
-    duration: int | None = None
+    @property
+    def replies(self) -> list[Shown]:
+        """The events (the older name, kept for the dialogues that still read it)."""
+        return self.events
 
 
 def flow_of(run: FlowRun) -> Flow:
@@ -169,7 +176,7 @@ async def begin(
     meeting_id: int | None = None,
     intro: bool = True,
     state: dict[str, Any] | None = None,
-) -> list[Reply]:
+) -> list[Event]:
     """Start the newest version of ``flow_id``; an active run of another flow waits."""
     current = await active_run(session, person_id=person.id)
     resume_id = None
@@ -194,17 +201,16 @@ async def begin(
     first = next_step(flow, None, {})
     assert first is not None, f"{flow.id} has no first step"
     run.current_step = first.key
-    replies = []
-    with use_language(person.language):
-        if intro and flow.intro:
-            replies.append(Reply(_(flow.intro)))
-    replies.append(await ask(session, run=run, person=person, now=now))
-    return replies
+    events: list[Event] = []
+    if intro and flow.intro:
+        events.append(Say(t(flow.intro)))
+    events.append(await ask(session, run=run, person=person, now=now))
+    return events
 
 
 async def resume(
     session: AsyncSession, *, run: FlowRun, person: Person, now: datetime
-) -> list[Reply]:
+) -> list[Event]:
     """Make ``run`` active again and ask its current question anew."""
     current = await active_run(session, person_id=person.id)
     if current is not None and current.id != run.id:
@@ -214,8 +220,10 @@ async def resume(
     return [await ask(session, run=run, person=person, now=now)]
 
 
-async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datetime) -> Reply:
-    """Render the run's current question with fresh buttons (old ones close)."""
+async def ask(
+    session: AsyncSession, *, run: FlowRun, person: Person, now: datetime, redraw: bool = False
+) -> Ask:
+    """The run's current question with fresh buttons (old ones close)."""
     flow = flow_of(run)
     step = flow.step(run.current_step or "")
     state = dict(run.state)
@@ -226,57 +234,59 @@ async def ask(session: AsyncSession, *, run: FlowRun, person: Person, now: datet
     run.state = state
     run.updated_at = now
     seq = state["seq"]
-    with use_language(person.language):
-        text = _(step.prompt)
-        rows: list[tuple[Button, ...]] = []
-        if step.type in (AnswerType.single_choice, AnswerType.yes_no):
-            labels = _labels(step)
-            # the choice in effect, e.g. the language now in use
-            current = await run_effect(step.current, ctx) if step.current else None
-            rows = [
-                (
-                    Button(
-                        ("✓ " if v == current else "") + labels[v],
-                        encode(FlowAnswer(run.id, seq, v)),
-                    ),
-                )
-                for v in step.values
-            ]
-        elif step.type is AnswerType.scale:
-            rows = [tuple(Button(v, encode(FlowAnswer(run.id, seq, v))) for v in step.values)]
-        elif step.type is AnswerType.multi_choice:
-            chosen = set(state.get("selected", {}).get(step.key, []))
-            labels = _labels(step)
-            rows = [
-                (
-                    Button(
-                        ("✓ " if v in chosen else "") + labels[v],
-                        encode(FlowToggle(run.id, seq, v)),
-                    ),
-                )
-                for v in step.values
-            ]
-            rows.append((Button(_("Done"), encode(FlowDone(run.id, seq))),))
-        rows += [
-            (Button(label, encode(FlowSuggestion(run.id, seq, n))),)
-            for n, label in enumerate(suggestions)
-        ]
-        if step.optional:
-            rows.append((Button(_("Skip"), encode(FlowSkip(run.id, seq))),))
-        if step.type is AnswerType.long_text:
-            hint = (
-                _("(Up to {limit} characters, or a voice note.)")
-                if step.accept_voice
-                else _("(Up to {limit} characters.)")
-            )
-            text += "\n\n" + hint.format(limit=format_number(LONG_TEXT_LIMIT))
-        return Reply(text, tuple(rows))
+    text: Part = t(step.prompt)
+    selected: frozenset[str] = frozenset()
+    choices: tuple[Choice, ...] = ()
+    extra: list[Extra] = []
+    if step.type in (AnswerType.single_choice, AnswerType.yes_no, AnswerType.scale):
+        shown = labels(step)
+        choices = tuple(Choice(v, shown[v], FlowAnswer(run.id, seq, v)) for v in step.values)
+        # the choice in effect, e.g. the language now in use
+        scale = step.type is AnswerType.scale
+        current = await run_effect(step.current, ctx) if step.current and not scale else None
+        selected = frozenset({current} if current in step.values else ())
+    elif step.type is AnswerType.multi_choice:
+        shown = labels(step)
+        choices = tuple(Choice(v, shown[v], FlowToggle(run.id, seq, v)) for v in step.values)
+        selected = frozenset(state.get("selected", {}).get(step.key, []))
+        extra.append(Extra(t("Done"), FlowDone(run.id, seq), control=True))
+    extra += [Extra(label, FlowSuggestion(run.id, seq, n)) for n, label in enumerate(suggestions)]
+    if step.optional:
+        extra.append(Extra(t("Skip"), FlowSkip(run.id, seq), control=True))
+    if step.type is AnswerType.long_text:
+        hint = (
+            t("(Up to {limit} characters, or a voice note.)", limit=number(LONG_TEXT_LIMIT))
+            if step.accept_voice
+            else t("(Up to {limit} characters.)", limit=number(LONG_TEXT_LIMIT))
+        )
+        text = join((text, hint), "\n\n")
+    return Ask(
+        text,
+        choices,
+        multiple=step.type is AnswerType.multi_choice,
+        selected=selected,
+        extra=tuple(extra),
+        accepts=_accepts(step),
+        scale=step.type is AnswerType.scale,
+        redraw=redraw,
+    )
 
 
-def _labels(step: Step) -> dict[str, str]:
-    if step.type is AnswerType.yes_no:
-        return {"yes": _("Yes"), "no": _("No")}
-    return {c.value: _(c.label) if step.translate_labels else c.label for c in step.choices}
+def _accepts(step: Step) -> frozenset[str]:
+    """The kinds of message a step takes besides its buttons."""
+    match step.type:
+        case AnswerType.short_text | AnswerType.number:
+            return frozenset({"text"})
+        case AnswerType.long_text:
+            kinds = {"text"}
+            if step.accept_voice:
+                kinds.add("voice")
+            if step.accept_media:
+                kinds |= {"photo", "document"}
+            return frozenset(kinds)
+        case AnswerType.media:
+            return frozenset({"photo", "document"})
+    return frozenset({"text"})  # a choice can be typed: its label, value or number
 
 
 # --- answering ---------------------------------------------------------------------
@@ -294,16 +304,11 @@ async def answer(
     if run is None:
         return None
     step = flow_of(run).step(run.current_step or "")
-    with use_language(person.language):
-        try:
-            value = await validate(
-                session, run=run, step=step, message=message, person=person, now=now
-            )
-        except InvalidAnswer as invalid:
-            text = _(invalid.message).format(**invalid.params)
-            return Outcome(
-                replies=[Reply(text), await ask(session, run=run, person=person, now=now)]
-            )
+    try:
+        value = await validate(session, run=run, step=step, message=message, person=person, now=now)
+    except InvalidAnswer as invalid:
+        text = t(invalid.message, **invalid.params)
+        return Outcome([Say(text), await ask(session, run=run, person=person, now=now)])
     return await _accept(
         session, run=run, step=step, value=value, person=person, now=now, ref=message.ref
     )
@@ -322,8 +327,7 @@ async def press(
     ``flows``, if given, are the only flows whose questions may be answered (someone who
     has not consented answers only their onboarding).
     """
-    with use_language(person.language):
-        closed = Outcome(notice=_(CLOSED))
+    closed = Outcome([Notice(t(CLOSED))])
     # Only the person's live run takes presses: this also closes buttons of other people,
     # of finished runs, and of a check-in whose week has ended.
     run = await live_run(session, person_id=person.id, now=now)
@@ -347,8 +351,7 @@ async def press(
             selected = run.state.get("selected", {}).get(step.key, [])
             chosen = [v for v in step.values if v in selected]
             if not chosen:
-                with use_language(person.language):
-                    return Outcome(notice=_("Please choose at least one."))
+                return Outcome([Notice(t("Please choose at least one."))])
             value = Value(AnswerKind.choice, text=",".join(chosen))
             return await _accept(session, run=run, step=step, value=value, person=person, now=now)
         case FlowSuggestion(index=index):
@@ -365,20 +368,13 @@ async def press(
                 or closed
             )
         case FlowAnswer(choice=raw) if raw in step.values:
-            value = _choice_value(step, raw)
+            value = choice_value(step, raw)
             outcome = await _accept(
                 session, run=run, step=step, value=value, person=person, now=now
             )
-            with use_language(person.language):
-                outcome.chosen = raw if step.type is AnswerType.scale else _labels(step)[raw]
+            outcome.events.insert(0, Done(labels(step)[raw]))
             return outcome
     return closed
-
-
-def _choice_value(step: Step, raw: str) -> Value:
-    if step.type is AnswerType.scale:
-        return Value(AnswerKind.number, number=float(raw))
-    return Value(AnswerKind.choice, choice=raw)
 
 
 async def _toggle(
@@ -391,7 +387,7 @@ async def _toggle(
     selected[step.key] = sorted(chosen)
     state["selected"] = selected
     run.state = state
-    return Outcome(keyboard=await ask(session, run=run, person=person, now=now))
+    return Outcome([await ask(session, run=run, person=person, now=now, redraw=True)])
 
 
 async def validate(
@@ -403,85 +399,16 @@ async def validate(
     person: Person,
     now: datetime,
 ) -> Value:
-    """Turn a message into a value for ``step`` or raise :class:`InvalidAnswer`."""
-    text = (message.text or "").strip()
-    kind = step.type
-    if kind in (
-        AnswerType.single_choice,
-        AnswerType.yes_no,
-        AnswerType.scale,
-        AnswerType.multi_choice,
-    ):
-        if message.kind is InputKind.text and kind is not AnswerType.multi_choice:
-            typed = _match_typed_choice(step, text)
-            if typed is not None:
-                return _choice_value(step, typed)
-        raise InvalidAnswer(N_("Please choose one of the buttons below."))
-    if kind is AnswerType.media:
-        if message.kind in (InputKind.photo, InputKind.document) and message.file_id:
-            return Value(AnswerKind(message.kind.value), text=text or None, file_id=message.file_id)
-        if step.optional:
-            raise InvalidAnswer(N_("Please send a photo or a document, or tap Skip."))
-        raise InvalidAnswer(N_("Please send a photo or a document."))
-    if kind is AnswerType.long_text:
-        if message.kind is InputKind.voice and message.file_id and step.accept_voice:
-            return Value(AnswerKind.voice, file_id=message.file_id, duration=message.duration)
-        if step.accept_media and message.kind in (InputKind.photo, InputKind.document):
-            return Value(AnswerKind(message.kind.value), text=text or None, file_id=message.file_id)
-    if message.kind is not InputKind.text or not text:
-        if kind is AnswerType.long_text and step.accept_media:
-            raise InvalidAnswer(N_("Please answer with text, a photo or a voice note."))
-        if kind is AnswerType.long_text and step.accept_voice:
-            raise InvalidAnswer(N_("Please answer with text or a voice note."))
-        if kind is AnswerType.long_text:
-            raise InvalidAnswer(N_("Please answer with text."))
-        if kind is AnswerType.number:
-            raise InvalidAnswer(N_("Please send a number."))
-        raise InvalidAnswer(N_("Please answer with a few words of text."))
-    if kind is AnswerType.number:
-        return Value(AnswerKind.number, number=_number(step, text))
-    limit = SHORT_TEXT_LIMIT if kind is AnswerType.short_text else LONG_TEXT_LIMIT
-    if len(text) > limit:
-        raise InvalidAnswer(
-            N_(
-                "Your answer has {count} characters; the limit is {limit}. Please shorten it "
-                "and send it again."
-            ),
-            count=format_number(len(text)),
-            limit=format_number(limit),
-        )
-    if step.check:
+    """Turn a message into a value for ``step`` or raise :class:`InvalidAnswer`.
+
+    The rules are :func:`bot.flows.answers.read`; then the step's ``check`` effect, if it
+    names one, may refuse or normalise typed text (a timezone's name).
+    """
+    value = read(step, message, person.language)
+    if step.check and value.kind is AnswerKind.text and value.text is not None:
         ctx = Context(session, flow_of(run), step, run, person, {}, now)
-        text = await run_effect(step.check, ctx, text)
-    return Value(AnswerKind.text, text=text)
-
-
-def _match_typed_choice(step: Step, text: str) -> str | None:
-    """Accept a typed label or value for a choice ("3", "yes", "Partly")."""
-    wanted = text.casefold()
-    if step.type is AnswerType.scale:
-        return wanted if wanted in step.values else None
-    labels = _labels(step)
-    for value in step.values:
-        if wanted in (value.casefold(), labels[value].casefold()):
-            return value
-    return None
-
-
-def _number(step: Step, text: str) -> float:
-    try:
-        number = float(text.replace(",", ".").replace(" ", ""))
-    except ValueError:
-        number = None
-    low, high = step.minimum, step.maximum
-    assert low is not None and high is not None
-    if number is None or not low <= number <= high:
-        raise InvalidAnswer(
-            N_("Please send a number from {low} to {high}."),
-            low=format_number(low),
-            high=format_number(high),
-        )
-    return number
+        value = Value(AnswerKind.text, text=await run_effect(step.check, ctx, value.text))
+    return value
 
 
 async def _accept(
@@ -525,7 +452,7 @@ async def _accept(
     if step.on_answer:
         ctx = Context(session, flow, step, run, person, answers, now)
         effect = await run_effect(step.on_answer, ctx, answers.get(step.key))
-    outcome = Outcome(replies=list(effect.replies))
+    outcome = Outcome(effect.replies)
     returning = run.state.get("return_to")
     if effect.stop:
         following = None
@@ -536,7 +463,7 @@ async def _accept(
     if following is not None:
         run.current_step = following.key
         _clear(run, "return_to")
-        outcome.replies.append(await ask(session, run=run, person=person, now=now))
+        outcome.events.append(await ask(session, run=run, person=person, now=now))
         return outcome
     return await _complete(
         session,
@@ -575,21 +502,20 @@ async def _complete(
     state = dict(run.state)
     state["seq"] = int(state.get("seq", 0)) + 1  # close the last buttons
     run.state = state
-    with use_language(person.language):
-        if edited:
-            outcome.replies.append(Reply(_("Your answer is updated.")))
-        elif flow.outro:
-            outcome.replies.append(Reply(_(flow.outro)))
+    if edited:
+        outcome.events.append(Say(t("Your answer is updated.")))
+    elif flow.outro:
+        outcome.events.append(Say(t(flow.outro)))
     completion = Completion()
     if flow.on_complete:
         ctx = Context(session, flow, None, run, person, answers, now)
         completion = await run_effect(flow.on_complete, ctx, edited)
-    outcome.replies += completion.replies
+    outcome.events += completion.replies
     outcome.completed = run
     if completion.begin is not None:
         state = dict(completion.state)
         checkin_id = state.pop("checkin_id", None)
-        outcome.replies += await begin(
+        outcome.events += await begin(
             session,
             person=person,
             flow_id=completion.begin,
@@ -602,13 +528,13 @@ async def _complete(
     if resume_id and await active_run(session, person_id=person.id) is None:
         waiting = await session.get(FlowRun, int(resume_id))
         if waiting is not None and waiting.status is FlowStatus.waiting:
-            outcome.replies += await resume(session, run=waiting, person=person, now=now)
+            outcome.events += await resume(session, run=waiting, person=person, now=now)
     return outcome
 
 
 async def reopen(
     session: AsyncSession, *, run: FlowRun, step_key: str, person: Person, now: datetime
-) -> list[Reply]:
+) -> list[Event]:
     """Ask ``step_key`` of ``run`` again (``/edit``), then return to where the run was."""
     state = dict(run.state)
     state["return_to"] = run.current_step or ""

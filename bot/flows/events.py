@@ -7,7 +7,9 @@ are the same events, stored with ``dump`` and read back with ``load``.
 
 - ``Say``: a message, with rows of buttons (each a typed action of the codec).
 - ``Ask``: a flow step's question: its choices (values and labels), whether several may
-  be chosen, the extra buttons (skip, done, suggestions) and what kinds of input it takes.
+  be chosen, the extra buttons (skip, done, suggestions) and what kinds of input it takes;
+  ``redraw`` marks a multiple choice shown again with its new selection (a door that can
+  edit replaces the keyboard of the question the person pressed, another sends it anew).
 - ``Notice``: a short note about the input just received ("already closed"); a door may
   show it as a toast (Telegram's callback answer) or as a message.
 - ``Photo`` / ``File``: media the channel already holds, or bytes to upload.
@@ -55,17 +57,35 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Extra:
+    """A button of a question that is not one of its choices.
+
+    ``control`` buttons (Done, Skip) act on the question itself and must stay buttons;
+    a suggestion is text the person could also type (a timezone, their name).
+    """
+
+    label: Part
+    action: Action
+    control: bool = False
+
+
+@dataclass(frozen=True)
 class Ask:
     """A flow step's question, with everything a renderer needs to offer it."""
 
     text: Part
     choices: tuple[Choice, ...] = ()
     multiple: bool = False
+    #: The values ticked: a multiple choice's selection, or the single choice in effect.
     selected: frozenset[str] = frozenset()
-    #: Buttons that are not choices (skip, done, suggestions), in rows.
-    extra: Rows = ()
+    #: Buttons that are not choices (Done, suggestions, Skip), one per row, in order.
+    extra: tuple[Extra, ...] = ()
     #: Input kinds the step takes besides its choices ("text", "photo", "voice", …).
     accepts: frozenset[str] = frozenset()
+    #: The choices are a scale: one row, and its values are what a person types.
+    scale: bool = False
+    #: The same question shown again with a new selection (see the module's docstring).
+    redraw: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""What the scripted flows do besides storing answers: settings, inquiries, practices.
+"""Effects with no dialogue of their own yet: checks, suggestions, settings, onboarding.
 
 The effects registered here (see :mod:`bot.flows.effects`) are named by the flow
-definitions; the engine runs them by name. Effects that belong to another dialogue
-module live there (broadcasts in :mod:`bot.flows.coordinator`, revisions in
-:mod:`bot.flows.practices`, scheduling a meeting in :mod:`bot.flows.meetings`).
+definitions; the engine runs them by name. Effects that belong to a domain module live
+there: the inquiry journey's in :mod:`bot.flows.journey`, reflections in
+:mod:`bot.flows.reflections`, revisions in :mod:`bot.flows.revisions`, broadcasts in
+:mod:`bot.flows.coordinator`, scheduling a meeting in :mod:`bot.flows.meetings`.
 """
 
 from __future__ import annotations
@@ -16,30 +17,25 @@ from babel.core import get_global
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows.buttons import Codify, KeepPiloting, encode
 from bot.flows.effects import Answered, Completion, Context, effect
-from bot.flows.messages import Button, Reply
+from bot.flows.events import Say
 from circles.errors import DomainError, InvalidAnswer
-from circles.i18n import N_, _, format_number, ngettext, use_language
+from circles.i18n import N_, format_number
 from circles.models import (
     Answer,
     CheckIn,
     CheckInStatus,
     Circle,
     Consent,
-    Inquiry,
     Person,
-    Phase,
     Practice,
     Role,
 )
+from circles.questions import Question
 from circles.services import access, journeys, reviews
 from circles.services.people import memberships_of
 from circles.settings import normalize_language
-
-#: Flows whose runs belong to a teacher's check-in (``/edit``, ``/checkin`` resume them).
-CHECKIN_FLOWS = frozenset({"identify", "pilot", "codify"})
-
+from circles.text import Part, join, lines, number, t
 
 # --- suggestions and checks ---------------------------------------------------------
 
@@ -54,7 +50,7 @@ def _zones_by_name() -> dict[str, str]:
     return zones
 
 
-async def _circle_of(session: AsyncSession, person: Person) -> Circle | None:
+async def circle_of(session: AsyncSession, person: Person) -> Circle | None:
     memberships = await memberships_of(session, person_id=person.id)
     return memberships[0][1] if memberships else None
 
@@ -62,7 +58,7 @@ async def _circle_of(session: AsyncSession, person: Person) -> Circle | None:
 @effect("nearby_timezones")
 async def nearby_timezones(ctx: Context) -> list[str]:
     """The circle's timezone, its country's others and the person's own, as buttons."""
-    circle = await _circle_of(ctx.session, ctx.person)
+    circle = await circle_of(ctx.session, ctx.person)
     zones = [circle.timezone] if circle else [ctx.person.timezone]
     if circle:
         zones += get_global("territory_zones").get(circle.country, [])
@@ -146,9 +142,7 @@ async def meeting_time(ctx: Context, text: str) -> str:
 async def at_most_60_characters(ctx: Context, text: str) -> str:
     """A short name or word: at most 60 characters."""
     if len(text) > 60:
-        raise InvalidAnswer(
-            N_("Please keep it to {limit} characters or fewer."), limit=format_number(60)
-        )
+        raise InvalidAnswer(N_("Please keep it to {limit} characters or fewer."), limit=number(60))
     return text
 
 
@@ -166,12 +160,11 @@ async def record_consent(ctx: Context, answer: Answer | None) -> Answered:
     person.display_name = person.subjects = person.grade_level = None
     ctx.run.state = {"seq": ctx.run.state.get("seq", 0)}  # forget the name Telegram gave
     await ctx.session.execute(delete(Answer).where(Answer.flow_run_id == ctx.run.id))
-    with use_language(person.language):
-        text = _(
-            "Understood. I keep nothing about you except that you declined. If you change "
-            "your mind, send /start and answer again."
-        )
-    return Answered([Reply(text)], stop=True)
+    text = t(
+        "Understood. I keep nothing about you except that you declined. If you change "
+        "your mind, send /start and answer again."
+    )
+    return Answered([Say(text)], stop=True)
 
 
 @effect("set_language")
@@ -223,7 +216,7 @@ async def set_grade_level(ctx: Context, answer: Answer | None) -> Answered:
 # --- effects of finished flows ----------------------------------------------------------
 
 
-def _text(answers: dict[str, Answer], key: str) -> str | None:
+def answer_text(answers: dict[str, Answer], key: str) -> str | None:
     answer = answers.get(key)
     if answer is None:
         return None
@@ -234,7 +227,7 @@ def _text(answers: dict[str, Answer], key: str) -> str | None:
     )
 
 
-def _choice(answers: dict[str, Answer], key: str) -> str | None:
+def answer_choice(answers: dict[str, Answer], key: str) -> str | None:
     answer = answers.get(key)
     return answer.value_choice if answer is not None else None
 
@@ -246,10 +239,11 @@ async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
     if person.consent is not Consent.given:
         return Completion()
     place = await journeys.teacher_place(ctx.session, person_id=person.id)
-    with use_language(person.language):
-        done = _("You are all set, {name}!").format(name=person.display_name or "")
-        if place is None:
-            return Completion([Reply(done + " " + _("Send /help to see what you can do."))])
+    done = t("You are all set, {name}!", name=person.display_name or "")
+    if place is None:
+        return Completion(
+            [Say(lines(done, t("Send /help to see what you can do."), separator=" "))]
+        )
     inquiry = await journeys.current_inquiry(
         ctx.session, person_id=person.id, circle_id=place.circle.id
     )
@@ -266,123 +260,16 @@ async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
         and journeys.is_open(checkin, ctx.now)
     )
     state = {"inquiry_id": inquiry.id, "checkin_id": checkin.id if open_now else None}
-    return Completion([Reply(done)], begin="identify", state=state)
+    return Completion([Say(done)], begin="identify", state=state)
 
 
-async def _inquiry(ctx: Context) -> Inquiry | None:
-    inquiry_id = ctx.run.state.get("inquiry_id")
-    return await ctx.session.get(Inquiry, int(inquiry_id)) if inquiry_id else None
-
-
-@effect("record_practice_choice")
-async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
-    """Record the inquiry's strategy and practice; the check-in is answered."""
-    inquiry = await _inquiry(ctx)
-    if inquiry is not None:
-        await journeys.set_practice(
-            ctx.session,
-            inquiry=inquiry,
-            strategy=_choice(ctx.answers, "strategy"),
-            practice=_text(ctx.answers, "practice"),
-            now=ctx.now,
-        )
-    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
-    return Completion()
-
-
-def trend_line(ratings: list[float]) -> str:
+def trend_line(ratings: list[float]) -> Part:
     """ "2 → 3 → 4 ↗" for a teacher's ratings (translated label added by the caller)."""
-    numbers = " → ".join(format_number(r) for r in ratings[-8:])
+    numbers = join((number(r) for r in ratings[-8:]), " → ")
     if len(ratings) < 2:
         return numbers
     arrow = "↗" if ratings[-1] > ratings[-2] else "↘" if ratings[-1] < ratings[-2] else "→"
-    return f"{numbers} {arrow}"
-
-
-@effect("record_pilot_week")
-async def record_pilot_week(ctx: Context, edited: bool) -> Completion:
-    """Mark the week answered; show the ratings trend and, when due, offer to codify."""
-    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
-    inquiry = await _inquiry(ctx)
-    if inquiry is None or edited:
-        return Completion()
-    ratings = await journeys.ratings(ctx.session, inquiry_id=inquiry.id)
-    iterations = await journeys.pilot_iterations(ctx.session, inquiry_id=inquiry.id)
-    replies = []
-    with use_language(ctx.person.language):
-        if ratings:
-            replies.append(
-                Reply(_("Your ratings so far: {trend}").format(trend=trend_line(ratings)))
-            )
-        if iterations >= journeys.CODIFY_AFTER and inquiry.phase is Phase.pilot:
-            text = ngettext(
-                "You have piloted your practice {count} time. Would you like to write it "
-                "down for other teachers now, or keep piloting?",
-                "You have piloted your practice {count} times. Would you like to write it "
-                "down for other teachers now, or keep piloting?",
-                iterations,
-            ).format(count=format_number(iterations))
-            replies.append(
-                Reply(
-                    text,
-                    (
-                        (Button(_("Codify my practice"), encode(Codify(inquiry.id))),),
-                        (Button(_("Keep piloting"), encode(KeepPiloting(inquiry.id))),),
-                    ),
-                )
-            )
-    return Completion(replies)
-
-
-@effect("codify_practice")
-async def codify_practice(ctx: Context, edited: bool) -> Completion:
-    """Write the practice down for the repository; the check-in is answered."""
-    inquiry = await _inquiry(ctx)
-    place = await journeys.teacher_place(ctx.session, person_id=ctx.person.id)
-    if inquiry is not None and place is not None:
-        fields = {key: _text(ctx.answers, key) for key in ctx.answers}
-        size = ctx.answers.get("class_size")
-        fields["class_size"] = size.value_number if size is not None else None
-        fields["share_scope"] = _choice(ctx.answers, "share_scope")
-        fields["show_name"] = _choice(ctx.answers, "show_name")
-        fields["grade_band"] = _choice(ctx.answers, "grade_band")
-        evidence = ctx.answers.get("evidence")
-        fields["evidence_photos"] = [evidence.file_id] if evidence and evidence.file_id else []
-        await journeys.codify(
-            ctx.session,
-            inquiry=inquiry,
-            author=ctx.person,
-            circle=place.circle,
-            fields=fields,
-            now=ctx.now,
-        )
-    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
-    return Completion()
-
-
-@effect("record_reflection")
-async def record_reflection(ctx: Context, edited: bool) -> Completion:
-    """Store a member's reflection on a meeting."""
-    circle_id = ctx.run.state.get("circle_id")
-    circle = (
-        await ctx.session.get(Circle, int(circle_id))
-        if circle_id
-        else await _circle_of(ctx.session, ctx.person)
-    )
-    if circle is not None:
-        await journeys.record_reflection(
-            ctx.session,
-            person=ctx.person,
-            circle=circle,
-            flow_run_id=ctx.run.id,
-            meeting_id=ctx.run.meeting_id,
-            learnt=_text(ctx.answers, "learnt"),
-            will_change=_text(ctx.answers, "will_change"),
-            one_word=_text(ctx.answers, "one_word"),
-            visibility=_choice(ctx.answers, "visibility") or "facilitators",
-            now=ctx.now,
-        )
-    return Completion()
+    return lines(numbers, arrow, separator=" ")
 
 
 @effect("skip_checkin")
@@ -391,7 +278,10 @@ async def skip_checkin(ctx: Context, edited: bool) -> Completion:
     if ctx.run.checkin_id:
         checkin = await ctx.session.get_one(CheckIn, ctx.run.checkin_id)
         await journeys.skip_checkin(
-            ctx.session, checkin=checkin, reason=_text(ctx.answers, "reason"), now=ctx.now
+            ctx.session,
+            checkin=checkin,
+            reason=answer_text(ctx.answers, Question.reason),
+            now=ctx.now,
         )
     return Completion()
 
@@ -400,29 +290,30 @@ async def skip_checkin(ctx: Context, edited: bool) -> Completion:
 async def send_back_for_changes(ctx: Context, edited: bool) -> Completion:
     """A facilitator's comment on a practice: send the practice back to its author."""
     practice_id = int(ctx.run.state.get("practice_id") or 0)
-    answer = ctx.answers.get("comment")
+    answer = ctx.answers.get(Question.comment)
     comment = answer.value_text if answer is not None else None
     places = await access.member_scopes(
         ctx.session, person_id=ctx.person.id, roles=(Role.facilitator,)
     )
     practice = await ctx.session.get(Practice, practice_id) if practice_id else None
     scope = next((s for c, s in places if practice and c.id == practice.circle_id), None)
-    with use_language(ctx.person.language):
-        if edited or practice is None or scope is None:
-            return Completion()
-        if not comment:
-            again = _("Please type the comment: a voice note cannot be passed on.")
-            state = {"practice_id": practice.id, "resume": ctx.run.state.get("resume")}
-            return Completion([Reply(again)], begin="review_comment", state=state)
-        try:
-            done = await reviews.request_changes(
-                ctx.session, scope=scope, practice_id=practice.id, comment=comment, now=ctx.now
-            )
-        except DomainError as problem:
-            return Completion([Reply(_(problem.message).format(**problem.params))])
-        text = _("“{title}” goes back to its author with your comment.").format(
-            title=practice.title
+    if edited or practice is None or scope is None:
+        return Completion()
+    if not comment:
+        again = t("Please type the comment: a voice note cannot be passed on.")
+        state = {"practice_id": practice.id, "resume": ctx.run.state.get("resume")}
+        return Completion([Say(again)], begin="review_comment", state=state)
+    try:
+        done = await reviews.request_changes(
+            ctx.session, scope=scope, practice_id=practice.id, comment=comment, now=ctx.now
         )
-        if not done.author_notified:
-            text += " " + _("The author cannot be reached in the bot at the moment.")
-        return Completion([Reply(text)])
+    except DomainError as problem:
+        return Completion([Say(t(problem.message, **problem.params))])
+    text = lines(
+        t("“{title}” goes back to its author with your comment.", title=practice.title),
+        None
+        if done.author_notified
+        else t("The author cannot be reached in the bot at the moment."),
+        separator=" ",
+    )
+    return Completion([Say(text)])

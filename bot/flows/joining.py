@@ -9,19 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.commands import commands_for
-from bot.flows.messages import Reply, Sender
-from circles.i18n import N_, _, format_datetime, use_language
+from bot.flows.events import Say
+from bot.flows.membership import Replies
+from bot.flows.messages import Sender
+from circles.i18n import N_
 from circles.models import Consent, FlowRun, FlowStatus, Person, Role
 from circles.services.circles import circle_members
 from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
 from circles.services.people import find_person, get_or_create_person, memberships_of
 from circles.services.simulation import is_demo_code
 from circles.settings import Settings, normalize_language
+from circles.text import Part, join, lines, t, when
 
 ROLE_NAMES = {
-    Role.teacher: N_("teacher"),
-    Role.facilitator: N_("facilitator"),
-    Role.union_rep: N_("union representative"),
+    Role.teacher: t("teacher"),
+    Role.facilitator: t("facilitator"),
+    Role.union_rep: t("union representative"),
 }
 
 _REJECTIONS = {
@@ -43,12 +46,12 @@ _REJECTIONS = {
 
 #: The simulator's answer to an invite code of a real circle (or an unknown one: the same
 #: answer, so that the simulator tells nobody which codes exist).
-_NOT_DEMO = N_(
+_NOT_DEMO = t(
     "In the simulator you can join only a demo circle, and this is not a demo circle's "
     "invite code. Nothing has changed."
 )
 
-_NO_CODE = N_(
+_NO_CODE = t(
     "Hello! I accompany teacher-led learning circles on formative assessment.\n\n"
     "To join your circle, open the invite link your facilitator sent you, or send "
     "/start followed by the invite code, for example: /start AbC123xyz"
@@ -63,7 +66,7 @@ async def start(
     settings: Settings,
     now: datetime,
     demo_only: bool = False,
-) -> list[Reply]:
+) -> Replies:
     """Answer ``/start``: join with a code, or explain how to get one.
 
     ``demo_only`` (the simulator) refuses every code but a demo circle's invite, before
@@ -72,11 +75,7 @@ async def start(
     if not code:
         return await _welcome_back_or_explain(session, sender=sender, settings=settings, now=now)
     if demo_only and not await is_demo_code(session, code=code):
-        person = await find_person(session, channel=sender.channel, address=sender.address)
-        with use_language(
-            person.language if person else sender.language_code, settings.default_language
-        ):
-            return [Reply(_(_NOT_DEMO))]
+        return [Say(_NOT_DEMO)]
     person = await get_or_create_person(
         session,
         channel=sender.channel,
@@ -91,33 +90,38 @@ async def start(
         joined = await redeem_invite(session, code=code, person=person, now=now)
     except InviteRejected as rejected:
         expires = rejected.invite.expires_at if rejected.invite else None
-        with use_language(person.language):
-            date = format_datetime(expires, person.timezone) if expires else ""
-            return [Reply(_(_REJECTIONS[rejected.problem]).format(date=date))]
+        date = when(expires, person.timezone) if expires else ""
+        return [Say(t(_REJECTIONS[rejected.problem], date=date))]
     if person.consent is Consent.pending and not normalize_language(sender.language_code or ""):
         # Telegram's language is not one we speak: use the circle's rather than English.
         person.language = joined.circle.language
-    with use_language(person.language):
-        circle = joined.circle
-        if joined.already_member and person.consent is Consent.given:
-            text = _("You are already a member of {circle}. Send /help to see what you can do.")
-            return [Reply(text.format(circle=circle.name))]
-        facilitators = await circle_members(session, circle_id=circle.id, role=Role.facilitator)
-        names = ", ".join(p.display_name or "?" for p, _m in facilitators)
-        text = _("Welcome to {circle}! You joined as {role}.").format(
-            circle=circle.name, role=_(ROLE_NAMES[joined.membership.role])
+    circle = joined.circle
+    if joined.already_member and person.consent is Consent.given:
+        text = t(
+            "You are already a member of {circle}. Send /help to see what you can do.",
+            circle=circle.name,
         )
-        if names and joined.membership.role is not Role.facilitator:
-            text += "\n" + _("Your facilitators: {names}.").format(names=names)
-        if person.consent is Consent.given:
-            text += "\n\n" + _("Send /help to see what you can do.")
-            return [Reply(text)]
-    return [Reply(text), *await _onboard(session, person=person, sender=sender, now=now)]
+        return [Say(text)]
+    facilitators = await circle_members(session, circle_id=circle.id, role=Role.facilitator)
+    names = ", ".join(p.display_name or "?" for p, _m in facilitators)
+    welcome = lines(
+        t(
+            "Welcome to {circle}! You joined as {role}.",
+            circle=circle.name,
+            role=ROLE_NAMES[joined.membership.role],
+        ),
+        t("Your facilitators: {names}.", names=names)
+        if names and joined.membership.role is not Role.facilitator
+        else None,
+    )
+    if person.consent is Consent.given:
+        return [Say(lines(welcome, t("Send /help to see what you can do."), separator="\n\n"))]
+    return [Say(welcome), *await _onboard(session, person=person, sender=sender, now=now)]
 
 
 async def _onboard(
     session: AsyncSession, *, person: Person, sender: Sender, now: datetime
-) -> list[Reply]:
+) -> Replies:
     """Continue an unfinished onboarding, or start it."""
     waiting = await session.scalar(
         select(FlowRun)
@@ -143,52 +147,52 @@ async def _onboard(
 
 async def _welcome_back_or_explain(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> Replies:
     person = await find_person(session, channel=sender.channel, address=sender.address)
     memberships = await memberships_of(session, person_id=person.id) if person else []
     if person is not None and memberships and person.consent is not Consent.given:
         return await _onboard(session, person=person, sender=sender, now=now)
-    with use_language(
-        person.language if person else sender.language_code, settings.default_language
-    ):
-        if not memberships:
-            return [Reply(_(_NO_CODE))]
-        circles = ", ".join(circle.name for _m, circle in memberships)
-        text = _("Welcome back! You are a member of {circles}.").format(circles=circles)
-        return [Reply(text + "\n" + _("Send /help to see what you can do."))]
+    if not memberships:
+        return [Say(_NO_CODE)]
+    circles = ", ".join(circle.name for _m, circle in memberships)
+    return [
+        Say(
+            lines(
+                t("Welcome back! You are a member of {circles}.", circles=circles),
+                t("Send /help to see what you can do."),
+            )
+        )
+    ]
 
 
-async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings) -> list[Reply]:
+async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings) -> Replies:
     """Answer ``/help``: the person's circles and the commands open to them."""
     person = await find_person(session, channel=sender.channel, address=sender.address)
     memberships = await memberships_of(session, person_id=person.id) if person else []
-    with use_language(
-        person.language if person else sender.language_code, settings.default_language
-    ):
-        lines = []
-        for membership, circle in memberships:
-            lines.append(
-                _("You are a {role} in {circle}.").format(
-                    role=_(ROLE_NAMES[membership.role]), circle=circle.name
-                )
-            )
-        if not memberships:
-            lines.append(
-                _("You are not in a circle yet: open the invite link from your facilitator.")
-            )
-        lines.append("")
-        lines.append(_("What you can do:"))
-        roles = {membership.role for membership, _c in memberships}
-        lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(roles)]
-        return [Reply("\n".join(lines))]
+    parts: list[Part] = [
+        t("You are a {role} in {circle}.", role=ROLE_NAMES[membership.role], circle=circle.name)
+        for membership, circle in memberships
+    ]
+    if not memberships:
+        parts.append(t("You are not in a circle yet: open the invite link from your facilitator."))
+    parts += ["", t("What you can do:")]
+    roles = {membership.role for membership, _c in memberships}
+    parts += [f"/{c.name} — " + t(c.description) for c in commands_for(roles)]
+    return [Say(join(parts))]
 
 
 def group_redirect(
     *, bot_username: str | None, language_code: str | None, settings: Settings
-) -> list[Reply]:
-    """Answer a private-only command sent in a group: point to a private chat."""
-    with use_language(language_code, settings.default_language):
-        text = _("Let's talk in a private chat, so that your answers stay yours.")
-        if bot_username:
-            text += "\n" + f"https://t.me/{bot_username}"
-        return [Reply(text)]
+) -> Replies:
+    """Answer a private-only command sent in a group: point to a private chat.
+
+    ``language_code`` is no longer read: the door shows the answer in the reader's language.
+    """
+    return [
+        Say(
+            lines(
+                t("Let's talk in a private chat, so that your answers stay yours."),
+                f"https://t.me/{bot_username}" if bot_username else None,
+            )
+        )
+    ]

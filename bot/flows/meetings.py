@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import announcements, engine
-from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect, Rsvp, encode
+from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect, Rsvp
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
-from bot.flows.messages import Button, Reply, Sender
+from bot.flows.events import Button, Say
+from bot.flows.messages import Reply, Sender
 from circles.errors import DomainError, InvalidAnswer, NotFound
-from circles.i18n import N_, _, format_datetime, format_number, ngettext, use_language
+from circles.i18n import N_
 from circles.models import (
     Answer,
     Circle,
@@ -27,11 +28,18 @@ from circles.models import (
     Role,
     RsvpResponse,
 )
+from circles.questions import Question
 from circles.services import access, groups, meetings
 from circles.services.people import find_person
 from circles.settings import Settings
+from circles.text import Part, lines, number, render, t, tn, when
 
 _ONLY_FACILITATORS = N_("Only the facilitators of a circle can do this.")
+_RSVP_LABELS = {
+    RsvpResponse.yes: N_("Yes"),
+    RsvpResponse.maybe: N_("Maybe"),
+    RsvpResponse.no: N_("No"),
+}
 _RSVP_THANKS = {
     RsvpResponse.yes: N_("Thank you! See you at the meeting."),
     RsvpResponse.maybe: N_("Thank you. I will remind you the day before."),
@@ -52,20 +60,17 @@ async def _facilitated(session: AsyncSession, person: Person) -> Circle | None:
 
 async def _facilitator(
     session: AsyncSession, sender: Sender, settings: Settings
-) -> tuple[Person | None, Circle | None, list[Reply]]:
+) -> tuple[Person | None, Circle | None, list[Say | Reply]]:
     person = await find_person(session, channel=sender.channel, address=sender.address)
     circle = await _facilitated(session, person) if person else None
     if person is None or circle is None or person.consent is not Consent.given:
-        with use_language(
-            person.language if person else sender.language_code, settings.default_language
-        ):
-            return None, None, [Reply(_(_ONLY_FACILITATORS))]
+        return None, None, [Say(t(_ONLY_FACILITATORS))]
     return person, circle, []
 
 
 async def schedule(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> list[Say | Reply]:
     """``/meeting``: ask date, time, place and agenda, then invite everyone."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
@@ -77,39 +82,38 @@ async def schedule(
 
 async def overview(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> list[Say | Reply]:
     """``/meetings``: upcoming meetings with who comes, and buttons to move or cancel."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
         return refusal
     upcoming = await meetings.upcoming_meetings(session, circle_id=circle.id, now=now)
-    with use_language(person.language):
-        if not upcoming:
-            return [Reply(_("No meetings are planned. Send /meeting to schedule one."))]
-        replies = []
-        for meeting in upcoming:
-            answers = await meetings.rsvp_counts(session, meeting_id=meeting.id)
-            lines = [announcements.describe(meeting, person.language, person.timezone)]
-            for response, label in (
-                (RsvpResponse.yes, _("Coming")),
-                (RsvpResponse.maybe, _("Maybe")),
-                (RsvpResponse.no, _("Not coming")),
-            ):
-                names = ", ".join(answers[response]) or "—"
-                lines.append(f"{label} ({len(answers[response])}): {names}")
-            buttons = (
-                (
-                    Button(_("Move"), encode(MoveMeeting(meeting.id))),
-                    Button(_("Cancel"), encode(CancelMeeting(meeting.id))),
-                ),
-            )
-            replies.append(Reply("\n".join(lines), buttons, separate=True))
-        return replies
+    if not upcoming:
+        return [Say(t("No meetings are planned. Send /meeting to schedule one."))]
+    replies: list[Say | Reply] = []
+    for meeting in upcoming:
+        answers = await meetings.rsvp_counts(session, meeting_id=meeting.id)
+        text: list[Part] = [announcements.describe(meeting, person.timezone)]
+        for response, label in (
+            (RsvpResponse.yes, t("Coming")),
+            (RsvpResponse.maybe, t("Maybe")),
+            (RsvpResponse.no, t("Not coming")),
+        ):
+            names = ", ".join(answers[response]) or "—"
+            text.append(lines(label, f" ({len(answers[response])}): {names}", separator=""))
+        buttons = (
+            (
+                Button(t("Move"), MoveMeeting(meeting.id)),
+                Button(t("Cancel"), CancelMeeting(meeting.id)),
+            ),
+        )
+        replies.append(Say(lines(*text), buttons, separate=True))
+    return replies
 
 
 async def link_group(
     session: AsyncSession, *, sender: Sender, group: str, settings: Settings, now: datetime
-) -> list[Reply]:
+) -> list[Say | Reply]:
     """``/linkgroup`` in a group: meeting news and reminders are posted there too."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
@@ -117,15 +121,13 @@ async def link_group(
     await groups.link_group(
         session, circle_id=circle.id, channel=sender.channel, address=group, now=now
     )
-    with use_language(circle.language):
-        return [
-            Reply(
-                _(
-                    "This group is now linked to {circle}: meeting announcements and "
-                    "reminders will also appear here."
-                ).format(circle=circle.name)
-            )
-        ]
+    linked = t(
+        "This group is now linked to {circle}: meeting announcements and "
+        "reminders will also appear here.",
+        circle=circle.name,
+    )
+    # The whole group reads it: in the circle's language, not the facilitator's.
+    return [Say(render(linked, circle.language))]
 
 
 async def action(
@@ -138,81 +140,76 @@ async def action(
     id is answered like a closed button.
     """
     meeting_id = action.meeting_id
-    with use_language(person.language):
-        closed = Outcome(notice=_(engine.CLOSED))
-        if isinstance(action, Rsvp):
-            response = action.answer
-            try:
-                await access.meeting_for_member(session, person_id=person.id, meeting_id=meeting_id)
-                await meetings.answer_invitation(
-                    session, meeting_id=meeting_id, person=person, response=response, now=now
-                )
-            except DomainError:
-                return closed
-            return Outcome(
-                [Reply(_(_RSVP_THANKS[response]))],
-                chosen={
-                    RsvpResponse.yes: _("Yes"),
-                    RsvpResponse.maybe: _("Maybe"),
-                    RsvpResponse.no: _("No"),
-                }[response],
-            )
-        if isinstance(action, Reflect):
-            try:
-                meeting = await access.meeting_for_member(
-                    session, person_id=person.id, meeting_id=meeting_id
-                )
-            except NotFound:
-                return closed
-            if meeting.ends_at > now:
-                return closed
-            done = await session.scalar(
-                select(FlowRun.id).where(
-                    FlowRun.person_id == person.id,
-                    FlowRun.meeting_id == meeting.id,
-                    FlowRun.flow_id == "reflection",
-                )
-            )
-            if done is not None:
-                return closed
-            replies = await engine.begin(
-                session,
-                person=person,
-                flow_id="reflection",
-                now=now,
-                meeting_id=meeting.id,
-                state={"circle_id": meeting.circle_id},
-            )
-            return Outcome(replies, chosen=_("Start my reflection"))
+    closed = Outcome(notice=t(engine.CLOSED))
+    if isinstance(action, Rsvp):
+        response = action.answer
         try:
-            meeting, circle = await access.meeting_for_facilitator(
+            await access.meeting_for_member(session, person_id=person.id, meeting_id=meeting_id)
+            await meetings.answer_invitation(
+                session, meeting_id=meeting_id, person=person, response=response, now=now
+            )
+        except DomainError:
+            return closed
+        return Outcome(
+            [Say(t(_RSVP_THANKS[response]))],
+            chosen=t(_RSVP_LABELS[response]),
+        )
+    if isinstance(action, Reflect):
+        try:
+            meeting = await access.meeting_for_member(
                 session, person_id=person.id, meeting_id=meeting_id
             )
         except NotFound:
             return closed
-        if meeting.status is not MeetingStatus.scheduled or meeting.starts_at <= now:
+        if meeting.ends_at > now:
             return closed
-        if isinstance(action, CancelMeeting):
-            await meetings.cancel_meeting(session, meeting=meeting, by=person, now=now)
-            told = await announcements.announce(
-                session, meeting=meeting, circle=circle, kind="cancelled", now=now
+        done = await session.scalar(
+            select(FlowRun.id).where(
+                FlowRun.person_id == person.id,
+                FlowRun.meeting_id == meeting.id,
+                FlowRun.flow_id == "reflection",
             )
-            text = ngettext(
-                "The meeting on {when} is cancelled. {count} member is told.",
-                "The meeting on {when} is cancelled. {count} members are told.",
-                told,
-            ).format(
-                when=format_datetime(meeting.starts_at, person.timezone), count=format_number(told)
-            )
-            return Outcome([Reply(text)], chosen=_("Cancel"))
+        )
+        if done is not None:
+            return closed
         replies = await engine.begin(
             session,
             person=person,
-            flow_id="meeting",
+            flow_id="reflection",
             now=now,
-            state={"circle_id": circle.id, "move": meeting.id},
+            meeting_id=meeting.id,
+            state={"circle_id": meeting.circle_id},
         )
-        return Outcome(replies, chosen=_("Move"))
+        return Outcome(replies, chosen=t("Start my reflection"))
+    try:
+        meeting, circle = await access.meeting_for_facilitator(
+            session, person_id=person.id, meeting_id=meeting_id
+        )
+    except NotFound:
+        return closed
+    if meeting.status is not MeetingStatus.scheduled or meeting.starts_at <= now:
+        return closed
+    if isinstance(action, CancelMeeting):
+        await meetings.cancel_meeting(session, meeting=meeting, by=person, now=now)
+        told = await announcements.announce(
+            session, meeting=meeting, circle=circle, kind="cancelled", now=now
+        )
+        text = tn(
+            "The meeting on {when} is cancelled. {count} member is told.",
+            "The meeting on {when} is cancelled. {count} members are told.",
+            told,
+            when=when(meeting.starts_at, person.timezone),
+            count=number(told),
+        )
+        return Outcome([Say(text)], chosen=t("Cancel"))
+    replies = await engine.begin(
+        session,
+        person=person,
+        flow_id="meeting",
+        now=now,
+        state={"circle_id": circle.id, "move": meeting.id},
+    )
+    return Outcome(replies, chosen=t("Move"))
 
 
 def _typed(answers: dict[str, Answer], key: str) -> str | None:
@@ -224,55 +221,47 @@ def _typed(answers: dict[str, Answer], key: str) -> str | None:
 async def schedule_meeting(ctx: Context, edited: bool) -> Completion:
     """Schedule (or move) the meeting and tell the members."""
     circle = await ctx.session.get_one(Circle, int(ctx.run.state["circle_id"]))
-    day = date.fromisoformat(_typed(ctx.answers, "date") or "")
-    at = time.fromisoformat(_typed(ctx.answers, "time") or "")
+    day = date.fromisoformat(_typed(ctx.answers, Question.date) or "")
+    at = time.fromisoformat(_typed(ctx.answers, Question.time) or "")
     starts = meetings.meeting_start(day, at, circle.timezone)
     moving = ctx.run.state.get("move")
-    with use_language(ctx.person.language):
-        try:
-            if moving:
-                meeting = await ctx.session.get_one(Meeting, int(moving))
-                await meetings.move_meeting(
-                    ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
-                )
-                place = _typed(ctx.answers, "place")
-                if place:
-                    is_link = place.startswith(("http://", "https://"))
-                    meeting.online_url = place if is_link else None
-                    meeting.place = None if is_link else place
-                meeting.agenda = _typed(ctx.answers, "agenda") or meeting.agenda
-            else:
-                meeting = await meetings.schedule_meeting(
-                    ctx.session,
-                    circle=circle,
-                    starts_at=starts,
-                    place=_typed(ctx.answers, "place"),
-                    agenda=_typed(ctx.answers, "agenda"),
-                    created_by=ctx.person,
-                    now=ctx.now,
-                )
-        except InvalidAnswer as invalid:
-            return Completion(
-                [
-                    Reply(
-                        _(invalid.message).format(**invalid.params)
-                        + " "
-                        + _("Send /meeting to try again.")
-                    )
-                ]
+    try:
+        if moving:
+            meeting = await ctx.session.get_one(Meeting, int(moving))
+            await meetings.move_meeting(
+                ctx.session, meeting=meeting, starts_at=starts, by=ctx.person, now=ctx.now
             )
-        told = await announcements.announce(
-            ctx.session,
-            meeting=meeting,
-            circle=circle,
-            kind="moved" if moving else "new",
-            now=ctx.now,
-        )
-        text = ngettext(
-            "The meeting is set for {when}. {count} member is told.",
-            "The meeting is set for {when}. {count} members are told.",
-            told,
-        ).format(
-            when=format_datetime(meeting.starts_at, ctx.person.timezone), count=format_number(told)
-        )
-    return Completion([Reply(text)])
+            place = _typed(ctx.answers, Question.place)
+            if place:
+                is_link = place.startswith(("http://", "https://"))
+                meeting.online_url = place if is_link else None
+                meeting.place = None if is_link else place
+            meeting.agenda = _typed(ctx.answers, Question.agenda) or meeting.agenda
+        else:
+            meeting = await meetings.schedule_meeting(
+                ctx.session,
+                circle=circle,
+                starts_at=starts,
+                place=_typed(ctx.answers, Question.place),
+                agenda=_typed(ctx.answers, Question.agenda),
+                created_by=ctx.person,
+                now=ctx.now,
+            )
+    except InvalidAnswer as invalid:
+        again = t("Send /meeting to try again.")
+        return Completion([Say(lines(t(invalid.message, **invalid.params), again, separator=" "))])
+    told = await announcements.announce(
+        ctx.session,
+        meeting=meeting,
+        circle=circle,
+        kind="moved" if moving else "new",
+        now=ctx.now,
+    )
+    text = tn(
+        "The meeting is set for {when}. {count} member is told.",
+        "The meeting is set for {when}. {count} members are told.",
+        told,
+        when=when(meeting.starts_at, ctx.person.timezone),
+        count=number(told),
+    )
+    return Completion([Say(text)])

@@ -3,37 +3,35 @@
 An invitation *is* the first question of the flow that fits the teacher's phase, with
 buttons ``o:<check-in id>:<value>`` (or no buttons for a text question). The flow run
 itself starts only when the teacher answers, so a wave of 100,000 invitations is a few
-bulk inserts, not 100,000 conversations.
+bulk inserts, not 100,000 conversations. Invitations and nudges are queued as events,
+rendered in each teacher's language when they are sent.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import facilitator
+from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn, decode, encode
 from bot.flows.definition import AnswerType, Flow, library
-from circles.i18n import N_, _, use_language
+from bot.flows.events import Button, Say
+from circles.i18n import N_
 from circles.models import (
     Channel,
     CheckIn,
     CheckInStatus,
-    Membership,
     Outbox,
     OutboxPriority,
     OutboxState,
-    Person,
     Phase,
-    Role,
 )
 from circles.services import scheduling
-from circles.services.outbox import enqueue, message_payload
 from circles.services.people import addresses_of
 from circles.services.schedule import (
     CHECKIN_WINDOW,
@@ -42,6 +40,7 @@ from circles.services.schedule import (
     previous_occurrence,
     sendable_from,
 )
+from circles.text import Part, lines, t
 
 log = logging.getLogger(__name__)
 
@@ -62,23 +61,22 @@ class Wave:
     missed: int = 0
 
 
-def invitation(flow: Flow, language: str, checkin_id: int) -> dict:
-    """The outbox payload that opens a check-in: intro and first question, in ``language``."""
+def invitation(flow: Flow, checkin_id: int) -> Say:
+    """The message that opens a check-in: the flow's intro and first question."""
     step = flow.steps[0]
-    with use_language(language):
-        text = (_(flow.intro) + "\n\n" if flow.intro else "") + _(step.prompt)
-        if step.type is AnswerType.scale or step.type is AnswerType.yes_no:
-            labels = {"yes": _("Yes"), "no": _("No")}
-            buttons = [
-                [(labels.get(v, v), encode(OpenCheckIn(checkin_id, v))) for v in step.values]
-            ]
-        elif step.type is AnswerType.single_choice:
-            buttons = [
-                [(_(c.label), encode(OpenCheckIn(checkin_id, c.value)))] for c in step.choices
-            ]
-        else:
-            buttons = [[(_(_OPEN_BUTTON), encode(OpenCheckIn(checkin_id)))]]
-    return message_payload(text, buttons)
+    text = lines(t(flow.intro), "", t(step.prompt)) if flow.intro else t(step.prompt)
+    if step.type is AnswerType.scale or step.type is AnswerType.yes_no:
+        labels: dict[str, Part] = {"yes": t("Yes"), "no": t("No")}
+        buttons = (
+            tuple(Button(labels.get(v, v), OpenCheckIn(checkin_id, v)) for v in step.values),
+        )
+    elif step.type is AnswerType.single_choice:
+        buttons = tuple(
+            (Button(t(c.label), OpenCheckIn(checkin_id, c.value)),) for c in step.choices
+        )
+    else:
+        buttons = ((Button(t(_OPEN_BUTTON), OpenCheckIn(checkin_id)),),)
+    return Say(text, buttons)
 
 
 async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
@@ -98,7 +96,7 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
     existing = await scheduling.existing_checkins(session, since=now - 3 * CHECKIN_WINDOW)
     phases = await scheduling.current_phases(session)
     slots: dict[tuple[int, str], tuple[list[datetime], datetime]] = {}
-    templates: dict[tuple[Phase, str], dict] = {}
+    templates: dict[Phase, dict[str, Any]] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
     missed: list[dict] = []
     opened_total = 0
@@ -177,10 +175,10 @@ async def _open_batch(
     outbox = []
     for row, member in opened:
         checkin_id = ids[(row["person_id"], row["circle_id"], row["scheduled_for"])]
-        key = (row["phase"], member.language)
+        key = row["phase"]
         if key not in templates:
             flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
-            templates[key] = invitation(flow, member.language, 0)
+            templates[key] = queued.payload(invitation(flow, 0))
         _due, quiet = slots[(member.circle_id, member.timezone)]
         outbox.append(
             _outbox_row(
@@ -206,14 +204,11 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
             if checkin.nudges_sent == 1
             else None
         )
-        with use_language(person.language):
-            payload = message_payload(
-                _(_NUDGE), [[(_(_OPEN_BUTTON), encode(OpenCheckIn(checkin.id)))]]
-            )
+        button = Button(t(_OPEN_BUTTON), OpenCheckIn(checkin.id))
         rows.append(
             _outbox_row(
                 send_to[person.id],
-                payload,
+                queued.payload(Say(t(_NUDGE), ((button,),))),
                 f"checkin-{checkin.id}-nudge-{checkin.nudges_sent}",
                 sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
                 now,
@@ -224,54 +219,6 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
     return len(rows)
 
 
-#: Facilitators get their digest from this local time on Monday.
-DIGEST_AT = time(8, 0)
-
-
-async def send_digests(session: AsyncSession, *, now: datetime) -> int:
-    """Queue each facilitator's weekly digest once, on Monday morning in their timezone."""
-    facilitators = list(
-        await session.scalars(
-            select(Person)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(Membership.role == Role.facilitator, scheduling.reachable(now))
-            .distinct()
-        )
-    )
-    due = []
-    for person in facilitators:
-        local = now.astimezone(ZoneInfo(person.timezone))
-        if local.weekday() == 0 and local.time() >= DIGEST_AT:
-            year, week, _day = local.isocalendar()
-            due.append((person, f"digest-{year}-{week:02d}"))
-    send_to = await addresses_of(session, person_ids=[person.id for person, _key in due])
-    result = await session.execute(
-        select(Outbox.channel, Outbox.address, Outbox.idempotency_key).where(
-            tuple_(Outbox.channel, Outbox.address, Outbox.idempotency_key).in_(
-                [(*send_to[person.id], f"{key}-0") for person, key in due]
-            )
-        )
-    )
-    sent_before = {(channel, address, key) for channel, address, key in result}
-    queued = 0
-    for person, key in due:
-        if (*send_to[person.id], f"{key}-0") in sent_before:
-            continue
-        replies = await facilitator.weekly_digest(session, person=person, now=now)
-        for n, reply in enumerate(replies):
-            buttons = [[(b.label, b.data) for b in row] for row in reply.buttons]
-            await enqueue(
-                session,
-                channel=send_to[person.id].channel,
-                address=send_to[person.id].address,
-                key=f"{key}-{n}",
-                payload=message_payload(reply.text, buttons or None),
-                now=now,
-            )
-        queued += bool(replies)
-    return queued
-
-
 async def close_checkins(session: AsyncSession, *, now: datetime) -> int:
     """Close check-ins whose week is over as missed."""
     return await scheduling.close_overdue_checkins(session, now=now)
@@ -280,13 +227,14 @@ async def close_checkins(session: AsyncSession, *, now: datetime) -> int:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _retarget(template: dict, checkin_id: int) -> dict:
+def _retarget(template: dict[str, Any], checkin_id: int) -> dict[str, Any]:
     """The invitation template with this check-in's id in every button."""
-    buttons = [
-        [{"label": b["label"], "data": _retargeted(b["data"], checkin_id)} for b in row]
-        for row in template.get("buttons", [])
+    event = template["event"]
+    rows = [
+        [{**b, "data": _retargeted(b["data"], checkin_id)} for b in row]
+        for row in event.get("buttons", [])
     ]
-    return {**template, "buttons": buttons} if buttons else dict(template)
+    return {**template, "event": {**event, "buttons": rows}} if rows else template
 
 
 def _retargeted(data: str, checkin_id: int) -> str:

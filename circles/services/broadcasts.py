@@ -37,7 +37,7 @@ from circles.models import (
 )
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
-from circles.services.outbox import message_payload
+from circles.services.outbox import media, say
 from circles.services.people import preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.settings import SUPPORTED_LANGUAGES, normalize_language
@@ -277,11 +277,11 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
 
 
 def _payload(broadcast: Broadcast, language: str) -> dict[str, Any]:
+    # The coordinator's own words: the variant is chosen for the reader's language now.
     text = broadcast.variants.get(language) or broadcast.variants[broadcast.default_language]
-    payload = message_payload(text)
     if broadcast.file_id:
-        payload["file_id"], payload["file_kind"] = broadcast.file_id, broadcast.file_kind
-    return payload
+        return media(broadcast.file_id, broadcast.file_kind or "document", text)
+    return say(text)
 
 
 async def broadcast_sweep(session: AsyncSession, *, now: datetime) -> int:

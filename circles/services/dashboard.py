@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import Answer, CheckIn, CheckInStatus, Circle, Person
+from circles.questions import Question
 from circles.services.access import Permission, Scope
 from circles.services.summaries import default_week
 from circles.services.weeks import Week, week_of
@@ -95,7 +96,7 @@ async def teacher_trends(
             CheckIn.circle_id == circle.id,
             CheckIn.scheduled_for >= start,
             CheckIn.scheduled_for < end,
-            Answer.question_key == "how_well",
+            Answer.question_key == Question.how_well,
             Answer.value_number.is_not(None),
         )
     )

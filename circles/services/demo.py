@@ -30,6 +30,7 @@ from circles.models import (
     ShareScope,
     Strategy,
 )
+from circles.questions import Question
 from circles.services.circles import create_circle
 
 DEMO_CIRCLE = "Demo circle"
@@ -66,6 +67,7 @@ _ADJUST = (
     "Ask the hinge question earlier so there is time to reteach.",
     "Model peer feedback with one anonymous example first.",
 )
+_EVIDENCE = "Most exit tickets showed the key idea; six did not."
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,7 @@ async def _record(
     session: AsyncSession,
     run: FlowRun,
     when: datetime,
-    values: list[tuple[str, AnswerKind, object]],
+    values: list[tuple[Question, AnswerKind, object]],
     checkin: CheckIn | None = None,
 ) -> int:
     for key, kind, value in values:
@@ -310,16 +312,17 @@ async def _identify_answers(
     )
     session.add(run)
     await session.flush()
+    strategy = inquiry.strategy.value if inquiry.strategy else None
     return await _record(
         session,
         run,
         when,
         [
-            ("challenge", AnswerKind.text, rng.choice(_CHALLENGES)),
-            ("affected", AnswerKind.text, "Year 7, about a third of the class"),
-            ("strategy", AnswerKind.choice, inquiry.strategy.value if inquiry.strategy else None),
-            ("practice", AnswerKind.text, inquiry.practice),
-            ("readiness", AnswerKind.number, float(rng.randint(2, 4))),
+            (Question.challenge, AnswerKind.text, rng.choice(_CHALLENGES)),
+            (Question.affected, AnswerKind.text, "Year 7, about a third of the class"),
+            (Question.strategy, AnswerKind.choice, strategy),
+            (Question.practice, AnswerKind.text, inquiry.practice),
+            (Question.readiness, AnswerKind.number, float(rng.randint(2, 4))),
         ],
     )
 
@@ -345,11 +348,11 @@ async def _pilot_answers(
         run,
         when,
         [
-            ("tried", AnswerKind.choice, tried),
-            ("what_did", AnswerKind.text, rng.choice(_DID)),
-            ("evidence", AnswerKind.text, "Most exit tickets showed the key idea; six did not."),
-            ("how_well", AnswerKind.number, float(rating)),
-            ("adjust", AnswerKind.text, rng.choice(_ADJUST)),
+            (Question.tried, AnswerKind.choice, tried),
+            (Question.what_did, AnswerKind.text, rng.choice(_DID)),
+            (Question.evidence, AnswerKind.text, _EVIDENCE),
+            (Question.how_well, AnswerKind.number, float(rating)),
+            (Question.adjust, AnswerKind.text, rng.choice(_ADJUST)),
         ],
         checkin,
     )

@@ -12,6 +12,9 @@ until the morning. Each member's message is in their language, with a note when 
 practice is in another language, and carries "I'll try this" and "Stop these messages"
 buttons. A :class:`PracticeShare` row per circle and practice plus per-person idempotency
 keys make a rerun send nothing twice.
+
+This module decides what goes to whom; the message itself is composed and queued by
+:mod:`bot.flows.sharing` (its buttons are typed actions of the bot's codec).
 """
 
 from __future__ import annotations
@@ -24,23 +27,20 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.i18n import _, use_language
 from circles.models import (
     Adoption,
     Circle,
     Holiday,
     Membership,
-    OutboxPriority,
     Person,
     Practice,
     PracticeShare,
     PracticeStatus,
     ShareScope,
 )
-from circles.services import repository, showcase
-from circles.services.outbox import enqueue_for_person, message_payload
+from circles.services import repository
 from circles.services.sandbox import practice_on_side
-from circles.services.schedule import in_holidays, sendable_from
+from circles.services.schedule import in_holidays
 from circles.services.scheduling import reachable
 
 #: Local time from which the digest goes out, on Monday to Friday.
@@ -102,22 +102,10 @@ async def pick(session: AsyncSession, *, circle: Circle) -> int | None:
     )
 
 
-def message(found: repository.Found, person: Person) -> dict:
-    """The digest message for one member, in their language."""
-    with use_language(person.language):
-        text = _("A practice from another circle, for you to read and maybe try:")
-        text += "\n\n" + showcase.card(found, full=True)
-        return message_payload(
-            text,
-            [
-                [(_("I'll try this"), f"p:a:{found.practice.id}")],
-                [(_("Stop these messages"), "p:off")],
-            ],
-        )
-
-
-async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now: datetime) -> int:
-    """Send one practice to the circle's members; how many messages were queued."""
+async def record_share(
+    session: AsyncSession, *, circle: Circle, practice_id: int, now: datetime
+) -> tuple[repository.Found, list[Person]]:
+    """Record that ``circle`` gets the practice; the practice and the members to send it to."""
     await session.execute(
         insert_or_skip(session, PracticeShare)
         .values(circle_id=circle.id, practice_id=practice_id, sent_at=now)
@@ -134,22 +122,11 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
         )
         .order_by(Person.id)
     )
-    queued = 0
-    for person in members:
-        queued += await enqueue_for_person(
-            session,
-            person_id=person.id,
-            payload=message(found, person),
-            key=f"practice-share-{circle.id}-{practice_id}",
-            now=now,
-            priority=OutboxPriority.bulk,
-            not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
-        )
-    return queued
+    return found, list(members)
 
 
-async def sweep(session: AsyncSession, *, now: datetime) -> list[Shared]:
-    """Send every circle that is due its next practice (run by the scheduler)."""
+async def due_circles(session: AsyncSession, *, now: datetime) -> list[Circle]:
+    """The circles due their next practice now (working day, morning, not a holiday)."""
     last = (
         select(PracticeShare.circle_id, func.max(PracticeShare.sent_at).label("last"))
         .group_by(PracticeShare.circle_id)
@@ -166,13 +143,4 @@ async def sweep(session: AsyncSession, *, now: datetime) -> list[Shared]:
     holidays: dict[int, list[Holiday]] = {}
     for holiday in await session.scalars(select(Holiday)):
         holidays.setdefault(holiday.circle_id, []).append(holiday)
-    done = []
-    for circle, sent in rows:
-        if not _due(circle, sent, holidays.get(circle.id, []), now):
-            continue
-        practice_id = await pick(session, circle=circle)
-        if practice_id is None:
-            continue
-        queued = await share(session, circle=circle, practice_id=practice_id, now=now)
-        done.append(Shared(circle.id, practice_id, queued))
-    return done
+    return [circle for circle, sent in rows if _due(circle, sent, holidays.get(circle.id, []), now)]

@@ -27,12 +27,15 @@ from circles.models import (
     Strategy,
     Visibility,
 )
+from circles.questions import Question
 from circles.services import inquiries, practices
 from circles.services.repository import keep_published_version
 from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
 
 #: Pilot iterations after which codifying the practice is offered.
 CODIFY_AFTER = 3
+#: The codify answers kept as the practice's texts (``Practice.content``, same names).
+CONTENT_QUESTIONS = (Question.steps, Question.evidence, Question.conditions, Question.lessons)
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
         .where(
             CheckIn.inquiry_id == inquiry_id,
-            Answer.question_key == "how_well",
+            Answer.question_key == Question.how_well,
             Answer.value_number.is_not(None),
         )
         .order_by(CheckIn.scheduled_for, Answer.id)
@@ -224,23 +227,23 @@ async def codify(
         session.add(practice)
     else:  # an answer edited after codifying; a published text is kept as a version
         keep_published_version(session, practice=practice, actor=f"person:{author.id}", now=now)
-    practice.title = str(fields.get("name") or "")[:200]
-    practice.summary = fields.get("summary")
+    practice.title = str(fields.get(Question.name) or "")[:200]
+    practice.summary = fields.get(Question.summary)
     practice.strategy = inquiry.strategy
-    others = [s for s in str(fields.get("more_strategies") or "").split(",") if s]
+    others = [s for s in str(fields.get(Question.more_strategies) or "").split(",") if s]
     tags = [inquiry.strategy.value] if inquiry.strategy else []
     practice.tags = list(dict.fromkeys(tags + [Strategy(s).value for s in others]))
-    practice.subject = fields.get("subject")
-    practice.grade = fields.get("grade")
-    band = fields.get("grade_band")
+    practice.subject = fields.get(Question.subject)
+    practice.grade = fields.get(Question.grade)
+    band = fields.get(Question.grade_band)
     practice.grade_band = GradeBand(band) if band else None
-    size = fields.get("class_size")
+    size = fields.get(Question.class_size)
     practice.class_size = int(size) if size is not None else None
-    practice.share_scope = ShareScope(fields.get("share_scope") or ShareScope.circle)
-    practice.author_visible = fields.get("show_name") == "yes"
+    practice.share_scope = ShareScope(fields.get(Question.share_scope) or ShareScope.circle)
+    practice.author_visible = fields.get(Question.show_name) == "yes"
     # JSON columns are replaced whole: SQLAlchemy does not see changes made inside them.
     practice.content = {
-        **{key: fields.get(key) for key in ("steps", "evidence", "conditions", "lessons")},
+        **{key.value: fields.get(key) for key in CONTENT_QUESTIONS},
         "evidence_photos": list(fields.get("evidence_photos") or []),
         "ratings": await ratings(session, inquiry_id=inquiry.id),
     }

@@ -4,9 +4,20 @@ A row is addressed to a ``channel`` and an ``address`` there (a person's identit
 :func:`circles.services.people.preferred_identity`, or a circle's group link); each
 channel's sender takes only its own rows.
 
-A message's ``payload`` is channel-neutral::
+A message's ``payload`` is one channel-neutral event (``bot.flows.events.dump``: a
+message with its buttons, or a photo or document the channel holds), not yet translated::
 
-    {"text": "…", "buttons": [[{"label": "…", "data": "…"}]], "document": null}
+    {"v": 2, "event": {"say": {"t": "Reminder: …", "p": {…}}, "buttons": [[…]]}}
+
+The sender renders it when it sends it, in the recipient's language *then*, so a reminder
+queued before a teacher switched to French goes out in French. One row is one message (a
+row is sent at most once). Rows queued before events (``{"text": …, "buttons": …}``,
+version 1, still built by :func:`message_payload`) are sent as they are.
+
+``circles`` cannot import ``bot``: a service that queues a message with no buttons (a
+review's verdict to its author, a broadcast) builds its event with :func:`say` or
+:func:`media`, which write the shape ``bot.flows.events.dump`` writes (a test holds the
+two together); anything with buttons is composed in ``bot/flows`` (``bot.flows.queued``).
 
 ``idempotency_key`` names a message's purpose (a meeting and its change, a broadcast, a
 practice, a day …), never its recipient: the same key to the same address is the same
@@ -25,12 +36,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from circles.db import insert_or_skip
 from circles.models import Channel, Outbox, OutboxPriority, OutboxState, SendBudget
 from circles.services.people import preferred_identity
+from circles.text import Part, Text
+
+#: The payload version of queued events (version 1, without ``v``, held rendered text).
+EVENTS = 2
+
+
+def queued(event: dict[str, Any]) -> dict[str, Any]:
+    """The payload of one dumped event."""
+    return {"v": EVENTS, "event": event}
+
+
+def queued_event(payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The dumped event a payload holds, or None for a row of version 1."""
+    if payload and payload.get("v") == EVENTS:
+        return payload["event"]
+    return None
+
+
+def _text(text: Part) -> Any:
+    return text.dump() if isinstance(text, Text) else text
+
+
+def say(text: Part) -> dict[str, Any]:
+    """The payload of a message without buttons (as ``events.dump(Say(text))``)."""
+    return queued({"say": _text(text)})
+
+
+def media(file_id: str, kind: str, caption: Part = "") -> dict[str, Any]:
+    """The payload of a photo or document the channel holds (as ``events.dump(Photo(…))``)."""
+    return queued({"photo": file_id, "caption": _text(caption), "kind": kind})
 
 
 def message_payload(
     text: str, buttons: list[list[tuple[str, str]]] | None = None
 ) -> dict[str, Any]:
-    """The payload of a text message with optional rows of (label, data) buttons."""
+    """A payload of version 1: rendered text with rows of (label, data) buttons.
+
+    Nothing queues these any more; rows written before events still hold them, and the
+    sender reads them as they are.
+    """
     payload: dict[str, Any] = {"text": text}
     if buttons:
         payload["buttons"] = [

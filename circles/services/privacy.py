@@ -258,7 +258,9 @@ def _without(value: Any, name: str) -> Any:
     if isinstance(value, dict):
         return {key: _without(item, name) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without(item, name) for item in value]
+        # A queued event's text is a list of parts, one line each: a quoting line goes.
+        kept = [(item, _without(item, name)) for item in value]
+        return [new for old, new in kept if not (isinstance(old, str) and old and not new)]
     if not isinstance(value, str):
         return value
     escaped = re.escape(name)

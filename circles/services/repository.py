@@ -67,6 +67,7 @@ from circles.models import (
     Strategy,
     practice_search_text,
 )
+from circles.questions import Question
 from circles.services import inquiries, practices
 from circles.services.access import Permission, Scope
 from circles.services.sandbox import practice_on_side
@@ -328,7 +329,7 @@ async def adoption_figures(
                 Answer,
                 and_(
                     Answer.checkin_id == CheckIn.id,
-                    Answer.question_key == "how_well",
+                    Answer.question_key == Question.how_well,
                     Answer.value_number.is_not(None),
                 ),
             )

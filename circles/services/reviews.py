@@ -3,7 +3,7 @@
 A practice waits ``in_review`` after its author codified it. A reviewer approves it
 (``published``, with ``published_at``) or requests changes with a comment
 (``changes_requested`` and ``review_comment``). Either way the author hears about it
-in the bot, in their language, through the outbox; the n-th review of a practice has
+in the bot through the outbox, in their language when it is sent; the n-th review of a practice has
 the idempotency key ``practice-review-<id>-<n>``, so a retried request never sends twice.
 Every review is audited without the comment's text.
 """
@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import InvalidAnswer, InvalidTransition, NotFound
-from circles.i18n import N_, translate
+from circles.i18n import N_
 from circles.models import (
     AuditLog,
     Circle,
@@ -30,9 +30,10 @@ from circles.models import (
 from circles.services import practices, repository
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
-from circles.services.outbox import enqueue_for_person, message_payload
+from circles.services.outbox import enqueue_for_person, say
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.sandbox import real_or_named
+from circles.text import lines, t
 
 PRACTICE_NOT_FOUND = N_("There is no practice with this id that you can see.")
 #: The longest review comment, as long as the longest answer a teacher may give.
@@ -127,13 +128,11 @@ async def _tell_author(
             AuditLog.action.in_(_REVIEW_ACTIONS),
         )
     )
-    text = translate(message, author.language, title=practice.title)
-    if comment is not None:
-        text += "\n\n" + comment
+    text = t(message, title=practice.title)
     return await enqueue_for_person(
         session,
         person_id=author.id,
-        payload=message_payload(text),
+        payload=say(text if comment is None else lines(text, "", comment)),
         key=f"practice-review-{practice.id}-{(reviews or 0) + 1}",
         now=now,
         priority=OutboxPriority.reply,

@@ -61,6 +61,7 @@ from circles.models import (
     Role,
     Visibility,
 )
+from circles.questions import Question
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
 from circles.services.people import Address, preferred_identities
@@ -78,7 +79,7 @@ from circles.services.weeks import (
 TREND_WEEKS = 8
 NEWEST = 5
 BLOCKERS = 10
-BLOCKER_KEYS = ("why_not", "help")
+BLOCKER_KEYS = (Question.why_not, Question.help)
 #: Slope (rating points per week) from which the ratings count as going up or down.
 TREND_THRESHOLD = 0.1
 NOT_OPENED = "not_opened"
@@ -104,8 +105,8 @@ DIRECTION_LABELS: dict[str, str] = {
     "steady": N_("steady"),
 }
 BLOCKER_LABELS: dict[str, str] = {
-    "why_not": N_("What got in the way"),
-    "help": N_("What the circle could help with"),
+    Question.why_not: N_("What got in the way"),
+    Question.help: N_("What the circle could help with"),
 }
 
 
@@ -578,7 +579,7 @@ async def summarise_circle(
             CheckIn.circle_id == circle.id,
             CheckIn.scheduled_for >= window.first.start(circle.timezone),
             CheckIn.scheduled_for < end,
-            Answer.question_key == "how_well",
+            Answer.question_key == Question.how_well,
             Answer.value_number.is_not(None),
         )
         .group_by(bucket)
@@ -590,7 +591,7 @@ async def summarise_circle(
     )
     tried_rows = await session.execute(
         answers_in_week.add_columns(Answer.value_choice, func.count())
-        .where(Answer.question_key == "tried")
+        .where(Answer.question_key == Question.tried)
         .group_by(Answer.value_choice)
     )
 
@@ -639,7 +640,7 @@ async def summarise_circle(
         answers_in_week.add_columns(Answer, Person.display_name)
         .join(Person, Person.id == Answer.person_id)
         .where(
-            Answer.question_key == "evidence",
+            Answer.question_key == Question.evidence,
             Answer.kind.in_([AnswerKind.photo, AnswerKind.document]),
             Answer.value_text.is_not(None),
         )
@@ -795,7 +796,7 @@ async def _area(
         .where(
             in_area,
             in_range(window),
-            Answer.question_key == "how_well",
+            Answer.question_key == Question.how_well,
             Answer.value_number.is_not(None),
         )
         .group_by(group, rating_bucket)
@@ -815,13 +816,13 @@ async def _area(
         .select_from(Answer)
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
         .join(Circle, Circle.id == CheckIn.circle_id)
-        .where(in_area, in_this_week, Answer.question_key.in_(("tried", *BLOCKER_KEYS)))
+        .where(in_area, in_this_week, Answer.question_key.in_((Question.tried, *BLOCKER_KEYS)))
         .group_by(Answer.question_key, Answer.value_choice)
     )
     tried_rows: list[tuple[str | None, int]] = []
     blockers = 0
     for key, choice, count in choice_rows.all():
-        if key == "tried":
+        if key == Question.tried:
             tried_rows.append((choice, count))
         else:
             blockers += count
@@ -1049,7 +1050,7 @@ async def circle_weeks(
             .where(
                 in_area,
                 in_window,
-                Answer.question_key == "how_well",
+                Answer.question_key == Question.how_well,
                 Answer.value_number.is_not(None),
             )
             .group_by(Circle.id, bucket)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from support.world import World
 
+from bot.flows.queued import shown
 from circles.db import SessionMaker
 from circles.models import AuditLog, Outbox, OutboxPriority
 
@@ -31,7 +32,7 @@ async def test_approving_publishes_and_tells_the_author(
     assert message is not None and (message.channel, message.address) == ("telegram", "5001")
     assert message.idempotency_key == f"practice-review-{world.a.practice}-1"
     assert message.priority is OutboxPriority.reply
-    assert "Mini whiteboards for hinge questions" in message.payload["text"]
+    assert "Mini whiteboards for hinge questions" in shown(message.payload, "pt_BR").text
     assert audit is not None and audit.actor == f"token:{world.token_ids['facilitator_a']}"
     twice = await client.post(f"/v1/practices/{world.a.practice}/approve")
     assert twice.status_code == 409
@@ -55,7 +56,7 @@ async def test_requesting_changes_sends_the_comment_but_audits_no_text(
         audit = await session.scalar(
             select(AuditLog).where(AuditLog.action == "practice.request_changes")
         )
-    assert message is not None and message.payload["text"].endswith(comment)
+    assert message is not None and shown(message.payload, "pt_BR").text.endswith(comment)
     assert audit is not None and comment not in str(audit.detail)
     assert audit.detail["comment_length"] == len(comment)
 

@@ -13,12 +13,12 @@ from circles.db import SessionMaker, transaction
 from circles.models import Channel, Identity, Invite, Membership, Role
 
 
-async def _memberships(sessions: SessionMaker, telegram_user_id: int) -> list[Membership]:
+async def _memberships(sessions: SessionMaker, user_id: int) -> list[Membership]:
     async with sessions() as session:
         rows = await session.scalars(
             select(Membership)
             .join(Identity, Identity.person_id == Membership.person_id)
-            .where(Identity.channel == Channel.telegram, Identity.address == str(telegram_user_id))
+            .where(Identity.channel == Channel.telegram, Identity.address == str(user_id))
         )
         return list(rows)
 

@@ -7,7 +7,7 @@ from support.people import on_telegram
 from support.story import MONDAY_EVENING, identify, pilot_week
 
 from bot.flows import teacher
-from bot.handlers.telegram.common import send_replies
+from bot.handlers.telegram.render import send_events
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import (
@@ -86,7 +86,7 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
         replies = await teacher.start_reflection(
             session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
         )
-    await send_replies(app.bot, ama.chat_id, replies)
+    await send_events(app.bot, ama.chat_id, replies, person.language)
     await ama.send("Hinge questions show misconceptions fast.")
     await ama.send("I will regroup students the next day.")
     await ama.send("Energising")

@@ -8,7 +8,7 @@ from support.people import on_telegram
 from support.story import MONDAY_EVENING
 
 from bot.flows import teacher
-from bot.handlers.telegram.common import send_replies
+from bot.handlers.telegram.render import send_events
 from circles.db import transaction
 from circles.i18n import LOCALES_DIR
 from circles.models import Role
@@ -99,7 +99,7 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
         replies = await teacher.start_reflection(
             session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
         )
-    await send_replies(app.bot, teacher_phone.chat_id, replies)
+    await send_events(app.bot, teacher_phone.chat_id, replies, person.language)
     for answer in ("Aprendi muito.", "Vou reagrupar.", "Ótimo"):
         await teacher_phone.send(answer)
     await teacher_phone.tap_nth(2)

@@ -11,6 +11,7 @@ from support.people import on_telegram
 from support.phone import Phone
 from support.story import MONDAY_EVENING, identify, onboard
 
+from bot.flows import sharing
 from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -28,7 +29,6 @@ from circles.models import (
     ShareScope,
     Strategy,
 )
-from circles.services import dissemination
 from circles.services.circles import create_circle
 from circles.services.repository import search_text_of
 
@@ -591,7 +591,7 @@ async def test_a_sticker_or_voice_note_where_revise_expects_a_choice(
 
 async def _sweep(sessions: SessionMaker, clock: FakeClock, sender: OutboxSender) -> list:
     async with transaction(sessions) as session:
-        shared = await dissemination.sweep(session, now=clock.now())
+        shared = await sharing.sweep(session, now=clock.now())
     await sender.drain()
     return shared
 

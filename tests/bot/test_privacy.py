@@ -16,6 +16,8 @@ from support.fakebotapi import FakeUser
 from support.phone import Phone
 from support.story import MONDAY_EVENING, identify, pilot_week
 
+from bot.flows import sharing
+from bot.flows.queued import shown
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import (
@@ -39,7 +41,7 @@ from circles.models import (
     TokenRole,
     WebSession,
 )
-from circles.services import broadcasts, dissemination, meetings, repository, reviews
+from circles.services import broadcasts, meetings, repository, reviews
 from circles.services.access import Scope
 from circles.services.people import identities_of
 from circles.services.tokens import create_token
@@ -293,7 +295,7 @@ async def _ama_everywhere(fake, app, accra, sessions, clock, sender) -> tuple[Ph
         await session.flush()
         session.add(Adoption(practice_id=kofis.id, person_id=AMA_ID))
         await reviews.approve_practice(session, scope=scope, practice_id=cards.id, now=now)
-        await dissemination.share(session, circle=circle, practice_id=cards.id, now=now)
+        await sharing.share(session, circle=circle, practice_id=cards.id, now=now)
         broadcast = await broadcasts.create_broadcast(
             session,
             variants={"en": "Hub on Friday"},
@@ -375,7 +377,7 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
             (t.table, t.row["id"]) for t in kofis
         ]
         [card] = [
-            t.row["payload"]["text"]
+            shown(t.row["payload"], "en").text
             for t in kofis_now
             if t.table == "outbox" and t.row["idempotency_key"].startswith("practice-share")
         ]
@@ -413,4 +415,4 @@ async def test_mydata_holds_every_row_that_names_the_teacher(
     missing = [(t.table, t.row["id"]) for t in traces if t.row["id"] not in exported[t.table]]
     assert missing == []
     assert all("token_hash" not in token for token in data["api_tokens"])
-    assert {m["payload"]["text"][:17] for m in data["messages"]} >= {"A practice from a"}
+    assert {shown(m["payload"], "en").text[:17] for m in data["messages"]} >= {"A practice from a"}

@@ -12,6 +12,7 @@ from support.story import identify
 from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
+from circles.i18n import translate
 from circles.models import CheckIn, CheckInStatus, Circle, Holiday, Outbox, OutboxState, Person
 from scheduler.jobs import checkin_sweep
 
@@ -190,3 +191,22 @@ async def test_a_restart_in_the_middle_of_a_wave_sends_each_invitation_once(
     assert states == {OutboxState.sent: 5}
     received = [len(fake.sent_to(t.chat_id)) - n for t, n in zip(teachers, before, strict=True)]
     assert received == [1, 1, 1, 1, 1]  # everyone, once
+
+
+async def test_a_nudge_queued_in_english_goes_out_in_french_after_she_switches(
+    ama, clock, sessions, sender
+) -> None:
+    await identify(ama)
+    await _at(clock, OPENS, sessions, sender)
+    clock.set(OPENS + timedelta(hours=24))
+    assert (await checkin_sweep(sessions, clock)).nudged == 1  # queued while she reads English
+    await ama.send("/language")
+    texts = await ama.tap("Français")
+    assert texts and "Your" not in texts[0]
+    assert (await sender.drain()).sent == 1
+    nudge = ama.messages()[-1]
+    assert nudge["text"] == (
+        "Votre point hebdomadaire est encore ouvert. Il prend environ cinq minutes."
+    )
+    assert ama.labels(nudge) == [translate("Open my check-in", "fr")]
+    assert ama.labels(nudge) != ["Open my check-in"]

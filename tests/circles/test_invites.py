@@ -20,11 +20,11 @@ from circles.services.invites import (
 )
 
 
-async def _person(session, telegram_user_id: int, clock: FakeClock) -> Person:
+async def _person(session, user_id: int, clock: FakeClock) -> Person:
     return await add_person(
         session,
-        telegram=telegram_user_id,
-        display_name=f"T{telegram_user_id}",
+        telegram=user_id,
+        display_name=f"T{user_id}",
         created_at=clock.now(),
     )
 

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from support.people import add_person
 
+from bot.flows import sharing
+from bot.flows.queued import shown
 from circles.db import SessionMaker, transaction
 from circles.errors import Conflict, NotFound
 from circles.i18n import use_language
@@ -430,7 +432,7 @@ async def test_adopting_starts_a_pilot_and_counts_adopters_ratings(
 
 async def _digest(sessions: SessionMaker, now: datetime) -> list[dissemination.Shared]:
     async with transaction(sessions) as session:
-        return await dissemination.sweep(session, now=now)
+        return await sharing.sweep(session, now=now)
 
 
 async def _outbox(sessions: SessionMaker) -> list[Outbox]:
@@ -471,10 +473,10 @@ async def test_the_digest_sends_each_circle_a_practice_from_elsewhere_once(
     assert [(s.circle_id, s.queued) for s in shared] == [(repo.circles["Kumasi"], 2)]
     messages = await _outbox(sessions)
     assert len(messages) == 2
-    first = messages[0].payload
-    assert first["text"].startswith("A practice from another circle")
-    assert "Hinge questions" in first["text"]  # the circle's language comes first
-    assert [b[0]["data"] for b in first["buttons"]] == [
+    first = shown(messages[0].payload, "en")
+    assert first.text.startswith("A practice from another circle")
+    assert "Hinge questions" in first.text  # the circle's language comes first
+    assert [row[0][1] for row in first.buttons] == [
         f"p:a:{shared[0].practice_id}",
         "p:off",
     ]
@@ -486,12 +488,12 @@ async def test_the_digest_sends_each_circle_a_practice_from_elsewhere_once(
     shared = await _digest(sessions, fortnight)
     messages = (await _outbox(sessions))[2:]
     assert [m.address for m in messages] == ["1002"]  # Kofi only
-    text = messages[0].payload["text"]
+    text = shown(messages[0].payload, "en").text
     assert "Cartões de semáforo" in text
     assert "This practice was written in Portuguese (Brazil); here is the original text." in text
 
     assert await _digest(sessions, fortnight + timedelta(days=14)) == []  # nothing new left
-    sent = [m.payload["text"] for m in await _outbox(sessions)]
+    sent = [shown(m.payload, "en").text for m in await _outbox(sessions)]
     assert not any("Only for Accra" in t or "Kumasi's own" in t for t in sent)
 
 

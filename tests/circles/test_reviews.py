@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from support.people import add_person
 
+from bot.flows.queued import shown
 from circles.db import SessionMaker, transaction
 from circles.errors import Forbidden, NotFound
 from circles.models import Outbox, Practice, PracticeStatus, TokenRole
@@ -54,7 +55,8 @@ async def test_a_second_review_gets_its_own_message(sessions: SessionMaker) -> N
         keys = list(await session.scalars(select(Outbox.idempotency_key).order_by(Outbox.id)))
         texts = list(await session.scalars(select(Outbox.payload)))
     assert keys == [f"practice-review-{practice_id}-1", f"practice-review-{practice_id}-2"]
-    assert texts[0]["text"].endswith("Bitte kürzer.") and "Ampelkarten" in texts[1]["text"]
+    first, second = (shown(payload, "de").text for payload in texts)
+    assert first.endswith("Bitte kürzer.") and "Ampelkarten" in second
 
 
 async def test_an_author_without_telegram_is_not_messaged(sessions: SessionMaker) -> None:

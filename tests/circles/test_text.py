@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from bot.flows.buttons import OpenCheckIn, Pause
 from bot.flows.events import Button, Notice, Photo, Say, dump, load_event
 from circles.i18n import use_language
-from circles.text import Day, LanguageName, lines, load, number, render, t, tn, when
+from circles.text import (
+    Capitalized,
+    Country,
+    Day,
+    Days,
+    LanguageName,
+    Percent,
+    TimeOfDay,
+    Weekday,
+    headline,
+    lines,
+    load,
+    number,
+    render,
+    t,
+    tn,
+    when,
+)
 
 
 def test_a_message_is_translated_for_the_reader_not_when_it_is_built() -> None:
@@ -44,6 +61,31 @@ def test_numbers_and_dates_use_the_readers_locale_and_timezone() -> None:
     assert english != german
 
 
+def test_a_circles_week_rhythm_and_country_read_in_the_readers_locale() -> None:
+    text = lines(
+        Days(date(2026, 8, 24), date(2026, 8, 30)),
+        Weekday(0),
+        TimeOfDay(time(16, 0)),
+        Country("BR"),
+        Percent(0.8),
+        Capitalized(t("pilot")),
+    )
+    assert render(text, "en").split("\n") == [
+        "Aug 24\u2009–\u200930",
+        "Monday",
+        "4:00\u202fPM",
+        "Brazil",
+        "80%",
+        "Pilot",
+    ]
+    portuguese = render(text, "pt_BR").split("\n")
+    assert portuguese[0] == "24\u2009–\u200930 de ago."
+    assert portuguese[1:4] == ["segunda-feira", "16:00", "Brasil"]
+    again = load(json.loads(json.dumps(text.dump())))
+    for language in ("en", "fr", "ko", "pt_BR"):
+        assert render(again, language) == render(text, language)
+
+
 def test_content_is_shown_as_it_is_and_parts_join_by_lines() -> None:
     text = lines(t("Your practices:"), "Exit tickets {not a placeholder}", None, "Wait time")
     assert render(text, "en") == "Your practices:\nExit tickets {not a placeholder}\nWait time"
@@ -68,6 +110,16 @@ def test_text_survives_json_and_renders_the_same() -> None:
     again = load(json.loads(json.dumps(text.dump())))
     for language in ("en", "fr", "ko", "pt_BR"):
         assert render(again, language) == render(text, language)
+
+
+def test_a_headline_is_cut_in_the_language_it_is_shown_in() -> None:
+    welcome = t("Welcome to {circle}! You joined as {role}.", circle="Recife", role=t("teacher"))
+    label = headline(lines(welcome, "second line"), 20)
+    assert render(label, "en") == "Welcome to Recife! …"
+    french = render(label, "fr")
+    assert len(french) == 20 and french.endswith("…") and french.startswith("Bienvenue")
+    assert render(headline("Short\nand more", 20), "en") == "Short"
+    assert render(load(json.loads(json.dumps(label.dump()))), "fr") == french
 
 
 def test_queued_events_keep_their_buttons_as_typed_actions() -> None:

@@ -48,22 +48,34 @@ def _query(database_url: str, statement):
     return asyncio.run(run())
 
 
-def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: str) -> None:
-    created = cli(
+def _circle_create(
+    *options: str,
+    name: str = "X",
+    country: str = "GH",
+    language: str = "en",
+    timezone: str = "UTC",
+) -> tuple[str, ...]:
+    """The arguments of ``circles circle create`` with its four required options."""
+    return (
         "circle",
         "create",
         "--name",
-        "Accra 1",
+        name,
         "--country",
-        "gh",
+        country,
         "--language",
-        "en",
+        language,
         "--timezone",
-        "Africa/Accra",
-        "--day",
-        "wed",
-        "--time",
-        "15:30",
+        timezone,
+        *options,
+    )
+
+
+def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: str) -> None:
+    created = cli(
+        *_circle_create(
+            "--day", "wed", "--time", "15:30", name="Accra 1", country="gh", timezone="Africa/Accra"
+        )
     )
     assert created.exit_code == 0, created.output
     assert "Accra 1" in created.stdout
@@ -86,70 +98,10 @@ def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: s
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            (
-                "circle",
-                "create",
-                "--name",
-                "X",
-                "--country",
-                "ZZ",
-                "--language",
-                "en",
-                "--timezone",
-                "UTC",
-            ),
-            "not a two-letter country code",
-        ),
-        (
-            (
-                "circle",
-                "create",
-                "--name",
-                "X",
-                "--country",
-                "GH",
-                "--language",
-                "en",
-                "--timezone",
-                "Africa/Atlantis",
-            ),
-            "not a known timezone",
-        ),
-        (
-            (
-                "circle",
-                "create",
-                "--name",
-                "X",
-                "--country",
-                "GH",
-                "--language",
-                "en",
-                "--timezone",
-                "UTC",
-                "--day",
-                "someday",
-            ),
-            "mon, tue",
-        ),
-        (
-            (
-                "circle",
-                "create",
-                "--name",
-                "X",
-                "--country",
-                "GH",
-                "--language",
-                "en",
-                "--timezone",
-                "UTC",
-                "--time",
-                "25:00",
-            ),
-            "HH:MM",
-        ),
+        (_circle_create(country="ZZ"), "not a two-letter country code"),
+        (_circle_create(timezone="Africa/Atlantis"), "not a known timezone"),
+        (_circle_create("--day", "someday"), "mon, tue"),
+        (_circle_create("--time", "25:00"), "HH:MM"),
         (
             ("invite", "create", "--circle", "Nowhere", "--role", "teacher"),
             "There is no circle named Nowhere",
@@ -166,18 +118,7 @@ def test_bad_arguments_get_a_clear_message_and_exit_2(cli, args, message) -> Non
 
 
 def test_a_token_is_printed_once_and_stored_as_a_hash(cli, database_url: str) -> None:
-    cli(
-        "circle",
-        "create",
-        "--name",
-        "Seoul 1",
-        "--country",
-        "KR",
-        "--language",
-        "ko",
-        "--timezone",
-        "Asia/Seoul",
-    )
+    cli(*_circle_create(name="Seoul 1", country="KR", language="ko", timezone="Asia/Seoul"))
     result = cli(
         "token", "create", "--role", "facilitator", "--circle", "Seoul 1", "--name", "Min-ji"
     )

@@ -1,19 +1,19 @@
-"""What every handler shares: one transaction per update, once, then render the outcome."""
+"""What every handler shares: one transaction per update, once, then show the outcome."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram import Message, Update
+from telegram.error import TelegramError
 
-from bot.flows.engine import Outcome
+from bot.flows.engine import Outcome, Shown
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender, joined
+from bot.flows.messages import Sender
+from bot.handlers.telegram import render
 from bot.handlers.telegram.context import CirclesContext
 from circles import metrics
 from circles.db import transaction
@@ -24,11 +24,7 @@ from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
 
-#: Seconds to wait before sending a reply again after Telegram answered 5xx or could not
-#: be reached. A timeout is not retried: the message may have arrived (never twice).
-REPLY_RETRY_DELAYS = (0.5, 1.0, 2.0)
-
-Work = Callable[[AsyncSession], Awaitable[Sequence[Reply] | Outcome]]
+Work = Callable[[AsyncSession], Awaitable[Sequence[Shown] | Outcome]]
 
 
 def sender_of(update: Update) -> Sender | None:
@@ -68,11 +64,13 @@ def input_of(message: Message) -> Input:
 
 
 async def handle_once(update: Update, context: CirclesContext, work: Work) -> None:
-    """Run ``work`` in one transaction that also claims the update id, then render it.
+    """Run ``work`` in one transaction that also claims the update id, then show it.
 
     A redelivered update finds its id claimed and does nothing. If ``work`` fails, the
-    claim rolls back with everything else, so a redelivery is handled again. Replies go
-    out only after the commit, so nothing is shown that was not saved.
+    claim rolls back with everything else, so a redelivery is handled again. The events
+    are rendered after the work, in the reader's language as it is then (a language chosen
+    by this update is the one its replies are in), and go out only after the commit, so
+    nothing is shown that was not saved.
     """
     deps = context.deps
     user = update.effective_user
@@ -99,7 +97,8 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                     session, channel=Channel.telegram, address=str(user.id), now=deps.clock.now()
                 )
             result = await work(session)
-            outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+            events = result.events if isinstance(result, Outcome) else list(result)
+            language = None  # the client's, set above
             if user is not None:
                 language = await reader_language(
                     session,
@@ -108,12 +107,9 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                     client_language=user.language_code,
                     default=deps.settings.default_language,
                 )
-                with use_language(language):
-                    outcome = outcome.settled()
-            else:
-                outcome = outcome.settled()
+            shown = render.fitted(events, language)
     try:
-        await render(update, context, outcome)
+        await render.show(update, context.bot, shown)
     except TelegramError as exc:
         # The work is saved; the error handler's "not saved" would be wrong here.
         log.warning(
@@ -121,72 +117,3 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
             update.update_id,
             type(exc).__name__,
         )
-
-
-async def render(update: Update, context: CirclesContext, outcome: Outcome) -> None:
-    """Show an outcome: answer the button press, mark the question, send the replies."""
-    query = update.callback_query
-    if query is not None:
-        try:
-            await query.answer(outcome.notice)
-        except NetworkError as exc:  # the spinner stops by itself; the replies matter more
-            log.info("could not answer the button press: %s", type(exc).__name__)
-        message = query.message
-        if isinstance(message, Message):
-            await _mark_prompt(message, outcome)
-    chat = update.effective_chat
-    if chat is not None:
-        await send_replies(context.bot, chat.id, joined(outcome.replies))
-
-
-async def _mark_prompt(message: Message, outcome: Outcome) -> None:
-    """Show the choice under the question and remove its buttons, or redraw a selection."""
-    try:
-        if outcome.keyboard is not None:
-            await message.edit_reply_markup(keyboard(outcome.keyboard))
-        elif outcome.chosen is not None and message.text is not None:
-            await message.edit_text(f"{message.text}\n\n→ {outcome.chosen}", reply_markup=None)
-    except BadRequest as exc:  # the message is too old to edit, or unchanged
-        log.info("could not mark the answered question: %s", exc.message)
-    except NetworkError as exc:
-        log.info("could not mark the answered question: %s", type(exc).__name__)
-
-
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Render a reply's buttons as an inline keyboard."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in reply.buttons
-        ]
-    )
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
-    """Send each reply to ``chat_id`` in order, retrying 5xx and unreachable Telegram."""
-    for reply in replies:
-        for delay in (*REPLY_RETRY_DELAYS, None):
-            try:
-                await _send_reply(bot, chat_id, reply)
-                break
-            except TimedOut:
-                raise
-            except NetworkError as exc:
-                if delay is None:
-                    raise
-                log.warning(
-                    "Telegram failed a reply (%s); retrying in %ss", type(exc).__name__, delay
-                )
-                await asyncio.sleep(delay)
-
-
-async def _send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    if reply.attachment is not None:
-        document = InputFile(reply.attachment.content, filename=reply.attachment.filename)
-        await bot.send_document(chat_id, document, caption=reply.text)
-    elif reply.photo is not None:
-        await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
-    else:
-        await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))

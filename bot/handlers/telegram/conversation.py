@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 
 from bot.flows import teacher
-from bot.flows.engine import Outcome
-from bot.flows.messages import Reply
+from bot.flows.engine import Outcome, Shown
+from bot.flows.events import Say
 from bot.handlers.telegram.common import handle_once, input_of, sender_of
 from bot.handlers.telegram.context import CirclesContext
-from circles.i18n import _, use_language
+from circles.text import t
 
 
 async def answer(update: Update, context: CirclesContext) -> None:
@@ -48,14 +48,14 @@ async def _take_message(
     update: Update,
     context: CirclesContext,
     message: Message | None,
-    flow: Callable[..., Awaitable[list[Reply]]],
+    flow: Callable[..., Awaitable[list[Shown]]],
 ) -> None:
     sender = sender_of(update)
     if sender is None or message is None:
         return
     deps = context.deps
 
-    async def work(session: AsyncSession) -> list[Reply]:
+    async def work(session: AsyncSession) -> list[Shown]:
         return await flow(
             session,
             sender=sender,
@@ -69,16 +69,19 @@ async def _take_message(
 
 async def unknown_command(update: Update, context: CirclesContext) -> None:
     """Say that the command is unknown and where the list is."""
-    user, message = update.effective_user, update.effective_message
+    message = update.effective_message
     if message is None or not message.text:
         return
     command = message.text.split()[0].split("@")[0]
 
-    async def work(_session: AsyncSession) -> list[Reply]:
-        with use_language(
-            user.language_code if user else None, context.deps.settings.default_language
-        ):
-            text = _("I do not know the command {command}. Send /help to see what you can do.")
-            return [Reply(text.format(command=command))]
+    async def work(_session: AsyncSession) -> list[Shown]:
+        return [
+            Say(
+                t(
+                    "I do not know the command {command}. Send /help to see what you can do.",
+                    command=command,
+                )
+            )
+        ]
 
     await handle_once(update, context, work)

@@ -78,7 +78,9 @@ async def run_bot(
     log.info("bot @%s %s", app.bot.username, mode)
     limits = app.bot.rate_limiter
     assert isinstance(limits, TelegramLimits)
-    sender = OutboxSender(app.bot, sessions, clock, limits)
+    sender = OutboxSender(
+        app.bot, sessions, clock, limits, default_language=settings.default_language
+    )
     sending = asyncio.create_task(sender.run(stop), name="outbox")
     try:
         await stop.wait()

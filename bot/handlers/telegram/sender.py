@@ -14,6 +14,10 @@ limiter, and marked with the result:
 * 400 (chat not found, …) → ``failed`` with the reason;
 * timeouts and 5xx → retried with exponential backoff, then ``failed``.
 
+Each row holds one event (:mod:`bot.flows.queued`), rendered here in the recipient's
+language at the moment it is sent (a person's own, a linked group's circle's), so a
+message queued before someone changed language goes out in the new one.
+
 A claimed row that a crashed sender never started is claimed again after :data:`LEASE`.
 The one row a crashed sender was sending is not sent again (it may have reached the chat
 just before the crash): after the lease it is marked failed as *interrupted*. Never
@@ -32,11 +36,21 @@ from sqlalchemy import case, or_, select, update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.flows.queued import shown
 from bot.handlers.telegram.ratelimit import TelegramLimits, retry_seconds
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.models import Channel, Outbox, OutboxPriority, OutboxState
+from circles.models import (
+    Channel,
+    Circle,
+    GroupLink,
+    Identity,
+    Outbox,
+    OutboxPriority,
+    OutboxState,
+    Person,
+)
 from circles.services.broadcasts import record_delivery
 from circles.services.outbox import book_bulk_slots
 from circles.services.people import mark_unreachable
@@ -77,9 +91,11 @@ class OutboxSender:
         limits: TelegramLimits,
         *,
         batch: int = 50,
+        default_language: str = "en",
     ) -> None:
         self.bot, self.sessions, self.clock, self.limits = bot, sessions, clock, limits
         self.batch = batch
+        self.default_language = default_language
 
     async def claim(self) -> list[Outbox]:
         """Take up to ``batch`` due rows, replies first; nobody else takes them for a lease."""
@@ -123,9 +139,27 @@ class OutboxSender:
         report = SendReport()
         rows = await self.claim()
         await self._wait_for_window(sum(r.priority is OutboxPriority.bulk for r in rows))
+        languages = await self._languages({row.address for row in rows}) if rows else {}
         for row in rows:
-            await self._deliver(row, report)
+            await self._deliver(row, report, languages.get(row.address, self.default_language))
         return report
+
+    async def _languages(self, addresses: set[str]) -> dict[str, str]:
+        """Each Telegram address's language now: its person's, or a linked group's circle's."""
+        async with self.sessions() as session:
+            found = await session.execute(
+                select(GroupLink.address, Circle.language)
+                .join(Circle, Circle.id == GroupLink.circle_id)
+                .where(GroupLink.channel == Channel.telegram, GroupLink.address.in_(addresses))
+            )
+            languages = {address: language for address, language in found.all()}
+            found = await session.execute(
+                select(Identity.address, Person.language)
+                .join(Person, Person.id == Identity.person_id)
+                .where(Identity.channel == Channel.telegram, Identity.address.in_(addresses))
+            )
+            languages |= {address: language for address, language in found.all()}
+        return languages
 
     async def _wait_for_window(self, bulk: int) -> None:
         """On PostgreSQL, book ``bulk`` slots on the schedule every sender shares.
@@ -180,7 +214,7 @@ class OutboxSender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=rest)
 
-    async def _deliver(self, row: Outbox, report: SendReport) -> None:
+    async def _deliver(self, row: Outbox, report: SendReport, language: str) -> None:
         now = self.clock.now()
         chat_id = int(row.address)
         ready_in = self.limits.chat_ready_in(chat_id)
@@ -199,7 +233,7 @@ class OutboxSender:
         if marked.rowcount != 1:  # cancelled (a broadcast) since it was claimed
             return
         try:
-            message_id = await self._send(row)
+            message_id = await self._send(row, language)
         except RetryAfter as error:
             seconds = retry_seconds(error)
             self.limits.block_chat(chat_id, seconds)
@@ -245,44 +279,40 @@ class OutboxSender:
             await self._finish(row, state=OutboxState.sent, sent_at=now, message_id=message_id)
             report.sent += 1
 
-    async def _send(self, row: Outbox) -> int:
-        payload, chat_id = row.payload, int(row.address)
+    async def _send(self, row: Outbox, language: str) -> int:
+        message, chat_id = shown(row.payload, language), int(row.address)
         markup = None
-        if payload.get("buttons"):
+        if message.buttons:
             markup = InlineKeyboardMarkup(
                 [
-                    [InlineKeyboardButton(b["label"], callback_data=b["data"]) for b in line]
-                    for line in payload["buttons"]
+                    [InlineKeyboardButton(label, callback_data=data) for label, data in line]
+                    for line in message.buttons
                 ]
             )
         bulk = {"bulk": row.priority is OutboxPriority.bulk}
-        document = payload.get("document")
-        if payload.get("file_id"):
-            send = (
-                self.bot.send_photo
-                if payload.get("file_kind") == "photo"
-                else self.bot.send_document
-            )
-            message = await send(
+        if message.file_id:
+            send = self.bot.send_photo if message.file_kind == "photo" else self.bot.send_document
+            sent = await send(
                 chat_id,
-                payload["file_id"],
-                caption=payload.get("text"),
+                message.file_id,
+                caption=message.text or None,
                 reply_markup=markup,
                 rate_limit_args=bulk,
             )
-        elif document:
-            message = await self.bot.send_document(
+        elif message.document:
+            name, content = message.document
+            sent = await self.bot.send_document(
                 chat_id,
-                InputFile(document["content"].encode(), filename=document["name"]),
-                caption=payload.get("text"),
+                InputFile(content.encode(), filename=name),
+                caption=message.text or None,
                 reply_markup=markup,
                 rate_limit_args=bulk,
             )
         else:
-            message = await self.bot.send_message(
-                chat_id, payload["text"], reply_markup=markup, rate_limit_args=bulk
+            sent = await self.bot.send_message(
+                chat_id, message.text, reply_markup=markup, rate_limit_args=bulk
             )
-        return message.message_id
+        return sent.message_id
 
     async def _finish(
         self,

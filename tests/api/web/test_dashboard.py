@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from support.web import csrf_of, sign_in
@@ -54,53 +56,56 @@ async def test_wrong_token_is_refused_and_revoked_token_signs_out(
     assert (await client.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
 
 
-async def test_approving_needs_the_form_csrf_value(
-    world: World, api, sessions: SessionMaker
-) -> None:
-    client = api()
-    await sign_in(client, world.secrets["facilitator_a"])
-    url = f"/dashboard/practices/{world.a.practice}/approve"
-    assert (await client.post(url, data={"csrf": "forged"})).status_code == 403
-    assert (await client.post(url)).status_code == 403
-    page = await client.get(f"/dashboard/circles/{world.a.circle}")
-    approved = await client.post(url, data={"csrf": csrf_of(page.text)})
-    assert approved.status_code == 303
-    async with sessions() as session:
-        practice = await session.get_one(Practice, world.a.practice)
-        assert practice.status is PracticeStatus.published
-
-
-async def test_requesting_changes_sends_the_practice_back(
-    world: World, api, sessions: SessionMaker
-) -> None:
+async def _facilitator_on_their_circle(world: World, api) -> tuple[httpx.AsyncClient, str]:
+    """Facilitator A signed in, and the CSRF value of their circle's page."""
     client = api()
     await sign_in(client, world.secrets["facilitator_a"])
     page = await client.get(f"/dashboard/circles/{world.a.circle}")
-    sent = await client.post(
-        f"/dashboard/practices/{world.a.practice}/changes",
-        data={"csrf": csrf_of(page.text), "comment": "Add how long it takes."},
-    )
-    assert sent.status_code == 303
+    return client, csrf_of(page.text)
+
+
+async def _status(sessions: SessionMaker, practice_id: int) -> PracticeStatus:
     async with sessions() as session:
-        practice = await session.get_one(Practice, world.a.practice)
-        assert practice.status is PracticeStatus.changes_requested
+        return (await session.get_one(Practice, practice_id)).status
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "done", "status"),
+    [
+        ("approve", {}, "approved", PracticeStatus.published),
+        (
+            "changes",
+            {"comment": "Add how long it takes."},
+            "changes",
+            PracticeStatus.changes_requested,
+        ),
+    ],
+)
+async def test_reviewing_needs_the_form_csrf_value_and_returns_to_the_queue(
+    world: World, api, sessions: SessionMaker, action, form, done, status
+) -> None:
+    client, csrf = await _facilitator_on_their_circle(world, api)
+    url = f"/dashboard/practices/{world.a.practice}/{action}"
+    assert (await client.post(url, data={**form, "csrf": "forged"})).status_code == 403
+    assert (await client.post(url, data=form)).status_code == 403
+    assert await _status(sessions, world.a.practice) is PracticeStatus.in_review
+    reviewed = await client.post(url, data={**form, "csrf": csrf})
+    assert reviewed.status_code == 303
+    assert reviewed.headers["location"] == f"/dashboard/circles/{world.a.circle}?done={done}#review"
+    assert await _status(sessions, world.a.practice) is status
 
 
 async def test_other_circles_practice_cannot_be_reviewed(
     world: World, api, sessions: SessionMaker
 ) -> None:
-    client = api()
-    await sign_in(client, world.secrets["facilitator_a"])
-    page = await client.get(f"/dashboard/circles/{world.a.circle}")
+    client, csrf = await _facilitator_on_their_circle(world, api)
     async with sessions() as session:
         other = await session.scalar(
             select(Practice.id).where(Practice.circle_id == world.b.circle)
         )
     if other is None:
         other = 987654
-    refused = await client.post(
-        f"/dashboard/practices/{other}/approve", data={"csrf": csrf_of(page.text)}
-    )
+    refused = await client.post(f"/dashboard/practices/{other}/approve", data={"csrf": csrf})
     assert refused.status_code == 404
 
 

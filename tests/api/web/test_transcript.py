@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from api.web.transcript import ATTACHMENT_BYTES, Transcripts
-from bot.flows.messages import Attachment, Reply
+from api.web.transcript import ATTACHMENT_BYTES, SIMULATOR, Transcripts, queued
+from api.web.transcript import Button as BubbleButton
+from bot.flows.buttons import OpenCheckIn
+from bot.flows.events import Button, File, Say, dump
+from bot.flows.fit import fit
+from circles.text import t
 
 
 def test_transcripts_stay_under_their_byte_budget() -> None:
@@ -21,10 +25,21 @@ def test_transcripts_stay_under_their_byte_budget() -> None:
 
 def test_a_large_file_from_the_bot_is_named_but_not_kept() -> None:
     transcripts = Transcripts()
-    big = Reply("Your data", attachment=Attachment("mydata.json", b"x" * ATTACHMENT_BYTES))
-    small = Reply("Your data", attachment=Attachment("mydata.json", b"{}"))
-    transcripts.add_replies(-7, [big, small], lambda content: "data:," + content.decode())
+    big = File("mydata.json", b"x" * ATTACHMENT_BYTES, "Your data")
+    small = File("mydata.json", b"{}", "Your data")
+    shown = fit([big, small], "en", SIMULATOR)
+    transcripts.show(-7, shown, lambda content: "data:," + content.decode())
     large, kept = transcripts.chat(-7).bubbles
     assert large.attachment == ("mydata.json", "")
     assert kept.attachment == ("mydata.json", "data:,{}")
     assert transcripts.size < 2_000
+
+
+def test_a_queued_message_shows_in_the_readers_language_of_today() -> None:
+    """Rows queued as events are rendered when shown; older rows as they were written."""
+    reminder = dump(Say(t("Done"), ((Button(t("Skip"), OpenCheckIn(4, "")),),)))
+    assert queued(reminder, "fr") == [("Terminé", ((BubbleButton("Passer", "o:4:"),),))]
+    assert queued({"events": [reminder]}, "en") == [("Done", ((BubbleButton("Skip", "o:4:"),),))]
+    older = {"text": "Hello", "buttons": [[{"label": "Yes", "data": "o:4:yes"}]]}
+    assert queued(older, "fr") == [("Hello", ((BubbleButton("Yes", "o:4:yes"),),))]
+    assert queued({"unknown": 1}, "en") == [("…", ())]

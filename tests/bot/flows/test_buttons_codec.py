@@ -304,9 +304,6 @@ def test_any_text_reads_as_an_action_or_nothing_and_never_raises(text: str) -> N
 
 #: The beginnings of button data: a tag, then ``:`` (or a bare tag such as ``p:off``).
 _LOOKS_LIKE_DATA = re.compile(r"(?:[xpofrctds]):")
-#: ``circles/`` may not import ``bot``: the practice digest's two buttons are written there
-#: until its message moves into bot/flows (issue #19, typed events).
-_NOT_YET = {"circles/services/dissemination.py"}
 
 
 def _leading_text(node: ast.AST) -> str | None:
@@ -350,7 +347,7 @@ def test_no_module_but_the_codec_writes_button_data_by_hand() -> None:
         path
         for folder in ("bot", "api", "scheduler", "circles")
         for path in sorted((ROOT / folder).rglob("*.py"))
-        if path.relative_to(ROOT).as_posix() not in {"bot/flows/buttons.py", *_NOT_YET}
+        if path.relative_to(ROOT).as_posix() != "bot/flows/buttons.py"
     ]
     assert sources
     assert [line for path in sources for line in _hand_made_button_data(path)] == []

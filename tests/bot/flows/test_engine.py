@@ -11,10 +11,12 @@ from support.people import add_person
 from bot.flows import engine
 from bot.flows.buttons import decode
 from bot.flows.definition import FlowLibrary, load_library, parse_flow
+from bot.flows.events import Ask, Done, Notice, Say
 from bot.flows.inputs import Input, InputKind
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import Answer, FlowRun, FlowStatus, Person
+from circles.text import render, t
 
 SURVEY = """
 id = "survey"
@@ -74,48 +76,55 @@ def _text(kind: InputKind = InputKind.text, text: str | None = None, file_id: st
     return Input(kind, text=text, file_id=file_id)
 
 
+def said(events: list) -> list[str]:
+    """The texts of the messages and questions, in English."""
+    return [render(e.text, "en") for e in events if isinstance(e, Say | Ask)]
+
+
+def labels(ask: Ask) -> list[str]:
+    return [render(c.label, "en") for c in ask.choices] + [render(e.label, "en") for e in ask.extra]
+
+
 async def test_survey_golden_path(survey, person, sessions: SessionMaker, clock) -> None:
     async with transaction(sessions) as session:
-        replies = await engine.begin(session, person=person, flow_id="survey", now=clock.now())
-    assert [r.text for r in replies] == ["Hello.", "Which tools?"]
-    run_id = int(replies[1].buttons[0][0].data.split(":")[1])
-    assert [[b.label for b in row] for row in replies[1].buttons] == [
-        ["Whiteboards"],
-        ["Traffic-light cards"],
-        ["Exit tickets"],
-        ["Done"],
-    ]
+        events = await engine.begin(session, person=person, flow_id="survey", now=clock.now())
+    assert said(events) == ["Hello.", "Which tools?"]
+    question = events[1]
+    assert isinstance(question, Ask) and question.multiple and not question.redraw
+    assert labels(question) == ["Whiteboards", "Traffic-light cards", "Exit tickets", "Done"]
+    run_id = question.choices[0].action.run_id
 
     async with transaction(sessions) as session:
         empty = await engine.press(
             session, person=person, action=decode(f"d:{run_id}:1"), now=clock.now()
         )
-    assert empty.notice == "Please choose at least one."
+    assert empty.events == [Notice(t("Please choose at least one."))]
 
     async with transaction(sessions) as session:
         toggled = await engine.press(
             session, person=person, action=decode(f"t:{run_id}:1:cards"), now=clock.now()
         )
-    assert toggled.keyboard is not None
-    assert toggled.keyboard.buttons[1][0].label == "✓ Traffic-light cards"
+    [redrawn] = toggled.events
+    assert isinstance(redrawn, Ask) and redrawn.redraw
+    assert redrawn.selected == {"cards"}
     async with transaction(sessions) as session:  # the redrawn keyboard carries a new seq
         stale = await engine.press(
             session, person=person, action=decode(f"t:{run_id}:1:boards"), now=clock.now()
         )
-        assert stale.notice == "This question is already closed."
+        assert stale.events == [Notice(t(engine.CLOSED))]
         await engine.press(
             session, person=person, action=decode(f"t:{run_id}:2:tickets"), now=clock.now()
         )
         done = await engine.press(
             session, person=person, action=decode(f"d:{run_id}:3"), now=clock.now()
         )
-    assert [r.text for r in done.replies] == ["A photo of the board?"]
+    assert said(done.events) == ["A photo of the board?"]
 
     async with transaction(sessions) as session:
         text_for_photo = await engine.answer(
             session, person=person, now=clock.now(), message=_text(text="no photo sorry")
         )
-    assert text_for_photo.replies[0].text == "Please send a photo or a document, or tap Skip."
+    assert said(text_for_photo.events)[0] == "Please send a photo or a document, or tap Skip."
 
     async with transaction(sessions) as session:
         photo = await engine.answer(
@@ -124,18 +133,16 @@ async def test_survey_golden_path(survey, person, sessions: SessionMaker, clock)
             now=clock.now(),
             message=_text(InputKind.photo, "board", "AgAD-photo"),
         )
-    assert photo.replies[0].text == "Again next week?"
-    assert [b.label for row in photo.replies[0].buttons for b in row] == ["Yes", "No"]
+    [again] = photo.events
+    assert said([again]) == ["Again next week?"]
+    assert labels(again) == ["Yes", "No"]
 
     async with transaction(sessions) as session:
         no = await engine.press(
-            session,
-            person=person,
-            now=clock.now(),
-            action=decode(photo.replies[0].buttons[1][0].data),
+            session, person=person, now=clock.now(), action=again.choices[1].action
         )
-    assert no.chosen == "No"
-    assert [r.text for r in no.replies] == ["Bye."]  # "size" only applies after a yes
+    assert no.events[0] == Done(t("No"))
+    assert said(no.events) == ["Bye."]  # "size" only applies after a yes
 
     async with sessions() as session:
         run = await session.get(FlowRun, run_id)
@@ -149,6 +156,25 @@ async def test_survey_golden_path(survey, person, sessions: SessionMaker, clock)
     )
     assert answers["again"].value_choice == "no"
     assert "size" not in answers
+
+
+async def test_choices_can_be_typed_by_their_number(survey, person, sessions, clock) -> None:
+    """A door without enough buttons numbers the choices; the number typed back answers."""
+    async with transaction(sessions) as session:
+        await engine.begin(session, person=person, flow_id="survey", now=clock.now())
+        past = await engine.answer(session, person=person, now=clock.now(), message=_text(text="4"))
+        assert said(past.events) == ["Please choose one of the buttons below.", "Which tools?"]
+        tools = await engine.answer(
+            session, person=person, now=clock.now(), message=_text(text="3, 1")
+        )
+        assert said(tools.events) == ["A photo of the board?"]
+        await engine.press(
+            session, person=person, now=clock.now(), action=tools.events[0].extra[-1].action
+        )  # skip the photo
+        await engine.answer(session, person=person, now=clock.now(), message=_text(text="1"))
+        answers = {a.question_key: a for a in await session.scalars(select(Answer))}
+    assert answers["tools"].value_text == "boards,tickets"
+    assert answers["again"].value_choice == "yes"
 
 
 async def test_nothing_running_returns_none(person, sessions: SessionMaker, clock) -> None:
@@ -166,5 +192,4 @@ async def test_a_foreign_or_garbled_button_is_closed(survey, person, sessions, c
             outcome = await engine.press(
                 session, person=person, action=decode(data), now=clock.now()
             )
-            assert outcome.notice == "This question is already closed."
-            assert outcome.replies == []
+            assert outcome.events == [Notice(t(engine.CLOSED))]

@@ -6,6 +6,7 @@ Paulo facilitates the demo circle (Brazil), Sérgio represents its union, Ana te
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,11 +16,14 @@ from support.world import WEDNESDAY_W35, World, build_world
 
 from bot.flows import facilitator, teacher
 from bot.flows.buttons import decode
+from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender
+from bot.flows.messages import Sender
+from bot.flows.queued import shown
+from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.i18n import translate
+from circles.i18n import translate, use_language
 from circles.models import (
     AuditLog,
     Channel,
@@ -31,6 +35,7 @@ from circles.models import (
     Practice,
     PracticeStatus,
 )
+from circles.services.people import reader_language
 from circles.settings import Settings
 
 PAULO = Sender(Channel.telegram, "5101", "Paulo")
@@ -53,19 +58,54 @@ async def world(sessions: SessionMaker, clock: FakeClock) -> World:
     return built
 
 
-async def ask(sessions: SessionMaker, command, sender: Sender, settings, clock) -> list[Reply]:
-    async with transaction(sessions) as session:
-        return await command(session, sender=sender, settings=settings, now=clock.now())
+@dataclass(frozen=True)
+class Key:
+    label: str
+    data: str
 
 
-async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Reply]:
+@dataclass(frozen=True)
+class Seen:
+    """One message as Telegram shows it: its text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Key, ...], ...]
+
+
+def settled(event) -> Seen:
+    """One event as the door shows it, in the current language (each event on its own)."""
+    [message] = fit([event], None, TELEGRAM).messages
+    return Seen(message.text, tuple(tuple(Key(*key) for key in row) for row in message.keys))
+
+
+async def shown_to(session, sender: Sender, settings, replies) -> list[Seen]:
+    """The replies as the door shows them: in the reader's language, buttons encoded."""
+    language = await reader_language(
+        session,
+        channel=sender.channel,
+        address=sender.address,
+        client_language=sender.language_code,
+        default=settings.default_language,
+    )
+    with use_language(language):
+        return [settled(reply) for reply in replies]
+
+
+async def ask(sessions: SessionMaker, command, sender: Sender, settings, clock) -> list[Seen]:
     async with transaction(sessions) as session:
-        return await facilitator.button(
+        replies = await command(session, sender=sender, settings=settings, now=clock.now())
+        return await shown_to(session, sender, settings, replies)
+
+
+async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Seen]:
+    async with transaction(sessions) as session:
+        replies = await facilitator.button(
             session, sender=sender, action=decode(data), settings=settings, now=clock.now()
         )
+        return await shown_to(session, sender, settings, replies)
 
 
-def datas(reply: Reply) -> list[str]:
+def datas(reply: Seen) -> list[str]:
     return [button.data for row in reply.buttons for button in row]
 
 
@@ -152,9 +192,10 @@ async def test_who_shows_every_teacher_and_nudge_reminds_once_a_day(
     ana, kwame = messages[5001], messages[5002]
     assert ana.idempotency_key == "nudge-2026-08-31"  # São Paulo's date
     open_label = translate("Open my check-in", "pt_BR")
-    assert ana.payload["buttons"] == [[{"label": open_label, "data": f"o:{checkin_id}:"}]]
-    assert "Paulo Freire-Costa" in ana.payload["text"]
-    assert "/checkin" in kwame.payload["text"] and "buttons" not in kwame.payload
+    ana_sees, kwame_sees = shown(ana.payload, "pt_BR"), shown(kwame.payload, "en")
+    assert ana_sees.buttons == (((open_label, f"o:{checkin_id}:"),),)
+    assert "Paulo Freire-Costa" in ana_sees.text
+    assert "/checkin" in kwame_sees.text and kwame_sees.buttons == ()
     assert audit is not None and audit.detail == {"queued": 2}
 
     clock.advance(timedelta(hours=1))
@@ -205,7 +246,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
 ) -> None:
     practice = world.a.practice
     [prompt] = await press(sessions, f"r:changes:{practice}", PAULO, settings, clock)
-    assert prompt.text.startswith("What should the author change?")
+    assert str(prompt.text).startswith("What should the author change?")
     async with transaction(sessions) as session:
         voice = await teacher.message(
             session,
@@ -214,7 +255,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
             settings=settings,
             now=clock.now(),
         )
-    assert voice[0].text == "Please type the comment: a voice note cannot be passed on."
+    assert str(voice[0].text) == "Please type the comment: a voice note cannot be passed on."
     comment = "Say how long each step takes."
     async with transaction(sessions) as session:
         replies = await teacher.message(
@@ -224,7 +265,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
             settings=settings,
             now=clock.now(),
         )
-    assert replies[-1].text == (
+    assert str(replies[-1].text) == (
         "“Mini whiteboards for hinge questions” goes back to its author with your comment."
     )
     async with sessions() as session:
@@ -232,7 +273,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
         message = await session.scalar(select(Outbox).where(Outbox.address == "5001"))
     assert stored.status is PracticeStatus.changes_requested
     assert stored.review_comment == comment
-    assert message is not None and message.payload["text"].endswith(comment)
+    assert message is not None and shown(message.payload, "pt_BR").text.endswith(comment)
     # A union representative's or a stranger's press changes nothing.
     [closed] = await press(sessions, f"r:approve:{world.b.practice}", PAULO, settings, clock)
     assert closed.text == "This question is already closed."
@@ -257,6 +298,8 @@ async def test_the_weekly_digest_names_phases_repeat_absences_and_what_to_do(
         paulo = await session.get_one(Person, world.facilitator_a)
     async with transaction(sessions) as session:
         [digest] = await facilitator.weekly_digest(session, person=paulo, now=clock.now())
+    with use_language(paulo.language):
+        digest = settled(digest)
     text = digest.text
     assert text.startswith("Your weekly digest\nDemo circle · week 35 (Aug 24\u2009–\u200930)")
     assert "Pilot: Ana Souza, Kwame Mensah" in text

@@ -11,9 +11,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from support.people import add_person
 
-from bot.flows import teacher
+from bot.flows import checkins, journey
+from bot.flows import settings as member_settings
+from bot.flows.actions import press
+from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply, Sender
+from bot.flows.messages import Sender
+from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import Answer, Channel, Consent, FlowRun, FlowStatus, Membership, Role
@@ -21,6 +25,7 @@ from circles.services.circles import create_circle
 from circles.settings import Settings
 
 _ids = itertools.count(50_000)
+
 
 texts = st.one_of(
     st.text(max_size=40),
@@ -100,49 +105,49 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                 created_at=clock.now(),
             )
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
-        last: list[Reply] = []
+        last: list = []  # what the bot showed last
         for kind, value in steps:
             async with transaction(sessions) as session:
                 before = await _snapshot(session, person.id)
                 common = {"sender": sender, "settings": config, "now": clock.now()}
                 if kind == "text":
                     last = (
-                        await teacher.message(
+                        await checkins.message(
                             session, message=Input(InputKind.text, text=str(value)), **common
                         )
                         or last
                     )
                 elif kind == "input":
                     message = Input(InputKind(value), file_id=f"file-{value}", duration=3)
-                    last = await teacher.message(session, message=message, **common) or last
+                    last = await checkins.message(session, message=message, **common) or last
                 elif kind in ("tap", "stale"):
                     buttons = [
-                        b
-                        for reply in last
-                        for row in reply.buttons
-                        for b in row
-                        if not b.data.startswith(("x:edit", "x:forget"))
+                        data
+                        for message in fit(list(last), "en", TELEGRAM).messages
+                        for row in message.keys
+                        for _label, data in row
+                        if not data.startswith(("x:edit", "x:forget"))
                     ]
                     if kind == "tap" and buttons:
-                        data = buttons[int(value) % len(buttons)].data
+                        data = buttons[int(value) % len(buttons)]
                     else:
                         data = str(value)
                     if data.startswith("x:forget"):
                         continue
-                    outcome = await teacher.button(session, data=data, **common)
+                    outcome = await press(session, data=data, **common)
                     last = outcome.replies or last
                 elif kind == "command":
                     flow = {
-                        "checkin": teacher.checkin,
-                        "cancel": teacher.cancel,
-                        "journey": teacher.journey,
-                        "skip": teacher.skip,
-                        "pause": teacher.pause,
-                        "resume": teacher.resume_reminders,
-                        "timezone": lambda s, **kw: teacher.settings_flow(
+                        "checkin": checkins.checkin,
+                        "cancel": member_settings.cancel,
+                        "journey": journey.journey,
+                        "skip": checkins.skip,
+                        "pause": member_settings.pause,
+                        "resume": member_settings.resume_reminders,
+                        "timezone": lambda s, **kw: member_settings.settings_flow(
                             s, flow_id="timezone", **kw
                         ),
-                        "language": lambda s, **kw: teacher.settings_flow(
+                        "language": lambda s, **kw: member_settings.settings_flow(
                             s, flow_id="language", **kw
                         ),
                     }[str(value)]

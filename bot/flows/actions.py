@@ -1,0 +1,183 @@
+"""Pressed buttons: one entry, and a registry of who handles which action.
+
+A button carries a typed action (:mod:`bot.flows.buttons`). The domain module that owns
+an action registers its handler with :func:`on`, when it is imported (``bot/flows``'s
+``__init__`` imports them all, as for effects); :func:`press` is the one entry every door
+takes for a pressed button: it decodes the data once, checks consent, and dispatches::
+
+    @on(Pause)
+    async def pause(pressed: Pressed, action: Pause) -> Outcome: ...
+
+Consent comes first: someone unknown presses nothing; someone who has not consented only
+what a handler registered with ``before_consent=True`` takes (the answers of their
+onboarding, a coordinator's broadcast, the confirmation of /forgetme). Every id in an
+action is checked against the presser in :mod:`circles.services.access` by the handler
+that acts on it; whatever is refused, unknown or unreadable gets the answer of a closed
+button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import engine, facilitator, meetings
+from bot.flows.buttons import (
+    FACILITATOR_TAGS,
+    Action,
+    CancelMeeting,
+    FacilitatorCommand,
+    FlowAnswer,
+    FlowDone,
+    FlowSkip,
+    FlowSuggestion,
+    FlowToggle,
+    MoveMeeting,
+    Reflect,
+    Review,
+    Rsvp,
+    decode,
+    family,
+)
+from bot.flows.engine import Outcome
+from bot.flows.membership import member
+from bot.flows.messages import Sender
+from circles.models import Consent, Person
+from circles.settings import Settings
+from circles.text import t
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """Who pressed a button, and when: what a handler may look at besides the action."""
+
+    session: AsyncSession
+    person: Person
+    sender: Sender
+    settings: Settings
+    now: datetime
+
+    @property
+    def consented(self) -> bool:
+        return self.person.consent is Consent.given
+
+
+Handler = Callable[[Pressed, Any], Awaitable[Outcome]]
+_H = TypeVar("_H", bound=Handler)
+
+_HANDLERS: dict[type[Action], Handler] = {}
+_BEFORE_CONSENT: set[type[Action]] = set()
+
+
+def on(*kinds: type[Action], before_consent: bool = False) -> Callable[[_H], _H]:
+    """Register the decorated handler for the actions of ``kinds``.
+
+    ``before_consent``: the handler also takes presses of someone who has not consented
+    (and checks itself what it lets them do).
+    """
+
+    def register(handler: _H) -> _H:
+        for kind in kinds:
+            known = _HANDLERS.get(kind)
+            if known is not None and known is not handler:
+                raise ValueError(f"{kind.__name__} has a handler already")
+            _HANDLERS[kind] = handler
+            if before_consent:
+                _BEFORE_CONSENT.add(kind)
+        return handler
+
+    return register
+
+
+def handled() -> frozenset[type[Action]]:
+    """Every action kind with a registered handler (a test compares them with the codec's)."""
+    return frozenset(_HANDLERS) | frozenset(_INTERIM)
+
+
+def open_before_consent() -> frozenset[type[Action]]:
+    """The action kinds someone who has not consented may press."""
+    return frozenset(_BEFORE_CONSENT)
+
+
+def closed() -> Outcome:
+    """The answer to a button that no longer does anything."""
+    return Outcome(notice=t(engine.CLOSED))
+
+
+async def press(
+    session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
+) -> Outcome:
+    """A pressed button, from Telegram or the simulator: the one door every button takes."""
+    person = await member(session, sender)
+    if person is None:
+        return closed()
+    action = decode(data)
+    pressed = Pressed(session, person, sender, settings, now)
+    kind = type(action)
+    if not pressed.consented and kind not in _BEFORE_CONSENT:
+        return await _engine_press(pressed, None)
+    handler = _HANDLERS.get(kind) or _INTERIM.get(kind)
+    if handler is None and action is None and family(data) in FACILITATOR_TAGS:
+        # A facilitator's unreadable button is answered like their closed ones: a message.
+        handler = _facilitator  # TODO(lead): see below
+    if handler is None:
+        return await _engine_press(pressed, None)
+    return await handler(pressed, action)
+
+
+#: The only flows whose questions someone who has not consented may answer: onboarding
+#: (where consent is asked) and a coordinator's broadcast, which acts with the rights of
+#: the coordinator's token (checked by /broadcast before it starts), not as a member.
+WITHOUT_CONSENT = frozenset({"onboarding", "broadcast"})
+
+
+@on(FlowAnswer, FlowSuggestion, FlowToggle, FlowDone, FlowSkip, before_consent=True)
+async def _engine_press(pressed: Pressed, action: Any) -> Outcome:
+    """An answer to a flow's question; before consent, only onboarding's and broadcasts'."""
+    return await engine.press(
+        pressed.session,
+        person=pressed.person,
+        action=action,
+        now=pressed.now,
+        flows=None if pressed.consented else WITHOUT_CONSENT,
+    )
+
+
+# TODO(lead): the facilitators' and the meetings' actions are registered by their own
+# modules (``@on(Review)`` in facilitator.py, ``@on(Rsvp, …)`` in meetings.py, and the
+# answer to a facilitator's unreadable button); until then the registry forwards them to
+# those modules' entries from here, and only here. A registered handler wins over these.
+# Drop this part (and the imports of facilitator and meetings) when they register.
+
+
+async def _facilitator(pressed: Pressed, action: FacilitatorCommand | Review | None) -> Outcome:
+    replies = await facilitator.button(
+        pressed.session,
+        sender=pressed.sender,
+        action=action,
+        settings=pressed.settings,
+        now=pressed.now,
+    )
+    return Outcome(replies)
+
+
+async def _meeting(
+    pressed: Pressed, action: Rsvp | Reflect | MoveMeeting | CancelMeeting
+) -> Outcome:
+    return await meetings.action(
+        pressed.session, person=pressed.person, action=action, now=pressed.now
+    )
+
+
+_INTERIM: dict[type[Action], Handler] = {
+    FacilitatorCommand: _facilitator,
+    Review: _facilitator,
+    Rsvp: _meeting,
+    Reflect: _meeting,
+    MoveMeeting: _meeting,
+    CancelMeeting: _meeting,
+}

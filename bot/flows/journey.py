@@ -1,0 +1,198 @@
+"""A teacher's inquiry journey: where they stand, codifying, piloting on, a new inquiry.
+
+``/journey`` shows the phase, the practice, the pilot weeks, the ratings trend and the
+last reflection on one screen, with the next step as a button (codify after a pilot week,
+a new inquiry once one is done).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import engine
+from bot.flows.actions import Pressed, closed, on
+from bot.flows.buttons import Codify, KeepPiloting, NewInquiry
+from bot.flows.effects import Completion, Context, effect
+from bot.flows.engine import Outcome
+from bot.flows.events import Button, Rows, Say
+from bot.flows.hooks import answer_choice, answer_text, trend_line
+from bot.flows.membership import Replies, consented
+from bot.flows.messages import Sender
+from circles.errors import NotFound
+from circles.models import Inquiry, Phase
+from circles.questions import Question
+from circles.services import access, inquiries, journeys
+from circles.settings import Settings
+from circles.text import Part, join, number, t, tn
+
+PHASE_NAMES = {
+    Phase.identify: t("identify"),
+    Phase.pilot: t("pilot"),
+    Phase.codify: t("codify"),
+    Phase.done: t("done"),
+}
+CODIFY = t("Codify my practice")
+NEW_INQUIRY = t("Start a new inquiry")
+
+
+async def journey(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> Replies:
+    """Phase, practice, iterations, ratings trend and last reflection, on one screen."""
+    person, refusal = await consented(session, sender, now)
+    if person is None:
+        return refusal
+    inquiry = await journeys.latest_inquiry(session, person_id=person.id)
+    reflection = await journeys.last_reflection(session, person_id=person.id)
+    parts: list[Part] = [t("Your journey")]
+    buttons: Rows = ()
+    if inquiry is None:
+        parts.append(t("You have not started an inquiry yet. Send /checkin to begin."))
+    else:
+        parts.append(t("Phase: {phase}", phase=PHASE_NAMES[inquiry.phase]))
+        if inquiry.practice:
+            parts.append(t("Practice: {practice}", practice=_short(inquiry.practice)))
+        count = await journeys.pilot_iterations(session, inquiry_id=inquiry.id)
+        parts.append(t("Pilot weeks: {count}", count=number(count)))
+        ratings = await journeys.ratings(session, inquiry_id=inquiry.id)
+        if ratings:
+            parts.append(t("Ratings: {trend}", trend=trend_line(ratings)))
+        if inquiry.phase is Phase.pilot and count >= 1:
+            buttons = ((Button(CODIFY, Codify(inquiry.id)),),)
+        if inquiry.phase is Phase.done:
+            buttons = ((Button(NEW_INQUIRY, NewInquiry()),),)
+    if reflection is not None:
+        said = reflection.learnt or reflection.one_word or "…"
+        parts.append(t("Last reflection: {text}", text=_short(said)))
+    return [Say(join(parts), buttons)]
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@on(Codify)
+async def codify(pressed: Pressed, action: Codify) -> Outcome:
+    """Move a piloted inquiry on to codifying, and start writing the practice down."""
+    session, person, now = pressed.session, pressed.person, pressed.now
+    try:
+        inquiry = await access.inquiry_for_member(
+            session, person_id=person.id, inquiry_id=action.inquiry_id
+        )
+    except NotFound:
+        return closed()
+    if inquiry.phase is not Phase.pilot:
+        return closed()
+    await inquiries.start_codifying(session, inquiry=inquiry, now=now)
+    replies = await engine.begin(
+        session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
+    )
+    return Outcome(replies, chosen=CODIFY)
+
+
+@on(KeepPiloting)
+async def keep_piloting(pressed: Pressed, action: KeepPiloting) -> Outcome:
+    """Not codifying yet: the next check-in asks again."""
+    return Outcome(
+        [Say(t("Good, keep piloting. I will ask you again next week."))],
+        chosen=t("Keep piloting"),
+    )
+
+
+@on(NewInquiry)
+async def new_inquiry(pressed: Pressed, action: NewInquiry) -> Outcome:
+    """Start the next inquiry once the last one is done."""
+    session, person, now = pressed.session, pressed.person, pressed.now
+    place = await journeys.teacher_place(session, person_id=person.id)
+    if (
+        place is None
+        or await journeys.current_inquiry(session, person_id=person.id, circle_id=place.circle.id)
+        is not None
+    ):
+        return closed()
+    inquiry = await journeys.start_inquiry(session, person=person, circle=place.circle, now=now)
+    replies = await engine.begin(
+        session, person=person, flow_id="identify", now=now, state={"inquiry_id": inquiry.id}
+    )
+    return Outcome(replies, chosen=NEW_INQUIRY)
+
+
+# --- effects of the journey's flows (identify, pilot, codify) -----------------------------
+
+
+async def _inquiry(ctx: Context) -> Inquiry | None:
+    inquiry_id = ctx.run.state.get("inquiry_id")
+    return await ctx.session.get(Inquiry, int(inquiry_id)) if inquiry_id else None
+
+
+@effect("record_practice_choice")
+async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
+    """Record the inquiry's strategy and practice; the check-in is answered."""
+    inquiry = await _inquiry(ctx)
+    if inquiry is not None:
+        await journeys.set_practice(
+            ctx.session,
+            inquiry=inquiry,
+            strategy=answer_choice(ctx.answers, Question.strategy),
+            practice=answer_text(ctx.answers, Question.practice),
+            now=ctx.now,
+        )
+    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
+    return Completion()
+
+
+@effect("record_pilot_week")
+async def record_pilot_week(ctx: Context, edited: bool) -> Completion:
+    """Mark the week answered; show the ratings trend and, when due, offer to codify."""
+    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
+    inquiry = await _inquiry(ctx)
+    if inquiry is None or edited:
+        return Completion()
+    ratings = await journeys.ratings(ctx.session, inquiry_id=inquiry.id)
+    iterations = await journeys.pilot_iterations(ctx.session, inquiry_id=inquiry.id)
+    replies = []
+    if ratings:
+        replies.append(Say(t("Your ratings so far: {trend}", trend=trend_line(ratings))))
+    if iterations >= journeys.CODIFY_AFTER and inquiry.phase is Phase.pilot:
+        text = tn(
+            "You have piloted your practice {count} time. Would you like to write it "
+            "down for other teachers now, or keep piloting?",
+            "You have piloted your practice {count} times. Would you like to write it "
+            "down for other teachers now, or keep piloting?",
+            iterations,
+            count=number(iterations),
+        )
+        rows = (
+            (Button(CODIFY, Codify(inquiry.id)),),
+            (Button(t("Keep piloting"), KeepPiloting(inquiry.id)),),
+        )
+        replies.append(Say(text, rows))
+    return Completion(replies)
+
+
+@effect("codify_practice")
+async def codify_practice(ctx: Context, edited: bool) -> Completion:
+    """Write the practice down for the repository; the check-in is answered."""
+    inquiry = await _inquiry(ctx)
+    place = await journeys.teacher_place(ctx.session, person_id=ctx.person.id)
+    if inquiry is not None and place is not None:
+        fields = {key: answer_text(ctx.answers, key) for key in ctx.answers}
+        size = ctx.answers.get(Question.class_size)
+        fields[Question.class_size] = size.value_number if size is not None else None
+        fields[Question.share_scope] = answer_choice(ctx.answers, Question.share_scope)
+        fields[Question.show_name] = answer_choice(ctx.answers, Question.show_name)
+        fields[Question.grade_band] = answer_choice(ctx.answers, Question.grade_band)
+        evidence = ctx.answers.get(Question.evidence)
+        fields["evidence_photos"] = [evidence.file_id] if evidence and evidence.file_id else []
+        await journeys.codify(
+            ctx.session,
+            inquiry=inquiry,
+            author=ctx.person,
+            circle=place.circle,
+            fields=fields,
+            now=ctx.now,
+        )
+    await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
+    return Completion()

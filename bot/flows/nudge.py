@@ -1,0 +1,109 @@
+"""``/nudge``: a facilitator reminds every teacher who has not answered this week.
+
+Reminders go through the outbox with the key ``nudge-<teacher's local date>`` (one per
+chat), so a teacher is reminded by facilitators at most once a day, however often they
+tap; each reminder is rendered in the teacher's language when it is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import queued
+from bot.flows.buttons import OpenCheckIn
+from bot.flows.circle import FACILITATORS, Replies, names, places
+from bot.flows.events import Button, Say
+from bot.flows.messages import Sender
+from circles.i18n import N_
+from circles.models import Circle, OutboxPriority, Person
+from circles.services import summaries
+from circles.services.audit import record_nudge
+from circles.services.summaries import NOT_OPENED, RosterLine
+from circles.settings import Settings
+from circles.text import Part, Text, lines, number, t, tn
+
+_NUDGE_OPEN = N_(
+    "{name} reminds you that this week's check-in is still open. It takes about five minutes."
+)
+_NUDGE_START = N_(
+    "{name} reminds you of this week's check-in. Send /checkin when you have five minutes."
+)
+
+
+def reminder(line: RosterLine, facilitator: Person) -> Say:
+    """A facilitator's reminder to one teacher who has not answered."""
+    by = facilitator.display_name or t("Your facilitator")
+    if line.status == "open" and line.checkin_id is not None:
+        button = Button(t("Open my check-in"), OpenCheckIn(line.checkin_id))
+        return Say(t(_NUDGE_OPEN, name=by), ((button,),))
+    return Say(t(_NUDGE_START, name=by))
+
+
+async def _remind(
+    session: AsyncSession, line: RosterLine, facilitator: Person, now: datetime
+) -> bool:
+    """Queue one reminder; False if this teacher was already reminded today."""
+    assert line.send_to is not None
+    local_day = now.astimezone(ZoneInfo(line.timezone)).date().isoformat()
+    return await queued.send(
+        session,
+        channel=line.send_to.channel,
+        address=line.send_to.address,
+        event=reminder(line, facilitator),
+        key=f"nudge-{local_day}",
+        now=now,
+        priority=OutboxPriority.bulk,
+    )
+
+
+async def nudge(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> Replies:
+    """Remind every teacher who has not answered this week, at most once a day each."""
+    person, found, refusal = await places(session, sender, FACILITATORS)
+    if person is None:
+        return refusal
+    replies: Replies = []
+    for circle, scope in found:
+        roster_lines = await summaries.week_roster(session, circle=circle, now=now)
+        due = [
+            line
+            for line in roster_lines
+            if line.status in ("open", NOT_OPENED) and line.reachable and not line.paused
+        ]
+        sent = [line for line in due if await _remind(session, line, person, now)]
+        if sent:
+            await record_nudge(
+                session, actor=scope.actor, circle_id=circle.id, queued=len(sent), now=now
+            )
+        replies.append(Say(_nudged(circle, sent, len(due) - len(sent))))
+    return replies
+
+
+def _nudged(circle: Circle, sent: list[RosterLine], earlier: int) -> Text:
+    text: list[Part] = [circle.name]
+    if sent:
+        text.append(
+            tn(
+                "Reminder sent to {count} teacher: {names}.",
+                "Reminders sent to {count} teachers: {names}.",
+                len(sent),
+                count=number(len(sent)),
+                names=names([line.name for line in sent]),
+            )
+        )
+    if earlier:
+        text.append(
+            tn(
+                "{count} teacher was already reminded today.",
+                "{count} teachers were already reminded today.",
+                earlier,
+                count=number(earlier),
+            )
+        )
+    if not sent and not earlier:
+        text.append(t("Nobody to remind: everyone has answered, skipped or is paused."))
+    return lines(*text)

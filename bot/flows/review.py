@@ -1,0 +1,154 @@
+"""A facilitator's review queue: ``/review`` and the Approve / Request changes buttons.
+
+Buttons carry a :class:`~bot.flows.buttons.Review` (``r:approve:<id>``,
+``r:changes:<id>``). Approving publishes the practice (its author hears about it through
+the outbox, see :mod:`circles.services.reviews`); "Request changes" starts the
+one-question flow ``review_comment``: the facilitator's next message is the comment,
+which its completion effect sends to the author; /cancel stops it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import engine
+from bot.flows.buttons import Review
+from bot.flows.circle import FACILITATORS, Replies, name, places, short
+from bot.flows.events import Button, Say
+from bot.flows.messages import Sender
+from circles.errors import Conflict, NotFound
+from circles.i18n import N_
+from circles.models import PracticeStatus
+from circles.services import access, reviews, summaries
+from circles.settings import Settings
+from circles.text import Part, Text, join, lines, number, t, tn
+
+#: Practices shown per /review; the rest wait for the next one (or the admin API).
+REVIEW_LIMIT = 5
+_SECTIONS = (
+    ("steps", N_("Steps: {text}")),
+    ("evidence", N_("Evidence: {text}")),
+    ("conditions", N_("Conditions and pitfalls: {text}")),
+    ("lessons", N_("Lessons learnt: {text}")),
+)
+
+
+def trend(ratings: list[float]) -> Text:
+    """ "2 → 3 → 4 ↗": the author's ratings while piloting."""
+    numbers = join([number(r) for r in ratings[-8:]], " → ")
+    if len(ratings) < 2:
+        return numbers
+    arrow = "↗" if ratings[-1] > ratings[-2] else "↘" if ratings[-1] < ratings[-2] else "→"
+    return lines(numbers, arrow, separator=" ")
+
+
+def card(row: reviews.PracticeRow) -> Say:
+    """One practice waiting for review, with its two buttons."""
+    practice = row.practice
+    text: list[Part | None] = [
+        join((f"“{practice.title}” — ", name(row.author_name), f" ({row.circle_name})"), "")
+    ]
+    if practice.strategy is not None:
+        text.append(t(summaries.STRATEGY_LABELS[practice.strategy.value]))
+    context = [
+        part
+        for part in (
+            practice.subject,
+            practice.grade,
+            tn(
+                "{count} student",
+                "{count} students",
+                practice.class_size,
+                count=number(practice.class_size),
+            )
+            if practice.class_size
+            else None,
+        )
+        if part
+    ]
+    if context:
+        text.append(join(context, " · "))
+    if practice.summary:
+        text.append(short(practice.summary, 300))
+    content = practice.content or {}
+    text += [
+        t(label, text=short(str(content[key]), 300)) for key, label in _SECTIONS if content.get(key)
+    ]
+    if content.get("ratings"):
+        text.append(t("Ratings: {trend}", trend=trend(content["ratings"])))
+    buttons = (
+        (
+            Button(t("Approve"), Review(practice.id, "approve")),
+            Button(t("Request changes"), Review(practice.id, "changes")),
+        ),
+    )
+    return Say(lines(*text), buttons, separate=True)
+
+
+async def review(
+    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+) -> Replies:
+    """Practices awaiting review, each with Approve and Request changes buttons."""
+    person, found, refusal = await places(session, sender, FACILITATORS)
+    if person is None:
+        return refusal
+    replies: Replies = []
+    waiting = 0
+    for _circle, scope in found:
+        page = await reviews.list_practices(
+            session, scope=scope, cursor=None, limit=REVIEW_LIMIT, status=PracticeStatus.in_review
+        )
+        waiting += await reviews.count_awaiting_review(session, scope=scope)
+        replies += [card(row) for row in page.items]
+    if not replies:
+        return [Say(t("No practice is waiting for review."))]
+    if waiting > len(replies):
+        more = waiting - len(replies)
+        replies.append(
+            Say(
+                tn(
+                    "{count} more practice is waiting; review the ones above first.",
+                    "{count} more practices are waiting; review these first.",
+                    more,
+                    count=number(more),
+                )
+            )
+        )
+    return replies
+
+
+async def review_button(
+    session: AsyncSession, *, sender: Sender, action: Review, settings: Settings, now: datetime
+) -> Replies:
+    """Approving publishes; requesting changes asks for the comment to send."""
+    person, _circles, refusal = await places(session, sender, FACILITATORS)
+    if person is None:
+        return refusal
+    try:
+        practice, scope = await access.practice_for_reviewer(
+            session, person_id=person.id, practice_id=action.practice_id
+        )
+    except NotFound:
+        return [Say(t(engine.CLOSED))]
+    if practice.status is not PracticeStatus.in_review:
+        return [Say(t("“{title}” has already been reviewed.", title=practice.title))]
+    if action.verdict == "changes":
+        return list(
+            await engine.begin(
+                session,
+                person=person,
+                flow_id="review_comment",
+                now=now,
+                state={"practice_id": practice.id},
+            )
+        )
+    try:
+        done = await reviews.approve_practice(
+            session, scope=scope, practice_id=practice.id, now=now
+        )
+    except (Conflict, NotFound):
+        return [Say(t(engine.CLOSED))]
+    told = t("The author has been told.") if done.author_notified else None
+    return [Say(lines(t("Published: “{title}”.", title=practice.title), told, separator=" "))]
