@@ -16,6 +16,7 @@ from sqlalchemy import insert
 
 from bench.common import scratch_database
 from bot.flows import engine
+from bot.flows.events import Ask
 from bot.flows.inputs import Input, InputKind
 from circles.db import SessionMaker, create_sessionmaker, transaction
 from circles.models import (
@@ -93,9 +94,11 @@ async def through_engine(sessions: SessionMaker, people) -> float:
                 checkin_id=checkin.id,
                 state={"inquiry_id": inquiry.id},
             )
-        tried = replies[-1].buttons[0][0].data
+        question = replies[-1]
+        assert isinstance(question, Ask), question
+        tried = question.choices[0].action
         async with transaction(sessions) as session:
-            await engine.press(session, person=person, data=tried, now=NOW)
+            await engine.press(session, person=person, action=tried, now=NOW)
         for text in ("Whiteboards", "Most got it"):
             async with transaction(sessions) as session:
                 await engine.answer(

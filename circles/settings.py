@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     #: Seconds between two messages to one private chat (Telegram asks for about one);
     #: a local test emulator can take 0 so that end-to-end tests do not wait for it.
     telegram_chat_gap: float = Field(default=1.0, ge=0, le=60)
-    #: Test-only: read the time from this file (see ``circles.clock.FileClock``) and run
+    #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None
 

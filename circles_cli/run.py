@@ -7,19 +7,17 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from enum import StrEnum
 
 import uvicorn
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from api.app import create_app
 from bot.handlers.telegram.runner import run_bot
 from bot.handlers.telegram.webhook import install as install_webhook
-from circles.clock import Clock, FileClock, SystemClock
 from circles.db import create_engine, create_sessionmaker
 from circles.migrate import upgrade
 from circles.settings import Settings
+from circles.testmode import clock_for, stop_sweeping, sweep_on_signal
 from scheduler.app import build_scheduler
 from scheduler.leader import Leadership
 
@@ -81,8 +79,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             scheduler = build_scheduler(sessions, clock, leadership)
             scheduler.start()
             log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
-            if settings.fake_clock_file is not None:
-                loop.add_signal_handler(signal.SIGUSR1, _sweep_now, scheduler)
+            sweep_on_signal(settings, loop, scheduler)
         if Part.bot in parts:
             if settings.telegram_token is None:
                 log.warning(
@@ -108,26 +105,11 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             await leadership.release()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+        for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        stop_sweeping(loop)
         await engine.dispose()
         log.info("stopped")
-
-
-def clock_for(settings: Settings) -> Clock:
-    """The system clock; a :class:`FileClock` only when a test set ``fake_clock_file``."""
-    if settings.fake_clock_file is None:
-        return SystemClock()
-    log.warning("test mode: time is read from %s", settings.fake_clock_file)
-    return FileClock(settings.fake_clock_file)
-
-
-def _sweep_now(scheduler: AsyncIOScheduler) -> None:
-    """Test mode only (SIGUSR1): run every sweep now, after a test moved the file clock."""
-    now = datetime.now(UTC)
-    for job in scheduler.get_jobs():
-        job.modify(next_run_time=now)
-    log.info("sweeping now")
 
 
 async def _serve_api(server: uvicorn.Server, stop: asyncio.Event) -> None:

@@ -445,3 +445,22 @@ def test_converted_dialogues_leave_translation_to_the_door(module: str) -> None:
 )
 def test_the_translation_check_finds_eager_text(source: str) -> None:
     assert eager_calls(source) != []
+
+
+def test_the_test_only_hooks_live_in_one_named_place() -> None:
+    """The file clock and the SIGUSR1 sweep are in circles/testmode.py and nowhere else."""
+    hooks = ("SIGUSR1", "class FileClock", "fake_clock_file")
+    found = {
+        (path.relative_to(ROOT).as_posix(), hook)
+        for folder in ("circles", "circles_cli", "bot", "api", "scheduler")
+        for path in (ROOT / folder).rglob("*.py")
+        for hook in hooks
+        if hook in path.read_text(encoding="utf-8")
+    }
+    assert found == {
+        ("circles/testmode.py", "SIGUSR1"),
+        ("circles/testmode.py", "class FileClock"),
+        ("circles/testmode.py", "fake_clock_file"),
+        ("circles/settings.py", "SIGUSR1"),  # the setting's comment says what it enables
+        ("circles/settings.py", "fake_clock_file"),
+    }

@@ -25,21 +25,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import engine, facilitator, meetings
+from bot.flows import engine
 from bot.flows.buttons import (
-    FACILITATOR_TAGS,
     Action,
-    CancelMeeting,
-    FacilitatorCommand,
     FlowAnswer,
     FlowDone,
     FlowSkip,
     FlowSuggestion,
     FlowToggle,
-    MoveMeeting,
-    Reflect,
-    Review,
-    Rsvp,
     decode,
     family,
 )
@@ -71,13 +64,18 @@ _H = TypeVar("_H", bound=Handler)
 
 _HANDLERS: dict[type[Action], Handler] = {}
 _BEFORE_CONSENT: set[type[Action]] = set()
+_UNREADABLE: dict[str, Handler] = {}
 
 
-def on(*kinds: type[Action], before_consent: bool = False) -> Callable[[_H], _H]:
+def on(
+    *kinds: type[Action], before_consent: bool = False, unreadable: tuple[str, ...] = ()
+) -> Callable[[_H], _H]:
     """Register the decorated handler for the actions of ``kinds``.
 
     ``before_consent``: the handler also takes presses of someone who has not consented
-    (and checks itself what it lets them do).
+    (and checks itself what it lets them do). ``unreadable``: button families (see
+    :func:`~bot.flows.buttons.family`) whose data does not decode go to this handler with
+    ``None`` as the action, for it to answer as it answers a closed button.
     """
 
     def register(handler: _H) -> _H:
@@ -88,6 +86,8 @@ def on(*kinds: type[Action], before_consent: bool = False) -> Callable[[_H], _H]
             _HANDLERS[kind] = handler
             if before_consent:
                 _BEFORE_CONSENT.add(kind)
+        for tag in unreadable:
+            _UNREADABLE[tag] = handler
         return handler
 
     return register
@@ -95,7 +95,7 @@ def on(*kinds: type[Action], before_consent: bool = False) -> Callable[[_H], _H]
 
 def handled() -> frozenset[type[Action]]:
     """Every action kind with a registered handler (a test compares them with the codec's)."""
-    return frozenset(_HANDLERS) | frozenset(_INTERIM)
+    return frozenset(_HANDLERS)
 
 
 def open_before_consent() -> frozenset[type[Action]]:
@@ -120,10 +120,11 @@ async def press(
     kind = type(action)
     if not pressed.consented and kind not in _BEFORE_CONSENT:
         return await _engine_press(pressed, None)
-    handler = _HANDLERS.get(kind) or _INTERIM.get(kind)
-    if handler is None and action is None and family(data) in FACILITATOR_TAGS:
-        # A facilitator's unreadable button is answered like their closed ones: a message.
-        handler = _facilitator  # TODO(lead): see below
+    handler = _HANDLERS.get(kind)
+    if handler is None and action is None:
+        # An unreadable button of a family whose handler answers closed buttons itself
+        # (a facilitator's: with a message) goes to that handler with no action.
+        handler = _UNREADABLE.get(family(data))
     if handler is None:
         return await _engine_press(pressed, None)
     return await handler(pressed, action)
@@ -145,39 +146,3 @@ async def _engine_press(pressed: Pressed, action: Any) -> Outcome:
         now=pressed.now,
         flows=None if pressed.consented else WITHOUT_CONSENT,
     )
-
-
-# TODO(lead): the facilitators' and the meetings' actions are registered by their own
-# modules (``@on(Review)`` in facilitator.py, ``@on(Rsvp, …)`` in meetings.py, and the
-# answer to a facilitator's unreadable button); until then the registry forwards them to
-# those modules' entries from here, and only here. A registered handler wins over these.
-# Drop this part (and the imports of facilitator and meetings) when they register.
-
-
-async def _facilitator(pressed: Pressed, action: FacilitatorCommand | Review | None) -> Outcome:
-    replies = await facilitator.button(
-        pressed.session,
-        sender=pressed.sender,
-        action=action,
-        settings=pressed.settings,
-        now=pressed.now,
-    )
-    return Outcome(replies)
-
-
-async def _meeting(
-    pressed: Pressed, action: Rsvp | Reflect | MoveMeeting | CancelMeeting
-) -> Outcome:
-    return await meetings.action(
-        pressed.session, person=pressed.person, action=action, now=pressed.now
-    )
-
-
-_INTERIM: dict[type[Action], Handler] = {
-    FacilitatorCommand: _facilitator,
-    Review: _facilitator,
-    Rsvp: _meeting,
-    Reflect: _meeting,
-    MoveMeeting: _meeting,
-    CancelMeeting: _meeting,
-}

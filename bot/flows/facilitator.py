@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
-from bot.flows.buttons import FacilitatorAction, FacilitatorCommand, Review
+from bot.flows.actions import Pressed, on
+from bot.flows.buttons import FACILITATOR_TAGS, FacilitatorAction, FacilitatorCommand, Review
 from bot.flows.circle import Replies, circle, summary, who
 from bot.flows.digest import weekly_digest
 from bot.flows.events import Say
@@ -51,6 +52,19 @@ async def button(
         case FacilitatorCommand(command=name):
             return await _COMMANDS[name](session, sender=sender, settings=settings, now=now)
     return [Say(t(engine.CLOSED))]
+
+
+@on(FacilitatorCommand, Review, unreadable=FACILITATOR_TAGS)
+async def _pressed(pressed: Pressed, action: FacilitatorAction | None) -> engine.Outcome:
+    """A facilitator's button; an unreadable one is answered like a closed one, by message."""
+    replies = await button(
+        pressed.session,
+        sender=pressed.sender,
+        action=action,
+        settings=pressed.settings,
+        now=pressed.now,
+    )
+    return engine.Outcome(replies)
 
 
 __all__ = [

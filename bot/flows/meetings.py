@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import announcements, engine
+from bot.flows.actions import Pressed, on
 from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect, Rsvp
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
@@ -265,3 +266,10 @@ async def schedule_meeting(ctx: Context, edited: bool) -> Completion:
         count=number(told),
     )
     return Completion([Say(text)])
+
+
+@on(Rsvp, Reflect, MoveMeeting, CancelMeeting)
+async def _pressed(pressed: Pressed, pressed_action: MeetingAction) -> Outcome:
+    return await action(
+        pressed.session, person=pressed.person, action=pressed_action, now=pressed.now
+    )

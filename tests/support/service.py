@@ -1,7 +1,7 @@
 """``circles run`` as a real subprocess for end-to-end tests, and phones that talk to it.
 
 The process talks to the fake Bot API over loopback. A test moves its time through a
-:class:`~circles.clock.FileClock` (``CIRCLES_FAKE_CLOCK_FILE``) and asks for the
+:class:`~circles.testmode.FileClock` (``CIRCLES_FAKE_CLOCK_FILE``) and asks for the
 scheduler's sweeps with SIGUSR1, so no test waits for real time to pass.
 """
 
@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from circles.clock import FileClock
+from circles.testmode import FileClock
 
 from .fakebotapi import FakeBotApi, FakeUser
 

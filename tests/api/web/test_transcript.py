@@ -7,7 +7,7 @@ from api.web.transcript import Button as BubbleButton
 from bot.flows.buttons import OpenCheckIn
 from bot.flows.events import Button, File, Say, dump
 from bot.flows.fit import fit
-from circles.services import outbox
+from circles.services.outbox import queued as stored
 from circles.text import t
 
 
@@ -38,9 +38,9 @@ def test_a_large_file_from_the_bot_is_named_but_not_kept() -> None:
 
 def test_a_queued_message_shows_in_the_readers_language_of_today() -> None:
     """Rows queued as events are rendered when shown; older rows as they were written."""
-    reminder = outbox.queued(dump(Say(t("Done"), ((Button(t("Skip"), OpenCheckIn(4, "")),),))))
+    reminder = stored(dump(Say(t("Done"), ((Button(t("Skip"), OpenCheckIn(4, "")),),))))
     assert queued(reminder, "fr") == [("Terminé", ((BubbleButton("Passer", "o:4:"),),))]
     assert queued(reminder, "en") == [("Done", ((BubbleButton("Skip", "o:4:"),),))]
     older = {"text": "Hello", "buttons": [[{"label": "Yes", "data": "o:4:yes"}]]}
     assert queued(older, "fr") == [("Hello", ((BubbleButton("Yes", "o:4:yes"),),))]
-    assert queued({"unknown": 1}, "en") == [("…", ())]
+    assert queued(stored({"unknown": 1}), "en") == [("…", ())]
