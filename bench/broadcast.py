@@ -28,7 +28,7 @@ from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import SystemClock
 from circles.db import create_sessionmaker, transaction
-from circles.models import Circle, Consent, Membership, Person, Role
+from circles.models import Channel, Circle, Consent, Identity, Membership, Person, Role
 from circles.services.broadcasts import Audience, broadcast_report, create_broadcast, fan_out
 from circles.settings import Settings
 
@@ -66,7 +66,6 @@ async def populate(sessions, recipients: int) -> None:
                     insert(Person).returning(Person.id, sort_by_parameter_order=True),
                     [
                         {
-                            "telegram_user_id": 30_000_000 + n,
                             "language": ("en", "pt_BR", "ko")[n % 3],
                             "timezone": "UTC",
                             "consent": Consent.given,
@@ -78,6 +77,18 @@ async def populate(sessions, recipients: int) -> None:
             )
             .scalars()
             .all()
+        )
+        await session.execute(
+            insert(Identity),
+            [
+                {
+                    "person_id": pid,
+                    "channel": Channel.telegram,
+                    "address": str(30_000_000 + n),
+                    "created_at": JOINED,
+                }
+                for n, pid in enumerate(ids)
+            ],
         )
         await session.execute(
             insert(Membership),

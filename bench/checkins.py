@@ -22,9 +22,11 @@ from circles.db import SessionMaker, create_sessionmaker, transaction
 from circles.models import (
     Answer,
     AnswerKind,
+    Channel,
     CheckIn,
     Consent,
     FlowRun,
+    Identity,
     Inquiry,
     Membership,
     Person,
@@ -50,9 +52,17 @@ async def _people(
         )
         made = []
         for n in range(count):
-            person = Person(telegram_user_id=first_id + n, consent=Consent.given, created_at=NOW)
+            person = Person(consent=Consent.given, created_at=NOW)
             session.add(person)
             await session.flush()
+            session.add(
+                Identity(
+                    person_id=person.id,
+                    channel=Channel.telegram,
+                    address=str(first_id + n),
+                    created_at=NOW,
+                )
+            )
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
             inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
             session.add(inquiry)

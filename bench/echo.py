@@ -42,6 +42,7 @@ def storing(database: str) -> tuple[Handler, Callable[[], Awaitable[None]]]:
     """``echo`` after claiming the update and loading its sender; and how to close."""
     from circles.clock import SystemClock
     from circles.db import create_engine, create_sessionmaker, transaction
+    from circles.models import Channel
     from circles.services.people import mark_reachable
     from circles.services.updates import claim_update
 
@@ -53,10 +54,14 @@ def storing(database: str) -> tuple[Handler, Callable[[], Awaitable[None]]]:
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         async with turns, transaction(sessions) as session:
-            if not await claim_update(session, update_id=update.update_id, now=clock.now()):
+            if not await claim_update(
+                session, channel=Channel.telegram, update_id=str(update.update_id), now=clock.now()
+            ):
                 return
             if user is not None:
-                await mark_reachable(session, telegram_user_id=user.id)
+                await mark_reachable(
+                    session, channel=Channel.telegram, address=str(user.id), now=clock.now()
+                )
         await echo(update, context)
 
     return handle, engine.dispose

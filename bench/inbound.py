@@ -47,7 +47,17 @@ from support.fakebotapi import FakeBotApi, FakeUser
 
 from bench.common import scratch_database
 from circles.db import create_sessionmaker, transaction
-from circles.models import CheckIn, Consent, Inquiry, Membership, Person, Phase, Role
+from circles.models import (
+    Channel,
+    CheckIn,
+    Consent,
+    Identity,
+    Inquiry,
+    Membership,
+    Person,
+    Phase,
+    Role,
+)
 from circles.services.circles import create_circle
 
 #: What a teacher types, and how many messages the full bot sends to each (the
@@ -83,7 +93,6 @@ async def seed(sessions, teachers: int, first_id: int) -> None:
                     at=opened.time(),
                 )
             person = Person(
-                telegram_user_id=first_id + n,
                 display_name=f"T{n}",
                 timezone="UTC",
                 consent=Consent.given,
@@ -92,6 +101,14 @@ async def seed(sessions, teachers: int, first_id: int) -> None:
             )
             session.add(person)
             await session.flush()
+            session.add(
+                Identity(
+                    person_id=person.id,
+                    channel=Channel.telegram,
+                    address=str(first_id + n),
+                    created_at=now,
+                )
+            )
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
             inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
             session.add(inquiry)

@@ -30,10 +30,12 @@ from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import create_sessionmaker, transaction
 from circles.models import (
+    Channel,
     CheckIn,
     CheckInStatus,
     Circle,
     Consent,
+    Identity,
     Membership,
     Outbox,
     OutboxState,
@@ -88,7 +90,6 @@ async def populate(sessions, teachers: int) -> None:
         for start in range(0, teachers, 5000):
             people = [
                 {
-                    "telegram_user_id": 10_000_000 + n,
                     "language": "en",
                     "timezone": ZONES[(n // 10) % len(ZONES)],
                     "consent": Consent.given,
@@ -97,10 +98,26 @@ async def populate(sessions, teachers: int) -> None:
                 for n in range(start, min(teachers, start + 5000))
             ]
             ids = (
-                await session.execute(
-                    insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+                (
+                    await session.execute(
+                        insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+                    )
                 )
-            ).scalars()
+                .scalars()
+                .all()
+            )
+            await session.execute(
+                insert(Identity),
+                [
+                    {
+                        "person_id": pid,
+                        "channel": Channel.telegram,
+                        "address": str(10_000_000 + start + i),
+                        "created_at": joined,
+                    }
+                    for i, pid in enumerate(ids)
+                ],
+            )
             await session.execute(
                 insert(Membership),
                 [

@@ -239,6 +239,14 @@ class OutboxPriority(StrEnum):
     bulk = "bulk"
 
 
+class Channel(StrEnum):
+    """A messaging app a person talks to the bot through (``simulator``: the web page)."""
+
+    telegram = "telegram"
+    whatsapp = "whatsapp"
+    simulator = "simulator"
+
+
 class OutboxState(StrEnum):
     """An outgoing message's progress."""
 
@@ -268,12 +276,26 @@ class Circle(SQLModel, table=True):
     second_nudge_hours: int = Field(default=72, ge=1, le=144)
     quiet_from: time = Field(default=time(21, 0))  # local: nothing is sent from …
     quiet_until: time = Field(default=time(7, 0))  # … until
-    telegram_group_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     #: Days between two practices shared with the circle from other circles (0: never).
     share_every_days: int = Field(default=14, ge=0, le=90)
     #: A sandbox for trying the bot (``circles demo``, the web simulator): the only circles
     #: the simulator may join, and left out of real summaries, exports and audiences.
     demo: bool = Field(default=False, index=True)
+    created_at: datetime = _created()
+
+
+class GroupLink(SQLModel, table=True):
+    """A circle's group chat on one channel (``/linkgroup``): meeting news is posted there."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "address"),
+        sa.UniqueConstraint("circle_id", "channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    channel: Channel = Field(sa_type=_enum(Channel))
+    address: str = Field(max_length=64)
     created_at: datetime = _created()
 
 
@@ -293,7 +315,6 @@ class Person(SQLModel, table=True):
     """Someone who talks to the bot; personal data, erased by /forgetme."""
 
     id: int | None = Field(default=None, primary_key=True)
-    telegram_user_id: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True)
     display_name: str | None = Field(default=None, max_length=120)
     language: str = Field(default="en", max_length=8)
     timezone: str = Field(default="UTC", max_length=64)
@@ -304,9 +325,34 @@ class Person(SQLModel, table=True):
     #: Whether the person receives practices shared from other circles (opt-out).
     practice_digest: bool = Field(default=True)
     paused_until: datetime | None = _timestamp()
-    unreachable_at: datetime | None = _timestamp()
     forgotten_at: datetime | None = _timestamp()
     created_at: datetime = _created()
+
+
+class Identity(SQLModel, table=True):
+    """One way to reach a person: an address on one channel (a Telegram user id, a number).
+
+    A person has one or more; messages go to the one they wrote from last
+    (:func:`circles.services.people.preferred_identity`). Personal data, erased by /forgetme.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    channel: Channel = Field(sa_type=_enum(Channel))
+    address: str = Field(max_length=64)
+    #: Set when the app said the person cannot be reached there (blocked the bot);
+    #: cleared when they write from it again.
+    unreachable_at: datetime | None = _timestamp()
+    #: When they last wrote from it (WhatsApp's 24-hour window starts here).
+    last_inbound_at: datetime | None = _timestamp()
+    created_at: datetime = _created()
+
+    @property
+    def reachable(self) -> bool:
+        """Whether messages may be sent here."""
+        return self.unreachable_at is None
 
 
 class Membership(SQLModel, table=True):
@@ -610,19 +656,22 @@ class Delivery(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Every outgoing Telegram message, persisted before it is sent, sent at most once.
+    """Every outgoing message, persisted before it is sent, sent at most once.
 
-    A message is the same message when it has the same purpose (``idempotency_key``,
-    which never names a person) and goes to the same chat.
+    Addressed by ``channel`` and ``address`` (a person's identity or a group link), so each
+    channel's sender takes only its own rows. A message is the same message when it has
+    the same purpose (``idempotency_key``, which never names a person) and goes to the
+    same address.
     """
 
     __table_args__ = (
-        sa.UniqueConstraint("chat_id", "idempotency_key"),
+        sa.UniqueConstraint("channel", "address", "idempotency_key"),
         sa.Index("ix_outbox_due", "state", "priority", "not_before"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    chat_id: int = Field(sa_type=sa.BigInteger)
+    channel: Channel = Field(sa_type=_enum(Channel))
+    address: str = Field(max_length=64)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     priority: OutboxPriority = Field(default=OutboxPriority.reply, sa_type=_enum(OutboxPriority))
     idempotency_key: str = Field(max_length=120)
@@ -630,7 +679,8 @@ class Outbox(SQLModel, table=True):
     attempts: int = Field(default=0, ge=0)
     not_before: datetime | None = _timestamp()
     last_error: str | None = Field(default=None, max_length=300)
-    telegram_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: The app's id of the sent message (Telegram's number, WhatsApp's ``wamid.…``).
+    sent_message_id: str | None = Field(default=None, max_length=128)
     claimed_at: datetime | None = _timestamp()  # when a sender took it (state sending)
     created_at: datetime = _created()
     sent_at: datetime | None = _timestamp()
@@ -648,11 +698,10 @@ class SendBudget(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """A Telegram update id already handled; inserting it twice fails, so it runs once."""
+    """An update (message) id of one channel already handled; inserting it twice fails."""
 
-    update_id: int = Field(
-        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
+    channel: Channel = Field(sa_type=_enum(Channel), primary_key=True)
+    update_id: str = Field(max_length=128, primary_key=True)
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
@@ -669,7 +718,8 @@ class ApiToken(SQLModel, table=True):
     role: TokenRole = Field(sa_type=_enum(TokenRole))
     circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="CASCADE")
     countries: list[str] | None = Field(default=None, sa_type=sa.JSON)
-    # The Telegram account that may act with this token in the bot (``/coordinator``).
+    # The person who may act with this token in the bot (``/coordinator``), from any of
+    # their identities.
     person_id: int | None = Field(
         default=None, foreign_key="person.id", ondelete="SET NULL", index=True
     )
@@ -713,6 +763,7 @@ __all__ = [
     "Broadcast",
     "BroadcastStatus",
     "Cadence",
+    "Channel",
     "CheckIn",
     "CheckInStatus",
     "Circle",
@@ -721,7 +772,9 @@ __all__ = [
     "DeliveryState",
     "FlowRun",
     "FlowStatus",
+    "GroupLink",
     "Holiday",
+    "Identity",
     "Inquiry",
     "Invite",
     "Meeting",

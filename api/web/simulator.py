@@ -3,10 +3,10 @@
 A second door onto :mod:`bot.flows`, not a copy: each form post becomes the same call
 the Telegram handlers make (``joining.start`` for ``/start <code>``, ``teacher.message``
 for text and photos, ``teacher.button`` for a pressed button, the member commands for
-``/checkin``, ``/journey`` …), in one transaction, with a :class:`Sender` whose
-``external_id`` is a synthetic id (:mod:`circles.services.simulation`: at or below
-−10¹⁵, where Telegram has no ids). So a simulated teacher is an ordinary person with
-ordinary rows, shown on the dashboard like anyone else.
+``/checkin``, ``/journey`` …), in one transaction, with a :class:`Sender` on the
+``simulator`` channel whose address is a synthetic id (:mod:`circles.services.simulation`:
+at or below −10¹⁵). So a simulated teacher is an ordinary person with ordinary rows,
+shown on the dashboard like anyone else, and no sender ever sends to a simulated chat.
 
 What is simulated, and how:
 
@@ -61,6 +61,7 @@ from bot.flows.messages import Sender
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
+from circles.models import Channel
 from circles.services import simulation
 from circles.services.journeys import teacher_place
 from circles.services.people import mark_reachable, reader_language
@@ -135,9 +136,14 @@ class Simulated:
 
     @property
     def sender(self) -> Sender:
-        """Who the flows think wrote: the simulated Telegram user."""
+        """Who the flows think wrote: the simulated teacher's identity."""
         assert self.chat_id is not None
-        return Sender(self.chat_id, name=self.web.get("sim_name"), language_code=self.language)
+        return Sender(
+            Channel.simulator,
+            str(self.chat_id),
+            name=self.web.get("sim_name"),
+            language_code=self.language,
+        )
 
     def now(self) -> datetime:
         """The teacher's simulated time: the real clock plus their jumps."""
@@ -150,12 +156,16 @@ class Simulated:
         render its events in the reader's language as it is after the work."""
         with use_language(self.language, self.settings.default_language):
             async with transaction(self.sessions) as session:
-                await mark_reachable(session, telegram_user_id=self.chat_id)
+                sender = self.sender
+                await mark_reachable(
+                    session, channel=sender.channel, address=sender.address, now=self.now()
+                )
                 result = await work(session)
                 events = result.events if isinstance(result, Outcome) else list(result)
                 language = await reader_language(
                     session,
-                    telegram_user_id=self.chat_id,
+                    channel=sender.channel,
+                    address=sender.address,
                     client_language=self.language,
                     default=self.settings.default_language,
                 )
@@ -210,11 +220,11 @@ async def chat_page(request: Request) -> Response:
             lost=RESTARTED if sim.lost else None,
         )
     async with transaction(sim.sessions) as session:
-        person = await simulation.simulated_person(session, telegram_user_id=sim.chat_id)
+        person = await simulation.simulated_person(session, chat_id=sim.chat_id)
         chat = sim.transcripts.chat(sim.chat_id)
         language = person.language if person else sim.language
         for row in await simulation.queued_messages(
-            session, telegram_user_id=sim.chat_id, after_id=chat.outbox_seen
+            session, chat_id=sim.chat_id, after_id=chat.outbox_seen
         ):
             chat.outbox_seen = row.id
             for text, buttons in queued(row.payload or {}, language):
@@ -267,7 +277,7 @@ async def start(
         nonlocal code
         assert sim.chat_id is not None
         code = await simulation.join_code(
-            session, telegram_user_id=sim.chat_id, circle_id=chosen, now=sim.clock.now()
+            session, chat_id=sim.chat_id, circle_id=chosen, now=sim.clock.now()
         )
         return await joining.start(
             session,
@@ -386,7 +396,7 @@ async def press(
         outcome = await teacher.button(
             session, sender=sim.sender, data=data, settings=sim.settings, now=sim.now()
         )
-        erased = await simulation.simulated_person(session, telegram_user_id=chat_id) is None
+        erased = await simulation.simulated_person(session, chat_id=chat_id) is None
         return outcome
 
     shown = await sim.run(work)
@@ -404,7 +414,7 @@ async def next_checkin(request: Request, csrf: Annotated[str, Form()] = "") -> R
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
     async with transaction(sim.sessions) as session:
-        person = await simulation.simulated_person(session, telegram_user_id=chat_id)
+        person = await simulation.simulated_person(session, chat_id=chat_id)
         when = (
             await simulation.next_checkin_time(session, person=person, now=sim.now())
             if person
@@ -428,7 +438,7 @@ async def meeting(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
     chat_id = _require(sim, csrf)
 
     async def work(session: AsyncSession) -> Sequence[Shown]:
-        person = await simulation.simulated_person(session, telegram_user_id=chat_id)
+        person = await simulation.simulated_person(session, chat_id=chat_id)
         place = await teacher_place(session, person_id=person.id) if person else None
         if person is None or place is None:
             raise WebError(409, N_("Join the demo circle as a teacher first."))

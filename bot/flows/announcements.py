@@ -16,7 +16,7 @@ from bot.flows.buttons import Reflect, Rsvp
 from bot.flows.events import Button, Rows, Say
 from circles.i18n import N_
 from circles.models import Circle, Meeting, OutboxPriority, RsvpResponse
-from circles.services import meetings
+from circles.services import groups, meetings
 from circles.services.schedule import sendable_from
 from circles.text import Part, Text, lines, t, when
 
@@ -75,19 +75,20 @@ async def announce(
     people = await meetings.members_to_tell(session, circle_id=circle.id, now=now)
     for person in people:
         buttons = () if kind == "cancelled" else _rsvp_buttons(meeting)
-        await queued.send(
+        await queued.send_to_person(
             session,
-            chat_id=person.telegram_user_id or 0,
+            person_id=person.id,
             event=Say(_text(message, meeting, person.timezone), buttons),
             key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
         )
-    if circle.telegram_group_id:
+    for group in await groups.groups_of(session, circle_id=circle.id):
         await queued.send(
             session,
-            chat_id=circle.telegram_group_id,
+            channel=group.channel,
+            address=group.address,
             event=Say(_text(message, meeting, circle.timezone)),
             key=f"meeting-{meeting.id}-{kind}-{stamp}-group",
             now=now,
@@ -103,9 +104,9 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
             stamp = int(meeting.starts_at.timestamp())
-            sent += await queued.send(
+            sent += await queued.send_to_person(
                 session,
-                chat_id=person.telegram_user_id or 0,
+                person_id=person.id,
                 event=Say(_text(message, meeting, person.timezone)),
                 key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
@@ -113,13 +114,16 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
                     now, person.timezone, circle.quiet_from, circle.quiet_until
                 ),
             )
-        for meeting, circle in await meetings.meetings_starting(session, now=now, ahead=ahead):
+        for meeting, circle, group in await meetings.meetings_starting(
+            session, now=now, ahead=ahead
+        ):
             if meeting.starts_at - now <= too_late:
                 continue
             stamp = int(meeting.starts_at.timestamp())
             await queued.send(
                 session,
-                chat_id=circle.telegram_group_id or 0,
+                channel=group.channel,
+                address=group.address,
                 event=Say(_text(message, meeting, circle.timezone)),
                 key=f"meeting-{meeting.id}-{label}-{stamp}-group",
                 now=now,
@@ -132,9 +136,9 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
     sent = 0
     for meeting, person in await meetings.due_reflections(session, now=now):
         button = Button(t("Start my reflection"), Reflect(meeting.id))
-        sent += await queued.send(
+        sent += await queued.send_to_person(
             session,
-            chat_id=person.telegram_user_id or 0,
+            person_id=person.id,
             event=Say(t(_REFLECT), ((button,),)),
             key=f"meeting-{meeting.id}-reflect",
             now=now,

@@ -70,7 +70,7 @@ async def places(
     session: AsyncSession, sender: Sender, roles: tuple[Role, ...]
 ) -> tuple[Person | None, list[tuple[Circle, Scope]], Replies]:
     """The person and the circles where they have one of ``roles``, or the refusal."""
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     found: list[tuple[Circle, Scope]] = []
     if person is not None and person.forgotten_at is None and person.consent is Consent.given:
         found = await member_scopes(session, person_id=person.id, roles=roles)

@@ -21,7 +21,7 @@ from circles.i18n import N_
 from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
 from circles.questions import Question
 from circles.services import broadcasts
-from circles.services.people import get_or_create_person
+from circles.services.people import find_person, get_or_create_person
 from circles.services.tokens import authenticate
 from circles.settings import Settings
 from circles.text import Text, join, number, t, tn
@@ -57,7 +57,8 @@ async def link(
     """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
     person = await get_or_create_person(
         session,
-        telegram_user_id=sender.external_id,
+        channel=sender.channel,
+        address=sender.address,
         display_name=sender.name,
         language_code=sender.language_code,
         default_language=settings.default_language,
@@ -91,9 +92,7 @@ async def broadcast(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> list[Say | Reply]:
     """``/broadcast``: write, choose the audience, see how many it reaches, confirm."""
-    person = await session.scalar(
-        select(Person).where(Person.telegram_user_id == sender.external_id)
-    )
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     token = await coordinator_token(session, person=person, now=now) if person else None
     if person is None or token is None:
         return [Say(t(_NOT_COORDINATOR))]
@@ -106,9 +105,7 @@ async def overview(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> list[Say | Reply]:
     """``/broadcasts``: the latest broadcasts sent with this token and how they went."""
-    person = await session.scalar(
-        select(Person).where(Person.telegram_user_id == sender.external_id)
-    )
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     token = await coordinator_token(session, person=person, now=now) if person else None
     if person is None or token is None:
         return [Say(t(_NOT_COORDINATOR))]

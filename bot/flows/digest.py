@@ -32,6 +32,7 @@ from bot.flows.events import Button, Say
 from circles.models import Membership, Outbox, Person, Role
 from circles.services import reviews, scheduling, summaries
 from circles.services.access import member_scopes
+from circles.services.people import addresses_of
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine
 from circles.text import Capitalized, Part, join, lines, number, t, tn
 
@@ -115,23 +116,26 @@ async def send_digests(session: AsyncSession, *, now: datetime) -> int:
         if local.weekday() == 0 and local.time() >= DIGEST_AT:
             year, week, _day = local.isocalendar()
             due.append((person, f"digest-{year}-{week:02d}"))
+    send_to = await addresses_of(session, person_ids=[person.id for person, _key in due])
+    due = [(person, key) for person, key in due if person.id in send_to]
     result = await session.execute(
-        select(Outbox.chat_id, Outbox.idempotency_key).where(
-            tuple_(Outbox.chat_id, Outbox.idempotency_key).in_(
-                [(person.telegram_user_id or 0, f"{key}-0") for person, key in due]
+        select(Outbox.channel, Outbox.address, Outbox.idempotency_key).where(
+            tuple_(Outbox.channel, Outbox.address, Outbox.idempotency_key).in_(
+                [(*send_to[person.id], f"{key}-0") for person, key in due]
             )
         )
     )
-    sent_before = {(chat, key) for chat, key in result}
+    sent_before = {(channel, address, key) for channel, address, key in result}
     count = 0
     for person, key in due:
-        if (person.telegram_user_id or 0, f"{key}-0") in sent_before:
+        if (*send_to[person.id], f"{key}-0") in sent_before:
             continue
         digests = await weekly_digest(session, person=person, now=now)
         for n, digest in enumerate(digests):
             await queued.send(
                 session,
-                chat_id=person.telegram_user_id or 0,
+                channel=send_to[person.id].channel,
+                address=send_to[person.id].address,
                 event=digest,
                 key=f"{key}-{n}",
                 now=now,

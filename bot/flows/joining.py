@@ -78,7 +78,8 @@ async def start(
         return [Say(_NOT_DEMO)]
     person = await get_or_create_person(
         session,
-        telegram_user_id=sender.external_id,
+        channel=sender.channel,
+        address=sender.address,
         display_name=None,  # nothing personal is kept before consent
         language_code=sender.language_code,
         default_language=settings.default_language,
@@ -147,7 +148,7 @@ async def _onboard(
 async def _welcome_back_or_explain(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> Replies:
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     memberships = await memberships_of(session, person_id=person.id) if person else []
     if person is not None and memberships and person.consent is not Consent.given:
         return await _onboard(session, person=person, sender=sender, now=now)
@@ -166,7 +167,7 @@ async def _welcome_back_or_explain(
 
 async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings) -> Replies:
     """Answer ``/help``: the person's circles and the commands open to them."""
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     memberships = await memberships_of(session, person_id=person.id) if person else []
     parts: list[Part] = [
         t("You are a {role} in {circle}.", role=ROLE_NAMES[membership.role], circle=circle.name)

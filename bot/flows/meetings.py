@@ -30,7 +30,7 @@ from circles.models import (
     RsvpResponse,
 )
 from circles.questions import Question
-from circles.services import access, meetings
+from circles.services import access, groups, meetings
 from circles.services.people import find_person
 from circles.settings import Settings
 from circles.text import Part, lines, number, render, t, tn, when
@@ -62,7 +62,7 @@ async def _facilitated(session: AsyncSession, person: Person) -> Circle | None:
 async def _facilitator(
     session: AsyncSession, sender: Sender, settings: Settings
 ) -> tuple[Person | None, Circle | None, list[Say | Reply]]:
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     circle = await _facilitated(session, person) if person else None
     if person is None or circle is None or person.consent is not Consent.given:
         return None, None, [Say(t(_ONLY_FACILITATORS))]
@@ -113,13 +113,15 @@ async def overview(
 
 
 async def link_group(
-    session: AsyncSession, *, sender: Sender, chat_id: int, settings: Settings, now: datetime
+    session: AsyncSession, *, sender: Sender, group: str, settings: Settings, now: datetime
 ) -> list[Say | Reply]:
     """``/linkgroup`` in a group: meeting news and reminders are posted there too."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
         return refusal
-    circle.telegram_group_id = chat_id
+    await groups.link_group(
+        session, circle_id=circle.id, channel=sender.channel, address=group, now=now
+    )
     linked = t(
         "This group is now linked to {circle}: meeting announcements and "
         "reminders will also appear here.",

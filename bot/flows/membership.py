@@ -33,7 +33,7 @@ NO_CONSENT = t(
 
 async def member(session: AsyncSession, sender: Sender) -> Person | None:
     """The person behind ``sender``, unless the bot does not know them or forgot them."""
-    person = await find_person(session, telegram_user_id=sender.external_id)
+    person = await find_person(session, channel=sender.channel, address=sender.address)
     if person is None or person.forgotten_at is not None:
         return None
     return person

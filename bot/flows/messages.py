@@ -9,14 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.flows.buttons import Action
+from circles.models import Channel
 from circles.text import Part
 
 
 @dataclass(frozen=True)
 class Sender:
-    """Who sent the input, as the channel knows them."""
+    """Who sent the input: their identity (channel and address there), as the door knows them.
 
-    external_id: int
+    ``name`` and ``language_code`` are what the app tells about them (WhatsApp gives a
+    profile name and no language).
+    """
+
+    channel: Channel
+    address: str
     name: str | None = None
     language_code: str | None = None
 

@@ -46,11 +46,12 @@ async def _remind(
     session: AsyncSession, line: RosterLine, facilitator: Person, now: datetime
 ) -> bool:
     """Queue one reminder; False if this teacher was already reminded today."""
-    assert line.telegram_user_id is not None
+    assert line.send_to is not None
     local_day = now.astimezone(ZoneInfo(line.timezone)).date().isoformat()
     return await queued.send(
         session,
-        chat_id=line.telegram_user_id,
+        channel=line.send_to.channel,
+        address=line.send_to.address,
         event=reminder(line, facilitator),
         key=f"nudge-{local_day}",
         now=now,

@@ -23,6 +23,7 @@ from bot.flows.definition import AnswerType, Flow, library
 from bot.flows.events import Button, Say
 from circles.i18n import N_
 from circles.models import (
+    Channel,
     CheckIn,
     CheckInStatus,
     Outbox,
@@ -31,6 +32,7 @@ from circles.models import (
     Phase,
 )
 from circles.services import scheduling
+from circles.services.people import addresses_of
 from circles.services.schedule import (
     CHECKIN_WINDOW,
     in_holidays,
@@ -180,7 +182,7 @@ async def _open_batch(
         _due, quiet = slots[(member.circle_id, member.timezone)]
         outbox.append(
             _outbox_row(
-                member.chat_id,
+                (member.channel, member.address),
                 _retarget(templates[key], checkin_id),
                 f"checkin-{checkin_id}-open",
                 quiet,
@@ -193,6 +195,7 @@ async def _open_batch(
 async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
     """Send the first and second reminder for check-ins still unanswered."""
     due = await scheduling.checkins_to_nudge(session, now=now)
+    send_to = await addresses_of(session, person_ids=[person.id for _c, person, _ci in due])
     rows = []
     for checkin, person, circle in due:
         checkin.nudges_sent += 1
@@ -204,7 +207,7 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
         button = Button(t(_OPEN_BUTTON), OpenCheckIn(checkin.id))
         rows.append(
             _outbox_row(
-                person.telegram_user_id or 0,
+                send_to[person.id],
                 queued.payload(Say(t(_NUDGE), ((button,),))),
                 f"checkin-{checkin.id}-nudge-{checkin.nudges_sent}",
                 sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
@@ -241,9 +244,12 @@ def _retargeted(data: str, checkin_id: int) -> str:
     return data
 
 
-def _outbox_row(chat_id: int, payload: dict, key: str, not_before: datetime, now: datetime) -> dict:
+def _outbox_row(
+    to: tuple[Channel, str], payload: dict, key: str, not_before: datetime, now: datetime
+) -> dict:
     return {
-        "chat_id": chat_id,
+        "channel": to[0],
+        "address": to[1],
         "payload": payload,
         "priority": OutboxPriority.bulk,
         "idempotency_key": key,

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.buttons import encode
 from bot.flows.events import Notice, Photo, Say, dump, load_event
-from circles.models import OutboxPriority
-from circles.services.outbox import enqueue, queued, queued_event
+from circles.models import Channel, OutboxPriority
+from circles.services.outbox import enqueue, enqueue_for_person, queued, queued_event
 from circles.text import render
 
 #: The events a row can hold.
@@ -32,17 +32,41 @@ def payload(event: Queued) -> dict[str, Any]:
 async def send(
     session: AsyncSession,
     *,
-    chat_id: int,
+    channel: Channel,
+    address: str,
     event: Queued,
     key: str,
     now: datetime,
     priority: OutboxPriority = OutboxPriority.bulk,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue ``event`` for ``chat_id``; False if ``key`` was queued to that chat before."""
+    """Queue ``event`` for ``address`` on ``channel``; False if ``key`` was queued there before."""
     return await enqueue(
         session,
-        chat_id=chat_id,
+        channel=channel,
+        address=address,
+        payload=payload(event),
+        key=key,
+        now=now,
+        priority=priority,
+        not_before=not_before,
+    )
+
+
+async def send_to_person(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    event: Queued,
+    key: str,
+    now: datetime,
+    priority: OutboxPriority = OutboxPriority.bulk,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue ``event`` for the person's preferred identity; False if unreachable or queued."""
+    return await enqueue_for_person(
+        session,
+        person_id=person_id,
         payload=payload(event),
         key=key,
         now=now,

@@ -44,9 +44,9 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
     )
     count = 0
     for person in members:
-        count += await queued.send(
+        count += await queued.send_to_person(
             session,
-            chat_id=person.telegram_user_id or 0,
+            person_id=person.id,
             event=message(found, person),
             key=f"practice-share-{circle.id}-{practice_id}",
             now=now,

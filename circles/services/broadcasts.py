@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, InvalidAnswer, NotFound
@@ -27,6 +27,7 @@ from circles.models import (
     Consent,
     Delivery,
     DeliveryState,
+    Identity,
     Membership,
     Outbox,
     OutboxPriority,
@@ -37,6 +38,7 @@ from circles.models import (
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.outbox import media, say
+from circles.services.people import preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.settings import SUPPORTED_LANGUAGES, normalize_language
 
@@ -156,20 +158,24 @@ async def create_broadcast(
 
 
 def _audience_query(audience: Audience):
+    """Everyone in the audience who has an identity, with where to send (None: nowhere)."""
+    preferred = preferred_identities()
+    has_identity = select(Identity.id).where(Identity.person_id == Person.id).exists()
     query = (
         select(
             Person.id,
-            Person.telegram_user_id,
+            preferred.c.channel,
+            preferred.c.address,
             Person.language,
             Person.paused_until,
-            Person.unreachable_at,
         )
         .join(Membership, Membership.person_id == Person.id)
         .join(Circle, Circle.id == Membership.circle_id)
+        .outerjoin(preferred, preferred.c.person_id == Person.id)
         .where(
             Person.consent == Consent.given,
             Person.forgotten_at.is_(None),
-            Person.telegram_user_id.is_not(None),
+            has_identity,
             real_or_named(audience.circle_ids),
         )
         .distinct()
@@ -202,12 +208,12 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
     )
     queued = 0
     skipped, sending = [], []
-    for pid, chat, language, paused, unreachable in (
+    for pid, channel, address, language, paused in (
         await session.execute(_audience_query(Audience.from_json(broadcast.audience)))
     ).all():
         if pid in already:
             continue
-        if unreachable is not None:
+        if address is None:
             skipped.append(
                 {
                     "broadcast_id": broadcast.id,
@@ -226,14 +232,15 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
                 }
             )
         else:
-            sending.append((pid, chat, language))
+            sending.append((pid, (channel, address), language))
     for start in range(0, len(skipped), BATCH):
         await session.execute(insert(Delivery.__table__), skipped[start : start + BATCH])
     for start in range(0, len(sending), BATCH):
         chunk = sending[start : start + BATCH]
         rows = [
             {
-                "chat_id": chat,
+                "channel": chat[0],
+                "address": chat[1],
                 "payload": _payload(broadcast, language),
                 "priority": OutboxPriority.bulk,
                 "idempotency_key": f"broadcast-{broadcast.id}",
@@ -245,16 +252,13 @@ async def fan_out(session: AsyncSession, *, broadcast: Broadcast, now: datetime)
             for pid, chat, language in chunk
         ]
         await session.execute(insert(Outbox.__table__), rows)
-        ids = dict(
-            (
-                await session.execute(
-                    select(Outbox.chat_id, Outbox.id).where(
-                        Outbox.idempotency_key == f"broadcast-{broadcast.id}",
-                        Outbox.chat_id.in_([chat for _pid, chat, _lang in chunk]),
-                    )
-                )
-            ).all()
+        found = await session.execute(
+            select(Outbox.channel, Outbox.address, Outbox.id).where(
+                Outbox.idempotency_key == f"broadcast-{broadcast.id}",
+                tuple_(Outbox.channel, Outbox.address).in_([chat for _pid, chat, _lang in chunk]),
+            )
         )
+        ids = {(channel, address): row_id for channel, address, row_id in found.all()}
         await session.execute(
             insert(Delivery.__table__),
             [

@@ -12,6 +12,7 @@ from circles.errors import InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
     Circle,
+    GroupLink,
     Meeting,
     MeetingStatus,
     Membership,
@@ -231,19 +232,19 @@ async def due_reminders(
 
 async def meetings_starting(
     session: AsyncSession, *, now: datetime, ahead: timedelta
-) -> list[tuple[Meeting, Circle]]:
-    """Meetings starting within ``ahead`` (for the circle's group)."""
+) -> list[tuple[Meeting, Circle, GroupLink]]:
+    """Meetings starting within ``ahead``, with each group linked to the circle."""
     rows = await session.execute(
-        select(Meeting, Circle)
+        select(Meeting, Circle, GroupLink)
         .join(Circle, Circle.id == Meeting.circle_id)
+        .join(GroupLink, GroupLink.circle_id == Circle.id)
         .where(
             Meeting.status == MeetingStatus.scheduled,
             Meeting.starts_at > now,
             Meeting.starts_at <= now + ahead,
-            Circle.telegram_group_id.is_not(None),
         )
     )
-    return [(m, c) for m, c in rows.all()]
+    return [(m, c, g) for m, c, g in rows.all()]
 
 
 async def due_reflections(session: AsyncSession, *, now: datetime) -> list[tuple[Meeting, Person]]:

@@ -1,4 +1,8 @@
-"""The outbox: every outgoing message is a row first, sent later at Telegram's pace, once.
+"""The outbox: every outgoing message is a row first, sent later at its app's pace, once.
+
+A row is addressed to a ``channel`` and an ``address`` there (a person's identity, see
+:func:`circles.services.people.preferred_identity`, or a circle's group link); each
+channel's sender takes only its own rows.
 
 A message's ``payload`` is one channel-neutral event (``bot.flows.events.dump``: a
 message with its buttons, or a photo or document the channel holds), not yet translated::
@@ -16,9 +20,9 @@ review's verdict to its author, a broadcast) builds its event with :func:`say` o
 two together); anything with buttons is composed in ``bot/flows`` (``bot.flows.queued``).
 
 ``idempotency_key`` names a message's purpose (a meeting and its change, a broadcast, a
-practice, a day …), never its recipient: the same key to the same chat is the same
+practice, a day …), never its recipient: the same key to the same address is the same
 message, so enqueueing it twice is a no-op and a job or request that is retried never
-sends twice, while the same key to another chat is that chat's own copy.
+sends twice, while the same key to another address is that address's own copy.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import Outbox, OutboxPriority, OutboxState, SendBudget
+from circles.models import Channel, Outbox, OutboxPriority, OutboxState, SendBudget
+from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
 #: The payload version of queued events (version 1, without ``v``, held rendered text).
@@ -82,18 +87,20 @@ def message_payload(
 async def enqueue(
     session: AsyncSession,
     *,
-    chat_id: int,
+    channel: Channel,
+    address: str,
     payload: dict[str, Any],
     key: str,
     now: datetime,
     priority: OutboxPriority = OutboxPriority.bulk,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message for ``chat_id``; False if one with ``key`` was queued to it before."""
+    """Queue a message for ``address`` on ``channel``; False if ``key`` was queued there before."""
     result = await session.execute(
         insert_or_skip(session, Outbox)
         .values(
-            chat_id=chat_id,
+            channel=channel,
+            address=address,
             payload=payload,
             priority=priority,
             idempotency_key=key,
@@ -102,9 +109,38 @@ async def enqueue(
             not_before=not_before or now,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["chat_id", "idempotency_key"])
+        .on_conflict_do_nothing(index_elements=["channel", "address", "idempotency_key"])
     )
     return result.rowcount == 1
+
+
+async def enqueue_for_person(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    payload: dict[str, Any],
+    key: str,
+    now: datetime,
+    priority: OutboxPriority = OutboxPriority.bulk,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a message to the person's preferred identity (the one they wrote from last).
+
+    False if they cannot be reached anywhere, or if ``key`` was queued there before.
+    """
+    to = await preferred_identity(session, person_id=person_id)
+    if to is None:
+        return False
+    return await enqueue(
+        session,
+        channel=to.channel,
+        address=to.address,
+        payload=payload,
+        key=key,
+        now=now,
+        priority=priority,
+        not_before=not_before,
+    )
 
 
 async def book_bulk_slots(

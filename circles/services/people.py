@@ -1,66 +1,86 @@
-"""People who talk to the bot, and their memberships."""
+"""People who talk to the bot, their identities on each channel, and their memberships.
+
+A person is found by an identity: a (channel, address) pair such as ("telegram",
+"123456789") or ("whatsapp", "5511987654321"). Messages to a person go to their
+*preferred* identity: a reachable one, the one they wrote from last.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Subquery, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.models import Circle, Membership, Person
+from circles.models import Channel, Circle, Identity, Membership, Person
 from circles.settings import normalize_language
 
-# Built once: every update runs it.
-_BY_TELEGRAM_ID = select(Person).where(Person.telegram_user_id == bindparam("telegram_user_id"))
-_NOT_LOADED: Any = object()
+
+class Address(NamedTuple):
+    """Where a message goes: a channel and the address there."""
+
+    channel: Channel
+    address: str
 
 
-def _loaded_key(telegram_user_id: int) -> tuple[str, int]:
-    return ("person loaded by mark_reachable", telegram_user_id)
+# Built once: every update runs them.
+_BY_IDENTITY = (
+    select(Person)
+    .join(Identity, Identity.person_id == Person.id)
+    .where(Identity.channel == bindparam("channel"), Identity.address == bindparam("address"))
+)
+_LANGUAGE_BY_IDENTITY = (
+    select(Person.language)
+    .join(Identity, Identity.person_id == Person.id)
+    .where(Identity.channel == bindparam("channel"), Identity.address == bindparam("address"))
+)
+#: Newest inbound first; identities never written from last, the newest of them first.
+_PREFERENCE = (
+    case((Identity.last_inbound_at.is_(None), 1), else_=0),
+    Identity.last_inbound_at.desc(),
+    Identity.id.desc(),
+)
 
 
-async def find_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
-    """The person with this Telegram user id, if they have talked to us before.
-
-    The first call after :func:`mark_reachable` in the same session takes the person it
-    loaded instead of asking the database again.
-    """
-    loaded = session.info.pop(_loaded_key(telegram_user_id), _NOT_LOADED)
-    if loaded is not _NOT_LOADED:
-        return loaded
-    return await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
+async def find_person(session: AsyncSession, *, channel: Channel, address: str) -> Person | None:
+    """The person behind this identity, if they have talked to us before."""
+    return await session.scalar(_BY_IDENTITY, {"channel": channel, "address": address})
 
 
 async def reader_language(
-    session: AsyncSession, *, telegram_user_id: int, client_language: str | None, default: str
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    address: str,
+    client_language: str | None,
+    default: str,
 ) -> str:
     """The language to show a reply in: the person's own, else their app's, else ``default``.
 
     Read after the update's work, so a language chosen during the update is used at once.
     """
-    language = await session.scalar(
-        select(Person.language).where(Person.telegram_user_id == telegram_user_id)
-    )
+    language = await session.scalar(_LANGUAGE_BY_IDENTITY, {"channel": channel, "address": address})
     return language or normalize_language(client_language or "") or default
 
 
 async def get_or_create_person(
     session: AsyncSession,
     *,
-    telegram_user_id: int,
+    channel: Channel,
+    address: str,
     display_name: str | None,
     language_code: str | None,
     default_language: str,
     default_timezone: str,
     now: datetime,
 ) -> Person:
-    """Find the person, or create them with Telegram's language when we support it."""
-    person = await find_person(session, telegram_user_id=telegram_user_id)
+    """Find the person, or create them (and this identity) with their app's language."""
+    person = await find_person(session, channel=channel, address=address)
     if person is not None:
         return person
     person = Person(
-        telegram_user_id=telegram_user_id,
         display_name=(display_name or "").strip()[:120] or None,
         language=(language_code and normalize_language(language_code)) or default_language,
         timezone=default_timezone,
@@ -68,20 +88,125 @@ async def get_or_create_person(
     )
     session.add(person)
     await session.flush()
+    session.add(
+        Identity(
+            person_id=person.id,
+            channel=channel,
+            address=address,
+            last_inbound_at=now,
+            created_at=now,
+        )
+    )
+    await session.flush()
     return person
 
 
-async def mark_reachable(session: AsyncSession, *, telegram_user_id: int) -> None:
-    """Someone who blocked the bot wrote again: messages may reach them once more.
+async def mark_reachable(
+    session: AsyncSession, *, channel: Channel, address: str, now: datetime
+) -> bool:
+    """Someone wrote from this identity: it is reachable again, and it is their latest.
 
-    Every update from a person starts here, so this loads the person (if they exist) and
-    keeps them for the session's next :func:`find_person`: one query, not two, and no
-    write unless they were marked unreachable.
+    Every update from a person starts here. One statement, no read: the person is looked
+    up once, by the dialogue that needs them. False when nobody has this identity yet.
     """
-    person = await session.scalar(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})
-    if person is not None and person.unreachable_at is not None:
-        person.unreachable_at = None
-    session.info[_loaded_key(telegram_user_id)] = person
+    result = await session.execute(
+        update(Identity)
+        .where(Identity.channel == channel, Identity.address == address)
+        .values(unreachable_at=None, last_inbound_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def mark_unreachable(
+    session: AsyncSession, *, channel: Channel, address: str, now: datetime
+) -> None:
+    """The app said this identity cannot be reached (blocked the bot): skip it until it writes."""
+    await session.execute(
+        update(Identity)
+        .where(Identity.channel == channel, Identity.address == address)
+        .values(unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def identities_of(session: AsyncSession, *, person_id: int) -> list[Identity]:
+    """The person's identities, preferred first."""
+    return list(
+        await session.scalars(
+            select(Identity).where(Identity.person_id == person_id).order_by(*_PREFERENCE)
+        )
+    )
+
+
+async def preferred_identity(session: AsyncSession, *, person_id: int) -> Identity | None:
+    """Where to send the person a message: the reachable identity they wrote from last."""
+    return await session.scalar(
+        select(Identity)
+        .where(Identity.person_id == person_id, Identity.unreachable_at.is_(None))
+        .order_by(*_PREFERENCE)
+        .limit(1)
+    )
+
+
+def preferred_identities(*where: ColumnElement[bool]) -> Subquery:
+    """Each person's preferred identity, a subquery to join: ``person_id``, ``channel``,
+    ``address``.
+
+    People with no reachable identity have no row. ``where`` narrows the identities
+    ranked (``Identity.person_id.in_(…)``) when only a few people are wanted.
+    """
+    ranked = (
+        select(
+            Identity.person_id,
+            Identity.channel,
+            Identity.address,
+            func.row_number()
+            .over(partition_by=Identity.person_id, order_by=_PREFERENCE)
+            .label("rank"),
+        )
+        .where(Identity.unreachable_at.is_(None), *where)
+        .subquery()
+    )
+    return (
+        select(ranked.c.person_id, ranked.c.channel, ranked.c.address)
+        .where(ranked.c.rank == 1)
+        .subquery("preferred")
+    )
+
+
+def has_reachable_identity():
+    """A condition on :class:`Person`: they can be sent a message somewhere."""
+    return (
+        select(Identity.id)
+        .where(Identity.person_id == Person.id, Identity.unreachable_at.is_(None))
+        .exists()
+    )
+
+
+def cannot_be_reached():
+    """A condition on :class:`Person`: every identity they have was refused (blocked the bot).
+
+    Someone with no identity at all (seeded, or erased) is not "unreachable": nothing was
+    ever refused.
+    """
+    has_identity = select(Identity.id).where(Identity.person_id == Person.id).exists()
+    return and_(has_identity, ~has_reachable_identity())
+
+
+async def addresses_of(session: AsyncSession, *, person_ids: Iterable[int]) -> dict[int, Address]:
+    """Where to send each of these people a message (people who cannot be reached left out)."""
+    wanted = list(set(person_ids))
+    if not wanted:
+        return {}
+    found: dict[int, Address] = {}
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        preferred = preferred_identities(Identity.person_id.in_(chunk))
+        rows = await session.execute(select(preferred))
+        for person_id, channel, address in rows.all():
+            found[person_id] = Address(Channel(channel), address)
+    return found
 
 
 async def memberships_of(

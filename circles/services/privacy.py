@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, update
+from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -21,6 +21,7 @@ from circles.models import (
     Consent,
     Delivery,
     FlowRun,
+    Identity,
     Inquiry,
     Meeting,
     Membership,
@@ -49,6 +50,15 @@ def _plain(row: SQLModel, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
+def _addressed_to(identities: list[Identity]) -> ColumnElement[bool]:
+    """Outbox rows addressed to one of these identities."""
+    if not identities:
+        return false()
+    return tuple_(Outbox.channel, Outbox.address).in_(
+        [(identity.channel, identity.address) for identity in identities]
+    )
+
+
 def _audit_about(pid: int, practice_ids: Any) -> ColumnElement[bool]:
     """Audit entries that concern a person: done by them, about them or their practices."""
     return or_(
@@ -61,8 +71,9 @@ def _audit_about(pid: int, practice_ids: Any) -> ColumnElement[bool]:
 async def export_person_data(session: AsyncSession, *, person: Person) -> dict[str, Any]:
     """Everything stored about ``person``, as JSON-ready data.
 
-    Every row that names the person (by a person id column, their chat id or their actor
-    name in the audit log) is here, with every column but secrets (a token's hash).
+    Every row that names the person (by a person id column, one of their identities'
+    addresses or their actor name in the audit log) is here, with every column but
+    secrets (a token's hash).
     """
     pid = person.id
     assert pid is not None
@@ -80,9 +91,14 @@ async def export_person_data(session: AsyncSession, *, person: Person) -> dict[s
         .where(Membership.person_id == pid)
         .order_by(Membership.id)
     )
-    chat = person.telegram_user_id
+    identities = list(
+        await session.scalars(
+            select(Identity).where(Identity.person_id == pid).order_by(Identity.id)
+        )
+    )
     return {
         "person": _plain(person),
+        "identities": [_plain(identity) for identity in identities],
         "memberships": [
             {**_plain(m), "circle": circle.name, "country": circle.country}
             for m, circle in memberships.all()
@@ -100,7 +116,7 @@ async def export_person_data(session: AsyncSession, *, person: Person) -> dict[s
         ),
         "adoptions": await rows(Adoption, Adoption.person_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
-        "messages": await rows(Outbox, Outbox.chat_id == chat if chat is not None else false()),
+        "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
         "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
     }
@@ -114,10 +130,12 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     for the goodbye, and when the row was created), and one ``person.forget`` audit entry
     that points at that row and names no one.
 
-    - Messages: every outbox row addressed to their chat is deleted, whatever its state, so
-      a pending one is never sent and a sent one leaves no text behind. Idempotency keys
-      name only a message's purpose, never a person, and are unique per chat, so their
-      rows (and nothing else) go and everybody else's dedupe stays. Other people's
+    - Identities: every (channel, address) of theirs is deleted; if they write again, they
+      are someone new.
+    - Messages: every outbox row addressed to one of their identities is deleted, whatever
+      its state, so a pending one is never sent and a sent one leaves no text behind.
+      Idempotency keys name only a message's purpose, never a person, and are unique per
+      address, so their rows (and nothing else) go and everybody else's dedupe stays. Other people's
       messages that name them (a facilitator's digest, a practice card's byline) lose the
       lines quoting them, and their name becomes "…" elsewhere in the text.
     - Check-ins stay as anonymous rows (answered, missed or skipped, without reasons) so a
@@ -127,16 +145,16 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
       review comment; unpublished ones are deleted with their versions.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     """
-    pid, chat, name = person.id, person.telegram_user_id, person.display_name
+    pid, name = person.id, person.display_name
     assert pid is not None
+    identities = list(await session.scalars(select(Identity).where(Identity.person_id == pid)))
     deliveries = select(Delivery.outbox_id).where(
         Delivery.person_id == pid, Delivery.outbox_id.is_not(None)
     )
-    to_them = Outbox.id.in_(deliveries)
-    if chat is not None:
-        to_them = or_(to_them, Outbox.chat_id == chat)
+    to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     for model, column in (
+        (Identity, Identity.person_id),
         (Delivery, Delivery.person_id),
         (Answer, Answer.person_id),
         (Reflection, Reflection.person_id),
@@ -166,10 +184,9 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     if name and len(name.strip()) > 1:
         await _scrub_name(session, Outbox, Outbox.payload, name.strip())
         await _scrub_name(session, AuditLog, AuditLog.detail, name.strip())
-    person.telegram_user_id = None
     person.display_name = person.subjects = person.grade_level = None
     person.consent, person.consent_at = Consent.refused, None
-    person.paused_until = person.unreachable_at = None
+    person.paused_until = None
     person.timezone, person.practice_digest = "UTC", True
     person.forgotten_at = now
     await record_audit(

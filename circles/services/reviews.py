@@ -30,7 +30,7 @@ from circles.models import (
 from circles.services import practices, repository
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
-from circles.services.outbox import enqueue, say
+from circles.services.outbox import enqueue_for_person, say
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.sandbox import real_or_named
 from circles.text import lines, t
@@ -117,12 +117,7 @@ async def _tell_author(
 ) -> bool:
     """Queue the review's message to the author's private chat, if they can be reached."""
     author = await session.get(Person, practice.author_id) if practice.author_id else None
-    if (
-        author is None
-        or author.telegram_user_id is None
-        or author.forgotten_at is not None
-        or author.unreachable_at is not None
-    ):
+    if author is None or author.forgotten_at is not None:
         return False
     reviews = await session.scalar(
         select(func.count())
@@ -134,9 +129,9 @@ async def _tell_author(
         )
     )
     text = t(message, title=practice.title)
-    return await enqueue(
+    return await enqueue_for_person(
         session,
-        chat_id=author.telegram_user_id,
+        person_id=author.id,
         payload=say(text if comment is None else lines(text, "", comment)),
         key=f"practice-review-{practice.id}-{(reviews or 0) + 1}",
         now=now,

@@ -32,6 +32,7 @@ from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 from circles.services.circles import create_circle
 from circles.services.pagination import Page, keyset, page_of
+from circles.services.people import cannot_be_reached
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,13 @@ async def list_members(
         .scalar_subquery()
     )
     query = (
-        select(Membership, Person, phase_expr.label("phase"), last_answer.label("last_answer"))
+        select(
+            Membership,
+            Person,
+            phase_expr.label("phase"),
+            last_answer.label("last_answer"),
+            cannot_be_reached().label("unreachable"),
+        )
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.circle_id == circle.id, Person.forgotten_at.is_(None))
     )
@@ -206,9 +213,9 @@ async def list_members(
             phase=found_phase,
             paused_until=p.paused_until,
             paused=p.paused_until is not None and p.paused_until > now,
-            unreachable=p.unreachable_at is not None,
+            unreachable=unreachable,
             last_answer_at=last,
         )
-        for m, p, found_phase, last in page.items
+        for m, p, found_phase, last, unreachable in page.items
     ]
     return Page(items, page.next_cursor)

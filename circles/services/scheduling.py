@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import (
+    Channel,
     CheckIn,
     CheckInStatus,
     Circle,
@@ -29,6 +30,7 @@ from circles.models import (
     Phase,
     Role,
 )
+from circles.services.people import has_reachable_identity, preferred_identities
 from circles.services.schedule import CHECKIN_WINDOW
 
 
@@ -37,22 +39,26 @@ class Member:
     """A teacher who may receive check-ins, with what the sweep needs to know."""
 
     person_id: int
-    chat_id: int
+    channel: Channel  # where their invitation goes: their preferred identity
+    address: str
     language: str
     timezone: str
     joined_at: datetime
     circle_id: int
 
 
-def reachable(now: datetime):
-    """People who agreed, are not forgotten, not paused, and whose chat works."""
+def _willing(now: datetime):
+    """People who agreed, are not forgotten and not paused."""
     return and_(
         Person.consent == Consent.given,
         Person.forgotten_at.is_(None),
-        Person.telegram_user_id.is_not(None),
-        Person.unreachable_at.is_(None),
         or_(Person.paused_until.is_(None), Person.paused_until <= now),
     )
+
+
+def reachable(now: datetime):
+    """People who agreed, are not forgotten, not paused, and have an identity that works."""
+    return and_(_willing(now), has_reachable_identity())
 
 
 async def all_circles(session: AsyncSession) -> dict[int, Circle]:
@@ -62,17 +68,20 @@ async def all_circles(session: AsyncSession) -> dict[int, Circle]:
 
 async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
     """Every teacher who can receive a check-in now (plain columns: this is the big query)."""
+    preferred = preferred_identities()
     rows = await session.execute(
         select(
             Person.id,
-            Person.telegram_user_id,
+            preferred.c.channel,
+            preferred.c.address,
             Person.language,
             Person.timezone,
             Membership.joined_at,
             Membership.circle_id,
         )
         .join(Person, Person.id == Membership.person_id)
-        .where(Membership.role == Role.teacher, reachable(now))
+        .join(preferred, preferred.c.person_id == Person.id)
+        .where(Membership.role == Role.teacher, _willing(now))
     )
     return [Member(*row) for row in rows.all()]
 

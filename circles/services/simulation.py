@@ -1,10 +1,11 @@
 """The data side of the web chat simulator: simulated teachers of the demo circle.
 
-A simulated teacher is an ordinary :class:`Person` whose ``telegram_user_id`` is a
-synthetic id at or below :data:`SIMULATED_ID_CEILING` (−10¹⁵). Real Telegram ids are
-positive for people and above −10¹³ for groups, so the two never meet, and every
-row the flows write (runs, answers, check-ins, practices, reflections, outbox
-messages addressed to that "chat") is the same row a Telegram teacher would get.
+A simulated teacher is an ordinary :class:`Person` with an identity on the ``simulator``
+channel, whose address is a synthetic id at or below :data:`SIMULATED_ID_CEILING` (−10¹⁵,
+kept so that older rows and cookies stay recognisable). Every row the flows write (runs,
+answers, check-ins, practices, reflections, outbox messages addressed to that "chat") is
+the same row a Telegram teacher would get, and no channel's sender ever takes the
+``simulator`` channel's outbox rows: the simulator shows them in the chat instead.
 
 The simulator joins only demo circles (``Circle.demo``) with their invites
 (:func:`is_demo_code`, checked by ``joining.start`` for every ``/start <code>`` typed in
@@ -22,21 +23,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import NotFound
 from circles.i18n import N_
-from circles.models import Circle, Invite, Membership, Outbox, Person, Role
+from circles.models import Channel, Circle, Invite, Membership, Outbox, Person, Role
 from circles.services.demo import seed_demo
 from circles.services.invites import create_invite
 from circles.services.journeys import teacher_place
+from circles.services.people import find_person
 from circles.services.schedule import next_occurrence
 
-#: Simulated ids are this or lower; Telegram's own ids never are.
+#: Simulated ids are this or lower (before identities, they shared Telegram's id space).
 SIMULATED_ID_CEILING = -(10**15)
 #: Only the newest messages queued for a simulated chat are shown.
 OUTBOX_SHOWN = 50
 
 
-def is_simulated(telegram_user_id: int | None) -> bool:
-    """Whether an id belongs to a simulated teacher."""
-    return telegram_user_id is not None and telegram_user_id <= SIMULATED_ID_CEILING
+def is_simulated(chat_id: int | None) -> bool:
+    """Whether an id (a simulator cookie's) belongs to a simulated teacher."""
+    return isinstance(chat_id, int) and chat_id <= SIMULATED_ID_CEILING
 
 
 def new_simulated_id() -> int:
@@ -76,7 +78,7 @@ async def is_demo_code(session: AsyncSession, *, code: str) -> bool:
 
 
 async def join_code(
-    session: AsyncSession, *, telegram_user_id: int, circle_id: int | None, now: datetime
+    session: AsyncSession, *, chat_id: int, circle_id: int | None, now: datetime
 ) -> str | None:
     """The invite code a simulated teacher starts with; None when they are a member already.
 
@@ -84,7 +86,7 @@ async def join_code(
     invite when that person already belongs to the chosen demo circle (any, when none is
     chosen).
     """
-    person = await simulated_person(session, telegram_user_id=telegram_user_id)
+    person = await simulated_person(session, chat_id=chat_id)
     if person is not None:
         member = select(Membership.id).join(Circle, Circle.id == Membership.circle_id)
         member = member.where(Membership.person_id == person.id, Circle.demo)
@@ -96,22 +98,26 @@ async def join_code(
     return invite.code
 
 
-async def simulated_person(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
+async def simulated_person(session: AsyncSession, *, chat_id: int) -> Person | None:
     """The person behind a simulated id, if they have joined."""
-    if not is_simulated(telegram_user_id):
+    if not is_simulated(chat_id):
         return None
-    return await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+    return await find_person(session, channel=Channel.simulator, address=str(chat_id))
 
 
 async def queued_messages(
-    session: AsyncSession, *, telegram_user_id: int, after_id: int = 0
+    session: AsyncSession, *, chat_id: int, after_id: int = 0
 ) -> list[Outbox]:
     """Messages the scheduler, reviews or announcements queued for a simulated chat."""
-    if not is_simulated(telegram_user_id):
+    if not is_simulated(chat_id):
         return []
     rows = await session.scalars(
         select(Outbox)
-        .where(Outbox.chat_id == telegram_user_id, Outbox.id > after_id)
+        .where(
+            Outbox.channel == Channel.simulator,
+            Outbox.address == str(chat_id),
+            Outbox.id > after_id,
+        )
         .order_by(Outbox.id)
         .limit(OUTBOX_SHOWN)
     )

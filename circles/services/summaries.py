@@ -64,6 +64,7 @@ from circles.models import (
 from circles.questions import Question
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
+from circles.services.people import Address, preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.services.schedule import latest_occurrence
 from circles.services.weeks import (
@@ -393,7 +394,7 @@ class RosterLine:
     name: str | None
     language: str
     timezone: str
-    telegram_user_id: int | None
+    send_to: Address | None  # their preferred identity; None: they cannot be reached
     reachable: bool
     paused: bool
     phase: Phase | None
@@ -420,9 +421,19 @@ async def _roster(
         .correlate(Person)
         .scalar_subquery()
     )
+    preferred = preferred_identities()
     rows = await session.execute(
-        select(Person, Membership.joined_at, phase, CheckIn.id, CheckIn.status)
+        select(
+            Person,
+            Membership.joined_at,
+            phase,
+            CheckIn.id,
+            CheckIn.status,
+            preferred.c.channel,
+            preferred.c.address,
+        )
         .join(Membership, Membership.person_id == Person.id)
+        .outerjoin(preferred, preferred.c.person_id == Person.id)
         .outerjoin(
             CheckIn,
             and_(
@@ -441,7 +452,7 @@ async def _roster(
     )
     opened = checkin_opened(circle, week, now)
     found: dict[int, RosterLine] = {}
-    for person, joined_at, current_phase, checkin_id, status in rows.all():
+    for person, joined_at, current_phase, checkin_id, status, channel, address in rows.all():
         kept = found.get(person.id)
         if kept is not None and (
             status is None or _STATUS_ORDER[CheckInStatus(kept.status)] <= _STATUS_ORDER[status]
@@ -459,8 +470,8 @@ async def _roster(
             name=person.display_name,
             language=person.language,
             timezone=person.timezone,
-            telegram_user_id=person.telegram_user_id,
-            reachable=person.telegram_user_id is not None and person.unreachable_at is None,
+            send_to=Address(channel, address) if address is not None else None,
+            reachable=address is not None,
             paused=paused,
             phase=current_phase,
             status=effective,

@@ -29,7 +29,7 @@ async def test_approving_publishes_and_tells_the_author(
     async with sessions() as session:
         message = await session.scalar(select(Outbox))
         audit = await session.scalar(select(AuditLog).where(AuditLog.action == "practice.approve"))
-    assert message is not None and message.chat_id == 5001
+    assert message is not None and (message.channel, message.address) == ("telegram", "5001")
     assert message.idempotency_key == f"practice-review-{world.a.practice}-1"
     assert message.priority is OutboxPriority.reply
     assert "Mini whiteboards for hinge questions" in shown(message.payload, "pt_BR").text

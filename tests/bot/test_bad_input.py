@@ -10,7 +10,7 @@ from support.story import MONDAY_EVENING, identify
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Answer, Person
+from circles.models import Answer, Channel, Identity
 
 CHALLENGE = "What challenge do you see in your classroom?"
 
@@ -20,8 +20,8 @@ async def _answers(sessions: SessionMaker, phone: Phone) -> int:
         return await session.scalar(
             select(func.count())
             .select_from(Answer)
-            .join(Person, Person.id == Answer.person_id)
-            .where(Person.telegram_user_id == phone.user.id)
+            .join(Identity, Identity.person_id == Answer.person_id)
+            .where(Identity.channel == Channel.telegram, Identity.address == str(phone.user.id))
         )
 
 

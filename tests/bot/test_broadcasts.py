@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from support.people import add_person
 
 from bot.handlers.telegram.sender import OutboxSender
 from circles.db import create_engine, create_sessionmaker, transaction
@@ -27,6 +28,10 @@ VARIANTS = {
     "fr": "Hub régional vendredi à 15 h.",
     "ko": "금요일 15시 지역 허브 모임.",
 }
+
+
+#: Each person's Telegram chat.
+CHAT = {"kwame": 7000, "efua": 7001, "ama": 7002, "awa": 7003, "koffi": 7004}
 
 
 async def _people(sessions, clock) -> dict[str, Person]:
@@ -56,15 +61,14 @@ async def _people(sessions, clock) -> dict[str, Person]:
             ("awa", abidjan, Role.teacher, "fr", Consent.given),
             ("koffi", abidjan, Role.teacher, "fr", Consent.pending),
         ):
-            person = Person(
-                telegram_user_id=7000 + len(people),
+            person = await add_person(
+                session,
+                telegram=CHAT[name],
                 display_name=name,
                 language=language,
                 consent=consent,
                 created_at=clock.now(),
             )
-            session.add(person)
-            await session.flush()
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=role))
             people[name] = person
         return people
@@ -91,7 +95,7 @@ async def test_each_recipient_gets_their_language_once(sessions, clock, sender, 
     async with transaction(sessions) as session:  # a second sweep adds nobody
         await broadcast_sweep(session, now=clock.now())
     assert (await sender.drain()).sent == 4
-    texts = {name: fake.texts_to(p.telegram_user_id) for name, p in people.items()}
+    texts = {name: fake.texts_to(CHAT[name]) for name in people}
     assert texts == {
         "kwame": [VARIANTS["en"]],
         "efua": [VARIANTS["en"]],
@@ -137,18 +141,16 @@ async def test_refusals_are_reported_with_reasons(sessions, clock, sender, fake,
     fake.fail_next(
         "sendMessage",
         status=403,
-        chat_id=people["awa"].telegram_user_id,
+        chat_id=CHAT["awa"],
         description="Forbidden: bot was blocked by the user",
     )
     fake.fail_next(
         "sendMessage",
         status=400,
-        chat_id=people["ama"].telegram_user_id,
+        chat_id=CHAT["ama"],
         description="Bad Request: chat not found",
     )
-    fake.fail_next(
-        "sendMessage", status=429, retry_after=5, chat_id=people["kwame"].telegram_user_id
-    )
+    fake.fail_next("sendMessage", status=429, retry_after=5, chat_id=CHAT["kwame"])
     broadcast = await _send(sessions, clock, Audience())
     await sender.drain()
     async with sessions() as session:
@@ -163,7 +165,7 @@ async def test_refusals_are_reported_with_reasons(sessions, clock, sender, fake,
     clock.advance(timedelta(seconds=5))
     pace.advance(5)
     await sender.drain()
-    assert fake.texts_to(people["kwame"].telegram_user_id) == [VARIANTS["en"]]
+    assert fake.texts_to(CHAT["kwame"]) == [VARIANTS["en"]]
     # Awa blocked the bot: the next broadcast records her as unreachable without trying.
     second = await _send(sessions, clock, Audience(countries=("CI",)))
     async with sessions() as session:
@@ -179,7 +181,7 @@ async def test_a_cancelled_broadcast_sends_nothing_more(sessions, clock, sender,
         await cancel_broadcast(session, broadcast_id=broadcast.id, by="token:1", now=clock.now())
     await sender.drain()
     assert len(claimed) == 1
-    assert all(fake.texts_to(p.telegram_user_id) == [] for p in people.values())
+    assert all(fake.texts_to(CHAT[name]) == [] for name in people)
     async with sessions() as session:
         report = await broadcast_report(session, broadcast_id=broadcast.id)
     assert report.status.value == "cancelled"
@@ -187,14 +189,14 @@ async def test_a_cancelled_broadcast_sends_nothing_more(sessions, clock, sender,
 
 
 async def test_a_scheduled_broadcast_waits_for_its_time(sessions, clock, sender, fake) -> None:
-    people = await _people(sessions, clock)
+    await _people(sessions, clock)
     await _send(sessions, clock, Audience(), send_at=clock.now() + timedelta(hours=2))
     assert (await sender.drain()).sent == 0
     clock.advance(timedelta(hours=2))
     async with transaction(sessions) as session:
         assert await broadcast_sweep(session, now=clock.now()) == 1
     assert (await sender.drain()).sent == 4
-    assert fake.texts_to(people["awa"].telegram_user_id) == [VARIANTS["fr"]]
+    assert fake.texts_to(CHAT["awa"]) == [VARIANTS["fr"]]
 
 
 async def test_bad_broadcasts_are_refused(sessions, clock) -> None:

@@ -10,7 +10,7 @@ from support.story import MONDAY_EVENING, identify
 from bot.handlers.telegram.app import build_application
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Answer, CheckIn, CheckInStatus, Person
+from circles.models import Answer, Channel, CheckIn, CheckInStatus, Identity
 
 CLOSED = "This question is already closed."
 
@@ -19,8 +19,12 @@ async def _answer(sessions: SessionMaker, phone: Phone, key: str) -> list[Answer
     async with sessions() as session:
         rows = await session.scalars(
             select(Answer)
-            .join(Person, Person.id == Answer.person_id)
-            .where(Person.telegram_user_id == phone.user.id, Answer.question_key == key)
+            .join(Identity, Identity.person_id == Answer.person_id)
+            .where(
+                Identity.channel == Channel.telegram,
+                Identity.address == str(phone.user.id),
+                Answer.question_key == key,
+            )
             .order_by(Answer.id)
         )
         return list(rows)

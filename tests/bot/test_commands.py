@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from support.people import on_telegram
 from support.phone import Phone
 from support.story import MONDAY_EVENING, identify, pilot_week
 from telegram import Update
@@ -15,7 +16,7 @@ from circles.models import CheckIn, CheckInStatus, Person, Role
 
 async def _person(sessions, phone: Phone) -> Person:
     async with sessions() as session:
-        return await session.scalar(select(Person).where(Person.telegram_user_id == phone.user.id))
+        return await on_telegram(session, phone.user.id)
 
 
 async def test_journey_shows_phase_practice_weeks_and_trend(ama: Phone, clock: FakeClock) -> None:

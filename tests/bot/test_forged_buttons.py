@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from support.fakebotapi import FakeBotApi, FakeUser
 from support.pace import FakePace
+from support.people import on_telegram
 from support.phone import Phone
 from support.story import onboard, onboard_facilitator
 from support.web import buttons_of, csrf_of
@@ -315,7 +316,7 @@ async def test_malformed_ids_are_answered_politely(ama: Phone, data: str, sessio
     assert texts or ama.last_notice() in (CLOSED, GONE)
     assert not [text for text in texts if text.startswith("Sorry")]
     async with sessions() as session:
-        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.user.id))
+        person = await on_telegram(session, ama.user.id)
         assert person.forgotten_at is None and person.paused_until is None
 
 

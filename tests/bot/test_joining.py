@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from support.people import on_telegram
 from telegram import Update
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.models import Invite, Membership, Person, Role
+from circles.models import Channel, Identity, Invite, Membership, Role
 
 
-async def _memberships(sessions: SessionMaker, telegram_user_id: int) -> list[Membership]:
+async def _memberships(sessions: SessionMaker, user_id: int) -> list[Membership]:
     async with sessions() as session:
         rows = await session.scalars(
             select(Membership)
-            .join(Person, Person.id == Membership.person_id)
-            .where(Person.telegram_user_id == telegram_user_id)
+            .join(Identity, Identity.person_id == Membership.person_id)
+            .where(Identity.channel == Channel.telegram, Identity.address == str(user_id))
         )
         return list(rows)
 
@@ -166,7 +167,7 @@ async def test_nothing_of_the_telegram_profile_is_kept_before_consent(phone, acc
     ama = phone("Ama")
     await ama.send(f"/start {accra.codes[Role.teacher]}")
     async with sessions() as session:
-        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.user.id))
+        person = await on_telegram(session, ama.user.id)
     assert person.display_name is None
     await ama.tap("No, thank you")
     async with sessions() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from support.people import on_telegram
 from support.story import MONDAY_EVENING, identify, pilot_week
 
 from bot.flows import teacher
@@ -16,7 +17,6 @@ from circles.models import (
     Consent,
     GradeBand,
     Inquiry,
-    Person,
     Phase,
     Practice,
     PracticeStatus,
@@ -26,7 +26,6 @@ from circles.models import (
     Strategy,
     Visibility,
 )
-from circles.services.people import find_person
 
 
 async def test_teacher_walks_identify_pilot_codify_and_reflects(
@@ -83,7 +82,7 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
     assert texts[0].startswith("Thank you! Your practice is with your facilitators")
 
     async with transaction(sessions) as session:
-        person = await find_person(session, telegram_user_id=ama.user.id)
+        person = await on_telegram(session, ama.user.id)
         replies = await teacher.start_reflection(
             session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
         )
@@ -95,7 +94,7 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
     assert texts == ["Thank you for reflecting."]
 
     async with sessions() as session:
-        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.user.id))
+        person = await on_telegram(session, ama.user.id)
         assert (
             person.consent,
             person.language,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from babel.messages.pofile import read_po
+from support.people import on_telegram
 from support.story import MONDAY_EVENING
 
 from bot.flows import teacher
@@ -11,7 +12,6 @@ from bot.handlers.telegram.render import send_events
 from circles.db import transaction
 from circles.i18n import LOCALES_DIR
 from circles.models import Role
-from circles.services.people import find_person
 
 #: Telegram's language code for each catalog, and the language's own name on the button.
 PHONES = {
@@ -95,7 +95,7 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
     await teacher_phone.tap_nth(0)
 
     async with transaction(sessions) as session:
-        person = await find_person(session, telegram_user_id=teacher_phone.user.id)
+        person = await on_telegram(session, teacher_phone.user.id)
         replies = await teacher.start_reflection(
             session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
         )

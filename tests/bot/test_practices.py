@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from support.people import on_telegram
 from support.phone import Phone
 from support.story import MONDAY_EVENING, identify, onboard
 
@@ -105,7 +106,7 @@ async def _practice(
 
 async def _person(sessions: SessionMaker, phone: Phone) -> Person:
     async with sessions() as session:
-        return await session.scalar(select(Person).where(Person.telegram_user_id == phone.user.id))
+        return await on_telegram(session, phone.user.id)
 
 
 async def _get(sessions: SessionMaker, model: type, id_: int) -> Any:

@@ -43,6 +43,7 @@ from circles.models import (
 )
 from circles.services import broadcasts, meetings, repository, reviews
 from circles.services.access import Scope
+from circles.services.people import identities_of
 from circles.services.tokens import create_token
 
 
@@ -137,6 +138,7 @@ REFUSAL_RECORD = {"person", "auditlog"}
 #: Where /mydata puts the rows of each table.
 EXPORT_KEYS = {
     "person": "person",
+    "identity": "identities",
     "membership": "memberships",
     "inquiry": "inquiries",
     "checkin": "checkins",
@@ -339,11 +341,11 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
         pending = await session.scalar(
             select(func.count())
             .select_from(Outbox)
-            .where(Outbox.chat_id == AMA_CHAT, Outbox.state == OutboxState.pending)
+            .where(Outbox.address == str(AMA_CHAT), Outbox.state == OutboxState.pending)
         )
     assert pending == 1  # "now published", once more after her revision
     assert set(EXPORT_KEYS) - {t.table for t in before} == set()  # she is everywhere
-    assert any(t.table == "outbox" and t.row["chat_id"] == KOFI_CHAT for t in before)
+    assert any(t.table == "outbox" and t.row["address"] == str(KOFI_CHAT) for t in before)
 
     await ama.send("/forgetme")
     await ama.tap("Yes, erase everything")
@@ -381,14 +383,17 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
         ]
         assert "By …, Accra 1" in card and "Sort, explain, regroup" in card
         first = await traces_of(session, person_id=None, chat_id=None, texts=[FIRST_PUBLISHED])
-        assert [(t.table, t.row["chat_id"]) for t in first] == [("outbox", KOFI_CHAT)]
+        assert [(t.table, t.row["address"]) for t in first] == [("outbox", str(KOFI_CHAT))]
         published = await session.scalar(select(Practice).where(Practice.title == "Sorting cards"))
         assert published is not None and published.author_id is None
         assert published.summary == "Sorting cards, shorter"  # the repository keeps the text
         # Her week still counts as answered, on a row that is no one.
         [(week, nobody)] = (await session.execute(select(CheckIn, Person).join(Person))).all()
         assert (week.status, week.skip_reason, week.inquiry_id) == ("answered", None, None)
-        assert (nobody.display_name, nobody.telegram_user_id) == (None, None)
+        assert (nobody.display_name, await identities_of(session, person_id=nobody.id)) == (
+            None,
+            [],
+        )
         assert nobody.forgotten_at is not None
     assert (await sender.drain()).sent == 0  # her pending message is never sent
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
+from support.people import on_telegram
 from support.phone import Phone
 from support.story import identify
 
@@ -148,7 +149,7 @@ async def test_a_teacher_abroad_is_invited_at_16_in_their_own_timezone(
     async with transaction(sessions) as session:
         await session.execute(
             update(Person)
-            .where(Person.telegram_user_id == ama.user.id)
+            .where(Person.id == (await on_telegram(session, ama.user.id)).id)
             .values(timezone="Asia/Seoul")
         )
     seoul_four_pm = datetime(2026, 9, 14, 7, 0, tzinfo=UTC)  # Monday 16:00 in Seoul

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from support.people import add_person
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -19,15 +20,13 @@ from circles.services.invites import (
 )
 
 
-async def _person(session, telegram_user_id: int, clock: FakeClock) -> Person:
-    person = Person(
-        telegram_user_id=telegram_user_id,
-        display_name=f"T{telegram_user_id}",
+async def _person(session, user_id: int, clock: FakeClock) -> Person:
+    return await add_person(
+        session,
+        telegram=user_id,
+        display_name=f"T{user_id}",
         created_at=clock.now(),
     )
-    session.add(person)
-    await session.flush()
-    return person
 
 
 async def _circle(session, clock: FakeClock, name: str = "Seoul 1"):

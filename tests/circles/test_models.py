@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
+from support.people import add_person
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -15,7 +16,6 @@ from circles.models import (
     CheckIn,
     Delivery,
     Membership,
-    Person,
     Phase,
     Role,
 )
@@ -32,9 +32,7 @@ async def _teacher_in_circle(sessions: SessionMaker, clock: FakeClock) -> tuple[
             timezone="Europe/Zurich",
             now=clock.now(),
         )
-        person = Person(telegram_user_id=42, created_at=clock.now())
-        session.add(person)
-        await session.flush()
+        person = await add_person(session, telegram=42, created_at=clock.now())
         session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
         return person.id, circle.id
 

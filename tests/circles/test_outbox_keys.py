@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from circles.db import SessionMaker, transaction
-from circles.models import Outbox
+from circles.models import Channel, Outbox
 from circles.services.outbox import enqueue, message_payload
 
 NOW = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 #: Names whose value would tell who a message is for.
-PERSONAL = ("person", "pid", "author", "member", "telegram", "chat", "user")
+PERSONAL = ("person", "pid", "author", "member", "telegram", "chat", "user", "address")
 
 
 def _key_expressions() -> list[tuple[str, ast.expr]]:
@@ -66,14 +66,18 @@ async def test_the_same_message_to_one_chat_is_queued_once_and_to_two_chats_twic
         queued = [
             await enqueue(
                 session,
-                chat_id=chat,
+                channel=Channel.telegram,
+                address=chat,
                 payload=message_payload("The circle meets on Thursday."),
                 key="meeting-7-new-1789000000",
                 now=NOW,
             )
-            for chat in (7001, 7001, 7002)
+            for chat in ("7001", "7001", "7002")
         ]
     assert queued == [True, False, True]
     async with sessions() as session:
-        rows = (await session.execute(select(Outbox.chat_id, Outbox.idempotency_key))).all()
-    assert sorted(rows) == [(7001, "meeting-7-new-1789000000"), (7002, "meeting-7-new-1789000000")]
+        rows = (await session.execute(select(Outbox.address, Outbox.idempotency_key))).all()
+    assert sorted(rows) == [
+        ("7001", "meeting-7-new-1789000000"),
+        ("7002", "meeting-7-new-1789000000"),
+    ]

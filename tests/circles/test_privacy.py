@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from support.people import add_person
 
 from circles.db import SessionMaker, transaction
 from circles.models import (
     ApiToken,
     AuditLog,
+    Channel,
     Consent,
     Outbox,
     OutboxPriority,
@@ -30,11 +32,9 @@ async def _people(sessions: SessionMaker) -> tuple[int, int, int]:
     """Adwoa (a facilitator), Kojo (a teacher) and Efua (another facilitator)."""
     async with transaction(sessions) as session:
         people = [
-            Person(display_name=name, telegram_user_id=chat, consent=Consent.given)
+            await add_person(session, display_name=name, telegram=chat, consent=Consent.given)
             for name, chat in ((ADWOA, 7001), ("Kojo Mensah", 7002), ("Efua Addo", 7003))
         ]
-        session.add_all(people)
-        await session.flush()
         return tuple(p.id for p in people)  # type: ignore[return-value]
 
 
@@ -45,7 +45,8 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
     async with transaction(sessions) as session:
         await enqueue(
             session,
-            chat_id=7002,
+            channel=Channel.telegram,
+            address="7002",
             payload=message_payload(
                 f"{ADWOA} reminds you: this week's check-in is open.",
                 [[("Open my check-in", "o:5:")]],
@@ -63,11 +64,17 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
             ]
         )
         await enqueue(
-            session, chat_id=7003, payload={"text": digest}, key=f"digest-{efua}-2026-38-0", now=NOW
+            session,
+            channel=Channel.telegram,
+            address="7003",
+            payload={"text": digest},
+            key=f"digest-{efua}-2026-38-0",
+            now=NOW,
         )
         await enqueue(
             session,
-            chat_id=7001,
+            channel=Channel.telegram,
+            address="7001",
             payload={"text": "Welcome back"},
             key=f"digest-{adwoa}-2026-38-0",
             now=NOW,
@@ -77,9 +84,9 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
         await forget_person(session, person=await session.get_one(Person, adwoa), now=NOW)
     async with sessions() as session:
         rows = list(await session.scalars(select(Outbox).order_by(Outbox.id)))
-    assert [(r.chat_id, r.state, r.idempotency_key) for r in rows] == [
-        (7002, OutboxState.pending, f"nudge-{kojo}-2026-09-14"),
-        (7003, OutboxState.pending, f"digest-{efua}-2026-38-0"),
+    assert [(r.address, r.state, r.idempotency_key) for r in rows] == [
+        ("7002", OutboxState.pending, f"nudge-{kojo}-2026-09-14"),
+        ("7003", OutboxState.pending, f"digest-{efua}-2026-38-0"),
     ]
     assert rows[0].payload == message_payload(
         f"{NAME_GONE} reminds you: this week's check-in is open.", [[("Open my check-in", "o:5:")]]
@@ -92,7 +99,12 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
     ]
     async with transaction(sessions) as session:  # dedupe still holds for the others
         again = await enqueue(
-            session, chat_id=7003, payload={"text": "x"}, key=f"digest-{efua}-2026-38-0", now=NOW
+            session,
+            channel=Channel.telegram,
+            address="7003",
+            payload={"text": "x"},
+            key=f"digest-{efua}-2026-38-0",
+            now=NOW,
         )
     assert again is False
 

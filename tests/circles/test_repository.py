@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from support.people import add_person
 
 from bot.flows import sharing
 from bot.flows.queued import shown
@@ -72,15 +73,14 @@ class Repo:
                 ),
                 start=1,
             ):
-                person = Person(
+                person = await add_person(
+                    session,
                     display_name=name,
                     language=language,
                     timezone="Africa/Accra" if circle != "Recife" else "America/Recife",
                     consent=Consent.given,
-                    telegram_user_id=1000 + n,
+                    telegram=1000 + n,
                 )
-                session.add(person)
-                await session.flush()
                 session.add(
                     Membership(
                         person_id=person.id, circle_id=self.circles[circle], role=Role.teacher
@@ -487,7 +487,7 @@ async def test_the_digest_sends_each_circle_a_practice_from_elsewhere_once(
     fortnight = NOW + timedelta(days=14)
     shared = await _digest(sessions, fortnight)
     messages = (await _outbox(sessions))[2:]
-    assert [m.chat_id for m in messages] == [1002]  # Kofi only
+    assert [m.address for m in messages] == ["1002"]  # Kofi only
     text = shown(messages[0].payload, "en").text
     assert "Cartões de semáforo" in text
     assert "This practice was written in Portuguese (Brazil); here is the original text." in text

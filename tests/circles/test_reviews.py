@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from support.people import add_person
 
 from bot.flows.queued import shown
 from circles.db import SessionMaker, transaction
 from circles.errors import Forbidden, NotFound
-from circles.models import Outbox, Person, Practice, PracticeStatus, TokenRole
+from circles.models import Outbox, Practice, PracticeStatus, TokenRole
 from circles.services import reviews
 from circles.services.access import Scope
 from circles.services.circles import create_circle
@@ -23,9 +24,7 @@ async def _practice(sessions: SessionMaker, *, telegram: int | None = 77) -> tup
         circle = await create_circle(
             session, name="Zurich 1", country="CH", language="de", timezone="Europe/Zurich", now=NOW
         )
-        author = Person(display_name="Lea", language="de", telegram_user_id=telegram)
-        session.add(author)
-        await session.flush()
+        author = await add_person(session, display_name="Lea", language="de", telegram=telegram)
         practice = Practice(
             circle_id=circle.id,
             author_id=author.id,

@@ -12,6 +12,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from support.people import add_person
 from support.world import SEEDED_AT, WEDNESDAY_W35, World, build_world, make_demo
 
 from circles.db import SessionMaker, transaction
@@ -20,7 +21,6 @@ from circles.models import (
     Circle,
     Consent,
     Membership,
-    Person,
     Practice,
     PracticeStatus,
     Role,
@@ -127,9 +127,7 @@ async def test_demo_people_and_real_people_read_only_their_own_sides_practices(
             timezone="America/Recife",
             now=SEEDED_AT,
         )
-        bia = Person(display_name="Bia", consent=Consent.given, telegram_user_id=7001)
-        session.add(bia)
-        await session.flush()
+        bia = await add_person(session, display_name="Bia", consent=Consent.given, telegram=7001)
         session.add(Membership(person_id=bia.id, circle_id=recife.id, role=Role.teacher))
         real = await _practice(
             session,

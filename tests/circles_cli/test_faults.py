@@ -107,7 +107,7 @@ async def test_killed_mid_broadcast_sends_nobody_the_news_twice(
     for teacher in others:
         assert fake.texts_to(teacher.id) == ["Hub on Friday."]
     assert fake.texts_to(stuck.id) == []
-    [interrupted] = await rows(database_url, Outbox, Outbox.chat_id == stuck.id)
+    [interrupted] = await rows(database_url, Outbox, Outbox.address == str(stuck.id))
     assert interrupted.state is OutboxState.failed
     assert interrupted.last_error == "interrupted while sending"
     assert report["counts"].get("sent") == 7, report

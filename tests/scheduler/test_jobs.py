@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.models import ProcessedUpdate, TokenRole, WebSession
+from circles.models import Channel, ProcessedUpdate, TokenRole, WebSession
 from circles.services.tokens import create_token
 from circles.services.updates import claim_update
 from circles.services.websessions import (
@@ -25,17 +25,19 @@ async def test_old_update_ids_are_forgotten_after_a_week(
     sessions: SessionMaker, clock: FakeClock
 ) -> None:
     async with transaction(sessions) as session:
-        assert await claim_update(session, update_id=1, now=clock.now())
+        assert await claim_update(session, channel=Channel.telegram, update_id="1", now=clock.now())
     clock.advance(timedelta(days=6))
     async with transaction(sessions) as session:
-        assert await claim_update(session, update_id=2, now=clock.now())
+        assert await claim_update(session, channel=Channel.telegram, update_id="2", now=clock.now())
     assert await prune_updates(sessions, clock) == 0
 
     clock.advance(timedelta(days=1, seconds=1))
     assert await prune_updates(sessions, clock) == 1
     async with transaction(sessions) as session:
         assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
-        assert not await claim_update(session, update_id=2, now=clock.now())
+        assert not await claim_update(
+            session, channel=Channel.telegram, update_id="2", now=clock.now()
+        )
 
 
 async def test_signed_out_and_expired_dashboard_sessions_are_forgotten(

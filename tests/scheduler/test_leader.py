@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from conftest import ON_POSTGRES
 from sqlalchemy import func, select
+from support.people import add_person
 
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
-from circles.models import CheckIn, Consent, Inquiry, Membership, Outbox, Person, Phase, Role
+from circles.models import CheckIn, Consent, Inquiry, Membership, Outbox, Phase, Role
 from circles.services.circles import create_circle
 from scheduler.jobs import checkin_sweep
 from scheduler.leader import Leadership
@@ -26,9 +27,9 @@ async def _teachers(sessions, count: int) -> None:
             session, name="Race", country="GH", language="en", timezone="Africa/Accra", now=joined
         )
         for n in range(count):
-            person = Person(telegram_user_id=900 + n, consent=Consent.given, created_at=joined)
-            session.add(person)
-            await session.flush()
+            person = await add_person(
+                session, telegram=900 + n, consent=Consent.given, created_at=joined
+            )
             session.add(
                 Membership(
                     person_id=person.id, circle_id=circle.id, role=Role.teacher, joined_at=joined

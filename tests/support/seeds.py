@@ -15,7 +15,6 @@ from circles.models import (
     Consent,
     Inquiry,
     Membership,
-    Person,
     Phase,
     Role,
     TokenRole,
@@ -24,6 +23,7 @@ from circles.services.circles import create_circle
 from circles.services.tokens import create_token
 
 from .fakebotapi import FakeBotApi, FakeUser
+from .people import add_person
 from .service import Running, bot_env, ready_line, start_circles
 
 NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)  # Monday, an hour after Accra 1's check-in opened
@@ -53,8 +53,9 @@ async def seed(database_url: str, count: int, *, language: str = "en") -> Seeded
             users = []
             for n in range(count):
                 user = FakeUser(id=9000 + n, first_name=f"T{n}", language_code=language)
-                person = Person(
-                    telegram_user_id=user.id,
+                person = await add_person(
+                    session,
+                    telegram=user.id,
                     display_name=user.first_name,
                     language=language,
                     timezone="Africa/Accra",
@@ -62,8 +63,6 @@ async def seed(database_url: str, count: int, *, language: str = "en") -> Seeded
                     consent_at=NOW,
                     created_at=NOW,
                 )
-                session.add(person)
-                await session.flush()
                 session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
                 inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
                 session.add(inquiry)

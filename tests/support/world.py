@@ -46,6 +46,8 @@ from circles.services.demo import seed_demo
 from circles.services.invites import create_invite
 from circles.services.tokens import create_token
 
+from .people import telegram_identity
+
 #: When the world is built (the demo's "now"), and the Wednesday of its last week.
 SEEDED_AT = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
 WEDNESDAY_W35 = datetime(2026, 8, 26, 12, 0, tzinfo=UTC)
@@ -81,10 +83,9 @@ class World:
     teachers_a: list[int] = field(default_factory=list)
 
 
-def _person(name: str, *, telegram: int | None = None, language: str = "en") -> Person:
+def _person(name: str, *, language: str = "en") -> Person:
     return Person(
         display_name=name,
-        telegram_user_id=telegram,
         language=language,
         timezone="UTC",
         consent=Consent.given,
@@ -132,9 +133,13 @@ async def build_world(sessions: SessionMaker) -> World:
         union_rep = next(p for p, role in members if role is Role.union_rep)
         world.teachers_a = [t.id for t in teachers]
         ana = teachers[0]
-        ana.telegram_user_id = 5001
-        facilitator.telegram_user_id = 5101
-        union_rep.telegram_user_id = 5201
+        session.add_all(
+            [
+                telegram_identity(ana, 5001),
+                telegram_identity(facilitator, 5101),
+                telegram_identity(union_rep, 5201),
+            ]
+        )
         world.facilitator_a, world.union_rep_a, world.author_a = (
             facilitator.id,
             union_rep.id,
@@ -234,10 +239,11 @@ async def build_world(sessions: SessionMaker) -> World:
             now=SEEDED_AT - timedelta(weeks=9),
         )
         world.b.circle = b.id
-        kofi, abena = _person("Kofi Asante", telegram=6001), _person("Abena Ofori")
-        grace = _person("Grace Owusu", telegram=6101)
+        kofi, abena = _person("Kofi Asante"), _person("Abena Ofori")
+        grace = _person("Grace Owusu")
         session.add_all([kofi, abena, grace])
         await session.flush()
+        session.add_all([telegram_identity(kofi, 6001), telegram_identity(grace, 6101)])
         world.b.person = kofi.id
         session.add_all(
             [

@@ -18,6 +18,7 @@ from bot.handlers.telegram.context import CirclesContext
 from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language
+from circles.models import Channel
 from circles.services.people import mark_reachable, reader_language
 from circles.services.updates import claim_update
 
@@ -31,7 +32,9 @@ def sender_of(update: Update) -> Sender | None:
     user = update.effective_user
     if user is None:
         return None
-    return Sender(external_id=user.id, name=user.full_name, language_code=user.language_code)
+    return Sender(
+        Channel.telegram, str(user.id), name=user.full_name, language_code=user.language_code
+    )
 
 
 def input_of(message: Message) -> Input:
@@ -74,7 +77,12 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
     turn = deps.write_lock or contextlib.nullcontext()
     with use_language(user.language_code if user else None, deps.settings.default_language):
         async with turn, transaction(deps.sessions) as session:
-            if not await claim_update(session, update_id=update.update_id, now=deps.clock.now()):
+            if not await claim_update(
+                session,
+                channel=Channel.telegram,
+                update_id=str(update.update_id),
+                now=deps.clock.now(),
+            ):
                 log.info("update %s was already handled; skipping", update.update_id)
                 metrics.DUPLICATES.inc()
                 if update.callback_query is not None:
@@ -85,14 +93,17 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                 return
             metrics.UPDATES.inc()
             if user is not None:
-                await mark_reachable(session, telegram_user_id=user.id)
+                await mark_reachable(
+                    session, channel=Channel.telegram, address=str(user.id), now=deps.clock.now()
+                )
             result = await work(session)
             events = result.events if isinstance(result, Outcome) else list(result)
             language = None  # the client's, set above
             if user is not None:
                 language = await reader_language(
                     session,
-                    telegram_user_id=user.id,
+                    channel=Channel.telegram,
+                    address=str(user.id),
                     client_language=user.language_code,
                     default=deps.settings.default_language,
                 )

@@ -80,7 +80,7 @@ async def link_group(update: Update, context: CirclesContext) -> None:
             with use_language(sender.language_code, settings.default_language):
                 return [Reply(_("Send /linkgroup in your circle's Telegram group."))]
         return await meetings.link_group(
-            session, sender=sender, chat_id=chat.id, settings=settings, now=now
+            session, sender=sender, group=str(chat.id), settings=settings, now=now
         )
 
     await handle_once(update, context, work)

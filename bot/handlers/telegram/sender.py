@@ -1,4 +1,7 @@
-"""The outbox sender: delivers queued messages at Telegram's pace, each at most once.
+"""The outbox sender: delivers queued Telegram messages at Telegram's pace, each at most once.
+
+It takes only the outbox rows of the ``telegram`` channel (the address is the chat id);
+other channels' rows (WhatsApp, the simulator's) are never its business.
 
 Rows are claimed in small batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, and a
 guarded update everywhere, so several senders share the work and never take the same
@@ -7,7 +10,7 @@ limiter, and marked with the result:
 
 * sent → ``sent`` with Telegram's message id;
 * 429 → back to ``pending`` for that chat only, after the ``retry_after`` it names;
-* 403 (blocked) → ``unreachable``, and the person is skipped until they write again;
+* 403 (blocked) → ``unreachable``, and that identity is skipped until they write from it;
 * 400 (chat not found, …) → ``failed`` with the reason;
 * timeouts and 5xx → retried with exponential backoff, then ``failed``.
 
@@ -38,9 +41,19 @@ from bot.handlers.telegram.ratelimit import TelegramLimits, retry_seconds
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.models import Circle, Outbox, OutboxPriority, OutboxState, Person
+from circles.models import (
+    Channel,
+    Circle,
+    GroupLink,
+    Identity,
+    Outbox,
+    OutboxPriority,
+    OutboxState,
+    Person,
+)
 from circles.services.broadcasts import record_delivery
 from circles.services.outbox import book_bulk_slots
+from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +109,12 @@ class OutboxSender:
             )
             query = (
                 select(Outbox)
-                .where(Outbox.state == OutboxState.pending, Outbox.not_before <= now, unclaimed)
+                .where(
+                    Outbox.channel == Channel.telegram,
+                    Outbox.state == OutboxState.pending,
+                    Outbox.not_before <= now,
+                    unclaimed,
+                )
                 .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
                 .limit(self.batch)
             )
@@ -121,26 +139,26 @@ class OutboxSender:
         report = SendReport()
         rows = await self.claim()
         await self._wait_for_window(sum(r.priority is OutboxPriority.bulk for r in rows))
-        languages = await self._languages({row.chat_id for row in rows}) if rows else {}
+        languages = await self._languages({row.address for row in rows}) if rows else {}
         for row in rows:
-            await self._deliver(row, report, languages.get(row.chat_id, self.default_language))
+            await self._deliver(row, report, languages.get(row.address, self.default_language))
         return report
 
-    async def _languages(self, chats: set[int]) -> dict[int, str]:
-        """Each chat's language now: its person's, or a linked group's circle's."""
+    async def _languages(self, addresses: set[str]) -> dict[str, str]:
+        """Each Telegram address's language now: its person's, or a linked group's circle's."""
         async with self.sessions() as session:
             found = await session.execute(
-                select(Circle.telegram_group_id, Circle.language).where(
-                    Circle.telegram_group_id.in_(chats)
-                )
+                select(GroupLink.address, Circle.language)
+                .join(Circle, Circle.id == GroupLink.circle_id)
+                .where(GroupLink.channel == Channel.telegram, GroupLink.address.in_(addresses))
             )
-            languages = {chat: language for chat, language in found.all()}
+            languages = {address: language for address, language in found.all()}
             found = await session.execute(
-                select(Person.telegram_user_id, Person.language).where(
-                    Person.telegram_user_id.in_(chats)
-                )
+                select(Identity.address, Person.language)
+                .join(Person, Person.id == Identity.person_id)
+                .where(Identity.channel == Channel.telegram, Identity.address.in_(addresses))
             )
-            languages |= {chat: language for chat, language in found.all()}
+            languages |= {address: language for address, language in found.all()}
         return languages
 
     async def _wait_for_window(self, bulk: int) -> None:
@@ -198,7 +216,8 @@ class OutboxSender:
 
     async def _deliver(self, row: Outbox, report: SendReport, language: str) -> None:
         now = self.clock.now()
-        ready_in = self.limits.chat_ready_in(row.chat_id)
+        chat_id = int(row.address)
+        ready_in = self.limits.chat_ready_in(chat_id)
         if ready_in > DEFER_AFTER:
             await self._finish(
                 row, state=OutboxState.pending, not_before=now + timedelta(seconds=ready_in)
@@ -217,7 +236,7 @@ class OutboxSender:
             message_id = await self._send(row, language)
         except RetryAfter as error:
             seconds = retry_seconds(error)
-            self.limits.block_chat(row.chat_id, seconds)
+            self.limits.block_chat(chat_id, seconds)
             metrics.RETRY_AFTER.inc()
             await self._finish(
                 row,
@@ -229,10 +248,8 @@ class OutboxSender:
         except Forbidden as error:
             await self._finish(row, state=OutboxState.unreachable, error=error.message)
             async with transaction(self.sessions) as session:
-                await session.execute(
-                    update(Person)
-                    .where(Person.telegram_user_id == row.chat_id)
-                    .values(unreachable_at=now)
+                await mark_unreachable(
+                    session, channel=Channel.telegram, address=row.address, now=now
                 )
             report.unreachable += 1
             _count(report, "blocked")
@@ -263,7 +280,7 @@ class OutboxSender:
             report.sent += 1
 
     async def _send(self, row: Outbox, language: str) -> int:
-        message = shown(row.payload, language)
+        message, chat_id = shown(row.payload, language), int(row.address)
         markup = None
         if message.buttons:
             markup = InlineKeyboardMarkup(
@@ -276,7 +293,7 @@ class OutboxSender:
         if message.file_id:
             send = self.bot.send_photo if message.file_kind == "photo" else self.bot.send_document
             sent = await send(
-                row.chat_id,
+                chat_id,
                 message.file_id,
                 caption=message.text or None,
                 reply_markup=markup,
@@ -285,7 +302,7 @@ class OutboxSender:
         elif message.document:
             name, content = message.document
             sent = await self.bot.send_document(
-                row.chat_id,
+                chat_id,
                 InputFile(content.encode(), filename=name),
                 caption=message.text or None,
                 reply_markup=markup,
@@ -293,7 +310,7 @@ class OutboxSender:
             )
         else:
             sent = await self.bot.send_message(
-                row.chat_id, message.text, reply_markup=markup, rate_limit_args=bulk
+                chat_id, message.text, reply_markup=markup, rate_limit_args=bulk
             )
         return sent.message_id
 
@@ -314,7 +331,7 @@ class OutboxSender:
         if sent_at is not None:
             values["sent_at"] = sent_at
         if message_id is not None:
-            values["telegram_message_id"] = message_id
+            values["sent_message_id"] = str(message_id)
         if attempts is not None:
             values["attempts"] = attempts
         if state is OutboxState.sent:

@@ -7,18 +7,17 @@ import re
 
 import pytest
 from sqlalchemy import select
+from support.people import simulated_people
 from support.world import World, make_demo
 
 from circles.db import SessionMaker
 from circles.models import (
     Answer,
     AnswerKind,
-    Person,
     Practice,
     PracticeStatus,
     Reflection,
 )
-from circles.services.simulation import SIMULATED_ID_CEILING
 
 DATABASE = "postgres" if os.environ.get("CIRCLES_TEST_DATABASE_URL") else "sqlite"
 # The smallest valid PNG: one transparent pixel.
@@ -136,9 +135,7 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
     assert texts[-1].startswith("“Two stars and a wish”")
 
     async with sessions() as session:
-        person = await session.scalar(
-            select(Person).where(Person.telegram_user_id <= SIMULATED_ID_CEILING)
-        )
+        person = await session.scalar(simulated_people())
         assert person is not None and person.display_name == "Zoe Simulated"
         photos = await session.scalars(
             select(Answer).where(Answer.person_id == person.id, Answer.kind == AnswerKind.photo)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 from sqlalchemy import func, select
+from support.people import simulated_people, simulator_address
 from support.web import buttons_of, csrf_of
 from support.world import World, make_demo
 
 from api.app import create_app
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Answer, AnswerKind, Circle, Consent, Membership, Person, Role
+from circles.models import Answer, AnswerKind, Channel, Circle, Consent, Membership, Person, Role
 from circles.services.demo import DEMO_CIRCLE
 from circles.services.outbox import enqueue, message_payload
 from circles.services.simulation import SIMULATED_ID_CEILING
@@ -66,8 +67,7 @@ async def test_simulated_teacher_joins_the_demo_circle_as_a_real_member(
     async with sessions() as session:
         person = await session.scalar(select(Person).where(Person.display_name == "Zoe Teacher"))
         assert person is not None and person.consent is Consent.given
-        assert person.telegram_user_id is not None
-        assert person.telegram_user_id <= SIMULATED_ID_CEILING
+        assert int(await simulator_address(session, person)) <= SIMULATED_ID_CEILING
         membership = await session.scalar(
             select(Membership).where(Membership.person_id == person.id)
         )
@@ -144,13 +144,12 @@ async def test_queued_messages_show_up_in_the_chat(
     client = api()
     await _start(client)
     async with sessions() as session, session.begin():
-        person = await session.scalar(
-            select(Person).where(Person.telegram_user_id <= SIMULATED_ID_CEILING)
-        )
-        assert person is not None and person.telegram_user_id is not None
+        person = await session.scalar(simulated_people())
+        assert person is not None
         await enqueue(
             session,
-            chat_id=person.telegram_user_id,
+            channel=Channel.simulator,
+            address=await simulator_address(session, person),
             payload=message_payload("Your practice was published.", [[("OK", "x:closed")]]),
             key="test-1",
             now=clock.now(),

@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support.people import simulated_people
 from support.web import buttons_of, csrf_of
 from support.world import SEEDED_AT, World
 
@@ -20,16 +21,16 @@ from api.web.simulator import STARTS_PER_MINUTE
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import (
+    Channel,
     Circle,
+    Identity,
     Invite,
     Membership,
-    Person,
     Practice,
     PracticeStatus,
     ShareScope,
 )
 from circles.services.circles import create_circle
-from circles.services.simulation import SIMULATED_ID_CEILING
 from circles.settings import Settings
 
 NOT_DEMO = "In the simulator you can join only a demo circle"
@@ -78,11 +79,7 @@ async def _press(client: httpx.AsyncClient, label: str) -> None:
 async def _simulated_people(sessions: SessionMaker) -> int:
     async with sessions() as session:
         return (
-            await session.scalar(
-                select(func.count())
-                .select_from(Person)
-                .where(Person.telegram_user_id <= SIMULATED_ID_CEILING)
-            )
+            await session.scalar(select(func.count()).select_from(simulated_people().subquery()))
             or 0
         )
 
@@ -104,10 +101,10 @@ async def test_a_real_circles_invite_code_typed_in_the_simulator_does_not_join(
         joined_b = await session.scalar(
             select(func.count())
             .select_from(Membership)
-            .join(Person, Person.id == Membership.person_id)
+            .join(Identity, Identity.person_id == Membership.person_id)
             .where(
                 Membership.circle_id == world.b.circle,
-                Person.telegram_user_id <= SIMULATED_ID_CEILING,
+                Identity.channel == Channel.simulator,
             )
         )
         assert joined_b == 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support.people import add_person
 
 from bot.flows import engine
 from bot.flows.buttons import decode
@@ -67,8 +68,7 @@ def survey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def person(sessions: SessionMaker, clock: FakeClock) -> Person:
     async with transaction(sessions) as session:
-        person = Person(telegram_user_id=77, display_name="Lea", created_at=clock.now())
-        session.add(person)
+        person = await add_person(session, telegram=77, display_name="Lea", created_at=clock.now())
     return person
 
 

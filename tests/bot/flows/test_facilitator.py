@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
+from support.people import telegram_identity
 from support.world import WEDNESDAY_W35, World, build_world
 
 from bot.flows import facilitator, teacher
@@ -25,6 +26,7 @@ from circles.db import SessionMaker, transaction
 from circles.i18n import translate, use_language
 from circles.models import (
     AuditLog,
+    Channel,
     CheckIn,
     CheckInStatus,
     Outbox,
@@ -36,9 +38,9 @@ from circles.models import (
 from circles.services.people import reader_language
 from circles.settings import Settings
 
-PAULO = Sender(5101, "Paulo")
-SERGIO = Sender(5201, "Sérgio")
-ANA = Sender(5001, "Ana")
+PAULO = Sender(Channel.telegram, "5101", "Paulo")
+SERGIO = Sender(Channel.telegram, "5201", "Sérgio")
+ANA = Sender(Channel.telegram, "5001", "Ana")
 #: Monday of W36 after the check-in opened in São Paulo (16:00 there is 19:00 UTC).
 MONDAY_W36 = datetime(2026, 8, 31, 20, 0, tzinfo=UTC)
 
@@ -80,7 +82,8 @@ async def shown_to(session, sender: Sender, settings, replies) -> list[Seen]:
     """The replies as the door shows them: in the reader's language, buttons encoded."""
     language = await reader_language(
         session,
-        telegram_user_id=sender.external_id,
+        channel=sender.channel,
+        address=sender.address,
         client_language=sender.language_code,
         default=settings.default_language,
     )
@@ -136,7 +139,10 @@ async def test_teachers_and_strangers_are_told_what_these_commands_are_for(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
     message = "This is for the facilitators and union representatives of a circle."
-    for sender, language in ((ANA, "pt_BR"), (Sender(999, "Nobody", "en"), "en")):
+    for sender, language in (
+        (ANA, "pt_BR"),
+        (Sender(Channel.telegram, "999", "Nobody", "en"), "en"),
+    ):
         [reply] = await ask(sessions, facilitator.summary, sender, settings, clock)
         assert reply.text == translate(message, language)
         assert reply.buttons == ()
@@ -163,7 +169,7 @@ async def test_who_shows_every_teacher_and_nudge_reminds_once_a_day(
     clock.set(MONDAY_W36)
     async with transaction(sessions) as session:
         kwame = await session.get_one(Person, world.teachers_a[1])
-        kwame.telegram_user_id = 5002
+        session.add(telegram_identity(kwame, 5002))
         open_checkin = CheckIn(
             person_id=world.author_a,
             circle_id=world.a.circle,
@@ -181,7 +187,7 @@ async def test_who_shows_every_teacher_and_nudge_reminds_once_a_day(
     [sent] = await press(sessions, "f:nudge", PAULO, settings, clock)
     assert sent.text.splitlines()[1] == "Reminders sent to 2 teachers: Ana Souza, Kwame Mensah."
     async with sessions() as session:
-        messages = {m.chat_id: m for m in await session.scalars(select(Outbox))}
+        messages = {int(m.address): m for m in await session.scalars(select(Outbox))}
         audit = await session.scalar(select(AuditLog).where(AuditLog.action == "checkin.nudge"))
     ana, kwame = messages[5001], messages[5002]
     assert ana.idempotency_key == "nudge-2026-08-31"  # São Paulo's date
@@ -227,7 +233,7 @@ async def test_approving_a_practice_from_the_bot(
     )
     async with sessions() as session:
         stored = await session.get_one(Practice, practice)
-        message = await session.scalar(select(Outbox).where(Outbox.chat_id == 5001))
+        message = await session.scalar(select(Outbox).where(Outbox.address == "5001"))
     assert stored.status is PracticeStatus.published and message is not None
     [twice] = await press(sessions, f"r:approve:{practice}", PAULO, settings, clock)
     assert twice.text == "“Mini whiteboards for hinge questions” has already been reviewed."
@@ -264,7 +270,7 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
     )
     async with sessions() as session:
         stored = await session.get_one(Practice, practice)
-        message = await session.scalar(select(Outbox).where(Outbox.chat_id == 5001))
+        message = await session.scalar(select(Outbox).where(Outbox.address == "5001"))
     assert stored.status is PracticeStatus.changes_requested
     assert stored.review_comment == comment
     assert message is not None and shown(message.payload, "pt_BR").text.endswith(comment)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from support.people import add_person
 
 from bot.flows import checkins, journey
 from bot.flows import settings as member_settings
@@ -19,7 +20,7 @@ from bot.flows.messages import Sender
 from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
-from circles.models import Answer, Consent, FlowRun, FlowStatus, Membership, Person, Role
+from circles.models import Answer, Channel, Consent, FlowRun, FlowStatus, Membership, Role
 from circles.services.circles import create_circle
 from circles.settings import Settings
 
@@ -84,7 +85,7 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
     clock = FakeClock(datetime(2026, 9, 7, 17, 0, tzinfo=UTC))
     config = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     telegram_id = next(_ids)
-    sender = Sender(external_id=telegram_id, name="Prop", language_code="en")
+    sender = Sender(Channel.telegram, str(telegram_id), name="Prop", language_code="en")
     try:
         async with transaction(sessions) as session:
             circle = await create_circle(
@@ -95,15 +96,14 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                 timezone="Europe/Zurich",
                 now=clock.now(),
             )
-            person = Person(
-                telegram_user_id=telegram_id,
+            person = await add_person(
+                session,
+                telegram=telegram_id,
                 display_name="Prop",
                 timezone="UTC",
                 consent=Consent.given,
                 created_at=clock.now(),
             )
-            session.add(person)
-            await session.flush()
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
         last: list = []  # what the bot showed last
         for kind, value in steps:

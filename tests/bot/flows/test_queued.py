@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from support.people import add_person
 
 from bot.flows import queued
 from bot.flows.buttons import FacilitatorCommand, OpenCheckIn
 from bot.flows.circle import quote
 from bot.flows.events import Button, Photo, Say
 from circles.db import SessionMaker, transaction
-from circles.models import Consent, Outbox, Person
+from circles.models import Channel, Consent, Outbox, Person
 from circles.services import outbox
 from circles.services.privacy import NAME_GONE, forget_person
 from circles.text import join, lines, t
@@ -51,8 +52,9 @@ async def test_an_erased_teacher_leaves_a_queued_digest_without_her_name_or_word
 ) -> None:
     now = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
     async with transaction(sessions) as session:
-        adwoa = Person(display_name="Adwoa Ɔsei", telegram_user_id=7001, consent=Consent.given)
-        session.add(adwoa)
+        adwoa = await add_person(
+            session, telegram=7001, display_name="Adwoa Ɔsei", consent=Consent.given
+        )
         digest = Say(
             lines(
                 t("Your weekly digest"),
@@ -66,7 +68,14 @@ async def test_an_erased_teacher_leaves_a_queued_digest_without_her_name_or_word
             ),
             ((Button(t("Who has answered"), FacilitatorCommand("who")),),),
         )
-        await queued.send(session, chat_id=7003, event=digest, key="digest-2026-38-0", now=now)
+        await queued.send(
+            session,
+            channel=Channel.telegram,
+            address="7003",
+            event=digest,
+            key="digest-2026-38-0",
+            now=now,
+        )
     async with transaction(sessions) as session:
         await forget_person(session, person=await session.get_one(Person, adwoa.id), now=now)
     async with sessions() as session:

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import select
+from support.people import add_person
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.flows import engine
@@ -29,7 +30,7 @@ from bot.flows.inputs import Input, InputKind
 from bot.handlers.telegram.render import fitted, keyboard
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Answer, Consent, FlowRun, FlowStatus, Person
+from circles.models import Answer, Consent, FlowRun, FlowStatus
 from circles.settings import SUPPORTED_LANGUAGES
 from circles.text import render
 
@@ -63,16 +64,15 @@ def quiet_effects(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def _asked(session, flow: Flow, step: Step, language: str, now: datetime):
     """A person in ``language`` whose run of ``flow`` waits at ``step``, and the question."""
-    person = Person(
-        telegram_user_id=4242,
+    person = await add_person(
+        session,
+        telegram=4242,
         display_name="Reach",
         language=language,
         timezone="Africa/Accra",
         consent=Consent.given,
         created_at=now,
     )
-    session.add(person)
-    await session.flush()
     run = FlowRun(
         person_id=person.id,
         flow_id=flow.id,

@@ -11,16 +11,20 @@ from sqlalchemy import select
 
 from bot.handlers.telegram.sender import MAX_ATTEMPTS, OutboxSender
 from circles.db import transaction
-from circles.models import Outbox, OutboxPriority, OutboxState, Person, SendBudget
+from circles.models import Channel, Identity, Outbox, OutboxPriority, OutboxState, SendBudget
 from circles.services.outbox import enqueue, message_payload
+from circles.services.people import preferred_identity
 
 
-async def _queue(sessions, clock, chats, *, priority=OutboxPriority.bulk, prefix="m"):
+async def _queue(
+    sessions, clock, chats, *, priority=OutboxPriority.bulk, prefix="m", channel=Channel.telegram
+):
     async with transaction(sessions) as session:
         for n, chat in enumerate(chats):
             await enqueue(
                 session,
-                chat_id=chat,
+                channel=channel,
+                address=str(chat),
                 payload=message_payload(f"{prefix}{n}"),
                 key=f"{prefix}-{n}-{chat}",
                 now=clock.now(),
@@ -30,7 +34,7 @@ async def _queue(sessions, clock, chats, *, priority=OutboxPriority.bulk, prefix
 
 async def _rows(sessions) -> dict[int, Outbox]:
     async with sessions() as session:
-        return {row.chat_id: row for row in await session.scalars(select(Outbox))}
+        return {int(row.address): row for row in await session.scalars(select(Outbox))}
 
 
 async def test_a_429_waits_for_that_chat_only(sessions, clock, sender, fake, pace) -> None:
@@ -61,12 +65,32 @@ async def test_a_blocked_bot_marks_the_person_unreachable_until_they_write(
     report = await sender.drain()
     assert report.unreachable == 1
     async with sessions() as session:
-        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.chat_id))
-        assert person.unreachable_at == clock.now()
+        identity = await _identity(session, ama.chat_id)
+        assert identity.unreachable_at == clock.now()
+        assert await preferred_identity(session, person_id=identity.person_id) is None
     await ama.send("/help")  # they come back
     async with sessions() as session:
-        person = await session.scalar(select(Person).where(Person.telegram_user_id == ama.chat_id))
-        assert person.unreachable_at is None
+        identity = await _identity(session, ama.chat_id)
+        assert identity.unreachable_at is None
+        assert identity.last_inbound_at == clock.now()
+
+
+async def _identity(session, chat: int) -> Identity:
+    return await session.scalar(
+        select(Identity).where(Identity.channel == Channel.telegram, Identity.address == str(chat))
+    )
+
+
+async def test_the_telegram_sender_never_sends_to_a_simulated_chat(
+    sessions, clock, sender, fake
+) -> None:
+    await _queue(sessions, clock, [-(10**15) - 5], channel=Channel.simulator, prefix="sim")
+    await _queue(sessions, clock, [505])
+    report = await sender.drain()
+    assert report.sent == 1 and report.handled == 1
+    assert fake.texts_to(505) == ["m0"]
+    rows = await _rows(sessions)
+    assert rows[-(10**15) - 5].state is OutboxState.pending  # the simulator shows it
 
 
 async def test_chat_not_found_fails_with_the_reason(sessions, clock, sender, fake) -> None:
@@ -125,7 +149,7 @@ async def test_replies_go_before_bulk(sessions, clock, sender, fake) -> None:
     await _queue(sessions, clock, list(range(10, 20)))
     await _queue(sessions, clock, [99], priority=OutboxPriority.reply, prefix="reply")
     first = await sender.claim()
-    assert first[0].chat_id == 99
+    assert first[0].address == "99"
 
 
 async def test_one_private_chat_gets_at_most_one_message_a_second(
