@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.effects import Answered, Completion, Context, effect
-from bot.flows.events import Say
-from bot.flows.messages import Reply, Sender
+from bot.flows.events import Event, Say
+from bot.flows.messages import Sender
 from circles.i18n import N_
 from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
 from circles.questions import Question
@@ -53,7 +53,7 @@ async def coordinator_token(
 
 async def link(
     session: AsyncSession, *, sender: Sender, secret: str | None, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
     person = await get_or_create_person(
         session,
@@ -89,7 +89,7 @@ async def link(
 
 async def broadcast(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/broadcast``: write, choose the audience, see how many it reaches, confirm."""
     person = await session.scalar(
         select(Person).where(Person.telegram_user_id == sender.external_id)
@@ -104,7 +104,7 @@ async def broadcast(
 
 async def overview(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/broadcasts``: the latest broadcasts sent with this token and how they went."""
     person = await session.scalar(
         select(Person).where(Person.telegram_user_id == sender.external_id)
