@@ -264,7 +264,8 @@ async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
 
 
 def trend_line(ratings: list[float]) -> Part:
-    """ "2 → 3 → 4 ↗" for a teacher's ratings (translated label added by the caller)."""
+    """ "2 → 3 → 4 ↗": a teacher's ratings while piloting, the last eight (the caller
+    adds the label: "Ratings: {trend}")."""
     numbers = join((number(r) for r in ratings[-8:]), " → ")
     if len(ratings) < 2:
         return numbers
