@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.events import Say
 from circles.errors import DomainError, InvalidAnswer
-from circles.i18n import N_, format_number
+from circles.i18n import N_
 from circles.models import (
     Answer,
     CheckIn,
@@ -217,14 +217,13 @@ async def set_grade_level(ctx: Context, answer: Answer | None) -> Answered:
 
 
 def answer_text(answers: dict[str, Answer], key: str) -> str | None:
+    """An answer as text to store: a number written plainly ("4", "2.5"), in no locale."""
     answer = answers.get(key)
     if answer is None:
         return None
-    return (
-        answer.value_text
-        or answer.value_choice
-        or (None if answer.value_number is None else format_number(answer.value_number))
-    )
+    value = answer.value_number
+    plain = None if value is None else str(int(value)) if float(value).is_integer() else str(value)
+    return answer.value_text or answer.value_choice or plain
 
 
 def answer_choice(answers: dict[str, Answer], key: str) -> str | None:
