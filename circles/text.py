@@ -274,6 +274,60 @@ class Capitalized(Text):
         return {"cap": _dump(self.text)}
 
 
+@dataclass(frozen=True)
+class LanguageInReader(Text):
+    """A language's name in the reader's language (``pt_BR``: "Portuguese (Brazil)",
+    "portugais (Brésil)", …); the code itself when Babel does not know it."""
+
+    code: str
+
+    def _render(self) -> str:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            return Locale.parse(self.code).get_display_name(current_language()) or self.code
+        except (ValueError, UnknownLocaleError):
+            return self.code
+
+    def dump(self) -> Any:
+        return {"langr": self.code}
+
+
+@dataclass(frozen=True)
+class Foreign(Text):
+    """``text`` for readers of another language than ``language``; nothing for its own.
+
+    Languages compare by their base (``pt_BR`` readers read ``pt``): a note that a
+    teacher's words are in another language is shown only to those who need it.
+    """
+
+    language: str
+    text: Part
+
+    def _render(self) -> str:
+        if self.language.split("_")[0] == current_language().split("_")[0]:
+            return ""
+        return str(_part(self.text))
+
+    def dump(self) -> Any:
+        return {"foreign": self.language, "x": _dump(self.text)}
+
+
+@dataclass(frozen=True)
+class Cut(Text):
+    """``text`` cut to ``limit`` characters ("…" marks a cut), measured after translation."""
+
+    text: Part
+    limit: int
+
+    def _render(self) -> str:
+        text = str(_part(self.text))
+        return text if len(text) <= self.limit else text[: self.limit - 1].rstrip() + "…"
+
+    def dump(self) -> Any:
+        return {"cut": _dump(self.text), "max": self.limit}
+
+
 def t(msgid: str, /, **params: Part) -> Message:
     """``msgid`` (a message for translators), with named ``{placeholders}`` filled later."""
     return Message(msgid, params)
@@ -359,16 +413,25 @@ def load(data: Any) -> Part:
         return Percent(data["pct"])
     if "cap" in data:
         return Capitalized(load(data["cap"]))
+    if "langr" in data:
+        return LanguageInReader(data["langr"])
+    if "foreign" in data:
+        return Foreign(data["foreign"], load(data["x"]))
+    if "cut" in data:
+        return Cut(load(data["cut"]), int(data["max"]))
     raise ValueError("not dumped text")
 
 
 __all__ = [
     "Capitalized",
     "Country",
+    "Cut",
     "Day",
     "Days",
+    "Foreign",
     "Headline",
     "Join",
+    "LanguageInReader",
     "LanguageName",
     "Message",
     "Number",

@@ -389,32 +389,32 @@ def test_no_module_of_the_flows_is_longer_than_a_reader_can_hold() -> None:
     assert LONG_FLOW_MODULES - long == set(), "shorter now: drop it from LONG_FLOW_MODULES"
 
 
-#: Dialogues that return events with lazy text (``circles.text``), rendered by the door in
-#: the reader's language: they translate nothing themselves and build no button string.
-LAZY_TEXT_MODULES = (
-    "bot.flows.actions",
-    "bot.flows.checkins",
-    "bot.flows.hooks",
-    "bot.flows.joining",
-    "bot.flows.journey",
-    "bot.flows.membership",
-    "bot.flows.practices",
-    "bot.flows.privacy",
-    "bot.flows.reflections",
-    "bot.flows.revisions",
-    "bot.flows.settings",
-    "bot.flows.teacher",
-)
+#: Every module of the flows returns events with lazy text (``circles.text``), rendered by
+#: the door in the reader's language: none translates or formats in the current language.
+FLOW_MODULES = tuple(sorted(m for m in MODULES if _under(m, "bot.flows")))
 #: What such a module must not call: eager translation and formatting in the current
-#: language, the transitional ``Reply``, hand-encoded button data.
+#: language, hand-encoded button data.
 EAGER_CALLS = frozenset(
-    {"_", "ngettext", "use_language", "format_datetime", "translate", "Reply", "encode"}
+    {
+        "_",
+        "ngettext",
+        "use_language",
+        "format_datetime",
+        "format_number",
+        "translate",
+        "encode",
+    }
 )
+#: The modules that write button data: the codec, and the renderers that hand it to a
+#: channel (``fit`` for replies, ``queued`` for the outbox at send time, ``events`` when
+#: an event is stored in the outbox).
+ENCODERS = frozenset({"bot.flows.buttons", "bot.flows.fit", "bot.flows.queued", "bot.flows.events"})
 
 
-def eager_calls(source: str) -> list[str]:
+def eager_calls(source: str, *, encodes: bool = False) -> list[str]:
     """The calls of ``source`` to a name of :data:`EAGER_CALLS` (imported, or taken from
-    the module that defines it: ``messages.Reply``), as ``name (line n)``."""
+    the module that defines it: ``i18n._``), as ``name (line n)``; ``encode`` is let
+    through where ``encodes``."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call):
@@ -423,28 +423,46 @@ def eager_calls(source: str) -> list[str]:
         if isinstance(func, ast.Name):
             name = func.id
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            name = func.attr if func.value.id in ("buttons", "i18n", "messages") else None
-        if name in EAGER_CALLS:
+            name = func.attr if func.value.id in ("buttons", "i18n") else None
+        if name in EAGER_CALLS and not (encodes and name == "encode"):
             found.append(f"{name} (line {node.lineno})")
     return found
 
 
-@pytest.mark.parametrize("module", LAZY_TEXT_MODULES)
-def test_converted_dialogues_leave_translation_to_the_door(module: str) -> None:
-    assert eager_calls(MODULES[module].read_text()) == []
+@pytest.mark.parametrize("module", FLOW_MODULES)
+def test_the_flows_leave_translation_to_the_door(module: str) -> None:
+    source = MODULES[module].read_text()
+    assert eager_calls(source, encodes=module in ENCODERS) == []
 
 
 @pytest.mark.parametrize(
     "source",
     [
         'with use_language(person.language):\n    text = _("Paused.")\n',
-        'Reply(t("Paused."))\n',
         "Button(t('Pause'), encode(Pause(7)))\n",
-        'messages.Reply(ngettext("{n} day", "{n} days", n))\n',
+        'Say(i18n.ngettext("{n} day", "{n} days", n))\n',
+        "Say(format_number(3.5))\n",
     ],
 )
 def test_the_translation_check_finds_eager_text(source: str) -> None:
     assert eager_calls(source) != []
+
+
+def test_the_flows_are_all_checked() -> None:
+    assert {"bot.flows.engine", "bot.flows.practices", "bot.flows.sharing"} <= set(FLOW_MODULES)
+
+
+def test_no_module_imports_the_old_reply() -> None:
+    """What the bot says is events (``bot.flows.events``): the legacy ``Reply`` is gone."""
+    found = [
+        f"{module} imports {alias.name}"
+        for module, path in MODULES.items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name == "Reply"
+    ]
+    assert found == []
 
 
 def test_the_test_only_hooks_live_in_one_named_place() -> None:

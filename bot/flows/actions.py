@@ -37,6 +37,7 @@ from bot.flows.buttons import (
     family,
 )
 from bot.flows.engine import Outcome
+from bot.flows.events import Notice
 from bot.flows.membership import member
 from bot.flows.messages import Sender
 from circles.models import Consent, Person
@@ -105,7 +106,7 @@ def open_before_consent() -> frozenset[type[Action]]:
 
 def closed() -> Outcome:
     """The answer to a button that no longer does anything."""
-    return Outcome(notice=t(engine.CLOSED))
+    return Outcome([Notice(t(engine.CLOSED))])
 
 
 async def press(

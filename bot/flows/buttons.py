@@ -20,6 +20,7 @@ chats earlier still work:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import ClassVar, Literal, TypeVar, get_args
 
@@ -553,6 +554,16 @@ def decode(data: str | None) -> Action | None:
     if len(parts) != cls.arity:
         return None
     return cls.read(parts)
+
+
+def recoded(data: str, change: Callable[[Action], Action]) -> str:
+    """Stored button data with its action changed by ``change`` (a queued template's
+    buttons pointed at each recipient's own item); data that does not decode is kept."""
+    action = decode(data)
+    if action is None:
+        return data
+    changed = change(action)
+    return data if changed == action else encode(changed)
 
 
 def family(data: str) -> str:

@@ -279,7 +279,7 @@ async def message(
             outcome = await engine.answer(session, person=person, message=message, now=now)
     if outcome is None:
         return [Say(NOTHING_OPEN)]
-    return outcome.replies
+    return outcome.events
 
 
 async def _unstarted_checkin(

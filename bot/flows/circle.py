@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.buttons import FacilitatorCommand
-from bot.flows.events import Button, Say
-from bot.flows.messages import Reply, Sender
+from bot.flows.events import Button, Event, Say
+from bot.flows.messages import Sender
 from circles.i18n import N_
 from circles.models import Circle, Consent, Person, Role, TokenRole
 from circles.services import attendance, roster, summaries
@@ -60,7 +60,7 @@ _MARKS = {
 _ARROWS = {"up": "↗", "down": "↘", "steady": "→"}
 
 #: What a facilitator's command answers: messages, and the engine's replies for a flow.
-Replies = list[Say | Reply]
+Replies = list[Event]
 
 
 # --- who is asking ---------------------------------------------------------------------

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.effects import Answered, Completion, Context, effect
-from bot.flows.events import Say
-from bot.flows.messages import Reply, Sender
+from bot.flows.events import Event, Say
+from bot.flows.messages import Sender
 from circles.i18n import N_
 from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
 from circles.questions import Question
@@ -53,7 +53,7 @@ async def coordinator_token(
 
 async def link(
     session: AsyncSession, *, sender: Sender, secret: str | None, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
     person = await get_or_create_person(
         session,
@@ -90,7 +90,7 @@ async def link(
 
 async def broadcast(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/broadcast``: write, choose the audience, see how many it reaches, confirm."""
     person = await find_person(session, channel=sender.channel, address=sender.address)
     token = await coordinator_token(session, person=person, now=now) if person else None
@@ -103,7 +103,7 @@ async def broadcast(
 
 async def overview(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/broadcasts``: the latest broadcasts sent with this token and how they went."""
     person = await find_person(session, channel=sender.channel, address=sender.address)
     token = await coordinator_token(session, person=person, now=now) if person else None

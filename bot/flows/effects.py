@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.flows.definition import Flow, Step
-    from bot.flows.messages import Reply
+    from bot.flows.events import Event
     from circles.models import Answer, FlowRun, Person
 
 
@@ -35,15 +35,15 @@ if TYPE_CHECKING:
 class Answered:
     """What an answer did besides being stored."""
 
-    replies: list[Reply] = field(default_factory=list)
+    replies: list[Event] = field(default_factory=list)
     stop: bool = False  # end the flow now
 
 
 @dataclass
 class Completion:
-    """What finishing a flow did: replies, and maybe a next flow to start."""
+    """What finishing a flow did: events to show, and maybe a next flow to start."""
 
-    replies: list[Reply] = field(default_factory=list)
+    replies: list[Event] = field(default_factory=list)
     begin: str | None = None
     state: dict = field(default_factory=dict)
 

@@ -16,8 +16,7 @@ step is :mod:`bot.flows.answers` (a choice may be typed: its value, label or num
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +42,6 @@ from bot.flows.definition import (
 from bot.flows.effects import Answered, Completion, Context, run_effect
 from bot.flows.events import Ask, Choice, Done, Event, Extra, Notice, Say
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Reply
 from circles.errors import InvalidAnswer
 from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, FlowRun, FlowStatus, Person
@@ -54,40 +52,23 @@ log = logging.getLogger(__name__)
 
 CLOSED = N_("This question is already closed.")
 
-#: What a door shows after an input: events, and (until the dialogues build events) the
-#: ``Reply`` values they still return.
-Shown = Event | Reply
+#: What a door shows after an input: the events of :mod:`bot.flows.events`.
+Shown = Event
 
 
-@dataclass(init=False)
+@dataclass
 class Outcome:
-    """What an input led to: the events to show, in order, and the run it completed."""
+    """What an input led to: the events to show, in order, and the run it completed.
 
-    events: list[Shown]
-    completed: FlowRun | None
+    A note about the press leads as a ``Notice``, the label it chose as a ``Done``:
+    ``Outcome([Notice(...), Done(...), *events])``.
+    """
 
-    def __init__(
-        self,
-        events: Iterable[Shown] = (),
-        *,
-        completed: FlowRun | None = None,
-        notice: Part | None = None,
-        chosen: Part | None = None,
-    ) -> None:
-        # ``notice`` and ``chosen`` are the older spelling of a leading Notice and Done,
-        # still used by dialogues (TODO(lead): drop them once those build the events).
-        head: list[Shown] = []
-        if notice is not None:
-            head.append(Notice(notice))
-        if chosen is not None:
-            head.append(Done(chosen))
-        self.events = [*head, *events]
-        self.completed = completed
+    events: list[Event] = field(default_factory=list)
+    completed: FlowRun | None = None
 
-    @property
-    def replies(self) -> list[Shown]:
-        """The events (the older name, kept for the dialogues that still read it)."""
-        return self.events
+    def __post_init__(self) -> None:
+        self.events = list(self.events)
 
 
 def flow_of(run: FlowRun) -> Flow:

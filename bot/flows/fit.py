@@ -33,7 +33,6 @@ from typing import TypeAlias
 
 from bot.flows.buttons import Action, encode
 from bot.flows.events import Ask, Done, File, Notice, Photo, Say
-from bot.flows.messages import Reply
 from circles.text import Part, join, number, render, t
 
 #: One button as an app sends it: its label and the data that comes back.
@@ -97,7 +96,7 @@ class Fitted:
 
 
 def fit(events: list, language: str | None, capabilities: Capabilities) -> Fitted:
-    """``events`` (and the ``Reply`` values dialogues still return) fitted for an app."""
+    """``events`` fitted for an app."""
     out = Fitted()
     notices: list[str] = []
     pieces: list[Message] = []
@@ -124,8 +123,6 @@ def fit(events: list, language: str | None, capabilities: Capabilities) -> Fitte
                 media = Media("document", filename=filename, content=content)
                 shown = media if "document" in capabilities.media else None
                 pieces.append(Message(render(caption, language), media=shown))
-            case Reply():
-                pieces += _reply(event, language, capabilities)
             case _:
                 raise TypeError(f"{type(event).__name__} is not an event")
     out.notice = "\n".join(notices) or None
@@ -224,7 +221,7 @@ def _numbered_label(n: int, label: str, capabilities: Capabilities) -> str:
 
 def _say(
     text: str,
-    rows: tuple[tuple[tuple[Part, Action | str], ...], ...],
+    rows: tuple[tuple[tuple[Part, Action], ...], ...],
     separate: bool,
     language: str | None,
     capabilities: Capabilities,
@@ -258,21 +255,6 @@ def _say(
     ]
 
 
-def _reply(reply: Reply, language: str | None, capabilities: Capabilities) -> list[Message]:
-    """A ``Reply`` of a dialogue not converted to events yet."""
-    text = render(reply.text, language)
-    if reply.attachment is not None:
-        media = Media(
-            "document", filename=reply.attachment.filename, content=reply.attachment.content
-        )
-        return [Message(text, media=media if "document" in capabilities.media else None)]
-    if reply.photo is not None:
-        media = Media("photo", file_id=reply.photo) if "photo" in capabilities.media else None
-        return [Message(text, media=media)]
-    rows = tuple(tuple((b.label, b.data) for b in row) for row in reply.buttons)
-    return _say(text, rows, reply.separate, language, capabilities)
-
-
 def _keys(rows, capabilities: Capabilities) -> Keys:
     """Rows of (label, data), each row within the app's buttons per row."""
     out: list[tuple[Key, ...]] = []
@@ -280,7 +262,7 @@ def _keys(rows, capabilities: Capabilities) -> Keys:
     for row in rows:
         keys = []
         for label, action in row:
-            data = action if isinstance(action, str) else encode(action)
+            data = encode(action)
             if len(data.encode()) > capabilities.data_bytes:
                 raise ValueError(f"button data longer than {capabilities.data_bytes} bytes")
             keys.append((label, data))

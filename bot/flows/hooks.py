@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.events import Say
 from circles.errors import DomainError, InvalidAnswer
-from circles.i18n import N_, format_number
+from circles.i18n import N_
 from circles.models import (
     Answer,
     CheckIn,
@@ -217,14 +217,13 @@ async def set_grade_level(ctx: Context, answer: Answer | None) -> Answered:
 
 
 def answer_text(answers: dict[str, Answer], key: str) -> str | None:
+    """An answer as text to store: a number written plainly ("4", "2.5"), in no locale."""
     answer = answers.get(key)
     if answer is None:
         return None
-    return (
-        answer.value_text
-        or answer.value_choice
-        or (None if answer.value_number is None else format_number(answer.value_number))
-    )
+    value = answer.value_number
+    plain = None if value is None else str(int(value)) if float(value).is_integer() else str(value)
+    return answer.value_text or answer.value_choice or plain
 
 
 def answer_choice(answers: dict[str, Answer], key: str) -> str | None:
@@ -264,7 +263,8 @@ async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
 
 
 def trend_line(ratings: list[float]) -> Part:
-    """ "2 → 3 → 4 ↗" for a teacher's ratings (translated label added by the caller)."""
+    """ "2 → 3 → 4 ↗": a teacher's ratings while piloting, the last eight (the caller
+    adds the label: "Ratings: {trend}")."""
     numbers = join((number(r) for r in ratings[-8:]), " → ")
     if len(ratings) < 2:
         return numbers

@@ -16,7 +16,7 @@ from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import Codify, KeepPiloting, NewInquiry
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
-from bot.flows.events import Button, Rows, Say
+from bot.flows.events import Button, Done, Rows, Say
 from bot.flows.hooks import answer_choice, answer_text, trend_line
 from bot.flows.membership import Replies, consented
 from bot.flows.messages import Sender
@@ -89,15 +89,14 @@ async def codify(pressed: Pressed, action: Codify) -> Outcome:
     replies = await engine.begin(
         session, person=person, flow_id="codify", now=now, state={"inquiry_id": inquiry.id}
     )
-    return Outcome(replies, chosen=CODIFY)
+    return Outcome([Done(CODIFY), *replies])
 
 
 @on(KeepPiloting)
 async def keep_piloting(pressed: Pressed, action: KeepPiloting) -> Outcome:
     """Not codifying yet: the next check-in asks again."""
     return Outcome(
-        [Say(t("Good, keep piloting. I will ask you again next week."))],
-        chosen=t("Keep piloting"),
+        [Done(t("Keep piloting")), Say(t("Good, keep piloting. I will ask you again next week."))]
     )
 
 
@@ -116,7 +115,7 @@ async def new_inquiry(pressed: Pressed, action: NewInquiry) -> Outcome:
     replies = await engine.begin(
         session, person=person, flow_id="identify", now=now, state={"inquiry_id": inquiry.id}
     )
-    return Outcome(replies, chosen=NEW_INQUIRY)
+    return Outcome([Done(NEW_INQUIRY), *replies])
 
 
 # --- effects of the journey's flows (identify, pilot, codify) -----------------------------

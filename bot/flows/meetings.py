@@ -13,8 +13,8 @@ from bot.flows.actions import Pressed, on
 from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect, Rsvp
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
-from bot.flows.events import Button, Say
-from bot.flows.messages import Reply, Sender
+from bot.flows.events import Button, Done, Event, Notice, Say
+from bot.flows.messages import Sender
 from circles.errors import DomainError, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
@@ -61,7 +61,7 @@ async def _facilitated(session: AsyncSession, person: Person) -> Circle | None:
 
 async def _facilitator(
     session: AsyncSession, sender: Sender, settings: Settings
-) -> tuple[Person | None, Circle | None, list[Say | Reply]]:
+) -> tuple[Person | None, Circle | None, list[Event]]:
     person = await find_person(session, channel=sender.channel, address=sender.address)
     circle = await _facilitated(session, person) if person else None
     if person is None or circle is None or person.consent is not Consent.given:
@@ -71,7 +71,7 @@ async def _facilitator(
 
 async def schedule(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/meeting``: ask date, time, place and agenda, then invite everyone."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
@@ -83,7 +83,7 @@ async def schedule(
 
 async def overview(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/meetings``: upcoming meetings with who comes, and buttons to move or cancel."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
@@ -91,7 +91,7 @@ async def overview(
     upcoming = await meetings.upcoming_meetings(session, circle_id=circle.id, now=now)
     if not upcoming:
         return [Say(t("No meetings are planned. Send /meeting to schedule one."))]
-    replies: list[Say | Reply] = []
+    replies: list[Event] = []
     for meeting in upcoming:
         answers = await meetings.rsvp_counts(session, meeting_id=meeting.id)
         text: list[Part] = [announcements.describe(meeting, person.timezone)]
@@ -114,7 +114,7 @@ async def overview(
 
 async def link_group(
     session: AsyncSession, *, sender: Sender, group: str, settings: Settings, now: datetime
-) -> list[Say | Reply]:
+) -> list[Event]:
     """``/linkgroup`` in a group: meeting news and reminders are posted there too."""
     person, circle, refusal = await _facilitator(session, sender, settings)
     if person is None or circle is None:
@@ -141,7 +141,7 @@ async def action(
     id is answered like a closed button.
     """
     meeting_id = action.meeting_id
-    closed = Outcome(notice=t(engine.CLOSED))
+    closed = Outcome([Notice(t(engine.CLOSED))])
     if isinstance(action, Rsvp):
         response = action.answer
         try:
@@ -151,10 +151,7 @@ async def action(
             )
         except DomainError:
             return closed
-        return Outcome(
-            [Say(t(_RSVP_THANKS[response]))],
-            chosen=t(_RSVP_LABELS[response]),
-        )
+        return Outcome([Done(t(_RSVP_LABELS[response])), Say(t(_RSVP_THANKS[response]))])
     if isinstance(action, Reflect):
         try:
             meeting = await access.meeting_for_member(
@@ -181,7 +178,7 @@ async def action(
             meeting_id=meeting.id,
             state={"circle_id": meeting.circle_id},
         )
-        return Outcome(replies, chosen=t("Start my reflection"))
+        return Outcome([Done(t("Start my reflection")), *replies])
     try:
         meeting, circle = await access.meeting_for_facilitator(
             session, person_id=person.id, meeting_id=meeting_id
@@ -202,7 +199,7 @@ async def action(
             when=when(meeting.starts_at, person.timezone),
             count=number(told),
         )
-        return Outcome([Say(text)], chosen=t("Cancel"))
+        return Outcome([Done(t("Cancel")), Say(text)])
     replies = await engine.begin(
         session,
         person=person,
@@ -210,7 +207,7 @@ async def action(
         now=now,
         state={"circle_id": circle.id, "move": meeting.id},
     )
-    return Outcome(replies, chosen=t("Move"))
+    return Outcome([Done(t("Move")), *replies])
 
 
 def _typed(answers: dict[str, Answer], key: str) -> str | None:

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.events import Event, Say
-from bot.flows.messages import Reply, Sender
+from bot.flows.messages import Sender
 from circles.models import Consent, Person
 from circles.services.people import find_person
 from circles.text import t
 
-#: What a dialogue returns: events (and, until the engine returns events, its replies).
-Replies: TypeAlias = list[Reply | Event]
+#: What a dialogue returns: events.
+Replies: TypeAlias = list[Event]
 
 NOT_MEMBER = t(
     "You are not in a circle yet. Open the invite link from your facilitator, or send "

@@ -13,9 +13,7 @@ one's own practice (the ``revise`` flow, one part at a time; it goes back to rev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +28,7 @@ from bot.flows.buttons import (
     StopDigest,
 )
 from bot.flows.engine import Outcome
-from bot.flows.events import Button, Photo, Rows, Say
+from bot.flows.events import Button, Done, Notice, Photo, Rows, Say
 from bot.flows.membership import Replies, consented
 from bot.flows.messages import Sender
 from circles.errors import NotFound
@@ -38,7 +36,7 @@ from circles.models import FlowRun, FlowStatus, Person, Strategy
 from circles.services import access, journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
 from circles.settings import Settings
-from circles.text import Part, Text, number, t, tn
+from circles.text import Part, number, t, tn
 
 PAGE = 5
 #: Evidence photos shown with a practice that is read in full (the newest are last).
@@ -49,25 +47,6 @@ MAX_OFFSET = 1_000_000
 READ = t("Read")
 TRY = t("I'll try this")
 SEND_AGAIN = t("Send them again")
-
-
-@dataclass(frozen=True)
-class _Card(Text):
-    """A practice as one message, written by the showcase when a door shows it.
-
-    TODO(lead): the showcase (``circles/services/showcase.py``) still translates as it
-    writes; calling it at render time puts the card in the reader's language. Replies
-    only: a card is not queued (the digest builds its own).
-    """
-
-    found: repository.Found
-    full: bool
-
-    def _render(self) -> str:
-        return showcase.card(self.found, full=self.full)
-
-    def dump(self) -> Any:
-        raise TypeError("a practice card is shown as a reply, never queued")
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -89,7 +68,7 @@ def _list_replies(results: repository.Results, more: Button | None, heading: Par
         practice = found.practice
         replies.append(
             Say(
-                _Card(found, full=False),
+                showcase.card(found, full=False),
                 (
                     (
                         Button(READ, ReadPractice(practice.id)),
@@ -213,8 +192,7 @@ async def stop_digest(pressed: Pressed, action: StopDigest) -> Outcome:
         "Send /practices to look for some yourself."
     )
     return Outcome(
-        [Say(text, ((Button(SEND_AGAIN, RestartDigest()),),))],
-        chosen=t("Stop these messages"),
+        [Done(t("Stop these messages")), Say(text, ((Button(SEND_AGAIN, RestartDigest()),),))]
     )
 
 
@@ -223,7 +201,7 @@ async def restart_digest(pressed: Pressed, action: RestartDigest) -> Outcome:
     """Practices from other circles again, from time to time."""
     pressed.person.practice_digest = True
     text = t("Good: from time to time you will get a practice from another circle.")
-    return Outcome([Say(text)], chosen=SEND_AGAIN)
+    return Outcome([Done(SEND_AGAIN), Say(text)])
 
 
 _GONE = t("This practice is no longer in the repository.")
@@ -238,12 +216,12 @@ async def read(pressed: Pressed, action: ReadPractice) -> Outcome:
             pressed.session, person_id=pressed.person.id, practice_id=practice_id
         )
     except NotFound:
-        return Outcome(notice=_GONE)
+        return Outcome([Notice(_GONE)])
     photos = list((found.practice.content or {}).get("evidence_photos") or [])
     return Outcome(
         [
             *(Photo(photo, caption=t("Evidence of impact")) for photo in photos[:PHOTOS_SHOWN]),
-            Say(_Card(found, full=True), ((Button(TRY, AdoptPractice(practice_id)),),)),
+            Say(showcase.card(found, full=True), ((Button(TRY, AdoptPractice(practice_id)),),)),
         ]
     )
 
@@ -257,19 +235,19 @@ async def adopt(pressed: Pressed, action: AdoptPractice) -> Outcome:
             session, person_id=person.id, practice_id=action.practice_id
         )
     except NotFound:
-        return Outcome(notice=_GONE)
+        return Outcome([Notice(_GONE)])
     practice = found.practice
     place = await journeys.teacher_place(session, person_id=person.id)
     if place is None:
-        return Outcome(notice=t("Only teachers of a circle can pilot a practice."))
+        return Outcome([Notice(t("Only teachers of a circle can pilot a practice."))])
     if practice.author_id == person.id:
-        return Outcome(notice=t("This is your own practice."))
+        return Outcome([Notice(t("This is your own practice."))])
     adopted = await repository.adopt(
         session, person=person, circle=place.circle, practice=practice, now=now
     )
     title = practice.title
     if adopted.already:
-        return Outcome([Say(t("You are already trying “{title}”.", title=title))], chosen=TRY)
+        return Outcome([Done(TRY), Say(t("You are already trying “{title}”.", title=title))])
     if adopted.busy is not None:
         return Outcome(
             [
@@ -287,7 +265,7 @@ async def adopt(pressed: Pressed, action: AdoptPractice) -> Outcome:
         "will ask you how it went, and your ratings will help other teachers.",
         title=title,
     )
-    return Outcome([Say(text)], chosen=TRY)
+    return Outcome([Done(TRY), Say(text)])
 
 
 async def _stop_identifying(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import ForgetConfirm, KeepData
 from bot.flows.engine import Outcome
-from bot.flows.events import Button, File, Say
+from bot.flows.events import Button, Done, File, Say
 from bot.flows.membership import Replies, member
 from bot.flows.messages import Sender
 from circles.services.privacy import export_person_data, forget_person
@@ -74,11 +74,11 @@ async def erase(pressed: Pressed, action: ForgetConfirm) -> Outcome:
         return closed()
     await forget_person(pressed.session, person=pressed.person, now=now)
     return Outcome(
-        [Say(t("Everything about you is erased. Thank you for taking part."))], chosen=ERASE
+        [Done(ERASE), Say(t("Everything about you is erased. Thank you for taking part."))]
     )
 
 
 @on(KeepData, before_consent=True)
 async def keep(pressed: Pressed, action: KeepData) -> Outcome:
     """Erase nothing."""
-    return Outcome([Say(t("Nothing was erased."))], chosen=KEEP)
+    return Outcome([Done(KEEP), Say(t("Nothing was erased."))])

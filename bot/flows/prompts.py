@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
-from bot.flows.buttons import OpenCheckIn, decode, encode
+from bot.flows.buttons import OpenCheckIn, recoded
 from bot.flows.definition import AnswerType, Flow, library
 from bot.flows.events import Button, Say
 from circles.i18n import N_
@@ -238,10 +238,12 @@ def _retarget(template: dict[str, Any], checkin_id: int) -> dict[str, Any]:
 
 
 def _retargeted(data: str, checkin_id: int) -> str:
-    action = decode(data)
-    if isinstance(action, OpenCheckIn):
-        return encode(replace(action, checkin_id=checkin_id))
-    return data
+    return recoded(
+        data,
+        lambda action: (
+            replace(action, checkin_id=checkin_id) if isinstance(action, OpenCheckIn) else action
+        ),
+    )
 
 
 def _outbox_row(

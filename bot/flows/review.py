@@ -17,13 +17,14 @@ from bot.flows import engine
 from bot.flows.buttons import Review
 from bot.flows.circle import FACILITATORS, Replies, name, places, short
 from bot.flows.events import Button, Say
+from bot.flows.hooks import trend_line
 from bot.flows.messages import Sender
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_
 from circles.models import PracticeStatus
 from circles.services import access, reviews, summaries
 from circles.settings import Settings
-from circles.text import Part, Text, join, lines, number, t, tn
+from circles.text import Part, join, lines, number, t, tn
 
 #: Practices shown per /review; the rest wait for the next one (or the admin API).
 REVIEW_LIMIT = 5
@@ -33,15 +34,6 @@ _SECTIONS = (
     ("conditions", N_("Conditions and pitfalls: {text}")),
     ("lessons", N_("Lessons learnt: {text}")),
 )
-
-
-def trend(ratings: list[float]) -> Text:
-    """ "2 → 3 → 4 ↗": the author's ratings while piloting."""
-    numbers = join([number(r) for r in ratings[-8:]], " → ")
-    if len(ratings) < 2:
-        return numbers
-    arrow = "↗" if ratings[-1] > ratings[-2] else "↘" if ratings[-1] < ratings[-2] else "→"
-    return lines(numbers, arrow, separator=" ")
 
 
 def card(row: reviews.PracticeRow) -> Say:
@@ -77,7 +69,7 @@ def card(row: reviews.PracticeRow) -> Say:
         t(label, text=short(str(content[key]), 300)) for key, label in _SECTIONS if content.get(key)
     ]
     if content.get("ratings"):
-        text.append(t("Ratings: {trend}", trend=trend(content["ratings"])))
+        text.append(t("Ratings: {trend}", trend=trend_line(content["ratings"])))
     buttons = (
         (
             Button(t("Approve"), Review(practice.id, "approve")),

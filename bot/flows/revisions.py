@@ -16,7 +16,7 @@ from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import ReadPractice, RevisePractice
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
-from bot.flows.events import Button, Say
+from bot.flows.events import Button, Done, Say
 from bot.flows.membership import Replies, consented
 from bot.flows.messages import Sender
 from bot.flows.practices import READ
@@ -104,7 +104,7 @@ async def revise(pressed: Pressed, action: RevisePractice) -> Outcome:
     replies = await engine.begin(
         session, person=person, flow_id="revise", now=now, state={"practice_id": practice.id}
     )
-    return Outcome(replies, chosen=REVISE)
+    return Outcome([Done(REVISE), *replies])
 
 
 _TEXT_PARTS = ("summary", "steps", "evidence", "conditions", "lessons")

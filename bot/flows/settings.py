@@ -11,7 +11,7 @@ from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import Pause
 from bot.flows.checkins import CHECKIN_FLOWS
 from bot.flows.engine import Outcome
-from bot.flows.events import Button, Say
+from bot.flows.events import Button, Done, Say
 from bot.flows.membership import Replies, consented, member
 from bot.flows.messages import Sender
 from circles.models import FlowStatus
@@ -64,7 +64,7 @@ async def pause_for(pressed: Pressed, action: Pause) -> Outcome:
         if days
         else t("Paused. Send /resume when you want your check-ins back.")
     )
-    return Outcome([Say(text)], chosen=t("Paused"))
+    return Outcome([Done(t("Paused")), Say(text)])
 
 
 async def resume_reminders(

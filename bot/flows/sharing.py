@@ -14,20 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import queued
 from bot.flows.buttons import AdoptPractice, StopDigest
 from bot.flows.events import Button, Say
-from circles.i18n import use_language
-from circles.models import Circle, OutboxPriority, Person
+from circles.models import Circle, OutboxPriority
 from circles.services import dissemination, repository, showcase
 from circles.services.dissemination import Shared
 from circles.services.schedule import sendable_from
 from circles.text import lines, t
 
 
-def message(found: repository.Found, person: Person) -> Say:
-    """The digest message for one member."""
-    # The card is still written in one language (circles.services.showcase renders
-    # eagerly): the member's at queueing time. The rest is rendered when it is sent.
-    with use_language(person.language):
-        card = showcase.card(found, full=True)
+def message(found: repository.Found) -> Say:
+    """The digest message for a member, rendered in their language when it is sent."""
+    card = showcase.card(found, full=True)
     return Say(
         lines(t("A practice from another circle, for you to read and maybe try:"), "", card),
         (
@@ -47,7 +43,7 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
         count += await queued.send_to_person(
             session,
             person_id=person.id,
-            event=message(found, person),
+            event=message(found),
             key=f"practice-share-{circle.id}-{practice_id}",
             now=now,
             priority=OutboxPriority.bulk,

@@ -88,7 +88,7 @@ def _group_key(grouping: Grouping) -> Callable[[Entry], tuple[int, str, str]]:
 
     def key(entry: Entry) -> tuple[int, str, str]:
         if grouping is Grouping.country:
-            name = showcase.country_name(entry.country)
+            name = str(showcase.country_name(entry.country))
             return (0, name.casefold(), name)
         if entry.strategy in STRATEGY_LABELS:
             return (order.index(entry.strategy), "", _(STRATEGY_LABELS[entry.strategy]))
@@ -133,20 +133,18 @@ def _sections(found: repository.Found) -> list[tuple[str, str]]:
         )
     adoption = showcase.adoption_line(found)
     if adoption:
-        parts.append((_("Adoptions"), adoption))
+        parts.append((_("Adoptions"), str(adoption)))
     return [(label, text) for label, text in parts if text]
 
 
 def _meta(found: repository.Found) -> list[str]:
     practice = found.practice
     lines = [
-        " · ".join(showcase.strategies(practice)),
-        showcase.facts(practice),
-        showcase.byline(found),
+        " · ".join(str(label) for label in showcase.strategies(practice)),
+        str(showcase.facts(practice)),
+        str(showcase.byline(found)),
+        str(showcase.language_note(practice)),  # empty for readers of the practice's language
     ]
-    note = showcase.language_note(practice)
-    if note:
-        lines.append(note)
     return [line for line in lines if line]
 
 

@@ -684,3 +684,28 @@ async def test_the_digest_brings_practices_from_other_circles_until_stopped(
     texts = await ama.tap("Send them again")
     assert texts[0].startswith("Good: from time to time you will get a practice")
     assert (await _person(sessions, ama)).practice_digest is True
+
+
+async def test_a_digest_queued_in_english_is_read_in_french_after_she_switches(
+    ama: Phone, accra, lagos: int, sessions: SessionMaker, clock: FakeClock, sender: OutboxSender
+) -> None:
+    await identify(ama)
+    await _practice(sessions, lagos, "Hinge questions for everyone")
+    clock.set(TUESDAY_MORNING)
+    async with transaction(sessions) as session:  # queued while she reads English
+        shared = await sharing.sweep(session, now=clock.now())
+    assert [s.queued for s in shared if s.circle_id == accra.circle_id] == [1]
+    await ama.send("/language")
+    await ama.tap("Français")
+    before = len(ama.messages())
+    assert (await sender.drain()).sent == 1
+    [digest] = _since(ama, before)
+    assert digest["text"].startswith(
+        "Une pratique d'un autre cercle, à lire et peut-être à essayer\xa0:\n\n"
+        "“Hinge questions for everyone”"
+    )
+    # The card itself is in French too: its headings, and a note that the teacher's
+    # words are in English, named in French.
+    assert "\nÉtapes\xa0:\n" in digest["text"] and "Steps:" not in digest["text"]
+    assert "Cette pratique a été rédigée en anglais\xa0; voici le texte original." in digest["text"]
+    assert ama.labels(digest) == ["Je l'essaie", "Arrêter ces messages"]

@@ -13,8 +13,11 @@ from circles.i18n import use_language
 from circles.text import (
     Capitalized,
     Country,
+    Cut,
     Day,
     Days,
+    Foreign,
+    LanguageInReader,
     LanguageName,
     Percent,
     TimeOfDay,
@@ -144,3 +147,14 @@ def test_what_is_not_text_is_refused() -> None:
         t("{x}", x=object()).dump()  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         load({"nothing": 1})
+
+
+def test_a_note_about_another_language_names_it_for_the_reader_and_skips_its_own() -> None:
+    note = lines("“Exit tickets”", Foreign("pt_BR", LanguageInReader("pt_BR")), Cut("x" * 30, 10))
+    assert render(note, "en") == "“Exit tickets”\nPortuguese (Brazil)\nxxxxxxxxx…"
+    assert render(note, "fr").split("\n")[1] == "portugais (Brésil)"
+    assert render(note, "pt").split("\n")[1] == ""  # a reader of Portuguese needs no note
+    assert render(LanguageInReader("xx-not-a-language"), "en") == "xx-not-a-language"
+    again = load(json.loads(json.dumps(note.dump())))
+    for language in ("en", "fr", "pt_BR"):
+        assert render(again, language) == render(note, language)

@@ -12,15 +12,16 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.flows import coordinator, facilitator, joining, meetings, teacher
-from bot.flows.messages import Reply, Sender
+from bot.flows.events import Event, Say
+from bot.flows.messages import Sender
 from bot.handlers.telegram.common import handle_once, sender_of
 from bot.handlers.telegram.context import CirclesContext
-from circles.i18n import _, use_language
 from circles.settings import Settings
+from circles.text import t
 
 log = logging.getLogger(__name__)
 
-CommandFlow = Callable[..., Awaitable[Sequence[Reply]]]
+CommandFlow = Callable[..., Awaitable[Sequence[Event]]]
 
 #: Each member command and the flow function that answers it: the teachers' own (shared
 #: with the web simulator), then facilitators' and coordinators'.
@@ -50,7 +51,7 @@ def member_command(name: str) -> Callable[[Update, CirclesContext], Awaitable[No
         settings: Settings = context.deps.settings
         now: datetime = context.deps.clock.now()
 
-        async def work(session: AsyncSession) -> Sequence[Reply]:
+        async def work(session: AsyncSession) -> Sequence[Event]:
             if chat.type != ChatType.PRIVATE:
                 return _redirect(context, sender, settings)
             return await flow(session, sender=sender, settings=settings, now=now)
@@ -61,7 +62,7 @@ def member_command(name: str) -> Callable[[Update, CirclesContext], Awaitable[No
     return handle
 
 
-def _redirect(context: CirclesContext, sender: Sender, settings: Settings) -> list[Reply]:
+def _redirect(context: CirclesContext, sender: Sender, settings: Settings) -> list[Event]:
     return joining.group_redirect(
         bot_username=context.bot.username, language_code=sender.language_code, settings=settings
     )
@@ -75,10 +76,9 @@ async def link_group(update: Update, context: CirclesContext) -> None:
     settings: Settings = context.deps.settings
     now: datetime = context.deps.clock.now()
 
-    async def work(session: AsyncSession) -> Sequence[Reply]:
+    async def work(session: AsyncSession) -> Sequence[Event]:
         if chat.type == ChatType.PRIVATE:
-            with use_language(sender.language_code, settings.default_language):
-                return [Reply(_("Send /linkgroup in your circle's Telegram group."))]
+            return [Say(t("Send /linkgroup in your circle's Telegram group."))]
         return await meetings.link_group(
             session, sender=sender, group=str(chat.id), settings=settings, now=now
         )
@@ -95,7 +95,7 @@ async def search_practices(update: Update, context: CirclesContext) -> None:
     now: datetime = context.deps.clock.now()
     words = " ".join(context.args or [])
 
-    async def work(session: AsyncSession) -> Sequence[Reply]:
+    async def work(session: AsyncSession) -> Sequence[Event]:
         if chat.type != ChatType.PRIVATE:
             return _redirect(context, sender, settings)
         return await teacher.search_practices(
@@ -114,7 +114,7 @@ async def link_coordinator(update: Update, context: CirclesContext) -> None:
     now: datetime = context.deps.clock.now()
     secret = context.args[0] if context.args else None
 
-    async def work(session: AsyncSession) -> Sequence[Reply]:
+    async def work(session: AsyncSession) -> Sequence[Event]:
         if chat.type != ChatType.PRIVATE:
             return _redirect(context, sender, settings)
         return await coordinator.link(

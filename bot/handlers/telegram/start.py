@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.flows import joining
-from bot.flows.messages import Reply
+from bot.flows.events import Event
 from bot.handlers.telegram.common import handle_once, sender_of
 from bot.handlers.telegram.context import CirclesContext
 
@@ -21,7 +21,7 @@ async def start(update: Update, context: CirclesContext) -> None:
     deps = context.deps
     code = context.args[0] if context.args else None
 
-    async def work(session: AsyncSession) -> list[Reply]:
+    async def work(session: AsyncSession) -> list[Event]:
         if chat.type != ChatType.PRIVATE:
             return joining.group_redirect(
                 bot_username=context.bot.username,

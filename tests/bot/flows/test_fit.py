@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.flows.buttons import FlowAnswer, FlowDone, FlowSkip, FlowToggle, OpenCheckIn, encode
 from bot.flows.events import Ask, Button, Choice, Done, Extra, File, Notice, Photo, Say
 from bot.flows.fit import Capabilities, Media, Message, fit
-from bot.flows.messages import Attachment, Reply
-from bot.flows.messages import Button as ReplyButton
 from bot.handlers.telegram.render import TELEGRAM
 from circles.text import t
 
@@ -72,17 +71,9 @@ def test_buttons_a_file_or_a_photo_end_a_message() -> None:
     ]
 
 
-def test_replies_of_dialogues_not_yet_converted_are_shown_alike() -> None:
-    events = [
-        Reply("Your data."),
-        Reply("me.json", attachment=Attachment("me.json", b"{}")),
-        Reply("Pick one", ((ReplyButton("Yes", "o:1:yes"),),)),  # data still a string
-    ]
-    assert fit(events, "en", TELEGRAM).messages == [
-        Message("Your data."),
-        Message("me.json", media=Media("document", filename="me.json", content=b"{}")),
-        Message("Pick one", YES_KEYS),
-    ]
+def test_only_events_are_shown() -> None:
+    with pytest.raises(TypeError, match="str is not an event"):
+        fit(["Your data."], "en", TELEGRAM)
 
 
 def test_nothing_is_joined_past_the_apps_limit() -> None:

@@ -135,7 +135,7 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                     if data.startswith("x:forget"):
                         continue
                     outcome = await press(session, data=data, **common)
-                    last = outcome.replies or last
+                    last = outcome.events or last
                 elif kind == "command":
                     flow = {
                         "checkin": checkins.checkin,
