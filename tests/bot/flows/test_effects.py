@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from bot.flows import effects
 from bot.flows.check import check_flows
 from bot.flows.definition import library, parse_flow
+from tests.support.fresh import fresh_python
 
 _MISSING = (
     "from bot.flows import {door}\n"
@@ -32,14 +31,7 @@ def test_a_door_importing_only_the_engine_gets_the_full_registry(door: str) -> N
     """The Telegram door, the simulator, the scheduler and ``circles flows check`` each
     import some flow module first; whichever it is, the registry is full before the
     first update."""
-    found = subprocess.run(
-        [sys.executable, "-c", _MISSING.format(door=door)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-    assert found.stdout.strip() == "[]"
+    assert fresh_python(_MISSING.format(door=door)) == "[]"
 
 
 def test_an_operator_is_told_when_a_flow_names_an_unknown_effect(tmp_path: Path) -> None:
