@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from support.fresh import fresh_python
 
 from bot.flows import actions
 from bot.flows.actions import Pressed, on
 from bot.flows.buttons import ForgetConfirm, KeepData, Pause
 from bot.flows.engine import Outcome
-from tests.support.fresh import fresh_python
 
 _UNHANDLED = (
     "from bot.flows import {door}\n"

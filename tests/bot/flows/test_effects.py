@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.fresh import fresh_python
 
 from bot.flows import effects
 from bot.flows.check import check_flows
 from bot.flows.definition import library, parse_flow
-from tests.support.fresh import fresh_python
 
 _MISSING = (
     "from bot.flows import {door}\n"
