@@ -1,4 +1,5 @@
-"""What every benchmark needs: a scratch database of its own, migrated, dropped after."""
+"""What every benchmark needs: a scratch database of its own, migrated, dropped after;
+and teachers in their pilot, each with a check-in open."""
 
 from __future__ import annotations
 
@@ -6,14 +7,26 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from circles.db import create_engine
 from circles.migrate import upgrade
+from circles.models import (
+    Channel,
+    CheckIn,
+    Circle,
+    Identity,
+    Inquiry,
+    Membership,
+    Person,
+    Phase,
+    Role,
+)
 from circles.settings import normalize_database_url
 
 
@@ -50,3 +63,37 @@ async def scratch_database(url: str | None) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
         if admin is not None:
             await _admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def piloting_teacher(
+    session: AsyncSession,
+    person: Person,
+    circle: Circle,
+    *,
+    address: str,
+    opens: datetime,
+    closes: datetime,
+    now: datetime,
+) -> tuple[CheckIn, Inquiry]:
+    """Add ``person``: a teacher of ``circle`` on Telegram at ``address``, in the pilot of an
+    inquiry, with a check-in open from ``opens`` until ``closes``."""
+    session.add(person)
+    await session.flush()
+    session.add(
+        Identity(person_id=person.id, channel=Channel.telegram, address=address, created_at=now)
+    )
+    session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
+    inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
+    session.add(inquiry)
+    await session.flush()
+    checkin = CheckIn(
+        person_id=person.id,
+        circle_id=circle.id,
+        inquiry_id=inquiry.id,
+        phase=Phase.pilot,
+        scheduled_for=opens,
+        closes_at=closes,
+    )
+    session.add(checkin)
+    await session.flush()
+    return checkin, inquiry
