@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -97,3 +98,30 @@ async def piloting_teacher(
     session.add(checkin)
     await session.flush()
     return checkin, inquiry
+
+
+async def insert_people(
+    session: AsyncSession, people: list[dict[str, object]], *, first_address: int, now: datetime
+) -> list[int]:
+    """Insert ``people`` (Person rows) in one statement, the n-th with a Telegram identity at
+    ``first_address + n``; their ids, in order."""
+    ids = list(
+        (
+            await session.execute(
+                insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+            )
+        ).scalars()
+    )
+    await session.execute(
+        insert(Identity),
+        [
+            {
+                "person_id": pid,
+                "channel": Channel.telegram,
+                "address": str(first_address + n),
+                "created_at": now,
+            }
+            for n, pid in enumerate(ids)
+        ],
+    )
+    return ids
