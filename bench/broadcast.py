@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.fakebotapi import FakeBotApi
 
-from bench.common import scratch_database
+from bench.common import insert_people, scratch_database
 from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import SystemClock
 from circles.db import create_sessionmaker, transaction
-from circles.models import Channel, Circle, Consent, Identity, Membership, Person, Role
+from circles.models import Circle, Consent, Membership, Role
 from circles.services.broadcasts import Audience, broadcast_report, create_broadcast, fan_out
 from circles.settings import Settings
 
@@ -60,35 +60,19 @@ async def populate(sessions, recipients: int) -> None:
                 ],
             )
         circles = list(await session.scalars(select(Circle.id).order_by(Circle.id)))
-        ids = (
-            (
-                await session.execute(
-                    insert(Person).returning(Person.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "language": ("en", "pt_BR", "ko")[n % 3],
-                            "timezone": "UTC",
-                            "consent": Consent.given,
-                            "created_at": JOINED,
-                        }
-                        for n in range(recipients)
-                    ],
-                )
-            )
-            .scalars()
-            .all()
-        )
-        await session.execute(
-            insert(Identity),
+        ids = await insert_people(
+            session,
             [
                 {
-                    "person_id": pid,
-                    "channel": Channel.telegram,
-                    "address": str(30_000_000 + n),
+                    "language": ("en", "pt_BR", "ko")[n % 3],
+                    "timezone": "UTC",
+                    "consent": Consent.given,
                     "created_at": JOINED,
                 }
-                for n, pid in enumerate(ids)
+                for n in range(recipients)
             ],
+            first_address=30_000_000,
+            now=JOINED,
         )
         await session.execute(
             insert(Membership),

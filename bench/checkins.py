@@ -14,25 +14,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from bench.common import scratch_database
+from bench.common import piloting_teacher, scratch_database
 from bot.flows import engine
 from bot.flows.events import Ask
 from bot.flows.inputs import Input, InputKind
 from circles.db import SessionMaker, create_sessionmaker, transaction
-from circles.models import (
-    Answer,
-    AnswerKind,
-    Channel,
-    CheckIn,
-    Consent,
-    FlowRun,
-    Identity,
-    Inquiry,
-    Membership,
-    Person,
-    Phase,
-    Role,
-)
+from circles.models import Answer, AnswerKind, CheckIn, Consent, FlowRun, Inquiry, Person
 from circles.services.circles import create_circle
 
 NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)
@@ -53,30 +40,15 @@ async def _people(
         made = []
         for n in range(count):
             person = Person(consent=Consent.given, created_at=NOW)
-            session.add(person)
-            await session.flush()
-            session.add(
-                Identity(
-                    person_id=person.id,
-                    channel=Channel.telegram,
-                    address=str(first_id + n),
-                    created_at=NOW,
-                )
+            checkin, inquiry = await piloting_teacher(
+                session,
+                person,
+                circle,
+                address=str(first_id + n),
+                opens=NOW,
+                closes=NOW.replace(day=13),
+                now=NOW,
             )
-            session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
-            inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
-            session.add(inquiry)
-            await session.flush()
-            checkin = CheckIn(
-                person_id=person.id,
-                circle_id=circle.id,
-                inquiry_id=inquiry.id,
-                phase=Phase.pilot,
-                scheduled_for=NOW,
-                closes_at=NOW.replace(day=13),
-            )
-            session.add(checkin)
-            await session.flush()
             made.append((person, checkin, inquiry))
         return made
 

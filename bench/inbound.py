@@ -45,19 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.fakebotapi import FakeBotApi, FakeUser
 
-from bench.common import scratch_database
+from bench.common import piloting_teacher, scratch_database
 from circles.db import create_sessionmaker, transaction
-from circles.models import (
-    Channel,
-    CheckIn,
-    Consent,
-    Identity,
-    Inquiry,
-    Membership,
-    Person,
-    Phase,
-    Role,
-)
+from circles.models import Consent, Person
 from circles.services.circles import create_circle
 
 #: What a teacher types, and how many messages the full bot sends to each (the
@@ -99,29 +89,14 @@ async def seed(sessions, teachers: int, first_id: int) -> None:
                 consent_at=now,
                 created_at=now,
             )
-            session.add(person)
-            await session.flush()
-            session.add(
-                Identity(
-                    person_id=person.id,
-                    channel=Channel.telegram,
-                    address=str(first_id + n),
-                    created_at=now,
-                )
-            )
-            session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
-            inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
-            session.add(inquiry)
-            await session.flush()
-            session.add(
-                CheckIn(
-                    person_id=person.id,
-                    circle_id=circle.id,
-                    inquiry_id=inquiry.id,
-                    phase=Phase.pilot,
-                    scheduled_for=opened,
-                    closes_at=opened + timedelta(days=6),
-                )
+            await piloting_teacher(
+                session,
+                person,
+                circle,
+                address=str(first_id + n),
+                opens=opened,
+                closes=opened + timedelta(days=6),
+                now=now,
             )
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.fakebotapi import FakeBotApi
 
-from bench.common import scratch_database
+from bench.common import insert_people, scratch_database
 from bot.flows.prompts import open_checkins
 from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.ratelimit import TelegramLimits
@@ -30,16 +30,13 @@ from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import create_sessionmaker, transaction
 from circles.models import (
-    Channel,
     CheckIn,
     CheckInStatus,
     Circle,
     Consent,
-    Identity,
     Membership,
     Outbox,
     OutboxState,
-    Person,
     Phase,
     Role,
 )
@@ -97,27 +94,7 @@ async def populate(sessions, teachers: int) -> None:
                 }
                 for n in range(start, min(teachers, start + 5000))
             ]
-            ids = (
-                (
-                    await session.execute(
-                        insert(Person).returning(Person.id, sort_by_parameter_order=True), people
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            await session.execute(
-                insert(Identity),
-                [
-                    {
-                        "person_id": pid,
-                        "channel": Channel.telegram,
-                        "address": str(10_000_000 + start + i),
-                        "created_at": joined,
-                    }
-                    for i, pid in enumerate(ids)
-                ],
-            )
+            ids = await insert_people(session, people, first_address=10_000_000 + start, now=joined)
             await session.execute(
                 insert(Membership),
                 [

@@ -25,19 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.flows.events import load_event
-from bot.flows.fit import Capabilities, Fitted, Keys, fit
+from bot.flows.fit import TELEGRAM, Fitted, Keys, fit
 from circles.services.outbox import queued_event
 
 #: What a simulated chat shows: what Telegram would (see the Telegram door's renderer).
-SIMULATOR = Capabilities(
-    buttons_per_message=100,
-    buttons_per_row=8,
-    label_length=None,
-    data_bytes=64,
-    text_length=4096,
-    can_edit=True,
-    media=frozenset({"photo", "document"}),
-)
+SIMULATOR = TELEGRAM
 
 log = logging.getLogger(__name__)
 

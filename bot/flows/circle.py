@@ -11,6 +11,7 @@ the weekly digest (:mod:`bot.flows.digest`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,6 +78,23 @@ async def places(
     if person is None or not found:
         return None, [], [Say(t(_NOT_FACILITATOR if roles == FACILITATORS else _NOT_READER))]
     return person, found, []
+
+
+#: One circle's part of a command's answer, for the person asking and their scope there.
+Answer = Callable[[Person, Circle, Scope], Awaitable[Replies]]
+
+
+async def each_place(
+    session: AsyncSession, sender: Sender, roles: tuple[Role, ...], answer: Answer
+) -> Replies:
+    """``answer`` for each circle where the sender has one of ``roles``, or the refusal."""
+    person, found, refusal = await places(session, sender, roles)
+    if person is None:
+        return refusal
+    replies: Replies = []
+    for circle, scope in found:
+        replies += await answer(person, circle, scope)
+    return replies
 
 
 # --- how things are written ------------------------------------------------------------
@@ -187,14 +205,12 @@ async def summary(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> Replies:
     """This week's numbers for each circle the person facilitates or represents."""
-    person, found, refusal = await places(session, sender, READERS)
-    if person is None:
-        return refusal
-    replies: Replies = []
-    for circle, scope in found:
+
+    async def answer(person: Person, circle: Circle, scope: Scope) -> Replies:
         numbers = await summaries.summarise_circle(session, scope=scope, circle=circle, now=now)
-        replies.append(_summary(numbers, scope.role is TokenRole.facilitator))
-    return replies
+        return [_summary(numbers, scope.role is TokenRole.facilitator)]
+
+    return await each_place(session, sender, READERS, answer)
 
 
 # --- /who -----------------------------------------------------------------------------------
@@ -222,15 +238,13 @@ async def who(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> Replies:
     """Every teacher and where their check-in of this week stands."""
-    person, found, refusal = await places(session, sender, FACILITATORS)
-    if person is None:
-        return refusal
-    replies: Replies = []
-    for circle, _scope in found:
+
+    async def answer(person: Person, circle: Circle, scope: Scope) -> Replies:
         week = summaries.default_week(circle, now)
         roster_lines = await summaries.week_roster(session, circle=circle, now=now, week=week)
-        replies.append(_who(circle, week, roster_lines))
-    return replies
+        return [_who(circle, week, roster_lines)]
+
+    return await each_place(session, sender, FACILITATORS, answer)
 
 
 # --- /circle ------------------------------------------------------------------------------------
@@ -240,11 +254,8 @@ async def circle(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> Replies:
     """The circle at a glance: where, when, who, and the next meeting."""
-    person, found, refusal = await places(session, sender, READERS)
-    if person is None:
-        return refusal
-    replies: Replies = []
-    for place, _scope in found:
+
+    async def answer(person: Person, place: Circle, scope: Scope) -> Replies:
         row = await roster.circle_row(session, circle=place)
         meeting = await attendance.next_meeting(session, circle=place, now=now)
         members = row.members
@@ -291,5 +302,6 @@ async def circle(
             )
         else:
             text.append(t("No meeting is scheduled."))
-        replies.append(Say(lines(*text)))
-    return replies
+        return [Say(lines(*text))]
+
+    return await each_place(session, sender, READERS, answer)

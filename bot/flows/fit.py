@@ -61,6 +61,20 @@ class Capabilities:
             raise ValueError("an app must show at least two buttons per message")
 
 
+#: What a Telegram message can hold (Bot API): 100 inline buttons, 8 to a row, 64 bytes
+#: of callback data, 4096 characters of text; messages can be edited. The Telegram door
+#: renders with it, and the web simulator shows what Telegram would.
+TELEGRAM = Capabilities(
+    buttons_per_message=100,
+    buttons_per_row=8,
+    label_length=None,
+    data_bytes=64,
+    text_length=4096,
+    can_edit=True,
+    media=frozenset({"photo", "document"}),
+)
+
+
 @dataclass(frozen=True)
 class Media:
     """A photo or a document: one the app holds (``file_id``) or bytes to upload."""

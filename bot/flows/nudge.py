@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn
-from bot.flows.circle import FACILITATORS, Replies, names, places
+from bot.flows.circle import FACILITATORS, Replies, each_place, names
 from bot.flows.events import Button, Say
 from bot.flows.messages import Sender
 from circles.i18n import N_
 from circles.models import Circle, OutboxPriority, Person
 from circles.services import summaries
+from circles.services.access import Scope
 from circles.services.audit import record_nudge
 from circles.services.summaries import NOT_OPENED, RosterLine
 from circles.settings import Settings
@@ -63,24 +64,22 @@ async def nudge(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> Replies:
     """Remind every teacher who has not answered this week, at most once a day each."""
-    person, found, refusal = await places(session, sender, FACILITATORS)
-    if person is None:
-        return refusal
-    replies: Replies = []
-    for circle, scope in found:
+
+    async def answer(facilitator: Person, circle: Circle, scope: Scope) -> Replies:
         roster_lines = await summaries.week_roster(session, circle=circle, now=now)
         due = [
             line
             for line in roster_lines
             if line.status in ("open", NOT_OPENED) and line.reachable and not line.paused
         ]
-        sent = [line for line in due if await _remind(session, line, person, now)]
+        sent = [line for line in due if await _remind(session, line, facilitator, now)]
         if sent:
             await record_nudge(
                 session, actor=scope.actor, circle_id=circle.id, queued=len(sent), now=now
             )
-        replies.append(Say(_nudged(circle, sent, len(due) - len(sent))))
-    return replies
+        return [Say(_nudged(circle, sent, len(due) - len(sent)))]
+
+    return await each_place(session, sender, FACILITATORS, answer)
 
 
 def _nudged(circle: Circle, sent: list[RosterLine], earlier: int) -> Text:

@@ -15,14 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.buttons import Review
-from bot.flows.circle import FACILITATORS, Replies, name, places, short
+from bot.flows.circle import FACILITATORS, Replies, each_place, name, places, short
 from bot.flows.events import Button, Say
 from bot.flows.hooks import trend_line
 from bot.flows.messages import Sender
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_
-from circles.models import PracticeStatus
+from circles.models import Circle, Person, PracticeStatus
 from circles.services import access, reviews, summaries
+from circles.services.access import Scope
 from circles.settings import Settings
 from circles.text import Part, join, lines, number, t, tn
 
@@ -83,17 +84,17 @@ async def review(
     session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
 ) -> Replies:
     """Practices awaiting review, each with Approve and Request changes buttons."""
-    person, found, refusal = await places(session, sender, FACILITATORS)
-    if person is None:
-        return refusal
-    replies: Replies = []
     waiting = 0
-    for _circle, scope in found:
+
+    async def answer(person: Person, circle: Circle, scope: Scope) -> Replies:
+        nonlocal waiting
         page = await reviews.list_practices(
             session, scope=scope, cursor=None, limit=REVIEW_LIMIT, status=PracticeStatus.in_review
         )
         waiting += await reviews.count_awaiting_review(session, scope=scope)
-        replies += [card(row) for row in page.items]
+        return [card(row) for row in page.items]
+
+    replies = await each_place(session, sender, FACILITATORS, answer)
     if not replies:
         return [Say(t("No practice is waiting for review."))]
     if waiting > len(replies):

@@ -145,13 +145,12 @@ async def create_broadcast(
     )
     session.add(broadcast)
     await session.flush()
-    await record_audit(
+    await _audit(
         session,
-        now=now,
-        actor=created_by,
+        broadcast,
         action="broadcast.create",
-        target_type="broadcast",
-        target_id=broadcast.id,
+        actor=created_by,
+        now=now,
         detail={"audience": audience.as_json()},
     )
     return broadcast
@@ -337,14 +336,7 @@ async def cancel_broadcast(
         .execution_options(synchronize_session=False)
     )
     broadcast.status = BroadcastStatus.cancelled
-    await record_audit(
-        session,
-        now=now,
-        actor=by,
-        action="broadcast.cancel",
-        target_type="broadcast",
-        target_id=broadcast.id,
-    )
+    await _audit(session, broadcast, action="broadcast.cancel", actor=by, now=now)
     return broadcast
 
 
@@ -382,3 +374,23 @@ async def record_delivery(
     if mapped is DeliveryState.sent:
         values["sent_at"] = now
     await session.execute(update(Delivery).where(Delivery.outbox_id == outbox_id).values(**values))
+
+
+async def _audit(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    *,
+    action: str,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    await record_audit(
+        session,
+        now=now,
+        actor=actor,
+        action=action,
+        target_type="broadcast",
+        target_id=broadcast.id,
+        detail=detail,
+    )

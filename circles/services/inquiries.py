@@ -18,15 +18,16 @@ from circles.services.audit import record_audit
 _CANNOT = N_("This inquiry is in the {phase} phase; it cannot move to {target} now.")
 
 
-async def _move(
-    session: AsyncSession,
-    inquiry: Inquiry,
-    *,
-    allowed: tuple[Phase, ...],
-    target: Phase,
-    action: str,
-    now: datetime,
-) -> Inquiry:
+#: Each phase an inquiry moves to: the phases it may leave for it, and the audit action.
+_STEPS: dict[Phase, tuple[tuple[Phase, ...], str]] = {
+    Phase.pilot: ((Phase.identify,), "inquiry.pilot"),
+    Phase.codify: ((Phase.pilot,), "inquiry.codify"),
+    Phase.done: ((Phase.codify,), "inquiry.finish"),
+}
+
+
+async def _move(session: AsyncSession, inquiry: Inquiry, target: Phase, now: datetime) -> Inquiry:
+    allowed, action = _STEPS[target]
     if inquiry.phase not in allowed:
         raise InvalidTransition(_CANNOT, phase=inquiry.phase.value, target=target.value)
     inquiry.phase = target
@@ -47,37 +48,16 @@ async def _move(
 
 async def start_piloting(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
     """identify → pilot: a practice was chosen (or adopted) and the weekly pilot begins."""
-    return await _move(
-        session,
-        inquiry,
-        allowed=(Phase.identify,),
-        target=Phase.pilot,
-        action="inquiry.pilot",
-        now=now,
-    )
+    return await _move(session, inquiry, Phase.pilot, now)
 
 
 async def start_codifying(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
     """pilot → codify: the teacher chose to write the practice up."""
-    return await _move(
-        session,
-        inquiry,
-        allowed=(Phase.pilot,),
-        target=Phase.codify,
-        action="inquiry.codify",
-        now=now,
-    )
+    return await _move(session, inquiry, Phase.codify, now)
 
 
 async def finish(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
     """codify → done: the practice went to review; the inquiry is complete."""
-    await _move(
-        session,
-        inquiry,
-        allowed=(Phase.codify,),
-        target=Phase.done,
-        action="inquiry.finish",
-        now=now,
-    )
+    await _move(session, inquiry, Phase.done, now)
     inquiry.completed_at = inquiry.completed_at or now
     return inquiry

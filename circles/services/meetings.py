@@ -87,13 +87,8 @@ async def schedule_meeting(
     )
     session.add(meeting)
     await session.flush()
-    await record_audit(
-        session,
-        now=now,
-        actor=actor or _actor(created_by),
-        action="meeting.schedule",
-        target_type="meeting",
-        target_id=meeting.id,
+    await _audit(
+        session, meeting, action="meeting.schedule", actor=actor or _actor(created_by), now=now
     )
     return meeting
 
@@ -112,14 +107,7 @@ async def move_meeting(
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
     for rsvp in await session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)):
         await session.delete(rsvp)
-    await record_audit(
-        session,
-        now=now,
-        actor=_actor(by),
-        action="meeting.move",
-        target_type="meeting",
-        target_id=meeting.id,
-    )
+    await _audit(session, meeting, action="meeting.move", actor=_actor(by), now=now)
     await session.flush()
     return meeting
 
@@ -129,14 +117,7 @@ async def cancel_meeting(
 ) -> None:
     """Call a meeting off."""
     meeting.status = MeetingStatus.cancelled
-    await record_audit(
-        session,
-        now=now,
-        actor=_actor(by),
-        action="meeting.cancel",
-        target_type="meeting",
-        target_id=meeting.id,
-    )
+    await _audit(session, meeting, action="meeting.cancel", actor=_actor(by), now=now)
 
 
 async def answer_invitation(
@@ -266,3 +247,11 @@ async def due_reflections(session: AsyncSession, *, now: datetime) -> list[tuple
 
 def _actor(person: Person | None) -> str:
     return f"person:{person.id}" if person is not None else "system"
+
+
+async def _audit(
+    session: AsyncSession, meeting: Meeting, *, action: str, actor: str, now: datetime
+) -> None:
+    await record_audit(
+        session, now=now, actor=actor, action=action, target_type="meeting", target_id=meeting.id
+    )

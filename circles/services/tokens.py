@@ -68,16 +68,23 @@ async def create_token(
     )
     session.add(token)
     await session.flush()
+    await _audit(session, token, action="token.create", actor=actor, now=now)
+    return IssuedToken(token=token, secret=secret)
+
+
+async def _audit(
+    session: AsyncSession, token: ApiToken, *, action: str, actor: str, now: datetime
+) -> None:
+    """One audit row for ``token``: its role and name, never its secret."""
     await record_audit(
         session,
         now=now,
         actor=actor,
-        action="token.create",
+        action=action,
         target_type="apitoken",
         target_id=token.id,
-        detail={"role": role.value, "name": name},
+        detail={"role": token.role.value, "name": token.name},
     )
-    return IssuedToken(token=token, secret=secret)
 
 
 async def authenticate(session: AsyncSession, *, secret: str, now: datetime) -> ApiToken | None:
@@ -159,15 +166,7 @@ async def revoke_token(
     if token.revoked_at is not None:
         raise Conflict(N_("This token is already revoked."))
     token.revoked_at = now
-    await record_audit(
-        session,
-        now=now,
-        actor=actor,
-        action="token.revoke",
-        target_type="apitoken",
-        target_id=token.id,
-        detail={"role": token.role.value, "name": token.name},
-    )
+    await _audit(session, token, action="token.revoke", actor=actor, now=now)
     await session.flush()
     return token
 

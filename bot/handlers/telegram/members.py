@@ -44,22 +44,32 @@ def member_command(name: str) -> Callable[[Update, CirclesContext], Awaitable[No
     flow = MEMBER_COMMANDS[name]
 
     async def handle(update: Update, context: CirclesContext) -> None:
-        sender = sender_of(update)
-        chat = update.effective_chat
-        if sender is None or chat is None:
-            return
-        settings: Settings = context.deps.settings
-        now: datetime = context.deps.clock.now()
-
-        async def work(session: AsyncSession) -> Sequence[Event]:
-            if chat.type != ChatType.PRIVATE:
-                return _redirect(context, sender, settings)
-            return await flow(session, sender=sender, settings=settings, now=now)
-
-        await handle_once(update, context, work)
+        await _in_private(update, context, flow)
 
     handle.__doc__ = f"Answer /{name}."
     return handle
+
+
+async def _in_private(
+    update: Update, context: CirclesContext, flow: CommandFlow, **given: object
+) -> bool:
+    """Answer with ``flow`` in a private chat, with a pointer to one in a group.
+
+    False if the update has no sender or chat (nothing was answered).
+    """
+    sender, chat = sender_of(update), update.effective_chat
+    if sender is None or chat is None:
+        return False
+    settings: Settings = context.deps.settings
+    now: datetime = context.deps.clock.now()
+
+    async def work(session: AsyncSession) -> Sequence[Event]:
+        if chat.type != ChatType.PRIVATE:
+            return _redirect(context, sender, settings)
+        return await flow(session, sender=sender, settings=settings, now=now, **given)
+
+    await handle_once(update, context, work)
+    return True
 
 
 def _redirect(context: CirclesContext, sender: Sender, settings: Settings) -> list[Event]:
@@ -88,41 +98,17 @@ async def link_group(update: Update, context: CirclesContext) -> None:
 
 async def search_practices(update: Update, context: CirclesContext) -> None:
     """``/practices [words]``: search or browse the evidence repository (private chats)."""
-    sender, chat = sender_of(update), update.effective_chat
-    if sender is None or chat is None:
-        return
-    settings: Settings = context.deps.settings
-    now: datetime = context.deps.clock.now()
-    words = " ".join(context.args or [])
-
-    async def work(session: AsyncSession) -> Sequence[Event]:
-        if chat.type != ChatType.PRIVATE:
-            return _redirect(context, sender, settings)
-        return await teacher.search_practices(
-            session, sender=sender, words=words, settings=settings, now=now
-        )
-
-    await handle_once(update, context, work)
+    await _in_private(update, context, teacher.search_practices, words=" ".join(context.args or []))
 
 
 async def link_coordinator(update: Update, context: CirclesContext) -> None:
     """``/coordinator <token>``: link this account; the message with the token is deleted."""
-    sender, chat, message = sender_of(update), update.effective_chat, update.effective_message
-    if sender is None or chat is None or message is None:
+    message = update.effective_message
+    if message is None:
         return
-    settings: Settings = context.deps.settings
-    now: datetime = context.deps.clock.now()
     secret = context.args[0] if context.args else None
-
-    async def work(session: AsyncSession) -> Sequence[Event]:
-        if chat.type != ChatType.PRIVATE:
-            return _redirect(context, sender, settings)
-        return await coordinator.link(
-            session, sender=sender, secret=secret, settings=settings, now=now
-        )
-
-    await handle_once(update, context, work)
-    if secret:
+    answered = await _in_private(update, context, coordinator.link, secret=secret)
+    if answered and secret:
         try:
             await message.delete()
         except TelegramError:

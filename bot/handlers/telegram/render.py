@@ -16,22 +16,10 @@ from collections.abc import Sequence
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.flows.fit import Capabilities, Fitted, Keys, fit
+from bot.flows.fit import TELEGRAM, Fitted, Keys, fit
 from bot.flows.fit import Message as Outgoing
 
 log = logging.getLogger(__name__)
-
-#: What a Telegram message can hold (Bot API): 100 inline buttons, 8 to a row, 64 bytes
-#: of callback data, 4096 characters of text; messages can be edited.
-TELEGRAM = Capabilities(
-    buttons_per_message=100,
-    buttons_per_row=8,
-    label_length=None,
-    data_bytes=64,
-    text_length=4096,
-    can_edit=True,
-    media=frozenset({"photo", "document"}),
-)
 
 #: Seconds to wait before sending a reply again after Telegram answered 5xx or could not
 #: be reached. A timeout is not retried: the message may have arrived (never twice).

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from support.fresh import fresh_python
 
 from bot.flows import actions
 from bot.flows.actions import Pressed, on
@@ -25,14 +22,7 @@ _UNHANDLED = (
 def test_every_action_of_the_codec_has_a_handler_whichever_module_a_door_imports(
     door: str,
 ) -> None:
-    found = subprocess.run(
-        [sys.executable, "-c", _UNHANDLED.format(door=door)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-    assert found.stdout.strip() == "[]"
+    assert fresh_python(_UNHANDLED.format(door=door)) == "[]"
 
 
 def test_an_action_cannot_get_a_second_handler() -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.fresh import fresh_python
 
 from bot.flows import effects
 from bot.flows.check import check_flows
@@ -32,14 +31,7 @@ def test_a_door_importing_only_the_engine_gets_the_full_registry(door: str) -> N
     """The Telegram door, the simulator, the scheduler and ``circles flows check`` each
     import some flow module first; whichever it is, the registry is full before the
     first update."""
-    found = subprocess.run(
-        [sys.executable, "-c", _MISSING.format(door=door)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[3],
-    )
-    assert found.stdout.strip() == "[]"
+    assert fresh_python(_MISSING.format(door=door)) == "[]"
 
 
 def test_an_operator_is_told_when_a_flow_names_an_unknown_effect(tmp_path: Path) -> None:

@@ -5,22 +5,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.apps import NARROW
 
 from bot.flows.buttons import FlowAnswer, FlowDone, FlowSkip, FlowToggle, OpenCheckIn, encode
 from bot.flows.events import Ask, Button, Choice, Done, Extra, File, Notice, Photo, Say
-from bot.flows.fit import Capabilities, Media, Message, fit
+from bot.flows.fit import Media, Message, fit
 from bot.handlers.telegram.render import TELEGRAM
 from circles.text import t
 
-#: An app with three buttons to a message, short labels and no edits (WhatsApp's buttons).
-NARROW = Capabilities(
-    buttons_per_message=3,
-    buttons_per_row=3,
-    label_length=20,
-    data_bytes=256,
-    text_length=1024,
-    can_edit=False,
-)
 YES = ((Button("Yes", OpenCheckIn(1, "yes")),),)
 YES_KEYS = ((("Yes", "o:1:yes"),),)
 

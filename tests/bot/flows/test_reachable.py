@@ -13,10 +13,12 @@ checked is what the engine stores for the typed number.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 from sqlalchemy import select
+from support import apps
 from support.people import add_person
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,7 +27,7 @@ from bot.flows.buttons import encode
 from bot.flows.definition import AnswerType, Flow, Step, library
 from bot.flows.effects import Answered, Completion
 from bot.flows.events import Ask
-from bot.flows.fit import Capabilities, Message, fit
+from bot.flows.fit import Message, fit
 from bot.flows.inputs import Input, InputKind
 from bot.handlers.telegram.render import fitted, keyboard
 from circles.clock import FakeClock
@@ -34,14 +36,8 @@ from circles.models import Answer, Consent, FlowRun, FlowStatus
 from circles.settings import SUPPORTED_LANGUAGES
 from circles.text import render
 
-NARROW = Capabilities(
-    buttons_per_message=3,
-    buttons_per_row=3,
-    label_length=20,
-    data_bytes=64,
-    text_length=4096,
-    can_edit=False,
-)
+#: The narrow app, with the button data and text of Telegram (its keyboard renders them).
+NARROW = replace(apps.NARROW, data_bytes=64, text_length=4096)
 FLOWS: list[Flow] = sorted(library().flows.values(), key=lambda f: (f.id, f.version))
 
 
