@@ -1,12 +1,12 @@
 """``/simulator``: chat with the bot as a teacher of the demo circle, without Telegram.
 
-A second door onto :mod:`bot.flows`, not a copy: each form post becomes the same call
-the Telegram handlers make (``joining.start`` for ``/start <code>``, ``teacher.message``
-for text and photos, ``teacher.button`` for a pressed button, the member commands for
-``/checkin``, ``/journey`` …), in one transaction, with a :class:`Sender` on the
-``simulator`` channel whose address is a synthetic id (:mod:`circles.services.simulation`:
-at or below −10¹⁵). So a simulated teacher is an ordinary person with ordinary rows,
-shown on the dashboard like anyone else, and no sender ever sends to a simulated chat.
+A second door onto :mod:`bot.flows`, not a copy: each form post becomes an
+:class:`~bot.flows.door.Inbound` (a command, a message, a pressed button) that goes
+through :func:`bot.flows.door.handle` as Telegram's updates do, in one transaction,
+with a :class:`Sender` on the ``simulator`` channel whose address is a synthetic id
+(:mod:`circles.services.simulation`: at or below −10¹⁵). So a simulated teacher is an
+ordinary person with ordinary rows, shown on the dashboard like anyone else, and no
+sender ever sends to a simulated chat.
 
 What is simulated, and how:
 
@@ -39,34 +39,30 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.web.pages import COOKIE, WebError, language_of, page, redirect, web_session
 from api.web.throttle import RateLimit
 from api.web.transcript import SIMULATOR, Transcripts, queued
-from bot.flows import joining, teacher
-from bot.flows.engine import Outcome, Shown
-from bot.flows.events import Say
+from bot.flows import door, joining, reflections
+from bot.flows.door import Inbound
 from bot.flows.fit import Fitted, fit
 from bot.flows.ids import parse_id
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import N_, SUPPORTED_LANGUAGES, _, format_datetime, use_language
 from circles.models import Channel
 from circles.services import simulation
 from circles.services.journeys import teacher_place
-from circles.services.people import mark_reachable, reader_language
 from circles.settings import Settings
-from circles.text import t
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/simulator", include_in_schema=False)
@@ -84,10 +80,6 @@ RESTARTED = N_(
     "expired. Please start again."
 )
 
-Flow = Callable[..., Awaitable[Sequence[Shown]]]
-
-#: The commands a teacher can send, answered by the same flow functions as in Telegram.
-COMMANDS: dict[str, Flow] = teacher.COMMANDS
 SHORTCUTS = ("/checkin", "/journey", "/edit", "/skip", "/help")
 
 
@@ -114,6 +106,8 @@ class Simulated:
                 "send": RateLimit(SENDS_PER_MINUTE, minute),
             }
         self.transcripts: Transcripts = state.transcripts
+        #: The last update erased the simulated teacher (``/forgetme`` confirmed).
+        self.erased = False
         self.limits: dict[str, RateLimit] = state.simulator_limits
         chat_id = self.web.get("sim")
         self.chat_id: int | None = chat_id if simulation.is_simulated(chat_id) else None
@@ -150,26 +144,25 @@ class Simulated:
         return self.clock.now() + timedelta(seconds=int(self.web.get("sim_offset") or 0))
 
     async def run(
-        self, work: Callable[[AsyncSession], Awaitable[Sequence[Shown] | Outcome]]
+        self, inbound: Inbound, answer: Callable[[Visit], Awaitable[Replies]] | None = None
     ) -> Fitted:
-        """Run ``work`` in one transaction, as the Telegram door does for an update, and
-        render its events in the reader's language as it is after the work."""
+        """Take ``inbound`` through the door in one transaction, as Telegram's updates go,
+        and render its events in the reader's language as it is after the work.
+
+        ``answer`` stands in for the door's dispatch for what only the simulator does
+        (joining a demo circle from the start form, the circle having met)."""
         with use_language(self.language, self.settings.default_language):
             async with transaction(self.sessions) as session:
-                sender = self.sender
-                await mark_reachable(
-                    session, channel=sender.channel, address=sender.address, now=self.now()
-                )
-                result = await work(session)
-                events = result.events if isinstance(result, Outcome) else list(result)
-                language = await reader_language(
+                handled = await door.handle(
                     session,
-                    channel=sender.channel,
-                    address=sender.address,
-                    client_language=self.language,
-                    default=self.settings.default_language,
+                    sender=self.sender,
+                    inbound=inbound,
+                    settings=self.settings,
+                    now=self.now(),
+                    answer=answer,
                 )
-                return fit(events, language, SIMULATOR)
+                self.erased = handled.erased
+                return fit(handled.outcome.events, handled.language, SIMULATOR)
 
     def show(self, shown: Fitted) -> None:
         """Add the bot's replies (and a button's notice) to the chat."""
@@ -273,22 +266,15 @@ async def start(
     assert sim.chat_id is not None
     code: str | None = None
 
-    async def work(session: AsyncSession) -> Sequence[Shown]:
+    async def join(visit: Visit) -> Replies:
         nonlocal code
         assert sim.chat_id is not None
         code = await simulation.join_code(
-            session, chat_id=sim.chat_id, circle_id=chosen, now=sim.clock.now()
+            visit.session, chat_id=sim.chat_id, circle_id=chosen, now=sim.clock.now()
         )
-        return await joining.start(
-            session,
-            sender=sim.sender,
-            code=code,
-            settings=sim.settings,
-            now=sim.now(),
-            demo_only=True,
-        )
+        return await joining.start(visit, code, demo_only=True)
 
-    outcome = await sim.run(work)
+    outcome = await sim.run(Inbound(command="start"), join)
     sim.transcripts.add(sim.chat_id, "me", f"/start {code}" if code else "/start")
     sim.show(outcome)
     log.info("a simulated teacher started in a demo circle")
@@ -308,51 +294,9 @@ async def send(
     if not text:
         return sim.back()
     bubble = sim.transcripts.add(chat_id, "me", text)
-    if text.startswith("/"):
-        outcome = await sim.run(partial(_command, sim, text))
-    else:
-        message = Input(InputKind.text, text=text, ref=f"sim-{bubble.id}")
-        outcome = await sim.run(partial(_message, sim, message))
-    sim.show(outcome)
+    message = Input(InputKind.text, text=text, ref=f"sim-{bubble.id}")
+    sim.show(await sim.run(Inbound.of(message)))
     return sim.back()
-
-
-async def _message(sim: Simulated, message: Input, session: AsyncSession) -> Sequence[Shown]:
-    return await teacher.message(
-        session, sender=sim.sender, message=message, settings=sim.settings, now=sim.now()
-    )
-
-
-async def _command(sim: Simulated, text: str, session: AsyncSession) -> Sequence[Shown]:
-    """Answer ``/name [argument]`` with the flow Telegram would call."""
-    name, _space, argument = text[1:].partition(" ")
-    name = name.split("@")[0].lower()
-    if name == "start":
-        return await joining.start(
-            session,
-            sender=sim.sender,
-            code=argument.strip() or None,
-            settings=sim.settings,
-            now=sim.now(),
-            demo_only=True,
-        )
-    if name == "help":
-        return await joining.help_text(session, sender=sim.sender, settings=sim.settings)
-    if name == "practices":
-        return await teacher.search_practices(
-            session, sender=sim.sender, words=argument, settings=sim.settings, now=sim.now()
-        )
-    flow = COMMANDS.get(name)
-    if flow is None:
-        return [
-            Say(
-                t(
-                    "I do not know the command {command}. Send /help to see what you can do.",
-                    command="/" + name,
-                )
-            )
-        ]
-    return await flow(session, sender=sim.sender, settings=sim.settings, now=sim.now())
 
 
 @router.post("/photo")
@@ -374,7 +318,7 @@ async def photo(
     caption = _clean(caption)
     bubble = sim.transcripts.add(chat_id, "me", caption, photo=(file.filename or "photo")[:80])
     message = Input(InputKind.photo, text=caption or None, file_id=file_id, ref=f"sim-{bubble.id}")
-    sim.show(await sim.run(partial(_message, sim, message)))
+    sim.show(await sim.run(Inbound(message=message)))
     return sim.back()
 
 
@@ -385,22 +329,11 @@ async def press(
     data: Annotated[str, Form(max_length=64)] = "",
     bubble: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    """A pressed button: its callback data goes to ``teacher.button`` as in Telegram."""
+    """A pressed button: its data goes through the door as a Telegram button's does."""
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
-
-    erased = False
-
-    async def work(session: AsyncSession) -> Outcome:
-        nonlocal erased
-        outcome = await teacher.button(
-            session, sender=sim.sender, data=data, settings=sim.settings, now=sim.now()
-        )
-        erased = await simulation.simulated_person(session, chat_id=chat_id) is None
-        return outcome
-
-    shown = await sim.run(work)
-    if erased:  # /forgetme confirmed: the chat's bubbles quote what was erased
+    shown = await sim.run(Inbound(data=data))
+    if sim.erased:  # /forgetme confirmed: the chat's bubbles quote what was erased
         sim.transcripts.forget(chat_id)
     # As Telegram's door does: redraw a multiple choice, or mark the choice.
     sim.transcripts.mark(sim.transcripts.chat(chat_id), _number(bubble) or 0, shown)
@@ -437,16 +370,16 @@ async def meeting(request: Request, csrf: Annotated[str, Form()] = "") -> Respon
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
 
-    async def work(session: AsyncSession) -> Sequence[Shown]:
-        person = await simulation.simulated_person(session, chat_id=chat_id)
-        place = await teacher_place(session, person_id=person.id) if person else None
+    async def met(visit: Visit) -> Replies:
+        person = visit.member
+        place = await teacher_place(visit.session, person_id=person.id) if person else None
         if person is None or place is None:
             raise WebError(409, N_("Join the demo circle as a teacher first."))
-        return await teacher.start_reflection(
-            session, person=person, circle_id=place.circle.id, meeting_id=None, now=sim.now()
+        return await reflections.start_reflection(
+            visit.session, person=person, circle_id=place.circle.id, meeting_id=None, now=visit.now
         )
 
-    outcome = await sim.run(work)
+    outcome = await sim.run(Inbound(), met)
     sim.transcripts.add(chat_id, "note", _page_text(sim, N_("The circle has just met.")))
     sim.show(outcome)
     return sim.back()

@@ -1,7 +1,8 @@
 """Channel-agnostic conversations: take what a person sent, return messages to show.
 
 Nothing here imports ``telegram``: a dialogue returns events (:mod:`bot.flows.events`)
-that a door (Telegram, the web simulator) renders for its reader.
+that a door (Telegram, the web simulator) renders for its reader. Every update comes in
+through :mod:`bot.flows.door`, which resolves its sender once (:mod:`bot.flows.visit`).
 
 The modules imported below register the effects the flow definitions name (see
 :mod:`bot.flows.effects`) and the handlers of the buttons they own (see

@@ -38,8 +38,8 @@ from bot.flows.buttons import (
 )
 from bot.flows.engine import Outcome
 from bot.flows.events import Notice
-from bot.flows.membership import member
 from bot.flows.messages import Sender
+from bot.flows.visit import Visit
 from circles.models import Consent, Person
 from circles.settings import Settings
 from circles.text import t
@@ -49,11 +49,25 @@ from circles.text import t
 class Pressed:
     """Who pressed a button, and when: what a handler may look at besides the action."""
 
-    session: AsyncSession
+    visit: Visit
+    #: The presser, known and not forgotten (the visit's member).
     person: Person
-    sender: Sender
-    settings: Settings
-    now: datetime
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.visit.session
+
+    @property
+    def sender(self) -> Sender:
+        return self.visit.sender
+
+    @property
+    def settings(self) -> Settings:
+        return self.visit.settings
+
+    @property
+    def now(self) -> datetime:
+        return self.visit.now
 
     @property
     def consented(self) -> bool:
@@ -109,15 +123,13 @@ def closed() -> Outcome:
     return Outcome([Notice(t(engine.CLOSED))])
 
 
-async def press(
-    session: AsyncSession, *, sender: Sender, data: str, settings: Settings, now: datetime
-) -> Outcome:
-    """A pressed button, from Telegram or the simulator: the one door every button takes."""
-    person = await member(session, sender)
+async def press(visit: Visit, data: str) -> Outcome:
+    """A pressed button, from any door: the one entry every button takes."""
+    person = visit.member
     if person is None:
         return closed()
     action = decode(data)
-    pressed = Pressed(session, person, sender, settings, now)
+    pressed = Pressed(visit, person)
     kind = type(action)
     if not pressed.consented and kind not in _BEFORE_CONSENT:
         return await _engine_press(pressed, None)

@@ -19,8 +19,7 @@ from bot.flows.buttons import EditAnswer, FlowAnswer, OpenCheckIn
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Say
 from bot.flows.inputs import Input
-from bot.flows.membership import NOT_MEMBER, Replies, consented, member
-from bot.flows.messages import Sender
+from bot.flows.visit import NOT_MEMBER, Replies, Visit, members_only
 from circles.errors import NotFound
 from circles.models import (
     Answer,
@@ -36,7 +35,6 @@ from circles.models import (
 )
 from circles.services import access, journeys
 from circles.services.schedule import next_occurrence
-from circles.settings import Settings
 from circles.text import headline, lines, t, when
 
 #: Flows whose runs belong to a teacher's check-in (``/edit``, ``/checkin`` resume them).
@@ -70,13 +68,10 @@ async def _open_checkin_run(session: AsyncSession, person: Person, now: datetime
     return None
 
 
-async def checkin(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def checkin(visit: Visit, person: Person) -> Replies:
     """Open (or continue) the check-in that fits the teacher's phase."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
+    session, now = visit.session, visit.now
     place = await journeys.teacher_place(session, person_id=person.id)
     if place is None:
         return [
@@ -141,13 +136,10 @@ async def checkin(
     )
 
 
-async def skip(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def skip(visit: Visit, person: Person) -> Replies:
     """Skip this week's check-in, asking for a reason."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
+    session, now = visit.session, visit.now
     place = await journeys.teacher_place(session, person_id=person.id)
     inquiry = place and await journeys.current_inquiry(
         session, person_id=person.id, circle_id=place.circle.id
@@ -172,13 +164,10 @@ async def skip(
 # --- changing an answer -----------------------------------------------------------------
 
 
-async def edit(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def edit(visit: Visit, person: Person) -> Replies:
     """Offer the answers of the latest open check-in for changing."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
+    session, now = visit.session, visit.now
     run = await _latest_editable_run(session, person, now)
     if run is None:
         return [Say(t("There is no open check-in with answers to change."))]
@@ -228,11 +217,9 @@ async def reopen_answer(pressed: Pressed, action: EditAnswer) -> Outcome:
     )
 
 
-async def edited_message(
-    session: AsyncSession, *, sender: Sender, message: Input, settings: Settings, now: datetime
-) -> Replies:
+async def edited_message(visit: Visit, message: Input) -> Replies:
     """A message the person edited: update its answer while the check-in is open."""
-    person = await member(session, sender)
+    session, now, person = visit.session, visit.now, visit.member
     if person is None or message.ref is None:
         return []
     answer = await session.scalar(
@@ -263,11 +250,9 @@ async def edited_message(
 # --- messages and invitations -------------------------------------------------------------
 
 
-async def message(
-    session: AsyncSession, *, sender: Sender, message: Input, settings: Settings, now: datetime
-) -> Replies:
+async def message(visit: Visit, message: Input) -> Replies:
     """A message that is not a command: the answer to the open question, if there is one."""
-    person = await member(session, sender)
+    session, now, person = visit.session, visit.now, visit.member
     if person is None:
         return [Say(NOT_MEMBER)]
     outcome = await engine.answer(session, person=person, message=message, now=now)

@@ -11,22 +11,16 @@ the weekly digest (:mod:`bot.flows.digest`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
 
 from bot.flows.buttons import FacilitatorCommand
-from bot.flows.events import Button, Event, Say
-from bot.flows.messages import Sender
-from circles.i18n import N_
-from circles.models import Circle, Consent, Person, Role, TokenRole
+from bot.flows.events import Button, Say
+from bot.flows.visit import FACILITATORS, READERS, Replies, Visit, each_place
+from circles.models import Circle, Person, Role, TokenRole
 from circles.services import attendance, roster, summaries
-from circles.services.access import Scope, member_scopes
-from circles.services.people import find_person
+from circles.services.access import Scope
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine, StatusCounts
 from circles.services.weeks import Week
-from circles.settings import Settings
 from circles.text import (
     Country,
     Days,
@@ -46,10 +40,6 @@ from circles.text import (
 #: Blockers and reflections are quoted up to this length.
 QUOTE_LENGTH = 140
 
-FACILITATORS = (Role.facilitator,)
-READERS = (Role.facilitator, Role.union_rep)
-_NOT_FACILITATOR = N_("This is for the facilitators of a circle.")
-_NOT_READER = N_("This is for the facilitators and union representatives of a circle.")
 _MARKS = {
     "answered": "✅",
     "skipped": "⏭",
@@ -59,42 +49,6 @@ _MARKS = {
     None: "⏸",
 }
 _ARROWS = {"up": "↗", "down": "↘", "steady": "→"}
-
-#: What a facilitator's command answers: messages, and the engine's replies for a flow.
-Replies = list[Event]
-
-
-# --- who is asking ---------------------------------------------------------------------
-
-
-async def places(
-    session: AsyncSession, sender: Sender, roles: tuple[Role, ...]
-) -> tuple[Person | None, list[tuple[Circle, Scope]], Replies]:
-    """The person and the circles where they have one of ``roles``, or the refusal."""
-    person = await find_person(session, channel=sender.channel, address=sender.address)
-    found: list[tuple[Circle, Scope]] = []
-    if person is not None and person.forgotten_at is None and person.consent is Consent.given:
-        found = await member_scopes(session, person_id=person.id, roles=roles)
-    if person is None or not found:
-        return None, [], [Say(t(_NOT_FACILITATOR if roles == FACILITATORS else _NOT_READER))]
-    return person, found, []
-
-
-#: One circle's part of a command's answer, for the person asking and their scope there.
-Answer = Callable[[Person, Circle, Scope], Awaitable[Replies]]
-
-
-async def each_place(
-    session: AsyncSession, sender: Sender, roles: tuple[Role, ...], answer: Answer
-) -> Replies:
-    """``answer`` for each circle where the sender has one of ``roles``, or the refusal."""
-    person, found, refusal = await places(session, sender, roles)
-    if person is None:
-        return refusal
-    replies: Replies = []
-    for circle, scope in found:
-        replies += await answer(person, circle, scope)
-    return replies
 
 
 # --- how things are written ------------------------------------------------------------
@@ -201,16 +155,15 @@ def _summary(summary: CircleSummary, facilitator: bool) -> Say:
     return Say(lines(*text), (WHO_BUTTON, NUDGE_BUTTON) if facilitator else ())
 
 
-async def summary(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def summary(visit: Visit) -> Replies:
     """This week's numbers for each circle the person facilitates or represents."""
+    session, now = visit.session, visit.now
 
     async def answer(person: Person, circle: Circle, scope: Scope) -> Replies:
         numbers = await summaries.summarise_circle(session, scope=scope, circle=circle, now=now)
         return [_summary(numbers, scope.role is TokenRole.facilitator)]
 
-    return await each_place(session, sender, READERS, answer)
+    return await each_place(visit, READERS, answer)
 
 
 # --- /who -----------------------------------------------------------------------------------
@@ -234,26 +187,24 @@ def _who(circle: Circle, week: Week, roster_lines: list[RosterLine]) -> Say:
     return Say(lines(*text), (NUDGE_BUTTON,) if waiting else ())
 
 
-async def who(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def who(visit: Visit) -> Replies:
     """Every teacher and where their check-in of this week stands."""
+    session, now = visit.session, visit.now
 
     async def answer(person: Person, circle: Circle, scope: Scope) -> Replies:
         week = summaries.default_week(circle, now)
         roster_lines = await summaries.week_roster(session, circle=circle, now=now, week=week)
         return [_who(circle, week, roster_lines)]
 
-    return await each_place(session, sender, FACILITATORS, answer)
+    return await each_place(visit, FACILITATORS, answer)
 
 
 # --- /circle ------------------------------------------------------------------------------------
 
 
-async def circle(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def circle(visit: Visit) -> Replies:
     """The circle at a glance: where, when, who, and the next meeting."""
+    session, now = visit.session, visit.now
 
     async def answer(person: Person, place: Circle, scope: Scope) -> Replies:
         row = await roster.circle_row(session, circle=place)
@@ -304,4 +255,4 @@ async def circle(
             text.append(t("No meeting is scheduled."))
         return [Say(lines(*text))]
 
-    return await each_place(session, sender, READERS, answer)
+    return await each_place(visit, READERS, answer)

@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import engine
 from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.events import Event, Say
-from bot.flows.messages import Sender
+from bot.flows.visit import Visit
 from circles.i18n import N_
 from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
 from circles.questions import Question
 from circles.services import broadcasts
-from circles.services.people import find_person, get_or_create_person
+from circles.services.people import get_or_create_person
 from circles.services.tokens import authenticate
-from circles.settings import Settings
 from circles.text import Text, join, number, t, tn
 
 _NOT_COORDINATOR = N_(
@@ -51,10 +50,9 @@ async def coordinator_token(
     return next((t for t in tokens if t.expires_at is None or t.expires_at > now), None)
 
 
-async def link(
-    session: AsyncSession, *, sender: Sender, secret: str | None, settings: Settings, now: datetime
-) -> list[Event]:
+async def link(visit: Visit, secret: str | None) -> list[Event]:
     """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
+    session, sender, settings, now = visit.session, visit.sender, visit.settings, visit.now
     person = await get_or_create_person(
         session,
         channel=sender.channel,
@@ -88,11 +86,9 @@ async def link(
     ]
 
 
-async def broadcast(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Event]:
+async def broadcast(visit: Visit) -> list[Event]:
     """``/broadcast``: write, choose the audience, see how many it reaches, confirm."""
-    person = await find_person(session, channel=sender.channel, address=sender.address)
+    session, now, person = visit.session, visit.now, visit.member
     token = await coordinator_token(session, person=person, now=now) if person else None
     if person is None or token is None:
         return [Say(t(_NOT_COORDINATOR))]
@@ -101,11 +97,9 @@ async def broadcast(
     )
 
 
-async def overview(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Event]:
+async def overview(visit: Visit) -> list[Event]:
     """``/broadcasts``: the latest broadcasts sent with this token and how they went."""
-    person = await find_person(session, channel=sender.channel, address=sender.address)
+    session, now, person = visit.session, visit.now, visit.member
     token = await coordinator_token(session, person=person, now=now) if person else None
     if person is None or token is None:
         return [Say(t(_NOT_COORDINATOR))]

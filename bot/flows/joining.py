@@ -10,15 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import engine
 from bot.flows.commands import commands_for
 from bot.flows.events import Say
-from bot.flows.membership import Replies
 from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit
 from circles.i18n import N_
 from circles.models import Consent, FlowRun, FlowStatus, Person, Role
 from circles.services.circles import circle_members
 from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
-from circles.services.people import find_person, get_or_create_person, memberships_of
+from circles.services.people import get_or_create_person, memberships_of
 from circles.services.simulation import is_demo_code
-from circles.settings import Settings, normalize_language
+from circles.settings import normalize_language
 from circles.text import Part, join, lines, t, when
 
 ROLE_NAMES = {
@@ -58,22 +58,15 @@ _NO_CODE = t(
 )
 
 
-async def start(
-    session: AsyncSession,
-    *,
-    sender: Sender,
-    code: str | None,
-    settings: Settings,
-    now: datetime,
-    demo_only: bool = False,
-) -> Replies:
+async def start(visit: Visit, code: str | None, *, demo_only: bool = False) -> Replies:
     """Answer ``/start``: join with a code, or explain how to get one.
 
     ``demo_only`` (the simulator) refuses every code but a demo circle's invite, before
     anything is written.
     """
+    session, sender, settings, now = visit.session, visit.sender, visit.settings, visit.now
     if not code:
-        return await _welcome_back_or_explain(session, sender=sender, settings=settings, now=now)
+        return await _welcome_back_or_explain(visit)
     if demo_only and not await is_demo_code(session, code=code):
         return [Say(_NOT_DEMO)]
     person = await get_or_create_person(
@@ -145,10 +138,8 @@ async def _onboard(
     )
 
 
-async def _welcome_back_or_explain(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
-    person = await find_person(session, channel=sender.channel, address=sender.address)
+async def _welcome_back_or_explain(visit: Visit) -> Replies:
+    session, sender, now, person = visit.session, visit.sender, visit.now, visit.member
     memberships = await memberships_of(session, person_id=person.id) if person else []
     if person is not None and memberships and person.consent is not Consent.given:
         return await _onboard(session, person=person, sender=sender, now=now)
@@ -165,10 +156,10 @@ async def _welcome_back_or_explain(
     ]
 
 
-async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings) -> Replies:
+async def help_text(visit: Visit) -> Replies:
     """Answer ``/help``: the person's circles and the commands open to them."""
-    person = await find_person(session, channel=sender.channel, address=sender.address)
-    memberships = await memberships_of(session, person_id=person.id) if person else []
+    person = visit.member
+    memberships = await memberships_of(visit.session, person_id=person.id) if person else []
     parts: list[Part] = [
         t("You are a {role} in {circle}.", role=ROLE_NAMES[membership.role], circle=circle.name)
         for membership, circle in memberships
@@ -181,13 +172,8 @@ async def help_text(session: AsyncSession, *, sender: Sender, settings: Settings
     return [Say(join(parts))]
 
 
-def group_redirect(
-    *, bot_username: str | None, language_code: str | None, settings: Settings
-) -> Replies:
-    """Answer a private-only command sent in a group: point to a private chat.
-
-    ``language_code`` is no longer read: the door shows the answer in the reader's language.
-    """
+def group_redirect(*, bot_username: str | None) -> Replies:
+    """Answer a private-only command sent in a group: point to a private chat."""
     return [
         Say(
             lines(

@@ -7,10 +7,6 @@ a new inquiry once one is done).
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.flows import engine
 from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import Codify, KeepPiloting, NewInquiry
@@ -18,13 +14,11 @@ from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Rows, Say
 from bot.flows.hooks import answer_choice, answer_text, trend_line
-from bot.flows.membership import Replies, consented
-from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import NotFound
-from circles.models import Inquiry, Phase
+from circles.models import Inquiry, Person, Phase
 from circles.questions import Question
 from circles.services import access, inquiries, journeys
-from circles.settings import Settings
 from circles.text import Part, join, number, t, tn
 
 PHASE_NAMES = {
@@ -37,13 +31,10 @@ CODIFY = t("Codify my practice")
 NEW_INQUIRY = t("Start a new inquiry")
 
 
-async def journey(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def journey(visit: Visit, person: Person) -> Replies:
     """Phase, practice, iterations, ratings trend and last reflection, on one screen."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
+    session = visit.session
     inquiry = await journeys.latest_inquiry(session, person_id=person.id)
     reflection = await journeys.last_reflection(session, person_id=person.id)
     parts: list[Part] = [t("Your journey")]

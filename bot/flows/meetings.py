@@ -14,7 +14,7 @@ from bot.flows.buttons import CancelMeeting, MeetingAction, MoveMeeting, Reflect
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Event, Notice, Say
-from bot.flows.messages import Sender
+from bot.flows.visit import Visit
 from circles.errors import DomainError, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
@@ -31,8 +31,6 @@ from circles.models import (
 )
 from circles.questions import Question
 from circles.services import access, groups, meetings
-from circles.services.people import find_person
-from circles.settings import Settings
 from circles.text import Part, lines, number, render, t, tn, when
 
 _ONLY_FACILITATORS = N_("Only the facilitators of a circle can do this.")
@@ -59,21 +57,18 @@ async def _facilitated(session: AsyncSession, person: Person) -> Circle | None:
     )
 
 
-async def _facilitator(
-    session: AsyncSession, sender: Sender, settings: Settings
-) -> tuple[Person | None, Circle | None, list[Event]]:
-    person = await find_person(session, channel=sender.channel, address=sender.address)
-    circle = await _facilitated(session, person) if person else None
+async def _facilitator(visit: Visit) -> tuple[Person | None, Circle | None, list[Event]]:
+    person = visit.member
+    circle = await _facilitated(visit.session, person) if person else None
     if person is None or circle is None or person.consent is not Consent.given:
         return None, None, [Say(t(_ONLY_FACILITATORS))]
     return person, circle, []
 
 
-async def schedule(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Event]:
+async def schedule(visit: Visit) -> list[Event]:
     """``/meeting``: ask date, time, place and agenda, then invite everyone."""
-    person, circle, refusal = await _facilitator(session, sender, settings)
+    session, now = visit.session, visit.now
+    person, circle, refusal = await _facilitator(visit)
     if person is None or circle is None:
         return refusal
     return await engine.begin(
@@ -81,11 +76,10 @@ async def schedule(
     )
 
 
-async def overview(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> list[Event]:
+async def overview(visit: Visit) -> list[Event]:
     """``/meetings``: upcoming meetings with who comes, and buttons to move or cancel."""
-    person, circle, refusal = await _facilitator(session, sender, settings)
+    session, now = visit.session, visit.now
+    person, circle, refusal = await _facilitator(visit)
     if person is None or circle is None:
         return refusal
     upcoming = await meetings.upcoming_meetings(session, circle_id=circle.id, now=now)
@@ -112,15 +106,14 @@ async def overview(
     return replies
 
 
-async def link_group(
-    session: AsyncSession, *, sender: Sender, group: str, settings: Settings, now: datetime
-) -> list[Event]:
+async def link_group(visit: Visit, group: str) -> list[Event]:
     """``/linkgroup`` in a group: meeting news and reminders are posted there too."""
-    person, circle, refusal = await _facilitator(session, sender, settings)
+    session, now = visit.session, visit.now
+    person, circle, refusal = await _facilitator(visit)
     if person is None or circle is None:
         return refusal
     await groups.link_group(
-        session, circle_id=circle.id, channel=sender.channel, address=group, now=now
+        session, circle_id=circle.id, channel=visit.sender.channel, address=group, now=now
     )
     linked = t(
         "This group is now linked to {circle}: meeting announcements and "

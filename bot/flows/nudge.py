@@ -14,16 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn
-from bot.flows.circle import FACILITATORS, Replies, each_place, names
+from bot.flows.circle import names
 from bot.flows.events import Button, Say
-from bot.flows.messages import Sender
+from bot.flows.visit import FACILITATORS, Replies, Visit, each_place
 from circles.i18n import N_
 from circles.models import Circle, OutboxPriority, Person
 from circles.services import summaries
 from circles.services.access import Scope
 from circles.services.audit import record_nudge
 from circles.services.summaries import NOT_OPENED, RosterLine
-from circles.settings import Settings
 from circles.text import Part, Text, lines, number, t, tn
 
 _NUDGE_OPEN = N_(
@@ -60,10 +59,9 @@ async def _remind(
     )
 
 
-async def nudge(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def nudge(visit: Visit) -> Replies:
     """Remind every teacher who has not answered this week, at most once a day each."""
+    session, now = visit.session, visit.now
 
     async def answer(facilitator: Person, circle: Circle, scope: Scope) -> Replies:
         roster_lines = await summaries.week_roster(session, circle=circle, now=now)
@@ -79,7 +77,7 @@ async def nudge(
             )
         return [Say(_nudged(circle, sent, len(due) - len(sent)))]
 
-    return await each_place(session, sender, FACILITATORS, answer)
+    return await each_place(visit, FACILITATORS, answer)
 
 
 def _nudged(circle: Circle, sent: list[RosterLine], earlier: int) -> Text:

@@ -29,13 +29,11 @@ from bot.flows.buttons import (
 )
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Notice, Photo, Rows, Say
-from bot.flows.membership import Replies, consented
-from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import NotFound
 from circles.models import FlowRun, FlowStatus, Person, Strategy
 from circles.services import access, journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
-from circles.settings import Settings
 from circles.text import Part, number, t, tn
 
 PAGE = 5
@@ -52,14 +50,10 @@ SEND_AGAIN = t("Send them again")
 # --- commands ----------------------------------------------------------------------------
 
 
-async def search_practices(
-    session: AsyncSession, *, sender: Sender, words: str, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def search_practices(visit: Visit, person: Person, words: str) -> Replies:
     """``/practices [words]``: search the repository, or browse it by strategy."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
-    return await search(session, person=person, words=words)
+    return await search(visit.session, person=person, words=words)
 
 
 def _list_replies(results: repository.Results, more: Button | None, heading: Part) -> Replies:

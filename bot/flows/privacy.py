@@ -7,18 +7,14 @@ Both work for everyone the bot holds data about, consent or not: the confirmatio
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
 
 from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import ForgetConfirm, KeepData
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, File, Say
-from bot.flows.membership import Replies, member
-from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit
 from circles.services.privacy import export_person_data, forget_person
-from circles.settings import Settings
 from circles.text import t
 
 #: How long a "yes, erase everything" button stays valid.
@@ -28,14 +24,12 @@ KEEP = t("No, keep my data")
 _NO_DATA = t("I have no data about you.")
 
 
-async def mydata(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def mydata(visit: Visit) -> Replies:
     """A JSON file with everything stored about the person."""
-    person = await member(session, sender)
+    person = visit.member
     if person is None:
         return [Say(_NO_DATA)]
-    data = await export_person_data(session, person=person)
+    data = await export_person_data(visit.session, person=person)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
     return [
         File(
@@ -46,12 +40,10 @@ async def mydata(
     ]
 
 
-async def forgetme(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def forgetme(visit: Visit) -> Replies:
     """Ask to confirm erasure."""
-    person = await member(session, sender)
-    if person is None:
+    now = visit.now
+    if visit.member is None:
         return [Say(_NO_DATA)]
     text = t(
         "This erases your name, your answers, photos, voice notes and reflections, and "

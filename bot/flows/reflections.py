@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import engine
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.hooks import answer_choice, answer_text, circle_of
-from bot.flows.membership import Replies
+from bot.flows.visit import Replies
 from circles.models import Circle, Person
 from circles.questions import Question
 from circles.services import journeys

@@ -9,22 +9,17 @@ which its completion effect sends to the author; /cancel stops it.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.flows import engine
 from bot.flows.buttons import Review
-from bot.flows.circle import FACILITATORS, Replies, each_place, name, places, short
+from bot.flows.circle import name, short
 from bot.flows.events import Button, Say
 from bot.flows.hooks import trend_line
-from bot.flows.messages import Sender
+from bot.flows.visit import FACILITATORS, Replies, Visit, each_place
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_
 from circles.models import Circle, Person, PracticeStatus
 from circles.services import access, reviews, summaries
 from circles.services.access import Scope
-from circles.settings import Settings
 from circles.text import Part, join, lines, number, t, tn
 
 #: Practices shown per /review; the rest wait for the next one (or the admin API).
@@ -80,10 +75,9 @@ def card(row: reviews.PracticeRow) -> Say:
     return Say(lines(*text), buttons, separate=True)
 
 
-async def review(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def review(visit: Visit) -> Replies:
     """Practices awaiting review, each with Approve and Request changes buttons."""
+    session = visit.session
     waiting = 0
 
     async def answer(person: Person, circle: Circle, scope: Scope) -> Replies:
@@ -94,7 +88,7 @@ async def review(
         waiting += await reviews.count_awaiting_review(session, scope=scope)
         return [card(row) for row in page.items]
 
-    replies = await each_place(session, sender, FACILITATORS, answer)
+    replies = await each_place(visit, FACILITATORS, answer)
     if not replies:
         return [Say(t("No practice is waiting for review."))]
     if waiting > len(replies):
@@ -112,11 +106,10 @@ async def review(
     return replies
 
 
-async def review_button(
-    session: AsyncSession, *, sender: Sender, action: Review, settings: Settings, now: datetime
-) -> Replies:
+async def review_button(visit: Visit, action: Review) -> Replies:
     """Approving publishes; requesting changes asks for the comment to send."""
-    person, _circles, refusal = await places(session, sender, FACILITATORS)
+    session, now = visit.session, visit.now
+    person, _circles, refusal = await visit.places(FACILITATORS)
     if person is None:
         return refusal
     try:

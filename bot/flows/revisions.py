@@ -17,14 +17,12 @@ from bot.flows.buttons import ReadPractice, RevisePractice
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Say
-from bot.flows.membership import Replies, consented
-from bot.flows.messages import Sender
 from bot.flows.practices import READ
+from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import Conflict, NotFound
 from circles.models import Person, Practice, PracticeStatus
 from circles.questions import Question
 from circles.services import access, repository
-from circles.settings import Settings
 from circles.text import Part, lines, number, t
 
 STATUS_LABELS = {
@@ -42,14 +40,10 @@ REVISABLE = (
 REVISE = t("Revise")
 
 
-async def my_practices(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def my_practices(visit: Visit, person: Person) -> Replies:
     """``/mypractices``: one's own practices, their status, and Revise."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
-    return await mine(session, person=person)
+    return await mine(visit.session, person=person)
 
 
 async def mine(session: AsyncSession, *, person: Person) -> Replies:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import timedelta
 
 from bot.flows import engine
 from bot.flows.actions import Pressed, closed, on
@@ -12,10 +10,8 @@ from bot.flows.buttons import Pause
 from bot.flows.checkins import CHECKIN_FLOWS
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Say
-from bot.flows.membership import Replies, consented, member
-from bot.flows.messages import Sender
-from circles.models import FlowStatus
-from circles.settings import Settings
+from bot.flows.visit import Replies, Visit, members_only
+from circles.models import FlowStatus, Person
 from circles.text import number, t, tn, when
 
 PAUSE_CHOICES = (7, 14, 28)
@@ -23,23 +19,15 @@ PAUSE_CHOICES = (7, 14, 28)
 PAUSE_UNTIL_RESUME = timedelta(days=365)
 
 
-async def settings_flow(
-    session: AsyncSession, *, sender: Sender, flow_id: str, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def settings_flow(visit: Visit, person: Person, flow_id: str) -> Replies:
     """``/language`` and ``/timezone``: a one-question flow; a check-in waits meanwhile."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
-    return await engine.begin(session, person=person, flow_id=flow_id, now=now)
+    return await engine.begin(visit.session, person=person, flow_id=flow_id, now=visit.now)
 
 
-async def pause(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def pause(visit: Visit, person: Person) -> Replies:
     """Offer how long to pause reminders."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
     rows = [
         (Button(tn("{count} day", "{count} days", days, count=number(days)), Pause(days)),)
         for days in PAUSE_CHOICES
@@ -67,13 +55,10 @@ async def pause_for(pressed: Pressed, action: Pause) -> Outcome:
     return Outcome([Done(t("Paused")), Say(text)])
 
 
-async def resume_reminders(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+@members_only
+async def resume_reminders(visit: Visit, person: Person) -> Replies:
     """End a pause."""
-    person, refusal = await consented(session, sender, now)
-    if person is None:
-        return refusal
+    now = visit.now
     if person.paused_until is None or person.paused_until <= now:
         person.paused_until = None
         return [Say(t("Your check-ins are not paused."))]
@@ -85,12 +70,10 @@ async def resume_reminders(
     ]
 
 
-async def cancel(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
-) -> Replies:
+async def cancel(visit: Visit) -> Replies:
     """Stop the current conversation; a check-in can be finished later with /checkin."""
-    person = await member(session, sender)
-    run = await engine.active_run(session, person_id=person.id) if person else None
+    person, now = visit.member, visit.now
+    run = await engine.active_run(visit.session, person_id=person.id) if person else None
     if person is None or run is None:
         return [Say(t("There is nothing to cancel."))]
     run.updated_at = now

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from support.people import on_telegram
 from support.story import MONDAY_EVENING, identify, pilot_week
 
-from bot.flows import teacher
+from bot.flows import reflections
 from bot.handlers.telegram.render import send_events
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -83,7 +83,7 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
 
     async with transaction(sessions) as session:
         person = await on_telegram(session, ama.user.id)
-        replies = await teacher.start_reflection(
+        replies = await reflections.start_reflection(
             session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
         )
     await send_events(app.bot, ama.chat_id, replies, person.language)

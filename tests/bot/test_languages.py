@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 from support.people import on_telegram
 from support.story import MONDAY_EVENING
 
-from bot.flows import teacher
+from bot.flows import reflections
 from bot.handlers.telegram.render import send_events
 from circles.db import transaction
 from circles.i18n import LOCALES_DIR
@@ -96,7 +96,7 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
 
     async with transaction(sessions) as session:
         person = await on_telegram(session, teacher_phone.user.id)
-        replies = await teacher.start_reflection(
+        replies = await reflections.start_reflection(
             session, person=person, circle_id=accra.circle_id, meeting_id=None, now=clock.now()
         )
     await send_events(app.bot, teacher_phone.chat_id, replies, person.language)

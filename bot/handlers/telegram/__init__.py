@@ -4,30 +4,20 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.flows.door import COMMANDS
 from bot.handlers.telegram import conversation
 from bot.handlers.telegram.context import CirclesApplication
 from bot.handlers.telegram.errors import on_error
-from bot.handlers.telegram.help import show_help
-from bot.handlers.telegram.members import (
-    MEMBER_COMMANDS,
-    link_coordinator,
-    link_group,
-    member_command,
-    search_practices,
-)
-from bot.handlers.telegram.start import start
+from bot.handlers.telegram.members import command, link_coordinator, link_group
 
 
 def register(app: CirclesApplication) -> None:
     """Attach every handler and the error handler to ``app``."""
     commands = filters.UpdateType.MESSAGE  # an edited old command does not run again
-    app.add_handler(CommandHandler("start", start, filters=commands))
-    app.add_handler(CommandHandler("help", show_help, filters=commands))
     app.add_handler(CommandHandler("linkgroup", link_group, filters=commands))
     app.add_handler(CommandHandler("coordinator", link_coordinator, filters=commands))
-    app.add_handler(CommandHandler("practices", search_practices, filters=commands))
-    for name in MEMBER_COMMANDS:
-        app.add_handler(CommandHandler(name, member_command(name), filters=commands))
+    for name in COMMANDS:
+        app.add_handler(CommandHandler(name, command, filters=commands))
     private = filters.ChatType.PRIVATE
     app.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, conversation.edited)

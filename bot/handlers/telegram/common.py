@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.error import TelegramError
 
-from bot.flows.engine import Outcome, Shown
+from bot.flows import door
+from bot.flows.door import Inbound
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit
 from bot.handlers.telegram import render
 from bot.handlers.telegram.context import CirclesContext
 from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language
 from circles.models import Channel
-from circles.services.people import mark_reachable, reader_language
 from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
-
-Work = Callable[[AsyncSession], Awaitable[Sequence[Shown] | Outcome]]
 
 
 def sender_of(update: Update) -> Sender | None:
@@ -63,25 +61,32 @@ def input_of(message: Message) -> Input:
     return Input(InputKind.other, text=message.caption, ref=ref)
 
 
-async def handle_once(update: Update, context: CirclesContext, work: Work) -> None:
-    """Run ``work`` in one transaction that also claims the update id, then show it.
+async def handle_once(
+    update: Update,
+    context: CirclesContext,
+    inbound: Inbound,
+    answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+) -> None:
+    """Take ``inbound`` through the door in one transaction that also claims the update
+    id, then show what it answered.
 
-    A redelivered update finds its id claimed and does nothing. If ``work`` fails, the
+    A redelivered update finds its id claimed and does nothing. If the work fails, the
     claim rolls back with everything else, so a redelivery is handled again. The events
     are rendered after the work, in the reader's language as it is then (a language chosen
     by this update is the one its replies are in), and go out only after the commit, so
-    nothing is shown that was not saved.
+    nothing is shown that was not saved. ``answer`` stands in for the door's dispatch
+    where Telegram alone has something to say (groups).
     """
     deps = context.deps
-    user = update.effective_user
+    sender = sender_of(update)
+    if sender is None:
+        return
     turn = deps.write_lock or contextlib.nullcontext()
-    with use_language(user.language_code if user else None, deps.settings.default_language):
+    with use_language(sender.language_code, deps.settings.default_language):
         async with turn, transaction(deps.sessions) as session:
+            now = deps.clock.now()
             if not await claim_update(
-                session,
-                channel=Channel.telegram,
-                update_id=str(update.update_id),
-                now=deps.clock.now(),
+                session, channel=Channel.telegram, update_id=str(update.update_id), now=now
             ):
                 log.info("update %s was already handled; skipping", update.update_id)
                 metrics.DUPLICATES.inc()
@@ -92,22 +97,15 @@ async def handle_once(update: Update, context: CirclesContext, work: Work) -> No
                         log.info("could not answer a repeated button press: %s", exc)
                 return
             metrics.UPDATES.inc()
-            if user is not None:
-                await mark_reachable(
-                    session, channel=Channel.telegram, address=str(user.id), now=deps.clock.now()
-                )
-            result = await work(session)
-            events = result.events if isinstance(result, Outcome) else list(result)
-            language = None  # the client's, set above
-            if user is not None:
-                language = await reader_language(
-                    session,
-                    channel=Channel.telegram,
-                    address=str(user.id),
-                    client_language=user.language_code,
-                    default=deps.settings.default_language,
-                )
-            shown = render.fitted(events, language)
+            handled = await door.handle(
+                session,
+                sender=sender,
+                inbound=inbound,
+                settings=deps.settings,
+                now=now,
+                answer=answer,
+            )
+            shown = render.fitted(handled.outcome.events, handled.language)
     try:
         await render.show(update, context.bot, shown)
     except TelegramError as exc:

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from support.people import telegram_identity
 from support.world import WEDNESDAY_W35, World, build_world
 
-from bot.flows import facilitator, teacher
-from bot.flows.buttons import decode
+from bot.flows import door
+from bot.flows.digest import weekly_digest
+from bot.flows.door import Inbound
 from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
@@ -35,7 +36,6 @@ from circles.models import (
     Practice,
     PracticeStatus,
 )
-from circles.services.people import reader_language
 from circles.settings import Settings
 
 PAULO = Sender(Channel.telegram, "5101", "Paulo")
@@ -78,31 +78,22 @@ def settled(event) -> Seen:
     return Seen(message.text, tuple(tuple(Key(*key) for key in row) for row in message.keys))
 
 
-async def shown_to(session, sender: Sender, settings, replies) -> list[Seen]:
-    """The replies as the door shows them: in the reader's language, buttons encoded."""
-    language = await reader_language(
-        session,
-        channel=sender.channel,
-        address=sender.address,
-        client_language=sender.language_code,
-        default=settings.default_language,
-    )
-    with use_language(language):
-        return [settled(reply) for reply in replies]
-
-
-async def ask(sessions: SessionMaker, command, sender: Sender, settings, clock) -> list[Seen]:
+async def through_door(sessions, inbound: Inbound, sender: Sender, settings, clock) -> list[Seen]:
+    """What the door answers, as it shows it: in the reader's language, buttons encoded."""
     async with transaction(sessions) as session:
-        replies = await command(session, sender=sender, settings=settings, now=clock.now())
-        return await shown_to(session, sender, settings, replies)
+        handled = await door.handle(
+            session, sender=sender, inbound=inbound, settings=settings, now=clock.now()
+        )
+    with use_language(handled.language):
+        return [settled(reply) for reply in handled.outcome.events]
+
+
+async def ask(sessions: SessionMaker, command: str, sender: Sender, settings, clock) -> list[Seen]:
+    return await through_door(sessions, Inbound(command=command), sender, settings, clock)
 
 
 async def press(sessions, data: str, sender: Sender, settings, clock) -> list[Seen]:
-    async with transaction(sessions) as session:
-        replies = await facilitator.button(
-            session, sender=sender, action=decode(data), settings=settings, now=clock.now()
-        )
-        return await shown_to(session, sender, settings, replies)
+    return await through_door(sessions, Inbound(data=data), sender, settings, clock)
 
 
 def datas(reply: Seen) -> list[str]:
@@ -112,7 +103,7 @@ def datas(reply: Seen) -> list[str]:
 async def test_a_facilitator_reads_this_weeks_summary(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
-    [reply] = await ask(sessions, facilitator.summary, PAULO, settings, clock)
+    [reply] = await ask(sessions, "summary", PAULO, settings, clock)
     lines = reply.text.splitlines()
     assert lines[0] == "Demo circle · week 35 (Aug 24\u2009–\u200930)"
     assert lines[1] == "8 of 10 teachers answered this week (80%)."
@@ -125,13 +116,13 @@ async def test_a_facilitator_reads_this_weeks_summary(
 async def test_a_union_rep_reads_it_without_names_or_buttons(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
-    [reply] = await ask(sessions, facilitator.summary, SERGIO, settings, clock)
+    [reply] = await ask(sessions, "summary", SERGIO, settings, clock)
     assert "8 of 10 teachers answered" in reply.text
     assert "Giulia" not in reply.text and "Not answered yet" not in reply.text
     assert reply.buttons == ()
-    refused = await ask(sessions, facilitator.who, SERGIO, settings, clock)
+    refused = await ask(sessions, "who", SERGIO, settings, clock)
     assert refused[0].text == "This is for the facilitators of a circle."
-    [about] = await ask(sessions, facilitator.circle, SERGIO, settings, clock)
+    [about] = await ask(sessions, "circle", SERGIO, settings, clock)
     assert about.text.startswith("Demo circle (Brazil)")
 
 
@@ -143,7 +134,7 @@ async def test_teachers_and_strangers_are_told_what_these_commands_are_for(
         (ANA, "pt_BR"),
         (Sender(Channel.telegram, "999", "Nobody", "en"), "en"),
     ):
-        [reply] = await ask(sessions, facilitator.summary, sender, settings, clock)
+        [reply] = await ask(sessions, "summary", sender, settings, clock)
         assert reply.text == translate(message, language)
         assert reply.buttons == ()
 
@@ -154,7 +145,7 @@ async def test_a_brazilian_facilitator_gets_portuguese_labels(
     async with transaction(sessions) as session:
         paulo = await session.get_one(Person, world.facilitator_a)
         paulo.language = "pt_BR"
-    [reply] = await ask(sessions, facilitator.summary, PAULO, settings, clock)
+    [reply] = await ask(sessions, "summary", PAULO, settings, clock)
     assert "experimentação 10" in reply.text
     assert "(24\u2009–\u200930 de ago.)" in reply.text
 
@@ -162,7 +153,7 @@ async def test_a_brazilian_facilitator_gets_portuguese_labels(
 async def test_who_shows_every_teacher_and_nudge_reminds_once_a_day(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
-    [w35] = await ask(sessions, facilitator.who, PAULO, settings, clock)
+    [w35] = await ask(sessions, "who", PAULO, settings, clock)
     assert "✅ Ana Souza: answered" in w35.text and "❌ Giulia Rossi: missed" in w35.text
     assert w35.buttons == ()  # nobody left to remind in a closed week
 
@@ -180,7 +171,7 @@ async def test_who_shows_every_teacher_and_nudge_reminds_once_a_day(
         session.add(open_checkin)
         await session.flush()
         checkin_id = open_checkin.id
-    [w36] = await ask(sessions, facilitator.who, PAULO, settings, clock)
+    [w36] = await ask(sessions, "who", PAULO, settings, clock)
     assert "⏳ Ana Souza: open" in w36.text and "… Kwame Mensah: not opened" in w36.text
     assert datas(w36) == ["f:nudge"]
 
@@ -199,10 +190,10 @@ async def test_who_shows_every_teacher_and_nudge_reminds_once_a_day(
     assert audit is not None and audit.detail == {"queued": 2}
 
     clock.advance(timedelta(hours=1))
-    [again] = await ask(sessions, facilitator.nudge, PAULO, settings, clock)
+    [again] = await ask(sessions, "nudge", PAULO, settings, clock)
     assert again.text.splitlines()[1] == "2 teachers were already reminded today."
     clock.advance(timedelta(days=1))
-    [next_day] = await ask(sessions, facilitator.nudge, PAULO, settings, clock)
+    [next_day] = await ask(sessions, "nudge", PAULO, settings, clock)
     assert "Reminders sent to 2 teachers" in next_day.text
 
 
@@ -210,7 +201,7 @@ async def test_circle_shows_rhythm_members_and_next_meeting(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
     clock.set(WEDNESDAY_W35 - timedelta(hours=1))
-    [reply] = await ask(sessions, facilitator.circle, PAULO, settings, clock)
+    [reply] = await ask(sessions, "circle", PAULO, settings, clock)
     assert reply.text.splitlines() == [
         "Demo circle (Brazil)",
         "Check-ins: Monday at 4:00\u202fPM (America/Sao_Paulo)",
@@ -222,7 +213,7 @@ async def test_circle_shows_rhythm_members_and_next_meeting(
 async def test_approving_a_practice_from_the_bot(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
-    [card] = await ask(sessions, facilitator.review, PAULO, settings, clock)
+    [card] = await ask(sessions, "review", PAULO, settings, clock)
     assert card.text.startswith("“Mini whiteboards for hinge questions” — Ana Souza")
     assert "Steps: Ask, show, regroup" in card.text and "Ratings: 2 → 3 → 4 ↗" in card.text
     practice = world.a.practice
@@ -237,7 +228,7 @@ async def test_approving_a_practice_from_the_bot(
     assert stored.status is PracticeStatus.published and message is not None
     [twice] = await press(sessions, f"r:approve:{practice}", PAULO, settings, clock)
     assert twice.text == "“Mini whiteboards for hinge questions” has already been reviewed."
-    [nothing] = await ask(sessions, facilitator.review, PAULO, settings, clock)
+    [nothing] = await ask(sessions, "review", PAULO, settings, clock)
     assert nothing.text == "No practice is waiting for review."
 
 
@@ -247,24 +238,18 @@ async def test_requesting_changes_takes_the_next_message_as_the_comment(
     practice = world.a.practice
     [prompt] = await press(sessions, f"r:changes:{practice}", PAULO, settings, clock)
     assert str(prompt.text).startswith("What should the author change?")
-    async with transaction(sessions) as session:
-        voice = await teacher.message(
-            session,
-            sender=PAULO,
-            message=Input(InputKind.voice, file_id="v", duration=5),
-            settings=settings,
-            now=clock.now(),
-        )
+    voice = await through_door(
+        sessions,
+        Inbound(message=Input(InputKind.voice, file_id="v", duration=5)),
+        PAULO,
+        settings,
+        clock,
+    )
     assert str(voice[0].text) == "Please type the comment: a voice note cannot be passed on."
     comment = "Say how long each step takes."
-    async with transaction(sessions) as session:
-        replies = await teacher.message(
-            session,
-            sender=PAULO,
-            message=Input(InputKind.text, text=comment),
-            settings=settings,
-            now=clock.now(),
-        )
+    replies = await through_door(
+        sessions, Inbound(message=Input(InputKind.text, text=comment)), PAULO, settings, clock
+    )
     assert str(replies[-1].text) == (
         "“Mini whiteboards for hinge questions” goes back to its author with your comment."
     )
@@ -297,7 +282,7 @@ async def test_the_weekly_digest_names_phases_repeat_absences_and_what_to_do(
         )
         paulo = await session.get_one(Person, world.facilitator_a)
     async with transaction(sessions) as session:
-        [digest] = await facilitator.weekly_digest(session, person=paulo, now=clock.now())
+        [digest] = await weekly_digest(session, person=paulo, now=clock.now())
     with use_language(paulo.language):
         digest = settled(digest)
     text = digest.text

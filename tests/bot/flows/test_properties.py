@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from support.people import add_person
 
-from bot.flows import checkins, journey
-from bot.flows import settings as member_settings
-from bot.flows.actions import press
+from bot.flows import door
+from bot.flows.door import Inbound
 from bot.flows.fit import fit
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
@@ -109,17 +108,12 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
         for kind, value in steps:
             async with transaction(sessions) as session:
                 before = await _snapshot(session, person.id)
-                common = {"sender": sender, "settings": config, "now": clock.now()}
+                inbound = None
                 if kind == "text":
-                    last = (
-                        await checkins.message(
-                            session, message=Input(InputKind.text, text=str(value)), **common
-                        )
-                        or last
-                    )
+                    inbound = Inbound(message=Input(InputKind.text, text=str(value)))
                 elif kind == "input":
                     message = Input(InputKind(value), file_id=f"file-{value}", duration=3)
-                    last = await checkins.message(session, message=message, **common) or last
+                    inbound = Inbound(message=message)
                 elif kind in ("tap", "stale"):
                     buttons = [
                         data
@@ -134,26 +128,16 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
                         data = str(value)
                     if data.startswith("x:forget"):
                         continue
-                    outcome = await press(session, data=data, **common)
-                    last = outcome.events or last
+                    inbound = Inbound(data=data)
                 elif kind == "command":
-                    flow = {
-                        "checkin": checkins.checkin,
-                        "cancel": member_settings.cancel,
-                        "journey": journey.journey,
-                        "skip": checkins.skip,
-                        "pause": member_settings.pause,
-                        "resume": member_settings.resume_reminders,
-                        "timezone": lambda s, **kw: member_settings.settings_flow(
-                            s, flow_id="timezone", **kw
-                        ),
-                        "language": lambda s, **kw: member_settings.settings_flow(
-                            s, flow_id="language", **kw
-                        ),
-                    }[str(value)]
-                    last = await flow(session, **common) or last
+                    inbound = Inbound(command=str(value))
                 else:
                     clock.advance(timedelta(hours=int(value)))
+                if inbound is not None:
+                    handled = await door.handle(
+                        session, sender=sender, inbound=inbound, settings=config, now=clock.now()
+                    )
+                    last = handled.outcome.events or last
                 after = await _snapshot(session, person.id)
                 for key, saved in before.items():
                     assert after.get(key) == saved, f"answer {key} changed or vanished"

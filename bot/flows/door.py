@@ -1,0 +1,188 @@
+"""The one door every update takes, whatever app it came from.
+
+A messaging app's folder in ``bot/handlers/`` (and the web simulator) turns what arrived
+into an :class:`Inbound` (a command with its argument, a message, an edited message, a
+pressed button's data) and calls :func:`handle` inside the update's transaction, after
+it has claimed the update id. :func:`handle` opens the :class:`~bot.flows.visit.Visit`
+(the sender, their person, their identity marked reachable: once per update), sends the
+inbound to the dialogue that answers it, and says in which language to show the events.
+The door's app then renders the events with its own capabilities, after the commit.
+
+What stays with an app's folder is only what that app alone has: a group chat (Telegram
+sends commands from groups; they are answered with a pointer to a private chat, and
+``/linkgroup`` links one), deleting the message that carried a coordinator token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.flows import (
+    actions,
+    checkins,
+    circle,
+    coordinator,
+    joining,
+    journey,
+    meetings,
+    nudge,
+    practices,
+    privacy,
+    review,
+    revisions,
+    settings,
+)
+from bot.flows.engine import Outcome
+from bot.flows.events import Say
+from bot.flows.inputs import Input, InputKind
+from bot.flows.messages import Sender
+from bot.flows.visit import Replies, Visit, enter
+from circles.models import Channel
+from circles.settings import Settings
+from circles.text import t
+
+#: A command's dialogue: the visit and the words after the command.
+Command = Callable[[Visit, str], Awaitable[Replies]]
+
+
+def _plain(dialogue: Callable[[Visit], Awaitable[Replies]]) -> Command:
+    """A command that takes no argument (words after it are ignored, as Telegram does)."""
+
+    async def command(visit: Visit, _argument: str) -> Replies:
+        return await dialogue(visit)
+
+    command.__doc__ = dialogue.__doc__
+    return command
+
+
+async def _start(visit: Visit, argument: str) -> Replies:
+    # The simulator joins only demo circles: a real invite code is refused there.
+    demo_only = visit.sender.channel is Channel.simulator
+    return await joining.start(visit, argument.strip() or None, demo_only=demo_only)
+
+
+async def _practices(visit: Visit, argument: str) -> Replies:
+    return await practices.search_practices(visit, argument)
+
+
+async def _coordinator(visit: Visit, argument: str) -> Replies:
+    return await coordinator.link(visit, argument.strip() or None)
+
+
+#: Every command of a private chat, by name (without the slash): the members' own, then
+#: the facilitators' and the coordinators'. ``/help`` lists those open to the reader
+#: (:mod:`bot.flows.commands`).
+COMMANDS: dict[str, Command] = {
+    "start": _start,
+    "help": _plain(joining.help_text),
+    "practices": _practices,
+    "coordinator": _coordinator,
+    "checkin": _plain(checkins.checkin),
+    "journey": _plain(journey.journey),
+    "edit": _plain(checkins.edit),
+    "skip": _plain(checkins.skip),
+    "pause": _plain(settings.pause),
+    "resume": _plain(settings.resume_reminders),
+    "language": _plain(partial(settings.settings_flow, flow_id="language")),
+    "timezone": _plain(partial(settings.settings_flow, flow_id="timezone")),
+    "mypractices": _plain(revisions.my_practices),
+    "mydata": _plain(privacy.mydata),
+    "forgetme": _plain(privacy.forgetme),
+    "cancel": _plain(settings.cancel),
+    "summary": _plain(circle.summary),
+    "who": _plain(circle.who),
+    "nudge": _plain(nudge.nudge),
+    "circle": _plain(circle.circle),
+    "review": _plain(review.review),
+    "broadcast": _plain(coordinator.broadcast),
+    "broadcasts": _plain(coordinator.overview),
+    "meeting": _plain(meetings.schedule),
+    "meetings": _plain(meetings.overview),
+}
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What arrived, as the flows see it: exactly one of a command, a message, a press."""
+
+    #: A command's name, lower case, without the slash or a ``@botname``.
+    command: str | None = None
+    #: The words after the command.
+    argument: str = ""
+    #: A message that is not a command (text, photo, voice …).
+    message: Input | None = None
+    #: A pressed button's data (:mod:`bot.flows.buttons`).
+    data: str | None = None
+    #: The message is an edit of one sent earlier.
+    edited: bool = False
+
+    @classmethod
+    def of(cls, message: Input) -> Inbound:
+        """A message: a text that starts with ``/`` is a command, anything else an answer."""
+        text = (message.text or "").strip()
+        if message.kind is InputKind.text and text.startswith("/") and len(text) > 1:
+            name, _space, argument = text[1:].partition(" ")
+            return cls(command=name.split("@")[0].lower(), argument=argument.strip())
+        return cls(message=message)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What an update came to: the events to show, and in which language."""
+
+    outcome: Outcome
+    language: str
+    #: This update erased its sender (``/forgetme`` confirmed).
+    erased: bool = False
+
+
+async def dispatch(visit: Visit, inbound: Inbound) -> Outcome:
+    """The dialogue that answers ``inbound``, and what it answered."""
+    if inbound.data is not None:
+        return await actions.press(visit, inbound.data)
+    if inbound.command is not None:
+        command = COMMANDS.get(inbound.command)
+        if command is None:
+            return Outcome([Say(unknown_command("/" + inbound.command))])
+        return Outcome(await command(visit, inbound.argument))
+    if inbound.message is None:
+        return Outcome([])
+    if inbound.edited:
+        return Outcome(await checkins.edited_message(visit, inbound.message))
+    return Outcome(await checkins.message(visit, inbound.message))
+
+
+def unknown_command(command: str) -> Say:
+    """The answer to a command the bot does not have."""
+    return Say(
+        t(
+            "I do not know the command {command}. Send /help to see what you can do.",
+            command=command[:64],
+        )
+    )
+
+
+async def handle(
+    session: AsyncSession,
+    *,
+    sender: Sender,
+    inbound: Inbound,
+    settings: Settings,
+    now: datetime,
+    answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+) -> Handled:
+    """Open the visit of one update, answer it, and say how to show the answer.
+
+    ``answer`` replaces the dispatch for what only one app has (a Telegram group's
+    ``/linkgroup``); it still gets the visit, so the sender is resolved once.
+    """
+    visit = await enter(session, sender=sender, settings=settings, now=now)
+    outcome = Outcome(await answer(visit)) if answer else await dispatch(visit, inbound)
+    language = await visit.language()
+    erased = visit.person is not None and visit.person.forgotten_at is not None
+    return Handled(outcome, language, erased)
