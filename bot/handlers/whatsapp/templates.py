@@ -4,14 +4,12 @@ WhatsApp lets a business write freely to a person only within 24 hours of that p
 last message; outside that window it may send only a template Meta approved. Every
 message the bot starts itself (an outbox row: invitations, nudges, meeting news and
 reminders, reflection invitations, review results, the practice digest, broadcasts, the
-facilitator's digest) has a **utility** template here, in every supported language.
+facilitator's digest) has a **utility** template, in every supported language.
 
 The texts are data: ``templates/<name>.toml``, one file per template with its eight
-languages (see ``templates/README.md``). What the texts mean is code: :data:`PURPOSES`
-says which outbox key (``checkin-<id>-open``, ``broadcast-<id>``, …) a template stands
-for, which parameters (``{{1}}``, ``{{2}}``) it takes from the queued event, and what its
-quick-reply buttons carry — the codec's data of the action the Telegram button carries,
-so a tap opens the same conversation step.
+languages (``templates/README.md`` says how to write one). What they stand for is code:
+:mod:`bot.handlers.whatsapp.template_purposes` maps an outbox key to its template, its
+parameters and its quick replies.
 
 The sender calls :func:`for_purpose` with a row's key, its payload and the reader's
 language when the window is closed (or WhatsApp answered 131047), and sends
@@ -25,28 +23,25 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.flows.buttons import (
-    Action,
-    AdoptPractice,
-    FacilitatorCommand,
-    OpenCheckIn,
-    ReadPractice,
-    Reflect,
-    Rsvp,
-    StopDigest,
-    encode,
+from bot.flows.buttons import encode
+from bot.flows.events import Event, Photo, load_event
+from bot.handlers.whatsapp.template_purposes import (
+    GROUP_KEY,
+    PARAMETERS,
+    PURPOSES,
+    Purpose,
+    purposes_of,
+    whole_text,
 )
-from bot.flows.events import Event, Photo, Say, load_event
-from circles.models import RsvpResponse
 from circles.services.outbox import queued_event
 from circles.settings import SUPPORTED_LANGUAGES
-from circles.text import Join, Message, Part, Text, lines, render
+from circles.text import render
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -60,252 +55,6 @@ SHORTEST = 40
 #: Meta's template names: lower case letters, digits and underscores.
 NAME = re.compile(r"[a-z0-9_]{1,512}")
 _PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
-
-
-# --- purposes: which queued message a template stands for ----------------------------------
-
-
-def _first_message(text: Part) -> Message | None:
-    """The first message id of ``text`` (a Join's first part), if any."""
-    if isinstance(text, Message):
-        return text
-    if isinstance(text, Join) and text.parts:
-        return _first_message(text.parts[0])
-    return None
-
-
-def _rest(text: Part) -> tuple[Part, ...]:
-    """The parts of a Join after its first one (the details under a headline)."""
-    return text.parts[1:] if isinstance(text, Join) else ()
-
-
-def _param(name: str) -> Callable[[Event], Part]:
-    def read(event: Event) -> Part:
-        message = _first_message(_text(event))
-        return message.params.get(name, "") if message is not None else ""
-
-    return read
-
-
-def _whole(event: Event) -> Part:
-    return _text(event)
-
-
-def _meeting(event: Event) -> Part:
-    """When the meeting is (in the reader's timezone), where, and its agenda."""
-    text = _text(event)
-    return lines(_param("when")(event), *_rest(text))
-
-
-def _comment(event: Event) -> Part:
-    return lines(*_rest(_text(event)))
-
-
-def _practice(event: Event) -> Part:
-    """The practice card's head (title, strategies, facts, author), without the intro."""
-    text = _text(event)
-    return _Head(text.parts[-1]) if isinstance(text, Join) and text.parts else text
-
-
-def _digest_week(event: Event) -> Part:
-    text = _text(event)
-    return text.parts[1] if isinstance(text, Join) and len(text.parts) > 1 else ""
-
-
-def _digest_body(event: Event) -> Part:
-    text = _text(event)
-    return lines(*text.parts[2:]) if isinstance(text, Join) else text
-
-
-@dataclass(frozen=True)
-class _Head(Text):
-    """The lines of ``text`` up to its first blank line, as the reader sees them."""
-
-    text: Part
-
-    def _render(self) -> str:
-        head = []
-        for line in render(self.text).split("\n"):
-            if not line.strip():
-                if head:
-                    break
-                continue
-            head.append(line)
-        return "\n".join(head)
-
-
-def _text(event: Event) -> Part:
-    if isinstance(event, Say):
-        return event.text
-    if isinstance(event, Photo):
-        return event.caption
-    return ""
-
-
-#: What a template's ``{{n}}`` holds, by the name its file gives it.
-PARAMETERS: dict[str, Callable[[Event], Part]] = {
-    "question": _whole,
-    "name": _param("name"),
-    "meeting": _meeting,
-    "title": _param("title"),
-    "comment": _comment,
-    "practice": _practice,
-    "message": _whole,
-    "week": _digest_week,
-    "digest": _digest_body,
-}
-
-#: A quick reply's action, from the key's ids (``m``) and the queued event.
-Payload = Callable[[re.Match[str], Event], Action | None]
-
-
-def _actions(event: Event) -> Iterable[Action]:
-    if isinstance(event, Say):
-        for row in event.buttons:
-            for button in row:
-                yield button.action
-
-
-def _open_checkin(match: re.Match[str], event: Event) -> Action | None:
-    """Open the check-in at its first question (what every invitation button opens)."""
-    if "checkin" in match.groupdict():
-        return OpenCheckIn(int(match["checkin"]))
-    found = next((a for a in _actions(event) if isinstance(a, OpenCheckIn)), None)
-    return replace(found, value="") if found is not None else None
-
-
-def _rsvp(answer: RsvpResponse) -> Payload:
-    return lambda match, _event: Rsvp(int(match["meeting"]), answer)
-
-
-def _has_open_button(event: Event) -> bool:
-    return any(isinstance(a, OpenCheckIn) for a in _actions(event))
-
-
-@dataclass(frozen=True)
-class Purpose:
-    """A kind of message the bot starts itself, and the template that carries it."""
-
-    #: The template's name (its file is ``templates/<name>.toml``).
-    name: str
-    #: The outbox keys of such messages (``idempotency_key``), with their ids as groups.
-    key: re.Pattern[str]
-    #: Names of the parameters ``{{1}}``, ``{{2}}``… (keys of :data:`PARAMETERS`).
-    params: tuple[str, ...] = ()
-    #: Each quick reply's action, in the order of the template's buttons.
-    buttons: tuple[Payload, ...] = ()
-    #: Among purposes of the same key, whether this one is the event's.
-    fits: Callable[[Event], bool] = lambda _event: True
-    #: What an example key of such a message looks like (for the tests and ``check``).
-    example: str = ""
-
-
-def _purpose(name: str, key: str, example: str, *params: str, **more: Any) -> Purpose:
-    return Purpose(name, re.compile(key), params, example=example, **more)
-
-
-_MEETING = r"meeting-(?P<meeting>\d+)"
-_RSVP = (
-    _rsvp(RsvpResponse.yes),
-    _rsvp(RsvpResponse.maybe),
-    _rsvp(RsvpResponse.no),
-)
-
-#: Every message the bot starts itself, by its outbox key. Keys of messages to a group
-#: (``…-group``) are not here: groups are Telegram's only.
-PURPOSES: tuple[Purpose, ...] = (
-    _purpose(
-        "checkin_invitation",
-        r"checkin-(?P<checkin>\d+)-open",
-        "checkin-7-open",
-        "question",
-        buttons=(_open_checkin,),
-    ),
-    _purpose(
-        "checkin_reminder",
-        r"checkin-(?P<checkin>\d+)-nudge-\d+",
-        "checkin-7-nudge-1",
-        buttons=(_open_checkin,),
-    ),
-    _purpose(
-        "facilitator_nudge",
-        r"nudge-\d{4}-\d\d-\d\d",
-        "nudge-2026-09-01",
-        "name",
-        buttons=(_open_checkin,),
-        fits=_has_open_button,
-    ),
-    _purpose("facilitator_nudge_start", r"nudge-\d{4}-\d\d-\d\d", "nudge-2026-09-01", "name"),
-    _purpose(
-        "meeting_new", rf"{_MEETING}-new-\d+", "meeting-3-new-1790000000", "meeting", buttons=_RSVP
-    ),
-    _purpose(
-        "meeting_moved",
-        rf"{_MEETING}-moved-\d+",
-        "meeting-3-moved-1790000000",
-        "meeting",
-        buttons=_RSVP,
-    ),
-    _purpose(
-        "meeting_cancelled", rf"{_MEETING}-cancelled-\d+", "meeting-3-cancelled-1790000000", "meeting"
-    ),
-    _purpose("meeting_reminder_day", rf"{_MEETING}-24h-\d+", "meeting-3-24h-1790000000", "meeting"),
-    _purpose("meeting_reminder_hour", rf"{_MEETING}-1h-\d+", "meeting-3-1h-1790000000", "meeting"),
-    _purpose(
-        "reflection_invitation",
-        rf"{_MEETING}-reflect",
-        "meeting-3-reflect",
-        buttons=(lambda match, _event: Reflect(int(match["meeting"])),),
-    ),
-    _purpose(
-        "review_published",
-        r"practice-review-(?P<practice>\d+)-\d+",
-        "practice-review-5-1",
-        "title",
-        # Approval is one sentence; a request for changes carries the comment below it.
-        fits=lambda event: isinstance(_text(event), Message),
-    ),
-    _purpose(
-        "review_changes",
-        r"practice-review-(?P<practice>\d+)-\d+",
-        "practice-review-5-2",
-        "title",
-        "comment",
-    ),
-    _purpose(
-        "practice_digest",
-        r"practice-share-\d+-(?P<practice>\d+)",
-        "practice-share-2-5",
-        "practice",
-        buttons=(
-            lambda match, _event: ReadPractice(int(match["practice"])),
-            lambda match, _event: AdoptPractice(int(match["practice"])),
-            lambda _match, _event: StopDigest(),
-        ),
-    ),
-    _purpose("broadcast", r"broadcast-\d+", "broadcast-4", "message"),
-    # The same broadcast when the template cannot hold it whole (see for_purpose).
-    _purpose("broadcast_long", r"broadcast-\d+", "broadcast-4", "message", fits=lambda _e: False),
-    _purpose(
-        "facilitator_digest",
-        r"digest-\d{4}-\d\d-\d+",
-        "digest-2026-36-0",
-        "week",
-        "digest",
-        buttons=(
-            lambda _match, _event: FacilitatorCommand("summary"),
-            lambda _match, _event: FacilitatorCommand("who"),
-        ),
-    ),
-)
-
-#: Messages to a group: no person's window, no template (WhatsApp groups are not used).
-GROUP_KEY = re.compile(r"meeting-\d+-.+-group")
-
-
-def purposes_of(key: str) -> list[Purpose]:
-    """The purposes whose key ``key`` is (several when the event decides between them)."""
-    return [p for p in PURPOSES if p.key.fullmatch(key)]
 
 
 # --- the catalog: the templates' texts -------------------------------------------------------
@@ -434,11 +183,9 @@ def _check_template(template: Template, purpose: Purpose) -> list[str]:
     numbers = template.placeholders()
     if numbers != list(range(1, len(purpose.params) + 1)):
         problems.append(
-            f"{where}: the body has parameters {['{{%d}}' % n for n in numbers]}, "
-            f"expected {{{{1}}}}…{{{{{len(purpose.params)}}}}} once each, in order"
-            if purpose.params
-            else f"{where}: the body has parameters {['{{%d}}' % n for n in numbers]}, "
-            "expected none"
+            f"{where}: the body has parameters {_braced(numbers)}, expected "
+            + (_braced(range(1, len(purpose.params) + 1)) if purpose.params else "none")
+            + " (each once, in order)"
         )
     if re.search(r"\{\{|\}\}", _PLACEHOLDER.sub("", body)):
         problems.append(f"{where}: a parameter is not written {{{{n}}}}")
@@ -464,12 +211,15 @@ def _check_template(template: Template, purpose: Purpose) -> list[str]:
     for label in template.buttons:
         if not label.strip() or len(label) > BUTTON_TEXT_LIMIT:
             problems.append(
-                f"{where}: button {label!r} has {len(label)} characters "
-                f"(1 to {BUTTON_TEXT_LIMIT})"
+                f"{where}: button {label!r} has {len(label)} characters (1 to {BUTTON_TEXT_LIMIT})"
             )
     if len(set(template.buttons)) != len(template.buttons):
         problems.append(f"{where}: two buttons have the same text")
     return problems
+
+
+def _braced(numbers: Iterable[int]) -> str:
+    return " ".join(f"{{{{{n}}}}}" for n in numbers) or "none"
 
 
 # --- filling a template for one queued message ---------------------------------------------
@@ -567,7 +317,7 @@ def for_long_broadcast(key: str, event: Event, language: str, found: Catalog) ->
     template = found.get("broadcast_long", language)
     if template is None:
         raise NoTemplate(f"no {language} template 'broadcast_long'")
-    text = flatten(render(_whole(event), language))
+    text = flatten(render(whole_text(event), language))
     params, _whole_text = fit([text], BODY_LIMIT - template.fixed_length())
     return Filled("broadcast_long", language, tuple(params), (), complete=False)
 
@@ -619,10 +369,10 @@ def fit(texts: list[str], room: int) -> tuple[list[str], bool]:
 __all__ = [
     "BODY_LIMIT",
     "BUTTON_TEXT_LIMIT",
+    "PURPOSES",
     "Catalog",
     "Filled",
     "NoTemplate",
-    "PURPOSES",
     "Purpose",
     "Template",
     "catalog",
