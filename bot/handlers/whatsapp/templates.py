@@ -93,8 +93,10 @@ class Catalog:
         return self.templates.get((name, language))
 
 
-def load_catalog(directory: Path = TEMPLATES_DIR) -> Catalog:
-    """Read every ``<name>.toml`` of ``directory``; unreadable parts become problems."""
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Read every ``<name>.toml`` of ``directory`` (the repository's by default);
+    unreadable parts become problems."""
+    directory = directory or TEMPLATES_DIR
     templates: dict[tuple[str, str], Template] = {}
     params: dict[str, tuple[str, ...]] = {}
     problems: list[str] = []
@@ -322,6 +324,8 @@ def for_long_broadcast(key: str, event: Event, language: str, found: Catalog) ->
     return Filled("broadcast_long", language, tuple(params), (), complete=False)
 
 
+#: Tabs and runs of spaces (a locale's no-break spaces in dates and numbers stay).
+_SPACES = re.compile(r"[ \t]+")
 #: What stands for an empty parameter (Meta refuses empty ones).
 EMPTY = "…"
 
@@ -331,7 +335,7 @@ def flatten(text: str) -> str:
     no runs of spaces (Meta refuses line breaks, tabs and more than four spaces)."""
     out = ""
     for raw in text.splitlines():
-        line = " ".join(raw.split())
+        line = _SPACES.sub(" ", raw).strip()
         if not line:
             continue
         if out:
