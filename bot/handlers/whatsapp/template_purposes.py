@@ -167,6 +167,9 @@ class Purpose:
     fits: Callable[[Event], bool] = lambda _event: True
     #: What an example key of such a message looks like (for the tests and ``check``).
     example: str = ""
+    #: The purpose whose template says the message in part (and promises the rest) when
+    #: this one cannot hold it whole.
+    longer: str | None = None
 
 
 def _purpose(name: str, key: str, example: str, *params: str, **more: Any) -> Purpose:
@@ -255,8 +258,8 @@ PURPOSES: tuple[Purpose, ...] = (
             lambda _match, _event: StopDigest(),
         ),
     ),
-    _purpose("broadcast", r"broadcast-\d+", "broadcast-4", "message"),
-    # The same broadcast when the template cannot hold it whole (see for_purpose).
+    _purpose("broadcast", r"broadcast-\d+", "broadcast-4", "message", longer="broadcast_long"),
+    # The same broadcast when "broadcast" cannot hold it whole: only ever its ``longer``.
     _purpose("broadcast_long", r"broadcast-\d+", "broadcast-4", "message", fits=lambda _e: False),
     _purpose(
         "facilitator_digest",

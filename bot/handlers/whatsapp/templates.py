@@ -37,7 +37,6 @@ from bot.handlers.whatsapp.template_purposes import (
     PURPOSES,
     Purpose,
     purposes_of,
-    whole_text,
 )
 from circles.services.outbox import queued_event
 from circles.settings import SUPPORTED_LANGUAGES
@@ -121,8 +120,10 @@ def load_catalog(directory: Path | None = None) -> Catalog:
                 problems.append(f"{where}: no body")
                 continue
             buttons, examples = entry.get("buttons", []), entry.get("examples", [])
-            if not all(isinstance(v, str) for v in [*buttons, *examples]):
-                problems.append(f"{where}: buttons and examples must be text")
+            if not (isinstance(buttons, list) and isinstance(examples, list)) or not all(
+                isinstance(v, str) for v in [*buttons, *examples]
+            ):
+                problems.append(f"{where}: buttons and examples must be lists of text")
                 continue
             templates[(name, language)] = Template(
                 name=name,
@@ -150,6 +151,8 @@ def check(found: Catalog | None = None) -> list[str]:
         if name not in expected:
             problems.append(f"{name}: no business-initiated message uses it (see PURPOSES)")
     for name, purpose in expected.items():
+        if purpose.longer is not None and purpose.longer not in expected:
+            problems.append(f"{name}: its longer form {purpose.longer!r} is no purpose")
         if name not in found.params:
             problems.append(f"{name}: no template file templates/{name}.toml")
             continue
@@ -288,23 +291,28 @@ def for_purpose(
     if data is None:
         return None
     event = load_event(data)
-    found = found or catalog()
     if language not in SUPPORTED_LANGUAGES:
         language = SUPPORTED_LANGUAGES[0]
     candidates = purposes_of(key)
     if not candidates:
         raise NoTemplate(f"no template for messages keyed {key!r}")
     purpose = next((p for p in candidates if p.fits(event)), candidates[-1])
-    match = purpose.key.fullmatch(key)
-    assert match is not None
-    texts = [flatten(render(PARAMETERS[name](event), language)) for name in purpose.params]
+    return _fill(purpose, key, event, language, found or catalog())
+
+
+def _fill(purpose: Purpose, key: str, event: Event, language: str, found: Catalog) -> Filled:
     template = found.get(purpose.name, language)
     if template is None:
         raise NoTemplate(f"no {language} template {purpose.name!r}")
+    texts = [flatten(render(PARAMETERS[name](event), language)) for name in purpose.params]
     params, whole = fit(texts, BODY_LIMIT - template.fixed_length())
+    # A file cannot ride in a text template: it follows once the person writes.
     complete = whole and not isinstance(event, Photo)
-    if purpose.name == "broadcast" and not complete:
-        return for_long_broadcast(key, event, language, found)
+    if not complete and purpose.longer:
+        longer = next(p for p in PURPOSES if p.name == purpose.longer)
+        return _fill(longer, key, event, language, found)
+    match = purpose.key.fullmatch(key)
+    assert match is not None
     payloads = []
     for build in purpose.buttons:
         action = build(match, event)
@@ -312,16 +320,6 @@ def for_purpose(
             raise NoTemplate(f"the message keyed {key!r} lacks the button its template has")
         payloads.append(encode(action))
     return Filled(purpose.name, language, tuple(params), tuple(payloads), complete)
-
-
-def for_long_broadcast(key: str, event: Event, language: str, found: Catalog) -> Filled:
-    """A broadcast too long for a template, or with a file: its beginning, and the rest later."""
-    template = found.get("broadcast_long", language)
-    if template is None:
-        raise NoTemplate(f"no {language} template 'broadcast_long'")
-    text = flatten(render(whole_text(event), language))
-    params, _whole_text = fit([text], BODY_LIMIT - template.fixed_length())
-    return Filled("broadcast_long", language, tuple(params), (), complete=False)
 
 
 #: Tabs and runs of spaces (a locale's no-break spaces in dates and numbers stay).
