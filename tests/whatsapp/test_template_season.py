@@ -163,6 +163,7 @@ async def test_every_message_of_a_season_goes_as_its_template_in_every_language(
         rows = list(await session.scalars(select(Outbox).order_by(Outbox.id)))
     catalog = load_catalog()
     names = set()
+    portuguese = {}
     for row in rows:
         assert not GROUP_KEY.fullmatch(row.idempotency_key)
         for language in SUPPORTED_LANGUAGES:
@@ -176,6 +177,8 @@ async def test_every_message_of_a_season_goes_as_its_template_in_every_language(
             assert len(filled.payloads) == len(template.buttons)
             assert all(decode(payload) is not None for payload in filled.payloads)
             names.add(filled.name)
+            if language == "pt_BR":
+                portuguese[filled.name] = filled.params
     assert names == {
         "checkin_invitation",
         "checkin_reminder",
@@ -191,3 +194,16 @@ async def test_every_message_of_a_season_goes_as_its_template_in_every_language(
         "broadcast",
         "facilitator_digest",
     }
+    # The parameters are the message's own words, in the reader's language.
+    assert "Biblioteca" in portuguese["meeting_new"][0]
+    assert "Local: Biblioteca · Pauta: Feedback entre pares" in portuguese["meeting_moved"][0]
+    assert portuguese["review_published"] == ("Bilhetes de saída",)
+    assert portuguese["review_changes"] == (
+        "Semáforo",
+        "Descreva os passos. · E como você leu as respostas.",
+    )
+    assert portuguese["practice_digest"][0].startswith("“Bilhetes de saída”")
+    assert portuguese["broadcast"] == ("Encontro regional na sexta-feira. · Tragam um exemplo.",)
+    week, lines = portuguese["facilitator_digest"]
+    assert week.startswith("Recife 1 · semana")
+    assert "Ana Souza" in lines
