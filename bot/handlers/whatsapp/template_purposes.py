@@ -60,6 +60,12 @@ def whole_text(event: Event) -> Part:
     return _text(event)
 
 
+def _question(event: Event) -> Part:
+    """An invitation's first question, without the flow's intro above it."""
+    text = _text(event)
+    return text.parts[-1] if isinstance(text, Join) and text.parts else text
+
+
 def _meeting(event: Event) -> Part:
     """When the meeting is (in the reader's timezone), where, and its agenda."""
     text = _text(event)
@@ -113,7 +119,7 @@ def _text(event: Event) -> Part:
 
 #: What a template's ``{{n}}`` holds, by the name its file gives it.
 PARAMETERS: dict[str, Callable[[Event], Part]] = {
-    "question": whole_text,
+    "question": _question,
     "name": _param("name"),
     "meeting": _meeting,
     "title": _param("title"),
