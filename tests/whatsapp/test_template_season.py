@@ -200,10 +200,10 @@ async def test_every_message_of_a_season_goes_as_its_template_in_every_language(
     assert portuguese["review_published"] == ("Bilhetes de saída",)
     assert portuguese["review_changes"] == (
         "Semáforo",
-        "Descreva os passos. · E como você leu as respostas.",
+        "Descreva os passos. E como você leu as respostas.",
     )
     assert portuguese["practice_digest"][0].startswith("“Bilhetes de saída”")
-    assert portuguese["broadcast"] == ("Encontro regional na sexta-feira. · Tragam um exemplo.",)
+    assert portuguese["broadcast"] == ("Encontro regional na sexta-feira. Tragam um exemplo.",)
     week, lines = portuguese["facilitator_digest"]
     assert week.startswith("Recife 1 · semana")
     assert "Ana Souza" in lines

@@ -409,7 +409,7 @@ def test_a_broadcast_goes_whole_or_its_beginning_with_the_rest_later(language: s
     assert filled is not None
     assert (filled.name, filled.params, filled.complete) == (
         "broadcast",
-        ("Hub meeting on Friday. · Bring a photo.",),
+        ("Hub meeting on Friday. Bring a photo.",),
         True,
     )
 
@@ -462,7 +462,7 @@ def test_a_review_says_the_title_and_the_comment_on_one_line() -> None:
     assert filled is not None
     assert (filled.name, filled.params) == (
         "review_changes",
-        ("Ampelkarten", "Bitte kürzer. · - Schritte nummerieren · - Ein Foto"),
+        ("Ampelkarten", "Bitte kürzer. - Schritte nummerieren · - Ein Foto"),
     )
 
 
@@ -606,3 +606,13 @@ def test_the_command_line_sync_prints_each_status(
     result = runner.invoke(app, ["whatsapp", "templates", "sync"])
     assert result.exit_code == 0
     assert "0 template(s) created" in result.output
+
+
+def test_a_parameter_is_one_line_and_is_cut_only_at_a_word_with_a_mark() -> None:
+    assert flatten("Reminder:\n\nThursday\t 16:00\nPlace: Library\n- bring a photo") == (
+        "Reminder: Thursday 16:00 · Place: Library · - bring a photo"
+    )
+    assert flatten("\n \n") == "…"  # Meta refuses an empty parameter
+    assert templates.shorten("one two three four", 12) == "one two…"
+    params, whole = templates.fit(["Grace Owusu", "word " * 100], 120)
+    assert params[0] == "Grace Owusu" and len("".join(params)) <= 120 and not whole

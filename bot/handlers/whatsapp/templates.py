@@ -324,20 +324,23 @@ def _fill(purpose: Purpose, key: str, event: Event, language: str, found: Catalo
 
 #: Tabs and runs of spaces (a locale's no-break spaces in dates and numbers stay).
 _SPACES = re.compile(r"[ \t]+")
+#: Marks that end a sentence or introduce what follows, in the supported languages.
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", "…", "。", "？", "！", "：")
 #: What stands for an empty parameter (Meta refuses empty ones).
 EMPTY = "…"
 
 
 def flatten(text: str) -> str:
-    """``text`` on one line: lines joined by " · " (after a colon, by a space), no tabs,
-    no runs of spaces (Meta refuses line breaks, tabs and more than four spaces)."""
+    """``text`` on one line (Meta refuses line breaks, tabs and more than four spaces in a
+    row): a line that ends a sentence or opens a list (".", "?", ":" …) is followed by a
+    space, any other (a name, a heading, an item) by " · "; blank lines go."""
     out = ""
     for raw in text.splitlines():
         line = _SPACES.sub(" ", raw).strip()
         if not line:
             continue
         if out:
-            out += " " if out.endswith((":", "：")) else " · "
+            out += " " if out.endswith(_SENTENCE_ENDS) else " · "
         out += line
     return out or EMPTY
 
