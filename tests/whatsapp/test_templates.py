@@ -325,6 +325,9 @@ def test_a_facilitators_nudge_names_the_facilitator_and_opens_the_checkin(langua
     assert filled is not None
     assert (filled.name, filled.params) == ("facilitator_nudge", ("Grace Owusu",))
     assert _payloads(filled) == [OpenCheckIn(12)]
+    assert filled.text().startswith(
+        {"pt_BR": "Olá! Grace Owusu, do seu círculo", "de": "Guten Tag! Grace Owusu aus"}[language]
+    )
 
     # A check-in not opened yet has no button: the template says to send /checkin.
     event = nudge.reminder(_roster_line("not_opened", None), grace)

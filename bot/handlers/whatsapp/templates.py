@@ -244,6 +244,13 @@ class Filled:
     #: once the person writes again.
     complete: bool = True
 
+    def text(self, found: Catalog | None = None) -> str:
+        """The body as the person will read it (a preview: the simulator, tests)."""
+        template = (found or catalog()).get(self.name, self.language)
+        if template is None:
+            raise NoTemplate(f"no {self.language} template {self.name!r}")
+        return _PLACEHOLDER.sub(lambda m: self.params[int(m[1]) - 1], template.body)
+
     def template(self) -> dict[str, Any]:
         """The ``template`` object of a Cloud API message."""
         components: list[dict[str, Any]] = []
