@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     #: Seconds between two messages to one private chat (Telegram asks for about one);
     #: a local test emulator can take 0 so that end-to-end tests do not wait for it.
     telegram_chat_gap: float = Field(default=1.0, ge=0, le=60)
+    #: WhatsApp Cloud API access token; unset → the WhatsApp door does not start.
+    whatsapp_token: SecretStr | None = None
+    #: Graph API base URL (a fake in tests).
+    whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
+    #: The WhatsApp Business Account whose message templates ``circles whatsapp templates
+    #: sync`` manages.
+    whatsapp_business_account_id: str | None = None
     #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None
@@ -102,6 +109,8 @@ class Settings(BaseSettings):
         "webhook_url",
         "pseudonym_key",
         "web_secret",
+        "whatsapp_token",
+        "whatsapp_business_account_id",
         mode="before",
     )
     @classmethod
@@ -141,7 +150,7 @@ class Settings(BaseSettings):
             raise ValueError("required when CIRCLES_WEBHOOK_URL is set")
         return self
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "whatsapp_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

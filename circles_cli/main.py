@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.check import check_flows
 from bot.handlers.telegram.runner import TelegramUnavailable, fetch_username
+from bot.handlers.whatsapp import template_sync, templates
 from circles.clock import SystemClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.errors import DomainError
@@ -43,6 +44,12 @@ app.add_typer(circle_app, name="circle")
 app.add_typer(invite_app, name="invite")
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
+whatsapp_app = typer.Typer(help="Work with the WhatsApp Business account.", no_args_is_help=True)
+templates_app = typer.Typer(
+    help="The message templates WhatsApp needs outside its 24-hour window.", no_args_is_help=True
+)
+app.add_typer(whatsapp_app, name="whatsapp")
+whatsapp_app.add_typer(templates_app, name="templates")
 
 USAGE_ERROR = 2
 
@@ -271,6 +278,58 @@ def flows_check() -> None:
         typer.secho(f"{len(problems)} problem(s) found.", err=True)
         raise typer.Exit(1)
     typer.echo("All flows are sound and translated.")
+
+
+@templates_app.command("check")
+def templates_check() -> None:
+    """Check that every message the bot starts has a template in every language."""
+    problems = templates.check(templates.load_catalog())
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        typer.secho(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    found = templates.load_catalog()
+    typer.echo(
+        f"All {len(found.params)} templates are complete in {len(found.templates)} "
+        "language versions and within WhatsApp's limits."
+    )
+
+
+@templates_app.command("sync")
+def templates_sync() -> None:
+    """Create the templates WhatsApp lacks and show each one's review status."""
+    settings = settings_or_exit()
+    if settings.whatsapp_token is None or not settings.whatsapp_business_account_id:
+        raise fail(
+            "set CIRCLES_WHATSAPP_TOKEN and CIRCLES_WHATSAPP_BUSINESS_ACCOUNT_ID to sync templates"
+        )
+    found = templates.load_catalog()
+    problems = templates.check(found)
+    if problems:
+        raise fail(
+            f"the templates have {len(problems)} problem(s); run 'circles whatsapp templates check'"
+        )
+    try:
+        reviewed = asyncio.run(
+            template_sync.sync_templates(
+                found,
+                api_url=settings.whatsapp_api_url,
+                account_id=settings.whatsapp_business_account_id,
+                token=settings.whatsapp_token.get_secret_value(),
+            )
+        )
+    except template_sync.SyncError as exc:
+        typer.secho(f"Error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    for one in reviewed:
+        typer.echo(one.line())
+    created = sum(one.created for one in reviewed)
+    failed = [one for one in reviewed if one.status == "not created"]
+    typer.echo(f"{created} template(s) created, {len(reviewed)} in the repository.")
+    if failed:
+        typer.secho(f"{len(failed)} template(s) could not be created.", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
