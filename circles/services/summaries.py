@@ -53,6 +53,7 @@ from circles.models import (
     CheckIn,
     CheckInStatus,
     Circle,
+    Holiday,
     Inquiry,
     Membership,
     Person,
@@ -64,9 +65,10 @@ from circles.models import (
 from circles.questions import Question
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
+from circles.services.holidays import of_circle
 from circles.services.people import Address, preferred_identities
 from circles.services.sandbox import real_or_named
-from circles.services.schedule import latest_occurrence
+from circles.services.schedule import in_holidays, latest_occurrence
 from circles.services.weeks import (
     Week,
     WeekWindow,
@@ -336,15 +338,18 @@ def _ratings(window: WeekWindow, sums: dict[int, tuple[float, int]]) -> Ratings:
     return Ratings(last.mean, last.count, weeks, slope, direction)
 
 
-def checkin_opened(circle: Circle, week: Week, now: datetime) -> bool:
+def checkin_opened(
+    circle: Circle, week: Week, now: datetime, holidays: Sequence[Holiday] = ()
+) -> bool:
     """Whether the circle's check-in of ``week`` has opened by ``now``.
 
-    False for a week still ahead, a week whose check-in day is still to come, and the
-    off weeks of a fortnightly circle: nobody can have missed those.
+    False for a week still ahead, a week whose check-in day is still to come, the off
+    weeks of a fortnightly circle, and a check-in day in ``holidays``: nobody can have
+    missed those.
     """
     start, end = week.bounds(circle.timezone)
     last = latest_occurrence(circle, circle.timezone, min(now, end - timedelta(microseconds=1)))
-    return start <= last <= now
+    return start <= last <= now and not in_holidays(holidays, last, circle.timezone)
 
 
 def default_week(circle: Circle, now: datetime) -> Week:
@@ -450,7 +455,8 @@ async def _roster(
         )
         .order_by(Membership.id, CheckIn.id)
     )
-    opened = checkin_opened(circle, week, now)
+    holidays = await of_circle(session, circle=circle)
+    opened = checkin_opened(circle, week, now, holidays)
     found: dict[int, RosterLine] = {}
     for person, joined_at, current_phase, checkin_id, status, channel, address in rows.all():
         kept = found.get(person.id)
