@@ -10,8 +10,8 @@ timezone, outside holidays (the circle's and its country's), to every member who
 consented, has not turned the digest off (``person.practice_digest``), is reachable and
 not paused; quiet hours hold a message until the morning. Each member's message is in
 their language, with a note when the practice is in another language, and carries "I'll
-try this" and "Stop these messages" buttons. A :class:`PracticeShare` row per circle and practice plus per-person idempotency
-keys make a rerun send nothing twice.
+try this" and "Stop these messages" buttons. A :class:`PracticeShare` row per circle and
+practice plus per-person idempotency keys make a rerun send nothing twice.
 
 This module decides what goes to whom; the message itself is composed and queued by
 :mod:`bot.flows.sharing` (its buttons are typed actions of the bot's codec).
