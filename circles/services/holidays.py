@@ -181,6 +181,17 @@ async def remove_country_holiday(
     await _removed(session, holiday, actor=scope.actor, now=now)
 
 
+async def remove_any_holiday(
+    session: AsyncSession, *, holiday_id: int, actor: str, now: datetime
+) -> Holiday:
+    """Remove a holiday of any circle or country (the command line, an admin's); return it."""
+    holiday = await session.get(Holiday, holiday_id)
+    if holiday is None:
+        raise NotFound(HOLIDAY_NOT_FOUND)
+    await _removed(session, holiday, actor=actor, now=now)
+    return holiday
+
+
 async def _removed(session: AsyncSession, holiday: Holiday, *, actor: str, now: datetime) -> None:
     await _audit(session, "holiday.remove", holiday, actor=actor, now=now)
     await session.delete(holiday)
@@ -239,6 +250,7 @@ __all__ = [
     "list_country_holidays",
     "list_holidays",
     "of_circle",
+    "remove_any_holiday",
     "remove_country_holiday",
     "remove_holiday",
 ]
