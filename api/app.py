@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import problems, web
+from api import docs, problems, web
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.routers import (
@@ -35,6 +35,8 @@ from circles.settings import Settings
 def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> FastAPI:
     """The admin API; the caller owns ``engine`` and disposes of it."""
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="Learning Circles admin API",
         version="0.1.0",
         description=(
@@ -69,6 +71,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
     ):
         app.include_router(router)
     web.install(app)
+    docs.install(app)
     # The last added is the outer one: every answer, the limit's 413 included, gets the
     # security headers; the body limit acts before any route reads or parses the body.
     app.add_middleware(
