@@ -69,6 +69,7 @@ from circles.services.holidays import of_circle
 from circles.services.people import Address, preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.services.schedule import in_holidays, latest_occurrence
+from circles.services.scheduling import holidays_by_circle
 from circles.services.weeks import (
     Week,
     WeekWindow,
@@ -774,7 +775,7 @@ async def _area(
         .where(in_area, Membership.role == Role.teacher, Person.forgotten_at.is_(None))
         .group_by(Circle.id)
     )
-    opened = _opened_circles(circles, week, now)
+    opened = _opened_circles(circles, week, now, await holidays_by_circle(session))
     key_of = {c.id: str(c.id) if country is not None else c.country for c in circles}
     teachers_by: dict[str, tuple[int, int]] = {}
     for circle_id, total, unopened in teacher_rows.all():
@@ -849,15 +850,22 @@ async def _area(
     )
 
 
-def _opened_circles(circles: Sequence[Any], week: Week, now: datetime) -> set[int]:
+def _opened_circles(
+    circles: Sequence[Any], week: Week, now: datetime, holidays: dict[int, list[Holiday]]
+) -> set[int]:
     """Ids of the circles whose check-in of ``week`` has opened by ``now``.
 
     Circles that share a timezone and check-in slot share the answer, so a country of
-    a thousand circles needs a handful of calendar computations, not a thousand.
+    a thousand circles needs a handful of calendar computations, not a thousand; a
+    circle with holidays is asked on its own (its check-in day may be one of them).
     """
     seen: dict[tuple[Any, ...], bool] = {}
     opened = set()
     for circle in circles:
+        if holidays.get(circle.id):
+            if checkin_opened(circle, week, now, holidays[circle.id]):
+                opened.add(circle.id)
+            continue
         fortnightly = circle.cadence is Cadence.fortnightly
         key = (
             circle.timezone,
@@ -1065,8 +1073,9 @@ async def circle_weeks(
         ratings[(cid, int(b))] = (float(total or 0), int(count))
 
     found = []
+    days_off = await holidays_by_circle(session)
     for b, week in enumerate(window.weeks, start=1):
-        opened = _opened_circles(circles, week, now)
+        opened = _opened_circles(circles, week, now, days_off)
         for circle in circles:
             teachers = eligible = 0
             for joined_bucket, is_paused, count in joins.get(circle.id, []):

@@ -139,3 +139,21 @@ async def test_a_country_holiday_reaches_every_circle_of_the_country(world: Worl
     removed = await coordinator.delete(f"/v1/countries/GH/holidays/{holiday['id']}")
     assert removed.status_code == 204
     assert (await coordinator.get("/v1/countries/GH/holidays")).json() == []
+
+
+async def test_nobody_is_counted_as_not_opened_in_a_holiday_week(world: World, as_role) -> None:
+    coordinator = as_role("coordinator_gh")
+
+    def not_opened(summary: dict) -> int:
+        return next(c["count"] for c in summary["checkins"] if c["key"] == "not_opened")
+
+    country_url, circle_url = "/v1/countries/GH/summary", f"/v1/circles/{world.b.circle}/summary"
+    assert not_opened((await coordinator.get(country_url)).json()) == 1
+    assert not_opened((await coordinator.get(circle_url)).json()) == 1
+    added = await coordinator.post(
+        "/v1/countries/GH/holidays", json={"starts_on": "2026-08-24", "ends_on": "2026-08-28"}
+    )
+    assert added.status_code == 201
+    assert not_opened((await coordinator.get(country_url)).json()) == 0
+    circle = (await coordinator.get(circle_url)).json()
+    assert not_opened(circle) == 0 and circle["not_answered"] == []
