@@ -17,6 +17,7 @@ from bot.flows.events import Button, Rows, Say
 from circles.i18n import N_
 from circles.models import Circle, Meeting, OutboxPriority, RsvpResponse
 from circles.services import groups, meetings
+from circles.services.outbox import enqueue
 from circles.services.schedule import sendable_from
 from circles.text import Part, Text, lines, t, when
 
@@ -75,21 +76,20 @@ async def announce(
     people = await meetings.members_to_tell(session, circle_id=circle.id, now=now)
     for person in people:
         buttons = () if kind == "cancelled" else _rsvp_buttons(meeting)
-        await queued.send_to_person(
+        await enqueue(
             session,
-            person_id=person.id,
-            event=Say(_text(message, meeting, person.timezone), buttons),
+            to=person,
+            payload=queued.payload(Say(_text(message, meeting, person.timezone), buttons)),
             key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
         )
     for group in await groups.groups_of(session, circle_id=circle.id):
-        await queued.send(
+        await enqueue(
             session,
-            channel=group.channel,
-            address=group.address,
-            event=Say(_text(message, meeting, circle.timezone)),
+            to=group,
+            payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
             key=f"meeting-{meeting.id}-{kind}-{stamp}-group",
             now=now,
         )
@@ -104,10 +104,10 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
             stamp = int(meeting.starts_at.timestamp())
-            sent += await queued.send_to_person(
+            sent += await enqueue(
                 session,
-                person_id=person.id,
-                event=Say(_text(message, meeting, person.timezone)),
+                to=person,
+                payload=queued.payload(Say(_text(message, meeting, person.timezone))),
                 key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
                 not_before=sendable_from(
@@ -120,11 +120,10 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue
             stamp = int(meeting.starts_at.timestamp())
-            await queued.send(
+            await enqueue(
                 session,
-                channel=group.channel,
-                address=group.address,
-                event=Say(_text(message, meeting, circle.timezone)),
+                to=group,
+                payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
                 key=f"meeting-{meeting.id}-{label}-{stamp}-group",
                 now=now,
             )
@@ -136,10 +135,10 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
     sent = 0
     for meeting, person in await meetings.due_reflections(session, now=now):
         button = Button(t("Start my reflection"), Reflect(meeting.id))
-        sent += await queued.send_to_person(
+        sent += await enqueue(
             session,
-            person_id=person.id,
-            event=Say(t(_REFLECT), ((button,),)),
+            to=person,
+            payload=queued.payload(Say(t(_REFLECT), ((button,),))),
             key=f"meeting-{meeting.id}-reflect",
             now=now,
         )

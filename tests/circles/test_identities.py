@@ -10,7 +10,7 @@ from circles.db import SessionMaker, transaction
 from circles.models import Channel, Circle, Consent, Identity, Membership, Outbox, Person, Role
 from circles.services.circles import create_circle
 from circles.services.groups import circle_of_group, groups_of, link_group
-from circles.services.outbox import enqueue_for_person, message_payload
+from circles.services.outbox import enqueue, message_payload
 from circles.services.people import (
     addresses_of,
     find_person,
@@ -56,9 +56,8 @@ async def _ana_on_both_apps(sessions: SessionMaker) -> int:
 
 async def _send(sessions: SessionMaker, person_id: int, key: str) -> tuple[str, str]:
     async with transaction(sessions) as session:
-        assert await enqueue_for_person(
-            session, person_id=person_id, payload=message_payload("Hi"), key=key, now=NOW
-        )
+        person = await session.get_one(Person, person_id)
+        assert await enqueue(session, to=person, payload=message_payload("Hi"), key=key, now=NOW)
         row = await session.scalar(select(Outbox).where(Outbox.idempotency_key == key))
         return row.channel, row.address
 
@@ -86,8 +85,9 @@ async def test_messages_follow_the_app_the_teacher_wrote_from_last(
 
     async with transaction(sessions) as session:
         await mark_unreachable(session, channel=Channel.telegram, address="5001", now=NOW)
-        assert not await enqueue_for_person(
-            session, person_id=ana, payload=message_payload("Hi"), key="four", now=NOW
+        person = await session.get_one(Person, ana)
+        assert not await enqueue(
+            session, to=person, payload=message_payload("Hi"), key="four", now=NOW
         )
         assert await due_teachers(session, now=NOW + timedelta(days=1)) == []
 
