@@ -409,9 +409,10 @@ async def _mine(phone: Phone) -> list[dict[str, Any]]:
     return _since(phone, before)
 
 
-async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
-    ama: Phone, accra, sessions: SessionMaker
-) -> None:
+async def _sent_back(
+    ama: Phone, accra, sessions: SessionMaker, comment: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """Ama's practice, sent back with ``comment``, and her list of practices."""
     person = await _person(sessions, ama)
     practice_id = await _practice(
         sessions,
@@ -419,9 +420,17 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
         "Hinge questions on whiteboards",
         author_id=person.id,
         status=PracticeStatus.changes_requested,
-        review_comment="Please say how long each step takes.",
+        review_comment=comment,
     )
-    mine = await _mine(ama)
+    return practice_id, await _mine(ama)
+
+
+async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
+    ama: Phone, accra, sessions: SessionMaker
+) -> None:
+    practice_id, mine = await _sent_back(
+        ama, accra, sessions, "Please say how long each step takes."
+    )
     assert mine[0]["text"] == "Your practices:"
     assert mine[1]["text"] == (
         "“Hinge questions on whiteboards”\nStatus: Changes requested\nVersion 1\n\n"
@@ -563,16 +572,7 @@ async def test_an_old_revise_button_of_an_archived_practice_is_closed(
 async def test_a_sticker_or_voice_note_where_revise_expects_a_choice(
     ama: Phone, accra, sessions: SessionMaker
 ) -> None:
-    person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions,
-        accra.circle_id,
-        "Hinge questions on whiteboards",
-        author_id=person.id,
-        status=PracticeStatus.changes_requested,
-        review_comment="Shorter, please.",
-    )
-    mine = await _mine(ama)
+    practice_id, mine = await _sent_back(ama, accra, sessions, "Shorter, please.")
     await ama.tap("Revise", mine[1])
     for bad in (ama.sticker, ama.voice):
         texts = await bad()
