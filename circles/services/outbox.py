@@ -28,22 +28,14 @@ sends twice, while the same key to another address is that address's own copy.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import (
-    GroupLink,
-    Identity,
-    Outbox,
-    OutboxPriority,
-    OutboxState,
-    Person,
-    SendBudget,
-)
-from circles.services.people import Address, preferred_identity
+from circles.models import Channel, Outbox, OutboxPriority, OutboxState, Person, SendBudget
+from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
 #: The payload version of queued events (version 1, without ``v``, held rendered text).
@@ -92,9 +84,15 @@ def message_payload(
     return payload
 
 
-#: Where a message goes: an address on a channel (a person's identity, a circle's group
-#: link), or a person, at the identity they wrote from last.
-Recipient = Address | Identity | GroupLink | Person
+class Addressed(Protocol):
+    """An address on a channel: a person's identity, a circle's group link, a ``people.Address``."""
+
+    channel: Channel
+    address: str
+
+
+#: Where a message goes: an address, or a person at the identity they wrote from last.
+Recipient = Addressed | Person
 
 
 async def enqueue(

@@ -409,20 +409,25 @@ async def _mine(phone: Phone) -> list[dict[str, Any]]:
     return _since(phone, before)
 
 
+async def _hers(
+    ama: Phone, accra, sessions: SessionMaker, **fields: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    """Ama's practice “Hinge questions on whiteboards” (``fields`` as for :func:`_practice`),
+    and her list of practices."""
+    person = await _person(sessions, ama)
+    practice_id = await _practice(
+        sessions, accra.circle_id, "Hinge questions on whiteboards", author_id=person.id, **fields
+    )
+    return practice_id, await _mine(ama)
+
+
 async def _sent_back(
     ama: Phone, accra, sessions: SessionMaker, comment: str
 ) -> tuple[int, list[dict[str, Any]]]:
     """Ama's practice, sent back with ``comment``, and her list of practices."""
-    person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions,
-        accra.circle_id,
-        "Hinge questions on whiteboards",
-        author_id=person.id,
-        status=PracticeStatus.changes_requested,
-        review_comment=comment,
+    return await _hers(
+        ama, accra, sessions, status=PracticeStatus.changes_requested, review_comment=comment
     )
-    return practice_id, await _mine(ama)
 
 
 async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
@@ -476,15 +481,8 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
 async def test_revising_a_published_practice_keeps_the_old_version(
     ama: Phone, accra, sessions: SessionMaker
 ) -> None:
+    practice_id, mine = await _hers(ama, accra, sessions, summary="The old summary.")
     person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions,
-        accra.circle_id,
-        "Hinge questions on whiteboards",
-        author_id=person.id,
-        summary="The old summary.",
-    )
-    mine = await _mine(ama)
     assert mine[1]["text"].split("\n")[1:3] == ["Status: Published", "Version 1"]
     assert ama.labels(mine[1]) == ["Read", "Revise"]
     await ama.tap("Revise", mine[1])
@@ -533,11 +531,8 @@ async def test_revising_a_published_practice_keeps_the_old_version(
 async def test_an_old_revise_button_of_an_archived_practice_is_closed(
     ama: Phone, accra, sessions: SessionMaker, clock: FakeClock
 ) -> None:
+    practice_id, mine = await _hers(ama, accra, sessions)
     person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions, accra.circle_id, "Hinge questions on whiteboards", author_id=person.id
-    )
-    mine = await _mine(ama)
     revise = ama.button_data("Revise", mine[1])
     async with transaction(sessions) as session:
         practice = await session.get(Practice, practice_id)

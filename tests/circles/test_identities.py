@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from support.places import add_circle
 
 from circles.db import SessionMaker, transaction
 from circles.models import Channel, Circle, Consent, Identity, Membership, Outbox, Person, Role
-from circles.services.circles import create_circle
 from circles.services.groups import circle_of_group, groups_of, link_group
 from circles.services.outbox import enqueue, message_payload
 from circles.services.people import (
@@ -42,14 +42,7 @@ async def _ana_on_both_apps(sessions: SessionMaker) -> int:
         session.add(
             Identity(person_id=ana.id, channel=Channel.whatsapp, address=NUMBER, created_at=NOW)
         )
-        circle = await create_circle(
-            session,
-            name="São Paulo 1",
-            country="BR",
-            language="pt_BR",
-            timezone="America/Sao_Paulo",
-            now=NOW,
-        )
+        circle = await add_circle(session, "São Paulo 1", now=NOW, country="BR")
         session.add(Membership(person_id=ana.id, circle_id=circle.id, role=Role.teacher))
         return ana.id
 
@@ -97,10 +90,7 @@ async def test_a_group_belongs_to_one_circle_and_a_circle_has_one_group_per_app(
 ) -> None:
     async with transaction(sessions) as session:
         accra, kumasi = [
-            await create_circle(
-                session, name=name, country="GH", language="en", timezone="Africa/Accra", now=NOW
-            )
-            for name in ("Accra 1", "Kumasi 2")
+            await add_circle(session, name, now=NOW) for name in ("Accra 1", "Kumasi 2")
         ]
         await link_group(
             session, circle_id=accra.id, channel=Channel.telegram, address="-100", now=NOW

@@ -50,22 +50,15 @@ async def test_run_only_api_does_not_start_the_scheduler(database_url: str) -> N
 
 async def test_run_with_a_token_polls_the_bot_api_and_answers(database_url: str) -> None:
     from support.fakebotapi import FakeBotApi, FakeUser
+    from support.places import add_circle
     from support.seeds import writing
 
     from circles.clock import SystemClock
     from circles.models import Role
-    from circles.services.circles import create_circle
     from circles.services.invites import create_invite
 
     async with writing(database_url) as session:
-        circle = await create_circle(
-            session,
-            name="Montevideo 1",
-            country="UY",
-            language="es",
-            timezone="America/Montevideo",
-            now=SystemClock().now(),
-        )
+        circle = await add_circle(session, "Montevideo 1", now=SystemClock().now(), country="UY")
         invite = await create_invite(
             session, circle=circle, role=Role.teacher, now=SystemClock().now()
         )

@@ -22,11 +22,11 @@ from circles.models import (
     Role,
     TokenRole,
 )
-from circles.services.circles import create_circle
 from circles.services.tokens import create_token
 
 from .fakebotapi import FakeBotApi, FakeUser
 from .people import add_person
+from .places import add_circle
 from .service import Running, bot_env, ready_line, start_circles
 
 NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)  # Monday, an hour after Accra 1's check-in opened
@@ -54,14 +54,7 @@ async def seed(database_url: str, count: int, *, language: str = "en") -> Seeded
     """Accra 1 with ``count`` onboarded teachers in their pilot phase, each with an open
     check-in, and a coordinator's API token."""
     async with writing(database_url) as session:
-        circle = await create_circle(
-            session,
-            name="Accra 1",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=NOW,
-        )
+        circle = await add_circle(session, "Accra 1", now=NOW)
         users = []
         for n in range(count):
             user = FakeUser(id=9000 + n, first_name=f"T{n}", language_code=language)
