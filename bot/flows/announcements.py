@@ -15,7 +15,7 @@ from bot.flows import queued
 from bot.flows.buttons import Reflect, Rsvp
 from bot.flows.events import Button, Rows, Say
 from circles.i18n import N_
-from circles.models import Circle, Meeting, OutboxPriority, RsvpResponse
+from circles.models import Circle, GroupLink, Meeting, OutboxPriority, RsvpResponse
 from circles.services import groups, meetings
 from circles.services.outbox import enqueue
 from circles.services.schedule import sendable_from
@@ -67,12 +67,36 @@ def _rsvp_buttons(meeting: Meeting) -> Rows:
     )
 
 
+def _key(meeting: Meeting, news: str) -> str:
+    """A message's key: the meeting, the news, and the start (a moved meeting is news again)."""
+    return f"meeting-{meeting.id}-{news}-{int(meeting.starts_at.timestamp())}"
+
+
+async def _post(
+    session: AsyncSession,
+    group: GroupLink,
+    *,
+    circle: Circle,
+    meeting: Meeting,
+    message: str,
+    news: str,
+    now: datetime,
+) -> None:
+    """Post the news in a group linked to the circle, in the circle's timezone."""
+    await enqueue(
+        session,
+        to=group,
+        payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
+        key=f"{_key(meeting, news)}-group",
+        now=now,
+    )
+
+
 async def announce(
     session: AsyncSession, *, meeting: Meeting, circle: Circle, kind: str, now: datetime
 ) -> int:
     """Tell every member (and the linked group) about a new, moved or cancelled meeting."""
     message = {"new": _NEW, "moved": _MOVED, "cancelled": _CANCELLED}[kind]
-    stamp = int(meeting.starts_at.timestamp())
     people = await meetings.members_to_tell(session, circle_id=circle.id, now=now)
     for person in people:
         buttons = () if kind == "cancelled" else _rsvp_buttons(meeting)
@@ -80,18 +104,14 @@ async def announce(
             session,
             to=person,
             payload=queued.payload(Say(_text(message, meeting, person.timezone), buttons)),
-            key=f"meeting-{meeting.id}-{kind}-{stamp}",
+            key=_key(meeting, kind),
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
         )
     for group in await groups.groups_of(session, circle_id=circle.id):
-        await enqueue(
-            session,
-            to=group,
-            payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
-            key=f"meeting-{meeting.id}-{kind}-{stamp}-group",
-            now=now,
+        await _post(
+            session, group, circle=circle, meeting=meeting, message=message, news=kind, now=now
         )
     return len(people)
 
@@ -103,12 +123,11 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
         for meeting, circle, person in await meetings.due_reminders(session, now=now, ahead=ahead):
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
-            stamp = int(meeting.starts_at.timestamp())
             sent += await enqueue(
                 session,
                 to=person,
                 payload=queued.payload(Say(_text(message, meeting, person.timezone))),
-                key=f"meeting-{meeting.id}-{label}-{stamp}",
+                key=_key(meeting, label),
                 now=now,
                 not_before=sendable_from(
                     now, person.timezone, circle.quiet_from, circle.quiet_until
@@ -119,13 +138,8 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
         ):
             if meeting.starts_at - now <= too_late:
                 continue
-            stamp = int(meeting.starts_at.timestamp())
-            await enqueue(
-                session,
-                to=group,
-                payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
-                key=f"meeting-{meeting.id}-{label}-{stamp}-group",
-                now=now,
+            await _post(
+                session, group, circle=circle, meeting=meeting, message=message, news=label, now=now
             )
     return sent
 
