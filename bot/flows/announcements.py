@@ -67,11 +67,6 @@ def _rsvp_buttons(meeting: Meeting) -> Rows:
     )
 
 
-def _key(meeting: Meeting, news: str) -> str:
-    """A message's key: the meeting, the news, and the start (a moved meeting is news again)."""
-    return f"meeting-{meeting.id}-{news}-{int(meeting.starts_at.timestamp())}"
-
-
 async def _post(
     session: AsyncSession,
     group: GroupLink,
@@ -83,11 +78,12 @@ async def _post(
     now: datetime,
 ) -> None:
     """Post the news in a group linked to the circle, in the circle's timezone."""
+    stamp = int(meeting.starts_at.timestamp())  # a moved meeting is news again
     await enqueue(
         session,
         to=group,
         payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
-        key=f"{_key(meeting, news)}-group",
+        key=f"meeting-{meeting.id}-{news}-{stamp}-group",
         now=now,
     )
 
@@ -97,6 +93,7 @@ async def announce(
 ) -> int:
     """Tell every member (and the linked group) about a new, moved or cancelled meeting."""
     message = {"new": _NEW, "moved": _MOVED, "cancelled": _CANCELLED}[kind]
+    stamp = int(meeting.starts_at.timestamp())
     people = await meetings.members_to_tell(session, circle_id=circle.id, now=now)
     for person in people:
         buttons = () if kind == "cancelled" else _rsvp_buttons(meeting)
@@ -104,7 +101,7 @@ async def announce(
             session,
             to=person,
             payload=queued.payload(Say(_text(message, meeting, person.timezone), buttons)),
-            key=_key(meeting, kind),
+            key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
@@ -123,11 +120,12 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
         for meeting, circle, person in await meetings.due_reminders(session, now=now, ahead=ahead):
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
+            stamp = int(meeting.starts_at.timestamp())
             sent += await enqueue(
                 session,
                 to=person,
                 payload=queued.payload(Say(_text(message, meeting, person.timezone))),
-                key=_key(meeting, label),
+                key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
                 not_before=sendable_from(
                     now, person.timezone, circle.quiet_from, circle.quiet_until
