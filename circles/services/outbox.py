@@ -28,13 +28,13 @@ sends twice, while the same key to another address is that address's own copy.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import Channel, Outbox, OutboxPriority, OutboxState, SendBudget
+from circles.models import Channel, Outbox, OutboxPriority, OutboxState, Person, SendBudget
 from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
@@ -84,23 +84,42 @@ def message_payload(
     return payload
 
 
+class Addressed(Protocol):
+    """An address on a channel: a person's identity, a circle's group link, a ``people.Address``."""
+
+    channel: Channel
+    address: str
+
+
+#: Where a message goes: an address, or a person at the identity they wrote from last.
+Recipient = Addressed | Person
+
+
 async def enqueue(
     session: AsyncSession,
     *,
-    channel: Channel,
-    address: str,
+    to: Recipient,
     payload: dict[str, Any],
     key: str,
     now: datetime,
     priority: OutboxPriority = OutboxPriority.bulk,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message for ``address`` on ``channel``; False if ``key`` was queued there before."""
+    """Queue a message for ``to``; False if ``key`` was queued there before.
+
+    A person is reached at their preferred identity (the one they wrote from last); False
+    too if they cannot be reached anywhere.
+    """
+    if isinstance(to, Person):
+        found = await preferred_identity(session, person_id=to.id)
+        if found is None:
+            return False
+        to = found
     result = await session.execute(
         insert_or_skip(session, Outbox)
         .values(
-            channel=channel,
-            address=address,
+            channel=to.channel,
+            address=to.address,
             payload=payload,
             priority=priority,
             idempotency_key=key,
@@ -112,35 +131,6 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["channel", "address", "idempotency_key"])
     )
     return result.rowcount == 1
-
-
-async def enqueue_for_person(
-    session: AsyncSession,
-    *,
-    person_id: int,
-    payload: dict[str, Any],
-    key: str,
-    now: datetime,
-    priority: OutboxPriority = OutboxPriority.bulk,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue a message to the person's preferred identity (the one they wrote from last).
-
-    False if they cannot be reached anywhere, or if ``key`` was queued there before.
-    """
-    to = await preferred_identity(session, person_id=person_id)
-    if to is None:
-        return False
-    return await enqueue(
-        session,
-        channel=to.channel,
-        address=to.address,
-        payload=payload,
-        key=key,
-        now=now,
-        priority=priority,
-        not_before=not_before,
-    )
 
 
 async def book_bulk_slots(
