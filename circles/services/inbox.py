@@ -104,3 +104,9 @@ async def forget_sender(session: AsyncSession, *, wa_ids: list[str]) -> None:
     """Erase what the inbox holds of these senders (``/forgetme``)."""
     if wa_ids:
         await session.execute(delete(WhatsAppInbox).where(WhatsAppInbox.wa_id.in_(wa_ids)))
+
+
+async def prune_inbox(session: AsyncSession, *, before: datetime) -> int:
+    """Forget rows handled before ``before`` (kept past WhatsApp's redelivery of days)."""
+    result = await session.execute(delete(WhatsAppInbox).where(WhatsAppInbox.processed_at < before))
+    return result.rowcount or 0

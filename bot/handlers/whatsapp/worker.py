@@ -102,14 +102,18 @@ class InboxWorker:
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Handle passes until the inbox has nothing left to try; returns the rows taken."""
+        """Handle passes until a pass handles nothing; returns the rows handled.
+
+        A row that failed waits for the next pass (:meth:`run` makes one every
+        :data:`POLL` seconds), so a failure is not retried at once.
+        """
         total = 0
         while handled := await self.process_pending():
             total += handled
         return total
 
     async def process_pending(self) -> int:
-        """One pass over the unprocessed rows; returns how many it handled or tried."""
+        """One pass over the unprocessed rows; returns how many it handled (or gave up)."""
         async with self.sessions() as session:
             rows = [
                 Stored(r.id or 0, r.message_id, r.wa_id, r.profile_name, r.message or {})
@@ -123,29 +127,34 @@ class InboxWorker:
 
     async def _person(self, rows: list[Stored]) -> int:
         """One person's rows, in order; stop at a failure so that order is kept."""
-        tried = 0
+        handled = 0
         async with self._people:
             for row in rows:
-                tried += 1
-                if not await self._handle(row):
+                try:
+                    if not await self._handle(row):
+                        break
+                except Exception:  # the failure could not even be counted (no database)
+                    log.exception("WhatsApp inbox row %s stays for the next pass", row.id)
                     break
-        return tried
+                handled += 1
+        return handled
 
     async def _handle(self, row: Stored) -> bool:
-        """Handle one message and send its replies; False if the work failed."""
+        """Handle one message and send its replies; False if the work failed (it stays)."""
         language = self.settings.default_language
         try:
             shown = await self._work(row)
         except Exception as error:
             log.error(
-                "error while handling WhatsApp message %s (inbox row %s)",
-                type(error).__name__,
+                "error while handling WhatsApp inbox row %s (%s)",
                 row.id,
+                type(error).__name__,
                 exc_info=error,
             )
-            if await self._failed(row, type(error).__name__):
-                await self._reply(row, render.fitted([Say(NOT_SAVED)], language), language)
-            return False
+            if not await self._failed(row, type(error).__name__):
+                return False
+            await self._reply(row, render.fitted([Say(NOT_SAVED)], language), language)
+            return True
         if shown is not None:
             await self._reply(row, *shown)
         return True
