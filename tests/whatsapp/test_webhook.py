@@ -197,3 +197,19 @@ async def test_a_wrong_code_is_answered_politely(wa_phone) -> None:
     stranger = wa_phone("Stranger")
     (answer,) = await stranger.send("JOIN nosuchcode123")
     assert answer.startswith("I do not know this invite code.")
+
+
+async def test_forgetme_erases_what_the_inbox_holds_of_the_number(
+    wa_phone, accra, sessions
+) -> None:
+    ama = wa_phone()
+    await ama.send(f"join {accra.codes['teacher']}")
+    await ama.tap("I agree")
+    await ama.send("/forgetme")
+    erase, _keep = ama.labels()
+    texts = await ama.tap(erase)
+    assert texts[-1] == "Everything about you is erased. Thank you for taking part."
+    assert [row for row in await _inbox(sessions) if row.wa_id == ama.wa_id] == []
+    # Writing again, they are someone new.
+    (again,) = await ama.send("hello")
+    assert again.startswith("You are not in a circle yet.")
