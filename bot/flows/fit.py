@@ -17,9 +17,10 @@ as they are. The rules, the same for every app:
   do not fit go on to further messages; a label too long is shown in full in the text,
   numbered, and its button carries the number. Nothing is dropped or cut silently.
 - **Lists**: an app with list messages (``list_rows``: WhatsApp's ten rows, titles of
-  ``list_title_length``) shows a question whose choices do not fit as buttons, but fit
-  its rows, as a list (``Message.listed``: every choice and extra button a row) instead
-  of numbering them.
+  ``list_title_length``, descriptions of ``list_description_length``) shows a question
+  whose choices do not fit as buttons, but fit its rows, as a list (``Message.listed``:
+  every choice and extra button a row, its whole label in the description when it is
+  longer than a title) instead of numbering them.
 - **Text too long** is split at line boundaries (a line longer than the limit is cut
   into pieces); the buttons go with the last piece.
 - **Edits**: where the app can edit, ``Done`` marks the question that was answered
@@ -58,9 +59,11 @@ class Capabilities:
     can_edit: bool
     #: The kinds of media it sends: "photo", "document".
     media: frozenset[str] = frozenset({"photo", "document"})
-    #: Rows of a list message (0: the app has none) and the longest row title.
+    #: Rows of a list message (0: the app has none), the longest row title, and the
+    #: longest description under it (a label longer than the title is shown whole there).
     list_rows: int = 0
     list_title_length: int = 24
+    list_description_length: int = 0
 
     def __post_init__(self) -> None:
         # Done and Skip must stay buttons: a question has at most these two.
@@ -96,6 +99,7 @@ WHATSAPP = Capabilities(
     media=frozenset({"photo", "document"}),
     list_rows=10,
     list_title_length=24,
+    list_description_length=72,
 )
 
 
@@ -200,10 +204,9 @@ def _fits(ask: Ask, language: str | None, capabilities: Capabilities) -> bool:
 def _fits_list(ask: Ask, language: str | None, capabilities: Capabilities) -> bool:
     """Whether every choice and extra button of ``ask`` fits as a row of a list message."""
     count = len(ask.choices) + len(ask.extra)
+    longest = max(capabilities.list_title_length, capabilities.list_description_length)
     return count <= capabilities.list_rows and all(
-        len(label) <= capabilities.list_title_length
-        for row in _plain_rows(ask, language)
-        for label, _a in row
+        len(label) <= longest for row in _plain_rows(ask, language) for label, _a in row
     )
 
 

@@ -136,13 +136,16 @@ def shown(message: dict[str, Any]) -> str:
 
 
 def choices(message: dict[str, Any]) -> list[tuple[str, str]]:
-    """(title, id) of a message's reply buttons or list rows."""
+    """(label, id) of a message's reply buttons or list rows (a row's whole label is its
+    description when it has one)."""
     if message["type"] != "interactive":
         return []
     action = message["interactive"]["action"]
     if message["interactive"]["type"] == "button":
         return [(b["reply"]["title"], b["reply"]["id"]) for b in action["buttons"]]
-    return [(r["title"], r["id"]) for s in action["sections"] for r in s["rows"]]
+    return [
+        (r.get("description", r["title"]), r["id"]) for s in action["sections"] for r in s["rows"]
+    ]
 
 
 @dataclass

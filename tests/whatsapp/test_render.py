@@ -167,3 +167,50 @@ async def test_graph_errors_carry_their_code(cloud: FakeCloud, client: WhatsAppC
         await wrong.aclose()
     assert token.value.code == 190
     assert cloud.sent == []
+
+
+def _question(count: int, label: str = "Choice {n}"):
+    from bot.flows.buttons import FlowAnswer
+    from bot.flows.events import Ask, Choice
+
+    return Ask(
+        "Pick one",
+        tuple(
+            Choice(f"v{n}", label.format(n=n), FlowAnswer(run_id=1, seq=1, choice=f"v{n}"))
+            for n in range(1, count + 1)
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "label", "shape"),
+    [
+        (3, "Choice {n}", "buttons"),
+        (4, "Choice {n}", "list"),
+        (10, "Choice {n}", "list"),
+        (11, "Choice {n}", "numbered"),
+        (
+            4,
+            "A label longer than a list row's description can hold, even with a lot of room {n}",
+            "numbered",
+        ),
+    ],
+)
+async def test_a_question_is_buttons_a_list_or_numbered_as_it_fits(
+    cloud: FakeCloud, client: WhatsAppClient, count: int, label: str, shape: str
+) -> None:
+    [message] = render.fitted([_question(count, label)], "en").messages
+    await render.send(client, TO, message, "en")
+    assert cloud.refused == []
+    (sent,) = cloud.sent_to(TO)
+    interactive = sent["interactive"]
+    if shape == "buttons":
+        assert interactive["type"] == "button" and len(interactive["action"]["buttons"]) == 3
+    elif shape == "list":
+        assert interactive["type"] == "list"
+        assert len(interactive["action"]["sections"][0]["rows"]) == count
+    else:
+        assert interactive["type"] == "button"
+        lines = interactive["body"]["text"].splitlines()
+        assert all(f"{n}. {label.format(n=n)}" in lines for n in range(1, count + 1))
+        assert "Reply with the number of your choice." in lines

@@ -52,16 +52,16 @@ async def test_teacher_joins_onboards_and_identifies_a_practice_on_whatsapp(
     await ama.send("About a third of my Year 8 class")
     cloud.known_media.add("media-evidence-1")
     await ama.deliver(image(ama.wa_id, "media-evidence-1", caption="Exit tickets"))
-    # The strategies' labels are longer than a list row's title: numbered, the number typed.
-    question = cloud.sent_to(ama.wa_id)[-1]
-    body = question["interactive"]["body"]["text"] if question["type"] == "interactive" else ""
-    body = body or question.get("text", {}).get("body", "")
-    number = next(
-        line.split(".")[0]
-        for line in body.splitlines()
-        if line.endswith("Eliciting evidence of learning")
-    )
-    await ama.send(number)
+    # Five strategies, longer than a row's title: a list, each whole in its description.
+    strategies = ama.last_interactive()["interactive"]
+    assert strategies["type"] == "list"
+    (row,) = [
+        r
+        for r in strategies["action"]["sections"][0]["rows"]
+        if r.get("description") == "Eliciting evidence of learning"
+    ]
+    assert row["title"] == "Eliciting evidence of l…"
+    await ama.tap("Eliciting evidence of learning")
     await ama.send("Mini whiteboards for every student on one hinge question per lesson.")
     assert ama.labels() == ["1", "2", "3", "4", "5"]  # a 1–5 scale, as a list
     texts = await ama.tap("4")

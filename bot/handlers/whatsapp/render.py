@@ -4,8 +4,9 @@ through the Cloud API client.
 What WhatsApp cannot do, it does not pretend to: there are no edits, so ``Done`` shows
 nothing (the person's tap is in the chat) and a redrawn multiple choice is a new message;
 there are no toasts, so a ``Notice`` is a message of its own. A question with up to three
-short choices gets reply buttons; one with up to ten gets a list message; more, or
-longer labels, get :mod:`bot.flows.fit`'s numbered list (the person types the number),
+short choices gets reply buttons; one with up to ten gets a list message (a label longer
+than a row's title is shown whole in its description); more, or labels longer than a
+description, get :mod:`bot.flows.fit`'s numbered list (the person types the number),
 so every choice stays reachable and nothing is cut silently. A message with buttons has a
 body of at most 1024 characters: longer text goes first as plain messages. A document
 (``/mydata``) is uploaded, then sent by its media id, as a type WhatsApp accepts.
@@ -84,11 +85,19 @@ async def send(
     sent = [await client.send_text(to, piece) for piece in lead]
     if message.listed:
         button = render(CHOOSE, language)[:LIST_BUTTON]
-        rows = [(data, label, None) for label, data in keys]
+        rows = [(data, *_row_title(label)) for label, data in keys]
         sent.append(await client.send_list(to, body, button, rows))
     else:
         sent.append(await client.send_buttons(to, body, [(data, label) for label, data in keys]))
     return sent
+
+
+def _row_title(label: str) -> tuple[str, str | None]:
+    """A list row's title and description: a label too long for a title is shown whole
+    in the description, under its beginning."""
+    if len(label) <= WHATSAPP.list_title_length:
+        return label, None
+    return label[: WHATSAPP.list_title_length - 1].rstrip() + "…", label
 
 
 def document_type(filename: str) -> tuple[str, str]:
