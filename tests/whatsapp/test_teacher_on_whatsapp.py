@@ -88,3 +88,27 @@ async def test_teacher_joins_onboards_and_identifies_a_practice_on_whatsapp(
     assert json.loads(upload.content)["identities"]
     # Nothing sent broke WhatsApp's limits.
     assert cloud.refused == []
+
+
+async def test_a_teacher_who_joins_on_whatsapp_takes_the_circles_language(
+    wa_phone, sessions, clock
+) -> None:
+    from circles.db import transaction
+    from circles.services.circles import create_circle
+    from circles.services.invites import create_invite
+
+    async with transaction(sessions) as session:
+        circle = await create_circle(
+            session,
+            name="Abidjan 1",
+            country="CI",
+            language="fr",
+            timezone="Africa/Abidjan",
+            now=clock.now(),
+        )
+        invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
+    awa = wa_phone("Awa")
+    texts = await awa.send(f"Bonjour JOIN {invite.code}")
+    assert texts[0].startswith("Bienvenue dans Abidjan 1\xa0!")
+    assert awa.labels()[0] == "J'accepte"
+    assert (await _person(sessions, awa.wa_id)).language == "fr"
