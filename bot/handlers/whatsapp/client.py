@@ -10,12 +10,10 @@ the token), so the sender decides per code.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
-
-log = logging.getLogger(__name__)
 
 #: Seconds a request may take (an upload included).
 TIMEOUT = 30.0
@@ -112,8 +110,8 @@ class WhatsAppClient:
         to: str,
         name: str,
         language: str,
-        parameters: list[str] = (),  # type: ignore[assignment]
-        payloads: list[str] = (),  # type: ignore[assignment]
+        parameters: Sequence[str] = (),
+        payloads: Sequence[str] = (),
     ) -> str:
         """An approved template: its body ``parameters`` and its quick-reply ``payloads``."""
         components: list[dict[str, Any]] = []
