@@ -148,7 +148,7 @@ async def dispatch(visit: Visit, inbound: Inbound) -> Outcome:
     if inbound.command is not None:
         command = COMMANDS.get(inbound.command)
         if command is None:
-            return Outcome([Say(unknown_command("/" + inbound.command))])
+            return Outcome([unknown_command("/" + inbound.command)])
         return Outcome(await command(visit, inbound.argument))
     if inbound.message is None:
         return Outcome([])
