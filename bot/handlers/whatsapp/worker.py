@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from bot.flows import door
 from bot.flows.door import Inbound
 from bot.flows.events import Say
 from bot.flows.fit import Fitted
+from bot.flows.visit import Replies, Visit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
 from bot.handlers.whatsapp.inbound import inbound_of, join_code, sender_of
@@ -36,7 +38,6 @@ from circles.db import SessionMaker, transaction
 from circles.i18n import use_language
 from circles.models import Channel
 from circles.services.inbox import MAX_ATTEMPTS, mark_processed, record_failure, unprocessed
-from circles.services.people import find_person
 from circles.services.updates import claim_update
 from circles.settings import Settings
 from circles.text import t
@@ -180,15 +181,13 @@ class InboxWorker:
                     metrics.DUPLICATES.inc()
                     return None
                 metrics.UPDATES.inc()
-                code = join_code(row.message)
-                if (
-                    code is not None
-                    and await find_person(session, channel=Channel.whatsapp, address=row.wa_id)
-                    is None
-                ):
-                    inbound = Inbound(command="start", argument=code)
                 handled = await door.handle(
-                    session, sender=sender, inbound=inbound, settings=self.settings, now=now
+                    session,
+                    sender=sender,
+                    inbound=inbound,
+                    settings=self.settings,
+                    now=now,
+                    answer=_joining(join_code(row.message), inbound),
                 )
                 return render.fitted(handled.outcome.events, handled.language), handled.language
 
@@ -214,3 +213,17 @@ class InboxWorker:
                 error.status,
                 error.code,
             )
+
+
+def _joining(code: str | None, inbound: Inbound) -> Callable[[Visit], Awaitable[Replies]] | None:
+    """For a message with "JOIN <code>": from someone the bot does not know, ``/start
+    <code>``; from a member, the message as it is."""
+    if code is None:
+        return None
+
+    async def answer(visit: Visit) -> Replies:
+        if visit.member is None:
+            return await door.COMMANDS["start"](visit, code)
+        return (await door.dispatch(visit, inbound)).events
+
+    return answer
