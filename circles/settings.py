@@ -77,9 +77,9 @@ class Settings(BaseSettings):
     #: Serve the chat simulator (/simulator), where anyone who reaches it can join a demo
     #: circle. Unset → on only when ``api_host`` is a loopback address; true/false force it.
     simulator: bool | None = None
-    #: The largest request body read, in bytes: ``/v1`` JSON, the Telegram webhook and the
-    #: web pages' plain forms. A longer body is refused with 413 while it streams, before
-    #: the token is checked or anything is parsed (1 MiB by default).
+    #: The largest request body read, in bytes: ``/v1`` JSON, the Telegram and WhatsApp
+    #: webhooks and the web pages' plain forms. A longer body is refused with 413 while it
+    #: streams, before the token is checked or anything is parsed (1 MiB by default).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: The largest multipart form of the web pages (the simulator's photo), in bytes,
     #: counting the whole form; refused with 413 the same way (10 MiB by default).
