@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
@@ -151,3 +151,50 @@ async def book_bulk_slots(
     start = max(budget.next_slot, now)
     budget.next_slot = start + count * gap
     return start
+
+
+async def claim_due(
+    session: AsyncSession, *, channel: Channel, now: datetime, lease: timedelta, batch: int
+) -> list[Outbox]:
+    """Take up to ``batch`` due rows of ``channel``, replies first, for a lease.
+
+    Rows claimed longer than ``lease`` ago by a sender that stopped are taken again; a row
+    it had started sending is marked failed as *interrupted* (it may have arrived: never
+    twice). ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and a guarded update everywhere make
+    two senders that read the same rows take each once.
+    """
+    unclaimed = or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - lease)
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.channel == channel,
+            Outbox.state == OutboxState.sending,
+            Outbox.claimed_at < now - lease,
+        )
+        .values(state=OutboxState.failed, last_error="interrupted while sending")
+    )
+    query = (
+        select(Outbox)
+        .where(
+            Outbox.channel == channel,
+            Outbox.state == OutboxState.pending,
+            Outbox.not_before <= now,
+            unclaimed,
+        )
+        .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query))
+    mine = []
+    for row in candidates:
+        taken = await session.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id, Outbox.state == OutboxState.pending, unclaimed)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:
+            mine.append(row)
+    return mine
