@@ -71,27 +71,23 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip(" .…") + "…"
 
 
-#: What each of the five formative-assessment strategies means, in one line.
+#: What each of the five formative-assessment strategies means, in one line (after its
+#: name, the label of its choice).
 STRATEGY_MEANINGS: dict[Strategy, Part] = {
     Strategy.learning_intentions: t(
-        "Learning intentions and success criteria: students know what they are learning "
-        "and what good work looks like."
+        "students know what they are learning and what good work looks like."
     ),
     Strategy.eliciting_evidence: t(
-        "Eliciting evidence of learning: questions and tasks that show you what every "
-        "student understands, so you can adapt your teaching."
+        "questions and tasks that show you what every student understands, so you can "
+        "adapt your teaching."
     ),
-    Strategy.feedback: t(
-        "Feedback that moves learning forward: comments that tell students what to do "
-        "next, not only a mark."
-    ),
+    Strategy.feedback: t("comments that tell students what to do next, not only a mark."),
     Strategy.peer_assessment: t(
-        "Peer assessment: students help each other learn, as resources for one another, "
-        "using the success criteria."
+        "students help each other learn, as resources for one another, using the success criteria."
     ),
     Strategy.self_assessment: t(
-        "Self-assessment: students own their learning, check their work against the "
-        "success criteria and plan their next step."
+        "students own their learning: they check their work against the success criteria "
+        "and plan their next step."
     ),
 }
 #: The choice of identify's strategy question that explains the strategies.
@@ -167,9 +163,16 @@ async def _inquiry(ctx: Context) -> Inquiry | None:
 @effect("explain_strategies")
 async def explain_strategies(ctx: Context, answer: Answer | None) -> Answered:
     """ "What do these mean?": one line for each strategy, then the same question again."""
-    if answer is None or answer.value_choice != EXPLAIN:
+    if answer is None or answer.value_choice != EXPLAIN or ctx.step is None:
         return Answered()
-    meanings = join((STRATEGY_MEANINGS[s] for s in Strategy), "\n\n")
+    meanings = join(
+        (
+            join((t(choice.label), STRATEGY_MEANINGS[Strategy(choice.value)]), ": ")
+            for choice in ctx.step.choices
+            if choice.value in set(Strategy)
+        ),
+        "\n\n",
+    )
     return Answered([Say(meanings)], again=True)
 
 

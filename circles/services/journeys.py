@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from circles.models import (
     Answer,
@@ -168,12 +169,13 @@ TRIED = ("yes", "partly")
 
 def _tried(checkin_id: Any) -> Any:
     """Whether the practice was tried in the check-in ``checkin_id`` (an SQL condition)."""
+    tried = aliased(Answer)  # the outer query may read answers too
     return (
-        select(Answer.id)
+        select(tried.id)
         .where(
-            Answer.checkin_id == checkin_id,
-            Answer.question_key == Question.tried,
-            Answer.value_choice.in_(TRIED),
+            tried.checkin_id == checkin_id,
+            tried.question_key == Question.tried,
+            tried.value_choice.in_(TRIED),
         )
         .exists()
     )
@@ -276,6 +278,25 @@ async def set_practice(
     inquiry.practice = practice
     if inquiry.phase is Phase.identify:
         await inquiries.start_piloting(session, inquiry=inquiry, now=now)
+
+
+async def pilot_recalls(
+    session: AsyncSession, *, inquiry_ids: list[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Per inquiry piloting, its practice and latest planned adjustment (when either is
+    known), for a wave of invitations."""
+    plans = await last_adjustments(session, inquiry_ids=inquiry_ids)
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(inquiry_ids), 1000):
+        rows = await session.execute(
+            select(Inquiry.id, Inquiry.practice).where(
+                Inquiry.id.in_(inquiry_ids[start : start + 1000])
+            )
+        )
+        for inquiry_id, practice in rows.all():
+            if practice or plans.get(inquiry_id):
+                found[inquiry_id] = (practice, plans.get(inquiry_id))
+    return found
 
 
 #: A codified practice not yet through review: its inquiry is "in review", not done.
