@@ -199,9 +199,11 @@ async def baseline_and_success(ctx: Context) -> Part | None:
     parts: list[Part] = []
     if inquiry.baseline or inquiry.baseline_file_id:
         said = _short(inquiry.baseline, 300) if inquiry.baseline else t("a photo of student work")
-        parts.append(t("Before, your students: “{baseline}”", baseline=said))
+        parts.append(t("Your starting point: “{baseline}”", baseline=said))
     if inquiry.success:
-        parts.append(t("Success will look like: “{success}”", success=_short(inquiry.success, 300)))
+        parts.append(
+            t("What success looks like: “{success}”", success=_short(inquiry.success, 300))
+        )
     return lines(*parts) if parts else None
 
 

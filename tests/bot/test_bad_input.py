@@ -74,7 +74,7 @@ async def test_a_number_out_of_range(ama: Phone, clock: FakeClock) -> None:
     await ama.send("Whiteboards")
     await ama.send("Most got it")
     texts = await ama.send("7")
-    assert texts[0].startswith("Please choose one of the buttons below.\n\nBefore, your students")
+    assert texts[0].startswith("Please choose one of the buttons below.\n\nYour starting point")
     assert "\n\nHow well did it work?" in texts[0]
     assert ama.labels() == ["1", "2", "3", "4", "5"]
     texts = await ama.send("4")

@@ -143,8 +143,8 @@ async def test_each_week_recalls_the_plan_and_counts_only_the_weeks_tried(
     texts = await ama.send("Two thirds answered on their own.")
     # the rating recalls where the class started and what success looks like
     assert texts[0] == (
-        f"Before, your students: “{BASELINE}”\n"
-        f"Success will look like: “{SUCCESS}”\n\n"
+        f"Your starting point: “{BASELINE}”\n"
+        f"What success looks like: “{SUCCESS}”\n\n"
         "How well did it work? (1 = not at all, 5 = very well)"
     )
     await ama.tap("2")
