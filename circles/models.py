@@ -711,6 +711,30 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+class WhatsAppInbox(SQLModel, table=True):
+    """A message WhatsApp delivered to the webhook, stored before the webhook answers 200.
+
+    The WhatsApp door handles each row once (by ``message_id``, WhatsApp's ``wamid``, also
+    claimed as a processed update) and marks it processed; a row left unprocessed by a
+    crash is handled after the restart. Once handled, its ``message`` (what the person
+    wrote) is cleared: the answers live on where the flows stored them.
+    """
+
+    __tablename__ = "whatsapp_inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=128, unique=True)
+    #: The sender's WhatsApp id (their number) and the profile name WhatsApp gave.
+    wa_id: str = Field(max_length=64, index=True)
+    profile_name: str | None = Field(default=None, max_length=120)
+    #: The message object of the webhook, as WhatsApp sent it (None once processed).
+    message: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    received_at: datetime = _created()
+    processed_at: datetime | None = _timestamp(index=True)
+    attempts: int = Field(default=0, ge=0)
+    last_error: str | None = Field(default=None, max_length=300)
+
+
 # --- access and accountability -----------------------------------------------------
 
 

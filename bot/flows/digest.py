@@ -32,6 +32,7 @@ from bot.flows.events import Button, Say
 from circles.models import Membership, Outbox, Person, Role
 from circles.services import reviews, scheduling, summaries
 from circles.services.access import member_scopes
+from circles.services.outbox import enqueue
 from circles.services.people import addresses_of
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine
 from circles.text import Capitalized, Part, join, lines, number, t, tn
@@ -128,11 +129,10 @@ async def send_digests(session: AsyncSession, *, now: datetime) -> int:
             continue
         digests = await weekly_digest(session, person=person, now=now)
         for n, digest in enumerate(digests):
-            await queued.send(
+            await enqueue(
                 session,
-                channel=send_to[person.id].channel,
-                address=send_to[person.id].address,
-                event=digest,
+                to=send_to[person.id],
+                payload=queued.payload(digest),
                 key=f"{key}-{n}",
                 now=now,
             )

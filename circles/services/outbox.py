@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import Channel, Outbox, OutboxPriority, OutboxState, SendBudget
+from circles.models import Channel, Outbox, OutboxPriority, OutboxState, Person, SendBudget
 from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
@@ -94,23 +94,42 @@ def message_payload(
     return payload
 
 
+class Addressed(Protocol):
+    """An address on a channel: a person's identity, a circle's group link, a ``people.Address``."""
+
+    channel: Channel
+    address: str
+
+
+#: Where a message goes: an address, or a person at the identity they wrote from last.
+Recipient = Addressed | Person
+
+
 async def enqueue(
     session: AsyncSession,
     *,
-    channel: Channel,
-    address: str,
+    to: Recipient,
     payload: dict[str, Any],
     key: str,
     now: datetime,
     priority: OutboxPriority = OutboxPriority.bulk,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message for ``address`` on ``channel``; False if ``key`` was queued there before."""
+    """Queue a message for ``to``; False if ``key`` was queued there before.
+
+    A person is reached at their preferred identity (the one they wrote from last); False
+    too if they cannot be reached anywhere.
+    """
+    if isinstance(to, Person):
+        found = await preferred_identity(session, person_id=to.id)
+        if found is None:
+            return False
+        to = found
     result = await session.execute(
         insert_or_skip(session, Outbox)
         .values(
-            channel=channel,
-            address=address,
+            channel=to.channel,
+            address=to.address,
             payload=payload,
             priority=priority,
             idempotency_key=key,
@@ -122,35 +141,6 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["channel", "address", "idempotency_key"])
     )
     return result.rowcount == 1
-
-
-async def enqueue_for_person(
-    session: AsyncSession,
-    *,
-    person_id: int,
-    payload: dict[str, Any],
-    key: str,
-    now: datetime,
-    priority: OutboxPriority = OutboxPriority.bulk,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue a message to the person's preferred identity (the one they wrote from last).
-
-    False if they cannot be reached anywhere, or if ``key`` was queued there before.
-    """
-    to = await preferred_identity(session, person_id=person_id)
-    if to is None:
-        return False
-    return await enqueue(
-        session,
-        channel=to.channel,
-        address=to.address,
-        payload=payload,
-        key=key,
-        now=now,
-        priority=priority,
-        not_before=not_before,
-    )
 
 
 async def book_bulk_slots(
@@ -171,3 +161,50 @@ async def book_bulk_slots(
     start = max(budget.next_slot, now)
     budget.next_slot = start + count * gap
     return start
+
+
+async def claim_due(
+    session: AsyncSession, *, channel: Channel, now: datetime, lease: timedelta, batch: int
+) -> list[Outbox]:
+    """Take up to ``batch`` due rows of ``channel``, replies first, for a lease.
+
+    Rows claimed longer than ``lease`` ago by a sender that stopped are taken again; a row
+    it had started sending is marked failed as *interrupted* (it may have arrived: never
+    twice). ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and a guarded update everywhere make
+    two senders that read the same rows take each once.
+    """
+    unclaimed = or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - lease)
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.channel == channel,
+            Outbox.state == OutboxState.sending,
+            Outbox.claimed_at < now - lease,
+        )
+        .values(state=OutboxState.failed, last_error="interrupted while sending")
+    )
+    query = (
+        select(Outbox)
+        .where(
+            Outbox.channel == channel,
+            Outbox.state == OutboxState.pending,
+            Outbox.not_before <= now,
+            unclaimed,
+        )
+        .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query))
+    mine = []
+    for row in candidates:
+        taken = await session.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id, Outbox.state == OutboxState.pending, unclaimed)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:
+            mine.append(row)
+    return mine

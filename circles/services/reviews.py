@@ -30,7 +30,7 @@ from circles.models import (
 from circles.services import practices, repository
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
-from circles.services.outbox import enqueue_for_person, say
+from circles.services.outbox import enqueue, say
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.sandbox import real_or_named
 from circles.text import lines, t
@@ -132,9 +132,9 @@ async def _tell_author(
     text = t(message, title=practice.title)
     # changes requested: the message carries the Revise button of /mypractices
     offers = [] if comment is None else [(t(_REVISE), "revise_practice", practice.id)]
-    return await enqueue_for_person(
+    return await enqueue(
         session,
-        person_id=author.id,
+        to=author,
         payload=say(text if comment is None else lines(text, "", comment), offers),
         key=f"practice-review-{practice.id}-{(reviews or 0) + 1}",
         now=now,

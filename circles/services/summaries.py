@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from babel.numbers import format_percent
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Row, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Forbidden, InvalidAnswer
@@ -728,17 +728,9 @@ async def overall_summary(
     return await _area(session, scope=scope, country=None, now=now, week=week)
 
 
-async def _area(
-    session: AsyncSession, *, scope: Scope, country: str | None, now: datetime, week: Week | None
-) -> AreaSummary:
-    week = week or week_of(now, "UTC")
-    dialect = _dialect(session)
-    in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(scope.circle_ids))
-    if country is not None:
-        in_area = and_(in_area, Circle.country == country)
-    group = Circle.id if country is not None else Circle.country
-
-    circles = (
+async def _circles_in(session: AsyncSession, in_area: ColumnElement[bool]) -> Sequence[Row]:
+    """What the area summaries read of each circle in ``in_area``, by id."""
+    return (
         await session.execute(
             select(
                 Circle.id,
@@ -749,9 +741,24 @@ async def _area(
                 Circle.checkin_weekday,
                 Circle.checkin_time,
                 Circle.created_at,
-            ).where(in_area)
+            )
+            .where(in_area)
+            .order_by(Circle.id)
         )
     ).all()
+
+
+async def _area(
+    session: AsyncSession, *, scope: Scope, country: str | None, now: datetime, week: Week | None
+) -> AreaSummary:
+    week = week or week_of(now, "UTC")
+    dialect = _dialect(session)
+    in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(scope.circle_ids))
+    if country is not None:
+        in_area = and_(in_area, Circle.country == country)
+    group = Circle.id if country is not None else Circle.country
+
+    circles = await _circles_in(session, in_area)
     offsets = offsets_by_timezone(sorted({c.timezone for c in circles}), week)
     window = WeekWindow(week, TREND_WEEKS)
     this_week = WeekWindow(week, 1)
@@ -988,22 +995,7 @@ async def circle_weeks(
     if country is not None:
         in_area = and_(in_area, Circle.country == country.upper())
     dialect = _dialect(session)
-    circles = (
-        await session.execute(
-            select(
-                Circle.id,
-                Circle.name,
-                Circle.country,
-                Circle.timezone,
-                Circle.cadence,
-                Circle.checkin_weekday,
-                Circle.checkin_time,
-                Circle.created_at,
-            )
-            .where(in_area)
-            .order_by(Circle.id)
-        )
-    ).all()
+    circles = await _circles_in(session, in_area)
     offsets = offsets_by_timezone(sorted({c.timezone for c in circles}), window.last)
 
     def bucket_of(column: ColumnElement) -> ColumnElement:
