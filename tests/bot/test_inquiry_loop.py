@@ -243,14 +243,17 @@ async def test_a_french_teacher_is_reminded_of_her_plan_in_her_week(
     await marie.tap_nth(0)
     await marie.send("Ardoises trois fois.")
     texts = await marie.send("La moitié a compris.")
-    assert "“Ils devinent.”" in texts[0] and "“Ils expliquent.”" in texts[0]
+    assert texts[0].startswith(
+        "Votre point de départ\u00a0: « Ils devinent. »\n"
+        "À quoi ressemble la réussite\u00a0: « Ils expliquent. »"
+    )
     assert texts[0].endswith(fr("How well did it work? (1 = not at all, 5 = very well)"))
     await marie.tap("3")
     await marie.send("Poser la question plus tôt.")
     await marie.tap_nth(-1)
     clock.set(MONDAY_EVENING[1])
     texts = await marie.send("/checkin")
-    assert "“Poser la question plus tôt.”" in texts[0]
+    assert "La dernière fois, vous aviez prévu\u00a0: « Poser la question plus tôt. »" in texts[0]
     assert texts[0].endswith(fr(TRIED))
 
 
