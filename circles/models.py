@@ -396,6 +396,12 @@ class Inquiry(SQLModel, table=True):
     phase: Phase = Field(default=Phase.identify, sa_type=_enum(Phase))
     strategy: Strategy | None = Field(default=None, sa_type=_enum(Strategy))
     practice: str | None = Field(default=None, sa_type=sa.Text)
+    #: What students did before the practice (identify v2), text or a photo's caption.
+    baseline: str | None = Field(default=None, sa_type=sa.Text)
+    #: The photo or document of the baseline, if one was sent.
+    baseline_file_id: str | None = Field(default=None, max_length=200)
+    #: What students' work will show when the practice works (identify v2).
+    success: str | None = Field(default=None, sa_type=sa.Text)
     started_at: datetime = _created()
     completed_at: datetime | None = _timestamp()
 

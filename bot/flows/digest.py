@@ -64,11 +64,7 @@ def _digest(
         headline(summary.checkins),
     ]
     for phase, label in summaries.PHASE_LABELS.items():
-        in_phase = [
-            line.name
-            for line in roster
-            if (line.phase.value if line.phase else "not_started") == phase
-        ]
+        in_phase = [line.name for line in roster if line.stage == phase]
         if in_phase:
             text.append(join((Capitalized(t(label)), ": ", names(in_phase)), ""))
     repeat = [line.name for line in roster if line.person_id in missing]

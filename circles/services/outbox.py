@@ -17,7 +17,10 @@ version 1, still built by :func:`message_payload`) are sent as they are.
 ``circles`` cannot import ``bot``: a service that queues a message with no buttons (a
 review's verdict to its author, a broadcast) builds its event with :func:`say` or
 :func:`media`, which write the shape ``bot.flows.events.dump`` writes (a test holds the
-two together); anything with buttons is composed in ``bot/flows`` (``bot.flows.queued``).
+two together); anything with buttons is composed in ``bot/flows`` (``bot.flows.queued``),
+except an *offer*: a button a service names by a domain name and an id
+(``offers=[(label, "revise_practice", 12)]``, see ``bot.flows.buttons.NAMED``), which the
+codec turns into the button's action when the message is rendered.
 
 ``idempotency_key`` names a message's purpose (a meeting and its change, a broadcast, a
 practice, a day …), never its recipient: the same key to the same address is the same
@@ -27,6 +30,7 @@ sends twice, while the same key to another address is that address's own copy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -58,9 +62,15 @@ def _text(text: Part) -> Any:
     return text.dump() if isinstance(text, Text) else text
 
 
-def say(text: Part) -> dict[str, Any]:
-    """The payload of a message without buttons (as ``events.dump(Say(text))``)."""
-    return queued({"say": _text(text)})
+def say(text: Part, offers: Sequence[tuple[Part, str, int]] = ()) -> dict[str, Any]:
+    """The payload of a message (as ``events.dump(Say(text))``), with one button per offer:
+    (label, the action's name in ``bot.flows.buttons.NAMED``, its id)."""
+    event: dict[str, Any] = {"say": _text(text)}
+    if offers:
+        event["buttons"] = [
+            [{"label": _text(label), "named": [name, ident]}] for label, name, ident in offers
+        ]
+    return queued(event)
 
 
 def media(file_id: str, kind: str, caption: Part = "") -> dict[str, Any]:

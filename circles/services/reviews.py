@@ -45,6 +45,7 @@ _APPROVED = N_(
     "evidence repository. Thank you for sharing it!"
 )
 _CHANGES = N_("Your practice “{title}” was reviewed. Your facilitator asks for some changes:")
+_REVISE = N_("Revise")
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,12 @@ async def _tell_author(
         )
     )
     text = t(message, title=practice.title)
+    # changes requested: the message carries the Revise button of /mypractices
+    offers = [] if comment is None else [(t(_REVISE), "revise_practice", practice.id)]
     return await enqueue(
         session,
         to=author,
-        payload=say(text if comment is None else lines(text, "", comment)),
+        payload=say(text if comment is None else lines(text, "", comment), offers),
         key=f"practice-review-{practice.id}-{(reviews or 0) + 1}",
         now=now,
         priority=OutboxPriority.reply,

@@ -449,7 +449,10 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
     assert "\n\nWhich part would you like to change?" in intro_and_question
     assert ama.labels()[:3] == ["Name", "Summary", "Steps"]
     texts = await ama.tap("Steps")
-    assert texts[-1].startswith("Send the new text. It replaces the old one.")
+    # the part as it reads now comes before the new text is asked for
+    now_reads, question = texts[-1].split("\n\n", 1)
+    assert now_reads == "It reads now:\n1. Plan one question. 2. Everyone answers. 3. Regroup."
+    assert question.startswith("Send the new text. It replaces the old one.")
     texts = await ama.send("1. Plan the question (5 min). 2. Everyone answers (2 min).")
     assert texts[0] == (
         "Thank you. “Hinge questions on whiteboards” is back with your facilitators for "
@@ -468,12 +471,15 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
 
     # While it waits for review she may change something else: a photo as evidence.
     await ama.tap("Revise", mine[1])
-    await ama.tap("Evidence of impact")
+    texts = await ama.tap("Evidence of impact")
+    assert texts[-1].startswith("It reads now:\nTwo thirds got it right by week 3.\n\n")
+    assert "Or send a photo of student work (without names): it is added" in texts[-1]
     texts = await ama.photo(caption="Whiteboards of week 3: 20 of 30 correct.")
     assert texts[0].startswith("Thank you. “Hinge questions on whiteboards” is back with")
     practice = await _get(sessions, Practice, practice_id)
     assert practice.status is PracticeStatus.in_review
-    assert practice.content["evidence"] == "Whiteboards of week 3: 20 of 30 correct."
+    # a photo adds evidence; the text stays as it was
+    assert practice.content["evidence"] == "Two thirds got it right by week 3."
     assert len(practice.content["evidence_photos"]) == 1
     assert practice.content["steps"].startswith("1. Plan the question (5 min).")
 
@@ -578,7 +584,7 @@ async def test_a_sticker_or_voice_note_where_revise_expects_a_choice(
     practice = await _get(sessions, Practice, practice_id)
     assert (practice.status, practice.version) == (PracticeStatus.changes_requested, 1)
     texts = await ama.tap("Name")  # the question is still open
-    assert texts[-1].startswith("Send the new name.")
+    assert texts[-1] == "It reads now:\nHinge questions on whiteboards\n\nSend the new name."
 
 
 # --- the digest --------------------------------------------------------------------------------

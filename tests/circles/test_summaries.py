@@ -195,6 +195,7 @@ async def test_the_circle_summary_adds_up(lab: Lab, sessions: SessionMaker) -> N
         "identify": 2,
         "pilot": 2,
         "codify": 1,
+        "in_review": 0,
         "done": 0,
         "not_started": 2,
     }

@@ -28,7 +28,11 @@ from circles.services.tokens import create_token
 MONDAY_MORNING = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
 CHECKIN_OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra
 MEETING = datetime(2026, 9, 8, 16, 30, tzinfo=UTC)  # the next day, before any nudge
-INVITATION = "Time for this week's check-in about your practice."
+#: The invitation names the teacher's practice (pilot v2).
+INVITATION = (
+    "Time for this week's check-in about your practice: "
+    "“Mini whiteboards for one hinge question per lesson.”"
+)
 NEWS = "Regional hub on Friday at 15:00."
 
 
@@ -81,6 +85,8 @@ async def join_and_name_a_challenge(teacher: RemotePhone, code: str) -> None:
     await teacher.send("Many students copy answers without checking.")
     await teacher.send("A third of my Year 8 class")
     await teacher.send("Exit tickets from Tuesday")
+    await teacher.send("Most copy the answer from a neighbour.")  # the baseline
+    await teacher.send("Every student explains their own answer.")  # the success evidence
     await teacher.tap("Eliciting evidence of learning")
     await teacher.send("Mini whiteboards for one hinge question per lesson.")
     [thanks] = await teacher.tap("4")
