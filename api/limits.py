@@ -8,8 +8,8 @@ middleware knows no session to render an HTML page with), so a huge body costs t
 server at most the limit in memory and never reaches the disk.
 
 Multipart forms of the web pages (the simulator's photo) may be larger than JSON
-(``CIRCLES_MAX_UPLOAD_BYTES``); everything else, ``/v1`` and the Telegram webhook
-included, gets ``CIRCLES_MAX_BODY_BYTES``.
+(``CIRCLES_MAX_UPLOAD_BYTES``); everything else, ``/v1`` and the Telegram and WhatsApp
+webhooks included, gets ``CIRCLES_MAX_BODY_BYTES``.
 """
 
 from __future__ import annotations

@@ -55,6 +55,8 @@ NO_NUL = _NO_NUL
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=_NO_NUL)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+#: A language as people and circles carry it: ``fr``, ``pt_BR``, ``pt-BR``.
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}([_-][A-Za-z]{2})?$")]
 #: A part of a practice's text, as long as the longest answer in the bot.
 PracticeText = Annotated[str, StringConstraints(max_length=2000, pattern=_NO_NUL)]
 Comment = Annotated[str, StringConstraints(min_length=1, max_length=COMMENT_LIMIT, pattern=_NO_NUL)]
@@ -188,7 +190,7 @@ class CircleCreate(BaseModel):
 
     name: Name
     country: CountryCode
-    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}([_-][A-Za-z]{2})?$")]
+    language: LanguageCode
     timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_+\-/]{1,64}$")]
     cadence: Cadence = Cadence.weekly
     checkin_weekday: int = Field(default=0, ge=0, le=6)

@@ -406,6 +406,12 @@ class Inquiry(SQLModel, table=True):
     phase: Phase = Field(default=Phase.identify, sa_type=_enum(Phase))
     strategy: Strategy | None = Field(default=None, sa_type=_enum(Strategy))
     practice: str | None = Field(default=None, sa_type=sa.Text)
+    #: What students did before the practice (identify v2), text or a photo's caption.
+    baseline: str | None = Field(default=None, sa_type=sa.Text)
+    #: The photo or document of the baseline, if one was sent.
+    baseline_file_id: str | None = Field(default=None, max_length=200)
+    #: What students' work will show when the practice works (identify v2).
+    success: str | None = Field(default=None, sa_type=sa.Text)
     started_at: datetime = _created()
     completed_at: datetime | None = _timestamp()
 
@@ -713,6 +719,30 @@ class ProcessedUpdate(SQLModel, table=True):
     channel: Channel = Field(sa_type=_enum(Channel), primary_key=True)
     update_id: str = Field(max_length=128, primary_key=True)
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class WhatsAppInbox(SQLModel, table=True):
+    """A message WhatsApp delivered to the webhook, stored before the webhook answers 200.
+
+    The WhatsApp door handles each row once (by ``message_id``, WhatsApp's ``wamid``, also
+    claimed as a processed update) and marks it processed; a row left unprocessed by a
+    crash is handled after the restart. Once handled, its ``message`` (what the person
+    wrote) is cleared: the answers live on where the flows stored them.
+    """
+
+    __tablename__ = "whatsapp_inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=128, unique=True)
+    #: The sender's WhatsApp id (their number) and the profile name WhatsApp gave.
+    wa_id: str = Field(max_length=64, index=True)
+    profile_name: str | None = Field(default=None, max_length=120)
+    #: The message object of the webhook, as WhatsApp sent it (None once processed).
+    message: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    received_at: datetime = _created()
+    processed_at: datetime | None = _timestamp(index=True)
+    attempts: int = Field(default=0, ge=0)
+    last_error: str | None = Field(default=None, max_length=300)
 
 
 # --- access and accountability -----------------------------------------------------

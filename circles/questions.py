@@ -38,8 +38,15 @@ class Question(StrEnum):
     """identify: the classroom challenge the teacher sees (written by the demo)."""
     affected = "affected", Holds.text
     """identify: which students the challenge affects (written by the demo)."""
+    baseline = "baseline", Holds.text
+    """identify (v2): what students do now, text or a photo; becomes the inquiry's baseline,
+    recalled when the teacher rates a pilot week."""
+    success = "success", Holds.text
+    """identify (v2): what students' work will show when it works; becomes the inquiry's
+    success evidence, recalled when the teacher rates a pilot week."""
     strategy = "strategy", Holds.choice
-    """identify: the formative assessment strategy chosen; becomes the inquiry's strategy."""
+    """identify: the formative assessment strategy chosen ("explain" shows what each one
+    means and asks again); becomes the inquiry's strategy."""
     practice = "practice", Holds.text
     """identify: the practice the teacher will try; becomes the inquiry's practice."""
     readiness = "readiness", Holds.number
@@ -53,13 +60,15 @@ class Question(StrEnum):
     what_did = "what_did", Holds.text
     """pilot: what the teacher did (written by the demo)."""
     evidence = "evidence", Holds.text
-    """identify, pilot, codify: evidence of learning, as text or a photo or document; the
-    summaries show the captions of photos, codify keeps the photo with the practice."""
+    """identify, pilot, codify, revise (v2): evidence of learning, as text or a photo or
+    document; the summaries show the captions of photos, codify keeps the photo with the
+    practice, and a revision's photo is added to the practice's evidence."""
     how_well = "how_well", Holds.number
     """pilot: how well the practice worked this week, 1–5; the rating of the summaries,
     dashboard, repository and the teacher's trend."""
     adjust = "adjust", Holds.text
-    """pilot: what the teacher will adjust next time (written by the demo)."""
+    """pilot: what the teacher will adjust next time; recalled by the next week's first
+    question (v2)."""
     help = "help", Holds.text
     """pilot: what the circle could help with; a blocker in the summaries."""
 

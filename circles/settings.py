@@ -77,9 +77,9 @@ class Settings(BaseSettings):
     #: Serve the chat simulator (/simulator), where anyone who reaches it can join a demo
     #: circle. Unset → on only when ``api_host`` is a loopback address; true/false force it.
     simulator: bool | None = None
-    #: The largest request body read, in bytes: ``/v1`` JSON, the Telegram webhook and the
-    #: web pages' plain forms. A longer body is refused with 413 while it streams, before
-    #: the token is checked or anything is parsed (1 MiB by default).
+    #: The largest request body read, in bytes: ``/v1`` JSON, the Telegram and WhatsApp
+    #: webhooks and the web pages' plain forms. A longer body is refused with 413 while it
+    #: streams, before the token is checked or anything is parsed (1 MiB by default).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: The largest multipart form of the web pages (the simulator's photo), in bytes,
     #: counting the whole form; refused with 413 the same way (10 MiB by default).
@@ -87,13 +87,18 @@ class Settings(BaseSettings):
     #: Seconds between two messages to one private chat (Telegram asks for about one);
     #: a local test emulator can take 0 so that end-to-end tests do not wait for it.
     telegram_chat_gap: float = Field(default=1.0, ge=0, le=60)
-    #: WhatsApp Cloud API access token; unset → the WhatsApp door does not start.
+    #: WhatsApp Cloud API (the WhatsApp door, ``bot/handlers/whatsapp``): unset token → the
+    #: door does not start. With a token, the phone number id, the app secret and the
+    #: verify token are required (the webhook cannot be checked without them).
     whatsapp_token: SecretStr | None = None
-    #: Graph API base URL (a fake in tests).
+    whatsapp_phone_number_id: str | None = None
     whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
-    #: The WhatsApp Business Account whose message templates ``circles whatsapp templates
-    #: sync`` manages.
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
     whatsapp_business_account_id: str | None = None
+    #: The number people write to, digits with the country code (``15551234567``), for
+    #: the ``https://wa.me/<number>?text=JOIN%20<code>`` invite links.
+    whatsapp_number: str | None = None
     #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None
@@ -110,7 +115,11 @@ class Settings(BaseSettings):
         "pseudonym_key",
         "web_secret",
         "whatsapp_token",
+        "whatsapp_phone_number_id",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
         "whatsapp_business_account_id",
+        "whatsapp_number",
         mode="before",
     )
     @classmethod
@@ -149,6 +158,32 @@ class Settings(BaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("required when CIRCLES_WEBHOOK_URL is set")
         return self
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> Settings:
+        if self.whatsapp_token is None:
+            return self
+        for name in ("whatsapp_phone_number_id", "whatsapp_app_secret", "whatsapp_verify_token"):
+            if getattr(self, name) is None:
+                raise ValueError(
+                    f"CIRCLES_{name.upper()}: required when CIRCLES_WHATSAPP_TOKEN is set"
+                )
+        return self
+
+    @field_validator("whatsapp_number")
+    @classmethod
+    def _whatsapp_number(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = re.sub(r"[\s+()-]", "", value)
+        if not re.fullmatch(r"[0-9]{6,15}", digits):
+            raise ValueError("use the number's digits with its country code, e.g. 15551234567")
+        return digits
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        """Whether the WhatsApp door runs (its token is set; the rest is then required)."""
+        return self.whatsapp_token is not None
 
     @field_validator("telegram_api_url", "whatsapp_api_url")
     @classmethod
@@ -205,6 +240,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "webhook_secret"
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"] and message.startswith("CIRCLES_"):
+            raise SettingsError(message) from None  # a rule between settings names them
+        field = str(error["loc"][0]) if error["loc"] else "webhook_secret"
         raise SettingsError(f"CIRCLES_{field.upper()}: {message}") from None

@@ -169,7 +169,7 @@ def invite_create(
     ] = None,
     days: Annotated[int, typer.Option(min=1, max=365, help="Days until it expires.")] = 30,
 ) -> None:
-    """Create an invite and print its code and t.me link."""
+    """Create an invite and print its code, its t.me link and, with WhatsApp, its wa.me link."""
     settings = settings_or_exit()
 
     async def work(session: AsyncSession) -> tuple[str, int, datetime | None]:
@@ -196,6 +196,14 @@ def invite_create(
             + code
             + "  (set CIRCLES_TELEGRAM_TOKEN to have the bot's name filled in; people can also "
             "send /start " + code + " to the bot)"
+        )
+    if settings.whatsapp_configured and settings.whatsapp_number:
+        typer.echo(f"WhatsApp: {invite_service.whatsapp_link(settings.whatsapp_number, code)}")
+    elif settings.whatsapp_configured:
+        typer.echo(
+            "WhatsApp: people send 'JOIN "
+            + code
+            + "' to the bot's number (set CIRCLES_WHATSAPP_NUMBER to have the link printed)"
         )
 
 

@@ -14,6 +14,8 @@ import uvicorn
 from api.app import create_app
 from bot.handlers.telegram.runner import run_bot
 from bot.handlers.telegram.webhook import install as install_webhook
+from bot.handlers.whatsapp.runner import run_whatsapp
+from bot.handlers.whatsapp.webhook import install as install_whatsapp_webhook
 from circles.db import create_engine, create_sessionmaker
 from circles.migrate import upgrade
 from circles.settings import Settings
@@ -57,6 +59,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
         if Part.api in parts:
             app = api_app = create_app(settings, engine, clock)
             install_webhook(app, settings)
+            install_whatsapp_webhook(app, settings)
             config = uvicorn.Config(
                 app,
                 host=settings.api_host,
@@ -98,6 +101,15 @@ async def run(settings: Settings, parts: set[Part]) -> None:
                         run_bot(settings, sessions, clock, stop, api_app), name="bot"
                     )
                 )
+        if Part.bot in parts:
+            if settings.whatsapp_configured:
+                tasks.append(
+                    asyncio.create_task(
+                        run_whatsapp(settings, sessions, clock, stop, api_app), name="whatsapp"
+                    )
+                )
+            else:
+                log.info("CIRCLES_WHATSAPP_TOKEN is not set, so the WhatsApp door is not running")
         await stop.wait()
         log.info("stopping")
         if Part.scheduler in parts:

@@ -16,6 +16,7 @@ from bot.flows import announcements, digest, prompts, sharing
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services import broadcasts
+from circles.services.inbox import prune_inbox
 from circles.services.updates import prune_processed_updates
 from circles.services.websessions import prune_web_sessions
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 #: Telegram keeps undelivered updates for 24 hours; a week of ids covers any redelivery.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
+INBOX_KEPT = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,14 @@ async def practice_sweep(sessions: SessionMaker, clock: Clock) -> int:
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:
-    """Forget Telegram update ids older than :data:`PROCESSED_UPDATES_KEPT`."""
+    """Forget update ids older than :data:`PROCESSED_UPDATES_KEPT`, and WhatsApp inbox
+    rows handled longer than :data:`INBOX_KEPT` ago (their message ids still guard against
+    WhatsApp's redeliveries, which go on for days)."""
     async with transaction(sessions) as session:
         removed = await prune_processed_updates(
             session, before=clock.now() - PROCESSED_UPDATES_KEPT
         )
+        removed += await prune_inbox(session, before=clock.now() - INBOX_KEPT)
     if removed:
         log.info("forgot %d old update ids", removed)
     return removed

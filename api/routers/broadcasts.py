@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
 from api.params import BODY, READ, WRITE, BroadcastId
-from api.schemas import examples
+from api.schemas import CountryCode, LanguageCode, examples
 from circles.errors import Forbidden, NotFound
 from circles.i18n import N_
 from circles.models import Broadcast, BroadcastStatus, Role
@@ -33,13 +33,9 @@ class AudienceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     circle_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default=[], max_length=1000)
-    countries: list[Annotated[str, Field(min_length=2, max_length=2)]] = Field(
-        default=[], max_length=200
-    )
+    countries: list[CountryCode] = Field(default=[], max_length=200)
     roles: list[Role] = Field(default=[], max_length=3)
-    languages: list[Annotated[str, Field(min_length=2, max_length=8)]] = Field(
-        default=[], max_length=8
-    )
+    languages: list[LanguageCode] = Field(default=[], max_length=8)
 
     def audience(self) -> broadcasts.Audience:
         """The domain form."""

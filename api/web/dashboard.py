@@ -50,6 +50,7 @@ PHASES = (
     ("identify", N_("identify")),
     ("pilot", N_("pilot")),
     ("codify", N_("codify")),
+    ("in_review", N_("in review")),
     ("done", N_("done")),
 )
 RSVP_NAMES = {

@@ -15,8 +15,9 @@ from bot.flows import queued
 from bot.flows.buttons import Reflect, Rsvp
 from bot.flows.events import Button, Rows, Say
 from circles.i18n import N_
-from circles.models import Circle, Meeting, OutboxPriority, RsvpResponse
+from circles.models import Circle, GroupLink, Meeting, OutboxPriority, RsvpResponse
 from circles.services import groups, meetings
+from circles.services.outbox import enqueue
 from circles.services.schedule import sendable_from
 from circles.text import Part, Text, lines, t, when
 
@@ -66,6 +67,27 @@ def _rsvp_buttons(meeting: Meeting) -> Rows:
     )
 
 
+async def _post(
+    session: AsyncSession,
+    group: GroupLink,
+    *,
+    circle: Circle,
+    meeting: Meeting,
+    message: str,
+    news: str,
+    now: datetime,
+) -> None:
+    """Post the news in a group linked to the circle, in the circle's timezone."""
+    stamp = int(meeting.starts_at.timestamp())  # a moved meeting is news again
+    await enqueue(
+        session,
+        to=group,
+        payload=queued.payload(Say(_text(message, meeting, circle.timezone))),
+        key=f"meeting-{meeting.id}-{news}-{stamp}-group",
+        now=now,
+    )
+
+
 async def announce(
     session: AsyncSession, *, meeting: Meeting, circle: Circle, kind: str, now: datetime
 ) -> int:
@@ -75,23 +97,18 @@ async def announce(
     people = await meetings.members_to_tell(session, circle_id=circle.id, now=now)
     for person in people:
         buttons = () if kind == "cancelled" else _rsvp_buttons(meeting)
-        await queued.send_to_person(
+        await enqueue(
             session,
-            person_id=person.id,
-            event=Say(_text(message, meeting, person.timezone), buttons),
+            to=person,
+            payload=queued.payload(Say(_text(message, meeting, person.timezone), buttons)),
             key=f"meeting-{meeting.id}-{kind}-{stamp}",
             now=now,
             priority=OutboxPriority.reply,
             not_before=sendable_from(now, person.timezone, circle.quiet_from, circle.quiet_until),
         )
     for group in await groups.groups_of(session, circle_id=circle.id):
-        await queued.send(
-            session,
-            channel=group.channel,
-            address=group.address,
-            event=Say(_text(message, meeting, circle.timezone)),
-            key=f"meeting-{meeting.id}-{kind}-{stamp}-group",
-            now=now,
+        await _post(
+            session, group, circle=circle, meeting=meeting, message=message, news=kind, now=now
         )
     return len(people)
 
@@ -104,10 +121,10 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
             if meeting.starts_at - now <= too_late:
                 continue  # "tomorrow" makes no sense an hour before; the next one covers it
             stamp = int(meeting.starts_at.timestamp())
-            sent += await queued.send_to_person(
+            sent += await enqueue(
                 session,
-                person_id=person.id,
-                event=Say(_text(message, meeting, person.timezone)),
+                to=person,
+                payload=queued.payload(Say(_text(message, meeting, person.timezone))),
                 key=f"meeting-{meeting.id}-{label}-{stamp}",
                 now=now,
                 not_before=sendable_from(
@@ -119,14 +136,8 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
         ):
             if meeting.starts_at - now <= too_late:
                 continue
-            stamp = int(meeting.starts_at.timestamp())
-            await queued.send(
-                session,
-                channel=group.channel,
-                address=group.address,
-                event=Say(_text(message, meeting, circle.timezone)),
-                key=f"meeting-{meeting.id}-{label}-{stamp}-group",
-                now=now,
+            await _post(
+                session, group, circle=circle, meeting=meeting, message=message, news=label, now=now
             )
     return sent
 
@@ -136,10 +147,10 @@ async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:
     sent = 0
     for meeting, person in await meetings.due_reflections(session, now=now):
         button = Button(t("Start my reflection"), Reflect(meeting.id))
-        sent += await queued.send_to_person(
+        sent += await enqueue(
             session,
-            person_id=person.id,
-            event=Say(t(_REFLECT), ((button,),)),
+            to=person,
+            payload=queued.payload(Say(t(_REFLECT), ((button,),))),
             key=f"meeting-{meeting.id}-reflect",
             now=now,
         )

@@ -519,6 +519,21 @@ FacilitatorAction = FacilitatorCommand | Review
 FACILITATOR_TAGS = (FacilitatorCommand.tag, Review.tag)
 
 
+#: Actions a service in ``circles`` may offer in a message it queues (it cannot import this
+#: codec): a domain name and the action its id stands for. The stored message names them
+#: (``{"label": …, "named": ["revise_practice", 12]}``); :mod:`bot.flows.events` reads them
+#: back as the action, and the renderers encode it like any other.
+NAMED: dict[str, Callable[[int], Action]] = {"revise_practice": RevisePractice}
+
+
+def named(name: object, ident: object) -> Action | None:
+    """The action a queued message names, else None (an unknown name or a bad id)."""
+    make = NAMED.get(name) if isinstance(name, str) else None
+    if make is None or not isinstance(ident, int) or isinstance(ident, bool) or ident < 1:
+        return None
+    return make(ident)
+
+
 # --- the codec ---------------------------------------------------------------------------------
 
 

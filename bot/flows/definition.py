@@ -12,7 +12,8 @@ started with, so an edited flow gets a new file and a higher version.
 A flow names the effects it runs (registered in :mod:`bot.flows.effects` by the domain
 modules): ``on_complete`` for the flow; ``on_answer`` (applied right after the answer is
 stored), ``check`` (validates typed text), ``suggest`` (extra answer buttons) and
-``current`` (the choice in effect, ticked) for a step. These names were added to the
+``current`` (the choice in effect, ticked) and ``recall`` (what the person said before,
+shown above the question) for a step. These names were added to the
 existing version files when the engine's switchboard became the registry: that did not
 change any version's behaviour (the same code runs at the same points), which is the
 only reason an existing version file may be edited. A flow whose effects change gets a
@@ -33,7 +34,7 @@ DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 _FILENAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.toml$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 _VALUE = re.compile(r"^[A-Za-z0-9_]{1,20}$")
-_STEP_EFFECTS = ("on_answer", "check", "suggest", "current")
+_STEP_EFFECTS = ("on_answer", "check", "suggest", "current", "recall")
 
 
 class AnswerType(StrEnum):
@@ -86,11 +87,12 @@ class Step:
     check: str | None = None
     suggest: str | None = None
     current: str | None = None
+    recall: str | None = None
 
     @property
     def effects(self) -> tuple[str, ...]:
         """The effect names this step uses."""
-        named = (self.on_answer, self.check, self.suggest, self.current)
+        named = (self.on_answer, self.check, self.suggest, self.current, self.recall)
         return tuple(name for name in named if name)
 
     def choice(self, value: str) -> Choice | None:
@@ -213,6 +215,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         check=_text(data, "check", where, required=False),
         suggest=_text(data, "suggest", where, required=False),
         current=_text(data, "current", where, required=False),
+        recall=_text(data, "recall", where, required=False),
     )
 
 

@@ -33,6 +33,7 @@ from bot.flows.events import Button, Say
 from circles.models import Membership, Outbox, Person, Role
 from circles.services import reviews, scheduling, summaries
 from circles.services.access import member_scopes
+from circles.services.outbox import enqueue
 from circles.services.people import addresses_of
 from circles.services.schedule import in_holidays
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine
@@ -71,11 +72,7 @@ def _digest(
         headline(summary.checkins),
     ]
     for phase, label in summaries.PHASE_LABELS.items():
-        in_phase = [
-            line.name
-            for line in roster
-            if (line.phase.value if line.phase else "not_started") == phase
-        ]
+        in_phase = [line.name for line in roster if line.stage == phase]
         if in_phase:
             text.append(join((Capitalized(t(label)), ": ", names(in_phase)), ""))
     repeat = [line.name for line in roster if line.person_id in missing]
@@ -140,11 +137,10 @@ async def send_digests(session: AsyncSession, *, now: datetime) -> int:
             continue
         digests = await weekly_digest(session, person=person, now=now)
         for n, digest in enumerate(digests):
-            await queued.send(
+            await enqueue(
                 session,
-                channel=send_to[person.id].channel,
-                address=send_to[person.id].address,
-                event=digest,
+                to=send_to[person.id],
+                payload=queued.payload(digest),
                 key=f"{key}-{n}",
                 now=now,
             )

@@ -1,7 +1,7 @@
 """The effect registry: what a flow does besides storing answers, by name.
 
 A flow definition names its effects (``on_complete`` for the flow; ``on_answer``,
-``check``, ``suggest`` and ``current`` for a step); the domain modules register the
+``check``, ``suggest``, ``current`` and ``recall`` for a step); the domain modules register the
 functions under those names with :func:`effect` when they are imported, and the engine
 calls them through :func:`run_effect`. This module imports no dialogue module, so the
 engine never depends on the code its flows drive. Kinds and their signatures:
@@ -10,10 +10,12 @@ engine never depends on the code its flows drive. Kinds and their signatures:
 - ``on_complete``: ``async (ctx, edited) -> Completion`` when the flow finishes;
 - ``check``: ``async (ctx, text) -> str`` validates and normalises typed text;
 - ``suggest``: ``async (ctx) -> list[str]`` extra answer buttons for a typed step;
-- ``current``: ``async (ctx) -> str | None`` the choice in effect now (shown with a tick).
+- ``current``: ``async (ctx) -> str | None`` the choice in effect now (shown with a tick);
+- ``recall``: ``async (ctx) -> Part | None`` what the person said before that the question
+  builds on (last week's plan, the part being revised), shown above the question.
 
 ``check``, ``suggest`` and ``current`` run before the step is answered: their context
-has the step but no answers.
+has the step but no answers. ``recall`` also runs before, with the run's answers so far.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Answered:
 
     replies: list[Event] = field(default_factory=list)
     stop: bool = False  # end the flow now
+    again: bool = False  # forget the answer and ask the same question again (after replies)
 
 
 @dataclass

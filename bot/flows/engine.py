@@ -216,6 +216,11 @@ async def ask(
     run.updated_at = now
     seq = state["seq"]
     text: Part = t(step.prompt)
+    if step.recall:
+        answered = Context(session, flow, step, run, person, await answers_of(session, run), now)
+        recalled = await run_effect(step.recall, answered)
+        if recalled is not None:
+            text = join((recalled, text), "\n\n")
     selected: frozenset[str] = frozenset()
     choices: tuple[Choice, ...] = ()
     extra: list[Extra] = []
@@ -435,6 +440,14 @@ async def _accept(
         effect = await run_effect(step.on_answer, ctx, answers.get(step.key))
     outcome = Outcome(effect.replies)
     returning = run.state.get("return_to")
+    if effect.again:
+        # e.g. "What do these mean?": explained, then the same question; nothing is kept
+        kept = answers.pop(step.key, None)
+        if kept is not None:
+            await session.delete(kept)
+            await session.flush()
+        outcome.events.append(await ask(session, run=run, person=person, now=now))
+        return outcome
     if effect.stop:
         following = None
     elif returning is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from bot.flows.buttons import Action, decode, encode
+from bot.flows.buttons import Action, decode, encode, named
 from circles.text import Part, Text, load
 
 
@@ -132,7 +132,10 @@ def _load_rows(rows: list[list[dict[str, Any]]]) -> Rows:
     for row in rows:
         buttons = []
         for item in row:
-            action = decode(item["data"])
+            if "named" in item:  # offered by a service in circles (buttons.NAMED)
+                action = named(*item["named"]) if len(item["named"]) == 2 else None
+            else:
+                action = decode(item["data"])
             if action is None:
                 raise ValueError("a stored button no longer decodes")
             buttons.append(Button(load(item["label"]), action))

@@ -16,6 +16,11 @@ as they are. The rules, the same for every app:
   are: they are text the person can type. Buttons of other messages (not questions) that
   do not fit go on to further messages; a label too long is shown in full in the text,
   numbered, and its button carries the number. Nothing is dropped or cut silently.
+- **Lists**: an app with list messages (``list_rows``: WhatsApp's ten rows, titles of
+  ``list_title_length``, descriptions of ``list_description_length``) shows a question
+  whose choices do not fit as buttons, but fit its rows, as a list (``Message.listed``:
+  every choice and extra button a row, its whole label in the description when it is
+  longer than a title) instead of numbering them.
 - **Text too long** is split at line boundaries (a line longer than the limit is cut
   into pieces); the buttons go with the last piece.
 - **Edits**: where the app can edit, ``Done`` marks the question that was answered
@@ -54,6 +59,11 @@ class Capabilities:
     can_edit: bool
     #: The kinds of media it sends: "photo", "document".
     media: frozenset[str] = frozenset({"photo", "document"})
+    #: Rows of a list message (0: the app has none), the longest row title, and the
+    #: longest description under it (a label longer than the title is shown whole there).
+    list_rows: int = 0
+    list_title_length: int = 24
+    list_description_length: int = 0
 
     def __post_init__(self) -> None:
         # Done and Skip must stay buttons: a question has at most these two.
@@ -72,6 +82,24 @@ TELEGRAM = Capabilities(
     text_length=4096,
     can_edit=True,
     media=frozenset({"photo", "document"}),
+)
+
+
+#: What a WhatsApp message can hold (Cloud API): three reply buttons with titles of 20
+#: characters and ids of 256, or a list of ten rows with titles of 24; 4096 characters of
+#: text (1024 in a message with buttons: the WhatsApp renderer sends the rest before it);
+#: no edits. Here rather than in the WhatsApp door so that the simulator can show it too.
+WHATSAPP = Capabilities(
+    buttons_per_message=3,
+    buttons_per_row=3,
+    label_length=20,
+    data_bytes=200,
+    text_length=4096,
+    can_edit=False,
+    media=frozenset({"photo", "document"}),
+    list_rows=10,
+    list_title_length=24,
+    list_description_length=72,
 )
 
 
@@ -94,6 +122,8 @@ class Message:
     media: Media | None = None
     #: One item of a list, never joined with its neighbours.
     separate: bool = False
+    #: The keys are a list to choose from (one per row), not buttons.
+    listed: bool = False
 
 
 @dataclass
@@ -171,6 +201,15 @@ def _fits(ask: Ask, language: str | None, capabilities: Capabilities) -> bool:
     )
 
 
+def _fits_list(ask: Ask, language: str | None, capabilities: Capabilities) -> bool:
+    """Whether every choice and extra button of ``ask`` fits as a row of a list message."""
+    count = len(ask.choices) + len(ask.extra)
+    longest = max(capabilities.list_title_length, capabilities.list_description_length)
+    return count <= capabilities.list_rows and all(
+        len(label) <= longest for row in _plain_rows(ask, language) for label, _a in row
+    )
+
+
 def _short(label: str, capabilities: Capabilities) -> bool:
     return capabilities.label_length is None or len(label) <= capabilities.label_length
 
@@ -179,6 +218,9 @@ def _ask(ask: Ask, language: str | None, capabilities: Capabilities) -> Message:
     text = render(ask.text, language)
     if _fits(ask, language, capabilities):
         return Message(text, _keys(_plain_rows(ask, language), capabilities))
+    if _fits_list(ask, language, capabilities):
+        rows = [[key] for row in _plain_rows(ask, language) for key in row]
+        return Message(text, _keys(rows, capabilities), listed=True)
     # Too many buttons or too long a label: the choices become a numbered list.
     free = capabilities.buttons_per_message - sum(e.control for e in ask.extra)
     lines: list[Part] = []
@@ -300,7 +342,7 @@ def _joined(pieces: list[Message], capabilities: Capabilities) -> list[Message]:
             and piece.media is None
             and len(last.text) + 2 + len(piece.text) <= capabilities.text_length
         ):
-            out[-1] = Message(f"{last.text}\n\n{piece.text}", piece.keys)
+            out[-1] = Message(f"{last.text}\n\n{piece.text}", piece.keys, listed=piece.listed)
         else:
             out.append(piece)
     return out
@@ -321,6 +363,11 @@ def _split(message: Message, capabilities: Capabilities) -> list[Message]:
         else:
             pieces.append(line)
     return [
-        Message(piece, message.keys if i == len(pieces) - 1 else (), separate=message.separate)
+        Message(
+            piece,
+            message.keys if i == len(pieces) - 1 else (),
+            separate=message.separate,
+            listed=message.listed and i == len(pieces) - 1,
+        )
         for i, piece in enumerate(pieces)
     ]

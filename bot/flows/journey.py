@@ -10,16 +10,16 @@ from __future__ import annotations
 from bot.flows import engine
 from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import Codify, KeepPiloting, NewInquiry
-from bot.flows.effects import Completion, Context, effect
+from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Rows, Say
 from bot.flows.hooks import answer_choice, answer_text, trend_line
 from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import NotFound
-from circles.models import Inquiry, Person, Phase
+from circles.models import Answer, CheckIn, Inquiry, Person, Phase, Strategy
 from circles.questions import Question
 from circles.services import access, inquiries, journeys
-from circles.text import Part, join, number, t, tn
+from circles.text import Part, join, lines, number, t, tn
 
 PHASE_NAMES = {
     Phase.identify: t("identify"),
@@ -27,6 +27,7 @@ PHASE_NAMES = {
     Phase.codify: t("codify"),
     Phase.done: t("done"),
 }
+IN_REVIEW = t("in review")
 CODIFY = t("Codify my practice")
 NEW_INQUIRY = t("Start a new inquiry")
 
@@ -42,7 +43,12 @@ async def journey(visit: Visit, person: Person) -> Replies:
     if inquiry is None:
         parts.append(t("You have not started an inquiry yet. Send /checkin to begin."))
     else:
-        parts.append(t("Phase: {phase}", phase=PHASE_NAMES[inquiry.phase]))
+        phase = PHASE_NAMES[inquiry.phase]
+        if inquiry.phase is Phase.done and await journeys.waits_for_review(
+            session, inquiry_id=inquiry.id
+        ):
+            phase = IN_REVIEW
+        parts.append(t("Phase: {phase}", phase=phase))
         if inquiry.practice:
             parts.append(t("Practice: {practice}", practice=_short(inquiry.practice)))
         count = await journeys.pilot_iterations(session, inquiry_id=inquiry.id)
@@ -61,7 +67,44 @@ async def journey(visit: Visit, person: Person) -> Replies:
 
 
 def _short(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" .…") + "…"
+
+
+#: What each of the five formative-assessment strategies means, in one line (after its
+#: name, the label of its choice).
+STRATEGY_MEANINGS: dict[Strategy, Part] = {
+    Strategy.learning_intentions: t(
+        "students know what they are learning and what good work looks like."
+    ),
+    Strategy.eliciting_evidence: t(
+        "questions and tasks that show you what every student understands, so you can "
+        "adapt your teaching."
+    ),
+    Strategy.feedback: t("comments that tell students what to do next, not only a mark."),
+    Strategy.peer_assessment: t(
+        "students help each other learn, as resources for one another, using the success criteria."
+    ),
+    Strategy.self_assessment: t(
+        "students own their learning: they check their work against the success criteria "
+        "and plan their next step."
+    ),
+}
+#: The choice of identify's strategy question that explains the strategies.
+EXPLAIN = "explain"
+
+
+def practice_named(practice: str) -> Part:
+    """The weekly invitation's first line, naming the practice being piloted."""
+    return t(
+        "Time for this week's check-in about your practice: “{practice}”",
+        practice=_short(practice, 80),
+    )
+
+
+def planned(adjustment: str) -> Part:
+    """What the teacher planned to adjust last time, recalled before this week's question."""
+    return t("Last time you planned: “{plan}”", plan=_short(adjustment, 300))
 
 
 @on(Codify)
@@ -117,11 +160,67 @@ async def _inquiry(ctx: Context) -> Inquiry | None:
     return await ctx.session.get(Inquiry, int(inquiry_id)) if inquiry_id else None
 
 
+@effect("explain_strategies")
+async def explain_strategies(ctx: Context, answer: Answer | None) -> Answered:
+    """ "What do these mean?": one line for each strategy, then the same question again."""
+    if answer is None or answer.value_choice != EXPLAIN or ctx.step is None:
+        return Answered()
+    meanings = join(
+        (
+            join((t(choice.label), STRATEGY_MEANINGS[Strategy(choice.value)]), ": ")
+            for choice in ctx.step.choices
+            if choice.value in set(Strategy)
+        ),
+        "\n\n",
+    )
+    return Answered([Say(meanings)], again=True)
+
+
+@effect("last_adjustment")
+async def last_adjustment(ctx: Context) -> Part | None:
+    """ "Last time you planned: …" above this week's "Did you try it?"."""
+    inquiry = await _inquiry(ctx)
+    if inquiry is None:
+        return None
+    before = None
+    if ctx.run.checkin_id is not None:
+        checkin = await ctx.session.get(CheckIn, ctx.run.checkin_id)
+        before = checkin.scheduled_for if checkin is not None else None
+    plan = await journeys.last_adjustment(ctx.session, inquiry_id=inquiry.id, before=before)
+    return planned(plan) if plan else None
+
+
+@effect("baseline_and_success")
+async def baseline_and_success(ctx: Context) -> Part | None:
+    """Where the teacher started and what success looks like, above "How well did it work?"."""
+    inquiry = await _inquiry(ctx)
+    if inquiry is None:
+        return None
+    parts: list[Part] = []
+    if inquiry.baseline or inquiry.baseline_file_id:
+        said = _short(inquiry.baseline, 300) if inquiry.baseline else t("a photo of student work")
+        parts.append(t("Your starting point: “{baseline}”", baseline=said))
+    if inquiry.success:
+        parts.append(
+            t("What success looks like: “{success}”", success=_short(inquiry.success, 300))
+        )
+    return lines(*parts) if parts else None
+
+
 @effect("record_practice_choice")
 async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
-    """Record the inquiry's strategy and practice; the check-in is answered."""
+    """Record the inquiry's strategy, practice, baseline and success evidence; the check-in
+    is answered."""
     inquiry = await _inquiry(ctx)
     if inquiry is not None:
+        if Question.baseline in ctx.answers or Question.success in ctx.answers:
+            baseline = ctx.answers.get(Question.baseline)
+            journeys.set_baseline(
+                inquiry,
+                baseline=baseline.value_text if baseline is not None else None,
+                baseline_file_id=baseline.file_id if baseline is not None else None,
+                success=answer_text(ctx.answers, Question.success),
+            )
         await journeys.set_practice(
             ctx.session,
             inquiry=inquiry,

@@ -23,6 +23,7 @@ from circles.models import Circle, OutboxPriority, Person
 from circles.services import holidays, summaries
 from circles.services.access import Scope
 from circles.services.audit import record_nudge
+from circles.services.outbox import enqueue
 from circles.services.summaries import NOT_OPENED, RosterLine
 from circles.text import Day, Part, Text, lines, number, t, tn
 
@@ -49,11 +50,10 @@ async def _remind(
     """Queue one reminder; False if this teacher was already reminded today."""
     assert line.send_to is not None
     local_day = now.astimezone(ZoneInfo(line.timezone)).date().isoformat()
-    return await queued.send(
+    return await enqueue(
         session,
-        channel=line.send_to.channel,
-        address=line.send_to.address,
-        event=reminder(line, facilitator),
+        to=line.send_to,
+        payload=queued.payload(reminder(line, facilitator)),
         key=f"nudge-{local_day}",
         now=now,
         priority=OutboxPriority.bulk,

@@ -21,6 +21,7 @@ from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn, recoded
 from bot.flows.definition import AnswerType, Flow, library
 from bot.flows.events import Button, Say
+from bot.flows.journey import planned, practice_named
 from circles.i18n import N_
 from circles.models import (
     Channel,
@@ -31,7 +32,7 @@ from circles.models import (
     OutboxState,
     Phase,
 )
-from circles.services import scheduling
+from circles.services import journeys, scheduling
 from circles.services.people import addresses_of
 from circles.services.schedule import (
     CHECKIN_WINDOW,
@@ -40,7 +41,7 @@ from circles.services.schedule import (
     previous_occurrence,
     sendable_from,
 )
-from circles.text import Part, lines, t
+from circles.text import Part, join, t
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,18 @@ class Wave:
     missed: int = 0
 
 
-def invitation(flow: Flow, checkin_id: int) -> Say:
-    """The message that opens a check-in: the flow's intro and first question."""
+def invitation(
+    flow: Flow, checkin_id: int, *, practice: str | None = None, plan: str | None = None
+) -> Say:
+    """The message that opens a check-in: the flow's intro and first question.
+
+    A pilot week's invitation names the practice instead of the intro, and recalls what
+    the teacher planned to adjust (what the first question's ``recall`` shows in the flow).
+    """
     step = flow.steps[0]
-    text = lines(t(flow.intro), "", t(step.prompt)) if flow.intro else t(step.prompt)
+    intro = practice_named(practice) if practice else t(flow.intro) if flow.intro else None
+    recalled = planned(plan) if plan and step.recall else None
+    text = join([part for part in (intro, recalled, t(step.prompt)) if part is not None], "\n\n")
     if step.type is AnswerType.scale or step.type is AnswerType.yes_no:
         labels: dict[str, Part] = {"yes": t("Yes"), "no": t("No")}
         buttons = (
@@ -172,6 +181,8 @@ async def _open_batch(
         )
     )
     ids = {(person, circle, when): checkin for checkin, person, circle, when in found.all()}
+    piloting = [row["inquiry_id"] for row, _m in opened if row["phase"] is Phase.pilot]
+    recalls = await journeys.pilot_recalls(session, inquiry_ids=[i for i in piloting if i])
     outbox = []
     for row, member in opened:
         checkin_id = ids[(row["person_id"], row["circle_id"], row["scheduled_for"])]
@@ -179,11 +190,16 @@ async def _open_batch(
         if key not in templates:
             flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
             templates[key] = queued.payload(invitation(flow, 0))
+        template = templates[key]
+        recall = recalls.get(row["inquiry_id"]) if key is Phase.pilot else None
+        if recall is not None:  # each week builds on the last: this teacher's own words
+            flow = library().latest("pilot")
+            template = queued.payload(invitation(flow, 0, practice=recall[0], plan=recall[1]))
         _due, quiet = slots[(member.circle_id, member.timezone)]
         outbox.append(
             _outbox_row(
                 (member.channel, member.address),
-                _retarget(templates[key], checkin_id),
+                _retarget(template, checkin_id),
                 f"checkin-{checkin_id}-open",
                 quiet,
                 now,

@@ -9,15 +9,11 @@ rows of version 1 (rendered text and button data), queued before events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.buttons import encode
 from bot.flows.events import Notice, Photo, Say, dump, load_event
-from circles.models import Channel, OutboxPriority
-from circles.services.outbox import enqueue, enqueue_for_person, queued, queued_event
+from circles.services.outbox import queued, queued_event
 from circles.text import render
 
 #: The events a row can hold.
@@ -25,54 +21,8 @@ Queued = Say | Photo | Notice
 
 
 def payload(event: Queued) -> dict[str, Any]:
-    """The outbox payload of ``event``."""
+    """The outbox payload of ``event`` (to queue with :func:`circles.services.outbox.enqueue`)."""
     return queued(dump(event))
-
-
-async def send(
-    session: AsyncSession,
-    *,
-    channel: Channel,
-    address: str,
-    event: Queued,
-    key: str,
-    now: datetime,
-    priority: OutboxPriority = OutboxPriority.bulk,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue ``event`` for ``address`` on ``channel``; False if ``key`` was queued there before."""
-    return await enqueue(
-        session,
-        channel=channel,
-        address=address,
-        payload=payload(event),
-        key=key,
-        now=now,
-        priority=priority,
-        not_before=not_before,
-    )
-
-
-async def send_to_person(
-    session: AsyncSession,
-    *,
-    person_id: int,
-    event: Queued,
-    key: str,
-    now: datetime,
-    priority: OutboxPriority = OutboxPriority.bulk,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue ``event`` for the person's preferred identity; False if unreachable or queued."""
-    return await enqueue_for_person(
-        session,
-        person_id=person_id,
-        payload=payload(event),
-        key=key,
-        now=now,
-        priority=priority,
-        not_before=not_before,
-    )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from circles.errors import Conflict, NotFound
 from circles.models import Person, Practice, PracticeStatus
 from circles.questions import Question
 from circles.services import access, repository
-from circles.text import Part, lines, number, t
+from circles.text import Part, lines, number, t, tn
 
 STATUS_LABELS = {
     PracticeStatus.draft: t("Draft"),
@@ -115,8 +115,12 @@ async def after_revise(
         return [Say(t(engine.CLOSED))]
     field = part.value_choice
     changes: dict = {}
-    text = answers.get(Question.text)
-    if field in _TEXT_PARTS and text is not None and text.value_text:
+    # revise v1 asks every text part as "text"; v2 asks the evidence as "evidence"
+    text = answers.get(Question.evidence) or answers.get(Question.text)
+    photo = text.file_id if text is not None else None
+    if photo is not None:
+        pass  # a photo adds evidence (below); it never replaces the part's text
+    elif field in _TEXT_PARTS and text is not None and text.value_text:
         changes[field] = text.value_text
     elif field == "title" and answers.get(Question.title) is not None:
         changes[Question.title] = (answers[Question.title].value_text or "")[:200]
@@ -128,12 +132,9 @@ async def after_revise(
         await repository.revise(session, practice=practice, changes=changes, now=now)
     except Conflict:
         return [Say(t(engine.CLOSED))]
-    if field == "evidence" and text is not None and text.file_id:
+    if photo is not None:
         photos = list((practice.content or {}).get("evidence_photos") or [])
-        practice.content = {
-            **(practice.content or {}),
-            "evidence_photos": [*photos, text.file_id],
-        }
+        practice.content = {**(practice.content or {}), "evidence_photos": [*photos, photo]}
     thanks = t(
         "Thank you. “{title}” is back with your facilitators for review (version {version}).",
         title=practice.title,
@@ -141,6 +142,29 @@ async def after_revise(
     )
     again = Button(t("Change something else"), RevisePractice(practice.id))
     return [Say(thanks, ((again,),))]
+
+
+@effect("part_now")
+async def part_now(ctx: Context) -> Part | None:
+    """The part being revised as it reads now, shown before its new text is asked for."""
+    practice_id = int(ctx.run.state.get("practice_id") or 0)
+    practice = await ctx.session.get(Practice, practice_id) if practice_id else None
+    part = ctx.answers.get(Question.part)
+    if practice is None or practice.author_id != ctx.person.id or part is None:
+        return None
+    field = part.value_choice or ""
+    content = practice.content or {}
+    now = practice.title if field == "title" else practice.summary if field == "summary" else None
+    if field in _TEXT_PARTS and field != "summary":
+        now = content.get(field)
+    shown: list[Part | None] = [t("It reads now:"), now or t("(nothing yet)")]
+    if field == "evidence":
+        photos = len(content.get("evidence_photos") or [])
+        if photos:
+            shown.append(
+                tn("and {count} photo", "and {count} photos", photos, count=number(photos))
+            )
+    return lines(*shown)
 
 
 @effect("apply_revision")

@@ -17,6 +17,7 @@ from bot.flows.events import Button, Say
 from circles.models import Circle, OutboxPriority
 from circles.services import dissemination, repository, showcase
 from circles.services.dissemination import Shared
+from circles.services.outbox import enqueue
 from circles.services.schedule import sendable_from
 from circles.text import lines, t
 
@@ -40,10 +41,10 @@ async def share(session: AsyncSession, *, circle: Circle, practice_id: int, now:
     )
     count = 0
     for person in members:
-        count += await queued.send_to_person(
+        count += await enqueue(
             session,
-            person_id=person.id,
-            event=message(found),
+            to=person,
+            payload=queued.payload(message(found)),
             key=f"practice-share-{circle.id}-{practice_id}",
             now=now,
             priority=OutboxPriority.bulk,

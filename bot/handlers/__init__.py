@@ -1,1 +1,1 @@
-"""The doors of the bot: one folder per messaging app (``telegram`` today)."""
+"""The doors of the bot: one folder per messaging app (``telegram``, ``whatsapp``)."""

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import Answer, CheckIn, CheckInStatus, Circle, Person
@@ -57,18 +57,23 @@ def window(circle: Circle, now: datetime, weeks: int = WEEKS) -> list[Week]:
     return [last.shift(i - weeks + 1) for i in range(weeks)]
 
 
+def _checkins_in(circle: Circle, weeks: list[Week]) -> tuple[ColumnElement[bool], ...]:
+    """The circle's check-ins scheduled within ``weeks`` (in the circle's timezone)."""
+    start, end = weeks[0].start(circle.timezone), weeks[-1].shift(1).start(circle.timezone)
+    return (
+        CheckIn.circle_id == circle.id,
+        CheckIn.scheduled_for >= start,
+        CheckIn.scheduled_for < end,
+    )
+
+
 async def weekly_response(
     session: AsyncSession, *, scope: Scope, circle: Circle, weeks: list[Week]
 ) -> list[WeekRate]:
     """Response rate per week for a circle the caller already checked is in scope."""
     scope.require(Permission.read_summaries)
-    start, end = weeks[0].start(circle.timezone), weeks[-1].shift(1).start(circle.timezone)
     rows = await session.execute(
-        select(CheckIn.scheduled_for, CheckIn.status).where(
-            CheckIn.circle_id == circle.id,
-            CheckIn.scheduled_for >= start,
-            CheckIn.scheduled_for < end,
-        )
+        select(CheckIn.scheduled_for, CheckIn.status).where(*_checkins_in(circle, weeks))
     )
     answered: dict[Week, int] = defaultdict(int)
     expected: dict[Week, int] = defaultdict(int)
@@ -86,16 +91,13 @@ async def teacher_trends(
 ) -> list[TeacherTrend]:
     """Each teacher's weekly mean rating (names, so only for scopes that read details)."""
     scope.require(Permission.read_details)
-    start, end = weeks[0].start(circle.timezone), weeks[-1].shift(1).start(circle.timezone)
     rows = await session.execute(
         select(Person.id, Person.display_name, CheckIn.scheduled_for, Answer.value_number)
         .select_from(Answer)
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
         .join(Person, Person.id == Answer.person_id)
         .where(
-            CheckIn.circle_id == circle.id,
-            CheckIn.scheduled_for >= start,
-            CheckIn.scheduled_for < end,
+            *_checkins_in(circle, weeks),
             Answer.question_key == Question.how_well,
             Answer.value_number.is_not(None),
         )

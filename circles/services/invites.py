@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import quote
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,6 +87,11 @@ async def create_invite(
 def invite_link(bot_username: str, code: str) -> str:
     """The link that opens the bot and sends ``/start <code>``."""
     return f"https://t.me/{bot_username}?start={code}"
+
+
+def whatsapp_link(number: str, code: str) -> str:
+    """The link that opens WhatsApp with ``JOIN <code>`` typed to the bot's number."""
+    return f"https://wa.me/{number}?text=JOIN%20{quote(code, safe='')}"
 
 
 async def redeem_invite(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from circles.models import (
     Answer,
@@ -144,7 +145,12 @@ async def mark_answered(session: AsyncSession, *, checkin_id: int | None, now: d
     if checkin.status is not CheckInStatus.answered:
         checkin.status = CheckInStatus.answered
         checkin.answered_at = now
-    if checkin.phase is Phase.pilot and checkin.iteration is None and checkin.inquiry_id:
+    if (
+        checkin.phase is Phase.pilot
+        and checkin.iteration is None
+        and checkin.inquiry_id
+        and await _was_tried(session, checkin_id=checkin.id)
+    ):
         checkin.iteration = await pilot_iterations(session, inquiry_id=checkin.inquiry_id)
 
 
@@ -157,8 +163,33 @@ async def skip_checkin(
     checkin.answered_at = now
 
 
+#: The answers to "did you try it" that make a week a pilot iteration.
+TRIED = ("yes", "partly")
+
+
+def _tried(checkin_id: Any) -> Any:
+    """Whether the practice was tried in the check-in ``checkin_id`` (an SQL condition)."""
+    tried = aliased(Answer)  # the outer query may read answers too
+    return (
+        select(tried.id)
+        .where(
+            tried.checkin_id == checkin_id,
+            tried.question_key == Question.tried,
+            tried.value_choice.in_(TRIED),
+        )
+        .exists()
+    )
+
+
+async def _was_tried(session: AsyncSession, *, checkin_id: int) -> bool:
+    return bool(await session.scalar(select(_tried(checkin_id))))
+
+
 async def pilot_iterations(session: AsyncSession, *, inquiry_id: int) -> int:
-    """How many pilot check-ins of the inquiry were answered."""
+    """How many answered pilot check-ins of the inquiry tried the practice (yes or partly).
+
+    A week answered "no, I did not try it" is a check-in, not an iteration.
+    """
     return (
         await session.scalar(
             select(func.count())
@@ -167,6 +198,7 @@ async def pilot_iterations(session: AsyncSession, *, inquiry_id: int) -> int:
                 CheckIn.inquiry_id == inquiry_id,
                 CheckIn.phase == Phase.pilot,
                 CheckIn.status == CheckInStatus.answered,
+                _tried(CheckIn.id),
             )
         )
         or 0
@@ -174,7 +206,7 @@ async def pilot_iterations(session: AsyncSession, *, inquiry_id: int) -> int:
 
 
 async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
-    """The inquiry's "how well did it work" ratings, oldest first."""
+    """The inquiry's "how well did it work" ratings of the weeks it was tried, oldest first."""
     rows = await session.scalars(
         select(Answer.value_number)
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
@@ -182,10 +214,55 @@ async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
             CheckIn.inquiry_id == inquiry_id,
             Answer.question_key == Question.how_well,
             Answer.value_number.is_not(None),
+            _tried(CheckIn.id),
         )
         .order_by(CheckIn.scheduled_for, Answer.id)
     )
     return [float(r) for r in rows]
+
+
+async def last_adjustment(
+    session: AsyncSession, *, inquiry_id: int, before: datetime | None = None
+) -> str | None:
+    """What the teacher planned to adjust in their latest pilot week (before ``before``)."""
+    query = (
+        select(Answer.value_text)
+        .join(CheckIn, CheckIn.id == Answer.checkin_id)
+        .where(
+            CheckIn.inquiry_id == inquiry_id,
+            Answer.question_key == Question.adjust,
+            Answer.value_text.is_not(None),
+        )
+        .order_by(CheckIn.scheduled_for.desc(), Answer.id.desc())
+        .limit(1)
+    )
+    if before is not None:
+        query = query.where(CheckIn.scheduled_for < before)
+    return await session.scalar(query)
+
+
+async def last_adjustments(session: AsyncSession, *, inquiry_ids: list[int]) -> dict[int, str]:
+    """The latest planned adjustment of each inquiry that has one (for a wave of invitations)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(inquiry_ids), 1000):
+        chunk = inquiry_ids[start : start + 1000]
+        newest = (
+            select(func.max(Answer.id))
+            .join(CheckIn, CheckIn.id == Answer.checkin_id)
+            .where(
+                CheckIn.inquiry_id.in_(chunk),
+                Answer.question_key == Question.adjust,
+                Answer.value_text.is_not(None),
+            )
+            .group_by(CheckIn.inquiry_id)
+        )
+        rows = await session.execute(
+            select(CheckIn.inquiry_id, Answer.value_text)
+            .join(CheckIn, CheckIn.id == Answer.checkin_id)
+            .where(Answer.id.in_(newest))
+        )
+        found.update({inquiry_id: text for inquiry_id, text in rows.all()})
+    return found
 
 
 async def set_practice(
@@ -197,10 +274,49 @@ async def set_practice(
     now: datetime,
 ) -> None:
     """Record the chosen strategy and practice and move on to piloting."""
-    inquiry.strategy = Strategy(strategy) if strategy else None
+    inquiry.strategy = Strategy(strategy) if strategy in set(Strategy) else None
     inquiry.practice = practice
     if inquiry.phase is Phase.identify:
         await inquiries.start_piloting(session, inquiry=inquiry, now=now)
+
+
+async def pilot_recalls(
+    session: AsyncSession, *, inquiry_ids: list[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """Per inquiry piloting, its practice and latest planned adjustment (when either is
+    known), for a wave of invitations."""
+    plans = await last_adjustments(session, inquiry_ids=inquiry_ids)
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(inquiry_ids), 1000):
+        rows = await session.execute(
+            select(Inquiry.id, Inquiry.practice).where(
+                Inquiry.id.in_(inquiry_ids[start : start + 1000])
+            )
+        )
+        for inquiry_id, practice in rows.all():
+            if practice or plans.get(inquiry_id):
+                found[inquiry_id] = (practice, plans.get(inquiry_id))
+    return found
+
+
+#: A codified practice not yet through review: its inquiry is "in review", not done.
+WAITING = (PracticeStatus.draft, PracticeStatus.in_review, PracticeStatus.changes_requested)
+
+
+async def waits_for_review(session: AsyncSession, *, inquiry_id: int) -> bool:
+    """Whether the inquiry's practice is codified but not yet published (or archived)."""
+    status = await session.scalar(
+        select(Practice.status).where(Practice.inquiry_id == inquiry_id).limit(1)
+    )
+    return status in WAITING
+
+
+def set_baseline(
+    inquiry: Inquiry, *, baseline: str | None, baseline_file_id: str | None, success: str | None
+) -> None:
+    """Keep where the teacher starts from and what success will look like (identify v2)."""
+    inquiry.baseline, inquiry.baseline_file_id = baseline, baseline_file_id
+    inquiry.success = success
 
 
 async def codify(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import InvalidAnswer, NotFound
@@ -188,6 +188,15 @@ async def members_to_tell(session: AsyncSession, *, circle_id: int, now: datetim
     )
 
 
+def _starting(now: datetime, ahead: timedelta) -> tuple[ColumnElement[bool], ...]:
+    """Scheduled meetings that start after ``now`` and within ``ahead``."""
+    return (
+        Meeting.status == MeetingStatus.scheduled,
+        Meeting.starts_at > now,
+        Meeting.starts_at <= now + ahead,
+    )
+
+
 async def due_reminders(
     session: AsyncSession, *, now: datetime, ahead: timedelta
 ) -> list[tuple[Meeting, Circle, Person]]:
@@ -201,9 +210,7 @@ async def due_reminders(
         .join(Membership, Membership.circle_id == Circle.id)
         .join(Person, Person.id == Membership.person_id)
         .where(
-            Meeting.status == MeetingStatus.scheduled,
-            Meeting.starts_at > now,
-            Meeting.starts_at <= now + ahead,
+            *_starting(now, ahead),
             reachable(now),
             Person.id.not_in(said_no),
         )
@@ -219,11 +226,7 @@ async def meetings_starting(
         select(Meeting, Circle, GroupLink)
         .join(Circle, Circle.id == Meeting.circle_id)
         .join(GroupLink, GroupLink.circle_id == Circle.id)
-        .where(
-            Meeting.status == MeetingStatus.scheduled,
-            Meeting.starts_at > now,
-            Meeting.starts_at <= now + ahead,
-        )
+        .where(*_starting(now, ahead))
     )
     return [(m, c, g) for m, c, g in rows.all()]
 

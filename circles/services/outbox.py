@@ -17,7 +17,10 @@ version 1, still built by :func:`message_payload`) are sent as they are.
 ``circles`` cannot import ``bot``: a service that queues a message with no buttons (a
 review's verdict to its author, a broadcast) builds its event with :func:`say` or
 :func:`media`, which write the shape ``bot.flows.events.dump`` writes (a test holds the
-two together); anything with buttons is composed in ``bot/flows`` (``bot.flows.queued``).
+two together); anything with buttons is composed in ``bot/flows`` (``bot.flows.queued``),
+except an *offer*: a button a service names by a domain name and an id
+(``offers=[(label, "revise_practice", 12)]``, see ``bot.flows.buttons.NAMED``), which the
+codec turns into the button's action when the message is rendered.
 
 ``idempotency_key`` names a message's purpose (a meeting and its change, a broadcast, a
 practice, a day …), never its recipient: the same key to the same address is the same
@@ -27,14 +30,15 @@ sends twice, while the same key to another address is that address's own copy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import Channel, Outbox, OutboxPriority, OutboxState, SendBudget
+from circles.models import Channel, Outbox, OutboxPriority, OutboxState, Person, SendBudget
 from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
@@ -58,9 +62,15 @@ def _text(text: Part) -> Any:
     return text.dump() if isinstance(text, Text) else text
 
 
-def say(text: Part) -> dict[str, Any]:
-    """The payload of a message without buttons (as ``events.dump(Say(text))``)."""
-    return queued({"say": _text(text)})
+def say(text: Part, offers: Sequence[tuple[Part, str, int]] = ()) -> dict[str, Any]:
+    """The payload of a message (as ``events.dump(Say(text))``), with one button per offer:
+    (label, the action's name in ``bot.flows.buttons.NAMED``, its id)."""
+    event: dict[str, Any] = {"say": _text(text)}
+    if offers:
+        event["buttons"] = [
+            [{"label": _text(label), "named": [name, ident]}] for label, name, ident in offers
+        ]
+    return queued(event)
 
 
 def media(file_id: str, kind: str, caption: Part = "") -> dict[str, Any]:
@@ -84,23 +94,42 @@ def message_payload(
     return payload
 
 
+class Addressed(Protocol):
+    """An address on a channel: a person's identity, a circle's group link, a ``people.Address``."""
+
+    channel: Channel
+    address: str
+
+
+#: Where a message goes: an address, or a person at the identity they wrote from last.
+Recipient = Addressed | Person
+
+
 async def enqueue(
     session: AsyncSession,
     *,
-    channel: Channel,
-    address: str,
+    to: Recipient,
     payload: dict[str, Any],
     key: str,
     now: datetime,
     priority: OutboxPriority = OutboxPriority.bulk,
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue a message for ``address`` on ``channel``; False if ``key`` was queued there before."""
+    """Queue a message for ``to``; False if ``key`` was queued there before.
+
+    A person is reached at their preferred identity (the one they wrote from last); False
+    too if they cannot be reached anywhere.
+    """
+    if isinstance(to, Person):
+        found = await preferred_identity(session, person_id=to.id)
+        if found is None:
+            return False
+        to = found
     result = await session.execute(
         insert_or_skip(session, Outbox)
         .values(
-            channel=channel,
-            address=address,
+            channel=to.channel,
+            address=to.address,
             payload=payload,
             priority=priority,
             idempotency_key=key,
@@ -112,35 +141,6 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["channel", "address", "idempotency_key"])
     )
     return result.rowcount == 1
-
-
-async def enqueue_for_person(
-    session: AsyncSession,
-    *,
-    person_id: int,
-    payload: dict[str, Any],
-    key: str,
-    now: datetime,
-    priority: OutboxPriority = OutboxPriority.bulk,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue a message to the person's preferred identity (the one they wrote from last).
-
-    False if they cannot be reached anywhere, or if ``key`` was queued there before.
-    """
-    to = await preferred_identity(session, person_id=person_id)
-    if to is None:
-        return False
-    return await enqueue(
-        session,
-        channel=to.channel,
-        address=to.address,
-        payload=payload,
-        key=key,
-        now=now,
-        priority=priority,
-        not_before=not_before,
-    )
 
 
 async def book_bulk_slots(
@@ -161,3 +161,50 @@ async def book_bulk_slots(
     start = max(budget.next_slot, now)
     budget.next_slot = start + count * gap
     return start
+
+
+async def claim_due(
+    session: AsyncSession, *, channel: Channel, now: datetime, lease: timedelta, batch: int
+) -> list[Outbox]:
+    """Take up to ``batch`` due rows of ``channel``, replies first, for a lease.
+
+    Rows claimed longer than ``lease`` ago by a sender that stopped are taken again; a row
+    it had started sending is marked failed as *interrupted* (it may have arrived: never
+    twice). ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and a guarded update everywhere make
+    two senders that read the same rows take each once.
+    """
+    unclaimed = or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - lease)
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.channel == channel,
+            Outbox.state == OutboxState.sending,
+            Outbox.claimed_at < now - lease,
+        )
+        .values(state=OutboxState.failed, last_error="interrupted while sending")
+    )
+    query = (
+        select(Outbox)
+        .where(
+            Outbox.channel == channel,
+            Outbox.state == OutboxState.pending,
+            Outbox.not_before <= now,
+            unclaimed,
+        )
+        .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
+        .limit(batch)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    candidates = list(await session.scalars(query))
+    mine = []
+    for row in candidates:
+        taken = await session.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id, Outbox.state == OutboxState.pending, unclaimed)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:
+            mine.append(row)
+    return mine

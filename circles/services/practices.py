@@ -34,17 +34,47 @@ SUBMITTABLE = (
 REVISABLE = (PracticeStatus.in_review, PracticeStatus.changes_requested, PracticeStatus.published)
 
 
+#: Each transition by its audit action: the statuses it may leave, where it goes, and
+#: the refusal otherwise.
+_STEPS: dict[str, tuple[tuple[PracticeStatus, ...], PracticeStatus, str]] = {
+    "practice.submit": (SUBMITTABLE, PracticeStatus.in_review, CANNOT_SUBMIT),
+    "practice.approve": ((PracticeStatus.in_review,), PracticeStatus.published, NOT_IN_REVIEW),
+    "practice.request_changes": (
+        (PracticeStatus.in_review,),
+        PracticeStatus.changes_requested,
+        NOT_IN_REVIEW,
+    ),
+    "practice.revise": (REVISABLE, PracticeStatus.in_review, CANNOT_REVISE),
+    "practice.archive": (
+        tuple(s for s in PracticeStatus if s is not PracticeStatus.archived),
+        PracticeStatus.archived,
+        ARCHIVED_ALREADY,
+    ),
+}
+
+
+def _check(practice: Practice, action: str) -> PracticeStatus:
+    """Refuse ``action`` from the practice's status; otherwise the status it moves to."""
+    allowed, target, refusal = _STEPS[action]
+    if practice.status not in allowed:
+        raise InvalidTransition(refusal, status=practice.status.value)
+    return target
+
+
 async def _move(
     session: AsyncSession,
     practice: Practice,
-    *,
-    target: PracticeStatus,
-    actor: str,
     action: str,
+    *,
+    actor: str,
     now: datetime,
     detail: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> Practice:
-    practice.status = target
+    """Check and make the transition ``action``, setting ``fields`` too, and audit it."""
+    practice.status = _check(practice, action)
+    for name, value in fields.items():
+        setattr(practice, name, value)
     practice.updated_at = now
     if practice.id is None:
         session.add(practice)
@@ -65,33 +95,21 @@ async def submit_for_review(
     session: AsyncSession, *, practice: Practice, actor: str, now: datetime
 ) -> Practice:
     """The author codified the practice (or edited its answers): it waits for review."""
-    if practice.status not in SUBMITTABLE:
-        raise InvalidTransition(CANNOT_SUBMIT, status=practice.status.value)
-    return await _move(
-        session,
-        practice,
-        target=PracticeStatus.in_review,
-        actor=actor,
-        action="practice.submit",
-        now=now,
-    )
+    return await _move(session, practice, "practice.submit", actor=actor, now=now)
 
 
 async def publish(
     session: AsyncSession, *, practice: Practice, actor: str, author_notified: bool, now: datetime
 ) -> Practice:
     """A reviewer approved the practice: it enters the evidence repository."""
-    if practice.status is not PracticeStatus.in_review:
-        raise InvalidTransition(NOT_IN_REVIEW, status=practice.status.value)
-    practice.published_at = now
     return await _move(
         session,
         practice,
-        target=PracticeStatus.published,
+        "practice.approve",
         actor=actor,
-        action="practice.approve",
         now=now,
         detail={"author_notified": author_notified},
+        published_at=now,
     )
 
 
@@ -105,53 +123,31 @@ async def request_changes(
     now: datetime,
 ) -> Practice:
     """A reviewer sent the practice back with ``comment`` (audited by its length only)."""
-    if practice.status is not PracticeStatus.in_review:
-        raise InvalidTransition(NOT_IN_REVIEW, status=practice.status.value)
-    practice.review_comment = comment
     return await _move(
         session,
         practice,
-        target=PracticeStatus.changes_requested,
+        "practice.request_changes",
         actor=actor,
-        action="practice.request_changes",
         now=now,
         detail={"author_notified": author_notified, "comment_length": len(comment)},
+        review_comment=comment,
     )
 
 
 def check_revisable(practice: Practice) -> None:
     """Refuse before any change is applied when the author may not revise now."""
-    if practice.status not in REVISABLE:
-        raise InvalidTransition(CANNOT_REVISE, status=practice.status.value)
+    _check(practice, "practice.revise")
 
 
 async def revise(
     session: AsyncSession, *, practice: Practice, actor: str, now: datetime
 ) -> Practice:
     """The author revised the practice: it goes back to review."""
-    check_revisable(practice)
-    return await _move(
-        session,
-        practice,
-        target=PracticeStatus.in_review,
-        actor=actor,
-        action="practice.revise",
-        now=now,
-    )
+    return await _move(session, practice, "practice.revise", actor=actor, now=now)
 
 
 async def archive(
     session: AsyncSession, *, practice: Practice, actor: str, now: datetime
 ) -> Practice:
     """Take the practice out of search, the digest and the booklet; it stays readable."""
-    if practice.status is PracticeStatus.archived:
-        raise InvalidTransition(ARCHIVED_ALREADY)
-    practice.archived_at = now
-    return await _move(
-        session,
-        practice,
-        target=PracticeStatus.archived,
-        actor=actor,
-        action="practice.archive",
-        now=now,
-    )
+    return await _move(session, practice, "practice.archive", actor=actor, now=now, archived_at=now)

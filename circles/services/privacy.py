@@ -16,6 +16,7 @@ from circles.models import (
     Answer,
     ApiToken,
     AuditLog,
+    Channel,
     CheckIn,
     Circle,
     Consent,
@@ -36,6 +37,7 @@ from circles.models import (
     WebSession,
 )
 from circles.services.audit import record_audit
+from circles.services.inbox import forget_sender
 
 #: The actor of audit entries (and practice versions) written by someone since erased.
 FORGOTTEN_ACTOR = "person:forgotten"
@@ -153,6 +155,9 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     )
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
+    await forget_sender(
+        session, wa_ids=[i.address for i in identities if i.channel is Channel.whatsapp]
+    )
     for model, column in (
         (Identity, Identity.person_id),
         (Delivery, Delivery.person_id),

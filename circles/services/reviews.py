@@ -30,7 +30,7 @@ from circles.models import (
 from circles.services import practices, repository
 from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
-from circles.services.outbox import enqueue_for_person, say
+from circles.services.outbox import enqueue, say
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.sandbox import real_or_named
 from circles.text import lines, t
@@ -45,6 +45,7 @@ _APPROVED = N_(
     "evidence repository. Thank you for sharing it!"
 )
 _CHANGES = N_("Your practice “{title}” was reviewed. Your facilitator asks for some changes:")
+_REVISE = N_("Revise")
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,12 @@ async def _tell_author(
         )
     )
     text = t(message, title=practice.title)
-    return await enqueue_for_person(
+    # changes requested: the message carries the Revise button of /mypractices
+    offers = [] if comment is None else [(t(_REVISE), "revise_practice", practice.id)]
+    return await enqueue(
         session,
-        person_id=author.id,
-        payload=say(text if comment is None else lines(text, "", comment)),
+        to=author,
+        payload=say(text if comment is None else lines(text, "", comment), offers),
         key=f"practice-review-{practice.id}-{(reviews or 0) + 1}",
         now=now,
         priority=OutboxPriority.reply,

@@ -17,7 +17,8 @@ Definitions (the same in the API, the bot and the exports):
   was expected.
 * **who has not answered**: the teachers behind "missed", "open" and "not opened".
 * **phases**: where each current teacher's newest inquiry is now (identify, pilot,
-  codify, done), and "not started" for teachers without one.
+  codify, in review — codified, its practice not yet published —, done), and "not
+  started" for teachers without one.
 * **ratings**: answers to "how well did it work" (1–5): the week's mean and count, and
   the mean of each of the last :data:`TREND_WEEKS` weeks; the **trend** is the slope of
   a least-squares line through the weekly means (points per week), **direction**
@@ -41,7 +42,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from babel.numbers import format_percent
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Row, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Forbidden, InvalidAnswer
@@ -58,6 +59,8 @@ from circles.models import (
     Membership,
     Person,
     Phase,
+    Practice,
+    PracticeStatus,
     Reflection,
     Role,
     Visibility,
@@ -86,11 +89,15 @@ BLOCKER_KEYS = (Question.why_not, Question.help)
 #: Slope (rating points per week) from which the ratings count as going up or down.
 TREND_THRESHOLD = 0.1
 NOT_OPENED = "not_opened"
+#: The stage of a done inquiry whose practice waits for review (or for its revision).
+IN_REVIEW = "in_review"
+_WAITING = (PracticeStatus.draft, PracticeStatus.in_review, PracticeStatus.changes_requested)
 
 PHASE_LABELS: dict[str, str] = {
     Phase.identify.value: N_("identify"),
     Phase.pilot.value: N_("pilot"),
     Phase.codify.value: N_("codify"),
+    IN_REVIEW: N_("in review"),
     Phase.done.value: N_("done"),
     "not_started": N_("not started"),
 }
@@ -358,12 +365,22 @@ def default_week(circle: Circle, now: datetime) -> Week:
     return week_of(latest_occurrence(circle, circle.timezone, now), circle.timezone)
 
 
-def _phases(rows: list[tuple[Phase, int]], teachers: int) -> dict[str, int]:
-    phases = dict.fromkeys((p.value for p in Phase), 0)
-    for phase, count in rows:
-        phases[phase.value] = count
+def _phases(rows: list[tuple[str, int]], teachers: int) -> dict[str, int]:
+    """Teachers per stage (a phase, or "in_review"), "not_started" for the rest."""
+    phases = dict.fromkeys((key for key in PHASE_LABELS if key != "not_started"), 0)
+    for stage, count in rows:
+        phases[stage] += count
     phases["not_started"] = max(0, teachers - sum(phases.values()))
     return phases
+
+
+def _stage(phase: Phase, waiting: bool) -> str:
+    return IN_REVIEW if phase is Phase.done and waiting else phase.value
+
+
+def _waiting(inquiry_id: Any) -> ColumnElement[bool]:
+    """Whether the inquiry's practice waits for review (an SQL condition)."""
+    return exists().where(Practice.inquiry_id == inquiry_id, Practice.status.in_(_WAITING))
 
 
 def _tried(rows: list[tuple[str | None, int]]) -> dict[str, int]:
@@ -406,6 +423,12 @@ class RosterLine:
     phase: Phase | None
     status: str | None
     checkin_id: int | None
+    in_review: bool = False  # the inquiry is done but its practice waits for review
+
+    @property
+    def stage(self) -> str:
+        """The phase shown to facilitators: "in_review" for a practice that waits."""
+        return "not_started" if self.phase is None else _stage(self.phase, self.in_review)
 
 
 async def week_roster(
@@ -419,20 +442,23 @@ async def _roster(
     session: AsyncSession, *, circle: Circle, week: Week, now: datetime
 ) -> list[RosterLine]:
     start, end = week.bounds(circle.timezone)
-    phase = (
-        select(Inquiry.phase)
+    newest = (
+        select(Inquiry.id)
         .where(Inquiry.person_id == Person.id, Inquiry.circle_id == circle.id)
         .order_by(Inquiry.id.desc())
         .limit(1)
         .correlate(Person)
         .scalar_subquery()
     )
+    phase = select(Inquiry.phase).where(Inquiry.id == newest).scalar_subquery()
+    waiting = select(_waiting(newest)).scalar_subquery()
     preferred = preferred_identities()
     rows = await session.execute(
         select(
             Person,
             Membership.joined_at,
             phase,
+            waiting,
             CheckIn.id,
             CheckIn.status,
             preferred.c.channel,
@@ -459,7 +485,8 @@ async def _roster(
     holidays = await of_circle(session, circle=circle)
     opened = checkin_opened(circle, week, now, holidays)
     found: dict[int, RosterLine] = {}
-    for person, joined_at, current_phase, checkin_id, status, channel, address in rows.all():
+    for row in rows.all():
+        person, joined_at, current_phase, in_review, checkin_id, status, channel, address = row
         kept = found.get(person.id)
         if kept is not None and (
             status is None or _STATUS_ORDER[CheckInStatus(kept.status)] <= _STATUS_ORDER[status]
@@ -483,6 +510,7 @@ async def _roster(
             phase=current_phase,
             status=effective,
             checkin_id=checkin_id,
+            in_review=bool(in_review),
         )
     return list(found.values())
 
@@ -569,7 +597,7 @@ async def summarise_circle(
     ]
     not_opened = sum(1 for line in lines if line.status == NOT_OPENED)
     teachers = len(lines)
-    phase_counts = Counter(line.phase for line in lines if line.phase is not None)
+    phase_counts = Counter(line.stage for line in lines if line.phase is not None)
 
     window = WeekWindow(week, TREND_WEEKS)
     bucket = week_bucket(
@@ -707,17 +735,9 @@ async def overall_summary(
     return await _area(session, scope=scope, country=None, now=now, week=week)
 
 
-async def _area(
-    session: AsyncSession, *, scope: Scope, country: str | None, now: datetime, week: Week | None
-) -> AreaSummary:
-    week = week or week_of(now, "UTC")
-    dialect = _dialect(session)
-    in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(scope.circle_ids))
-    if country is not None:
-        in_area = and_(in_area, Circle.country == country)
-    group = Circle.id if country is not None else Circle.country
-
-    circles = (
+async def _circles_in(session: AsyncSession, in_area: ColumnElement[bool]) -> Sequence[Row]:
+    """What the area summaries read of each circle in ``in_area``, by id."""
+    return (
         await session.execute(
             select(
                 Circle.id,
@@ -728,9 +748,24 @@ async def _area(
                 Circle.checkin_weekday,
                 Circle.checkin_time,
                 Circle.created_at,
-            ).where(in_area)
+            )
+            .where(in_area)
+            .order_by(Circle.id)
         )
     ).all()
+
+
+async def _area(
+    session: AsyncSession, *, scope: Scope, country: str | None, now: datetime, week: Week | None
+) -> AreaSummary:
+    week = week or week_of(now, "UTC")
+    dialect = _dialect(session)
+    in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(scope.circle_ids))
+    if country is not None:
+        in_area = and_(in_area, Circle.country == country)
+    group = Circle.id if country is not None else Circle.country
+
+    circles = await _circles_in(session, in_area)
     offsets = offsets_by_timezone(sorted({c.timezone for c in circles}), week)
     window = WeekWindow(week, TREND_WEEKS)
     this_week = WeekWindow(week, 1)
@@ -790,8 +825,11 @@ async def _area(
         .where(in_area)
         .group_by(Inquiry.person_id, Inquiry.circle_id)
     )
+    waiting = _waiting(Inquiry.id)
     phase_rows = await session.execute(
-        select(Inquiry.phase, func.count()).where(Inquiry.id.in_(newest)).group_by(Inquiry.phase)
+        select(Inquiry.phase, waiting, func.count())
+        .where(Inquiry.id.in_(newest))
+        .group_by(Inquiry.phase, waiting)
     )
 
     rating_bucket = bucket_of(CheckIn.scheduled_for, window).label("bucket")
@@ -842,7 +880,7 @@ async def _area(
         circles=len(circles),
         teachers=teachers,
         checkins=sum((line.checkins for line in lines), StatusCounts()),
-        phases=_phases(list(phase_rows.all()), teachers),
+        phases=_phases([(_stage(p, bool(w)), n) for p, w, n in phase_rows.all()], teachers),
         tried=_tried(tried_rows),
         ratings=_ratings(window, sums),
         blockers=blockers,
@@ -971,22 +1009,7 @@ async def circle_weeks(
     if country is not None:
         in_area = and_(in_area, Circle.country == country.upper())
     dialect = _dialect(session)
-    circles = (
-        await session.execute(
-            select(
-                Circle.id,
-                Circle.name,
-                Circle.country,
-                Circle.timezone,
-                Circle.cadence,
-                Circle.checkin_weekday,
-                Circle.checkin_time,
-                Circle.created_at,
-            )
-            .where(in_area)
-            .order_by(Circle.id)
-        )
-    ).all()
+    circles = await _circles_in(session, in_area)
     offsets = offsets_by_timezone(sorted({c.timezone for c in circles}), window.last)
 
     def bucket_of(column: ColumnElement) -> ColumnElement:

@@ -95,6 +95,19 @@ async def test_bad_broadcasts_are_precise_4xx(as_role) -> None:
         assert where in response.json()["detail"]
 
 
+async def test_an_audience_of_malformed_codes_is_refused_before_the_database(as_role) -> None:
+    client = as_role("admin")
+    for audience in (
+        {"countries": ["0\u0000"]},
+        {"countries": ["BRA"]},
+        {"languages": ["fr\u0000"]},
+        {"languages": ["français"]},
+    ):
+        response = await client.post("/v1/broadcasts/preview", json=audience)
+        assert response.status_code == 422, audience
+        assert response.headers["content-type"] == "application/problem+json"
+
+
 async def test_a_facilitator_schedules_a_meeting_through_the_api(
     as_role, world: World, sessions
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from support.fakebotapi import FakeBotApi, FakeUser
 from support.pace import FakePace
 from support.phone import Phone
+from support.places import add_circle
 from support.story import onboard
 
 from bot.handlers.telegram.app import build_application
@@ -19,7 +20,6 @@ from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import Membership, Person, Role
-from circles.services.circles import create_circle
 from circles.services.invites import create_invite
 from circles.settings import Settings
 
@@ -80,14 +80,7 @@ class CircleSetup:
 async def accra(sessions: SessionMaker, clock: FakeClock) -> CircleSetup:
     """Accra 1: English, Africa/Accra, check-ins Monday 16:00, facilitator Grace Owusu."""
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Accra 1",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=clock.now(),
-        )
+        circle = await add_circle(session, "Accra 1", now=clock.now())
         grace = Person(display_name="Grace Owusu", created_at=clock.now())
         session.add(grace)
         await session.flush()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 from support.phone import Phone
-from support.story import MONDAY_EVENING, identify
+from support.story import MONDAY_EVENING, identify, pilot_week
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker
@@ -57,6 +57,8 @@ async def test_a_voice_note_where_a_choice_is_expected(ama: Phone) -> None:
     await ama.send("Students copy answers.")
     await ama.send("A third of the class")
     await ama.send("Exit tickets")
+    await ama.send("They copy from a neighbour.")
+    await ama.send("Each writes their own answer.")
     texts = await ama.voice()
     assert texts[0].startswith("Please choose one of the buttons below.\n\n")
     assert ama.labels()[0] == "Learning intentions and success criteria"
@@ -72,7 +74,8 @@ async def test_a_number_out_of_range(ama: Phone, clock: FakeClock) -> None:
     await ama.send("Whiteboards")
     await ama.send("Most got it")
     texts = await ama.send("7")
-    assert texts[0].startswith("Please choose one of the buttons below.\n\nHow well")
+    assert texts[0].startswith("Please choose one of the buttons below.\n\nYour starting point")
+    assert "\n\nHow well did it work?" in texts[0]
     assert ama.labels() == ["1", "2", "3", "4", "5"]
     texts = await ama.send("4")
     assert texts[0].startswith("What will you adjust next time?")
@@ -80,7 +83,9 @@ async def test_a_number_out_of_range(ama: Phone, clock: FakeClock) -> None:
 
 async def test_class_size_must_be_a_number_in_range(ama: Phone, clock: FakeClock) -> None:
     await identify(ama)
-    for week in MONDAY_EVENING[:3]:
+    clock.set(MONDAY_EVENING[0])
+    await pilot_week(ama, "3")  # codifying is offered once the practice was tried
+    for week in MONDAY_EVENING[1:3]:
         clock.set(week)
         await ama.send("/checkin")
         await ama.tap("No")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 from support.people import add_person
+from support.places import add_circle
 
 from bot.handlers.telegram.sender import OutboxSender
 from circles.db import create_engine, create_sessionmaker, transaction
@@ -21,7 +22,6 @@ from circles.services.broadcasts import (
     count_recipients,
     create_broadcast,
 )
-from circles.services.circles import create_circle
 
 VARIANTS = {
     "en": "Regional hub on Friday at 15:00.",
@@ -37,22 +37,8 @@ CHAT = {"kwame": 7000, "efua": 7001, "ama": 7002, "awa": 7003, "koffi": 7004}
 async def _people(sessions, clock) -> dict[str, Person]:
     """Two circles: Accra (en teachers, a facilitator) and Abidjan (fr teachers)."""
     async with transaction(sessions) as session:
-        accra = await create_circle(
-            session,
-            name="Accra B",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=clock.now(),
-        )
-        abidjan = await create_circle(
-            session,
-            name="Abidjan B",
-            country="CI",
-            language="fr",
-            timezone="Africa/Abidjan",
-            now=clock.now(),
-        )
+        accra = await add_circle(session, "Accra B", now=clock.now())
+        abidjan = await add_circle(session, "Abidjan B", now=clock.now(), country="CI")
         people = {}
         for name, circle, role, language, consent in (
             ("kwame", accra, Role.teacher, "en", Consent.given),

@@ -91,7 +91,8 @@ async def test_teacher_finishes_pilot_week_after_restart(
     try:
         phone = Phone(fake, restarted, ama.user)
         texts = await phone.send("Two thirds got the hinge question right.")
-        assert texts[0].startswith("How well did it work?")
+        assert texts[0].startswith("Your starting point:")  # the baseline, recalled
+        assert "\n\nHow well did it work?" in texts[0]
         await phone.tap("4")
         await phone.send("Ask earlier.")
         texts = await phone.tap("Skip")

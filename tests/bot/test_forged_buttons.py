@@ -25,6 +25,7 @@ from support.fakebotapi import FakeBotApi, FakeUser
 from support.pace import FakePace
 from support.people import on_telegram
 from support.phone import Phone
+from support.places import add_circle
 from support.story import onboard, onboard_facilitator
 from support.web import buttons_of, csrf_of
 
@@ -47,7 +48,6 @@ from circles.models import (
     ShareScope,
     Strategy,
 )
-from circles.services.circles import create_circle
 from circles.services.invites import create_invite
 from circles.services.repository import search_text_of
 from circles.settings import Settings
@@ -91,14 +91,7 @@ def _practice(circle_id: int, title: str, status: PracticeStatus, scope: ShareSc
 async def make_kumasi(sessions: SessionMaker, now: datetime, name: str = "Kumasi 1") -> Kumasi:
     """Kumasi 1, a circle none of the test's people belong to."""
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name=name,
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=now,
-        )
+        circle = await add_circle(session, name, now=now)
         kwame = Person(display_name="Kwame Asante", created_at=now)
         session.add(kwame)
         await session.flush()
@@ -395,14 +388,7 @@ async def _world(url: str, run: Callable[[SessionMaker, FakeClock, Kumasi], Awai
 async def _through_telegram(url: str, datas: list[str], consent: bool) -> None:
     async def run(sessions: SessionMaker, clock: FakeClock, kumasi: Kumasi) -> None:
         async with transaction(sessions) as session:
-            circle = await create_circle(
-                session,
-                name=f"Accra {next(_people)}",
-                country="GH",
-                language="en",
-                timezone="Africa/Accra",
-                now=clock.now(),
-            )
+            circle = await add_circle(session, f"Accra {next(_people)}", now=clock.now())
             invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
             code = invite.code
         pace = FakePace()

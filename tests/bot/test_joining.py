@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 from support.people import on_telegram
+from support.places import add_circle
 from telegram import Update
 
 from circles.clock import FakeClock
@@ -144,18 +145,10 @@ async def test_start_in_a_group_points_to_a_private_chat(phone, accra, fake, ses
 async def test_an_unsupported_phone_language_falls_back_to_the_circles(
     phone, sessions, clock
 ) -> None:
-    from circles.services.circles import create_circle
     from circles.services.invites import create_invite
 
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Abidjan 1",
-            country="CI",
-            language="fr",
-            timezone="Africa/Abidjan",
-            now=clock.now(),
-        )
+        circle = await add_circle(session, "Abidjan 1", now=clock.now(), country="CI")
         invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
     kofi = phone("Kofi", language_code="sw")
     texts = await kofi.send(f"/start {invite.code}")

@@ -162,5 +162,5 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
         answered = await session.scalar(
             select(func.count()).select_from(Answer).where(Answer.person_id == person.id)
         )
-        # onboarding, identify, three pilot weeks (help skipped), codify (v2), reflection
-        assert answered == 6 + 6 + 3 * 5 + 13 + 4
+        # onboarding, identify (v2), three pilot weeks (help skipped), codify (v2), reflection
+        assert answered == 6 + 8 + 3 * 5 + 13 + 4

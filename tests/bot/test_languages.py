@@ -64,6 +64,9 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
     for answer in ("Muitos alunos copiam.", "Um terço da turma"):
         await teacher_phone.send(answer)
     await teacher_phone.photo(caption="Bilhetes de saída")
+    await teacher_phone.send("Copiam do colega.")  # the baseline
+    await teacher_phone.send("Cada um escreve a sua resposta.")  # the success evidence
+    await teacher_phone.tap_nth(5)  # what do these mean?
     await teacher_phone.tap_nth(1)  # a strategy
     await teacher_phone.send("Quadros brancos individuais")
     await teacher_phone.tap("4")

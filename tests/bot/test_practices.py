@@ -409,19 +409,33 @@ async def _mine(phone: Phone) -> list[dict[str, Any]]:
     return _since(phone, before)
 
 
+async def _hers(
+    ama: Phone, accra, sessions: SessionMaker, **fields: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    """Ama's practice “Hinge questions on whiteboards” (``fields`` as for :func:`_practice`),
+    and her list of practices."""
+    person = await _person(sessions, ama)
+    practice_id = await _practice(
+        sessions, accra.circle_id, "Hinge questions on whiteboards", author_id=person.id, **fields
+    )
+    return practice_id, await _mine(ama)
+
+
+async def _sent_back(
+    ama: Phone, accra, sessions: SessionMaker, comment: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """Ama's practice, sent back with ``comment``, and her list of practices."""
+    return await _hers(
+        ama, accra, sessions, status=PracticeStatus.changes_requested, review_comment=comment
+    )
+
+
 async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
     ama: Phone, accra, sessions: SessionMaker
 ) -> None:
-    person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions,
-        accra.circle_id,
-        "Hinge questions on whiteboards",
-        author_id=person.id,
-        status=PracticeStatus.changes_requested,
-        review_comment="Please say how long each step takes.",
+    practice_id, mine = await _sent_back(
+        ama, accra, sessions, "Please say how long each step takes."
     )
-    mine = await _mine(ama)
     assert mine[0]["text"] == "Your practices:"
     assert mine[1]["text"] == (
         "“Hinge questions on whiteboards”\nStatus: Changes requested\nVersion 1\n\n"
@@ -435,7 +449,10 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
     assert "\n\nWhich part would you like to change?" in intro_and_question
     assert ama.labels()[:3] == ["Name", "Summary", "Steps"]
     texts = await ama.tap("Steps")
-    assert texts[-1].startswith("Send the new text. It replaces the old one.")
+    # the part as it reads now comes before the new text is asked for
+    now_reads, question = texts[-1].split("\n\n", 1)
+    assert now_reads == "It reads now:\n1. Plan one question. 2. Everyone answers. 3. Regroup."
+    assert question.startswith("Send the new text. It replaces the old one.")
     texts = await ama.send("1. Plan the question (5 min). 2. Everyone answers (2 min).")
     assert texts[0] == (
         "Thank you. “Hinge questions on whiteboards” is back with your facilitators for "
@@ -454,12 +471,15 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
 
     # While it waits for review she may change something else: a photo as evidence.
     await ama.tap("Revise", mine[1])
-    await ama.tap("Evidence of impact")
+    texts = await ama.tap("Evidence of impact")
+    assert texts[-1].startswith("It reads now:\nTwo thirds got it right by week 3.\n\n")
+    assert "Or send a photo of student work (without names): it is added" in texts[-1]
     texts = await ama.photo(caption="Whiteboards of week 3: 20 of 30 correct.")
     assert texts[0].startswith("Thank you. “Hinge questions on whiteboards” is back with")
     practice = await _get(sessions, Practice, practice_id)
     assert practice.status is PracticeStatus.in_review
-    assert practice.content["evidence"] == "Whiteboards of week 3: 20 of 30 correct."
+    # a photo adds evidence; the text stays as it was
+    assert practice.content["evidence"] == "Two thirds got it right by week 3."
     assert len(practice.content["evidence_photos"]) == 1
     assert practice.content["steps"].startswith("1. Plan the question (5 min).")
 
@@ -467,15 +487,8 @@ async def test_a_practice_sent_back_is_revised_and_goes_back_to_review(
 async def test_revising_a_published_practice_keeps_the_old_version(
     ama: Phone, accra, sessions: SessionMaker
 ) -> None:
+    practice_id, mine = await _hers(ama, accra, sessions, summary="The old summary.")
     person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions,
-        accra.circle_id,
-        "Hinge questions on whiteboards",
-        author_id=person.id,
-        summary="The old summary.",
-    )
-    mine = await _mine(ama)
     assert mine[1]["text"].split("\n")[1:3] == ["Status: Published", "Version 1"]
     assert ama.labels(mine[1]) == ["Read", "Revise"]
     await ama.tap("Revise", mine[1])
@@ -524,11 +537,8 @@ async def test_revising_a_published_practice_keeps_the_old_version(
 async def test_an_old_revise_button_of_an_archived_practice_is_closed(
     ama: Phone, accra, sessions: SessionMaker, clock: FakeClock
 ) -> None:
+    practice_id, mine = await _hers(ama, accra, sessions)
     person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions, accra.circle_id, "Hinge questions on whiteboards", author_id=person.id
-    )
-    mine = await _mine(ama)
     revise = ama.button_data("Revise", mine[1])
     async with transaction(sessions) as session:
         practice = await session.get(Practice, practice_id)
@@ -563,16 +573,7 @@ async def test_an_old_revise_button_of_an_archived_practice_is_closed(
 async def test_a_sticker_or_voice_note_where_revise_expects_a_choice(
     ama: Phone, accra, sessions: SessionMaker
 ) -> None:
-    person = await _person(sessions, ama)
-    practice_id = await _practice(
-        sessions,
-        accra.circle_id,
-        "Hinge questions on whiteboards",
-        author_id=person.id,
-        status=PracticeStatus.changes_requested,
-        review_comment="Shorter, please.",
-    )
-    mine = await _mine(ama)
+    practice_id, mine = await _sent_back(ama, accra, sessions, "Shorter, please.")
     await ama.tap("Revise", mine[1])
     for bad in (ama.sticker, ama.voice):
         texts = await bad()
@@ -583,7 +584,7 @@ async def test_a_sticker_or_voice_note_where_revise_expects_a_choice(
     practice = await _get(sessions, Practice, practice_id)
     assert (practice.status, practice.version) == (PracticeStatus.changes_requested, 1)
     texts = await ama.tap("Name")  # the question is still open
-    assert texts[-1].startswith("Send the new name.")
+    assert texts[-1] == "It reads now:\nHinge questions on whiteboards\n\nSend the new name."
 
 
 # --- the digest --------------------------------------------------------------------------------

@@ -129,6 +129,8 @@ AMA_TEXTS = [
     "Luminous",
     "Ama's unfinished draft about humming",
     "Hum the question, then ask it",
+    "Ama's pupils guess the answer now",
+    "Ama's pupils will reason aloud",
 ]
 #: Her practice as first published: it was shared with the circle, so it stays on the
 #: copy Kofi received (a published practice stays in the repository, without author).
@@ -236,6 +238,8 @@ async def _ama_everywhere(fake, app, accra, sessions, clock, sender) -> tuple[Ph
     await ama.send(AMA_TEXTS[2])
     await ama.send(AMA_TEXTS[3])
     await ama.photo(caption=AMA_TEXTS[4])
+    await ama.send(AMA_TEXTS[13])  # the baseline
+    await ama.send(AMA_TEXTS[14])  # the success evidence
     await ama.tap("Eliciting evidence of learning")
     await ama.send(AMA_TEXTS[5])
     await ama.tap("4")

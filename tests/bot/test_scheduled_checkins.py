@@ -17,7 +17,10 @@ from circles.models import CheckIn, CheckInStatus, Circle, Holiday, Outbox, Outb
 from scheduler.jobs import checkin_sweep
 
 OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra (UTC+0)
-INVITATION = "Time for this week's check-in about your practice."
+INVITATION = (
+    "Time for this week's check-in about your practice: "
+    "“Mini whiteboards for every student on one hinge question per lesson.”"
+)
 
 
 async def _checkins(sessions: SessionMaker) -> list[CheckIn]:

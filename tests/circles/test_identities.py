@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from support.places import add_circle
 
 from circles.db import SessionMaker, transaction
 from circles.models import Channel, Circle, Consent, Identity, Membership, Outbox, Person, Role
-from circles.services.circles import create_circle
 from circles.services.groups import circle_of_group, groups_of, link_group
-from circles.services.outbox import enqueue_for_person, message_payload
+from circles.services.outbox import enqueue, message_payload
 from circles.services.people import (
     addresses_of,
     find_person,
@@ -42,23 +42,15 @@ async def _ana_on_both_apps(sessions: SessionMaker) -> int:
         session.add(
             Identity(person_id=ana.id, channel=Channel.whatsapp, address=NUMBER, created_at=NOW)
         )
-        circle = await create_circle(
-            session,
-            name="São Paulo 1",
-            country="BR",
-            language="pt_BR",
-            timezone="America/Sao_Paulo",
-            now=NOW,
-        )
+        circle = await add_circle(session, "São Paulo 1", now=NOW, country="BR")
         session.add(Membership(person_id=ana.id, circle_id=circle.id, role=Role.teacher))
         return ana.id
 
 
 async def _send(sessions: SessionMaker, person_id: int, key: str) -> tuple[str, str]:
     async with transaction(sessions) as session:
-        assert await enqueue_for_person(
-            session, person_id=person_id, payload=message_payload("Hi"), key=key, now=NOW
-        )
+        person = await session.get_one(Person, person_id)
+        assert await enqueue(session, to=person, payload=message_payload("Hi"), key=key, now=NOW)
         row = await session.scalar(select(Outbox).where(Outbox.idempotency_key == key))
         return row.channel, row.address
 
@@ -86,8 +78,9 @@ async def test_messages_follow_the_app_the_teacher_wrote_from_last(
 
     async with transaction(sessions) as session:
         await mark_unreachable(session, channel=Channel.telegram, address="5001", now=NOW)
-        assert not await enqueue_for_person(
-            session, person_id=ana, payload=message_payload("Hi"), key="four", now=NOW
+        person = await session.get_one(Person, ana)
+        assert not await enqueue(
+            session, to=person, payload=message_payload("Hi"), key="four", now=NOW
         )
         assert await due_teachers(session, now=NOW + timedelta(days=1)) == []
 
@@ -97,10 +90,7 @@ async def test_a_group_belongs_to_one_circle_and_a_circle_has_one_group_per_app(
 ) -> None:
     async with transaction(sessions) as session:
         accra, kumasi = [
-            await create_circle(
-                session, name=name, country="GH", language="en", timezone="Africa/Accra", now=NOW
-            )
-            for name in ("Accra 1", "Kumasi 2")
+            await add_circle(session, name, now=NOW) for name in ("Accra 1", "Kumasi 2")
         ]
         await link_group(
             session, circle_id=accra.id, channel=Channel.telegram, address="-100", now=NOW

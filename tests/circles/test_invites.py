@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from support.people import add_person
+from support.places import add_circle
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -30,9 +31,7 @@ async def _person(session, user_id: int, clock: FakeClock) -> Person:
 
 
 async def _circle(session, clock: FakeClock, name: str = "Seoul 1"):
-    return await create_circle(
-        session, name=name, country="KR", language="ko", timezone="Asia/Seoul", now=clock.now()
-    )
+    return await add_circle(session, name, now=clock.now(), country="KR")
 
 
 async def test_an_invite_admits_as_many_people_as_it_allows(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 from support.people import add_person
+from support.places import add_circle
 
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -19,22 +20,18 @@ from circles.models import (
     Phase,
     Role,
 )
-from circles.services.circles import create_circle
 
 
 async def _teacher_in_circle(sessions: SessionMaker, clock: FakeClock) -> tuple[int, int]:
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Zurich 1",
-            country="CH",
-            language="de",
-            timezone="Europe/Zurich",
-            now=clock.now(),
-        )
+        circle = await add_circle(session, "Zurich 1", now=clock.now(), country="CH")
         person = await add_person(session, telegram=42, created_at=clock.now())
         session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
         return person.id, circle.id
+
+
+def _pilot_checkin(person_id: int, circle_id: int, at: datetime) -> CheckIn:
+    return CheckIn(person_id=person_id, circle_id=circle_id, phase=Phase.pilot, scheduled_for=at)
 
 
 async def test_times_come_back_as_the_same_instant_in_utc(
@@ -43,14 +40,7 @@ async def test_times_come_back_as_the_same_instant_in_utc(
     person_id, circle_id = await _teacher_in_circle(sessions, clock)
     zurich_evening = datetime(2026, 10, 25, 18, 30, tzinfo=timezone(timedelta(hours=1)))
     async with transaction(sessions) as session:
-        session.add(
-            CheckIn(
-                person_id=person_id,
-                circle_id=circle_id,
-                phase=Phase.pilot,
-                scheduled_for=zurich_evening,
-            )
-        )
+        session.add(_pilot_checkin(person_id, circle_id, zurich_evening))
     async with sessions() as session:
         stored = await session.scalar(select(CheckIn.scheduled_for))
     assert stored == zurich_evening
@@ -61,14 +51,7 @@ async def test_a_naive_time_is_refused(sessions: SessionMaker, clock: FakeClock)
     person_id, circle_id = await _teacher_in_circle(sessions, clock)
     with pytest.raises(StatementError, match="naive datetime"):
         async with transaction(sessions) as session:
-            session.add(
-                CheckIn(
-                    person_id=person_id,
-                    circle_id=circle_id,
-                    phase=Phase.pilot,
-                    scheduled_for=datetime(2026, 10, 25, 18, 30),
-                )
-            )
+            session.add(_pilot_checkin(person_id, circle_id, datetime(2026, 10, 25, 18, 30)))
 
 
 async def test_one_checkin_per_member_and_occurrence(
@@ -79,14 +62,7 @@ async def test_one_checkin_per_member_and_occurrence(
     with pytest.raises(IntegrityError):
         async with transaction(sessions) as session:
             for _ in range(2):
-                session.add(
-                    CheckIn(
-                        person_id=person_id,
-                        circle_id=circle_id,
-                        phase=Phase.pilot,
-                        scheduled_for=when,
-                    )
-                )
+                session.add(_pilot_checkin(person_id, circle_id, when))
                 await session.flush()
 
 

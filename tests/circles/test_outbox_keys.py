@@ -11,6 +11,7 @@ from sqlalchemy import select
 from circles.db import SessionMaker, transaction
 from circles.models import Channel, Outbox
 from circles.services.outbox import enqueue, message_payload
+from circles.services.people import Address
 
 NOW = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +67,7 @@ async def test_the_same_message_to_one_chat_is_queued_once_and_to_two_chats_twic
         queued = [
             await enqueue(
                 session,
-                channel=Channel.telegram,
-                address=chat,
+                to=Address(Channel.telegram, chat),
                 payload=message_payload("The circle meets on Thursday."),
                 key="meeting-7-new-1789000000",
                 now=NOW,

@@ -21,6 +21,7 @@ from circles.models import (
     WebSession,
 )
 from circles.services.outbox import enqueue, message_payload
+from circles.services.people import Address
 from circles.services.privacy import FORGOTTEN_ACTOR, NAME_GONE, forget_person
 from circles.services.tokens import authenticate, create_token
 
@@ -45,8 +46,7 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
     async with transaction(sessions) as session:
         await enqueue(
             session,
-            channel=Channel.telegram,
-            address="7002",
+            to=Address(Channel.telegram, "7002"),
             payload=message_payload(
                 f"{ADWOA} reminds you: this week's check-in is open.",
                 [[("Open my check-in", "o:5:")]],
@@ -65,16 +65,14 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
         )
         await enqueue(
             session,
-            channel=Channel.telegram,
-            address="7003",
+            to=Address(Channel.telegram, "7003"),
             payload={"text": digest},
             key=f"digest-{efua}-2026-38-0",
             now=NOW,
         )
         await enqueue(
             session,
-            channel=Channel.telegram,
-            address="7001",
+            to=Address(Channel.telegram, "7001"),
             payload={"text": "Welcome back"},
             key=f"digest-{adwoa}-2026-38-0",
             now=NOW,
@@ -100,8 +98,7 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
     async with transaction(sessions) as session:  # dedupe still holds for the others
         again = await enqueue(
             session,
-            channel=Channel.telegram,
-            address="7003",
+            to=Address(Channel.telegram, "7003"),
             payload={"text": "x"},
             key=f"digest-{efua}-2026-38-0",
             now=NOW,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 from support.people import add_person
+from support.places import add_circle
 
 from bot.flows.queued import shown
 from circles.db import SessionMaker, transaction
@@ -14,16 +15,13 @@ from circles.errors import Forbidden, NotFound
 from circles.models import Outbox, Practice, PracticeStatus, TokenRole
 from circles.services import reviews
 from circles.services.access import Scope
-from circles.services.circles import create_circle
 
 NOW = datetime(2026, 9, 10, 12, 0, tzinfo=UTC)
 
 
 async def _practice(sessions: SessionMaker, *, telegram: int | None = 77) -> tuple[int, int]:
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session, name="Zurich 1", country="CH", language="de", timezone="Europe/Zurich", now=NOW
-        )
+        circle = await add_circle(session, "Zurich 1", now=NOW, country="CH")
         author = await add_person(session, display_name="Lea", language="de", telegram=telegram)
         practice = Practice(
             circle_id=circle.id,

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from support.people import add_person
-from support.world import SEEDED_AT, WEDNESDAY_W35, World, build_world, make_demo
+from support.places import add_circle
+from support.world import (
+    WEDNESDAY_W35,
+    World,
+    add_published_practice,
+    add_recife,
+    build_world,
+    make_demo,
+)
 
 from circles.db import SessionMaker, transaction
 from circles.errors import NotFound
@@ -21,7 +28,6 @@ from circles.models import (
     Circle,
     Consent,
     Membership,
-    Practice,
     PracticeStatus,
     Role,
     ShareScope,
@@ -30,7 +36,6 @@ from circles.models import (
 from circles.services import dissemination, repository, reviews, summaries
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience, count_recipients
-from circles.services.circles import create_circle
 from circles.services.demo import DEMO_CIRCLE, seed_demo
 from circles.services.exports import ExportFormat, export_answers, export_summaries
 
@@ -97,45 +102,20 @@ async def test_a_broadcast_to_brazil_does_not_reach_demo_members(
     assert to_the_demo == 3  # named by id, the demo circle is reached
 
 
-async def _practice(session, *, circle_id: int, title: str, scope: ShareScope) -> int:
-    practice = Practice(
-        circle_id=circle_id,
-        status=PracticeStatus.published,
-        share_scope=scope,
-        title=title,
-        country="BR",
-        language="en",
-        created_at=SEEDED_AT,
-        updated_at=SEEDED_AT,
-        published_at=SEEDED_AT - timedelta(days=1),
-    )
-    session.add(practice)
-    await session.flush()
-    assert practice.id is not None
-    return practice.id
-
-
 async def test_demo_people_and_real_people_read_only_their_own_sides_practices(
     world: World, sessions: SessionMaker
 ) -> None:
     async with transaction(sessions) as session:
-        recife = await create_circle(
-            session,
-            name="Recife",
-            country="BR",
-            language="en",
-            timezone="America/Recife",
-            now=SEEDED_AT,
-        )
+        recife = await add_recife(session)
         bia = await add_person(session, display_name="Bia", consent=Consent.given, telegram=7001)
         session.add(Membership(person_id=bia.id, circle_id=recife.id, role=Role.teacher))
-        real = await _practice(
+        real = await add_published_practice(
             session,
             circle_id=recife.id,
             title="Hinge questions in Recife",
             scope=ShareScope.country,
         )
-        demo = await _practice(
+        demo = await add_published_practice(
             session,
             circle_id=world.a.circle,
             title="Hinge questions in the demo",
@@ -185,9 +165,7 @@ async def test_a_real_circle_called_demo_circle_is_left_alone_by_the_demo(
     sessions: SessionMaker,
 ) -> None:
     async with transaction(sessions) as session:
-        real = await create_circle(
-            session, name=DEMO_CIRCLE, country="GH", language="en", timezone="UTC", now=NOW
-        )
+        real = await add_circle(session, DEMO_CIRCLE, now=NOW, timezone="UTC")
         demo = await seed_demo(session, now=NOW)
         again = await seed_demo(session, now=NOW)
     assert demo.circle.demo and demo.circle.name == f"{DEMO_CIRCLE} 2"

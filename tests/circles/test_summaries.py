@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
+from support.places import add_circle
 
 from circles.db import SessionMaker, transaction
 from circles.models import (
@@ -43,7 +44,6 @@ from circles.models import (
 )
 from circles.services import summaries
 from circles.services.access import Scope
-from circles.services.circles import create_circle
 from circles.services.summaries import StatusCounts
 from circles.services.weeks import Week, parse_week
 
@@ -104,9 +104,7 @@ async def build_lab(sessions: SessionMaker, *, name: str = "Lab", extra: int = 0
     """The circle of the module docstring, with ``extra`` more teachers who answered."""
     start = datetime(2026, 6, 1, tzinfo=UTC)
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session, name=name, country="GH", language="en", timezone="Africa/Accra", now=start
-        )
+        circle = await add_circle(session, name, now=start)
         teachers = [Person(display_name=f"T{n}", created_at=start) for n in range(1, 8 + extra)]
         gone = Person(display_name=None, forgotten_at=NOW, created_at=start)
         session.add_all([*teachers, gone])
@@ -197,6 +195,7 @@ async def test_the_circle_summary_adds_up(lab: Lab, sessions: SessionMaker) -> N
         "identify": 2,
         "pilot": 2,
         "codify": 1,
+        "in_review": 0,
         "done": 0,
         "not_started": 2,
     }

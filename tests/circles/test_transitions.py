@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from support.places import add_circle
 
 from circles.db import SessionMaker, transaction
 from circles.errors import Conflict, InvalidTransition
@@ -27,7 +28,6 @@ from circles.models import (
     PracticeStatus,
 )
 from circles.services import inquiries, journeys, practices, repository
-from circles.services.circles import create_circle
 
 NOW = datetime(2026, 10, 14, 13, 30, tzinfo=UTC)
 P = PracticeStatus
@@ -35,9 +35,7 @@ P = PracticeStatus
 
 async def _teacher(sessions: SessionMaker) -> tuple[int, int]:
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session, name="Accra", country="GH", language="en", timezone="Africa/Accra", now=NOW
-        )
+        circle = await add_circle(session, "Accra", now=NOW)
         person = Person(display_name="Ama", language="en", consent=Consent.given)
         session.add(person)
         await session.flush()

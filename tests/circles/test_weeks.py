@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
+from support.places import add_circle
 
 from circles.db import SessionMaker, transaction
 from circles.errors import InvalidAnswer
 from circles.models import CheckIn, CheckInStatus, Membership, Person, Phase, Role, TokenRole
 from circles.services import summaries
 from circles.services.access import Scope
-from circles.services.circles import create_circle
 from circles.services.pagination import decode_cursor, encode_cursor
 from circles.services.weeks import Week, parse_week, week_of
 
@@ -49,14 +49,8 @@ async def test_a_seoul_monday_morning_check_in_counts_in_mondays_week(
     """08:00 on Monday in Seoul is 23:00 on Sunday in UTC: the SQL buckets must agree."""
     now = datetime(2026, 9, 9, 3, 0, tzinfo=UTC)
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Seoul 1",
-            country="KR",
-            language="ko",
-            timezone="Asia/Seoul",
-            now=datetime(2026, 6, 1, tzinfo=UTC),
-            at=time(8, 0),
+        circle = await add_circle(
+            session, "Seoul 1", now=datetime(2026, 6, 1, tzinfo=UTC), country="KR", at=time(8, 0)
         )
         teacher = Person(display_name="Ji-woo")
         session.add(teacher)

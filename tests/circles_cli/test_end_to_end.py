@@ -16,19 +16,23 @@ from pathlib import Path
 import httpx
 import pytest
 from support.fakebotapi import FakeBotApi, FakeUser
+from support.places import add_circle
+from support.seeds import writing
 from support.service import RemotePhone, bot_env, ready_line, start_circles
 
 from circles.clock import SystemClock
-from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import Role, TokenRole
-from circles.services.circles import create_circle
 from circles.services.invites import create_invite
 from circles.services.tokens import create_token
 
 MONDAY_MORNING = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
 CHECKIN_OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra
 MEETING = datetime(2026, 9, 8, 16, 30, tzinfo=UTC)  # the next day, before any nudge
-INVITATION = "Time for this week's check-in about your practice."
+#: The invitation names the teacher's practice (pilot v2).
+INVITATION = (
+    "Time for this week's check-in about your practice: "
+    "“Mini whiteboards for one hinge question per lesson.”"
+)
 NEWS = "Regional hub on Friday at 15:00."
 
 
@@ -43,32 +47,21 @@ class Circle:
 async def make_circle(database_url: str) -> Circle:
     """Accra 1 with a teachers' invite, a facilitator's and a coordinator's API token."""
     now = SystemClock().now()
-    engine = create_engine(database_url)
-    try:
-        async with transaction(create_sessionmaker(engine)) as session:
-            circle = await create_circle(
-                session,
-                name="Accra 1",
-                country="GH",
-                language="en",
-                timezone="Africa/Accra",
-                now=now,
-            )
-            invite = await create_invite(session, circle=circle, role=Role.teacher, now=now)
-            facilitator = await create_token(
-                session,
-                role=TokenRole.facilitator,
-                name="grace",
-                actor="test",
-                now=now,
-                circle=circle,
-            )
-            coordinator = await create_token(
-                session, role=TokenRole.coordinator, name="hub", actor="test", now=now
-            )
-            return Circle(circle.id, invite.code, facilitator.secret, coordinator.secret)
-    finally:
-        await engine.dispose()
+    async with writing(database_url) as session:
+        circle = await add_circle(session, "Accra 1", now=now)
+        invite = await create_invite(session, circle=circle, role=Role.teacher, now=now)
+        facilitator = await create_token(
+            session,
+            role=TokenRole.facilitator,
+            name="grace",
+            actor="test",
+            now=now,
+            circle=circle,
+        )
+        coordinator = await create_token(
+            session, role=TokenRole.coordinator, name="hub", actor="test", now=now
+        )
+        return Circle(circle.id, invite.code, facilitator.secret, coordinator.secret)
 
 
 async def join_and_name_a_challenge(teacher: RemotePhone, code: str) -> None:
@@ -92,6 +85,8 @@ async def join_and_name_a_challenge(teacher: RemotePhone, code: str) -> None:
     await teacher.send("Many students copy answers without checking.")
     await teacher.send("A third of my Year 8 class")
     await teacher.send("Exit tickets from Tuesday")
+    await teacher.send("Most copy the answer from a neighbour.")  # the baseline
+    await teacher.send("Every student explains their own answer.")  # the success evidence
     await teacher.tap("Eliciting evidence of learning")
     await teacher.send("Mini whiteboards for one hinge question per lesson.")
     [thanks] = await teacher.tap("4")

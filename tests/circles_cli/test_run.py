@@ -50,29 +50,18 @@ async def test_run_only_api_does_not_start_the_scheduler(database_url: str) -> N
 
 async def test_run_with_a_token_polls_the_bot_api_and_answers(database_url: str) -> None:
     from support.fakebotapi import FakeBotApi, FakeUser
+    from support.places import add_circle
+    from support.seeds import writing
 
     from circles.clock import SystemClock
-    from circles.db import create_engine, create_sessionmaker, transaction
     from circles.models import Role
-    from circles.services.circles import create_circle
     from circles.services.invites import create_invite
 
-    engine = create_engine(database_url)
-    try:
-        async with transaction(create_sessionmaker(engine)) as session:
-            circle = await create_circle(
-                session,
-                name="Montevideo 1",
-                country="UY",
-                language="es",
-                timezone="America/Montevideo",
-                now=SystemClock().now(),
-            )
-            invite = await create_invite(
-                session, circle=circle, role=Role.teacher, now=SystemClock().now()
-            )
-    finally:
-        await engine.dispose()
+    async with writing(database_url) as session:
+        circle = await add_circle(session, "Montevideo 1", now=SystemClock().now(), country="UY")
+        invite = await create_invite(
+            session, circle=circle, role=Role.teacher, now=SystemClock().now()
+        )
     async with FakeBotApi() as fake:
         service = await start_circles(
             database_url,

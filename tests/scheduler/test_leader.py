@@ -9,11 +9,11 @@ import pytest
 from conftest import ON_POSTGRES
 from sqlalchemy import func, select
 from support.people import add_person
+from support.places import add_circle
 
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import CheckIn, Consent, Inquiry, Membership, Outbox, Phase, Role
-from circles.services.circles import create_circle
 from scheduler.jobs import checkin_sweep
 from scheduler.leader import Leadership
 
@@ -23,9 +23,7 @@ OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)
 async def _teachers(sessions, count: int) -> None:
     joined = datetime(2026, 9, 1, tzinfo=UTC)
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session, name="Race", country="GH", language="en", timezone="Africa/Accra", now=joined
-        )
+        circle = await add_circle(session, "Race", now=joined)
         for n in range(count):
             person = await add_person(
                 session, telegram=900 + n, consent=Consent.given, created_at=joined

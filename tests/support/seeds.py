@@ -3,11 +3,14 @@ for tests that start ``circles run`` and need people to be there already."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import (
@@ -19,11 +22,11 @@ from circles.models import (
     Role,
     TokenRole,
 )
-from circles.services.circles import create_circle
 from circles.services.tokens import create_token
 
 from .fakebotapi import FakeBotApi, FakeUser
 from .people import add_person
+from .places import add_circle
 from .service import Running, bot_env, ready_line, start_circles
 
 NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)  # Monday, an hour after Accra 1's check-in opened
@@ -36,54 +39,54 @@ class Seeded:
     coordinator_token: str
 
 
-async def seed(database_url: str, count: int, *, language: str = "en") -> Seeded:
-    """Accra 1 with ``count`` onboarded teachers in their pilot phase, each with an open
-    check-in, and a coordinator's API token."""
+@asynccontextmanager
+async def writing(database_url: str) -> AsyncIterator[AsyncSession]:
+    """One transaction on the database of a service under test, on an engine of its own."""
     engine = create_engine(database_url)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
-            circle = await create_circle(
-                session,
-                name="Accra 1",
-                country="GH",
-                language="en",
-                timezone="Africa/Accra",
-                now=NOW,
-            )
-            users = []
-            for n in range(count):
-                user = FakeUser(id=9000 + n, first_name=f"T{n}", language_code=language)
-                person = await add_person(
-                    session,
-                    telegram=user.id,
-                    display_name=user.first_name,
-                    language=language,
-                    timezone="Africa/Accra",
-                    consent=Consent.given,
-                    consent_at=NOW,
-                    created_at=NOW,
-                )
-                session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
-                inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
-                session.add(inquiry)
-                await session.flush()
-                session.add(
-                    CheckIn(
-                        person_id=person.id,
-                        circle_id=circle.id,
-                        inquiry_id=inquiry.id,
-                        phase=Phase.pilot,
-                        scheduled_for=NOW - timedelta(hours=1),
-                        closes_at=NOW + timedelta(days=6),
-                    )
-                )
-                users.append(user)
-            token = await create_token(
-                session, role=TokenRole.coordinator, name="hub", actor="test", now=NOW
-            )
-            return Seeded(circle.id, users, token.secret)
+            yield session
     finally:
         await engine.dispose()
+
+
+async def seed(database_url: str, count: int, *, language: str = "en") -> Seeded:
+    """Accra 1 with ``count`` onboarded teachers in their pilot phase, each with an open
+    check-in, and a coordinator's API token."""
+    async with writing(database_url) as session:
+        circle = await add_circle(session, "Accra 1", now=NOW)
+        users = []
+        for n in range(count):
+            user = FakeUser(id=9000 + n, first_name=f"T{n}", language_code=language)
+            person = await add_person(
+                session,
+                telegram=user.id,
+                display_name=user.first_name,
+                language=language,
+                timezone="Africa/Accra",
+                consent=Consent.given,
+                consent_at=NOW,
+                created_at=NOW,
+            )
+            session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
+            inquiry = Inquiry(person_id=person.id, circle_id=circle.id, phase=Phase.pilot)
+            session.add(inquiry)
+            await session.flush()
+            session.add(
+                CheckIn(
+                    person_id=person.id,
+                    circle_id=circle.id,
+                    inquiry_id=inquiry.id,
+                    phase=Phase.pilot,
+                    scheduled_for=NOW - timedelta(hours=1),
+                    closes_at=NOW + timedelta(days=6),
+                )
+            )
+            users.append(user)
+        token = await create_token(
+            session, role=TokenRole.coordinator, name="hub", actor="test", now=NOW
+        )
+        return Seeded(circle.id, users, token.secret)
 
 
 async def rows(database_url: str, model, *where) -> list:

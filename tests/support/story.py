@@ -27,11 +27,18 @@ async def onboard(ama: Phone, code: str) -> None:
     assert texts[0].startswith("You are all set, Ama M.!\n\n")
 
 
+#: Ama's baseline and success evidence, as identify (v2) asks them.
+BASELINE = "Most copy the answer from a neighbour."
+SUCCESS = "Every student writes their own answer and explains it."
+
+
 async def identify(ama: Phone) -> None:
     """Answer the identify questions that follow onboarding."""
     await ama.send("Many students copy answers without checking if they understood.")
     await ama.send("About a third of my Year 8 class")
     await ama.photo(caption="Exit tickets from Tuesday")
+    await ama.send(BASELINE)
+    await ama.send(SUCCESS)
     await ama.tap("Eliciting evidence of learning")
     await ama.send("Mini whiteboards for every student on one hinge question per lesson.")
     texts = await ama.tap("4")

@@ -39,15 +39,16 @@ from circles.models import (
     Role,
     Rsvp,
     RsvpResponse,
+    ShareScope,
     TokenRole,
     Visibility,
 )
-from circles.services.circles import create_circle
 from circles.services.demo import seed_demo
 from circles.services.invites import create_invite
 from circles.services.tokens import create_token
 
 from .people import telegram_identity
+from .places import add_circle
 
 #: When the world is built (the demo's "now"), and the Wednesday of its last week.
 SEEDED_AT = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
@@ -232,14 +233,7 @@ async def build_world(sessions: SessionMaker) -> World:
         await session.flush()
         world.a.practice = practice.id
 
-        b = await create_circle(
-            session,
-            name="Kumasi 2",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=SEEDED_AT - timedelta(weeks=9),
-        )
+        b = await add_circle(session, "Kumasi 2", now=SEEDED_AT - timedelta(weeks=9))
         world.b.circle = b.id
         kofi, abena = _person("Kofi Asante"), _person("Abena Ofori")
         grace = _person("Grace Owusu")
@@ -387,3 +381,29 @@ async def make_demo(sessions: SessionMaker, world: World) -> World:
     async with transaction(sessions) as session:
         await session.execute(update(Circle).where(Circle.id == world.a.circle).values(demo=True))
     return world
+
+
+async def add_recife(session) -> Circle:
+    """Recife: a real circle in Brazil, the country of the demo circle."""
+    return await add_circle(
+        session, "Recife", now=SEEDED_AT, country="BR", language="en", timezone="America/Recife"
+    )
+
+
+async def add_published_practice(session, *, circle_id: int, title: str, scope: ShareScope) -> int:
+    """A practice of a circle in Brazil, published the day before the world was seeded."""
+    practice = Practice(
+        circle_id=circle_id,
+        status=PracticeStatus.published,
+        share_scope=scope,
+        title=title,
+        country="BR",
+        language="en",
+        created_at=SEEDED_AT,
+        updated_at=SEEDED_AT,
+        published_at=SEEDED_AT - timedelta(days=1),
+    )
+    session.add(practice)
+    await session.flush()
+    assert practice.id is not None
+    return practice.id

@@ -598,6 +598,10 @@ def test_the_command_line_sync_prints_each_status(
     monkeypatch.setenv("CIRCLES_WHATSAPP_TOKEN", graph.token)
     monkeypatch.setenv("CIRCLES_WHATSAPP_BUSINESS_ACCOUNT_ID", graph.account_id)
     monkeypatch.setenv("CIRCLES_WHATSAPP_API_URL", graph.base_url)
+    # A deployment with a token has its number and webhook secrets too (settings insist).
+    monkeypatch.setenv("CIRCLES_WHATSAPP_PHONE_NUMBER_ID", "106540352242922")
+    monkeypatch.setenv("CIRCLES_WHATSAPP_APP_SECRET", "app-secret")
+    monkeypatch.setenv("CIRCLES_WHATSAPP_VERIFY_TOKEN", "verify-token")
     graph.verdicts["broadcast"] = Verdict("APPROVED")
     result = runner.invoke(app, ["whatsapp", "templates", "sync"])
     assert result.exit_code == 0, result.output

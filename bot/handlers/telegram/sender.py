@@ -32,7 +32,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import select, update
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -52,7 +52,7 @@ from circles.models import (
     Person,
 )
 from circles.services.broadcasts import record_delivery
-from circles.services.outbox import book_bulk_slots
+from circles.services.outbox import book_bulk_slots, claim_due
 from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
@@ -99,40 +99,14 @@ class OutboxSender:
 
     async def claim(self) -> list[Outbox]:
         """Take up to ``batch`` due rows, replies first; nobody else takes them for a lease."""
-        now = self.clock.now()
-        unclaimed = or_(Outbox.claimed_at.is_(None), Outbox.claimed_at < now - LEASE)
         async with transaction(self.sessions) as session:
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.state == OutboxState.sending, Outbox.claimed_at < now - LEASE)
-                .values(state=OutboxState.failed, last_error="interrupted while sending")
+            return await claim_due(
+                session,
+                channel=Channel.telegram,
+                now=self.clock.now(),
+                lease=LEASE,
+                batch=self.batch,
             )
-            query = (
-                select(Outbox)
-                .where(
-                    Outbox.channel == Channel.telegram,
-                    Outbox.state == OutboxState.pending,
-                    Outbox.not_before <= now,
-                    unclaimed,
-                )
-                .order_by(case((Outbox.priority == OutboxPriority.reply, 0), else_=1), Outbox.id)
-                .limit(self.batch)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            candidates = list(await session.scalars(query))
-            mine = []
-            for row in candidates:
-                # The guard makes two senders that read the same rows take each one once.
-                taken = await session.execute(
-                    update(Outbox)
-                    .where(Outbox.id == row.id, Outbox.state == OutboxState.pending, unclaimed)
-                    .values(claimed_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-                if taken.rowcount == 1:
-                    mine.append(row)
-        return mine
 
     async def send_due(self) -> SendReport:
         """One pass: claim due rows, wait for the batch's shared window, send them."""

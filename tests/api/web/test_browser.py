@@ -81,6 +81,10 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
     await _say(page, "Students copy answers without checking them.")
     await _say(page, "Year 5, about a third of the class")
     await _photo(page, tmp_path, "Three answers copied from the board")
+    await _say(page, "Most copy from the board.")  # the baseline
+    await _say(page, "Each writes and checks their own answer.")  # the success evidence
+    await _press(page, "What do these mean?")
+    assert "Peer assessment: students help each other learn" in await _last_bot_text(page)
     await _press(page, "Peer assessment")
     await _say(page, "Two stars and a wish on each other's work")
     await _press(page, "4")

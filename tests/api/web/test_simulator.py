@@ -15,6 +15,7 @@ from circles.db import SessionMaker
 from circles.models import Answer, AnswerKind, Channel, Circle, Consent, Membership, Person, Role
 from circles.services.demo import DEMO_CIRCLE
 from circles.services.outbox import enqueue, message_payload
+from circles.services.people import Address
 from circles.services.simulation import SIMULATED_ID_CEILING
 
 
@@ -148,8 +149,7 @@ async def test_queued_messages_show_up_in_the_chat(
         assert person is not None
         await enqueue(
             session,
-            channel=Channel.simulator,
-            address=await simulator_address(session, person),
+            to=Address(Channel.simulator, await simulator_address(session, person)),
             payload=message_payload("Your practice was published.", [[("OK", "x:closed")]]),
             key="test-1",
             now=clock.now(),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from support.people import simulated_people
 from support.web import buttons_of, csrf_of
-from support.world import SEEDED_AT, World
+from support.world import World, add_published_practice, add_recife
 
 from api.app import create_app
 from api.web.simulator import STARTS_PER_MINUTE
@@ -26,11 +26,8 @@ from circles.models import (
     Identity,
     Invite,
     Membership,
-    Practice,
-    PracticeStatus,
     ShareScope,
 )
-from circles.services.circles import create_circle
 from circles.settings import Settings
 
 NOT_DEMO = "In the simulator you can join only a demo circle"
@@ -121,33 +118,16 @@ async def test_a_simulated_teacher_does_not_find_a_real_practice_shared_with_the
     world: World, api, sessions: SessionMaker
 ) -> None:
     async with transaction(sessions) as session:
-        recife = await create_circle(
-            session,
-            name="Recife",
-            country="BR",
-            language="en",
-            timezone="America/Recife",
-            now=SEEDED_AT,
-        )
-        ids = {}
-        for circle_id, title, scope in (
-            (recife.id, "Hinge questions from Recife", ShareScope.country),
-            (world.a.circle, "Hinge questions in the demo", ShareScope.circle),
-        ):
-            practice = Practice(
-                circle_id=circle_id,
-                status=PracticeStatus.published,
-                share_scope=scope,
-                title=title,
-                country="BR",
-                language="en",
-                created_at=SEEDED_AT,
-                updated_at=SEEDED_AT,
-                published_at=SEEDED_AT,
+        recife = await add_recife(session)
+        ids = {
+            title: await add_published_practice(
+                session, circle_id=circle_id, title=title, scope=scope
             )
-            session.add(practice)
-            await session.flush()
-            ids[title] = practice.id
+            for circle_id, title, scope in (
+                (recife.id, "Hinge questions from Recife", ShareScope.country),
+                (world.a.circle, "Hinge questions in the demo", ShareScope.circle),
+            )
+        }
     client = api()
     await _start(client)
     await _press(client, "I agree")

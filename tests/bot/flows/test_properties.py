@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from support.people import add_person
+from support.places import add_circle
 
 from bot.flows import door
 from bot.flows.door import Inbound
@@ -20,7 +21,6 @@ from bot.handlers.telegram.render import TELEGRAM
 from circles.clock import FakeClock
 from circles.db import create_engine, create_sessionmaker, transaction
 from circles.models import Answer, Channel, Consent, FlowRun, FlowStatus, Membership, Role
-from circles.services.circles import create_circle
 from circles.settings import Settings
 
 _ids = itertools.count(50_000)
@@ -87,13 +87,8 @@ async def _scenario(url: str, steps: list[tuple[str, object]]) -> None:
     sender = Sender(Channel.telegram, str(telegram_id), name="Prop", language_code="en")
     try:
         async with transaction(sessions) as session:
-            circle = await create_circle(
-                session,
-                name=f"Circle {telegram_id}",
-                country="CH",
-                language="de",
-                timezone="Europe/Zurich",
-                now=clock.now(),
+            circle = await add_circle(
+                session, f"Circle {telegram_id}", now=clock.now(), country="CH"
             )
             person = await add_person(
                 session,

@@ -14,6 +14,7 @@ from bot.flows.events import Button, Photo, Say
 from circles.db import SessionMaker, transaction
 from circles.models import Channel, Consent, Outbox, Person
 from circles.services import outbox
+from circles.services.people import Address
 from circles.services.privacy import NAME_GONE, forget_person
 from circles.text import join, lines, t
 
@@ -68,11 +69,10 @@ async def test_an_erased_teacher_leaves_a_queued_digest_without_her_name_or_word
             ),
             ((Button(t("Who has answered"), FacilitatorCommand("who")),),),
         )
-        await queued.send(
+        await outbox.enqueue(
             session,
-            channel=Channel.telegram,
-            address="7003",
-            event=digest,
+            to=Address(Channel.telegram, "7003"),
+            payload=queued.payload(digest),
             key="digest-2026-38-0",
             now=now,
         )

@@ -152,7 +152,7 @@ async def test_every_choice_stays_reachable_without_edits_and_with_three_buttons
     assert typed_back > 0  # some questions did not fit: their numbers were typed back
 
 
-async def test_telegram_shows_a_five_choice_question_as_before(
+async def test_telegram_shows_the_five_strategies_and_what_they_mean_as_buttons(
     sessions: SessionMaker, clock: FakeClock
 ) -> None:
     identify = library().latest("identify")
@@ -172,6 +172,7 @@ async def test_telegram_shows_a_five_choice_question_as_before(
                 ("feedback", "Feedback that moves learning forward"),
                 ("peer_assessment", "Peer assessment"),
                 ("self_assessment", "Self-assessment"),
+                ("explain", "What do these mean?"),
             ]
         ]
     )

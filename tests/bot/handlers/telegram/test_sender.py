@@ -13,7 +13,7 @@ from bot.handlers.telegram.sender import MAX_ATTEMPTS, OutboxSender
 from circles.db import transaction
 from circles.models import Channel, Identity, Outbox, OutboxPriority, OutboxState, SendBudget
 from circles.services.outbox import enqueue, message_payload
-from circles.services.people import preferred_identity
+from circles.services.people import Address, preferred_identity
 
 
 async def _queue(
@@ -23,8 +23,7 @@ async def _queue(
         for n, chat in enumerate(chats):
             await enqueue(
                 session,
-                channel=channel,
-                address=str(chat),
+                to=Address(channel, str(chat)),
                 payload=message_payload(f"{prefix}{n}"),
                 key=f"{prefix}-{n}-{chat}",
                 now=clock.now(),

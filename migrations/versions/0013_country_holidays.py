@@ -1,7 +1,7 @@
 """country holidays: a holiday belongs to one circle or to every circle of a country
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 04:10:00
 
 ``holiday.circle_id`` becomes nullable and ``holiday.country`` (an ISO 3166 code) is
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,186 @@
+"""A thin async client of the WhatsApp Cloud API (Graph API), on httpx.
+
+Messages go to ``POST <api url>/<phone number id>/messages``, uploads to
+``POST <api url>/<phone number id>/media``, with the bearer token. The token and the
+text of messages are never logged. Every error the Graph API answers is a
+:class:`GraphError` with its HTTP status and Graph error code (``131047``: outside the
+24-hour window; ``131026``: the number cannot receive; ``130429``: throttled; ``190``:
+the token), so the sender decides per code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+#: Seconds a request may take (an upload included).
+TIMEOUT = 30.0
+
+
+class GraphError(Exception):
+    """The Graph API refused a request, or could not be reached (``status`` 0)."""
+
+    def __init__(self, status: int, code: int | None, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again later may succeed (5xx, unreachable, throttled)."""
+        return self.status == 0 or self.status >= 500 or self.status == 429
+
+
+class WhatsAppClient:
+    """Sends messages and uploads media for one WhatsApp Business phone number."""
+
+    def __init__(
+        self, *, api_url: str, phone_number_id: str, token: str, http: httpx.AsyncClient | None
+    ) -> None:
+        self._base = f"{api_url.rstrip('/')}/{phone_number_id}"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._http = http or httpx.AsyncClient(timeout=TIMEOUT)
+        self._own = http is None
+
+    async def aclose(self) -> None:
+        """Close the connections (when the client made them)."""
+        if self._own:
+            await self._http.aclose()
+
+    # --- messages -----------------------------------------------------------------
+
+    async def send_text(self, to: str, text: str) -> str:
+        """A text message; returns its ``wamid``."""
+        return await self._message(to, "text", {"body": text, "preview_url": False})
+
+    async def send_buttons(self, to: str, body: str, buttons: list[tuple[str, str]]) -> str:
+        """An interactive message with up to three reply buttons: (id, title) each."""
+        interactive = {
+            "type": "button",
+            "body": {"text": body},
+            "action": {
+                "buttons": [
+                    {"type": "reply", "reply": {"id": key, "title": title}}
+                    for key, title in buttons
+                ]
+            },
+        }
+        return await self._message(to, "interactive", interactive)
+
+    async def send_list(
+        self,
+        to: str,
+        body: str,
+        button: str,
+        rows: list[tuple[str, str, str | None]],
+    ) -> str:
+        """An interactive list: the ``button`` that opens it, rows of (id, title, description)."""
+        interactive = {
+            "type": "list",
+            "body": {"text": body},
+            "action": {
+                "button": button,
+                "sections": [
+                    {
+                        "rows": [
+                            {"id": key, "title": title}
+                            | ({"description": description} if description else {})
+                            for key, title, description in rows
+                        ]
+                    }
+                ],
+            },
+        }
+        return await self._message(to, "interactive", interactive)
+
+    async def send_image(self, to: str, media_id: str, caption: str | None = None) -> str:
+        """A photo WhatsApp holds (by media id)."""
+        return await self._message(to, "image", _media(media_id, caption))
+
+    async def send_document(
+        self, to: str, media_id: str, caption: str | None = None, filename: str | None = None
+    ) -> str:
+        """A document WhatsApp holds (by media id)."""
+        document = _media(media_id, caption) | ({"filename": filename} if filename else {})
+        return await self._message(to, "document", document)
+
+    async def send_template(
+        self,
+        to: str,
+        name: str,
+        language: str,
+        parameters: Sequence[str] = (),
+        payloads: Sequence[str] = (),
+    ) -> str:
+        """An approved template: its body ``parameters`` and its quick-reply ``payloads``."""
+        components: list[dict[str, Any]] = []
+        if parameters:
+            components.append(
+                {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}
+            )
+        for index, payload in enumerate(payloads):
+            components.append(
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": str(index),
+                    "parameters": [{"type": "payload", "payload": payload}],
+                }
+            )
+        template = {"name": name, "language": {"code": language}, "components": components}
+        return await self._message(to, "template", template)
+
+    # --- media ----------------------------------------------------------------------
+
+    async def upload(self, content: bytes, *, filename: str, mime_type: str) -> str:
+        """Upload a file; returns the media id to send it by."""
+        data = await self._post(
+            "/media",
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, content, mime_type)},
+        )
+        media_id = data.get("id")
+        if not isinstance(media_id, str):
+            raise GraphError(200, None, "the upload answer has no media id")
+        return media_id
+
+    # --- the wire -------------------------------------------------------------------
+
+    async def _message(self, to: str, kind: str, content: dict[str, Any]) -> str:
+        body = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": kind,
+            kind: content,
+        }
+        data = await self._post("/messages", json=body)
+        try:
+            return str(data["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise GraphError(200, None, "the answer has no message id") from None
+
+    async def _post(self, path: str, **request: Any) -> dict[str, Any]:
+        try:
+            response = await self._http.post(self._base + path, headers=self._headers, **request)
+        except httpx.HTTPError as exc:
+            raise GraphError(0, None, type(exc).__name__) from exc
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if response.status_code >= 400 or not isinstance(data, dict):
+            error = data.get("error", {}) if isinstance(data, dict) else {}
+            code = error.get("code") if isinstance(error, dict) else None
+            message = error.get("message", "") if isinstance(error, dict) else ""
+            raise GraphError(
+                response.status_code,
+                code if isinstance(code, int) else None,
+                str(message)[:200] or response.reason_phrase,
+            )
+        return data
+
+
+def _media(media_id: str, caption: str | None) -> dict[str, Any]:
+    return {"id": media_id} | ({"caption": caption} if caption else {})

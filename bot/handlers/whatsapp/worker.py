@@ -1,0 +1,229 @@
+"""The inbox worker: each stored WhatsApp message through the door, once, then the replies.
+
+The webhook stores messages (:mod:`circles.services.inbox`) and wakes the worker; the
+worker also looks at the inbox every :data:`POLL` seconds, so messages a webhook of
+another process stored, or that a crash left unprocessed, are handled too. One pass
+takes the unprocessed rows, oldest first: different people's side by side, one person's
+strictly in the order they arrived (a failed message holds back that person's later
+ones until the next pass).
+
+A message is handled in one transaction that marks its inbox row processed, claims its
+id (``claim_update`` on the ``whatsapp`` channel) and runs :func:`bot.flows.door.handle`;
+if the work fails, all three roll back and the message is tried again, up to
+:data:`circles.services.inbox.MAX_ATTEMPTS` times, then given up with an apology. The
+replies are fitted inside the transaction, in the reader's language as it is after the
+work, and sent after the commit, so nothing is shown that was not saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.flows import door
+from bot.flows.door import Inbound
+from bot.flows.events import Say
+from bot.flows.fit import Fitted
+from bot.flows.visit import Replies, Visit
+from bot.handlers.whatsapp import render
+from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
+from bot.handlers.whatsapp.inbound import inbound_of, join_code, sender_of
+from circles import metrics
+from circles.clock import Clock
+from circles.db import SessionMaker, transaction
+from circles.i18n import use_language
+from circles.models import Channel
+from circles.services.inbox import MAX_ATTEMPTS, mark_processed, record_failure, unprocessed
+from circles.services.updates import claim_update
+from circles.settings import Settings
+from circles.text import t
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at the inbox when nobody wakes the worker.
+POLL = 1.0
+#: People whose messages are handled at once.
+CONCURRENT_PEOPLE = 16
+
+NOT_SAVED = t(
+    "Sorry, something went wrong on our side and your last message was not saved. "
+    "Please try again in a moment."
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An inbox row as the worker reads it (plain values, no session attached)."""
+
+    id: int
+    message_id: str
+    wa_id: str
+    profile_name: str | None
+    message: dict[str, Any]
+
+
+class InboxWorker:
+    """Handles the WhatsApp inbox: the door for each message, then the replies."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionMaker,
+        clock: Clock,
+        client: WhatsAppClient,
+    ) -> None:
+        self.settings, self.sessions, self.clock, self.client = settings, sessions, clock, client
+        #: On SQLite (one writer) the messages' transactions take turns, as Telegram's do.
+        self.write_lock = asyncio.Lock() if settings.is_sqlite else None
+        self._wake = asyncio.Event()
+        self._people = asyncio.Semaphore(CONCURRENT_PEOPLE)
+
+    def wake(self) -> None:
+        """New messages were stored: look at the inbox now."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handle the inbox until ``stop``; a failing database is retried, more slowly."""
+        failures = 0
+        while not stop.is_set():
+            rest = POLL
+            try:
+                await self.drain()
+                failures = 0
+            except Exception:
+                failures += 1
+                rest = min(30.0, POLL * 2**failures)
+                log.exception("the WhatsApp inbox worker failed; trying again in %.0fs", rest)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=rest)
+            self._wake.clear()
+
+    async def drain(self) -> int:
+        """Handle passes until a pass handles nothing; returns the rows handled.
+
+        A row that failed waits for the next pass (:meth:`run` makes one every
+        :data:`POLL` seconds), so a failure is not retried at once.
+        """
+        total = 0
+        while handled := await self.process_pending():
+            total += handled
+        return total
+
+    async def process_pending(self) -> int:
+        """One pass over the unprocessed rows; returns how many it handled (or gave up)."""
+        async with self.sessions() as session:
+            rows = [
+                Stored(r.id or 0, r.message_id, r.wa_id, r.profile_name, r.message or {})
+                for r in await unprocessed(session)
+            ]
+        by_person: dict[str, list[Stored]] = {}
+        for row in rows:
+            by_person.setdefault(row.wa_id, []).append(row)
+        counts = await asyncio.gather(*(self._person(mine) for mine in by_person.values()))
+        return sum(counts)
+
+    async def _person(self, rows: list[Stored]) -> int:
+        """One person's rows, in order; stop at a failure so that order is kept."""
+        handled = 0
+        async with self._people:
+            for row in rows:
+                try:
+                    if not await self._handle(row):
+                        break
+                except Exception:  # the failure could not even be counted (no database)
+                    log.exception("WhatsApp inbox row %s stays for the next pass", row.id)
+                    break
+                handled += 1
+        return handled
+
+    async def _handle(self, row: Stored) -> bool:
+        """Handle one message and send its replies; False if the work failed (it stays)."""
+        language = self.settings.default_language
+        try:
+            shown = await self._work(row)
+        except Exception as error:
+            log.error(
+                "error while handling WhatsApp inbox row %s (%s)",
+                row.id,
+                type(error).__name__,
+                exc_info=error,
+            )
+            if not await self._failed(row, type(error).__name__):
+                return False
+            await self._reply(row, render.fitted([Say(NOT_SAVED)], language), language)
+            return True
+        if shown is not None:
+            await self._reply(row, *shown)
+        return True
+
+    async def _work(self, row: Stored) -> tuple[Fitted, str] | None:
+        """The transaction of one message: mark, claim, the door; the fitted replies."""
+        turn: contextlib.AbstractAsyncContextManager[Any] = (
+            self.write_lock or contextlib.nullcontext()
+        )
+        sender = sender_of(row.wa_id, row.profile_name)
+        with use_language(None, self.settings.default_language):
+            async with turn, transaction(self.sessions) as session:
+                now = self.clock.now()
+                if not await mark_processed(session, row_id=row.id, now=now):
+                    return None  # another worker took it meanwhile
+                inbound = inbound_of(row.message)
+                if inbound is None:
+                    return None  # a reaction, a system notice: nothing to answer
+                if not await claim_update(
+                    session, channel=Channel.whatsapp, update_id=row.message_id, now=now
+                ):
+                    log.info("WhatsApp message of inbox row %s was already handled", row.id)
+                    metrics.DUPLICATES.inc()
+                    return None
+                metrics.UPDATES.inc()
+                handled = await door.handle(
+                    session,
+                    sender=sender,
+                    inbound=inbound,
+                    settings=self.settings,
+                    now=now,
+                    answer=_joining(join_code(row.message), inbound),
+                )
+                return render.fitted(handled.outcome.events, handled.language), handled.language
+
+    async def _failed(self, row: Stored, error: str) -> bool:
+        """Count the failure; True when the message is given up (the person is told)."""
+        async with transaction(self.sessions) as session:
+            attempts = await record_failure(session, row_id=row.id, error=error)
+            if attempts < MAX_ATTEMPTS:
+                return False
+            await mark_processed(session, row_id=row.id, now=self.clock.now(), error=error)
+        log.error("gave up WhatsApp inbox row %s after %d attempts", row.id, attempts)
+        return True
+
+    async def _reply(self, row: Stored, shown: Fitted, language: str) -> None:
+        try:
+            await render.show(self.client, row.wa_id, shown, language)
+        except GraphError as error:
+            # The work is saved; telling the person it was not would be wrong.
+            log.warning(
+                "WhatsApp inbox row %s was saved but its reply could not be sent "
+                "(HTTP %s, Graph error %s)",
+                row.id,
+                error.status,
+                error.code,
+            )
+
+
+def _joining(code: str | None, inbound: Inbound) -> Callable[[Visit], Awaitable[Replies]] | None:
+    """For a message with "JOIN <code>": from someone the bot does not know, ``/start
+    <code>``; from a member, the message as it is."""
+    if code is None:
+        return None
+
+    async def answer(visit: Visit) -> Replies:
+        if visit.member is None:
+            return await door.COMMANDS["start"](visit, code)
+        return (await door.dispatch(visit, inbound)).events
+
+    return answer

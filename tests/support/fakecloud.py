@@ -1,0 +1,331 @@
+"""A fake WhatsApp Cloud API (Graph API) on loopback, and the webhook calls WhatsApp makes.
+
+The server runs a Starlette app with ``uvicorn`` in the test's event loop, on a free port
+of 127.0.0.1, so the door's real httpx client talks HTTP to it::
+
+    async with FakeCloud() as cloud:
+        settings = Settings(whatsapp_api_url=cloud.api_url, whatsapp_token=cloud.token, ...)
+
+It takes ``POST /<version>/<phone number id>/messages`` and ``.../media`` with the bearer
+token (another token: 401, Graph code 190) and enforces the limits WhatsApp enforces,
+answering a Graph-style 400 (code 131009 or 100) when a message breaks one: at most three
+reply buttons with titles of at most 20 characters (unique) and ids of at most 256; a
+list of at most ten rows with titles of at most 24, descriptions of at most 72 and ids of
+at most 200; a body of at most 1024 characters in an interactive message and 4096 in a
+text; documents of the types WhatsApp accepts; media ids it knows. Every accepted message
+is kept (``sent``) with its ``wamid``. ``fail_next(code, status)`` scripts an error.
+
+:func:`webhook` builds the body of a webhook call (messages of one or more people,
+statuses), and :func:`sign` its ``X-Hub-Signature-256``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+VERSION = "v23.0"
+ACCEPTED_DOCUMENTS = {
+    "text/plain",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class _Invalid(Exception):
+    def __init__(self, message: str, code: int = 131009) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Upload:
+    """A file uploaded to ``/media``."""
+
+    filename: str
+    mime_type: str
+    content: bytes
+
+
+@dataclass
+class FakeCloud:
+    """The fake Graph API; see the module's docstring."""
+
+    token: str = "fake-whatsapp-token"
+    phone_number_id: str = "100200300"
+    #: Every accepted message body, in order, with the ``wamid`` it got as ``"_id"``.
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    #: Every refused message body with the error, in order.
+    refused: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    #: Media ids WhatsApp holds besides the uploads (what people sent).
+    known_media: set[str] = field(default_factory=set)
+    _errors: list[tuple[int, int]] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _server: uvicorn.Server | None = None
+    _task: asyncio.Task | None = None
+    _socket: socket.socket | None = None
+    base_url: str = ""
+
+    @property
+    def api_url(self) -> str:
+        """What ``CIRCLES_WHATSAPP_API_URL`` is set to."""
+        return f"{self.base_url}/{VERSION}"
+
+    def fail_next(self, code: int, status: int = 400) -> None:
+        """The next message request is refused with Graph error ``code``."""
+        self._errors.append((code, status))
+
+    def sent_to(self, wa_id: str) -> list[dict[str, Any]]:
+        """The messages accepted for ``wa_id``, in order."""
+        return [m for m in self.sent if m.get("to") == wa_id]
+
+    # --- the server -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = Starlette(
+            routes=[
+                Route(f"/{VERSION}/{{phone}}/messages", self._messages, methods=["POST"]),
+                Route(f"/{VERSION}/{{phone}}/media", self._media, methods=["POST"]),
+            ]
+        )
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            app, lifespan="off", access_log=False, log_config=None, log_level=None
+        )
+        config.configure_logging = lambda: None  # type: ignore[method-assign]
+        config.load()
+        self._server = uvicorn.Server(config)
+        self._server.lifespan = config.lifespan_class(config)
+        try:
+            await self._server.startup(sockets=[sock])
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
+        self._task = asyncio.create_task(self._server.main_loop())
+        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            await self._server.shutdown(sockets=[self._socket])
+        if self._socket is not None:
+            self._socket.close()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # --- endpoints ------------------------------------------------------------------
+
+    def _refusal(self, status: int, code: int, message: str) -> JSONResponse:
+        error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "F"}
+        return JSONResponse({"error": error}, status_code=status)
+
+    def _authorized(self, request: Request) -> bool:
+        return (
+            request.headers.get("authorization") == f"Bearer {self.token}"
+            and request.path_params["phone"] == self.phone_number_id
+        )
+
+    async def _messages(self, request: Request) -> JSONResponse:
+        if not self._authorized(request):
+            return self._refusal(401, 190, "Invalid OAuth access token.")
+        body = await request.json()
+        if self._errors:
+            code, status = self._errors.pop(0)
+            self.refused.append((body, f"scripted {code}"))
+            return self._refusal(status, code, f"scripted error {code}")
+        try:
+            _check_message(body, set(self.uploads) | self.known_media)
+        except _Invalid as invalid:
+            self.refused.append((body, str(invalid)))
+            return self._refusal(400, invalid.code, f"(#{invalid.code}) {invalid}")
+        wamid = f"wamid.out{next(self._ids)}"
+        self.sent.append(body | {"_id": wamid})
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                "messages": [{"id": wamid}],
+            }
+        )
+
+    async def _media(self, request: Request) -> JSONResponse:
+        if not self._authorized(request):
+            return self._refusal(401, 190, "Invalid OAuth access token.")
+        async with request.form() as form:
+            upload = form.get("file")
+            mime_type = str(form.get("type") or "")
+            if (
+                form.get("messaging_product") != "whatsapp"
+                or upload is None
+                or isinstance(upload, str)
+            ):
+                return self._refusal(400, 100, "messaging_product and file are required")
+            if mime_type not in ACCEPTED_DOCUMENTS | {"image/jpeg", "image/png"}:
+                return self._refusal(400, 131053, f"unsupported media type {mime_type}")
+            media_id = f"media{next(self._ids)}"
+            self.uploads[media_id] = Upload(upload.filename or "", mime_type, await upload.read())
+        return JSONResponse({"id": media_id})
+
+
+def _text(value: Any, limit: int, what: str, minimum: int = 1) -> None:
+    if not isinstance(value, str) or not minimum <= len(value) <= limit:
+        raise _Invalid(f"{what} must be {minimum} to {limit} characters")
+
+
+def _check_message(body: dict[str, Any], media: set[str]) -> None:
+    """Raise :class:`_Invalid` where WhatsApp would refuse ``body``."""
+    if body.get("messaging_product") != "whatsapp" or not body.get("to"):
+        raise _Invalid("messaging_product and to are required", 100)
+    kind = body.get("type")
+    content = body.get(kind) if isinstance(kind, str) else None
+    if not isinstance(content, dict):
+        raise _Invalid(f"no {kind} object", 100)
+    if kind == "text":
+        _text(content.get("body"), 4096, "text.body")
+    elif kind == "interactive":
+        _text(content.get("body", {}).get("text"), 1024, "interactive body")
+        action = content.get("action", {})
+        if content.get("type") == "button":
+            buttons = action.get("buttons", [])
+            if not 1 <= len(buttons) <= 3:
+                raise _Invalid("buttons must have 1 to 3 items")
+            titles = [b["reply"]["title"] for b in buttons]
+            for button in buttons:
+                _text(button["reply"]["title"], 20, "button title")
+                _text(button["reply"]["id"], 256, "button id")
+            if len(set(titles)) != len(titles):
+                raise _Invalid("button titles must be unique")
+        elif content.get("type") == "list":
+            _text(action.get("button"), 20, "list button")
+            rows = [row for section in action.get("sections", []) for row in section["rows"]]
+            if not 1 <= len(rows) <= 10:
+                raise _Invalid("a list must have 1 to 10 rows")
+            for row in rows:
+                _text(row.get("title"), 24, "row title")
+                _text(row.get("id"), 200, "row id")
+                if "description" in row:
+                    _text(row["description"], 72, "row description")
+        else:
+            raise _Invalid("unknown interactive type", 100)
+    elif kind in ("image", "document"):
+        if content.get("id") not in media:
+            raise _Invalid("unknown media id", 131053)
+        if "caption" in content:
+            _text(content["caption"], 1024, "caption")
+    elif kind == "template":
+        _text(content.get("name"), 512, "template name")
+        if not content.get("language", {}).get("code"):
+            raise _Invalid("template language is required", 100)
+    else:
+        raise _Invalid(f"unsupported type {kind}", 100)
+
+
+# --- webhook calls ----------------------------------------------------------------------
+
+_wamids = itertools.count(1)
+
+
+def message(wa_id: str, kind: str, content: dict[str, Any], *, message_id: str = "") -> dict:
+    """One incoming message of ``kind`` (``text``, ``interactive``, ``image``, …)."""
+    return {
+        "from": wa_id,
+        "id": message_id or f"wamid.in{next(_wamids)}",
+        "timestamp": "1788800000",
+        "type": kind,
+        kind: content,
+    }
+
+
+def text(wa_id: str, body: str, **kw: Any) -> dict:
+    return message(wa_id, "text", {"body": body}, **kw)
+
+
+def button_reply(wa_id: str, data: str, title: str, **kw: Any) -> dict:
+    reply = {"type": "button_reply", "button_reply": {"id": data, "title": title}}
+    return message(wa_id, "interactive", reply, **kw)
+
+
+def list_reply(wa_id: str, data: str, title: str, **kw: Any) -> dict:
+    reply = {"type": "list_reply", "list_reply": {"id": data, "title": title}}
+    return message(wa_id, "interactive", reply, **kw)
+
+
+def image(wa_id: str, media_id: str, caption: str | None = None, **kw: Any) -> dict:
+    content = {"id": media_id, "mime_type": "image/jpeg"} | (
+        {"caption": caption} if caption else {}
+    )
+    return message(wa_id, "image", content, **kw)
+
+
+def voice(wa_id: str, media_id: str, **kw: Any) -> dict:
+    return message(wa_id, "audio", {"id": media_id, "mime_type": "audio/ogg", "voice": True}, **kw)
+
+
+def webhook(
+    *messages: dict, names: dict[str, str] | None = None, statuses: list[dict] = ()
+) -> dict[str, Any]:
+    """The body of one webhook call carrying ``messages`` (of any senders) and ``statuses``."""
+    senders = list(dict.fromkeys(m["from"] for m in messages))
+    names = names or {}
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550000000", "phone_number_id": "100200300"},
+    }
+    if messages:
+        value["contacts"] = [
+            {"profile": {"name": names.get(s, "Someone")}, "wa_id": s} for s in senders
+        ]
+        value["messages"] = list(messages)
+    if statuses:
+        value["statuses"] = list(statuses)
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": value}]}],
+    }
+
+
+def status(wamid: str, wa_id: str, state: str = "delivered") -> dict[str, Any]:
+    """A status of a message we sent."""
+    return {"id": wamid, "status": state, "timestamp": "1788800001", "recipient_id": wa_id}
+
+
+def sign(body: bytes, app_secret: str) -> str:
+    """The ``X-Hub-Signature-256`` WhatsApp sends with ``body``."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def encoded(payload: dict[str, Any]) -> bytes:
+    """A webhook body as WhatsApp sends it."""
+    return json.dumps(payload).encode()

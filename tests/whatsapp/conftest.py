@@ -1,0 +1,198 @@
+"""Fixtures for the WhatsApp door: a fake Cloud API on loopback, the API app with the
+webhook, the inbox worker, a circle, and phones that write to the bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from support.fakecloud import FakeCloud, button_reply, encoded, list_reply, sign, text, webhook
+
+from api.app import create_app
+from bot.handlers.whatsapp import webhook as whatsapp_webhook
+from bot.handlers.whatsapp.runner import client_for
+from bot.handlers.whatsapp.sender import WhatsAppSender
+from bot.handlers.whatsapp.worker import InboxWorker
+from circles.clock import FakeClock
+from circles.db import SessionMaker, transaction
+from circles.models import Membership, Person, Role
+from circles.services.circles import create_circle
+from circles.services.invites import create_invite
+from circles.settings import Settings
+
+APP_SECRET = "app-secret-for-tests"
+VERIFY_TOKEN = "verify-me"
+
+
+@pytest.fixture
+async def cloud() -> AsyncIterator[FakeCloud]:
+    async with FakeCloud() as fake:
+        yield fake
+
+
+@pytest.fixture
+def wa_settings(settings: Settings, cloud: FakeCloud) -> Settings:
+    """Settings with WhatsApp configured against the fake Cloud API."""
+    return settings.model_copy(
+        update={
+            "whatsapp_token": SecretStr(cloud.token),
+            "whatsapp_phone_number_id": cloud.phone_number_id,
+            "whatsapp_api_url": cloud.api_url,
+            "whatsapp_app_secret": SecretStr(APP_SECRET),
+            "whatsapp_verify_token": SecretStr(VERIFY_TOKEN),
+            "whatsapp_number": "15550000000",
+        }
+    )
+
+
+@pytest.fixture
+async def api(wa_settings: Settings, engine, clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
+    """The API app with the WhatsApp webhook, called in process."""
+    app = create_app(wa_settings, engine, clock)
+    whatsapp_webhook.install(app, wa_settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api"
+    ) as client:
+        yield client
+
+
+Post = Callable[..., Any]
+
+
+@pytest.fixture
+def post(api: httpx.AsyncClient) -> Post:
+    """POST a webhook body, signed with the app secret unless ``signature`` is given."""
+
+    async def send(body: bytes, signature: str | None = None) -> httpx.Response:
+        headers = {"content-type": "application/json"}
+        signed = sign(body, APP_SECRET) if signature is None else signature
+        if signed:
+            headers["x-hub-signature-256"] = signed
+        return await api.post("/whatsapp/webhook", content=body, headers=headers)
+
+    return send
+
+
+@pytest.fixture
+async def worker(
+    wa_settings: Settings, sessions: SessionMaker, clock: FakeClock
+) -> AsyncIterator[InboxWorker]:
+    client = client_for(wa_settings)
+    yield InboxWorker(wa_settings, sessions, clock, client)
+    await client.aclose()
+
+
+@pytest.fixture
+async def wa_sender(
+    wa_settings: Settings, sessions: SessionMaker, clock: FakeClock
+) -> AsyncIterator[WhatsAppSender]:
+    client = client_for(wa_settings)
+    yield WhatsAppSender(client, sessions, clock)
+    await client.aclose()
+
+
+@dataclass
+class Circle:
+    circle_id: int
+    codes: dict[Role, str]
+
+
+@pytest.fixture
+async def accra(sessions: SessionMaker, clock: FakeClock) -> Circle:
+    """Accra 1: English, Africa/Accra, facilitator Grace Owusu, an invite per role."""
+    async with transaction(sessions) as session:
+        circle = await create_circle(
+            session,
+            name="Accra 1",
+            country="GH",
+            language="en",
+            timezone="Africa/Accra",
+            now=clock.now(),
+        )
+        grace = Person(display_name="Grace Owusu", created_at=clock.now())
+        session.add(grace)
+        await session.flush()
+        session.add(Membership(person_id=grace.id, circle_id=circle.id, role=Role.facilitator))
+        codes = {}
+        for role in Role:
+            invite = await create_invite(session, circle=circle, role=role, now=clock.now())
+            codes[role] = invite.code
+        return Circle(circle.id, codes)
+
+
+def shown(message: dict[str, Any]) -> str:
+    """The text a person sees of a sent message."""
+    kind = message["type"]
+    content = message[kind]
+    if kind == "text":
+        return content["body"]
+    if kind == "interactive":
+        return content["body"]["text"]
+    return content.get("caption", "")
+
+
+def choices(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, id) of a message's reply buttons or list rows (a row's whole label is its
+    description when it has one)."""
+    if message["type"] != "interactive":
+        return []
+    action = message["interactive"]["action"]
+    if message["interactive"]["type"] == "button":
+        return [(b["reply"]["title"], b["reply"]["id"]) for b in action["buttons"]]
+    return [
+        (r.get("description", r["title"]), r["id"]) for s in action["sections"] for r in s["rows"]
+    ]
+
+
+@dataclass
+class WaPhone:
+    """One person writing to the bot on WhatsApp."""
+
+    wa_id: str
+    name: str
+    cloud: FakeCloud
+    post: Post
+    worker: InboxWorker
+
+    async def deliver(self, *messages: dict) -> list[str]:
+        """Deliver ``messages`` by webhook, let the worker handle them; the texts sent back."""
+        before = len(self.cloud.sent_to(self.wa_id))
+        response = await self.post(encoded(webhook(*messages, names={self.wa_id: self.name})))
+        assert response.status_code == 200, response.text
+        await self.worker.drain()
+        return [shown(m) for m in self.cloud.sent_to(self.wa_id)[before:]]
+
+    async def send(self, body: str) -> list[str]:
+        return await self.deliver(text(self.wa_id, body))
+
+    def last_interactive(self) -> dict[str, Any]:
+        for message in reversed(self.cloud.sent_to(self.wa_id)):
+            if message["type"] == "interactive":
+                return message
+        raise AssertionError("no message with choices")
+
+    def labels(self) -> list[str]:
+        return [title for title, _id in choices(self.last_interactive())]
+
+    async def tap(self, title: str) -> list[str]:
+        """Tap a reply button, or choose a list row, of the newest message with choices."""
+        message = self.last_interactive()
+        for label, data in choices(message):
+            if label == title:
+                reply = button_reply if message["interactive"]["type"] == "button" else list_reply
+                return await self.deliver(reply(self.wa_id, data, title))
+        raise AssertionError(f"no choice {title!r}; choices: {choices(message)}")
+
+
+@pytest.fixture
+def wa_phone(cloud: FakeCloud, post: Post, worker: InboxWorker) -> Callable[..., WaPhone]:
+    numbers = iter(range(233_200_000_001, 233_200_001_000))
+
+    def make(name: str = "Ama Mensah") -> WaPhone:
+        return WaPhone(str(next(numbers)), name, cloud, post, worker)
+
+    return make
