@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import problems, web
+from api import docs, problems, web
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.routers import (
@@ -18,6 +18,7 @@ from api.routers import (
     circles,
     exports,
     health,
+    holidays,
     invites,
     meetings,
     practices,
@@ -34,6 +35,8 @@ from circles.settings import Settings
 def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = None) -> FastAPI:
     """The admin API; the caller owns ``engine`` and disposes of it."""
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="Learning Circles admin API",
         version="0.1.0",
         description=(
@@ -57,6 +60,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         checkins.router,
         reflections.router,
         meetings.router,
+        holidays.router,
         practices.router,
         repository.router,
         summaries.router,
@@ -67,6 +71,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
     ):
         app.include_router(router)
     web.install(app)
+    docs.install(app)
     # The last added is the outer one: every answer, the limit's 413 included, gets the
     # security headers; the body limit acts before any route reads or parses the body.
     app.add_middleware(

@@ -3,8 +3,9 @@
 Every response says ``nosniff``, may not be framed and sends no referrer. HTML pages of
 ``/dashboard`` and ``/simulator`` (and their error pages) get :data:`api.web.pages.
 CONTENT_SECURITY_POLICY`: only this origin's scripts, styles and forms. JSON and other
-responses get ``default-src 'none'``. The interactive API docs (``/docs``, ``/redoc``)
-load Swagger UI from a CDN with inline scripts, so they get only ``frame-ancestors``.
+responses get ``default-src 'none'``. The interactive API docs (``/docs``, ``/redoc``) set
+their own policy (:func:`api.docs.policy`: this origin only, their inline script by its
+hash); their assets under ``/docs/assets`` get only ``frame-ancestors``.
 """
 
 from __future__ import annotations

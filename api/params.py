@@ -13,10 +13,14 @@ from circles.services.weeks import WEEK_PATTERN, Week, parse_week
 CircleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A circle's id", examples=[1])]
 BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
 CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
+HolidayId = Annotated[int, Path(ge=1, le=MAX_ID, description="A holiday's id")]
 InviteId = Annotated[int, Path(ge=1, le=MAX_ID, description="An invite's id")]
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
 PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id")]
+Country = Annotated[
+    str, Path(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 country code", examples=["GH"])
+]
 Cursor = Annotated[
     str | None,
     Query(

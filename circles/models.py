@@ -300,12 +300,22 @@ class GroupLink(SQLModel, table=True):
 
 
 class Holiday(SQLModel, table=True):
-    """School holidays of a circle: no check-ins open on these local dates."""
+    """School holidays of one circle, or of every circle of a country (exactly one is set).
 
-    __table_args__ = (sa.Index("ix_holiday_circle_dates", "circle_id", "starts_on", "ends_on"),)
+    No check-in opens, no reminder or digest goes on these dates, read in each circle's
+    own timezone (:mod:`circles.services.holidays`).
+    """
+
+    __table_args__ = (
+        sa.Index("ix_holiday_circle_dates", "circle_id", "starts_on", "ends_on"),
+        sa.Index("ix_holiday_country_dates", "country", "starts_on", "ends_on"),
+        sa.CheckConstraint("(circle_id IS NULL) <> (country IS NULL)", name="one_place"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="CASCADE")
+    #: An ISO 3166 code (upper case): the holiday of every circle in that country.
+    country: str | None = Field(default=None, max_length=2)
     starts_on: date
     ends_on: date
     name: str | None = Field(default=None, max_length=120)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, TypeVar
 
@@ -14,16 +13,16 @@ from bot.flows.check import check_flows
 from bot.handlers.telegram.runner import TelegramUnavailable, fetch_username
 from bot.handlers.whatsapp import template_sync, templates
 from circles.clock import SystemClock
-from circles.db import create_engine, create_sessionmaker, transaction
-from circles.errors import DomainError
-from circles.i18n import translate
+from circles.db import create_engine
 from circles.migrate import upgrade
 from circles.models import Cadence, Role, TokenRole
 from circles.services import circles as circle_service
 from circles.services import demo as demo_service
 from circles.services import invites as invite_service
 from circles.services import tokens as token_service
-from circles.settings import Settings, SettingsError, load_settings
+from circles.settings import Settings
+from circles_cli.common import fail, in_transaction, settings_or_exit
+from circles_cli.holidays import holiday_app
 from circles_cli.logs import configure_logging
 from circles_cli.run import Part
 from circles_cli.run import run as run_parts
@@ -44,46 +43,13 @@ app.add_typer(circle_app, name="circle")
 app.add_typer(invite_app, name="invite")
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
+app.add_typer(holiday_app, name="holiday")
 whatsapp_app = typer.Typer(help="Work with the WhatsApp Business account.", no_args_is_help=True)
 templates_app = typer.Typer(
     help="The message templates WhatsApp needs outside its 24-hour window.", no_args_is_help=True
 )
 app.add_typer(whatsapp_app, name="whatsapp")
 whatsapp_app.add_typer(templates_app, name="templates")
-
-USAGE_ERROR = 2
-
-
-def fail(message: str) -> typer.Exit:
-    """Print ``message`` as one error line and return the exit to raise (code 2)."""
-    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(USAGE_ERROR)
-
-
-def settings_or_exit() -> Settings:
-    """Load settings, or stop with one line naming the bad variable."""
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise fail(str(exc)) from None
-
-
-def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Migrate, then run ``work`` in one committed transaction; domain errors exit 2."""
-
-    async def main() -> T:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with transaction(create_sessionmaker(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        raise fail(translate(exc.message, "en", **exc.params)) from None
 
 
 @app.command()

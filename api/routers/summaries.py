@@ -13,19 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, LanguageDep, SessionDep
-from api.params import READ, CircleId, WeekParam, week_or_none
+from api.params import READ, CircleId, Country, WeekParam, week_or_none
 from api.schemas import AreaSummaryOut, CircleSummaryOut
 from circles.i18n import use_language
 from circles.services import summaries
 
 router = APIRouter(prefix="/v1", tags=["summaries"])
-Country = Annotated[
-    str, Path(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 country code", examples=["GH"])
-]
 S = TypeVar("S")
 T = TypeVar("T")
 

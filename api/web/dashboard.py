@@ -13,18 +13,20 @@ answers 404 like one that does not exist, names need ``read_details``, reviews n
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import Response
 
 from api.auth import record_use_later
 from api.deps import ClockDep, SessionDep
-from api.params import CircleId, PracticeId
+from api.params import CircleId, HolidayId, PracticeId
 from api.web import charts
 from api.web.pages import (
     SignInRequired,
+    WebError,
     WebSession,
     language_of,
     page,
@@ -33,7 +35,7 @@ from api.web.pages import (
 )
 from circles.i18n import N_, _, use_language
 from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
-from circles.services import dashboard, meetings, reviews, summaries
+from circles.services import dashboard, holidays, meetings, reviews, summaries
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
 from circles.services.sandbox import listed
@@ -225,6 +227,7 @@ async def circle_page(
             for trend in trends
         ]
         headline = summaries.headline(summary.checkins)
+    days_off = await holidays.list_holidays(session, circle=circle, now=now)
     return page(
         request,
         viewer.web,
@@ -237,6 +240,8 @@ async def circle_page(
         funnel_chart=funnel_chart,
         sparklines=sparklines,
         upcoming=upcoming,
+        holidays=days_off,
+        today=now.astimezone(ZoneInfo(circle.timezone)).date(),
         queue=queue,
         may_review=scope.may(Permission.write_circle),
         rsvp_names=RSVP_NAMES,
@@ -289,3 +294,65 @@ def _back_to_review(
     """To the review queue of the practice's circle, saying what was done."""
     circle_id = reviewed.row.practice.circle_id
     return redirect(request, viewer.web, f"/dashboard/circles/{circle_id}?done={done}#review")
+
+
+BAD_DATES = N_("Please give the first and last day as dates (YYYY-MM-DD).")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise WebError(422, BAD_DATES) from None
+
+
+@router.post("/circles/{circle_id}/holidays")
+async def add_holiday(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    csrf: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form(max_length=10)] = "",
+    ends_on: Annotated[str, Form(max_length=10)] = "",
+    name: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    """Add a holiday to the circle: no check-in, reminder or digest on these dates."""
+    viewer.web.check_csrf(csrf)
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    await holidays.add_holiday(
+        session,
+        circle=circle,
+        dates=holidays.Dates(_day(starts_on), _day(ends_on), name),
+        actor=viewer.scope.actor,
+        now=clock.now(),
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=holiday-added#holidays"
+    )
+
+
+@router.post("/circles/{circle_id}/holidays/{holiday_id}/remove")
+async def remove_holiday(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    holiday_id: HolidayId,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Remove one of the circle's own holidays."""
+    viewer.web.check_csrf(csrf)
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    await holidays.remove_holiday(
+        session, circle=circle, holiday_id=holiday_id, actor=viewer.scope.actor, now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=holiday-removed#holidays"
+    )

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from babel.numbers import format_percent
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,6 +91,7 @@ _templates.globals.update(
     ngettext=lambda singular, plural, n: ngettext(singular, plural, n),
     format_number=lambda value: format_number(value),
     format_datetime=lambda when, zone: format_datetime(when, zone),
+    format_date=lambda day: format_date(day, "medium", locale=current_language()),
     percent=lambda value: (
         "–" if value is None else format_percent(value, locale=current_language())
     ),

@@ -34,7 +34,8 @@ from circles.models import (
     Phase,
 )
 from circles.services import access, journeys
-from circles.services.schedule import next_occurrence
+from circles.services import holidays as circles_holidays
+from circles.services.schedule import next_checkin
 from circles.text import headline, lines, t, when
 
 #: Flows whose runs belong to a teacher's check-in (``/edit``, ``/checkin`` resume them).
@@ -107,7 +108,8 @@ async def checkin(visit: Visit, person: Person) -> Replies:
             state={"inquiry_id": inquiry.id},
         )
     if week is None or not available:
-        upcoming = when(next_occurrence(place.circle, person.timezone, now), person.timezone)
+        holidays = await circles_holidays.of_circle(session, circle=place.circle)
+        upcoming = when(next_checkin(place.circle, person.timezone, now, holidays), person.timezone)
         if week is not None and week.status in (CheckInStatus.answered, CheckInStatus.skipped):
             return [
                 Say(

@@ -3,7 +3,8 @@
 One message per circle (who is where in the inquiry, who missed twice, the ratings, what
 got in the way, the newest reflections, practices to review) with buttons to act on it.
 The scheduler queues it once a week from :data:`DIGEST_AT` on Monday in the facilitator's
-timezone, keyed ``digest-<year>-<week>-<n>``; it is rendered when it is sent.
+timezone, keyed ``digest-<year>-<week>-<n>``; it is rendered when it is sent. A circle on
+holiday that Monday has no digest that week.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from circles.services import reviews, scheduling, summaries
 from circles.services.access import member_scopes
 from circles.services.outbox import enqueue
 from circles.services.people import addresses_of
+from circles.services.schedule import in_holidays
 from circles.services.summaries import NOT_OPENED, CircleSummary, RosterLine
 from circles.text import Capitalized, Part, join, lines, number, t, tn
 
@@ -44,9 +46,15 @@ DIGEST_AT = time(8, 0)
 
 
 async def weekly_digest(session: AsyncSession, *, person: Person, now: datetime) -> list[Say]:
-    """A facilitator's week in one message per circle, with buttons to act on it."""
+    """A facilitator's week in one message per circle, with buttons to act on it.
+
+    A circle on holiday (its local date) is left out: no digest in a holiday.
+    """
     digests = []
+    holidays = await scheduling.holidays_by_circle(session)
     for found, scope in await member_scopes(session, person_id=person.id, roles=FACILITATORS):
+        if in_holidays(holidays[found.id], now, found.timezone):
+            continue
         week_summary = await summaries.summarise_circle(session, scope=scope, circle=found, now=now)
         roster = await summaries.week_roster(session, circle=found, now=now, week=week_summary.week)
         missing = set(await summaries.missed_in_a_row(session, circle=found, now=now))

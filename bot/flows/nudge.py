@@ -2,7 +2,8 @@
 
 Reminders go through the outbox with the key ``nudge-<teacher's local date>`` (one per
 chat), so a teacher is reminded by facilitators at most once a day, however often they
-tap; each reminder is rendered in the teacher's language when it is sent.
+tap; each reminder is rendered in the teacher's language when it is sent. During a holiday
+of the circle nobody is reminded.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from bot.flows.events import Button, Say
 from bot.flows.visit import FACILITATORS, Replies, Visit, each_place
 from circles.i18n import N_
 from circles.models import Circle, OutboxPriority, Person
-from circles.services import summaries
+from circles.services import holidays, summaries
 from circles.services.access import Scope
 from circles.services.audit import record_nudge
 from circles.services.outbox import enqueue
 from circles.services.summaries import NOT_OPENED, RosterLine
-from circles.text import Part, Text, lines, number, t, tn
+from circles.text import Day, Part, Text, lines, number, t, tn
 
 _NUDGE_OPEN = N_(
     "{name} reminds you that this week's check-in is still open. It takes about five minutes."
@@ -64,6 +65,13 @@ async def nudge(visit: Visit) -> Replies:
     session, now = visit.session, visit.now
 
     async def answer(facilitator: Person, circle: Circle, scope: Scope) -> Replies:
+        holiday = await holidays.current_holiday(session, circle=circle, now=now)
+        if holiday is not None:
+            on_holiday = t(
+                "The circle is on holiday until {date}: no reminders are sent.",
+                date=Day(holiday.ends_on),
+            )
+            return [Say(lines(circle.name, on_holiday))]
         roster_lines = await summaries.week_roster(session, circle=circle, now=now)
         due = [
             line

@@ -209,8 +209,19 @@ async def _open_batch(
 
 
 async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
-    """Send the first and second reminder for check-ins still unanswered."""
+    """Send the first and second reminder for check-ins still unanswered.
+
+    A reminder that falls on a holiday of the circle waits: it goes when the holiday is
+    over, if the check-in is still open then.
+    """
     due = await scheduling.checkins_to_nudge(session, now=now)
+    if due:
+        holidays = await scheduling.holidays_by_circle(session)
+        due = [
+            (checkin, person, circle)
+            for checkin, person, circle in due
+            if not in_holidays(holidays[circle.id], now, circle.timezone)
+        ]
     send_to = await addresses_of(session, person_ids=[person.id for _c, person, _ci in due])
     rows = []
     for checkin, person, circle in due:

@@ -6,12 +6,12 @@ one published practice from another circle that may travel to this one (share sc
 sandbox: demo circles receive only demo practices, real circles never receive them), that
 the circle has not been sent before, preferring the circle's language, then the most
 adopted, then the newest. It is sent on a working day from 10:00 in the circle's
-timezone, outside holidays, to every member who consented, has not turned the digest off
-(``person.practice_digest``), is reachable and not paused; quiet hours hold a message
-until the morning. Each member's message is in their language, with a note when the
-practice is in another language, and carries "I'll try this" and "Stop these messages"
-buttons. A :class:`PracticeShare` row per circle and practice plus per-person idempotency
-keys make a rerun send nothing twice.
+timezone, outside holidays (the circle's and its country's), to every member who
+consented, has not turned the digest off (``person.practice_digest``), is reachable and
+not paused; quiet hours hold a message until the morning. Each member's message is in
+their language, with a note when the practice is in another language, and carries "I'll
+try this" and "Stop these messages" buttons. A :class:`PracticeShare` row per circle and
+practice plus per-person idempotency keys make a rerun send nothing twice.
 
 This module decides what goes to whom; the message itself is composed and queued by
 :mod:`bot.flows.sharing` (its buttons are typed actions of the bot's codec).
@@ -41,7 +41,7 @@ from circles.models import (
 from circles.services import repository
 from circles.services.sandbox import practice_on_side
 from circles.services.schedule import in_holidays
-from circles.services.scheduling import reachable
+from circles.services.scheduling import holidays_by_circle, reachable
 
 #: Local time from which the digest goes out, on Monday to Friday.
 SEND_FROM = time(10, 0)
@@ -140,7 +140,5 @@ async def due_circles(session: AsyncSession, *, now: datetime) -> list[Circle]:
             .order_by(Circle.id)
         )
     ).all()
-    holidays: dict[int, list[Holiday]] = {}
-    for holiday in await session.scalars(select(Holiday)):
-        holidays.setdefault(holiday.circle_id, []).append(holiday)
+    holidays = await holidays_by_circle(session)
     return [circle for circle, sent in rows if _due(circle, sent, holidays.get(circle.id, []), now)]

@@ -70,6 +70,27 @@ def next_occurrence(
     return local_slot(latest.date() + timedelta(days=step), circle.checkin_time, zone)
 
 
+#: How many openings :func:`next_checkin` looks ahead for one outside the holidays.
+_LOOK_AHEAD = 60
+
+
+def next_checkin(
+    circle: Circle,
+    timezone: str,
+    now: datetime,
+    holidays: Iterable[Holiday],
+    meetings: Sequence[datetime] = (),
+) -> datetime:
+    """The first check-in opening after ``now`` that does not fall on a holiday."""
+    holidays = list(holidays)
+    upcoming = next_occurrence(circle, timezone, now, meetings)
+    for _ in range(_LOOK_AHEAD):
+        if not in_holidays(holidays, upcoming, circle.timezone):
+            return upcoming
+        upcoming = next_occurrence(circle, timezone, upcoming, meetings)
+    return upcoming
+
+
 def _before_meetings(
     circle: Circle, zone: ZoneInfo, meetings: Iterable[datetime]
 ) -> list[datetime]:

@@ -87,10 +87,15 @@ async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
 
 
 async def holidays_by_circle(session: AsyncSession) -> dict[int, list[Holiday]]:
-    """All holidays, by circle."""
+    """Every circle's holidays, its own and its country's, by circle id (one query)."""
     found: dict[int, list[Holiday]] = defaultdict(list)
-    for holiday in await session.scalars(select(Holiday)):
-        found[holiday.circle_id].append(holiday)
+    rows = await session.execute(
+        select(Circle.id, Holiday).join(
+            Holiday, or_(Holiday.circle_id == Circle.id, Holiday.country == Circle.country)
+        )
+    )
+    for circle_id, holiday in rows.all():
+        found[circle_id].append(holiday)
     return found
 
 

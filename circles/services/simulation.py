@@ -25,10 +25,11 @@ from circles.errors import NotFound
 from circles.i18n import N_
 from circles.models import Channel, Circle, Invite, Membership, Outbox, Person, Role
 from circles.services.demo import seed_demo
+from circles.services.holidays import of_circle
 from circles.services.invites import create_invite
 from circles.services.journeys import teacher_place
 from circles.services.people import find_person
-from circles.services.schedule import next_occurrence
+from circles.services.schedule import next_checkin
 
 #: Simulated ids are this or lower (before identities, they shared Telegram's id space).
 SIMULATED_ID_CEILING = -(10**15)
@@ -131,4 +132,5 @@ async def next_checkin_time(
     place = await teacher_place(session, person_id=person.id)
     if place is None:
         return None
-    return next_occurrence(place.circle, person.timezone, now) + timedelta(minutes=1)
+    holidays = await of_circle(session, circle=place.circle)
+    return next_checkin(place.circle, person.timezone, now, holidays) + timedelta(minutes=1)

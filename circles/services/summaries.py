@@ -54,6 +54,7 @@ from circles.models import (
     CheckIn,
     CheckInStatus,
     Circle,
+    Holiday,
     Inquiry,
     Membership,
     Person,
@@ -67,9 +68,11 @@ from circles.models import (
 from circles.questions import Question
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
+from circles.services.holidays import of_circle
 from circles.services.people import Address, preferred_identities
 from circles.services.sandbox import real_or_named
-from circles.services.schedule import latest_occurrence
+from circles.services.schedule import in_holidays, latest_occurrence
+from circles.services.scheduling import holidays_by_circle
 from circles.services.weeks import (
     Week,
     WeekWindow,
@@ -343,15 +346,18 @@ def _ratings(window: WeekWindow, sums: dict[int, tuple[float, int]]) -> Ratings:
     return Ratings(last.mean, last.count, weeks, slope, direction)
 
 
-def checkin_opened(circle: Circle, week: Week, now: datetime) -> bool:
+def checkin_opened(
+    circle: Circle, week: Week, now: datetime, holidays: Sequence[Holiday] = ()
+) -> bool:
     """Whether the circle's check-in of ``week`` has opened by ``now``.
 
-    False for a week still ahead, a week whose check-in day is still to come, and the
-    off weeks of a fortnightly circle: nobody can have missed those.
+    False for a week still ahead, a week whose check-in day is still to come, the off
+    weeks of a fortnightly circle, and a check-in day in ``holidays``: nobody can have
+    missed those.
     """
     start, end = week.bounds(circle.timezone)
     last = latest_occurrence(circle, circle.timezone, min(now, end - timedelta(microseconds=1)))
-    return start <= last <= now
+    return start <= last <= now and not in_holidays(holidays, last, circle.timezone)
 
 
 def default_week(circle: Circle, now: datetime) -> Week:
@@ -476,7 +482,8 @@ async def _roster(
         )
         .order_by(Membership.id, CheckIn.id)
     )
-    opened = checkin_opened(circle, week, now)
+    holidays = await of_circle(session, circle=circle)
+    opened = checkin_opened(circle, week, now, holidays)
     found: dict[int, RosterLine] = {}
     for row in rows.all():
         person, joined_at, current_phase, in_review, checkin_id, status, channel, address = row
@@ -803,7 +810,7 @@ async def _area(
         .where(in_area, Membership.role == Role.teacher, Person.forgotten_at.is_(None))
         .group_by(Circle.id)
     )
-    opened = _opened_circles(circles, week, now)
+    opened = _opened_circles(circles, week, now, await holidays_by_circle(session))
     key_of = {c.id: str(c.id) if country is not None else c.country for c in circles}
     teachers_by: dict[str, tuple[int, int]] = {}
     for circle_id, total, unopened in teacher_rows.all():
@@ -881,15 +888,22 @@ async def _area(
     )
 
 
-def _opened_circles(circles: Sequence[Any], week: Week, now: datetime) -> set[int]:
+def _opened_circles(
+    circles: Sequence[Any], week: Week, now: datetime, holidays: dict[int, list[Holiday]]
+) -> set[int]:
     """Ids of the circles whose check-in of ``week`` has opened by ``now``.
 
     Circles that share a timezone and check-in slot share the answer, so a country of
-    a thousand circles needs a handful of calendar computations, not a thousand.
+    a thousand circles needs a handful of calendar computations, not a thousand; a
+    circle with holidays is asked on its own (its check-in day may be one of them).
     """
     seen: dict[tuple[Any, ...], bool] = {}
     opened = set()
     for circle in circles:
+        if holidays.get(circle.id):
+            if checkin_opened(circle, week, now, holidays[circle.id]):
+                opened.add(circle.id)
+            continue
         fortnightly = circle.cadence is Cadence.fortnightly
         key = (
             circle.timezone,
@@ -1082,8 +1096,9 @@ async def circle_weeks(
         ratings[(cid, int(b))] = (float(total or 0), int(count))
 
     found = []
+    days_off = await holidays_by_circle(session)
     for b, week in enumerate(window.weeks, start=1):
-        opened = _opened_circles(circles, week, now)
+        opened = _opened_circles(circles, week, now, days_off)
         for circle in circles:
             teachers = eligible = 0
             for joined_bucket, is_paused, count in joins.get(circle.id, []):

@@ -21,6 +21,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/circles/{circle_id}/meetings": {"date": "2030-10-15", "time": "16:30"},
     "/v1/broadcasts": {"variants": {"en": "Hub on Friday"}, "default_language": "en"},
     "/v1/broadcasts/preview": {},
+    "/v1/circles/{circle_id}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
+    "/v1/countries/{country}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
 }
 
 

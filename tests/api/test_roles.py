@@ -19,7 +19,9 @@ async def test_a_union_rep_reads_the_summary_without_names(world: World, as_role
     assert (await rep.get(f"/v1/circles/{world.a.circle}")).status_code == 200
 
 
-@pytest.mark.parametrize(("method", "path"), [op for op in OPERATIONS if op[0] == "POST"])
+@pytest.mark.parametrize(
+    ("method", "path"), [op for op in OPERATIONS if op[0] in ("POST", "DELETE")]
+)
 async def test_a_union_rep_changes_nothing(method: str, path: str, world: World, as_role) -> None:
     url = path.format(
         circle_id=world.a.circle,
@@ -27,8 +29,14 @@ async def test_a_union_rep_changes_nothing(method: str, path: str, world: World,
         practice_id=world.a.practice,
         broadcast_id=world.a.broadcast,
         token_id=world.a.token,
+        holiday_id=world.a.holiday,
+        country="BR",
     )
-    response = await as_role("union_rep_a").post(url, json=BODIES.get(path, {}))
+    rep = as_role("union_rep_a")
+    if method == "DELETE":
+        response = await rep.delete(url)
+    else:
+        response = await rep.post(url, json=BODIES.get(path, {}))
     assert response.status_code == 403, url
     assert response.headers["content-type"] == "application/problem+json"
 

@@ -24,6 +24,7 @@ _ID_FIELDS = {
     "practice_id": "practice",
     "token_id": "token",
     "broadcast_id": "broadcast",
+    "holiday_id": "holiday",
 }
 #: Query parameters that name something of a circle.
 _ID_QUERIES = {"circle": "circle", "member": "person", "meeting": "meeting"}
@@ -55,6 +56,8 @@ async def _call(client, method: str, path: str, url: str, query: dict[str, Any])
         return await client.get(url, params=query)
     if method == "PATCH":
         return await client.patch(url, json=BODIES.get(path, {}))
+    if method == "DELETE":
+        return await client.delete(url)
     return await client.post(url, json=BODIES.get(path, {}))
 
 

@@ -289,5 +289,5 @@ async def test_summaries_make_the_same_few_queries_for_any_circle_size(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert summary.teachers == 47
-    assert made == [8, 8]  # the circle, then seven aggregates
-    assert country_queries == 6
+    assert made == [9, 9]  # the circle, its holidays, then seven aggregates
+    assert country_queries == 7  # with the holidays of the circles

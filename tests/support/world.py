@@ -11,7 +11,7 @@ tried with a token of A.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -27,6 +27,7 @@ from circles.models import (
     Consent,
     FlowRun,
     FlowStatus,
+    Holiday,
     Inquiry,
     Meeting,
     Membership,
@@ -68,6 +69,7 @@ class Ids:
     reflection: int = 0
     token: int = 0
     broadcast: int = 0
+    holiday: int = 0
 
 
 @dataclass
@@ -322,6 +324,17 @@ async def build_world(sessions: SessionMaker) -> World:
         session.add(practice_b)
         await session.flush()
         world.b.practice = practice_b.id
+
+        for ids, circle in ((world.a, a), (world.b, b)):  # one holiday, after the seeded weeks
+            holiday = Holiday(
+                circle_id=circle.id,
+                starts_on=date(2026, 12, 21),
+                ends_on=date(2027, 1, 3),
+                name="Year-end break",
+            )
+            session.add(holiday)
+            await session.flush()
+            ids.holiday = holiday.id
 
         for ids, circle in ((world.a, a), (world.b, b)):  # one broadcast to each country
             broadcast = Broadcast(
