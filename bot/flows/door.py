@@ -2,10 +2,12 @@
 
 A messaging app's folder in ``bot/handlers/`` (and the web simulator) turns what arrived
 into an :class:`Inbound` (a command with its argument, a message, an edited message, a
-pressed button's data) and calls :func:`handle` inside the update's transaction, after
-it has claimed the update id. :func:`handle` opens the :class:`~bot.flows.visit.Visit`
-(the sender, their person, their identity marked reachable: once per update), sends the
-inbound to the dialogue that answers it, and says in which language to show the events.
+pressed button's data) and calls :func:`take` inside the update's transaction: it claims
+the update id and counts the update, then calls :func:`handle` (the simulator, whose
+updates have no id, calls :func:`handle` itself). :func:`handle` opens the
+:class:`~bot.flows.visit.Visit` (the sender, their person, their identity marked
+reachable: once per update), sends the inbound to the dialogue that answers it, and says
+in which language to show the events.
 The door's app then renders the events with its own capabilities, after the commit.
 
 What stays with an app's folder is only what that app alone has: a group chat (Telegram
@@ -42,7 +44,9 @@ from bot.flows.events import Say
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
 from bot.flows.visit import Replies, Visit, enter
+from circles import metrics
 from circles.models import Channel
+from circles.services.updates import claim_update
 from circles.settings import Settings
 from circles.text import t
 
@@ -186,3 +190,28 @@ async def handle(
     language = await visit.language()
     erased = visit.person is not None and visit.person.forgotten_at is not None
     return Handled(outcome, language, erased)
+
+
+async def take(
+    session: AsyncSession,
+    *,
+    update_id: str,
+    sender: Sender,
+    inbound: Inbound,
+    settings: Settings,
+    now: datetime,
+    answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+) -> Handled | None:
+    """Claim ``update_id`` on the sender's channel and :func:`handle` the update; None
+    (counted as a duplicate) when the update was handled before.
+
+    Call it in the update's transaction: if the work fails, the claim rolls back with it
+    and a redelivery is handled again.
+    """
+    if not await claim_update(session, channel=sender.channel, update_id=update_id, now=now):
+        metrics.DUPLICATES.inc()
+        return None
+    metrics.UPDATES.inc()
+    return await handle(
+        session, sender=sender, inbound=inbound, settings=settings, now=now, answer=answer
+    )

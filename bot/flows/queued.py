@@ -3,16 +3,25 @@
 Invitations, nudges, reminders, digests and announcements are queued here as events
 (:mod:`bot.flows.events`), not as text: the door that sends a row renders it with
 :func:`shown` in the recipient's language at that moment. :func:`shown` also reads the
-rows of version 1 (rendered text and button data), queued before events.
+rows of version 1 (rendered text and button data), queued before events. After sending,
+the door releases the row with :func:`finish` (and :func:`retry` after a failure on the
+app's side).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypedDict, Unpack
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.buttons import encode
 from bot.flows.events import Notice, Photo, Say, dump, load_event
+from circles import metrics
+from circles.models import Outbox, OutboxState
+from circles.services.broadcasts import record_delivery
 from circles.services.outbox import queued, queued_event
 from circles.text import render
 
@@ -68,3 +77,58 @@ def _version_1(payload: dict[str, Any]) -> Shown:
         file_kind=payload.get("file_kind"),
         document=(document["name"], document["content"]) if document else None,
     )
+
+
+#: Tries of a row that failed on the app's side (timeouts, 5xx, throttling) before it is
+#: given up.
+MAX_ATTEMPTS = 5
+
+
+class Change(TypedDict, total=False):
+    """What sending a row came to, besides its new state (what is not given stays)."""
+
+    not_before: datetime
+    sent_at: datetime
+    message_id: str | None
+    attempts: int
+    error: str
+
+
+async def finish(
+    session: AsyncSession,
+    row: Outbox,
+    *,
+    state: OutboxState,
+    now: datetime,
+    **change: Unpack[Change],
+) -> None:
+    """Release the claimed ``row`` in ``state``, count it, and carry its fate over to its
+    broadcast delivery, if it has one."""
+    values: dict[str, Any] = {"state": state, "claimed_at": None}
+    if "not_before" in change:
+        values["not_before"] = change["not_before"]
+    if "sent_at" in change:
+        values["sent_at"] = change["sent_at"]
+    if (message_id := change.get("message_id")) is not None:
+        values["sent_message_id"] = message_id[:128]
+    if "attempts" in change:
+        values["attempts"] = change["attempts"]
+    error = change.get("error")
+    if error is not None:
+        values["last_error"] = error[:300]
+    if state is OutboxState.sent:
+        metrics.SENT.labels(row.priority.value).inc()
+    elif state in (OutboxState.failed, OutboxState.unreachable):
+        metrics.FAILED.labels(state.value).inc()
+    await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
+    await record_delivery(session, outbox_id=row.id, state=state, reason=error, now=now)
+
+
+def retry(row: Outbox, now: datetime, error: str) -> tuple[OutboxState, Change]:
+    """What one more failed try of ``row`` comes to: pending again after a backoff that
+    doubles (at most five minutes), or failed after :data:`MAX_ATTEMPTS` tries."""
+    attempts = row.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        return OutboxState.failed, Change(attempts=attempts, error=error)
+    backoff = timedelta(seconds=min(300, 2**attempts))
+    return OutboxState.pending, Change(attempts=attempts, not_before=now + backoff, error=error)

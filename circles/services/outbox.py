@@ -163,6 +163,17 @@ async def book_bulk_slots(
     return start
 
 
+async def start_sending(session: AsyncSession, *, row_id: int, now: datetime) -> bool:
+    """Mark a claimed row as being sent; False if it is no longer pending (a broadcast
+    cancelled since it was claimed)."""
+    marked = await session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.state == OutboxState.pending)
+        .values(state=OutboxState.sending, claimed_at=now)
+    )
+    return marked.rowcount == 1
+
+
 async def claim_due(
     session: AsyncSession, *, channel: Channel, now: datetime, lease: timedelta, batch: int
 ) -> list[Outbox]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 
 import pytest
 from support.fakebotapi import FakeBotApi, FakeUser
 from support.pace import FakePace
 from support.phone import Phone
-from support.places import add_circle
+from support.places import CircleSetup, staffed_circle
 from support.story import onboard
 
 from bot.handlers.telegram.app import build_application
@@ -19,8 +18,7 @@ from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.models import Membership, Person, Role
-from circles.services.invites import create_invite
+from circles.models import Role
 from circles.settings import Settings
 
 
@@ -67,29 +65,11 @@ async def app(
     assert not crashes, f"a handler crashed: {crashes[0].exc_info}"
 
 
-@dataclass
-class CircleSetup:
-    """A circle with a facilitator and invite codes for each role."""
-
-    circle_id: int
-    name: str
-    codes: dict[Role, str]
-
-
 @pytest.fixture
 async def accra(sessions: SessionMaker, clock: FakeClock) -> CircleSetup:
     """Accra 1: English, Africa/Accra, check-ins Monday 16:00, facilitator Grace Owusu."""
     async with transaction(sessions) as session:
-        circle = await add_circle(session, "Accra 1", now=clock.now())
-        grace = Person(display_name="Grace Owusu", created_at=clock.now())
-        session.add(grace)
-        await session.flush()
-        session.add(Membership(person_id=grace.id, circle_id=circle.id, role=Role.facilitator))
-        codes = {}
-        for role in Role:
-            invite = await create_invite(session, circle=circle, role=role, now=clock.now())
-            codes[role] = invite.code
-        return CircleSetup(circle.id, circle.name, codes)
+        return await staffed_circle(session, "Accra 1", "Grace Owusu", now=clock.now())
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.models import Circle
+from circles.models import Circle, Membership, Person, Role
 from circles.services.circles import create_circle
+from circles.services.invites import create_invite
 
 #: A country's usual (language, timezone) in the tests.
 USUAL = {
@@ -46,3 +48,29 @@ async def add_circle(
         now=now,
         **options,
     )
+
+
+@dataclass
+class CircleSetup:
+    """A circle with a facilitator and invite codes for each role."""
+
+    circle_id: int
+    name: str
+    codes: dict[Role, str]
+
+
+async def staffed_circle(
+    session: AsyncSession, name: str, facilitator: str, *, now: datetime
+) -> CircleSetup:
+    """Circle ``name`` in Ghana, with its facilitator (a new person called ``facilitator``)
+    and an invite for each role."""
+    circle = await add_circle(session, name, now=now)
+    person = Person(display_name=facilitator, created_at=now)
+    session.add(person)
+    await session.flush()
+    session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.facilitator))
+    codes = {}
+    for role in Role:
+        invite = await create_invite(session, circle=circle, role=role, now=now)
+        codes[role] = invite.code
+    return CircleSetup(circle.id, circle.name, codes)

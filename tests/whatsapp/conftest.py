@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from support.fakecloud import FakeCloud, button_reply, encoded, list_reply, sign, text, webhook
+from support.places import CircleSetup, staffed_circle
 
 from api.app import create_app
 from bot.handlers.whatsapp import webhook as whatsapp_webhook
@@ -19,9 +20,6 @@ from bot.handlers.whatsapp.sender import WhatsAppSender
 from bot.handlers.whatsapp.worker import InboxWorker
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.models import Membership, Person, Role
-from circles.services.circles import create_circle
-from circles.services.invites import create_invite
 from circles.settings import Settings
 
 APP_SECRET = "app-secret-for-tests"
@@ -95,33 +93,11 @@ async def wa_sender(
     await client.aclose()
 
 
-@dataclass
-class Circle:
-    circle_id: int
-    codes: dict[Role, str]
-
-
 @pytest.fixture
-async def accra(sessions: SessionMaker, clock: FakeClock) -> Circle:
+async def accra(sessions: SessionMaker, clock: FakeClock) -> CircleSetup:
     """Accra 1: English, Africa/Accra, facilitator Grace Owusu, an invite per role."""
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Accra 1",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=clock.now(),
-        )
-        grace = Person(display_name="Grace Owusu", created_at=clock.now())
-        session.add(grace)
-        await session.flush()
-        session.add(Membership(person_id=grace.id, circle_id=circle.id, role=Role.facilitator))
-        codes = {}
-        for role in Role:
-            invite = await create_invite(session, circle=circle, role=role, now=clock.now())
-            codes[role] = invite.code
-        return Circle(circle.id, codes)
+        return await staffed_circle(session, "Accra 1", "Grace Owusu", now=clock.now())
 
 
 def shown(message: dict[str, Any]) -> str:

@@ -4,27 +4,20 @@ and every choice stays reachable: a button, a list row, or a numbered line to ty
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
+from support.asking import FLOWS, asked, quiet
 from support.fakecloud import FakeCloud
-from support.people import add_person
 
-from bot.flows import engine
 from bot.flows.buttons import encode
-from bot.flows.definition import Flow, Step, library
-from bot.flows.effects import Answered, Completion
 from bot.flows.events import Say
 from bot.flows.fit import WHATSAPP, Message, fit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Consent, FlowRun, FlowStatus
 from circles.settings import SUPPORTED_LANGUAGES
 from circles.text import render as render_text
 
-FLOWS: list[Flow] = sorted(library().flows.values(), key=lambda f: (f.id, f.version))
 TO = "233200000077"
 
 
@@ -40,43 +33,7 @@ async def client(cloud: FakeCloud):
 @pytest.fixture
 def quiet_effects(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run a step's ``current`` and ``suggest`` effects, not what answering does."""
-    answering = {s.on_answer for f in FLOWS for s in f.steps if s.on_answer}
-    completing = {f.on_complete for f in FLOWS if f.on_complete}
-    real = engine.run_effect
-
-    async def run_effect(name: str, *args, **kwargs):
-        if name in completing:
-            return Completion()
-        if name in answering:
-            return Answered()
-        return await real(name, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "run_effect", run_effect)
-
-
-async def _ask(session, flow: Flow, step: Step, language: str, now: datetime):
-    person = await add_person(
-        session,
-        telegram=4242,
-        display_name="Reach",
-        language=language,
-        timezone="Africa/Accra",
-        consent=Consent.given,
-        created_at=now,
-    )
-    run = FlowRun(
-        person_id=person.id,
-        flow_id=flow.id,
-        flow_version=flow.version,
-        status=FlowStatus.active,
-        current_step=step.key,
-        state={"seq": 0},
-        started_at=now,
-        updated_at=now,
-    )
-    session.add(run)
-    await session.flush()
-    return await engine.ask(session, run=run, person=person, now=now)
+    quiet(monkeypatch)
 
 
 def _reachable(message: Message, data: str, label: str, number: int) -> bool:
@@ -98,7 +55,7 @@ async def test_every_question_is_accepted_by_whatsapp_and_every_choice_reachable
     for flow in FLOWS:
         for step in flow.steps:
             async with sessions() as session:
-                ask = await _ask(session, flow, step, language, clock.now())
+                _person, _run, ask = await asked(session, flow, step, language, clock.now())
                 await session.rollback()
             [message] = fit([ask], language, WHATSAPP).messages
             where = f"{flow.id} v{flow.version} {step.key} ({language})"

@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import select
 from support.fakecloud import image
+from support.places import add_circle
 
 from circles.db import SessionMaker
 from circles.models import Answer, Channel, Consent, Identity, Person, Role
@@ -97,18 +98,10 @@ async def test_a_teacher_who_joins_on_whatsapp_takes_the_circles_language(
     wa_phone, sessions, clock
 ) -> None:
     from circles.db import transaction
-    from circles.services.circles import create_circle
     from circles.services.invites import create_invite
 
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Abidjan 1",
-            country="CI",
-            language="fr",
-            timezone="Africa/Abidjan",
-            now=clock.now(),
-        )
+        circle = await add_circle(session, "Abidjan 1", country="CI", now=clock.now())
         invite = await create_invite(session, circle=circle, role=Role.teacher, now=clock.now())
     awa = wa_phone("Awa")
     texts = await awa.send(f"Bonjour JOIN {invite.code}")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from support.people import add_person
+from support.places import add_circle
 
 from bot.flows import announcements, digest, prompts, sharing
 from bot.flows.buttons import decode
@@ -31,7 +32,6 @@ from circles.models import (
 from circles.services import broadcasts, meetings, reviews
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience
-from circles.services.circles import create_circle
 from circles.settings import SUPPORTED_LANGUAGES
 
 #: Monday 14 September 2026, 19:30 UTC: 16:30 in Recife, after check-ins opened.
@@ -75,11 +75,10 @@ def _practice(circle, author: Person, title: str) -> Practice:
 
 async def _season(sessions: SessionMaker) -> None:
     async with transaction(sessions) as session:
-        circle = await create_circle(
+        circle = await add_circle(
             session,
-            name="Recife 1",
+            "Recife 1",
             country="BR",
-            language="pt_BR",
             timezone="America/Recife",
             now=MONDAY - timedelta(weeks=5),
         )

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from support.fakegraph_templates import FakeGraphTemplates, Verdict
 from support.people import add_person
+from support.places import add_circle
 from typer.testing import CliRunner
 
 from bot.flows import announcements, nudge, prompts, queued
@@ -45,7 +46,6 @@ from bot.handlers.whatsapp.templates import (
 from circles.db import SessionMaker, transaction
 from circles.models import Consent, Membership, Outbox, Person, Role, RsvpResponse
 from circles.services import meetings, outbox
-from circles.services.circles import create_circle
 from circles.services.summaries import RosterLine
 from circles.settings import SUPPORTED_LANGUAGES
 from circles.text import lines, render, t
@@ -347,13 +347,8 @@ async def test_a_meeting_reminder_tells_when_and_where_in_the_readers_language(
 ) -> None:
     starts = NOW + timedelta(hours=23)
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name="Recife 1",
-            country="BR",
-            language="pt_BR",
-            timezone="America/Recife",
-            now=NOW,
+        circle = await add_circle(
+            session, "Recife 1", country="BR", timezone="America/Recife", now=NOW
         )
         ana = await add_person(
             session,

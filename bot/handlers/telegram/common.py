@@ -16,11 +16,9 @@ from bot.flows.messages import Sender
 from bot.flows.visit import Replies, Visit
 from bot.handlers.telegram import render
 from bot.handlers.telegram.context import CirclesContext
-from circles import metrics
 from circles.db import transaction
 from circles.i18n import use_language
 from circles.models import Channel
-from circles.services.updates import claim_update
 
 log = logging.getLogger(__name__)
 
@@ -84,27 +82,23 @@ async def handle_once(
     turn = deps.write_lock or contextlib.nullcontext()
     with use_language(sender.language_code, deps.settings.default_language):
         async with turn, transaction(deps.sessions) as session:
-            now = deps.clock.now()
-            if not await claim_update(
-                session, channel=Channel.telegram, update_id=str(update.update_id), now=now
-            ):
+            handled = await door.take(
+                session,
+                update_id=str(update.update_id),
+                sender=sender,
+                inbound=inbound,
+                settings=deps.settings,
+                now=deps.clock.now(),
+                answer=answer,
+            )
+            if handled is None:
                 log.info("update %s was already handled; skipping", update.update_id)
-                metrics.DUPLICATES.inc()
                 if update.callback_query is not None:
                     try:
                         await update.callback_query.answer()
                     except TelegramError as exc:  # answered the first time already
                         log.info("could not answer a repeated button press: %s", exc)
                 return
-            metrics.UPDATES.inc()
-            handled = await door.handle(
-                session,
-                sender=sender,
-                inbound=inbound,
-                settings=deps.settings,
-                now=now,
-                answer=answer,
-            )
             shown = render.fitted(handled.outcome.events, handled.language)
     try:
         await render.show(update, context.bot, shown)

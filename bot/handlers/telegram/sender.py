@@ -27,20 +27,21 @@ twice is chosen over possibly-never for that one message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Unpack
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.flows.queued import shown
+from bot.flows.queued import Change, finish, retry, shown
 from bot.handlers.telegram.ratelimit import TelegramLimits, retry_seconds
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
+from circles.loops import run_until
 from circles.models import (
     Channel,
     Circle,
@@ -51,14 +52,12 @@ from circles.models import (
     OutboxState,
     Person,
 )
-from circles.services.broadcasts import record_delivery
-from circles.services.outbox import book_bulk_slots, claim_due
+from circles.services.outbox import book_bulk_slots, claim_due, start_sending
 from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
 #: A row whose chat is not ready for longer than this goes back to the queue.
 DEFER_AFTER = 1.0
 
@@ -173,20 +172,12 @@ class OutboxSender:
         While the database is away, it rests longer after each failure (up to half
         a minute), so the log gets one line per attempt, not one a second.
         """
-        failures = 0
-        while not stop.is_set():
-            rest = idle
-            try:
-                report = await self.send_due()
-                failures = 0
-            except Exception:
-                failures += 1
-                rest = min(30.0, idle * 2**failures)
-                log.exception("the outbox sender failed; trying again in %.0fs", rest)
-                report = SendReport()
-            if report.handled == report.deferred:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=rest)
+
+        async def step() -> bool:
+            report = await self.send_due()
+            return report.handled != report.deferred
+
+        await run_until(stop, step, idle=idle, log=log, what="the outbox sender")
 
     async def _deliver(self, row: Outbox, report: SendReport, language: str) -> None:
         now = self.clock.now()
@@ -199,13 +190,8 @@ class OutboxSender:
             report.deferred += 1
             return
         async with transaction(self.sessions) as session:
-            marked = await session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id, Outbox.state == OutboxState.pending)
-                .values(state=OutboxState.sending, claimed_at=now)
-            )
-        if marked.rowcount != 1:  # cancelled (a broadcast) since it was claimed
-            return
+            if not await start_sending(session, row_id=row.id, now=now):
+                return  # cancelled (a broadcast) since it was claimed
         try:
             message_id = await self._send(row, language)
         except RetryAfter as error:
@@ -232,25 +218,15 @@ class OutboxSender:
             report.failed += 1
             _count(report, error.message)
         except (NetworkError, TelegramError) as error:  # timeouts and 5xx
-            attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                await self._finish(
-                    row, state=OutboxState.failed, attempts=attempts, error=type(error).__name__
-                )
+            state, change = retry(row, now, type(error).__name__)
+            await self._finish(row, state=state, **change)
+            if state is OutboxState.failed:
                 report.failed += 1
                 _count(report, type(error).__name__)
             else:
-                backoff = timedelta(seconds=min(300, 2**attempts))
-                await self._finish(
-                    row,
-                    state=OutboxState.pending,
-                    attempts=attempts,
-                    not_before=now + backoff,
-                    error=type(error).__name__,
-                )
                 report.retried += 1
         else:
-            await self._finish(row, state=OutboxState.sent, sent_at=now, message_id=message_id)
+            await self._finish(row, state=OutboxState.sent, sent_at=now, message_id=str(message_id))
             report.sent += 1
 
     async def _send(self, row: Outbox, language: str) -> int:
@@ -288,37 +264,9 @@ class OutboxSender:
             )
         return sent.message_id
 
-    async def _finish(
-        self,
-        row: Outbox,
-        *,
-        state: OutboxState,
-        not_before: datetime | None = None,
-        sent_at: datetime | None = None,
-        message_id: int | None = None,
-        attempts: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        values: dict = {"state": state, "claimed_at": None}
-        if not_before is not None:
-            values["not_before"] = not_before
-        if sent_at is not None:
-            values["sent_at"] = sent_at
-        if message_id is not None:
-            values["sent_message_id"] = str(message_id)
-        if attempts is not None:
-            values["attempts"] = attempts
-        if state is OutboxState.sent:
-            metrics.SENT.labels(row.priority.value).inc()
-        elif state in (OutboxState.failed, OutboxState.unreachable):
-            metrics.FAILED.labels(state.value).inc()
-        if error is not None:
-            values["last_error"] = error[:300]
+    async def _finish(self, row: Outbox, *, state: OutboxState, **change: Unpack[Change]) -> None:
         async with transaction(self.sessions) as session:
-            await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
-            await record_delivery(
-                session, outbox_id=row.id, state=state, reason=error, now=self.clock.now()
-            )
+            await finish(session, row, state=state, now=self.clock.now(), **change)
 
 
 def _count(report: SendReport, reason: str) -> None:

@@ -21,29 +21,27 @@ approved template is the next step of issue #20. The Graph API's answers:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.flows.events import load_event
 from bot.flows.fit import WHATSAPP, fit
+from bot.flows.queued import Change, finish, retry
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
-from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
+from circles.loops import run_until
 from circles.models import Channel, Identity, Outbox, OutboxState, Person
-from circles.services.broadcasts import record_delivery
-from circles.services.outbox import claim_due, queued_event
+from circles.services.outbox import claim_due, queued_event, start_sending
 from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 5
 #: How long WhatsApp lets a business write freely after the person's last message.
 WINDOW = timedelta(hours=24)
 #: When a row waiting for its recipient's window is looked at again.
@@ -96,20 +94,11 @@ class WhatsAppSender:
 
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Send until ``stop``, resting ``idle`` seconds when nothing is due."""
-        failures = 0
-        while not stop.is_set():
-            rest = idle
-            try:
-                taken = await self.send_due()
-                failures = 0
-            except Exception:
-                failures += 1
-                rest = min(30.0, idle * 2**failures)
-                log.exception("the WhatsApp outbox sender failed; trying again in %.0fs", rest)
-                taken = 0
-            if not taken:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=rest)
+
+        async def step() -> bool:
+            return await self.send_due() > 0
+
+        await run_until(stop, step, idle=idle, log=log, what="the WhatsApp outbox sender")
 
     async def _recipients(self, addresses: set[str]) -> dict[str, tuple[str, datetime | None]]:
         """Each address's language now and when they last wrote."""
@@ -130,13 +119,8 @@ class WhatsAppSender:
             await self._outside_window(row, now)
             return
         async with transaction(self.sessions) as session:
-            marked = await session.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id, Outbox.state == OutboxState.pending)
-                .values(state=OutboxState.sending, claimed_at=now)
-            )
-        if marked.rowcount != 1:  # cancelled (a broadcast) since it was claimed
-            return
+            if not await start_sending(session, row_id=row.id, now=now):
+                return  # cancelled (a broadcast) since it was claimed
         sent: list[str] = []
         try:
             for message in self._messages(row.payload, language):
@@ -183,48 +167,11 @@ class WhatsAppSender:
                     session, channel=Channel.whatsapp, address=row.address, now=now
                 )
         elif nothing_sent and (error.retryable or error.code in THROTTLED):
-            attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                await self._finish(row, state=OutboxState.failed, attempts=attempts, error=reason)
-            else:
-                await self._finish(
-                    row,
-                    state=OutboxState.pending,
-                    attempts=attempts,
-                    not_before=now + timedelta(seconds=min(300, 2**attempts)),
-                    error=reason,
-                )
+            state, change = retry(row, now, reason)
+            await self._finish(row, state=state, **change)
         else:
             await self._finish(row, state=OutboxState.failed, error=reason)
 
-    async def _finish(
-        self,
-        row: Outbox,
-        *,
-        state: OutboxState,
-        not_before: datetime | None = None,
-        sent_at: datetime | None = None,
-        message_id: str | None = None,
-        attempts: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"state": state, "claimed_at": None}
-        if not_before is not None:
-            values["not_before"] = not_before
-        if sent_at is not None:
-            values["sent_at"] = sent_at
-        if message_id is not None:
-            values["sent_message_id"] = message_id[:128]
-        if attempts is not None:
-            values["attempts"] = attempts
-        if error is not None:
-            values["last_error"] = error[:300]
-        if state is OutboxState.sent:
-            metrics.SENT.labels(row.priority.value).inc()
-        elif state in (OutboxState.failed, OutboxState.unreachable):
-            metrics.FAILED.labels(state.value).inc()
+    async def _finish(self, row: Outbox, *, state: OutboxState, **change: Unpack[Change]) -> None:
         async with transaction(self.sessions) as session:
-            await session.execute(update(Outbox).where(Outbox.id == row.id).values(**values))
-            await record_delivery(
-                session, outbox_id=row.id, state=state, reason=error, now=self.clock.now()
-            )
+            await finish(session, row, state=state, now=self.clock.now(), **change)

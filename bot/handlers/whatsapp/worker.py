@@ -8,7 +8,7 @@ strictly in the order they arrived (a failed message holds back that person's la
 ones until the next pass).
 
 A message is handled in one transaction that marks its inbox row processed, claims its
-id (``claim_update`` on the ``whatsapp`` channel) and runs :func:`bot.flows.door.handle`;
+id and runs the door (:func:`bot.flows.door.take`);
 if the work fails, all three roll back and the message is tried again, up to
 :data:`circles.services.inbox.MAX_ATTEMPTS` times, then given up with an apology. The
 replies are fitted inside the transaction, in the reader's language as it is after the
@@ -32,13 +32,11 @@ from bot.flows.visit import Replies, Visit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
 from bot.handlers.whatsapp.inbound import inbound_of, join_code, sender_of
-from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import use_language
-from circles.models import Channel
+from circles.loops import run_until, wait_for
 from circles.services.inbox import MAX_ATTEMPTS, mark_processed, record_failure, unprocessed
-from circles.services.updates import claim_update
 from circles.settings import Settings
 from circles.text import t
 
@@ -88,19 +86,16 @@ class InboxWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle the inbox until ``stop``; a failing database is retried, more slowly."""
-        failures = 0
-        while not stop.is_set():
-            rest = POLL
-            try:
-                await self.drain()
-                failures = 0
-            except Exception:
-                failures += 1
-                rest = min(30.0, POLL * 2**failures)
-                log.exception("the WhatsApp inbox worker failed; trying again in %.0fs", rest)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=rest)
+
+        async def step() -> bool:
+            await self.drain()
+            return False  # drained: rest until woken, or for POLL seconds
+
+        async def rest(seconds: float) -> None:
+            await wait_for(self._wake, seconds)
             self._wake.clear()
+
+        await run_until(stop, step, idle=POLL, log=log, what="the WhatsApp inbox worker", rest=rest)
 
     async def drain(self) -> int:
         """Handle passes until a pass handles nothing; returns the rows handled.
@@ -174,21 +169,18 @@ class InboxWorker:
                 inbound = inbound_of(row.message)
                 if inbound is None:
                     return None  # a reaction, a system notice: nothing to answer
-                if not await claim_update(
-                    session, channel=Channel.whatsapp, update_id=row.message_id, now=now
-                ):
-                    log.info("WhatsApp message of inbox row %s was already handled", row.id)
-                    metrics.DUPLICATES.inc()
-                    return None
-                metrics.UPDATES.inc()
-                handled = await door.handle(
+                handled = await door.take(
                     session,
+                    update_id=row.message_id,
                     sender=sender,
                     inbound=inbound,
                     settings=self.settings,
                     now=now,
                     answer=_joining(join_code(row.message), inbound),
                 )
+                if handled is None:
+                    log.info("WhatsApp message of inbox row %s was already handled", row.id)
+                    return None
                 return render.fitted(handled.outcome.events, handled.language), handled.language
 
     async def _failed(self, row: Stored, error: str) -> bool:

@@ -14,74 +14,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 from support import apps
-from support.people import add_person
+from support.asking import FLOWS, asked, quiet
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.flows import engine
 from bot.flows.buttons import encode
-from bot.flows.definition import AnswerType, Flow, Step, library
-from bot.flows.effects import Answered, Completion
+from bot.flows.definition import AnswerType, Step, library
 from bot.flows.events import Ask
 from bot.flows.fit import Message, fit
 from bot.flows.inputs import Input, InputKind
 from bot.handlers.telegram.render import fitted, keyboard
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Answer, Consent, FlowRun, FlowStatus
+from circles.models import Answer, FlowRun
 from circles.settings import SUPPORTED_LANGUAGES
 from circles.text import render
 
 #: The narrow app, with the button data and text of Telegram (its keyboard renders them).
 NARROW = replace(apps.NARROW, data_bytes=64, text_length=4096)
-FLOWS: list[Flow] = sorted(library().flows.values(), key=lambda f: (f.id, f.version))
 
 
 @pytest.fixture
 def quiet_effects(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run a step's ``current`` and ``suggest`` effects, not what answering does."""
-    answering = {s.on_answer for f in FLOWS for s in f.steps if s.on_answer}
-    completing = {f.on_complete for f in FLOWS if f.on_complete}
-    real = engine.run_effect
-
-    async def run_effect(name: str, *args, **kwargs):
-        if name in completing:
-            return Completion()
-        if name in answering:
-            return Answered()
-        return await real(name, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "run_effect", run_effect)
-
-
-async def _asked(session, flow: Flow, step: Step, language: str, now: datetime):
-    """A person in ``language`` whose run of ``flow`` waits at ``step``, and the question."""
-    person = await add_person(
-        session,
-        telegram=4242,
-        display_name="Reach",
-        language=language,
-        timezone="Africa/Accra",
-        consent=Consent.given,
-        created_at=now,
-    )
-    run = FlowRun(
-        person_id=person.id,
-        flow_id=flow.id,
-        flow_version=flow.version,
-        status=FlowStatus.active,
-        current_step=step.key,
-        state={"seq": 0},
-        started_at=now,
-        updated_at=now,
-    )
-    session.add(run)
-    await session.flush()
-    return person, run, await engine.ask(session, run=run, person=person, now=now)
+    quiet(monkeypatch)
 
 
 def _keys(message: Message) -> dict[str, str]:
@@ -122,7 +82,7 @@ async def test_every_choice_stays_reachable_without_edits_and_with_three_buttons
     for flow in FLOWS:
         for step in flow.steps:
             async with sessions() as session:
-                _person, _run, ask = await _asked(session, flow, step, language, now)
+                _person, _run, ask = await asked(session, flow, step, language, now)
                 shown = fit([ask], language, NARROW)
                 await session.rollback()
             [message] = shown.messages
@@ -141,7 +101,7 @@ async def test_every_choice_stays_reachable_without_edits_and_with_three_buttons
                     continue
                 typed = _typed(ask, choice.value, language, message)
                 async with sessions() as session:
-                    person, run, _ask = await _asked(session, flow, step, language, now)
+                    person, run, _ask = await asked(session, flow, step, language, now)
                     outcome = await engine.answer(
                         session, person=person, message=Input(InputKind.text, text=typed), now=now
                     )
@@ -157,7 +117,7 @@ async def test_telegram_shows_the_five_strategies_and_what_they_mean_as_buttons(
 ) -> None:
     identify = library().latest("identify")
     async with sessions() as session:
-        _person, run, ask = await _asked(
+        _person, run, ask = await asked(
             session, identify, identify.step("strategy"), "en", clock.now()
         )
         await session.rollback()

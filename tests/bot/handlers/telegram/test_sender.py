@@ -9,7 +9,8 @@ import pytest
 from conftest import ON_POSTGRES
 from sqlalchemy import select
 
-from bot.handlers.telegram.sender import MAX_ATTEMPTS, OutboxSender
+from bot.flows.queued import MAX_ATTEMPTS
+from bot.handlers.telegram.sender import OutboxSender
 from circles.db import transaction
 from circles.models import Channel, Identity, Outbox, OutboxPriority, OutboxState, SendBudget
 from circles.services.outbox import enqueue, message_payload
