@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
+from support.seeds import query
 
-from circles.db import create_engine, create_sessionmaker
 from circles.models import (
     Answer,
     ApiToken,
@@ -21,31 +19,6 @@ from circles.models import (
     PracticeStatus,
 )
 from circles.services.tokens import hash_token
-from circles_cli.main import app
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    """Run ``circles …`` in-process against this test's database."""
-    monkeypatch.setenv("CIRCLES_DATABASE_URL", database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args))
-
-    return invoke
-
-
-def _query(database_url: str, statement):
-    async def run():
-        engine = create_engine(database_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                return (await session.execute(statement)).all()
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def _circle_create(
@@ -79,7 +52,7 @@ def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: s
     )
     assert created.exit_code == 0, created.output
     assert "Accra 1" in created.stdout
-    [(circle,)] = _query(database_url, select(Circle))
+    [(circle,)] = query(database_url, select(Circle))
     assert (circle.country, circle.checkin_weekday, str(circle.checkin_time)) == (
         "GH",
         2,
@@ -91,7 +64,7 @@ def test_create_a_circle_then_an_invite_without_a_bot_token(cli, database_url: s
     code = re.search(r"Invite code: (\S+)", invited.stdout).group(1)
     assert f"https://t.me/<bot username>?start={code}" in invited.stdout
     assert f"/start {code}" in invited.stdout
-    [(invite,)] = _query(database_url, select(Invite))
+    [(invite,)] = query(database_url, select(Invite))
     assert (invite.code, invite.max_uses, invite.role.value) == (code, 10, "teacher")
 
 
@@ -125,7 +98,7 @@ def test_a_token_is_printed_once_and_stored_as_a_hash(cli, database_url: str) ->
     assert result.exit_code == 0, result.output
     secret = result.stdout.strip()
     assert secret.startswith("lc_") and len(secret) > 40
-    [(token,)] = _query(database_url, select(ApiToken))
+    [(token,)] = query(database_url, select(ApiToken))
     assert token.token_hash == hash_token(secret)
     assert secret not in (token.prefix, token.name)
 
@@ -134,7 +107,7 @@ def test_demo_seeds_a_circle_with_weeks_of_answers_once(cli, database_url: str) 
     first = cli("demo")
     assert first.exit_code == 0, first.output
     assert "13 members" in first.stdout
-    counts = _query(
+    counts = query(
         database_url,
         select(
             select(func.count()).select_from(Membership).scalar_subquery(),
@@ -143,12 +116,12 @@ def test_demo_seeds_a_circle_with_weeks_of_answers_once(cli, database_url: str) 
         ),
     )[0]
     assert counts[0] == 13 and counts[1] == 60 and counts[2] > 200
-    practices = _query(database_url, select(Practice.status).order_by(Practice.id))
+    practices = query(database_url, select(Practice.status).order_by(Practice.id))
     assert [row[0] for row in practices] == [PracticeStatus.published, PracticeStatus.in_review]
     again = cli("demo")
     assert again.exit_code == 0 and "already exists" in again.stdout
-    assert _query(database_url, select(func.count()).select_from(CheckIn))[0][0] == 60
-    assert len(_query(database_url, select(Practice.id))) == 2
+    assert query(database_url, select(func.count()).select_from(CheckIn))[0][0] == 60
+    assert len(query(database_url, select(Practice.id))) == 2
 
 
 def test_a_bad_setting_stops_with_one_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:

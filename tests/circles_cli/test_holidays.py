@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
+from support.seeds import query
 
-from circles.db import create_engine, create_sessionmaker
 from circles.models import AuditLog, Holiday
-from circles_cli.main import app
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):
-    """Run ``circles …`` in-process against this test's database."""
-    monkeypatch.setenv("CIRCLES_DATABASE_URL", database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args))
-
-    return invoke
-
-
-def _query(database_url: str, statement):
-    async def run():
-        engine = create_engine(database_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                return (await session.execute(statement)).all()
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def _accra(cli) -> None:
@@ -71,8 +42,8 @@ def test_add_list_and_remove_a_circle_holiday(cli, database_url: str) -> None:
     christmas = rows[2][0]
     removed = cli("holiday", "remove", christmas)
     assert removed.exit_code == 0, removed.output
-    assert len(_query(database_url, select(Holiday.id))) == 2
-    actions = _query(
+    assert len(query(database_url, select(Holiday.id))) == 2
+    actions = query(
         database_url,
         select(AuditLog.action, AuditLog.actor).where(AuditLog.target_type == "holiday"),
     )

@@ -3,6 +3,7 @@ for tests that start ``circles run`` and need people to be there already."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -48,6 +49,16 @@ async def writing(database_url: str) -> AsyncIterator[AsyncSession]:
             yield session
     finally:
         await engine.dispose()
+
+
+def query(database_url: str, statement) -> list:
+    """The rows of ``statement`` on a service's database, read from outside the service."""
+
+    async def run() -> list:
+        async with writing(database_url) as session:
+            return list((await session.execute(statement)).all())
+
+    return asyncio.run(run())
 
 
 async def seed(database_url: str, count: int, *, language: str = "en") -> Seeded:
