@@ -338,6 +338,11 @@ def tn(singular: str, plural: str, n: int, /, **params: Part) -> Message:
     return Message(singular, params, plural, n)
 
 
+def quoted(text: Part) -> Message:
+    """``text`` between the reader's language's quotation marks (“…”, « … », ‘…’)."""
+    return t("“{text}”", text=text)
+
+
 def lines(*parts: Part | None, separator: str = "\n") -> Join:
     """The parts (``None`` left out) one per line, or joined by ``separator``."""
     return Join(tuple(part for part in parts if part is not None), separator)

@@ -20,7 +20,7 @@ from circles.i18n import N_
 from circles.models import Circle, Person, PracticeStatus
 from circles.services import access, reviews, summaries
 from circles.services.access import Scope
-from circles.text import Part, join, lines, number, t, tn
+from circles.text import Part, join, lines, number, quoted, t, tn
 
 #: Practices shown per /review; the rest wait for the next one (or the admin API).
 REVIEW_LIMIT = 5
@@ -36,7 +36,7 @@ def card(row: reviews.PracticeRow) -> Say:
     """One practice waiting for review, with its two buttons."""
     practice = row.practice
     text: list[Part | None] = [
-        join((f"“{practice.title}” — ", name(row.author_name), f" ({row.circle_name})"), "")
+        join((quoted(practice.title), " — ", name(row.author_name), f" ({row.circle_name})"), "")
     ]
     if practice.strategy is not None:
         text.append(t(summaries.STRATEGY_LABELS[practice.strategy.value]))

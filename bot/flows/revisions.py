@@ -23,7 +23,7 @@ from circles.errors import Conflict, NotFound
 from circles.models import Person, Practice, PracticeStatus
 from circles.questions import Question
 from circles.services import access, repository
-from circles.text import Part, lines, number, t, tn
+from circles.text import Part, lines, number, quoted, t, tn
 
 STATUS_LABELS = {
     PracticeStatus.draft: t("Draft"),
@@ -65,7 +65,7 @@ async def mine(session: AsyncSession, *, person: Person) -> Replies:
     replies: Replies = [Say(t("Your practices:"))]
     for practice in practices:
         parts: list[Part | None] = [
-            f"“{practice.title}”",
+            quoted(practice.title),
             t("Status: {status}", status=STATUS_LABELS[practice.status]),
             t("Version {number}", number=number(practice.version)),
         ]

@@ -23,6 +23,7 @@ from circles.text import (
     join,
     lines,
     number,
+    quoted,
     t,
     tn,
 )
@@ -106,7 +107,7 @@ def language_note(practice: Practice) -> Text:
 def card(found: Found, *, full: bool) -> Text:
     """The practice as one message: a short card for lists, or the whole text."""
     practice = found.practice
-    head: list[Part] = [f"“{practice.title}”"]
+    head: list[Part] = [quoted(practice.title)]
     labels = strategies(practice)
     if labels:
         head.append(join(labels, " · "))

@@ -703,7 +703,7 @@ async def test_a_digest_queued_in_english_is_read_in_french_after_she_switches(
     [digest] = _since(ama, before)
     assert digest["text"].startswith(
         "Une pratique d'un autre cercle, à lire et peut-être à essayer\xa0:\n\n"
-        "“Hinge questions for everyone”"
+        "«\xa0Hinge questions for everyone\xa0»"
     )
     # The card itself is in French too: its headings, and a note that the teacher's
     # words are in English, named in French.
