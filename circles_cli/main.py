@@ -308,23 +308,24 @@ def templates_sync() -> None:
 
 @app.command()
 def demo() -> None:
-    """Create a demo circle with members and several weeks of answers."""
+    """Create the demo circles: members, weeks of answers and practices that travel."""
     settings = settings_or_exit()
 
     async def work(session: AsyncSession) -> demo_service.DemoResult:
         now = datetime.now(UTC)
-        result = await demo_service.seed_demo(session, now=now)
-        await demo_service.seed_practices(session, circle=result.circle, now=now)
-        return result
+        return await demo_service.seed_all(session, now=now)
 
     result = in_transaction(settings, work)
-    if not result.created:
+    if not result.created and not result.partner:
         typer.echo(f"The demo circle {result.circle.name!r} already exists; nothing changed.")
         return
-    typer.echo(
-        f"Created {result.circle.name!r} with {result.members} members, "
-        f"{result.checkins} check-ins and {result.answers} answers."
-    )
+    if result.created:
+        typer.echo(
+            f"Created {result.circle.name!r} with {result.members} members, "
+            f"{result.checkins} check-ins and {result.answers} answers."
+        )
+    if result.partner:
+        typer.echo(f"Created {result.partner!r}, whose published practices travel to it.")
 
 
 if __name__ == "__main__":

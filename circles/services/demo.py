@@ -1,9 +1,22 @@
-"""A demo circle with members and a season of answers, for trying the API and summaries."""
+"""Demo circles with members and a season of answers, for trying the bot, API and summaries.
+
+:func:`seed_all` is what ``circles demo`` and the web simulator run on a fresh install:
+
+* the demo circle (Brazil, Portuguese): 13 members, six weeks of pilot answers with each
+  teacher's baseline and success evidence, a published practice and one awaiting review;
+* a partner demo circle in another country (Ghana, English) with two published practices
+  that may travel (share scope ``everyone``), one of them already sent to the Brazilian
+  circle by the practice digest and tried by one of its teachers, so sharing, adoption and
+  the repository show something at once. The other one is what the next digest sends.
+
+All of it is on the demo side of the sandbox (:mod:`circles.services.sandbox`): real
+circles never see it. Seeding again changes nothing.
+"""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import (
+    Adoption,
     Answer,
     AnswerKind,
     CheckIn,
@@ -25,6 +39,7 @@ from circles.models import (
     Person,
     Phase,
     Practice,
+    PracticeShare,
     PracticeStatus,
     Role,
     ShareScope,
@@ -68,6 +83,16 @@ _ADJUST = (
     "Model peer feedback with one anonymous example first.",
 )
 _EVIDENCE = "Most exit tickets showed the key idea; six did not."
+_BASELINES = (
+    "About a third of the class gets the exit question right.",
+    "Five or six students answer; the rest wait for someone else.",
+    "Students read the mark and put the homework away.",
+)
+_SUCCESS = (
+    "Two thirds of the exit tickets show the key idea.",
+    "Every student shows an answer on the whiteboard.",
+    "Students change their work after reading the feedback.",
+)
 
 
 @dataclass(frozen=True)
@@ -79,15 +104,15 @@ class DemoResult:
     members: int
     checkins: int
     answers: int
+    #: The partner circle's name, when this run created it.
+    partner: str | None = None
 
 
-async def _free_name(session: AsyncSession) -> str:
-    """ "Demo circle", or "Demo circle 2" … when a real circle already has that name."""
-    taken = set(
-        await session.scalars(select(Circle.name).where(Circle.name.startswith(DEMO_CIRCLE)))
-    )
+async def _free_name(session: AsyncSession, base: str = DEMO_CIRCLE) -> str:
+    """``base``, or "``base`` 2" … when a real circle already has that name."""
+    taken = set(await session.scalars(select(Circle.name).where(Circle.name.startswith(base))))
     number = 1
-    while (name := DEMO_CIRCLE if number == 1 else f"{DEMO_CIRCLE} {number}") in taken:
+    while (name := base if number == 1 else f"{base} {number}") in taken:
         number += 1
     return name
 
@@ -133,6 +158,8 @@ async def seed_demo(session: AsyncSession, *, now: datetime, seed: int = 7) -> D
             phase=Phase.pilot,
             strategy=strategies[index % len(strategies)],
             practice=_DID[index % len(_DID)],
+            baseline=_BASELINES[index % len(_BASELINES)],
+            success=_SUCCESS[index % len(_SUCCESS)],
             started_at=start + timedelta(days=2),
         )
         session.add(inquiry)
@@ -217,8 +244,14 @@ _PRACTICES = (
 )
 
 
-async def seed_practices(session: AsyncSession, *, circle: Circle, now: datetime) -> int:
-    """Give the demo circle a published practice and one awaiting review (once).
+async def seed_practices(
+    session: AsyncSession,
+    *,
+    circle: Circle,
+    now: datetime,
+    practices: tuple[dict[str, object], ...] = _PRACTICES,
+) -> int:
+    """Give a demo circle its practices (by default the demo circle's two), once.
 
     Kept apart from :func:`seed_demo` so the demo's weeks of answers stay as they are.
     """
@@ -233,7 +266,7 @@ async def seed_practices(session: AsyncSession, *, circle: Circle, now: datetime
         )
     }
     made = 0
-    for data in _PRACTICES:
+    for data in practices:
         fields = {k: v for k, v in data.items() if k != "author"}
         published = fields["status"] is PracticeStatus.published
         session.add(
@@ -252,15 +285,133 @@ async def seed_practices(session: AsyncSession, *, circle: Circle, now: datetime
     return made
 
 
-def _person(name: str, now: datetime) -> Person:
+def _person(
+    name: str, now: datetime, language: str = "pt_BR", timezone: str = "America/Sao_Paulo"
+) -> Person:
     return Person(
         display_name=name,
-        language="pt_BR",
-        timezone="America/Sao_Paulo",
+        language=language,
+        timezone=timezone,
         consent=Consent.given,
         consent_at=now,
         created_at=now,
     )
+
+
+PARTNER_CIRCLE = "Demo circle (Ghana)"
+_PARTNER_TEACHERS = ("Ama Owusu", "Kofi Asante", "Abena Mensah", "Yaw Boateng", "Akosua Darko")
+_PARTNER_FACILITATOR = "Esi Appiah"
+_PARTNER_PRACTICES: tuple[dict[str, object], ...] = (
+    {
+        "author": "Ama Owusu",
+        "status": PracticeStatus.published,
+        "share_scope": ShareScope.everyone,
+        "author_visible": True,
+        "language": "en",
+        "title": "Exit tickets that decide tomorrow's groups",
+        "summary": "One question on a slip at the end of the lesson; the answers sort the "
+        "class into three groups for the next day's starter.",
+        "strategy": Strategy.eliciting_evidence,
+        "tags": ["eliciting_evidence", "self_assessment"],
+        "subject": "Mathematics",
+        "grade": "Basic 6",
+        "grade_band": GradeBand.primary,
+        "class_size": 45,
+        "content": {
+            "steps": "1. Write one question that shows the key idea. 2. Students answer on a "
+            "slip as they leave. 3. Sort the slips into three piles and plan three starters.",
+            "evidence": "After four weeks, 30 of 45 exit tickets were right (11 in week 1).",
+            "conditions": "Works with large classes; keep the question to one line.",
+            "lessons": "Sorting takes ten minutes; do it the same afternoon.",
+            "ratings": [3.0, 3.0, 4.0, 5.0],
+        },
+    },
+    {
+        "author": "Kofi Asante",
+        "status": PracticeStatus.published,
+        "share_scope": ShareScope.everyone,
+        "author_visible": False,
+        "language": "en",
+        "title": "Success criteria written with the class",
+        "summary": "Before a writing task the class looks at two anonymous examples and "
+        "agrees on three things a good answer does.",
+        "strategy": Strategy.learning_intentions,
+        "tags": ["learning_intentions", "peer_assessment"],
+        "subject": "English",
+        "grade": "JHS 1",
+        "grade_band": GradeBand.lower_secondary,
+        "class_size": 40,
+        "content": {
+            "steps": "Show a strong and a weak example; pairs name what makes the difference; "
+            "write the three criteria on the board and keep them up.",
+            "evidence": "More paragraphs had a topic sentence and an example (18 of 40, "
+            "then 31 of 40).",
+            "conditions": "The examples must be anonymous and short.",
+            "lessons": "Students use criteria they wrote themselves.",
+            "ratings": [2.0, 4.0, 4.0],
+        },
+    },
+)
+
+
+async def seed_partner(session: AsyncSession, *, now: datetime) -> Circle | None:
+    """The partner demo circle in Ghana with its published practices; None if it exists."""
+    if await session.scalar(select(Circle.id).where(Circle.demo, Circle.country == "GH")):
+        return None
+    circle = await create_circle(
+        session,
+        name=await _free_name(session, PARTNER_CIRCLE),
+        country="GH",
+        language="en",
+        timezone="Africa/Accra",
+        now=now - timedelta(weeks=DEMO_WEEKS + 2),
+        weekday=1,
+        at=time(15, 0),
+    )
+    circle.demo = True
+    members = [(name, Role.teacher) for name in _PARTNER_TEACHERS]
+    members.append((_PARTNER_FACILITATOR, Role.facilitator))
+    people = [(_person(n, now, "en", "Africa/Accra"), role) for n, role in members]
+    session.add_all(person for person, _ in people)
+    await session.flush()
+    session.add_all(
+        Membership(person_id=p.id, circle_id=circle.id, role=role, joined_at=now)
+        for p, role in people
+    )
+    await seed_practices(session, circle=circle, now=now, practices=_PARTNER_PRACTICES)
+    return circle
+
+
+async def _travel(session: AsyncSession, *, home: Circle, partner: Circle, now: datetime) -> None:
+    """The partner's first practice reached the demo circle and one of its teachers tries it."""
+    first = await session.scalar(
+        select(Practice)
+        .where(Practice.circle_id == partner.id, Practice.status == PracticeStatus.published)
+        .order_by(Practice.id)
+        .limit(1)
+    )
+    teacher = await session.scalar(
+        select(Membership.person_id)
+        .where(Membership.circle_id == home.id, Membership.role == Role.teacher)
+        .order_by(Membership.id)
+        .limit(1)
+    )
+    if first is None or teacher is None:
+        return
+    session.add(PracticeShare(circle_id=home.id, practice_id=first.id, sent_at=now))
+    session.add(Adoption(practice_id=first.id, person_id=teacher, created_at=now))
+    await session.flush()
+
+
+async def seed_all(session: AsyncSession, *, now: datetime) -> DemoResult:
+    """The demo circle, its practices and its partner circle: what a fresh install shows."""
+    result = await seed_demo(session, now=now)
+    await seed_practices(session, circle=result.circle, now=now)
+    partner = await seed_partner(session, now=now)
+    if partner is None:
+        return result
+    await _travel(session, home=result.circle, partner=partner, now=now - timedelta(days=2))
+    return replace(result, partner=partner.name)
 
 
 def _next_local(after: datetime, circle: Circle) -> datetime:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from circles.errors import NotFound
 from circles.i18n import N_
 from circles.models import Channel, Circle, Invite, Membership, Outbox, Person, Role
-from circles.services.demo import seed_demo
+from circles.services.demo import seed_all
 from circles.services.holidays import of_circle
 from circles.services.invites import create_invite
 from circles.services.journeys import teacher_place
@@ -57,7 +57,7 @@ async def demo_invite(
 ) -> tuple[Circle, Invite]:
     """A one-use teacher invite to a demo circle, seeding the demo circle if there is none."""
     if circle_id is None:
-        circle = (await seed_demo(session, now=now)).circle
+        circle = (await seed_all(session, now=now)).circle
     else:
         circle = await session.get(Circle, circle_id)
         if circle is None or not circle.demo:

@@ -115,13 +115,20 @@ def test_demo_seeds_a_circle_with_weeks_of_answers_once(cli, database_url: str) 
             select(func.count()).select_from(Answer).scalar_subquery(),
         ),
     )[0]
-    assert counts[0] == 13 and counts[1] == 60 and counts[2] > 200
+    # 13 in the demo circle, 6 in its partner circle in Ghana.
+    assert counts[0] == 13 + 6 and counts[1] == 60 and counts[2] > 200
+    assert "Created 'Demo circle (Ghana)', whose published practices travel to it." in first.stdout
     practices = query(database_url, select(Practice.status).order_by(Practice.id))
-    assert [row[0] for row in practices] == [PracticeStatus.published, PracticeStatus.in_review]
+    assert [row[0] for row in practices] == [
+        PracticeStatus.published,
+        PracticeStatus.in_review,
+        PracticeStatus.published,
+        PracticeStatus.published,
+    ]
     again = cli("demo")
     assert again.exit_code == 0 and "already exists" in again.stdout
     assert query(database_url, select(func.count()).select_from(CheckIn))[0][0] == 60
-    assert len(query(database_url, select(Practice.id))) == 2
+    assert len(query(database_url, select(Practice.id))) == 4
 
 
 def test_a_bad_setting_stops_with_one_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:
