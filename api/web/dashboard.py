@@ -35,7 +35,7 @@ from api.web.pages import (
 )
 from circles.i18n import N_, _, use_language
 from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
-from circles.services import dashboard, holidays, meetings, reviews, summaries
+from circles.services import dashboard, holidays, meetings, reviews, simulation, summaries
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
 from circles.services.sandbox import listed
@@ -184,6 +184,7 @@ async def circle_page(
     circle = await circle_for(
         session, scope=scope, circle_id=circle_id, permission=Permission.read_summaries
     )
+    now = await simulation.circle_time(session, circle=circle, now=now)
     summary = await summaries.summarise_circle(session, scope=scope, circle=circle, now=now)
     weeks = dashboard.window(circle, now)
     rates = await dashboard.weekly_response(session, scope=scope, circle=circle, weeks=weeks)
@@ -242,6 +243,7 @@ async def circle_page(
         upcoming=upcoming,
         holidays=days_off,
         today=now.astimezone(ZoneInfo(circle.timezone)).date(),
+        simulated_at=now if now != clock.now() else None,
         queue=queue,
         may_review=scope.may(Permission.write_circle),
         rsvp_names=RSVP_NAMES,

@@ -18,12 +18,21 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import NotFound
 from circles.i18n import N_
-from circles.models import Channel, Circle, Invite, Membership, Outbox, Person, Role
+from circles.models import (
+    Channel,
+    CheckIn,
+    Circle,
+    Invite,
+    Membership,
+    Outbox,
+    Person,
+    Role,
+)
 from circles.services.demo import seed_all
 from circles.services.holidays import of_circle
 from circles.services.invites import create_invite
@@ -123,6 +132,22 @@ async def queued_messages(
         .limit(OUTBOX_SHOWN)
     )
     return list(rows)
+
+
+async def circle_time(session: AsyncSession, *, circle: Circle, now: datetime) -> datetime:
+    """The time a circle's dashboard is shown at: ``now``, or later for a demo circle.
+
+    A simulated teacher who jumps to their next check-in answers in the future (the rows
+    carry the simulated time). A demo circle is therefore shown as of the latest check-in
+    any of its teachers opened, when that is later than ``now``, so answers given in the
+    simulator count in the week they belong to. Real circles always use ``now``.
+    """
+    if not circle.demo:
+        return now
+    latest = await session.scalar(
+        select(func.max(CheckIn.opened_at)).where(CheckIn.circle_id == circle.id)
+    )
+    return max(now, latest) if latest is not None else now
 
 
 async def next_checkin_time(

@@ -9,11 +9,19 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from support.web import csrf_of, sign_in
-from support.world import World
+from support.world import World, make_demo
 
 from circles.db import SessionMaker
 from circles.i18n import translate
-from circles.models import ApiToken, Practice, PracticeStatus, WebSession
+from circles.models import (
+    ApiToken,
+    CheckIn,
+    CheckInStatus,
+    Phase,
+    Practice,
+    PracticeStatus,
+    WebSession,
+)
 
 
 async def test_facilitator_signs_in_and_lands_on_their_circle(world: World, api) -> None:
@@ -29,6 +37,7 @@ async def test_facilitator_signs_in_and_lands_on_their_circle(world: World, api)
     page = await client.get(home.headers["location"])
     assert page.status_code == 200
     assert world.secrets["facilitator_a"] not in page.text
+    assert "A demo circle is shown as of" not in page.text  # a real circle: real time
     assert page.text.count("<svg") >= 3  # response rate, phase funnel, rating sparklines
     for section in ('id="response"', 'id="phases"', 'id="ratings"', 'id="review"'):
         assert section in page.text
@@ -193,3 +202,31 @@ async def test_the_cookie_holds_neither_the_token_nor_its_hash(
     assert isinstance(cookie, dict) and set(cookie) == {"csrf", "session"}
     for secret in (world.secrets["facilitator_a"], token.token_hash, stored[0].key_hash):
         assert secret not in str(cookie)
+
+
+async def test_a_demo_circle_counts_simulated_answers_in_the_week_they_belong_to(
+    world: World, api, sessions: SessionMaker, clock
+) -> None:
+    """A simulated teacher jumped three weeks ahead and answered: the page follows her."""
+    await make_demo(sessions, world)
+    ahead = clock.now() + timedelta(weeks=3)
+    async with sessions() as session, session.begin():
+        session.add(
+            CheckIn(
+                person_id=world.teachers_a[0],
+                circle_id=world.a.circle,
+                phase=Phase.pilot,
+                iteration=9,
+                scheduled_for=ahead,
+                opened_at=ahead,
+                closes_at=ahead + timedelta(days=6),
+                status=CheckInStatus.answered,
+                answered_at=ahead + timedelta(hours=1),
+            )
+        )
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    page = (await client.get(f"/dashboard/circles/{world.a.circle}")).text
+    assert "A demo circle is shown as of" in page
+    # That week, one of the ten teachers answered; everyone else is listed as not answered.
+    assert "1 of 10 teachers answered this week" in page
