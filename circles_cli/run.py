@@ -14,6 +14,7 @@ import uvicorn
 from api.app import create_app
 from bot.handlers.telegram.runner import run_bot
 from bot.handlers.telegram.webhook import install as install_webhook
+from bot.handlers.whatsapp.preview import install as install_whatsapp_look
 from bot.handlers.whatsapp.runner import run_whatsapp
 from bot.handlers.whatsapp.webhook import install as install_whatsapp_webhook
 from circles.db import create_engine, create_sessionmaker
@@ -60,6 +61,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             app = api_app = create_app(settings, engine, clock)
             install_webhook(app, settings)
             install_whatsapp_webhook(app, settings)
+            install_whatsapp_look(app)
             config = uvicorn.Config(
                 app,
                 host=settings.api_host,

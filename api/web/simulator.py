@@ -32,6 +32,12 @@ What is simulated, and how:
 * **Later messages**: what the scheduler, reviews or broadcasts queue in the outbox for
   the simulated chat is shown in the chat too (read from the outbox on each page
   view; the rows stay as they are).
+* **WhatsApp's look**: a switch shows the same conversation as WhatsApp would, without
+  a WhatsApp number: WhatsApp's limits fit the messages (three reply buttons, lists of
+  ten rows, numbered choices), a tap is the teacher's reply rather than an edit of the
+  question, and a message the bot starts itself while the teacher's 24-hour window is
+  closed (by the simulated clock: after a jump to the next check-in, say) shows as the
+  approved template WhatsApp would deliver, named in a note above it.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ from fastapi.responses import Response
 
 from api.web.pages import COOKIE, WebError, language_of, page, redirect, web_session
 from api.web.throttle import RateLimit
-from api.web.transcript import SIMULATOR, Transcripts, queued
+from api.web.transcript import Look, Transcripts, buttons, looks, queued
 from bot.flows import door, joining, reflections
 from bot.flows.door import Inbound
 from bot.flows.fit import Fitted, fit
@@ -81,6 +87,15 @@ RESTARTED = N_(
 )
 
 SHORTCUTS = ("/checkin", "/journey", "/edit", "/skip", "/help")
+#: The note a chat gets when its look changes.
+LOOK_NOTE = N_("From here on, the chat looks as it would in that app.")
+LOOK_NOTES = {
+    "telegram": N_("From here on, the chat looks as it would in Telegram."),
+    "whatsapp": N_(
+        "From here on, the chat looks as it would in WhatsApp: at most three buttons, "
+        "lists, no edited messages, and templates when the 24-hour window is closed."
+    ),
+}
 
 
 class Simulated:
@@ -129,6 +144,16 @@ class Simulated:
         return chosen if chosen in SUPPORTED_LANGUAGES else self.settings.default_language
 
     @property
+    def look_key(self) -> str:
+        """The app the chat looks like: ``telegram`` unless another was chosen."""
+        chosen = self.web.get("sim_look") or ""
+        return chosen if chosen in looks(self.request.app.state) else "telegram"
+
+    @property
+    def look(self) -> Look:
+        return looks(self.request.app.state)[self.look_key]
+
+    @property
     def sender(self) -> Sender:
         """Who the flows think wrote: the simulated teacher's identity."""
         assert self.chat_id is not None
@@ -162,7 +187,7 @@ class Simulated:
                     answer=answer,
                 )
                 self.erased = handled.erased
-                return fit(handled.outcome.events, handled.language, SIMULATOR)
+                return fit(handled.outcome.events, handled.language, self.look.capabilities)
 
     def show(self, shown: Fitted) -> None:
         """Add the bot's replies (and a button's notice) to the chat."""
@@ -216,12 +241,30 @@ async def chat_page(request: Request) -> Response:
         person = await simulation.simulated_person(session, chat_id=sim.chat_id)
         chat = sim.transcripts.chat(sim.chat_id)
         language = person.language if person else sim.language
+        look, last = sim.look, await simulation.last_message_at(session, chat_id=sim.chat_id)
+        closed = look.window is not None and (last is None or sim.now() - last > look.window)
         for row in await simulation.queued_messages(
             session, chat_id=sim.chat_id, after_id=chat.outbox_seen
         ):
             chat.outbox_seen = row.id
-            for text, buttons in queued(row.payload or {}, language):
-                sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons)
+            template = (
+                look.template(row.idempotency_key, row.payload or {}, language)
+                if closed and look.template
+                else None
+            )
+            if template is not None:
+                name, text, keys = template
+                with use_language(language):
+                    note = _(
+                        "The teacher's last message is too long ago for a free message, so "
+                        "{app} delivers this as the approved template {name}."
+                    ).format(app=look.name, name=name)
+                sim.transcripts.add(sim.chat_id, "note", note)
+                rows = tuple((key,) for key in keys)
+                sim.transcripts.add(sim.chat_id, "bot", text, buttons=buttons(rows))
+                continue
+            for text, shown in queued(row.payload or {}, language, look.capabilities):
+                sim.transcripts.add(sim.chat_id, "bot", text, buttons=shown)
         place = await teacher_place(session, person_id=person.id) if person else None
     with use_language(language):
         clock = format_datetime(sim.now(), person.timezone if person else "UTC")
@@ -235,6 +278,8 @@ async def chat_page(request: Request) -> Response:
         person=person,
         simulated_time=clock if sim.web.get("sim_offset") else None,
         shortcuts=SHORTCUTS,
+        look=sim.look_key,
+        looks=looks(request.app.state),
     )
 
 
@@ -332,12 +377,36 @@ async def press(
     """A pressed button: its data goes through the door as a Telegram button's does."""
     sim = Simulated(request)
     chat_id = _require(sim, csrf)
+    chat = sim.transcripts.chat(chat_id)
+    pressed = chat.find(_number(bubble) or 0)
     shown = await sim.run(Inbound(data=data))
     if sim.erased:  # /forgetme confirmed: the chat's bubbles quote what was erased
         sim.transcripts.forget(chat_id)
-    # As Telegram's door does: redraw a multiple choice, or mark the choice.
-    sim.transcripts.mark(sim.transcripts.chat(chat_id), _number(bubble) or 0, shown)
+    elif sim.look.capabilities.can_edit:
+        # As Telegram's door does: redraw a multiple choice, or mark the choice.
+        sim.transcripts.mark(chat, pressed.id if pressed else 0, shown)
+    elif pressed is not None:
+        # WhatsApp edits nothing: the tapped title is the teacher's reply in the chat.
+        label = next((b.label for row in pressed.buttons for b in row if b.data == data), None)
+        if label:
+            sim.transcripts.add(chat_id, "me", label)
     sim.show(shown)
+    return sim.back()
+
+
+@router.post("/look")
+async def look(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    app: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Show the chat as Telegram or as WhatsApp would (the conversation stays the same)."""
+    sim = Simulated(request)
+    chat_id = _require(sim, csrf)
+    if app not in looks(request.app.state):
+        raise WebError(422, N_("Choose one of the apps the simulator offers."))
+    sim.web.set("sim_look", app)
+    sim.transcripts.add(chat_id, "note", _page_text(sim, LOOK_NOTES.get(app, LOOK_NOTE)))
     return sim.back()
 
 

@@ -1,9 +1,13 @@
 """What the simulator shows: the chat bubbles of each simulated teacher, in memory.
 
 The simulator's renderer is here too: the bot's events, fitted (:mod:`bot.flows.fit`)
-with Telegram's capabilities (the simulator shows what a Telegram chat would), become
-bubbles; a pressed question is marked "→ label" or gets its redrawn buttons, as Telegram
-edits it.
+with the capabilities of the app the simulator looks like — Telegram's by default, or
+WhatsApp's (three buttons, lists of ten rows, numbered choices, no edits) — become
+bubbles. With Telegram's look a pressed question is marked "→ label" or gets its redrawn
+buttons, as Telegram edits it; WhatsApp edits nothing, so the tap shows as the teacher's
+reply instead. With WhatsApp's look a message queued while the teacher's 24-hour window
+is closed shows as the approved template WhatsApp would deliver (the WhatsApp door adds
+that look: :mod:`bot.handlers.whatsapp.preview`).
 
 Telegram keeps the chat history on the phone; the simulator keeps it here, per
 simulated chat, bounded in bytes as well as in count: each chat keeps its newest
@@ -20,16 +24,48 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.flows.events import load_event
-from bot.flows.fit import TELEGRAM, Fitted, Keys, fit
+from bot.flows.fit import TELEGRAM, Capabilities, Fitted, Key, Keys, fit
 from circles.services.outbox import queued_event
 
-#: What a simulated chat shows: what Telegram would (see the Telegram door's renderer).
+#: What a simulated chat shows by default: what Telegram would (see the Telegram door).
 SIMULATOR = TELEGRAM
+
+#: (outbox key, payload, language) → the template's name, its body and its quick replies
+#: (label, data), or None when no template stands for the message.
+TemplatePreview = Callable[[str, dict[str, Any], str], tuple[str, str, Sequence[Key]] | None]
+
+
+@dataclass(frozen=True)
+class Look:
+    """An app the simulator can look like: its limits and, for an app that lets a
+    business write freely only for a while after the person's last message, that window
+    and how a message the bot starts itself arrives once it has closed."""
+
+    name: str
+    capabilities: Capabilities
+    window: timedelta | None = None
+    template: TemplatePreview | None = None
+
+
+#: The look every simulator has; a door adds its own with :func:`add_look`.
+LOOKS: dict[str, Look] = {"telegram": Look("Telegram", TELEGRAM)}
+
+
+def add_look(state: Any, key: str, look: Look) -> None:
+    """Let the simulator of an app (its ``app.state``) look like another messaging app."""
+    state.simulator_looks = {**looks(state), key: look}
+
+
+def looks(state: Any) -> dict[str, Look]:
+    """The looks the simulator of an app offers: Telegram's, and those doors added."""
+    return getattr(state, "simulator_looks", None) or LOOKS
+
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +97,9 @@ def buttons(keys: Keys) -> Buttons:
     return tuple(tuple(Button(label, data) for label, data in row) for row in keys)
 
 
-def queued(payload: dict[str, Any], language: str) -> list[tuple[str, Buttons]]:
+def queued(
+    payload: dict[str, Any], language: str, capabilities: Capabilities = SIMULATOR
+) -> list[tuple[str, Buttons]]:
     """The bubbles (text, buttons) of an outbox row for a simulated chat: its event
     rendered in the reader's language now, or the text and buttons of a row queued before
     the outbox held events."""
@@ -79,7 +117,7 @@ def queued(payload: dict[str, Any], language: str) -> list[tuple[str, Buttons]]:
         return [("…", ())]
     return [
         (message.text or "…", buttons(message.keys))
-        for message in fit([event], language, SIMULATOR).messages
+        for message in fit([event], language, capabilities).messages
     ]
 
 
@@ -94,6 +132,8 @@ class Bubble:
     # (file name, data: URL) of a file the bot sent; the URL is "" when too large to keep
     attachment: tuple[str, str] | None = None
     photo: str | None = None  # the file name of a photo the teacher uploaded
+    #: The buttons are a list to choose from (WhatsApp's list message), not buttons.
+    listed: bool = False
 
     @property
     def size(self) -> int:
@@ -171,12 +211,17 @@ class Transcripts:
                 url = data_url(media.content)
                 attachment = (media.filename or "file", url if len(url) <= ATTACHMENT_BYTES else "")
             self.add(
-                chat_id, "bot", message.text, buttons=buttons(message.keys), attachment=attachment
+                chat_id,
+                "bot",
+                message.text,
+                buttons=buttons(message.keys),
+                attachment=attachment,
+                listed=message.listed,
             )
 
     def mark(self, chat: Chat, bubble_id: int, shown: Fitted) -> None:
         """As Telegram edits a pressed question: redraw its buttons, or mark the choice and
-        remove them."""
+        remove them (apps that edit nothing leave it as it is)."""
         prompt = chat.find(bubble_id)
         if prompt is None:
             return

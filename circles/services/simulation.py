@@ -27,6 +27,7 @@ from circles.models import (
     Channel,
     CheckIn,
     Circle,
+    Identity,
     Invite,
     Membership,
     Outbox,
@@ -113,6 +114,17 @@ async def simulated_person(session: AsyncSession, *, chat_id: int) -> Person | N
     if not is_simulated(chat_id):
         return None
     return await find_person(session, channel=Channel.simulator, address=str(chat_id))
+
+
+async def last_message_at(session: AsyncSession, *, chat_id: int) -> datetime | None:
+    """When the simulated teacher last wrote (by their simulated clock), if ever."""
+    if not is_simulated(chat_id):
+        return None
+    return await session.scalar(
+        select(Identity.last_inbound_at).where(
+            Identity.channel == Channel.simulator, Identity.address == str(chat_id)
+        )
+    )
 
 
 async def queued_messages(

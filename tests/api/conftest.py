@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support.world import WEDNESDAY_W35, World, build_world
 
 from api.app import create_app
+from bot.handlers.whatsapp.preview import install as install_whatsapp_look
 from circles.clock import FakeClock
 from circles.db import SessionMaker
 from circles.settings import Settings
@@ -34,6 +35,7 @@ async def api(
     app = create_app(
         settings.model_copy(update={"pseudonym_key": SecretStr(PSEUDONYM_KEY)}), engine, clock
     )
+    install_whatsapp_look(app)  # as `circles run` does
     clients: list[httpx.AsyncClient] = []
 
     def client(token: str | None = None, **headers: str) -> httpx.AsyncClient:
