@@ -1,9 +1,10 @@
-"""Coordinators in the bot: link a Telegram account to a coordinator token, broadcast.
+"""Coordinators in the bot: link an account to a coordinator token, broadcast.
 
 A coordinator's rights come from their API token (role and countries). Sending
-``/coordinator <token>`` in a private chat links the account to that token; the bot
-deletes the message so the token does not stay in the chat. ``/broadcast`` then walks
-write → audience → preview with the recipient count → confirm.
+``/coordinator <token>`` in a private chat links the account to that token. On Telegram
+the bot deletes the message so the token does not stay in the chat; WhatsApp lets a
+business delete nothing the person sent, so there the reply asks them to delete it.
+``/broadcast`` then walks write → audience → preview with the recipient count → confirm.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.events import Event, Say
 from bot.flows.visit import Visit
 from circles.i18n import N_
-from circles.models import Answer, ApiToken, Broadcast, Person, Role, TokenRole
+from circles.models import Answer, ApiToken, Broadcast, Channel, Person, Role, TokenRole
 from circles.questions import Question
 from circles.services import broadcasts
 from circles.services.people import get_or_create_person
@@ -50,6 +51,10 @@ async def coordinator_token(
     return next((t for t in tokens if t.expires_at is None or t.expires_at > now), None)
 
 
+#: The apps whose door deletes the message that carried a token (Telegram's ``members``).
+DELETES_MESSAGES = frozenset({Channel.telegram})
+
+
 async def link(visit: Visit, secret: str | None) -> list[Event]:
     """``/coordinator <token>``: act in the bot with a coordinator token's rights."""
     session, sender, settings, now = visit.session, visit.sender, visit.settings, visit.now
@@ -75,11 +80,22 @@ async def link(visit: Visit, secret: str | None) -> list[Event]:
         ]
     token.person_id = person.id
     where = ", ".join(token.countries) if token.countries else t("all countries")
+    if sender.channel in DELETES_MESSAGES:
+        return [
+            Say(
+                t(
+                    "Your account is linked as a coordinator for {where}. I deleted the "
+                    "message with the token. Send /broadcast to announce something.",
+                    where=where,
+                )
+            )
+        ]
     return [
         Say(
             t(
-                "Your account is linked as a coordinator for {where}. I deleted the "
-                "message with the token. Send /broadcast to announce something.",
+                "Your account is linked as a coordinator for {where}. Please delete the "
+                "message with the token from this chat: I cannot delete it here. Send "
+                "/broadcast to announce something.",
                 where=where,
             )
         )

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from support.fakecloud import image
 from support.places import add_circle
 
-from circles.db import SessionMaker
-from circles.models import Answer, Channel, Consent, Identity, Person, Role
+from circles.db import SessionMaker, transaction
+from circles.models import Answer, Channel, Consent, Identity, Person, Role, TokenRole
+from circles.services.tokens import create_token
 
 
 async def _person(sessions: SessionMaker, wa_id: str) -> Person:
@@ -108,3 +109,24 @@ async def test_a_teacher_who_joins_on_whatsapp_takes_the_circles_language(
     assert texts[0].startswith("Bienvenue dans Abidjan 1\xa0!")
     assert awa.labels()[0] == "J'accepte"
     assert (await _person(sessions, awa.wa_id)).language == "fr"
+
+
+async def test_a_coordinator_on_whatsapp_is_asked_to_delete_the_token_message(
+    wa_phone, sessions, clock
+) -> None:
+    """WhatsApp lets a business delete nothing the person sent: the reply says so."""
+    async with transaction(sessions) as session:
+        issued = await create_token(
+            session,
+            role=TokenRole.coordinator,
+            name="hub",
+            actor="cli",
+            now=clock.now(),
+            countries=["GH"],
+        )
+    kofi = wa_phone("Kofi Asante")
+    texts = await kofi.send(f"/coordinator {issued.secret}")
+    assert texts == [
+        "Your account is linked as a coordinator for GH. Please delete the message with the "
+        "token from this chat: I cannot delete it here. Send /broadcast to announce something."
+    ]
