@@ -7,10 +7,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 UPDATES = Counter(
-    "circles_updates_handled", "Telegram updates handled (once each)", registry=REGISTRY
+    "circles_updates_handled",
+    "Updates from any app (messages, button presses) handled, once each",
+    registry=REGISTRY,
 )
 DUPLICATES = Counter(
-    "circles_updates_duplicate", "Telegram updates seen again and skipped", registry=REGISTRY
+    "circles_updates_duplicate", "Updates from any app seen again and skipped", registry=REGISTRY
 )
 SENT = Counter("circles_messages_sent", "Outbox messages sent", ["priority"], registry=REGISTRY)
 RETRY_AFTER = Counter("circles_telegram_429", "429 answers from Telegram", registry=REGISTRY)
