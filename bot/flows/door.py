@@ -128,11 +128,18 @@ class Inbound:
     @classmethod
     def of(cls, message: Input) -> Inbound:
         """A message: a text that starts with ``/`` is a command, anything else an answer."""
-        text = (message.text or "").strip()
-        if message.kind is InputKind.text and text.startswith("/") and len(text) > 1:
-            name, _space, argument = text[1:].partition(" ")
-            return cls(command=name.split("@")[0].lower(), argument=argument.strip())
-        return cls(message=message)
+        command = cls.command_of(message.text or "") if message.kind is InputKind.text else None
+        return command or cls(message=message)
+
+    @classmethod
+    def command_of(cls, text: str) -> Inbound | None:
+        """``/name words…`` as a command (``@botname`` after the name dropped, the words
+        as typed, line breaks kept), or None when ``text`` is no command."""
+        words = text.strip()[1:].split(maxsplit=1) if text.strip().startswith("/") else []
+        if not words:
+            return None
+        argument = words[1].strip() if len(words) > 1 else ""
+        return cls(command=words[0].split("@")[0].lower(), argument=argument)
 
 
 @dataclass(frozen=True)

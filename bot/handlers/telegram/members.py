@@ -33,10 +33,9 @@ async def command(update: Update, context: CirclesContext) -> None:
 async def _command(update: Update, context: CirclesContext) -> bool:
     """False if the update has no command in a chat (nothing was answered)."""
     message, chat = update.effective_message, update.effective_chat
-    if message is None or not message.text or chat is None:
+    inbound = Inbound.command_of(message.text or "") if message else None
+    if inbound is None or chat is None:
         return False
-    name = message.text.split()[0][1:].split("@")[0].lower()
-    inbound = Inbound(command=name, argument=" ".join(context.args or []))
 
     async def redirect(_visit: Visit) -> Replies:
         return joining.group_redirect(bot_username=context.bot.username)
