@@ -263,12 +263,13 @@ async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
 
 
 def trend_line(ratings: list[float]) -> Part:
-    """ "2 → 3 → 4 ↗": a teacher's ratings while piloting, the last eight (the caller
-    adds the label: "Ratings: {trend}")."""
+    """ "2 → 3 → 4 ↗": a teacher's ratings while piloting, the last eight, and an arrow when
+    the last one went up or down (a flat end has none: "3 → 3 →" would read as unfinished).
+    The caller adds the label: "Ratings: {trend}"."""
     numbers = join((number(r) for r in ratings[-8:]), " → ")
-    if len(ratings) < 2:
+    if len(ratings) < 2 or ratings[-1] == ratings[-2]:
         return numbers
-    arrow = "↗" if ratings[-1] > ratings[-2] else "↘" if ratings[-1] < ratings[-2] else "→"
+    arrow = "↗" if ratings[-1] > ratings[-2] else "↘"
     return lines(numbers, arrow, separator=" ")
 
 
