@@ -160,15 +160,17 @@ async def begin(
     meeting_id: int | None = None,
     intro: bool = True,
     state: dict[str, Any] | None = None,
+    version: int | None = None,
 ) -> list[Event]:
-    """Start the newest version of ``flow_id``; an active run of another flow waits."""
+    """Start the newest version of ``flow_id`` (or ``version``, for a benchmark or a test);
+    an active run of another flow waits."""
     current = await active_run(session, person_id=person.id)
     resume_id = None
     if current is not None:
         current.status = FlowStatus.waiting
         current.updated_at = now
         resume_id = current.id
-    flow = library().latest(flow_id)
+    flow = library().get(flow_id, version) if version else library().latest(flow_id)
     run = FlowRun(
         person_id=person.id,
         flow_id=flow.id,
