@@ -21,7 +21,7 @@ from circles.errors import NotFound
 from circles.models import Answer, CheckIn, Inquiry, Person, Phase, Strategy
 from circles.questions import Question
 from circles.services import access, inquiries, journeys
-from circles.text import Part, join, lines, number, t, tn
+from circles.text import Part, join, lines, number, shorten, t, tn
 
 PHASE_NAMES = {
     Phase.identify: t("identify"),
@@ -69,8 +69,7 @@ async def journey(visit: Visit, person: Person) -> Replies:
 
 
 def _short(text: str, limit: int = 160) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" .…") + "…"
+    return shorten(text.strip(), limit)
 
 
 #: What each of the five formative-assessment strategies means, in one line (after its
