@@ -119,6 +119,8 @@ def flow_messages(flow: Flow) -> list[str]:
     texts = [t for t in (flow.title, flow.intro, flow.outro) if t]
     for step in flow.steps:
         texts.append(step.prompt)
+        if step.skip_label:
+            texts.append(step.skip_label)
         if step.translate_labels:
             texts += [choice.label for choice in step.choices]
     return texts

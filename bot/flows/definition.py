@@ -79,6 +79,9 @@ class Step:
     type: AnswerType
     prompt: str
     optional: bool = False
+    #: The label of an optional step's Skip button, where "Skip" would be ambiguous
+    #: (``/skip``'s reason: "No reason", not a "Skip" that seems to skip the skipping).
+    skip_label: str | None = None
     choices: tuple[Choice, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -219,6 +222,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         "end",
         "translate_labels",
         "accept_voice",
+        "skip_label",
         *_STEP_EFFECTS,
     }
     if unknown:
@@ -230,6 +234,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         type=kind,
         prompt=prompt,
         optional=bool(data.get("optional", False)),
+        skip_label=_text(data, "skip_label", where, required=False),
         choices=tuple(choices),
         minimum=minimum,
         maximum=maximum,

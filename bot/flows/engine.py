@@ -257,7 +257,7 @@ async def ask(
         extra.append(Extra(t("Done"), FlowDone(run.id, seq), control=True))
     extra += [Extra(label, FlowSuggestion(run.id, seq, n)) for n, label in enumerate(suggestions)]
     if step.optional:
-        extra.append(Extra(t("Skip"), FlowSkip(run.id, seq), control=True))
+        extra.append(Extra(t(step.skip_label or "Skip"), FlowSkip(run.id, seq), control=True))
     if step.type is AnswerType.long_text:
         hint = (
             t("(Up to {limit} characters, or a voice note.)", limit=number(LONG_TEXT_LIMIT))

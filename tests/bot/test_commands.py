@@ -59,6 +59,21 @@ async def test_skip_this_week_with_a_reason(ama: Phone, clock, sessions) -> None
     assert (await ama.send("/skip"))[0].startswith("This week's check-in is already answered")
 
 
+async def test_skip_without_a_reason_has_no_skip_button_to_skip_the_skip(
+    ama: Phone, clock, sessions
+) -> None:
+    await identify(ama)
+    clock.set(MONDAY_EVENING[0])
+    texts = await ama.send("/skip")
+    assert "If you would rather not say, tap “No reason”." in texts[0]
+    assert ama.labels() == ["No reason"]
+    texts = await ama.tap("No reason")
+    assert texts == ["This week is skipped. I will ask you again next week."]
+    async with sessions() as session:
+        checkin = await session.scalar(select(CheckIn))
+    assert (checkin.status, checkin.skip_reason) == (CheckInStatus.skipped, None)
+
+
 async def test_pause_and_resume(ama: Phone, clock: FakeClock, sessions) -> None:
     texts = await ama.send("/pause")
     assert texts == ["For how long should I pause your check-ins and reminders?"]
