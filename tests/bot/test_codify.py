@@ -5,6 +5,7 @@ last look before it goes to review."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from support.people import on_telegram
 from support.phone import Phone
 from support.story import MONDAY_EVENING, PILOT_WEEKS, identify, typed_pilot_week
 
@@ -155,3 +156,21 @@ async def test_a_codify_run_started_on_version_2_finishes_on_version_2(
             "Year 8",
             "Plan, ask, regroup.",
         )
+
+
+async def test_a_level_given_in_onboarding_version_1_is_offered_as_its_stage(
+    ama: Phone, clock: FakeClock, sessions: SessionMaker
+) -> None:
+    await _piloted(ama, clock)
+    async with transaction(sessions) as session:
+        person = await on_telegram(session, ama.user.id)
+        person.grade_level = "early"  # onboarding v1's "Early childhood"
+    await ama.send("/journey")
+    await ama.tap("Codify my practice")
+    await ama.send("Hinge questions")
+    await ama.tap("Keep")  # summary
+    await ama.tap("Keep")  # strategy
+    await ama.tap("Skip")  # no further strategies
+    texts = await ama.tap("Keep")  # subject
+    assert texts[0].startswith("Which stage of schooling is that?\n\nFrom what you told me:\n")
+    assert "\nEarly years\n" in texts[0]
