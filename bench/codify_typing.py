@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bench.common import piloting_teacher, scratch_database
+from bench.common import accra_circle, piloting_teacher, scratch_database
 from bot.flows import engine
 from bot.flows.buttons import FlowDone, FlowSkip
 from bot.flows.events import Ask, Event
@@ -24,7 +23,6 @@ from bot.flows.inputs import Input, InputKind
 from circles.db import SessionMaker, create_sessionmaker, transaction
 from circles.models import CheckIn, Consent, Inquiry, Person, Phase
 from circles.services import inquiries
-from circles.services.circles import create_circle
 
 START = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)
 KEEP = engine.KEEP
@@ -159,14 +157,7 @@ async def converse(
 async def piloted_teacher(sessions: SessionMaker, address: int) -> tuple[Person, int]:
     """A teacher who joined, identified a practice and piloted it four weeks."""
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name=f"Bench {uuid.uuid4().hex[:6]}",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=START,
-        )
+        circle = await accra_circle(session, now=START)
         person = Person(
             consent=Consent.given,
             display_name="Ama",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -247,18 +247,22 @@ async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
     return [float(r) for r in rows]
 
 
+def _in_pilot_weeks(query: Select[Any], inquiry_id: int) -> Select[Any]:
+    """``query`` over the answers of the inquiry's pilot check-ins, oldest week first."""
+    return (
+        query.join(CheckIn, CheckIn.id == Answer.checkin_id)
+        .where(CheckIn.inquiry_id == inquiry_id, CheckIn.phase == Phase.pilot)
+        .order_by(CheckIn.scheduled_for, Answer.id)
+    )
+
+
 async def pilot_weeks(session: AsyncSession, *, inquiry_id: int) -> list[PilotWeek]:
     """The inquiry's pilot check-ins with what the teacher did, saw and will adjust, oldest
     first."""
     rows = await session.execute(
-        select(CheckIn.id, Answer)
-        .join(CheckIn, CheckIn.id == Answer.checkin_id)
-        .where(
-            CheckIn.inquiry_id == inquiry_id,
-            CheckIn.phase == Phase.pilot,
-            Answer.question_key.in_(_WEEK_QUESTIONS),
+        _in_pilot_weeks(select(CheckIn.id, Answer), inquiry_id).where(
+            Answer.question_key.in_(_WEEK_QUESTIONS)
         )
-        .order_by(CheckIn.scheduled_for, Answer.id)
     )
     weeks: dict[int, PilotWeek] = {}
     for checkin_id, answer in rows.all():
@@ -269,16 +273,11 @@ async def pilot_weeks(session: AsyncSession, *, inquiry_id: int) -> list[PilotWe
 async def pilot_photos(session: AsyncSession, *, inquiry_id: int) -> list[str]:
     """The file ids of the photos of student work sent as evidence in the pilot weeks."""
     rows = await session.scalars(
-        select(Answer.file_id)
-        .join(CheckIn, CheckIn.id == Answer.checkin_id)
-        .where(
-            CheckIn.inquiry_id == inquiry_id,
-            CheckIn.phase == Phase.pilot,
+        _in_pilot_weeks(select(Answer.file_id), inquiry_id).where(
             Answer.question_key == Question.evidence,
             Answer.kind == AnswerKind.photo,
             Answer.file_id.is_not(None),
         )
-        .order_by(CheckIn.scheduled_for, Answer.id)
     )
     return [file_id for file_id in rows if file_id]
 
