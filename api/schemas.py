@@ -466,7 +466,7 @@ class PracticeOut(Out):
     summary: str | None
     tags: list[Strategy] = Field(description="Strategy tags, the main strategy first")
     content: dict[str, Any] = Field(
-        description="steps, evidence, evidence_photos, conditions, lessons, ratings"
+        description="steps, evidence, evidence_photos, conditions, lessons, materials, ratings"
     )
     review_comment: str | None
     created_at: datetime

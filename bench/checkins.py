@@ -9,18 +9,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
-from bench.common import piloting_teacher, scratch_database
+from bench.common import accra_circle, piloting_teacher, scratch_database
 from bot.flows import engine
 from bot.flows.events import Ask
 from bot.flows.inputs import Input, InputKind
 from circles.db import SessionMaker, create_sessionmaker, transaction
 from circles.models import Answer, AnswerKind, CheckIn, Consent, FlowRun, Inquiry, Person
-from circles.services.circles import create_circle
 
 NOW = datetime(2026, 9, 7, 17, 0, tzinfo=UTC)
 
@@ -29,14 +27,7 @@ async def _people(
     sessions: SessionMaker, count: int, first_id: int
 ) -> list[tuple[Person, CheckIn, Inquiry]]:
     async with transaction(sessions) as session:
-        circle = await create_circle(
-            session,
-            name=f"Bench {uuid.uuid4().hex[:6]}",
-            country="GH",
-            language="en",
-            timezone="Africa/Accra",
-            now=NOW,
-        )
+        circle = await accra_circle(session, now=NOW)
         made = []
         for n in range(count):
             person = Person(consent=Consent.given, created_at=NOW)

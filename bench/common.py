@@ -28,6 +28,7 @@ from circles.models import (
     Phase,
     Role,
 )
+from circles.services.circles import create_circle
 from circles.settings import normalize_database_url
 
 
@@ -64,6 +65,18 @@ async def scratch_database(url: str | None) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
         if admin is not None:
             await _admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def accra_circle(session: AsyncSession, *, now: datetime) -> Circle:
+    """A new circle in Ghana (English, Africa/Accra), named uniquely."""
+    return await create_circle(
+        session,
+        name=f"Bench {uuid.uuid4().hex[:6]}",
+        country="GH",
+        language="en",
+        timezone="Africa/Accra",
+        now=now,
+    )
 
 
 async def piloting_teacher(

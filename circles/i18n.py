@@ -8,7 +8,8 @@ installs gettext globally. Translate first, then fill named placeholders::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -81,11 +82,73 @@ def N_(message: str) -> str:
 def translate(message: str, language: str | None = None, **params: object) -> str:
     """Translate ``message`` into ``language`` (default: current) and fill its placeholders."""
     if language is None:
-        text = _(message)
-    else:
-        with use_language(language):
-            text = _(message)
-    return text.format(**params) if params else text
+        return fill(_(message), current_language(), params)
+    with use_language(language):
+        return fill(_(message), language, params)
+
+
+def fill(template: str, language: str, params: Mapping[str, object]) -> str:
+    """Fill a translated template's placeholders; in Korean, choose the particles written
+    both ways after a placeholder (``‘{title}’을(를)``) for the word put there."""
+    if not params:
+        return template
+    text = template.format(**params)
+    return korean_particles(text) if language.startswith("ko") else text
+
+
+#: Korean particles that depend on whether the word before ends in a consonant (batchim):
+#: as translators write them both ways, and the form after a consonant / after a vowel.
+_PARTICLES = {
+    "을(를)": ("을", "를"),
+    "를(을)": ("을", "를"),
+    "이(가)": ("이", "가"),
+    "가(이)": ("이", "가"),
+    "은(는)": ("은", "는"),
+    "는(은)": ("은", "는"),
+    "과(와)": ("과", "와"),
+    "와(과)": ("과", "와"),
+    "(으)로": ("으로", "로"),
+    "(이)나": ("이나", "나"),
+    "(이)에요": ("이에요", "예요"),
+    "(이)라는": ("이라는", "라는"),
+}
+_BOTH_WAYS = re.compile(
+    r"(.)([’”\"'»)\]」』]*)(" + "|".join(re.escape(p) for p in _PARTICLES) + ")"
+)
+_RIEUL = 8  # the final ㄹ: "(으)로" reads "로" after it, as after a vowel
+#: The final consonant of a digit or a Latin letter as Koreans read it (0: none).
+_READ_FINALS = {
+    **dict(zip("0123456789", (21, 8, 0, 16, 0, 0, 1, 8, 8, 0), strict=True)),
+    **dict.fromkeys("bcdgkpt", 1),
+    "l": _RIEUL,
+    "m": 16,
+    "n": 4,
+}
+
+
+def _final(character: str) -> int:
+    """The final consonant (jongseong index) of ``character`` as read in Korean; 0: none."""
+    code = ord(character) - 0xAC00
+    if 0 <= code < 11172:  # a Hangul syllable
+        return code % 28
+    return _READ_FINALS.get(character.lower(), 0)
+
+
+def korean_particles(text: str) -> str:
+    """Each particle written both ways, chosen for the word before it: ``‘수업’을(를)`` →
+    ``‘수업’을``, ``‘퀴즈’을(를)`` → ``‘퀴즈’를``, ``영어(으)로`` → ``영어로``."""
+
+    def choose(match: re.Match[str]) -> str:
+        before, closing, both = match.groups()
+        after_consonant, after_vowel = _PARTICLES[both]
+        final = _final(before)
+        if both == "(으)로":
+            chosen = after_vowel if final in (0, _RIEUL) else after_consonant
+        else:
+            chosen = after_consonant if final else after_vowel
+        return before + closing + chosen
+
+    return _BOTH_WAYS.sub(choose, text)
 
 
 def format_datetime(when: datetime, timezone: str, language: str | None = None) -> str:
@@ -115,8 +178,10 @@ __all__ = [
     "SUPPORTED_LANGUAGES",
     "_",
     "current_language",
+    "fill",
     "format_datetime",
     "format_number",
+    "korean_particles",
     "language_name",
     "ngettext",
     "translate",

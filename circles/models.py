@@ -576,7 +576,7 @@ class Practice(SQLModel, table=True):
 
 
 #: The parts of a practice's ``content`` that are text for readers (and for search).
-PRACTICE_TEXT_FIELDS = ("steps", "evidence", "conditions", "lessons")
+PRACTICE_TEXT_FIELDS = ("steps", "evidence", "conditions", "lessons", "materials")
 
 
 def practice_search_text(practice: Practice) -> str:

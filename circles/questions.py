@@ -46,7 +46,8 @@ class Question(StrEnum):
     success evidence, recalled when the teacher rates a pilot week."""
     strategy = "strategy", Holds.choice
     """identify: the formative assessment strategy chosen ("explain" shows what each one
-    means and asks again); becomes the inquiry's strategy."""
+    means and asks again); becomes the inquiry's strategy. codify (v3): the practice's
+    strategy, prefilled with the inquiry's."""
     practice = "practice", Holds.text
     """identify: the practice the teacher will try; becomes the inquiry's practice."""
     readiness = "readiness", Holds.number
@@ -93,10 +94,17 @@ class Question(StrEnum):
     """codify: where the practice works, and its pitfalls."""
     lessons = "lessons", Holds.text
     """codify: the lessons learnt along the way."""
+    materials = "materials", Holds.text
+    """codify (v3): what materials another teacher needs (kept in the practice's content)."""
     share_scope = "share_scope", Holds.choice
     """codify, revise: who may see the practice, a :class:`~circles.models.ShareScope` value."""
     show_name = "show_name", Holds.choice
     """codify, revise: whether the author's name is shown (yes / no)."""
+
+    last_look = "last_look", Holds.choice
+    """codify (v3): after the whole practice is shown, send it for review or change a part."""
+    part_to_change = "part_to_change", Holds.choice
+    """codify (v3): which part to change after the last look (a step key of codify)."""
 
     # --- revise: one part of a practice sent back for changes --------------------------
     part = "part", Holds.choice

@@ -28,6 +28,7 @@ from typing import Any, TypeAlias
 
 from circles.i18n import (
     current_language,
+    fill,
     format_datetime,
     format_number,
     language_name,
@@ -60,6 +61,18 @@ class Text:
 Part: TypeAlias = "Text | str | int | float"
 
 
+#: What may end a cut text before its one "…": spaces, and dots or an ellipsis of its own.
+_BEFORE_ELLIPSIS = " .…·,;:"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with one "…" marking the cut: "Exit tickets…",
+    never "Exit tickets...…" (a title that ends in dots of its own loses them first)."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip(_BEFORE_ELLIPSIS) + "…"
+
+
 def _part(value: Part) -> Any:
     return value._render() if isinstance(value, Text) else value
 
@@ -82,9 +95,8 @@ class Message(Text):
             template = catalog.ngettext(self.msgid, self.plural, self.n or 0)
         else:
             template = catalog.gettext(self.msgid)
-        if not self.params:
-            return template
-        return template.format(**{key: _part(value) for key, value in self.params.items()})
+        params = {key: _part(value) for key, value in self.params.items()}
+        return fill(template, current_language(), params)
 
     def dump(self) -> Any:
         data: dict[str, Any] = {"t": self.msgid}
@@ -177,8 +189,7 @@ class Headline(Text):
     limit: int
 
     def _render(self) -> str:
-        line = str(_part(self.text)).split("\n")[0]
-        return line if len(line) <= self.limit else line[: self.limit - 1] + "…"
+        return shorten(str(_part(self.text)).split("\n")[0], self.limit)
 
     def dump(self) -> Any:
         return {"head": _dump(self.text), "max": self.limit}
@@ -321,8 +332,7 @@ class Cut(Text):
     limit: int
 
     def _render(self) -> str:
-        text = str(_part(self.text))
-        return text if len(text) <= self.limit else text[: self.limit - 1].rstrip() + "…"
+        return shorten(str(_part(self.text)), self.limit)
 
     def dump(self) -> Any:
         return {"cut": _dump(self.text), "max": self.limit}

@@ -11,6 +11,7 @@ The modules imported below register the effects the flow definitions name (see
 
 from bot.flows import (  # noqa: F401  (register effects and button handlers)
     checkins,
+    codifying,
     coordinator,
     facilitator,
     hooks,

@@ -15,8 +15,10 @@ from bot.flows.definition import (
     Flow,
     FlowDefinitionError,
     FlowLibrary,
+    Step,
     load_library,
 )
+from bot.flows.engine import CHANGE, KEEP
 from circles.i18n import LOCALES_DIR
 from circles.questions import Holds, Question
 from circles.settings import SUPPORTED_LANGUAGES
@@ -40,6 +42,28 @@ _PACKAGES = ("api", "bot", "circles", "circles_cli", "scheduler")
 _NAMED = re.compile(r"\bQuestion\.([a-z][a-z0-9_]*)\b")
 
 
+#: The answer types a prefill can be kept as (one text, one choice or one number).
+_PREFILLABLE = (
+    AnswerType.short_text,
+    AnswerType.long_text,
+    AnswerType.single_choice,
+    AnswerType.yes_no,
+    AnswerType.number,
+    AnswerType.scale,
+)
+
+
+def _prefill_problems(step: Step, where: str) -> list[str]:
+    """A prefilled step offers "Keep" / "Change": it must store one value, and none of its
+    own choices may be called like those two buttons."""
+    if not step.prefill:
+        return []
+    if step.type not in _PREFILLABLE:
+        return [f"{where}: a {step.type} step cannot be prefilled"]
+    clash = {KEEP, CHANGE} & set(step.values)
+    return [f"{where}: a prefilled step has a choice {sorted(clash)[0]!r}"] if clash else []
+
+
 def check_structure(flow: Flow) -> list[str]:
     """Conditions that name unknown or later steps or impossible values; unreachable steps."""
     problems = []
@@ -60,6 +84,9 @@ def check_structure(flow: Flow) -> list[str]:
         seen[step.key] = step.values if step.type in _CHOICE_TYPES or step.choices else ()
         if step.end and not step.when:
             ended_unconditionally = step.key
+        problems += _prefill_problems(step, where)
+        if step.skip_label and not step.optional:
+            problems.append(f"{where}: a skip_label needs optional = true")
     registered = effects.names()
     problems += [
         f"{flow.source}: unknown effect {name!r}"
@@ -119,6 +146,8 @@ def flow_messages(flow: Flow) -> list[str]:
     texts = [t for t in (flow.title, flow.intro, flow.outro) if t]
     for step in flow.steps:
         texts.append(step.prompt)
+        if step.skip_label:
+            texts.append(step.skip_label)
         if step.translate_labels:
             texts += [choice.label for choice in step.choices]
     return texts

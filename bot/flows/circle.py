@@ -32,6 +32,7 @@ from circles.text import (
     join,
     lines,
     number,
+    shorten,
     t,
     tn,
     when,
@@ -74,8 +75,7 @@ def names(values: list[str | None]) -> Text:
 
 
 def short(text: str | None, limit: int = QUOTE_LENGTH) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(" ".join((text or "").split()), limit)
 
 
 def quote(who: str | None, said: Part) -> Part:

@@ -12,8 +12,9 @@ started with, so an edited flow gets a new file and a higher version.
 A flow names the effects it runs (registered in :mod:`bot.flows.effects` by the domain
 modules): ``on_complete`` for the flow; ``on_answer`` (applied right after the answer is
 stored), ``check`` (validates typed text), ``suggest`` (extra answer buttons) and
-``current`` (the choice in effect, ticked) and ``recall`` (what the person said before,
-shown above the question) for a step. These names were added to the
+``current`` (the choice in effect, ticked), ``recall`` (what the person said before,
+shown above the question) and ``prefill`` (an answer the person already gave elsewhere,
+offered with "Keep" / "Change" instead of asking it again) for a step. These names were added to the
 existing version files when the engine's switchboard became the registry: that did not
 change any version's behaviour (the same code runs at the same points), which is the
 only reason an existing version file may be edited. A flow whose effects change gets a
@@ -30,11 +31,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from circles.services.showcase import GRADE_BAND_LABELS
+from circles.services.summaries import STRATEGY_LABELS
+
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 _FILENAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.toml$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 _VALUE = re.compile(r"^[A-Za-z0-9_]{1,20}$")
-_STEP_EFFECTS = ("on_answer", "check", "suggest", "current", "recall")
+_STEP_EFFECTS = ("on_answer", "check", "suggest", "current", "recall", "prefill")
 
 
 class AnswerType(StrEnum):
@@ -75,6 +79,9 @@ class Step:
     type: AnswerType
     prompt: str
     optional: bool = False
+    #: The label of an optional step's Skip button, where "Skip" would be ambiguous
+    #: (``/skip``'s reason: "No reason", not a "Skip" that seems to skip the skipping).
+    skip_label: str | None = None
     choices: tuple[Choice, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -88,11 +95,12 @@ class Step:
     suggest: str | None = None
     current: str | None = None
     recall: str | None = None
+    prefill: str | None = None
 
     @property
     def effects(self) -> tuple[str, ...]:
         """The effect names this step uses."""
-        named = (self.on_answer, self.check, self.suggest, self.current, self.recall)
+        named = (self.on_answer, self.check, self.suggest, self.current, self.recall, self.prefill)
         return tuple(name for name in named if name)
 
     def choice(self, value: str) -> Choice | None:
@@ -140,6 +148,22 @@ class Flow:
         return self.steps.index(self.step(key))
 
 
+@cache
+def shared_choices() -> dict[str, list[dict[str, str]]]:
+    """Lists of choices that several flows ask, named in a step as ``choices = "<name>"``.
+
+    ``school_levels`` is the one list of school levels: onboarding asks which level a
+    teacher teaches, codify which stage of schooling a practice was used with.
+    ``strategies`` are the five formative assessment strategies. Their labels are the
+    repository's (marked for translation there).
+    """
+    named = {"school_levels": GRADE_BAND_LABELS, "strategies": STRATEGY_LABELS}
+    return {
+        name: [{"value": str(value), "label": label} for value, label in labels.items()]
+        for name, labels in named.items()
+    }
+
+
 def _text(data: dict[str, Any], name: str, where: str, required: bool = True) -> str | None:
     value = data.get(name)
     if value is None and not required:
@@ -163,7 +187,13 @@ def _step(data: dict[str, Any], where: str) -> Step:
             f"{where}: unknown type {data.get('type')!r}; use {known}"
         ) from None
     choices = []
-    for raw in data.get("choices", []):
+    listed = data.get("choices", [])
+    if isinstance(listed, str):
+        if listed not in shared_choices():
+            known = ", ".join(shared_choices())
+            raise FlowDefinitionError(f"{where}: unknown list of choices {listed!r}; use {known}")
+        listed = shared_choices()[listed]
+    for raw in listed:
         value, label = raw.get("value"), raw.get("label")
         if not isinstance(value, str) or not _VALUE.match(value) or not isinstance(label, str):
             raise FlowDefinitionError(f"{where}: each choice needs a value and a label")
@@ -192,6 +222,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         "end",
         "translate_labels",
         "accept_voice",
+        "skip_label",
         *_STEP_EFFECTS,
     }
     if unknown:
@@ -203,6 +234,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         type=kind,
         prompt=prompt,
         optional=bool(data.get("optional", False)),
+        skip_label=_text(data, "skip_label", where, required=False),
         choices=tuple(choices),
         minimum=minimum,
         maximum=maximum,
@@ -216,6 +248,7 @@ def _step(data: dict[str, Any], where: str) -> Step:
         suggest=_text(data, "suggest", where, required=False),
         current=_text(data, "current", where, required=False),
         recall=_text(data, "recall", where, required=False),
+        prefill=_text(data, "prefill", where, required=False),
     )
 
 

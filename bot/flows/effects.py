@@ -14,8 +14,12 @@ engine never depends on the code its flows drive. Kinds and their signatures:
 - ``recall``: ``async (ctx) -> Part | None`` what the person said before that the question
   builds on (last week's plan, the part being revised), shown above the question.
 
+- ``prefill``: ``async (ctx) -> Prefill | None`` an answer the person already gave
+  elsewhere (their profile, their pilot weeks), offered with "Keep" / "Change".
+
 ``check``, ``suggest`` and ``current`` run before the step is answered: their context
-has the step but no answers. ``recall`` also runs before, with the run's answers so far.
+has the step but no answers. ``recall`` and ``prefill`` also run before, with the run's
+answers so far.
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bot.flows.answers import Value
     from bot.flows.definition import Flow, Step
     from bot.flows.events import Event
     from circles.models import Answer, FlowRun, Person
+    from circles.text import Part
 
 
 @dataclass
@@ -40,6 +46,17 @@ class Answered:
     replies: list[Event] = field(default_factory=list)
     stop: bool = False  # end the flow now
     again: bool = False  # forget the answer and ask the same question again (after replies)
+    #: ask this step next, then come back to ``back`` (codify's "Change a part")
+    detour: str | None = None
+    back: str | None = None
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """An answer the person gave before: stored as it is if they keep it."""
+
+    value: Value
+    shown: Part  # how it reads above "Keep" / "Change"
 
 
 @dataclass

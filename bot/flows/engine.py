@@ -39,18 +39,21 @@ from bot.flows.definition import (
     Step,
     library,
 )
-from bot.flows.effects import Answered, Completion, Context, run_effect
+from bot.flows.effects import Answered, Completion, Context, Prefill, run_effect
 from bot.flows.events import Ask, Choice, Done, Event, Extra, Notice, Say
 from bot.flows.inputs import Input, InputKind
 from circles.errors import InvalidAnswer
 from circles.i18n import N_
 from circles.models import Answer, AnswerKind, CheckIn, FlowRun, FlowStatus, Person
 from circles.services.journeys import is_open
-from circles.text import Part, join, number, t
+from circles.text import Part, join, lines, number, t
 
 log = logging.getLogger(__name__)
 
 CLOSED = N_("This question is already closed.")
+#: A prefilled step's two answers: keep what the person said before, or write it anew.
+KEEP, CHANGE = "keep", "change"
+KEEP_LABEL, CHANGE_LABEL = N_("Keep"), N_("Change")
 
 #: What a door shows after an input: the events of :mod:`bot.flows.events`.
 Shown = Event
@@ -157,15 +160,17 @@ async def begin(
     meeting_id: int | None = None,
     intro: bool = True,
     state: dict[str, Any] | None = None,
+    version: int | None = None,
 ) -> list[Event]:
-    """Start the newest version of ``flow_id``; an active run of another flow waits."""
+    """Start the newest version of ``flow_id`` (or ``version``, for a benchmark or a test);
+    an active run of another flow waits."""
     current = await active_run(session, person_id=person.id)
     resume_id = None
     if current is not None:
         current.status = FlowStatus.waiting
         current.updated_at = now
         resume_id = current.id
-    flow = library().latest(flow_id)
+    flow = library().get(flow_id, version) if version else library().latest(flow_id)
     run = FlowRun(
         person_id=person.id,
         flow_id=flow.id,
@@ -212,7 +217,6 @@ async def ask(
     ctx = Context(session, flow, step, run, person, {}, now)
     suggestions = await run_effect(step.suggest, ctx) if step.suggest else []
     state["suggestions"] = suggestions
-    run.state = state
     run.updated_at = now
     seq = state["seq"]
     text: Part = t(step.prompt)
@@ -221,6 +225,21 @@ async def ask(
         recalled = await run_effect(step.recall, answered)
         if recalled is not None:
             text = join((recalled, text), "\n\n")
+    prefill = await _prefill(session, run=run, step=step, person=person, now=now)
+    state.pop("prefilled", None)
+    if prefill is not None:
+        state["prefilled"] = step.key
+        shown = (
+            join((text, lines(t("From what you told me:"), prefill.shown)), "\n\n"),
+            t("Keep this, or change it?"),
+        )
+        keep_or_change = tuple(
+            Choice(value, t(label), FlowAnswer(run.id, seq, value))
+            for value, label in ((KEEP, KEEP_LABEL), (CHANGE, CHANGE_LABEL))
+        )
+        run.state = state
+        return Ask(join(shown, "\n\n"), keep_or_change, accepts=_accepts(step), redraw=redraw)
+    run.state = state
     selected: frozenset[str] = frozenset()
     choices: tuple[Choice, ...] = ()
     extra: list[Extra] = []
@@ -238,7 +257,7 @@ async def ask(
         extra.append(Extra(t("Done"), FlowDone(run.id, seq), control=True))
     extra += [Extra(label, FlowSuggestion(run.id, seq, n)) for n, label in enumerate(suggestions)]
     if step.optional:
-        extra.append(Extra(t("Skip"), FlowSkip(run.id, seq), control=True))
+        extra.append(Extra(t(step.skip_label or "Skip"), FlowSkip(run.id, seq), control=True))
     if step.type is AnswerType.long_text:
         hint = (
             t("(Up to {limit} characters, or a voice note.)", limit=number(LONG_TEXT_LIMIT))
@@ -256,6 +275,23 @@ async def ask(
         scale=step.type is AnswerType.scale,
         redraw=redraw,
     )
+
+
+async def _prefill(
+    session: AsyncSession, *, run: FlowRun, step: Step, person: Person, now: datetime
+) -> Prefill | None:
+    """What the person said before for ``step``, to keep or change; None: ask it plainly.
+
+    A step already answered in this run (asked again by "Change a part" or /edit), or one
+    the person chose to change, is asked plainly.
+    """
+    if not step.prefill or run.state.get("changing") == step.key:
+        return None
+    answers = await answers_of(session, run)
+    if step.key in answers:
+        return None
+    ctx = Context(session, flow_of(run), step, run, person, answers, now)
+    return await run_effect(step.prefill, ctx)
 
 
 def _accepts(step: Step) -> frozenset[str]:
@@ -326,7 +362,24 @@ async def press(
     ):
         return closed
     step = flow_of(run).step(run.current_step or "")
+    prefilled = run.state.get("prefilled") == step.key
     match action:
+        case FlowAnswer(choice=raw) if prefilled and raw == KEEP:
+            kept = await _prefill(session, run=run, step=step, person=person, now=now)
+            if kept is None:
+                return closed
+            outcome = await _accept(
+                session, run=run, step=step, value=kept.value, person=person, now=now, kept=True
+            )
+            outcome.events.insert(0, Done(t(KEEP_LABEL)))
+            return outcome
+        case FlowAnswer(choice=raw) if prefilled and raw == CHANGE:
+            state = dict(run.state)
+            state["changing"] = step.key
+            run.state = state
+            return Outcome(
+                [Done(t(CHANGE_LABEL)), await ask(session, run=run, person=person, now=now)]
+            )
         case FlowSkip():
             if not step.optional:
                 return closed
@@ -406,9 +459,20 @@ async def _accept(
     person: Person,
     now: datetime,
     ref: str | None = None,
+    kept: bool = False,
 ) -> Outcome:
-    """Store the answer (None: skipped), run the step's hook, and move on."""
+    """Store the answer (None: skipped), run the step's hook, and move on.
+
+    ``kept``: the answer is the step's prefill, kept as it was (listed in the run's state).
+    """
     flow = flow_of(run)
+    if step.prefill:
+        state = dict(run.state)
+        state.pop("changing", None)
+        state.pop("prefilled", None)
+        others = [key for key in state.get("kept", []) if key != step.key]
+        state["kept"] = [*others, step.key] if kept else others
+        run.state = state
     answers = await answers_of(session, run)
     stored = answers.get(step.key)
     if value is None:
@@ -446,6 +510,14 @@ async def _accept(
         if kept is not None:
             await session.delete(kept)
             await session.flush()
+        outcome.events.append(await ask(session, run=run, person=person, now=now))
+        return outcome
+    if effect.detour is not None:
+        # e.g. codify's "Change a part": that part's question, then back to the last look
+        state = dict(run.state)
+        state["return_to"] = effect.back or step.key
+        run.state = state
+        run.current_step = flow.step(effect.detour).key
         outcome.events.append(await ask(session, run=run, person=person, now=now))
         return outcome
     if effect.stop:

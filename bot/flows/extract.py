@@ -31,6 +31,10 @@ def extract_flows(
     for step in data.get("steps", []):
         where = f"Translators: flow {flow}, question {step.get('key')}"
         yield _line_of(text, step["prompt"]), "_", step["prompt"], [where]
-        if step.get("translate_labels", True):
+        if step.get("skip_label"):
+            label = step["skip_label"]
+            yield _line_of(text, label), "_", label, [f"{where}, the Skip button"]
+        # a shared list (``choices = "school_levels"``) is extracted where it is defined
+        if step.get("translate_labels", True) and not isinstance(step.get("choices"), str):
             for choice in step.get("choices", []):
                 yield _line_of(text, choice["label"]), "_", choice["label"], [f"{where}, a button"]

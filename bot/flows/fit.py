@@ -38,7 +38,7 @@ from typing import TypeAlias
 
 from bot.flows.buttons import Action, encode
 from bot.flows.events import Ask, Done, File, Notice, Photo, Say
-from circles.text import Part, join, number, render, t
+from circles.text import Part, join, number, render, shorten, t
 
 #: One button as an app sends it: its label and the data that comes back.
 Key: TypeAlias = tuple[str, str]
@@ -269,7 +269,7 @@ def _numbered_label(n: int, label: str, capabilities: Capabilities) -> str:
         return label
     head = f"{n}. "
     room = limit - len(head) - 1
-    return head + label[:room].rstrip() + "…" if room >= 2 else str(n)
+    return head + shorten(label, room + 1) if room >= 2 else str(n)
 
 
 # --- messages with buttons --------------------------------------------------------------

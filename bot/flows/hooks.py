@@ -9,9 +9,9 @@ there: the inquiry journey's in :mod:`bot.flows.journey`, reflections in
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel.core import get_global
 from sqlalchemy import delete
@@ -23,6 +23,7 @@ from circles.errors import DomainError, InvalidAnswer
 from circles.i18n import N_
 from circles.models import (
     Answer,
+    Channel,
     CheckIn,
     CheckInStatus,
     Circle,
@@ -31,11 +32,12 @@ from circles.models import (
     Practice,
     Role,
 )
+from circles.phones import country_of_number
 from circles.questions import Question
 from circles.services import access, journeys, reviews
-from circles.services.people import memberships_of
+from circles.services.people import identities_of, memberships_of
 from circles.settings import normalize_language
-from circles.text import Part, join, lines, number, t
+from circles.text import Part, TimeOfDay, join, lines, number, t
 
 # --- suggestions and checks ---------------------------------------------------------
 
@@ -55,15 +57,59 @@ async def circle_of(session: AsyncSession, person: Person) -> Circle | None:
     return memberships[0][1] if memberships else None
 
 
+#: Timezone buttons offered at most.
+ZONES_OFFERED = 4
+
+
+def _country_zones(country: str | None) -> list[str]:
+    return list(get_global("territory_zones").get(country or "", []))
+
+
 @effect("nearby_timezones")
 async def nearby_timezones(ctx: Context) -> list[str]:
-    """The circle's timezone, its country's others and the person's own, as buttons."""
-    circle = await circle_of(ctx.session, ctx.person)
-    zones = [circle.timezone] if circle else [ctx.person.timezone]
-    if circle:
-        zones += get_global("territory_zones").get(circle.country, [])
-    zones.append(ctx.person.timezone)
-    return list(dict.fromkeys(zones))[:4]
+    """Timezones to tap: the person's circles' (real circles before demo ones), the first
+    of the country their WhatsApp number is from, their circles' countries' others, and the
+    one in use."""
+    circles = [c for _m, c in await memberships_of(ctx.session, person_id=ctx.person.id)]
+    circles.sort(key=lambda circle: circle.demo)  # stable: oldest first within each
+    real = [c for c in circles if not c.demo]
+    numbers = [
+        identity.address
+        for identity in await identities_of(ctx.session, person_id=ctx.person.id)
+        if identity.channel == Channel.whatsapp
+    ]
+    zones = [c.timezone for c in real]
+    zones += [zone for n in numbers for zone in _country_zones(country_of_number(n))[:1]]
+    zones += [zone for c in real for zone in _country_zones(c.country)]
+    zones += [ctx.person.timezone, *(c.timezone for c in circles if c.demo)]
+    return list(dict.fromkeys(zones))[:ZONES_OFFERED]
+
+
+def _local_time(zone: str, now: datetime) -> TimeOfDay:
+    return TimeOfDay(now.astimezone(ZoneInfo(zone)).time().replace(second=0, microsecond=0))
+
+
+@effect("timezone_now")
+async def timezone_now(ctx: Context) -> Part:
+    """The timezone in use and its time now, above the question that changes it."""
+    zone = ctx.person.timezone
+    return t(
+        "Your timezone now: {zone}, where it is {time}.", zone=zone, time=_local_time(zone, ctx.now)
+    )
+
+
+@effect("set_timezone_and_confirm")
+async def set_timezone_and_confirm(ctx: Context, answer: Answer | None) -> Answered:
+    """Use the chosen timezone, and say which it is and its time (a typed "Accra" becomes
+    "Africa/Accra, now 14:05")."""
+    await set_timezone(ctx, answer)
+    zone = ctx.person.timezone
+    text = t(
+        "{zone}, now {time}. I will remind you at this local time.",
+        zone=zone,
+        time=_local_time(zone, ctx.now),
+    )
+    return Answered([Say(text)])
 
 
 @effect("telegram_name")
@@ -263,12 +309,13 @@ async def finish_onboarding(ctx: Context, edited: bool) -> Completion:
 
 
 def trend_line(ratings: list[float]) -> Part:
-    """ "2 → 3 → 4 ↗": a teacher's ratings while piloting, the last eight (the caller
-    adds the label: "Ratings: {trend}")."""
+    """ "2 → 3 → 4 ↗": a teacher's ratings while piloting, the last eight, and an arrow when
+    the last one went up or down (a flat end has none: "3 → 3 →" would read as unfinished).
+    The caller adds the label: "Ratings: {trend}"."""
     numbers = join((number(r) for r in ratings[-8:]), " → ")
-    if len(ratings) < 2:
+    if len(ratings) < 2 or ratings[-1] == ratings[-2]:
         return numbers
-    arrow = "↗" if ratings[-1] > ratings[-2] else "↘" if ratings[-1] < ratings[-2] else "→"
+    arrow = "↗" if ratings[-1] > ratings[-2] else "↘"
     return lines(numbers, arrow, separator=" ")
 
 

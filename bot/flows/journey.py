@@ -7,6 +7,8 @@ a new inquiry once one is done).
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.flows import engine
 from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import Codify, KeepPiloting, NewInquiry
@@ -19,7 +21,7 @@ from circles.errors import NotFound
 from circles.models import Answer, CheckIn, Inquiry, Person, Phase, Strategy
 from circles.questions import Question
 from circles.services import access, inquiries, journeys
-from circles.text import Part, join, lines, number, t, tn
+from circles.text import Part, join, lines, number, shorten, t, tn
 
 PHASE_NAMES = {
     Phase.identify: t("identify"),
@@ -67,8 +69,7 @@ async def journey(visit: Visit, person: Person) -> Replies:
 
 
 def _short(text: str, limit: int = 160) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" .…") + "…"
+    return shorten(text.strip(), limit)
 
 
 #: What each of the five formative-assessment strategies means, in one line (after its
@@ -155,7 +156,8 @@ async def new_inquiry(pressed: Pressed, action: NewInquiry) -> Outcome:
 # --- effects of the journey's flows (identify, pilot, codify) -----------------------------
 
 
-async def _inquiry(ctx: Context) -> Inquiry | None:
+async def inquiry_of(ctx: Context) -> Inquiry | None:
+    """The inquiry a run of identify, pilot or codify is about."""
     inquiry_id = ctx.run.state.get("inquiry_id")
     return await ctx.session.get(Inquiry, int(inquiry_id)) if inquiry_id else None
 
@@ -179,7 +181,7 @@ async def explain_strategies(ctx: Context, answer: Answer | None) -> Answered:
 @effect("last_adjustment")
 async def last_adjustment(ctx: Context) -> Part | None:
     """ "Last time you planned: …" above this week's "Did you try it?"."""
-    inquiry = await _inquiry(ctx)
+    inquiry = await inquiry_of(ctx)
     if inquiry is None:
         return None
     before = None
@@ -193,7 +195,7 @@ async def last_adjustment(ctx: Context) -> Part | None:
 @effect("baseline_and_success")
 async def baseline_and_success(ctx: Context) -> Part | None:
     """Where the teacher started and what success looks like, above "How well did it work?"."""
-    inquiry = await _inquiry(ctx)
+    inquiry = await inquiry_of(ctx)
     if inquiry is None:
         return None
     parts: list[Part] = []
@@ -211,7 +213,7 @@ async def baseline_and_success(ctx: Context) -> Part | None:
 async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
     """Record the inquiry's strategy, practice, baseline and success evidence; the check-in
     is answered."""
-    inquiry = await _inquiry(ctx)
+    inquiry = await inquiry_of(ctx)
     if inquiry is not None:
         if Question.baseline in ctx.answers or Question.success in ctx.answers:
             baseline = ctx.answers.get(Question.baseline)
@@ -236,7 +238,7 @@ async def record_practice_choice(ctx: Context, edited: bool) -> Completion:
 async def record_pilot_week(ctx: Context, edited: bool) -> Completion:
     """Mark the week answered; show the ratings trend and, when due, offer to codify."""
     await journeys.mark_answered(ctx.session, checkin_id=ctx.run.checkin_id, now=ctx.now)
-    inquiry = await _inquiry(ctx)
+    inquiry = await inquiry_of(ctx)
     if inquiry is None or edited:
         return Completion()
     ratings = await journeys.ratings(ctx.session, inquiry_id=inquiry.id)
@@ -261,20 +263,29 @@ async def record_pilot_week(ctx: Context, edited: bool) -> Completion:
     return Completion(replies)
 
 
+def codified_fields(answers: dict[str, Answer]) -> dict[str, Any]:
+    """Codify's answers as the practice's parts (:func:`journeys.fill_practice` reads them)."""
+    fields: dict[str, Any] = {key: answer_text(answers, key) for key in answers}
+    size = answers.get(Question.class_size)
+    fields[Question.class_size] = size.value_number if size is not None else None
+    for key in (Question.share_scope, Question.show_name, Question.grade_band, Question.strategy):
+        fields[key] = answer_choice(answers, key)
+    evidence = answers.get(Question.evidence)
+    fields["evidence_photos"] = [evidence.file_id] if evidence and evidence.file_id else []
+    return fields
+
+
 @effect("codify_practice")
 async def codify_practice(ctx: Context, edited: bool) -> Completion:
     """Write the practice down for the repository; the check-in is answered."""
-    inquiry = await _inquiry(ctx)
+    inquiry = await inquiry_of(ctx)
     place = await journeys.teacher_place(ctx.session, person_id=ctx.person.id)
     if inquiry is not None and place is not None:
-        fields = {key: answer_text(ctx.answers, key) for key in ctx.answers}
-        size = ctx.answers.get(Question.class_size)
-        fields[Question.class_size] = size.value_number if size is not None else None
-        fields[Question.share_scope] = answer_choice(ctx.answers, Question.share_scope)
-        fields[Question.show_name] = answer_choice(ctx.answers, Question.show_name)
-        fields[Question.grade_band] = answer_choice(ctx.answers, Question.grade_band)
-        evidence = ctx.answers.get(Question.evidence)
-        fields["evidence_photos"] = [evidence.file_id] if evidence and evidence.file_id else []
+        fields = codified_fields(ctx.answers)
+        if Question.evidence in ctx.run.state.get("kept", []):
+            # the pilot weeks' evidence was kept: their photos of student work go along
+            pilot = await journeys.pilot_photos(ctx.session, inquiry_id=inquiry.id)
+            fields["evidence_photos"] = [*pilot, *fields["evidence_photos"]]
         await journeys.codify(
             ctx.session,
             inquiry=inquiry,

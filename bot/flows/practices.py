@@ -31,7 +31,7 @@ from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Notice, Photo, Rows, Say
 from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import NotFound
-from circles.models import FlowRun, FlowStatus, Person, Strategy
+from circles.models import FlowRun, FlowStatus, Person, Practice, Strategy
 from circles.services import access, journeys, repository, showcase
 from circles.services.summaries import STRATEGY_LABELS
 from circles.text import Part, number, t, tn
@@ -56,22 +56,19 @@ async def search_practices(visit: Visit, person: Person, words: str) -> Replies:
     return await search(visit.session, person=person, words=words)
 
 
-def _list_replies(results: repository.Results, more: Button | None, heading: Part) -> Replies:
+def _try(practice: Practice, reader: Person) -> tuple[Button, ...]:
+    """ "I'll try this", unless the reader wrote the practice."""
+    return () if practice.author_id == reader.id else (Button(TRY, AdoptPractice(practice.id)),)
+
+
+def _list_replies(
+    results: repository.Results, more: Button | None, heading: Part, reader: Person
+) -> Replies:
     replies: Replies = [Say(heading)]
     for found in results.items:
         practice = found.practice
-        replies.append(
-            Say(
-                showcase.card(found, full=False),
-                (
-                    (
-                        Button(READ, ReadPractice(practice.id)),
-                        Button(TRY, AdoptPractice(practice.id)),
-                    ),
-                ),
-                separate=True,
-            )
-        )
+        buttons = (Button(READ, ReadPractice(practice.id)), *_try(practice, reader))
+        replies.append(Say(showcase.card(found, full=False), (buttons,), separate=True))
     if more is not None and results.next_offset is not None:
         shown = results.offset + len(results.items)
         replies.append(
@@ -131,7 +128,7 @@ async def search(session: AsyncSession, *, person: Person, words: str, offset: i
         words=searched,
     )
     more = Button(t("More"), SearchPage(results.next_offset or 0, searched))
-    return _list_replies(results, more, heading)
+    return _list_replies(results, more, heading, person)
 
 
 async def browse(
@@ -151,7 +148,7 @@ async def browse(
         return [Say(t("No published practice uses “{strategy}” yet.", strategy=label))]
     heading = t("{strategy}: {count}", strategy=label, count=number(results.total))
     more = Button(t("More"), Browse(strategy, results.next_offset or 0))
-    return _list_replies(results, more, heading)
+    return _list_replies(results, more, heading, person)
 
 
 # --- buttons -----------------------------------------------------------------------------
@@ -212,10 +209,11 @@ async def read(pressed: Pressed, action: ReadPractice) -> Outcome:
     except NotFound:
         return Outcome([Notice(_GONE)])
     photos = list((found.practice.content or {}).get("evidence_photos") or [])
+    mine_or_try = _try(found.practice, pressed.person)
     return Outcome(
         [
             *(Photo(photo, caption=t("Evidence of impact")) for photo in photos[:PHOTOS_SHOWN]),
-            Say(showcase.card(found, full=True), ((Button(TRY, AdoptPractice(practice_id)),),)),
+            Say(showcase.card(found, full=True), tuple(filter(None, [mine_or_try]))),
         ]
     )
 

@@ -29,6 +29,7 @@ _SECTIONS = (
     ("evidence", N_("Evidence: {text}")),
     ("conditions", N_("Conditions and pitfalls: {text}")),
     ("lessons", N_("Lessons learnt: {text}")),
+    ("materials", N_("Materials: {text}")),
 )
 
 

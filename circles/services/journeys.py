@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from circles.models import (
     Answer,
+    AnswerKind,
     CheckIn,
     CheckInStatus,
     Circle,
@@ -36,7 +37,32 @@ from circles.services.schedule import CHECKIN_WINDOW, latest_occurrence
 #: Pilot iterations after which codifying the practice is offered.
 CODIFY_AFTER = 3
 #: The codify answers kept as the practice's texts (``Practice.content``, same names).
-CONTENT_QUESTIONS = (Question.steps, Question.evidence, Question.conditions, Question.lessons)
+CONTENT_QUESTIONS = (
+    Question.steps,
+    Question.evidence,
+    Question.conditions,
+    Question.lessons,
+    Question.materials,
+)
+#: What codify (v3) recalls of each pilot week.
+_WEEK_QUESTIONS = (
+    Question.what_did,
+    Question.evidence,
+    Question.adjust,
+    Question.why_not,
+)
+
+
+@dataclass
+class PilotWeek:
+    """What a teacher said in one pilot check-in, codify's prefill (file ids of photos)."""
+
+    answers: dict[str, Answer]
+
+    def text(self, key: Question) -> str | None:
+        """The typed text (or a photo's caption) of ``key``, if any."""
+        answer = self.answers.get(key)
+        return answer.value_text if answer is not None else None
 
 
 @dataclass(frozen=True)
@@ -221,6 +247,57 @@ async def ratings(session: AsyncSession, *, inquiry_id: int) -> list[float]:
     return [float(r) for r in rows]
 
 
+def _in_pilot_weeks(query: Select[Any], inquiry_id: int) -> Select[Any]:
+    """``query`` over the answers of the inquiry's pilot check-ins, oldest week first."""
+    return (
+        query.join(CheckIn, CheckIn.id == Answer.checkin_id)
+        .where(CheckIn.inquiry_id == inquiry_id, CheckIn.phase == Phase.pilot)
+        .order_by(CheckIn.scheduled_for, Answer.id)
+    )
+
+
+async def pilot_weeks(session: AsyncSession, *, inquiry_id: int) -> list[PilotWeek]:
+    """The inquiry's pilot check-ins with what the teacher did, saw and will adjust, oldest
+    first."""
+    rows = await session.execute(
+        _in_pilot_weeks(select(CheckIn.id, Answer), inquiry_id).where(
+            Answer.question_key.in_(_WEEK_QUESTIONS)
+        )
+    )
+    weeks: dict[int, PilotWeek] = {}
+    for checkin_id, answer in rows.all():
+        weeks.setdefault(checkin_id, PilotWeek({})).answers[answer.question_key] = answer
+    return list(weeks.values())
+
+
+async def pilot_photos(session: AsyncSession, *, inquiry_id: int) -> list[str]:
+    """The file ids of the photos of student work sent as evidence in the pilot weeks."""
+    rows = await session.scalars(
+        _in_pilot_weeks(select(Answer.file_id), inquiry_id).where(
+            Answer.question_key == Question.evidence,
+            Answer.kind == AnswerKind.photo,
+            Answer.file_id.is_not(None),
+        )
+    )
+    return [file_id for file_id in rows if file_id]
+
+
+async def identified(session: AsyncSession, *, inquiry: Inquiry, key: Question) -> str | None:
+    """What the teacher answered to identify's ``key`` (the challenge) for this inquiry."""
+    return await session.scalar(
+        select(Answer.value_text)
+        .where(
+            Answer.person_id == inquiry.person_id,
+            Answer.flow_id == "identify",
+            Answer.question_key == key,
+            Answer.created_at >= inquiry.started_at,
+            Answer.value_text.is_not(None),
+        )
+        .order_by(Answer.id.desc())
+        .limit(1)
+    )
+
+
 async def last_adjustment(
     session: AsyncSession, *, inquiry_id: int, before: datetime | None = None
 ) -> str | None:
@@ -319,6 +396,38 @@ def set_baseline(
     inquiry.success = success
 
 
+def fill_practice(
+    practice: Practice, *, inquiry: Inquiry, fields: dict[str, Any], ratings: list[float]
+) -> Practice:
+    """Set the practice's parts from codify's answers (also for its last look, unsaved).
+
+    A strategy answered in codify (v3, prefilled with the inquiry's) is the practice's;
+    otherwise the inquiry's.
+    """
+    practice.title = str(fields.get(Question.name) or "")[:200]
+    practice.summary = fields.get(Question.summary)
+    chosen = fields.get(Question.strategy)
+    practice.strategy = Strategy(chosen) if chosen in set(Strategy) else inquiry.strategy
+    others = [s for s in str(fields.get(Question.more_strategies) or "").split(",") if s]
+    tags = [practice.strategy.value] if practice.strategy else []
+    practice.tags = list(dict.fromkeys(tags + [Strategy(s).value for s in others]))
+    practice.subject = fields.get(Question.subject)
+    practice.grade = fields.get(Question.grade)
+    band = fields.get(Question.grade_band)
+    practice.grade_band = GradeBand(band) if band else None
+    size = fields.get(Question.class_size)
+    practice.class_size = int(size) if size is not None else None
+    practice.share_scope = ShareScope(fields.get(Question.share_scope) or ShareScope.circle)
+    practice.author_visible = fields.get(Question.show_name) == "yes"
+    # JSON columns are replaced whole: SQLAlchemy does not see changes made inside them.
+    practice.content = {
+        **{key.value: fields.get(key) for key in CONTENT_QUESTIONS},
+        "evidence_photos": list(fields.get("evidence_photos") or []),
+        "ratings": ratings,
+    }
+    return practice
+
+
 async def codify(
     session: AsyncSession,
     *,
@@ -343,26 +452,12 @@ async def codify(
         session.add(practice)
     else:  # an answer edited after codifying; a published text is kept as a version
         keep_published_version(session, practice=practice, actor=f"person:{author.id}", now=now)
-    practice.title = str(fields.get(Question.name) or "")[:200]
-    practice.summary = fields.get(Question.summary)
-    practice.strategy = inquiry.strategy
-    others = [s for s in str(fields.get(Question.more_strategies) or "").split(",") if s]
-    tags = [inquiry.strategy.value] if inquiry.strategy else []
-    practice.tags = list(dict.fromkeys(tags + [Strategy(s).value for s in others]))
-    practice.subject = fields.get(Question.subject)
-    practice.grade = fields.get(Question.grade)
-    band = fields.get(Question.grade_band)
-    practice.grade_band = GradeBand(band) if band else None
-    size = fields.get(Question.class_size)
-    practice.class_size = int(size) if size is not None else None
-    practice.share_scope = ShareScope(fields.get(Question.share_scope) or ShareScope.circle)
-    practice.author_visible = fields.get(Question.show_name) == "yes"
-    # JSON columns are replaced whole: SQLAlchemy does not see changes made inside them.
-    practice.content = {
-        **{key.value: fields.get(key) for key in CONTENT_QUESTIONS},
-        "evidence_photos": list(fields.get("evidence_photos") or []),
-        "ratings": await ratings(session, inquiry_id=inquiry.id),
-    }
+    fill_practice(
+        practice,
+        inquiry=inquiry,
+        fields=fields,
+        ratings=await ratings(session, inquiry_id=inquiry.id),
+    )
     practice.updated_at = now
     # An archived practice stays archived when its answers are edited later.
     if practice.status is not PracticeStatus.archived:

@@ -40,6 +40,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("evidence", N_("Evidence of impact")),
     ("conditions", N_("Conditions and pitfalls")),
     ("lessons", N_("Lessons learnt")),
+    ("materials", N_("Materials")),
 )
 #: Telegram's limit for one message is 4,096 characters; a card stays below it.
 CARD_LIMIT = 3900

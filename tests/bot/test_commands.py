@@ -11,7 +11,8 @@ from support.story import MONDAY_EVENING, identify, pilot_week
 from telegram import Update
 
 from circles.clock import FakeClock
-from circles.models import CheckIn, CheckInStatus, Person, Role
+from circles.db import transaction
+from circles.models import Channel, CheckIn, CheckInStatus, Identity, Person, Role
 
 
 async def _person(sessions, phone: Phone) -> Person:
@@ -59,6 +60,21 @@ async def test_skip_this_week_with_a_reason(ama: Phone, clock, sessions) -> None
     assert (await ama.send("/skip"))[0].startswith("This week's check-in is already answered")
 
 
+async def test_skip_without_a_reason_has_no_skip_button_to_skip_the_skip(
+    ama: Phone, clock, sessions
+) -> None:
+    await identify(ama)
+    clock.set(MONDAY_EVENING[0])
+    texts = await ama.send("/skip")
+    assert "If you would rather not say, tap “No reason”." in texts[0]
+    assert ama.labels() == ["No reason"]
+    texts = await ama.tap("No reason")
+    assert texts == ["This week is skipped. I will ask you again next week."]
+    async with sessions() as session:
+        checkin = await session.scalar(select(CheckIn))
+    assert (checkin.status, checkin.skip_reason) == (CheckInStatus.skipped, None)
+
+
 async def test_pause_and_resume(ama: Phone, clock: FakeClock, sessions) -> None:
     texts = await ama.send("/pause")
     assert texts == ["For how long should I pause your check-ins and reminders?"]
@@ -77,12 +93,42 @@ async def test_pause_and_resume(ama: Phone, clock: FakeClock, sessions) -> None:
 async def test_changing_timezone_mid_checkin_then_continuing(ama: Phone, sessions) -> None:
     await ama.send("Students copy answers.")  # identify's first answer
     texts = await ama.send("/timezone")
-    assert texts[0].startswith("Which timezone are you in?")
+    assert "\n\nWhich timezone are you in?" in texts[0]
     texts = await ama.send("Europe/Zurich")
     done, question = texts[0].split("\n\n", 1)
-    assert done == "Done: I will use your new timezone."
+    assert done == "Europe/Zurich, now 10:00\u202fAM. I will remind you at this local time."
     assert question.startswith("Which students does it affect?")  # back where we were
     assert (await _person(sessions, ama)).timezone == "Europe/Zurich"
+
+
+async def test_timezone_shows_the_zone_in_use_and_confirms_a_typed_city(
+    ama: Phone, sessions
+) -> None:
+    await ama.send("/cancel")
+    texts = await ama.send("/timezone")
+    assert texts[0].startswith(
+        "Your timezone now: Africa/Accra, where it is 8:00\u202fAM.\n\nWhich timezone are you in?"
+    )
+    texts = await ama.send("Accra")
+    assert texts == ["Africa/Accra, now 8:00\u202fAM. I will remind you at this local time."]
+    await ama.send("/language")
+    await ama.tap("Français")
+    texts = await ama.send("/timezone")
+    texts = await ama.send("zurich")  # in the reader's locale: 24-hour time
+    assert texts[0].startswith("Europe/Zurich") and "10:00" in texts[0]
+    assert (await _person(sessions, ama)).timezone == "Europe/Zurich"
+
+
+async def test_timezone_buttons_offer_the_zone_of_the_whatsapp_numbers_country(
+    ama: Phone, sessions
+) -> None:
+    async with transaction(sessions) as session:
+        person = await on_telegram(session, ama.user.id)
+        session.add(Identity(person_id=person.id, channel=Channel.whatsapp, address="41791234567"))
+    await ama.send("/cancel")
+    await ama.send("/timezone")
+    # the circle's (Ghana has one zone), then the one of the number's country (+41)
+    assert ama.labels() == ["Africa/Accra", "Europe/Zurich"]
 
 
 async def test_language_command_offers_every_language(ama: Phone, sessions) -> None:

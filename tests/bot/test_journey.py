@@ -63,22 +63,23 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
     assert texts[0].startswith("Let's write your practice down")
     await ama.send("Hinge questions on whiteboards")
     await ama.send("One question mid-lesson shows who has understood; regroup at once.")
-    await ama.send("Mathematics")
-    await ama.send("Year 8")
-    await ama.tap("Lower secondary")
-    await ama.send("32")
+    await ama.tap("Keep")  # the strategy chosen in identify
     await ama.tap("Feedback that moves learning forward")
     assert "✓ Feedback that moves learning forward" in ama.labels()
     await ama.tap("Done")
-    for answer in (
-        "1. Plan one hinge question. 2. Everyone answers. 3. Regroup.",
-        "Two thirds answered correctly by week 3, up from one third.",
-        "Needs whiteboards and markers; keep the question short.",
-        "Ask early; the students enjoy it.",
-    ):
-        await ama.send(answer)
+    await ama.send("Mathematics")  # typed where the profile's subjects are offered back
+    await ama.tap("Keep")  # the level from the profile
+    await ama.send("Year 8")
+    await ama.send("32")
+    await ama.send("1. Plan one hinge question. 2. Everyone answers. 3. Regroup.")
+    # the pilot weeks' evidence was voice notes: asked, not offered back
+    await ama.send("Two thirds answered correctly by week 3, up from one third.")
+    await ama.send("Needs whiteboards and markers; keep the question short.")
+    await ama.send("Ask early; the students enjoy it.")
+    await ama.send("Mini whiteboards, markers")
     await ama.tap("My country")
-    texts = await ama.tap("Yes")
+    await ama.tap("Yes")
+    texts = await ama.tap("Send for review")
     assert texts[0].startswith("Thank you! Your practice is with your facilitators")
 
     async with transaction(sessions) as session:
@@ -162,5 +163,5 @@ async def test_teacher_walks_identify_pilot_codify_and_reflects(
         answered = await session.scalar(
             select(func.count()).select_from(Answer).where(Answer.person_id == person.id)
         )
-        # onboarding, identify (v2), three pilot weeks (help skipped), codify (v2), reflection
-        assert answered == 6 + 8 + 3 * 5 + 13 + 4
+        # onboarding, identify (v2), three pilot weeks (help skipped), codify (v3), reflection
+        assert answered == 6 + 8 + 3 * 5 + 16 + 4

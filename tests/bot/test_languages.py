@@ -81,21 +81,27 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
         await teacher_phone.tap("3")
         await teacher_phone.send("Perguntar antes.")
         await teacher_phone.tap_nth(-1)  # skip the optional question
-    await teacher_phone.tap_nth(0)  # codify now
-    for answer in ("Quadros", "Resumo", "Matemática", "8º ano"):
-        await teacher_phone.send(answer)
-    await teacher_phone.tap_nth(2)  # the stage of schooling
-    await teacher_phone.send("30")
+    await teacher_phone.tap_nth(0)  # codify now (v3: what was said is offered back)
+    await teacher_phone.send("Quadros")
+    await teacher_phone.tap_nth(0)  # keep the practice as described
+    await teacher_phone.tap_nth(1)  # change the strategy
+    await teacher_phone.tap_nth(2)  # to another one
     await teacher_phone.tap_nth(-1)  # no further strategies (skip)
-    for answer in (
-        "Passos",
-        "Evidência",
-        "Condições",
-        "Lições",
-    ):
-        await teacher_phone.send(answer)
+    await teacher_phone.tap_nth(0)  # keep the subject
+    await teacher_phone.tap_nth(0)  # keep the level
+    await teacher_phone.send("8º ano")
+    await teacher_phone.send("30")
+    await teacher_phone.tap_nth(0)  # keep the steps (what was done each week)
+    await teacher_phone.send("Evidência")  # the weeks' evidence was a voice note: asked
+    await teacher_phone.tap_nth(0)  # keep the conditions (the challenge)
+    await teacher_phone.send("Lições")  # typed: replaces the weeks' adjustments
+    await teacher_phone.send("Quadros brancos")  # materials
     await teacher_phone.tap_nth(1)
     await teacher_phone.tap_nth(0)
+    await teacher_phone.tap_nth(1)  # the last look: change a part
+    await teacher_phone.tap_nth(0)  # its name
+    await teacher_phone.send("Quadros brancos")
+    await teacher_phone.tap_nth(0)  # send for review
 
     async with transaction(sessions) as session:
         person = await on_telegram(session, teacher_phone.user.id)

@@ -12,6 +12,7 @@ from support.phone import Phone
 from support.story import MONDAY_EVENING, identify, onboard
 
 from bot.flows import sharing
+from bot.flows.buttons import AdoptPractice, encode
 from bot.handlers.telegram.sender import OutboxSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
@@ -386,7 +387,7 @@ async def test_a_teacher_cannot_adopt_her_own_practice(
     ama: Phone, accra, sessions: SessionMaker
 ) -> None:
     person = await _person(sessions, ama)
-    await _practice(
+    practice_id = await _practice(
         sessions,
         accra.circle_id,
         "My own whiteboards",
@@ -394,7 +395,11 @@ async def test_a_teacher_cannot_adopt_her_own_practice(
         scope=ShareScope.circle,
     )
     found = await _search(ama, "whiteboards")
-    texts = await ama.tap("I'll try this", found[1])
+    assert ama.labels(found[1]) == ["Read"]  # not offered "I'll try this" on her own
+    await ama.tap("Read", found[1])
+    assert ama.labels(ama.messages()[-1]) == []
+    # an "I'll try this" from elsewhere (forged or old) is refused all the same
+    texts = await ama.tap_data(found[1], encode(AdoptPractice(practice_id)))
     assert texts == []
     assert ama.last_notice() == "This is your own practice."
     assert await _count(sessions, Adoption) == 0

@@ -9,7 +9,7 @@ import pytest
 
 from bot.flows.buttons import OpenCheckIn, Pause
 from bot.flows.events import Button, Notice, Photo, Say, dump, load_event
-from circles.i18n import use_language
+from circles.i18n import korean_particles, use_language
 from circles.text import (
     Capitalized,
     Country,
@@ -27,6 +27,7 @@ from circles.text import (
     load,
     number,
     render,
+    shorten,
     t,
     tn,
     when,
@@ -118,9 +119,9 @@ def test_text_survives_json_and_renders_the_same() -> None:
 def test_a_headline_is_cut_in_the_language_it_is_shown_in() -> None:
     welcome = t("Welcome to {circle}! You joined as {role}.", circle="Recife", role=t("teacher"))
     label = headline(lines(welcome, "second line"), 20)
-    assert render(label, "en") == "Welcome to Recife! …"
+    assert render(label, "en") == "Welcome to Recife!…"  # no space before the cut's mark
     french = render(label, "fr")
-    assert len(french) == 20 and french.endswith("…") and french.startswith("Bienvenue")
+    assert len(french) <= 20 and french.endswith("…") and french.startswith("Bienvenue")
     assert render(headline("Short\nand more", 20), "en") == "Short"
     assert render(load(json.loads(json.dumps(label.dump()))), "fr") == french
 
@@ -158,3 +159,42 @@ def test_a_note_about_another_language_names_it_for_the_reader_and_skips_its_own
     again = load(json.loads(json.dumps(note.dump())))
     for language in ("en", "fr", "pt_BR"):
         assert render(again, language) == render(note, language)
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("Exit tickets every Friday", "Exit tickets ev…"),
+        ("Exit tickets... every Friday", "Exit tickets…"),
+        ("Exit tickets … on Friday", "Exit tickets…"),
+        ("Exit tickets", "Exit tickets"),
+    ],
+)
+def test_a_cut_title_ends_with_one_ellipsis(title: str, shown: str) -> None:
+    assert shorten(title, 16) == shown
+    assert render(Cut(title, 16), "en") == shown
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("수업", "‘수업’을 검토했어요"),  # ends in a consonant
+        ("퀴즈", "‘퀴즈’를 검토했어요"),  # ends in a vowel
+        ("Exit tickets", "‘Exit tickets’를 검토했어요"),
+        ("Hinge questions 2", "‘Hinge questions 2’를 검토했어요"),  # "이": a vowel
+    ],
+)
+def test_korean_particles_are_chosen_for_the_word_put_before_them(word, expected) -> None:
+    assert korean_particles(f"‘{word}’을(를) 검토했어요") == expected
+
+
+def test_a_korean_message_reads_the_particle_of_its_word() -> None:
+    note = t(
+        "This practice was written in {language}; here is the original text.",
+        language=LanguageInReader("en"),
+    )
+    assert render(note, "ko") == "이 수업 실천은 영어로 작성되었어요. 원문 그대로 보여 드려요."
+    assert korean_particles("GH은(는) 두 글자") == "GH는 두 글자"
+    assert korean_particles("2026-W37은(는)") == "2026-W37은"
+    assert korean_particles("회의(으)로, 교실(으)로, 서울(으)로") == "회의로, 교실로, 서울로"
+    assert korean_particles("숲(으)로") == "숲으로"

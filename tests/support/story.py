@@ -68,3 +68,25 @@ async def onboard_facilitator(phone, accra):
     await grace.tap("Skip")
     await grace.tap("Skip")
     return grace
+
+
+#: Four pilot weeks as a teacher types them: what she did, what she saw, her rating and
+#: what she will adjust (the third week's evidence is a photo of student work).
+PILOT_WEEKS = (
+    ("Whiteboards in three lessons.", "Half wrote their own answer.", "2", "Ask earlier."),
+    ("One hinge question per lesson.", "Most answered alone.", "3", "Give think time."),
+    ("Hinge question after ten minutes.", None, "4", "Regroup at once."),
+    ("Regrouped by the answers.", "Two thirds right, up from a third.", "4", "Keep it short."),
+)
+
+
+async def typed_pilot_week(ama: Phone, week: int) -> list[str]:
+    """Answer pilot week ``week`` (0–3) of :data:`PILOT_WEEKS`, help skipped."""
+    did, saw, rating, adjust = PILOT_WEEKS[week]
+    await ama.send("/checkin")
+    await ama.tap("Yes")
+    await ama.send(did)
+    await (ama.send(saw) if saw else ama.photo(caption=None))
+    await ama.tap(rating)
+    await ama.send(adjust)
+    return await ama.tap("Skip")

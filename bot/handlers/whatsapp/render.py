@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from bot.flows.fit import WHATSAPP, Fitted, fit
 from bot.flows.fit import Message as Outgoing
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
-from circles.text import render, t
+from circles.text import render, shorten, t
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _row_title(label: str) -> tuple[str, str | None]:
     in the description, under its beginning."""
     if len(label) <= WHATSAPP.list_title_length:
         return label, None
-    return label[: WHATSAPP.list_title_length - 1].rstrip() + "…", label
+    return shorten(label, WHATSAPP.list_title_length), label
 
 
 def document_type(filename: str) -> tuple[str, str]:

@@ -360,7 +360,7 @@ def shorten(text: str, limit: int) -> str:
     space = cut.rfind(" ")
     if space >= limit // 2:
         cut = cut[:space]
-    return cut.rstrip(" ·,;:") + "…"
+    return cut.rstrip(" ·,;:.…") + "…"
 
 
 def fit(texts: list[str], room: int) -> tuple[list[str], bool]:

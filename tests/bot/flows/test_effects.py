@@ -74,3 +74,21 @@ def test_a_name_cannot_be_registered_for_two_functions() -> None:
             effects.effect("test_only_effect")(second)
     finally:
         effects._REGISTRY.pop("test_only_effect")
+
+
+def test_an_operator_is_told_when_a_prefill_cannot_be_kept(tmp_path: Path) -> None:
+    """A prefill is kept as one answer, beside "Keep" / "Change" buttons."""
+    (tmp_path / "odd.v1.toml").write_text(
+        'id = "odd"\nversion = 1\ntitle = "O"\n'
+        '[[steps]]\nkey = "tags"\ntype = "multi_choice"\nprompt = "?"\n'
+        'prefill = "strategy_chosen"\nchoices = "strategies"\n'
+        '[[steps]]\nkey = "sure"\ntype = "single_choice"\nprompt = "?"\n'
+        'prefill = "strategy_chosen"\n'
+        'choices = [{ value = "keep", label = "K" }, { value = "drop", label = "D" }]\n'
+        '[[steps]]\nkey = "why"\ntype = "long_text"\nprompt = "?"\nskip_label = "None"\n',
+        encoding="utf-8",
+    )
+    problems = check_flows(tmp_path, locales=tmp_path)
+    assert "odd.v1.toml: step tags: a multi_choice step cannot be prefilled" in problems
+    assert "odd.v1.toml: step sure: a prefilled step has a choice 'keep'" in problems
+    assert "odd.v1.toml: step why: a skip_label needs optional = true" in problems
