@@ -113,14 +113,19 @@ def inbound_of(message: dict[str, Any]) -> Inbound | None:
         media = _part(message, kind)
         media_id = media.get("id") if isinstance(media.get("id"), str) else None
         caption = media.get("caption") if isinstance(media.get("caption"), str) else None
-        # The media id is kept as the file id; downloading into CIRCLES_MEDIA_DIR before
-        # it expires is the next step of #20.
+        # WhatsApp's media id; the worker downloads the file and puts the store's id here.
         return Inbound(message=Input(_MEDIA[kind], text=caption, file_id=media_id, ref=ref))
     if kind in _WITHOUT_CONTENT:
         return Inbound(message=Input(_WITHOUT_CONTENT[kind], ref=ref))
     if kind in _IGNORED:
         return None
     return Inbound(message=Input(InputKind.other, ref=ref))
+
+
+def declared_type(message: dict[str, Any]) -> str | None:
+    """The content type a media message says its file has."""
+    mime_type = _part(message, str(message.get("type"))).get("mime_type")
+    return mime_type if isinstance(mime_type, str) else None
 
 
 def _part(message: dict[str, Any], key: str) -> dict[str, Any]:
