@@ -21,6 +21,11 @@ from circles.services.inbox import Received
 #: "JOIN <code>" anywhere in a first message, in any case (invite codes are URL-safe).
 JOIN = re.compile(r"(?<![A-Za-z0-9_-])join\s+([A-Za-z0-9_-]{6,32})", re.IGNORECASE)
 
+#: Words that, alone in a message and in any case, stop or restart what is sent unasked
+#: (WhatsApp's opt-out rules), as the commands that do it.
+KEYWORDS = {"stop": "stop", "start": "resume"}
+_KEYWORD = re.compile(r"\s*(stop|start)\s*[.!]*\s*", re.IGNORECASE)
+
 #: WhatsApp's media message types, as the flows' input kinds.
 _MEDIA = {
     "image": InputKind.photo,
@@ -93,6 +98,14 @@ def join_code(message: dict[str, Any]) -> str | None:
         return None
     found = JOIN.search(_text(message))
     return found.group(1) if found else None
+
+
+def keyword(message: dict[str, Any]) -> str | None:
+    """The command a message of one opt-out word ("STOP", "start") stands for."""
+    if message.get("type") != "text":
+        return None
+    found = _KEYWORD.fullmatch(_text(message))
+    return KEYWORDS[found.group(1).lower()] if found else None
 
 
 def inbound_of(message: dict[str, Any]) -> Inbound | None:
