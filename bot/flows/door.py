@@ -32,6 +32,7 @@ from bot.flows import (
     coordinator,
     joining,
     journey,
+    linking,
     meetings,
     nudge,
     practices,
@@ -95,6 +96,8 @@ COMMANDS: dict[str, Command] = {
     "skip": _plain(checkins.skip),
     "pause": _plain(settings.pause),
     "resume": _plain(settings.resume_reminders),
+    # WhatsApp's "STOP" (and /stop anywhere): a pause until /resume, without asking.
+    "stop": _plain(settings.stop),
     "language": _plain(partial(settings.settings_flow, flow_id="language")),
     "timezone": _plain(partial(settings.settings_flow, flow_id="timezone")),
     "mypractices": _plain(revisions.my_practices),
@@ -150,6 +153,10 @@ class Handled:
 
 async def dispatch(visit: Visit, inbound: Inbound) -> Outcome:
     """The dialogue that answers ``inbound``, and what it answered."""
+    if visit.member is None and (link := await linking.pending(visit)) is not None:
+        # Someone asked whether they are a member on another app answers that first.
+        answered = await linking.answer(visit, link, data=inbound.data, message=inbound.message)
+        return Outcome(answered)
     if inbound.data is not None:
         return await actions.press(visit, inbound.data)
     if inbound.command is not None:

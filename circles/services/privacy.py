@@ -30,6 +30,7 @@ from circles.models import (
     Delivery,
     FlowRun,
     Identity,
+    IdentityLink,
     Inquiry,
     Meeting,
     Membership,
@@ -137,6 +138,9 @@ async def export_person_data(
     return {
         "person": _plain(person),
         "identities": [_plain(identity) for identity in identities],
+        "identity_links": await rows(
+            IdentityLink, IdentityLink.person_id == pid, leave_out=("code_hash",)
+        ),
         "memberships": [
             {**_plain(m), "circle": circle.name, "country": circle.country}
             for m, circle in memberships.all()
@@ -204,6 +208,7 @@ async def forget_person(
     )
     for model, column in (
         (Identity, Identity.person_id),
+        (IdentityLink, IdentityLink.person_id),
         (Delivery, Delivery.person_id),
         (Answer, Answer.person_id),
         (Reflection, Reflection.person_id),

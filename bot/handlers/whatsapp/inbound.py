@@ -113,6 +113,8 @@ def inbound_of(message: dict[str, Any]) -> Inbound | None:
     kind = message.get("type")
     ref = message.get("id") if isinstance(message.get("id"), str) else None
     if kind == "text":
+        if command := keyword(message):
+            return Inbound(command=command)
         return Inbound.of(Input(InputKind.text, text=_text(message), ref=ref))
     if kind == "interactive":
         interactive = _part(message, "interactive")

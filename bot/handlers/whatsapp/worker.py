@@ -36,7 +36,6 @@ from bot.flows import door
 from bot.flows.door import Inbound
 from bot.flows.events import Say
 from bot.flows.fit import Fitted
-from bot.flows.settings import resume_reminders, stop
 from bot.flows.visit import Replies, Visit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
@@ -44,7 +43,6 @@ from bot.handlers.whatsapp.inbound import (
     declared_type,
     inbound_of,
     join_code,
-    keyword,
     sender_of,
 )
 from circles.clock import Clock
@@ -199,9 +197,7 @@ class InboxWorker:
                     inbound=inbound,
                     settings=self.settings,
                     now=now,
-                    answer=_refusing(refused)
-                    or _keyword(keyword(row.message))
-                    or _joining(join_code(row.message), inbound),
+                    answer=_refusing(refused) or _joining(join_code(row.message), inbound),
                 )
                 if handled is None:
                     log.info("WhatsApp message of inbox row %s was already handled", row.id)
@@ -275,17 +271,6 @@ def _refusing(refused: Say | None) -> Callable[[Visit], Awaitable[Replies]] | No
 
     async def answer(_visit: Visit) -> Replies:
         return [refused]
-
-    return answer
-
-
-def _keyword(command: str | None) -> Callable[[Visit], Awaitable[Replies]] | None:
-    """For "STOP" or "START" alone: stop what is sent unasked, or restart it."""
-    if command is None:
-        return None
-
-    async def answer(visit: Visit) -> Replies:
-        return await (stop if command == "stop" else resume_reminders)(visit)
 
     return answer
 
