@@ -45,19 +45,15 @@ async def offer(visit: Visit, found: Candidate) -> Replies:
         address=visit.sender.address,
         now=visit.now,
     )
-    return [_question(found.identity.channel, visit.sender.channel, found.circle.name)]
-
-
-def _question(first: Channel, here: Channel, circle: str | None = None) -> Say:
     text = t(
         "Someone who joined {circle} with this invite uses {first}. Is that you? If you link "
         "this {here} account to it, you can use both apps and your answers stay one "
         "history. I will send a code to your {first} to check.",
-        circle=circle or "",
-        first=_app(first),
-        here=_app(here),
+        circle=found.circle.name,
+        first=_app(found.identity.channel),
+        here=_app(visit.sender.channel),
     )
-    return Say(text, _BUTTONS)
+    return [Say(text, _BUTTONS)]
 
 
 async def pending(visit: Visit) -> IdentityLink | None:
@@ -84,7 +80,11 @@ async def answer(
     if typed is not None and link.code_hash is not None:
         return await _code(visit, link, typed.group(1), first.channel)
     if link.code_hash is None:
-        return [_question(first.channel, link.channel)]
+        text = t(
+            "Are you the member who uses {first}? Tap Yes to get a code there, or No.",
+            first=_app(first.channel),
+        )
+        return [Say(text, _BUTTONS)]
     return [
         Say(
             t(

@@ -99,10 +99,11 @@ async def candidate(session: AsyncSession, *, code: str, channel: Channel) -> Ca
 async def offer(
     session: AsyncSession, *, person: Person, channel: Channel, address: str, now: datetime
 ) -> IdentityLink:
-    """Ask whether (``channel``, ``address``) is ``person``: a new attempt, no code yet."""
-    await session.execute(
-        delete(IdentityLink).where(IdentityLink.channel == channel, IdentityLink.address == address)
-    )
+    """Ask whether (``channel``, ``address``) is ``person``: a new attempt, no code yet
+    (an earlier attempt from there ends, with its code's message)."""
+    earlier = await _attempt(session, channel, address)
+    if earlier is not None:
+        await end(session, link=earlier)
     link = IdentityLink(
         person_id=person.id,
         channel=channel,
@@ -120,13 +121,17 @@ async def pending(
 ) -> IdentityLink | None:
     """The attempt of someone writing from (``channel``, ``address``); an expired one is
     dropped (with its code's message) and is none."""
-    link = await session.scalar(
-        select(IdentityLink).where(IdentityLink.channel == channel, IdentityLink.address == address)
-    )
+    link = await _attempt(session, channel, address)
     if link is not None and link.expires_at <= now:
         await end(session, link=link)
         return None
     return link
+
+
+async def _attempt(session: AsyncSession, channel: Channel, address: str) -> IdentityLink | None:
+    return await session.scalar(
+        select(IdentityLink).where(IdentityLink.channel == channel, IdentityLink.address == address)
+    )
 
 
 async def first_identity(session: AsyncSession, *, link: IdentityLink) -> Identity | None:

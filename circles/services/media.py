@@ -19,8 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Text, cast, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from circles.errors import InvalidAnswer
 from circles.i18n import N_
+from circles.models import Answer, Inquiry, Practice
 
 PREFIX = "media:"
 
@@ -92,6 +96,18 @@ def is_stored(file_id: str | None) -> bool:
 def content_type_of(file_id: str) -> str:
     """The content type of a stored file, from its id."""
     return _ENDINGS[file_id.rsplit(".", 1)[1]]
+
+
+async def is_named(session: AsyncSession, file_id: str | None) -> bool:
+    """Whether an answer, a baseline or a practice names ``file_id``."""
+    if file_id is None:
+        return False
+    named = union_all(
+        select(Answer.id).where(Answer.file_id == file_id),
+        select(Inquiry.id).where(Inquiry.baseline_file_id == file_id),
+        select(Practice.id).where(cast(Practice.content, Text).contains(file_id, autoescape=True)),
+    )
+    return await session.scalar(select(named.subquery()).limit(1)) is not None
 
 
 def save(directory: Path, *, file_id: str, content: bytes) -> None:

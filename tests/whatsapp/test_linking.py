@@ -57,6 +57,15 @@ async def _code_sent(sessions: SessionMaker, channel: Channel, address: str) -> 
     return re.search(r"\b(\d{6})\b", json.dumps(row.payload)).group(1)
 
 
+async def _asked_for_a_code(wa_phone, accra, sessions: SessionMaker, clock):
+    """Ama on Telegram joins on WhatsApp and says yes: her phone and the code sent."""
+    await _telegram_member(sessions, clock, accra.codes[Role.teacher])
+    phone = wa_phone("Ama")
+    await phone.send(f"JOIN {accra.codes[Role.teacher]}")
+    await phone.tap("Yes, link them")
+    return phone, await _code_sent(sessions, Channel.telegram, str(TELEGRAM_ID))
+
+
 async def _whatsapp_owner(sessions: SessionMaker, wa_id: str) -> int | None:
     async with sessions() as session:
         return await session.scalar(
@@ -111,11 +120,7 @@ async def test_a_telegram_member_links_whatsapp_with_the_code_sent_to_telegram(
 async def test_three_wrong_codes_end_the_attempt_and_change_nothing(
     wa_phone, accra, sessions, clock
 ) -> None:
-    await _telegram_member(sessions, clock, accra.codes[Role.teacher])
-    phone = wa_phone("Ama")
-    await phone.send(f"JOIN {accra.codes[Role.teacher]}")
-    await phone.tap("Yes, link them")
-    code = await _code_sent(sessions, Channel.telegram, str(TELEGRAM_ID))
+    phone, code = await _asked_for_a_code(wa_phone, accra, sessions, clock)
     wrong = "000000" if code != "000000" else "111111"
     assert await phone.send(wrong) == ["That is not the code. You can try 2 more times."]
     assert await phone.send(wrong) == ["That is not the code. You can try 1 more time."]
@@ -147,11 +152,7 @@ async def test_no_changes_nothing_and_says_how_to_go_on(wa_phone, accra, session
 async def test_a_code_typed_after_fifteen_minutes_links_nothing(
     wa_phone, accra, sessions, clock
 ) -> None:
-    await _telegram_member(sessions, clock, accra.codes[Role.teacher])
-    phone = wa_phone("Ama")
-    await phone.send(f"JOIN {accra.codes[Role.teacher]}")
-    await phone.tap("Yes, link them")
-    code = await _code_sent(sessions, Channel.telegram, str(TELEGRAM_ID))
+    phone, code = await _asked_for_a_code(wa_phone, accra, sessions, clock)
     clock.advance(timedelta(minutes=16))
     await phone.send(code)
     assert await _whatsapp_owner(sessions, phone.wa_id) is None
@@ -212,3 +213,15 @@ async def test_a_whatsapp_member_joining_on_telegram_gets_the_code_on_whatsapp(
             select(Identity.person_id).where(Identity.channel == Channel.telegram)
         )
     assert owner == awa.id
+
+
+async def test_joining_again_starts_over_and_the_old_code_goes(
+    wa_phone, accra, sessions, clock
+) -> None:
+    phone, code = await _asked_for_a_code(wa_phone, accra, sessions, clock)
+    texts = await phone.send(f"join {accra.codes[Role.teacher]}")
+    assert texts[0].startswith("Someone who joined Accra 1 with this invite uses Telegram.")
+    assert await _count(sessions, Outbox) == 0  # the old code's message is gone
+    texts = await phone.send(code)  # no code is asked for now
+    assert texts == ["Are you the member who uses Telegram? Tap Yes to get a code there, or No."]
+    assert await _whatsapp_owner(sessions, phone.wa_id) is None

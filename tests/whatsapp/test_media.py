@@ -149,3 +149,15 @@ async def test_a_kept_photo_is_uploaded_and_sent_as_an_image(cloud, wa_settings)
     (sent,) = cloud.sent
     assert sent["type"] == "image" and sent["image"]["caption"] == "Evidence of impact"
     assert cloud.uploads[sent["image"]["id"]].mime_type == "image/jpeg"
+
+
+async def test_a_photo_no_question_asked_for_is_not_kept(
+    wa_phone, accra, cloud, wa_settings: Settings
+) -> None:
+    ama = wa_phone()
+    await ama.join(accra.codes[Role.teacher])
+    await ama.send("/cancel")  # no open question any more
+    cloud.receive_media("wa-media-4", JPEG, "image/jpeg")
+    await ama.deliver(image(ama.wa_id, "wa-media-4"))
+    assert ("download", "wa-media-4") in cloud.fetched
+    assert list(wa_settings.media_dir.iterdir()) == []

@@ -202,7 +202,12 @@ class InboxWorker:
                 if handled is None:
                     log.info("WhatsApp message of inbox row %s was already handled", row.id)
                     return None
-                return render.fitted(handled.outcome.events, handled.language), handled.language
+                kept = inbound.message.file_id if inbound.message else None
+                unused = media.is_stored(kept) and not await media.is_named(session, kept)
+                shown = render.fitted(handled.outcome.events, handled.language), handled.language
+        if unused:  # no answer took the file (no question asked for one): not kept
+            await off_loop(media.delete, self.settings.media_dir, [kept])
+        return shown
 
     async def _keep(self, row: Stored, inbound: Inbound) -> tuple[Inbound, Say | None]:
         """Download the file of ``inbound`` into the media store: the inbound with the
@@ -218,18 +223,19 @@ class InboxWorker:
             person = await find_person(session, channel=Channel.whatsapp, address=row.wa_id)
         if person is None or person.consent is not Consent.given:
             return inbound, None
+        limit = 0
         try:
             if declared := declared_type(row.message):
                 media.check(declared, None)  # refused before downloading anything
             found = await self.client.media_info(message.file_id)
             media.check(found.mime_type, found.size)
-            content = await self.client.download(found.url, limit=media.limit_of(found.mime_type))
+            limit = media.limit_of(found.mime_type)
+            content = await self.client.download(found.url, limit=limit)
         except media.MediaRefused as refused:
             return inbound, Say(t(refused.message, **refused.params))
         except GraphError as error:
-            if error.status == 413:
-                limit = media.limit_of(found.mime_type) // media.MB
-                return inbound, Say(t(media.TOO_BIG, megabytes=limit))
+            if error.status == 413 and limit:  # larger than WhatsApp said: cut at the limit
+                return inbound, Say(t(media.TOO_BIG, megabytes=limit // media.MB))
             if error.retryable:
                 raise
             log.info("media of inbox row %s not received (HTTP %s)", row.id, error.status)
