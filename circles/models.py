@@ -365,6 +365,28 @@ class Identity(SQLModel, table=True):
         return self.unreachable_at is None
 
 
+class IdentityLink(SQLModel, table=True):
+    """Someone writing from a new (channel, address) who may be ``person`` on another app.
+
+    Offered when they join with an invite that ``person`` joined with from another app;
+    on yes a one-time code (only its hash here) goes to ``person``'s identity there, and
+    typing it links the new address to ``person``. Deleted when it ends, either way.
+    """
+
+    __tablename__ = "identity_link"
+    __table_args__ = (sa.UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    channel: Channel = Field(sa_type=_enum(Channel))
+    address: str = Field(max_length=64)
+    #: SHA-256 of the link's id and the code sent; None until they say yes.
+    code_hash: str | None = Field(default=None, max_length=64)
+    wrong_codes: int = Field(default=0, ge=0)
+    expires_at: datetime = _created()
+    created_at: datetime = _created()
+
+
 class Membership(SQLModel, table=True):
     """A person's role in one circle; one per person and circle."""
 
@@ -815,6 +837,7 @@ __all__ = [
     "GroupLink",
     "Holiday",
     "Identity",
+    "IdentityLink",
     "Inquiry",
     "Invite",
     "Meeting",

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     #: The number people write to, digits with the country code (``15551234567``), for
     #: the ``https://wa.me/<number>?text=JOIN%20<code>`` invite links.
     whatsapp_number: str | None = None
+    #: Where photos, documents and voice notes people sent on WhatsApp are kept
+    #: (``circles/services/media.py``); created when the first file comes.
+    media_dir: Path = Path("media")
+    #: The organisation that runs the bot, named where WhatsApp's opt-in rules ask (the
+    #: consent on WhatsApp).
+    organisation_name: str = Field(default="Learning Circles", min_length=1, max_length=80)
     #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None

@@ -162,6 +162,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    """Settings for this test's database, no token, English and UTC defaults."""
-    return Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for this test's database and media store, no token, English and UTC
+    defaults."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=database_url, media_dir=tmp_path / "media"
+    )

@@ -258,6 +258,16 @@ class KeepData(_Constant):
 
 @_register
 @dataclass(frozen=True)
+class LinkAnswer(_OneId):
+    """Whether the person joining is the member on the other app (1: yes, 0: no)."""
+
+    tag: ClassVar[str] = "x:link"
+    limit: ClassVar[int | None] = 1
+    yes: int
+
+
+@_register
+@dataclass(frozen=True)
 class Codify(_OneId):
     """Move the inquiry from piloting to codifying its practice."""
 

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,7 @@ from bot.flows import (
     coordinator,
     joining,
     journey,
+    linking,
     meetings,
     nudge,
     practices,
@@ -40,12 +42,14 @@ from bot.flows import (
     settings,
 )
 from bot.flows.engine import Outcome
-from bot.flows.events import Say
+from bot.flows.events import Event, File, Photo, Say
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
 from bot.flows.visit import Replies, Visit, enter
 from circles import metrics
 from circles.models import Channel
+from circles.services import media
+from circles.services.offload import off_loop
 from circles.services.updates import claim_update
 from circles.settings import Settings
 from circles.text import t
@@ -92,6 +96,8 @@ COMMANDS: dict[str, Command] = {
     "skip": _plain(checkins.skip),
     "pause": _plain(settings.pause),
     "resume": _plain(settings.resume_reminders),
+    # WhatsApp's "STOP" (and /stop anywhere): a pause until /resume, without asking.
+    "stop": _plain(settings.stop),
     "language": _plain(partial(settings.settings_flow, flow_id="language")),
     "timezone": _plain(partial(settings.settings_flow, flow_id="timezone")),
     "mypractices": _plain(revisions.my_practices),
@@ -154,6 +160,10 @@ class Handled:
 
 async def dispatch(visit: Visit, inbound: Inbound) -> Outcome:
     """The dialogue that answers ``inbound``, and what it answered."""
+    if visit.member is None and (link := await linking.pending(visit)) is not None:
+        # Someone asked whether they are a member on another app answers that first.
+        answered = await linking.answer(visit, link, data=inbound.data, message=inbound.message)
+        return Outcome(answered)
     if inbound.data is not None:
         return await actions.press(visit, inbound.data)
     if inbound.command is not None:
@@ -194,9 +204,29 @@ async def handle(
     """
     visit = await enter(session, sender=sender, settings=settings, now=now)
     outcome = Outcome(await answer(visit)) if answer else await dispatch(visit, inbound)
+    outcome.events = await _with_stored_media(outcome.events, settings.media_dir)
     language = await visit.language()
     erased = visit.person is not None and visit.person.forgotten_at is not None
     return Handled(outcome, language, erased)
+
+
+async def _with_stored_media(events: list[Event], directory: Path) -> list[Event]:
+    """Photos of the media store (sent on an app that does not keep files) as files to
+    upload, on every app; one no longer in the store shows its caption."""
+    shown: list[Event] = []
+    for event in events:
+        if isinstance(event, Photo) and media.is_stored(event.file_id):
+            content = await off_loop(media.read, directory, event.file_id)
+            if content is None:  # erased meanwhile
+                shown += [Say(event.caption)] if event.caption else []
+                continue
+            name = event.file_id.removeprefix(media.PREFIX)
+            kind = (
+                "photo" if media.content_type_of(event.file_id).startswith("image/") else "document"
+            )
+            event = File(name, content, event.caption, kind=kind)
+        shown.append(event)
+    return shown
 
 
 async def take(

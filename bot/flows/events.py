@@ -106,11 +106,12 @@ class Photo:
 
 @dataclass(frozen=True)
 class File:
-    """A document to upload (``/mydata``)."""
+    """A file to upload: a document (``/mydata``), or a photo of the media store."""
 
     filename: str
     content: bytes
     caption: Part = ""
+    kind: str = "document"
 
 
 @dataclass(frozen=True)

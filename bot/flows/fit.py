@@ -163,9 +163,9 @@ def fit(events: list, language: str | None, capabilities: Capabilities) -> Fitte
             case Photo(file_id, caption, kind):
                 media = Media(kind, file_id=file_id) if kind in capabilities.media else None
                 pieces.append(Message(render(caption, language), media=media))
-            case File(filename, content, caption):
-                media = Media("document", filename=filename, content=content)
-                shown = media if "document" in capabilities.media else None
+            case File(filename, content, caption, kind):
+                media = Media(kind, filename=filename, content=content)
+                shown = media if kind in capabilities.media else None
                 pieces.append(Message(render(caption, language), media=shown))
             case _:
                 raise TypeError(f"{type(event).__name__} is not an event")

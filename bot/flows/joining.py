@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import engine
+from bot.flows import engine, linking
 from bot.flows.commands import commands_for
 from bot.flows.events import Say
 from bot.flows.messages import Sender
 from bot.flows.visit import Replies, Visit
 from circles.i18n import N_
-from circles.models import Consent, FlowRun, FlowStatus, Person, Role
+from circles.models import Channel, Consent, FlowRun, FlowStatus, Person, Role
+from circles.services import links
 from circles.services.circles import circle_members
 from circles.services.invites import InviteProblem, InviteRejected, redeem_invite
 from circles.services.people import get_or_create_person, memberships_of
@@ -69,6 +70,10 @@ async def start(visit: Visit, code: str | None, *, demo_only: bool = False) -> R
         return await _welcome_back_or_explain(visit)
     if demo_only and not await is_demo_code(session, code=code):
         return [Say(_NOT_DEMO)]
+    if visit.member is None and not demo_only:
+        found = await links.candidate(session, code=code, channel=sender.channel)
+        if found is not None:  # maybe a member joining from their other app: ask
+            return await linking.offer(visit, found)
     person = await get_or_create_person(
         session,
         channel=sender.channel,
@@ -109,7 +114,20 @@ async def start(visit: Visit, code: str | None, *, demo_only: bool = False) -> R
     )
     if person.consent is Consent.given:
         return [Say(lines(welcome, t("Send /help to see what you can do."), separator="\n\n"))]
+    if sender.channel is Channel.whatsapp:
+        welcome = lines(welcome, _whatsapp_opt_in(settings.organisation_name), separator="\n\n")
     return [Say(welcome), *await _onboard(session, person=person, sender=sender, now=now)]
+
+
+def _whatsapp_opt_in(organisation: str) -> Part:
+    """What WhatsApp's opt-in rules ask a business to say: who writes, on which app, about
+    what, and how to stop it."""
+    return t(
+        "{organisation} will send you messages about your learning circle here on WhatsApp: "
+        "check-ins, reminders and announcements. Send STOP at any time to stop them, and "
+        "START to have them back.",
+        organisation=organisation,
+    )
 
 
 async def _onboard(

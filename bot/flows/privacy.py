@@ -29,7 +29,9 @@ async def mydata(visit: Visit) -> Replies:
     person = visit.member
     if person is None:
         return [Say(_NO_DATA)]
-    data = await export_person_data(visit.session, person=person)
+    data = await export_person_data(
+        visit.session, person=person, media_dir=visit.settings.media_dir
+    )
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
     return [
         File(
@@ -64,7 +66,9 @@ async def erase(pressed: Pressed, action: ForgetConfirm) -> Outcome:
     # Compared as seconds: a forged stamp far from now is no date at all.
     if not 0 <= int(now.timestamp()) - action.stamp <= FORGET_CONFIRM_WINDOW.total_seconds():
         return closed()
-    await forget_person(pressed.session, person=pressed.person, now=now)
+    await forget_person(
+        pressed.session, person=pressed.person, now=now, media_dir=pressed.visit.settings.media_dir
+    )
     return Outcome(
         [Done(ERASE), Say(t("Everything about you is erased. Thank you for taking part."))]
     )

@@ -56,6 +56,17 @@ async def pause_for(pressed: Pressed, action: Pause) -> Outcome:
 
 
 @members_only
+async def stop(visit: Visit, person: Person) -> Replies:
+    """WhatsApp's STOP: pause everything sent unasked, at once, until START."""
+    person.paused_until = visit.now + PAUSE_UNTIL_RESUME
+    text = t(
+        "Stopped: I will send you no check-ins, reminders or announcements until you send "
+        "START. Your answers stay saved; /forgetme erases them."
+    )
+    return [Say(text)]
+
+
+@members_only
 async def resume_reminders(visit: Visit, person: Person) -> Replies:
     """End a pause."""
     now = visit.now

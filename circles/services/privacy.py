@@ -1,10 +1,17 @@
-"""A person's rights over their data: export everything (/mydata), erase it (/forgetme)."""
+"""A person's rights over their data: export everything (/mydata), erase it (/forgetme).
+
+Both cover the files of the media store (:mod:`circles.services.media`) that the person's
+answers, baselines and practices name: the export lists them, erasure deletes them
+(but the evidence photos of a practice that stays published).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, cast, delete, false, or_, select, tuple_, update
@@ -23,6 +30,7 @@ from circles.models import (
     Delivery,
     FlowRun,
     Identity,
+    IdentityLink,
     Inquiry,
     Meeting,
     Membership,
@@ -36,6 +44,7 @@ from circles.models import (
     Rsvp,
     WebSession,
 )
+from circles.services import media
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -70,12 +79,40 @@ def _audit_about(pid: int, practice_ids: Any) -> ColumnElement[bool]:
     )
 
 
-async def export_person_data(session: AsyncSession, *, person: Person) -> dict[str, Any]:
+async def _files_of(session: AsyncSession, pid: int) -> list[str]:
+    """The file ids the person's answers, baselines and practices name."""
+    answers = await session.scalars(
+        select(Answer.file_id).where(Answer.person_id == pid, Answer.file_id.is_not(None))
+    )
+    baselines = await session.scalars(
+        select(Inquiry.baseline_file_id).where(
+            Inquiry.person_id == pid, Inquiry.baseline_file_id.is_not(None)
+        )
+    )
+    practices = await session.scalars(select(Practice.content).where(Practice.author_id == pid))
+    photos = [p for c in practices for p in (c or {}).get("evidence_photos") or []]
+    return [*answers, *baselines, *photos]
+
+
+async def _published_photos(session: AsyncSession, pid: int) -> set[str]:
+    """The evidence photos of the person's published practices (they stay published)."""
+    contents = await session.scalars(
+        select(Practice.content).where(
+            Practice.author_id == pid, Practice.status == PracticeStatus.published
+        )
+    )
+    return {p for c in contents for p in (c or {}).get("evidence_photos") or []}
+
+
+async def export_person_data(
+    session: AsyncSession, *, person: Person, media_dir: Path
+) -> dict[str, Any]:
     """Everything stored about ``person``, as JSON-ready data.
 
     Every row that names the person (by a person id column, one of their identities'
     addresses or their actor name in the audit log) is here, with every column but
-    secrets (a token's hash).
+    secrets (a token's hash); ``files`` lists the files of the media store their rows
+    name (id, type, size).
     """
     pid = person.id
     assert pid is not None
@@ -101,6 +138,9 @@ async def export_person_data(session: AsyncSession, *, person: Person) -> dict[s
     return {
         "person": _plain(person),
         "identities": [_plain(identity) for identity in identities],
+        "identity_links": await rows(
+            IdentityLink, IdentityLink.person_id == pid, leave_out=("code_hash",)
+        ),
         "memberships": [
             {**_plain(m), "circle": circle.name, "country": circle.country}
             for m, circle in memberships.all()
@@ -121,10 +161,13 @@ async def export_person_data(session: AsyncSession, *, person: Person) -> dict[s
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
         "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
+        "files": [asdict(f) for f in media.listed(media_dir, await _files_of(session, pid))],
     }
 
 
-async def forget_person(session: AsyncSession, *, person: Person, now: datetime) -> None:
+async def forget_person(
+    session: AsyncSession, *, person: Person, now: datetime, media_dir: Path | None
+) -> None:
     """Erase the person's personal data and answers; anonymous counts stay.
 
     What remains is the refusal record: the person's row with every personal column
@@ -146,9 +189,14 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     - Published practices stay in the repository without an author, older versions or
       review comment; unpublished ones are deleted with their versions.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
+    - Files of the media store (in ``media_dir``) that their rows name are deleted, but
+      a published practice's evidence photos. They go before the transaction commits:
+      if it then fails, the person's rows name files that are gone and are erased on
+      the next try.
     """
     pid, name = person.id, person.display_name
     assert pid is not None
+    files = set(await _files_of(session, pid)) - await _published_photos(session, pid)
     identities = list(await session.scalars(select(Identity).where(Identity.person_id == pid)))
     deliveries = select(Delivery.outbox_id).where(
         Delivery.person_id == pid, Delivery.outbox_id.is_not(None)
@@ -160,6 +208,7 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
     )
     for model, column in (
         (Identity, Identity.person_id),
+        (IdentityLink, IdentityLink.person_id),
         (Delivery, Delivery.person_id),
         (Answer, Answer.person_id),
         (Reflection, Reflection.person_id),
@@ -203,6 +252,8 @@ async def forget_person(session: AsyncSession, *, person: Person, now: datetime)
         target_id=pid,
     )
     await session.flush()
+    if media_dir is not None:
+        media.delete(media_dir, files)
 
 
 async def _forget_practices(session: AsyncSession, pid: int) -> None:

@@ -54,7 +54,7 @@ async def test_members_show_role_phase_pause_and_last_answer(
         ana = await session.get_one(Person, world.teachers_a[0])
         ana.paused_until = clock.now() + timedelta(days=7)
         kwame = await session.get_one(Person, world.teachers_a[1])
-        await forget_person(session, person=kwame, now=clock.now())
+        await forget_person(session, person=kwame, now=clock.now(), media_dir=None)
     client = as_role("facilitator_a")
     url = f"/v1/circles/{world.a.circle}/members"
     members = (await client.get(url)).json()["items"]

@@ -30,8 +30,10 @@ from circles.models import (
     ShareScope,
     Strategy,
 )
+from circles.services import media
 from circles.services.circles import create_circle
 from circles.services.repository import search_text_of
+from circles.settings import Settings
 
 STRATEGIES = [
     "Learning intentions and success criteria",
@@ -155,8 +157,15 @@ async def lagos(sessions: SessionMaker, clock: FakeClock) -> int:
 # --- search and browse ------------------------------------------------------------------------
 
 
+async def _evidence_photo(sessions: SessionMaker, title: str, file_id: str) -> None:
+    """The practice called ``title`` has one evidence photo, ``file_id``."""
+    async with transaction(sessions) as session:
+        practice = await session.scalar(select(Practice).where(Practice.title == title))
+        practice.content = {**practice.content, "evidence_photos": [file_id]}
+
+
 async def test_search_finds_what_reaches_the_teachers_circle_by_prefix_and_any_case(
-    ama: Phone, accra, kumasi: int, lagos: int, sessions: SessionMaker
+    ama: Phone, accra, kumasi: int, lagos: int, sessions: SessionMaker, settings: Settings
 ) -> None:
     await _practice(
         sessions, accra.circle_id, "Hinge questions in our circle", scope=ShareScope.circle
@@ -212,15 +221,19 @@ async def test_search_finds_what_reaches_the_teachers_circle_by_prefix_and_any_c
     # The author's evidence photo (a file Telegram already holds) comes with the full text.
     update = ama.fake.user_photo(ama.user, caption="Exit ticket", enqueue=False)
     photo_id = update["message"]["photo"][-1]["file_id"]
-    async with transaction(sessions) as session:
-        practice = await session.scalar(
-            select(Practice).where(Practice.title == "Hinge cards for fractions")
-        )
-        practice.content = {**practice.content, "evidence_photos": [photo_id]}
+    await _evidence_photo(sessions, "Hinge cards for fractions", photo_id)
     texts = await ama.tap("Read", fractions)
     assert texts[0] == "Evidence of impact"
     assert ama.messages()[-2]["photo"][-1]["file_id"] == photo_id
     assert texts[1].startswith("“Hinge cards for fractions”")
+    # One sent on WhatsApp (kept in the media store) is uploaded as a photo.
+    kept = media.file_id_for("whatsapp:wamid.1", "image/jpeg")
+    media.save(settings.media_dir, file_id=kept, content=b"\xff\xd8 exit ticket")
+    await _evidence_photo(sessions, "Hinge cards for fractions", kept)
+    texts = await ama.tap("Read", fractions)
+    assert texts[0] == "Evidence of impact"
+    sent = ama.messages()[-2]["photo"][-1]["file_id"]
+    assert ama.fake.file_content(sent) == b"\xff\xd8 exit ticket"
     assert "Steps:\n1. Plan one question. 2. Everyone answers. 3. Regroup." in texts[1]
     assert "Evidence of impact:\nTwo thirds got it right by week 3." in texts[1]
     assert ama.labels() == ["I'll try this"]

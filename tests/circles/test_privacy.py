@@ -79,7 +79,9 @@ async def test_others_messages_lose_an_erased_facilitators_name_but_still_go(
             priority=OutboxPriority.reply,
         )
     async with transaction(sessions) as session:
-        await forget_person(session, person=await session.get_one(Person, adwoa), now=NOW)
+        await forget_person(
+            session, person=await session.get_one(Person, adwoa), now=NOW, media_dir=None
+        )
     async with sessions() as session:
         rows = list(await session.scalars(select(Outbox).order_by(Outbox.id)))
     assert [(r.address, r.state, r.idempotency_key) for r in rows] == [
@@ -119,7 +121,9 @@ async def test_an_erased_coordinator_is_signed_out_and_unlinked_but_the_token_wo
             WebSession(key_hash="a" * 64, token_id=issued.token.id, expires_at=NOW + timedelta(1))
         )
     async with transaction(sessions) as session:
-        await forget_person(session, person=await session.get_one(Person, adwoa), now=NOW)
+        await forget_person(
+            session, person=await session.get_one(Person, adwoa), now=NOW, media_dir=None
+        )
     async with sessions() as session:
         token = await session.get_one(ApiToken, issued.token.id)
         assert token.person_id is None and token.revoked_at is None

@@ -15,6 +15,13 @@ at most 200; a body of at most 1024 characters in an interactive message and 409
 text; documents of the types WhatsApp accepts; media ids it knows. Every accepted message
 is kept (``sent``) with its ``wamid``. ``fail_next(code, status)`` scripts an error.
 
+Files people send (``receive_media``) are found as WhatsApp finds them: ``GET
+/<version>/<media id>`` with the token answers a download URL, the type and the size;
+the URL answers the bytes with the same token. ``expire(media_id)`` forgets a media id
+(WhatsApp keeps them for a limited time: 404, Graph code 100), ``expire_urls()`` makes
+the download URLs given so far stale (404), and ``fail_next_download(status)`` scripts
+a failure of the next media lookup (a 5xx, say).
+
 :func:`webhook` builds the body of a webhook call (messages of one or more people,
 statuses), and :func:`sign` its ``X-Hub-Signature-256``.
 """
@@ -35,7 +42,7 @@ from typing import Any, Self
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 VERSION = "v23.0"
@@ -65,6 +72,14 @@ class Upload:
 
 
 @dataclass
+class Received:
+    """A file someone sent, as WhatsApp holds it."""
+
+    content: bytes
+    mime_type: str
+
+
+@dataclass
 class FakeCloud:
     """The fake Graph API; see the module's docstring."""
 
@@ -77,6 +92,12 @@ class FakeCloud:
     uploads: dict[str, Upload] = field(default_factory=dict)
     #: Media ids WhatsApp holds besides the uploads (what people sent).
     known_media: set[str] = field(default_factory=set)
+    #: Files people sent, by media id (see :meth:`receive_media`).
+    received: dict[str, Received] = field(default_factory=dict)
+    #: Media lookups and downloads asked for, in order: ("info" | "download", media id).
+    fetched: list[tuple[str, str]] = field(default_factory=list)
+    _urls: dict[str, str] = field(default_factory=dict)
+    _download_errors: list[int] = field(default_factory=list)
     _errors: list[tuple[int, int]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _server: uvicorn.Server | None = None
@@ -93,6 +114,24 @@ class FakeCloud:
         """The next message request is refused with Graph error ``code``."""
         self._errors.append((code, status))
 
+    def receive_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+        """WhatsApp holds a file someone sent (they then send a message naming it)."""
+        self.received[media_id] = Received(content, mime_type)
+        self.known_media.add(media_id)
+
+    def expire(self, media_id: str) -> None:
+        """WhatsApp no longer holds ``media_id``."""
+        self.received.pop(media_id, None)
+        self.known_media.discard(media_id)
+
+    def expire_urls(self) -> None:
+        """Every download URL given so far stops working (they last minutes)."""
+        self._urls.clear()
+
+    def fail_next_download(self, status: int = 500) -> None:
+        """The next media lookup answers ``status``."""
+        self._download_errors.append(status)
+
     def sent_to(self, wa_id: str) -> list[dict[str, Any]]:
         """The messages accepted for ``wa_id``, in order."""
         return [m for m in self.sent if m.get("to") == wa_id]
@@ -104,6 +143,8 @@ class FakeCloud:
             routes=[
                 Route(f"/{VERSION}/{{phone}}/messages", self._messages, methods=["POST"]),
                 Route(f"/{VERSION}/{{phone}}/media", self._media, methods=["POST"]),
+                Route(f"/{VERSION}/{{media_id}}", self._media_info, methods=["GET"]),
+                Route("/download/{token}", self._download, methods=["GET"]),
             ]
         )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -156,6 +197,40 @@ class FakeCloud:
             request.headers.get("authorization") == f"Bearer {self.token}"
             and request.path_params["phone"] == self.phone_number_id
         )
+
+    async def _media_info(self, request: Request) -> JSONResponse:
+        media_id = request.path_params["media_id"]
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return self._refusal(401, 190, "Invalid OAuth access token.")
+        self.fetched.append(("info", media_id))
+        if self._download_errors:
+            status = self._download_errors.pop(0)
+            return self._refusal(status, 1 if status >= 500 else 100, f"scripted {status}")
+        found = self.received.get(media_id)
+        if found is None:
+            return self._refusal(404, 100, f"Unsupported get request. Object {media_id}")
+        token = f"t{next(self._ids)}"
+        self._urls[token] = media_id
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.base_url}/download/{token}",
+                "mime_type": found.mime_type,
+                "sha256": hashlib.sha256(found.content).hexdigest(),
+                "file_size": len(found.content),
+                "id": media_id,
+            }
+        )
+
+    async def _download(self, request: Request) -> Response:
+        if request.headers.get("authorization") != f"Bearer {self.token}":
+            return Response(status_code=401)
+        media_id = self._urls.get(request.path_params["token"])
+        found = self.received.get(media_id or "")
+        if media_id is None or found is None:
+            return Response(status_code=404)
+        self.fetched.append(("download", media_id))
+        return Response(found.content, media_type=found.mime_type)
 
     async def _messages(self, request: Request) -> JSONResponse:
         if not self._authorized(request):
@@ -290,7 +365,13 @@ def image(wa_id: str, media_id: str, caption: str | None = None, **kw: Any) -> d
 
 
 def voice(wa_id: str, media_id: str, **kw: Any) -> dict:
-    return message(wa_id, "audio", {"id": media_id, "mime_type": "audio/ogg", "voice": True}, **kw)
+    content = {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "voice": True}
+    return message(wa_id, "audio", content, **kw)
+
+
+def document(wa_id: str, media_id: str, mime_type: str = "application/pdf", **kw: Any) -> dict:
+    content = {"id": media_id, "mime_type": mime_type, "filename": "plan.pdf"}
+    return message(wa_id, "document", content, **kw)
 
 
 def webhook(

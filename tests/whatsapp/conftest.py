@@ -145,6 +145,23 @@ class WaPhone:
     async def send(self, body: str) -> list[str]:
         return await self.deliver(text(self.wa_id, body))
 
+    async def join(self, code: str) -> list[str]:
+        """Join with ``code`` and onboard (consent, English, the first timezone and the
+        profile name offered, Mathematics, lower secondary); the texts of the last step."""
+        await self.send(f"JOIN {code}")
+        await self.tap("I agree")
+        await self.tap("✓ English")
+        await self.tap(self.labels()[0])
+        await self.tap(self.name)
+        await self.send("Mathematics")
+        return await self.tap("Lower secondary")
+
+    async def to_evidence(self, code: str) -> None:
+        """Join, onboard and answer identify up to its evidence question."""
+        await self.join(code)
+        await self.send("Many students copy answers without checking.")
+        await self.send("About a third of my Year 8 class")
+
     def last_interactive(self) -> dict[str, Any]:
         for message in reversed(self.cloud.sent_to(self.wa_id)):
             if message["type"] == "interactive":

@@ -97,8 +97,11 @@ async def send_events(bot: Bot, chat_id: int, events: Sequence[object], language
 async def _send(bot: Bot, chat_id: int, message: Outgoing) -> None:
     media = message.media
     if media is not None and media.content is not None:
-        document = InputFile(media.content, filename=media.filename)
-        await bot.send_document(chat_id, document, caption=message.text)
+        upload = InputFile(media.content, filename=media.filename)
+        if media.kind == "photo":
+            await bot.send_photo(chat_id, upload, caption=message.text or None)
+        else:
+            await bot.send_document(chat_id, upload, caption=message.text)
     elif media is not None and media.kind == "photo":
         await bot.send_photo(chat_id, media.file_id, caption=message.text or None)
     elif media is not None:

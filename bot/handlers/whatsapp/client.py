@@ -1,7 +1,9 @@
 """A thin async client of the WhatsApp Cloud API (Graph API), on httpx.
 
 Messages go to ``POST <api url>/<phone number id>/messages``, uploads to
-``POST <api url>/<phone number id>/media``, with the bearer token. The token and the
+``POST <api url>/<phone number id>/media``, with the bearer token; a file someone sent
+is found by ``GET <api url>/<media id>`` (its short-lived URL, type and size) and
+downloaded from that URL with the same token. The token and the
 text of messages are never logged. Every error the Graph API answers is a
 :class:`GraphError` with its HTTP status and Graph error code (``131047``: outside the
 24-hour window; ``131026``: the number cannot receive; ``130429``: throttled; ``190``:
@@ -10,11 +12,15 @@ the token), so the sender decides per code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+#: What a media id looks like (it becomes part of a URL path).
+_MEDIA_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 #: Seconds a request may take (an upload included).
 TIMEOUT = 30.0
 
@@ -32,13 +38,23 @@ class GraphError(Exception):
         return self.status == 0 or self.status >= 500 or self.status == 429
 
 
+@dataclass(frozen=True)
+class MediaInfo:
+    """Where a file someone sent can be downloaded, for a few minutes, and what it is."""
+
+    url: str
+    mime_type: str
+    size: int | None
+
+
 class WhatsAppClient:
     """Sends messages and uploads media for one WhatsApp Business phone number."""
 
     def __init__(
         self, *, api_url: str, phone_number_id: str, token: str, http: httpx.AsyncClient | None
     ) -> None:
-        self._base = f"{api_url.rstrip('/')}/{phone_number_id}"
+        self._api = api_url.rstrip("/")
+        self._base = f"{self._api}/{phone_number_id}"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._http = http or httpx.AsyncClient(timeout=TIMEOUT)
         self._own = http is None
@@ -145,6 +161,31 @@ class WhatsAppClient:
             raise GraphError(200, None, "the upload answer has no media id")
         return media_id
 
+    async def media_info(self, media_id: str) -> MediaInfo:
+        """Where to download a file someone sent (by its media id), its type and size."""
+        if not _MEDIA_ID.fullmatch(media_id):
+            raise GraphError(400, None, "not a media id")
+        data = await self._call("GET", f"{self._api}/{media_id}")
+        url, mime_type, size = data.get("url"), data.get("mime_type"), data.get("file_size")
+        if not isinstance(url, str) or not isinstance(mime_type, str):
+            raise GraphError(200, None, "the media answer has no url or type")
+        return MediaInfo(url, mime_type, int(size) if isinstance(size, int | str) else None)
+
+    async def download(self, url: str, *, limit: int) -> bytes:
+        """A file from the URL :meth:`media_info` gave; refused (413) past ``limit`` bytes."""
+        try:
+            async with self._http.stream("GET", url, headers=self._headers) as response:
+                if response.status_code >= 400:
+                    raise GraphError(response.status_code, None, response.reason_phrase)
+                content = bytearray()
+                async for piece in response.aiter_bytes():
+                    content += piece
+                    if len(content) > limit:
+                        raise GraphError(413, None, "the file is larger than allowed")
+                return bytes(content)
+        except httpx.HTTPError as exc:
+            raise GraphError(0, None, type(exc).__name__) from exc
+
     # --- the wire -------------------------------------------------------------------
 
     async def _message(self, to: str, kind: str, content: dict[str, Any]) -> str:
@@ -162,8 +203,11 @@ class WhatsAppClient:
             raise GraphError(200, None, "the answer has no message id") from None
 
     async def _post(self, path: str, **request: Any) -> dict[str, Any]:
+        return await self._call("POST", self._base + path, **request)
+
+    async def _call(self, method: str, url: str, **request: Any) -> dict[str, Any]:
         try:
-            response = await self._http.post(self._base + path, headers=self._headers, **request)
+            response = await self._http.request(method, url, headers=self._headers, **request)
         except httpx.HTTPError as exc:
             raise GraphError(0, None, type(exc).__name__) from exc
         try:

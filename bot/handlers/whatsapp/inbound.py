@@ -21,6 +21,11 @@ from circles.services.inbox import Received
 #: "JOIN <code>" anywhere in a first message, in any case (invite codes are URL-safe).
 JOIN = re.compile(r"(?<![A-Za-z0-9_-])join\s+([A-Za-z0-9_-]{6,32})", re.IGNORECASE)
 
+#: Words that, alone in a message and in any case, stop or restart what is sent unasked
+#: (WhatsApp's opt-out rules), as the commands that do it.
+KEYWORDS = {"stop": "stop", "start": "resume"}
+_KEYWORD = re.compile(r"\s*(stop|start)\s*[.!]*\s*", re.IGNORECASE)
+
 #: WhatsApp's media message types, as the flows' input kinds.
 _MEDIA = {
     "image": InputKind.photo,
@@ -95,11 +100,21 @@ def join_code(message: dict[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
+def keyword(message: dict[str, Any]) -> str | None:
+    """The command a message of one opt-out word ("STOP", "start") stands for."""
+    if message.get("type") != "text":
+        return None
+    found = _KEYWORD.fullmatch(_text(message))
+    return KEYWORDS[found.group(1).lower()] if found else None
+
+
 def inbound_of(message: dict[str, Any]) -> Inbound | None:
     """The message as the door takes it; None for what needs no answer (a reaction)."""
     kind = message.get("type")
     ref = message.get("id") if isinstance(message.get("id"), str) else None
     if kind == "text":
+        if command := keyword(message):
+            return Inbound(command=command)
         return Inbound.of(Input(InputKind.text, text=_text(message), ref=ref))
     if kind == "interactive":
         interactive = _part(message, "interactive")
@@ -113,14 +128,19 @@ def inbound_of(message: dict[str, Any]) -> Inbound | None:
         media = _part(message, kind)
         media_id = media.get("id") if isinstance(media.get("id"), str) else None
         caption = media.get("caption") if isinstance(media.get("caption"), str) else None
-        # The media id is kept as the file id; downloading into CIRCLES_MEDIA_DIR before
-        # it expires is the next step of #20.
+        # WhatsApp's media id; the worker downloads the file and puts the store's id here.
         return Inbound(message=Input(_MEDIA[kind], text=caption, file_id=media_id, ref=ref))
     if kind in _WITHOUT_CONTENT:
         return Inbound(message=Input(_WITHOUT_CONTENT[kind], ref=ref))
     if kind in _IGNORED:
         return None
     return Inbound(message=Input(InputKind.other, ref=ref))
+
+
+def declared_type(message: dict[str, Any]) -> str | None:
+    """The content type a media message says its file has."""
+    mime_type = _part(message, str(message.get("type"))).get("mime_type")
+    return mime_type if isinstance(mime_type, str) else None
 
 
 def _part(message: dict[str, Any], key: str) -> dict[str, Any]:

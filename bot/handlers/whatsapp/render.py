@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.flows.fit import WHATSAPP, Fitted, fit
 from bot.flows.fit import Message as Outgoing
@@ -37,6 +38,9 @@ DOCUMENT_TYPES = {
     ".xls": "application/vnd.ms-excel",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+#: Photo types WhatsApp takes as images, by file ending (a kept WebP goes as a file).
+IMAGE_TYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
 CHOOSE = t("Choose")
 
@@ -63,6 +67,13 @@ async def send(
     """Send one fitted message (as one or more WhatsApp messages); returns their ids."""
     media = message.media
     if media is not None and media.content is not None:
+        if media.kind == "photo":
+            filename = media.filename or "photo.jpg"
+            image = IMAGE_TYPES.get(Path(filename).suffix.lower())
+            if image is None:  # WebP: WhatsApp takes it only as a sticker; say what it was
+                return [await client.send_text(to, message.text)] if message.text else []
+            media_id = await client.upload(media.content, filename=filename, mime_type=image)
+            return [await client.send_image(to, media_id, message.text or None)]
         filename, mime_type = document_type(media.filename or "file.txt")
         media_id = await client.upload(media.content, filename=filename, mime_type=mime_type)
         return [await client.send_document(to, media_id, message.text or None, filename)]
@@ -73,7 +84,7 @@ async def send(
             return [await client.send_document(to, media.file_id, message.text or None)]
         except GraphError as error:
             # An id WhatsApp does not hold (a Telegram file, an expired media id): the
-            # caption still says what it was. Keeping media is the next step (#20, item 6).
+            # caption still says what it was.
             if error.retryable or not message.text:
                 raise
             log.info("media not sent (Graph error %s); sending its caption", error.code)

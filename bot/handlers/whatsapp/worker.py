@@ -13,12 +13,20 @@ if the work fails, all three roll back and the message is tried again, up to
 :data:`circles.services.inbox.MAX_ATTEMPTS` times, then given up with an apology. The
 replies are fitted inside the transaction, in the reader's language as it is after the
 work, and sent after the commit, so nothing is shown that was not saved.
+
+A photo, document or voice note of someone who consented is downloaded before the
+transaction (WhatsApp's media ids expire) into the media store
+(:mod:`circles.services.media`), and the door gets its ``media:`` file id; a download
+that fails for a reason that may pass (the network, a 5xx, throttling) fails the message,
+which is tried again on the next pass like any other failure. A file of a type or size
+the store does not keep, or one WhatsApp no longer holds, is answered with why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,12 +39,21 @@ from bot.flows.fit import Fitted
 from bot.flows.visit import Replies, Visit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
-from bot.handlers.whatsapp.inbound import inbound_of, join_code, sender_of
+from bot.handlers.whatsapp.inbound import (
+    declared_type,
+    inbound_of,
+    join_code,
+    sender_of,
+)
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import use_language
 from circles.loops import run_until, wait_for
+from circles.models import Channel, Consent
+from circles.services import media
 from circles.services.inbox import MAX_ATTEMPTS, mark_processed, record_failure, unprocessed
+from circles.services.offload import off_loop
+from circles.services.people import find_person
 from circles.settings import Settings
 from circles.text import t
 
@@ -51,6 +68,7 @@ NOT_SAVED = t(
     "Sorry, something went wrong on our side and your last message was not saved. "
     "Please try again in a moment."
 )
+NOT_RECEIVED = t("I could not receive this file. Please send it again.")
 
 
 @dataclass(frozen=True)
@@ -161,12 +179,15 @@ class InboxWorker:
             self.write_lock or contextlib.nullcontext()
         )
         sender = sender_of(row.wa_id, row.profile_name)
+        inbound = inbound_of(row.message)
+        refused: Say | None = None
+        if inbound is not None and inbound.message is not None and inbound.message.file_id:
+            inbound, refused = await self._keep(row, inbound)
         with use_language(None, self.settings.default_language):
             async with turn, transaction(self.sessions) as session:
                 now = self.clock.now()
                 if not await mark_processed(session, row_id=row.id, now=now):
                     return None  # another worker took it meanwhile
-                inbound = inbound_of(row.message)
                 if inbound is None:
                     return None  # a reaction, a system notice: nothing to answer
                 handled = await door.take(
@@ -176,12 +197,54 @@ class InboxWorker:
                     inbound=inbound,
                     settings=self.settings,
                     now=now,
-                    answer=_joining(join_code(row.message), inbound),
+                    answer=_refusing(refused) or _joining(join_code(row.message), inbound),
                 )
                 if handled is None:
                     log.info("WhatsApp message of inbox row %s was already handled", row.id)
                     return None
-                return render.fitted(handled.outcome.events, handled.language), handled.language
+                kept = inbound.message.file_id if inbound.message else None
+                unused = media.is_stored(kept) and not await media.is_named(session, kept)
+                shown = render.fitted(handled.outcome.events, handled.language), handled.language
+        if unused:  # no answer took the file (no question asked for one): not kept
+            await off_loop(media.delete, self.settings.media_dir, [kept])
+        return shown
+
+    async def _keep(self, row: Stored, inbound: Inbound) -> tuple[Inbound, Say | None]:
+        """Download the file of ``inbound`` into the media store: the inbound with the
+        stored file's id, or the answer why it is not kept.
+
+        Nothing is downloaded for someone who has not consented (the door answers them
+        as it answers anything before consent). Raises :class:`GraphError` when trying
+        again may succeed.
+        """
+        message = inbound.message
+        assert message is not None and message.file_id is not None
+        async with self.sessions() as session:
+            person = await find_person(session, channel=Channel.whatsapp, address=row.wa_id)
+        if person is None or person.consent is not Consent.given:
+            return inbound, None
+        limit = 0
+        try:
+            if declared := declared_type(row.message):
+                media.check(declared, None)  # refused before downloading anything
+            found = await self.client.media_info(message.file_id)
+            media.check(found.mime_type, found.size)
+            limit = media.limit_of(found.mime_type)
+            content = await self.client.download(found.url, limit=limit)
+        except media.MediaRefused as refused:
+            return inbound, Say(t(refused.message, **refused.params))
+        except GraphError as error:
+            if error.status == 413 and limit:  # larger than WhatsApp said: cut at the limit
+                return inbound, Say(t(media.TOO_BIG, megabytes=limit // media.MB))
+            if error.retryable:
+                raise
+            log.info("media of inbox row %s not received (HTTP %s)", row.id, error.status)
+            return inbound, Say(NOT_RECEIVED)
+        file_id = media.file_id_for(f"whatsapp:{row.message_id}", found.mime_type)
+        await off_loop(media.save, self.settings.media_dir, file_id=file_id, content=content)
+        return dataclasses.replace(
+            inbound, message=dataclasses.replace(message, file_id=file_id)
+        ), None
 
     async def _failed(self, row: Stored, error: str) -> bool:
         """Count the failure; True when the message is given up (the person is told)."""
@@ -205,6 +268,17 @@ class InboxWorker:
                 error.status,
                 error.code,
             )
+
+
+def _refusing(refused: Say | None) -> Callable[[Visit], Awaitable[Replies]] | None:
+    """For a file that is not kept: the answer why, instead of the dialogue."""
+    if refused is None:
+        return None
+
+    async def answer(_visit: Visit) -> Replies:
+        return [refused]
+
+    return answer
 
 
 def _joining(code: str | None, inbound: Inbound) -> Callable[[Visit], Awaitable[Replies]] | None:

@@ -77,7 +77,9 @@ async def test_an_erased_teacher_leaves_a_queued_digest_without_her_name_or_word
             now=now,
         )
     async with transaction(sessions) as session:
-        await forget_person(session, person=await session.get_one(Person, adwoa.id), now=now)
+        await forget_person(
+            session, person=await session.get_one(Person, adwoa.id), now=now, media_dir=None
+        )
     async with sessions() as session:
         row = await session.scalar(select(Outbox))
     assert row is not None
