@@ -92,6 +92,8 @@ class Change(TypedDict, total=False):
     message_id: str | None
     attempts: int
     error: str
+    #: The WhatsApp template the message went as.
+    template: str
 
 
 async def finish(
@@ -113,6 +115,8 @@ async def finish(
         values["sent_message_id"] = message_id[:128]
     if "attempts" in change:
         values["attempts"] = change["attempts"]
+    if "template" in change:
+        values["template"] = change["template"]
     error = change.get("error")
     if error is not None:
         values["last_error"] = error[:300]

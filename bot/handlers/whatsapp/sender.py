@@ -6,12 +6,18 @@ the person's language at the moment it sends it, fitted to WhatsApp, and sends i
 through the Cloud API client.
 
 WhatsApp allows free-form messages only within 24 hours of the person's last message
-(``Identity.last_inbound_at``). A row for someone whose window is closed is left pending
-(looked at again after :data:`WINDOW_RECHECK`) with one log line: sending it as an
-approved template is the next step of issue #20. The Graph API's answers:
+(``Identity.last_inbound_at``, read on the injected clock). Outside it, a message the bot
+starts itself goes as its approved utility template
+(:func:`bot.handlers.whatsapp.templates.for_purpose`, in the person's language), and the
+row records the template's name (``Outbox.template``). A template that cannot say the
+whole message (a long broadcast, a photo) goes, and the message itself waits for the
+window (a pending row with the template's ``wamid``). A row with no template (a reply)
+waits for the window, looked at again after :data:`WINDOW_RECHECK`. The Graph API's
+answers:
 
 * sent → ``sent`` with the first message's ``wamid``;
-* 131047 (outside the window) → pending, as above;
+* 131047 (outside the window) → the same row goes as its template at once (or waits,
+  when it has none): never dropped, never twice;
 * 131026 (the number cannot receive) → ``unreachable``, and the identity is marked so;
 * 5xx, 429, throttling codes, unreachable API → retried with backoff, then ``failed``
   (only while nothing of the row was sent: never twice);
@@ -32,6 +38,7 @@ from bot.flows.fit import WHATSAPP, fit
 from bot.flows.queued import Change, finish, retry
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
+from bot.handlers.whatsapp.templates import Filled, NoTemplate, for_purpose
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.loops import run_until
@@ -115,18 +122,29 @@ class WhatsAppSender:
 
     async def _deliver(self, row: Outbox, language: str, last_inbound: datetime | None) -> None:
         now = self.clock.now()
-        if last_inbound is None or now - last_inbound >= WINDOW:
-            await self._outside_window(row, now)
+        window_open = last_inbound is not None and now - last_inbound < WINDOW
+        template_went = row.template is not None and row.sent_message_id is not None
+        if not window_open or (row.template is not None and not template_went):
+            filled = None if template_went else self._template(row, language)
+            if filled is None:
+                await self._outside_window(row, now)
+            elif await self._start(row, now):
+                await self._send_template(row, filled, now)
             return
-        async with transaction(self.sessions) as session:
-            if not await start_sending(session, row_id=row.id, now=now):
-                return  # cancelled (a broadcast) since it was claimed
+        if not await self._start(row, now):
+            return
         sent: list[str] = []
         try:
             for message in self._messages(row.payload, language):
                 sent += await render.send(self.client, row.address, message, language)
         except GraphError as error:
-            await self._refused(row, error, now, nothing_sent=not sent)
+            filled = None
+            if error.code == OUTSIDE_WINDOW and not sent and not template_went:
+                filled = self._template(row, language)
+            if filled is not None:
+                await self._send_template(row, filled, now)
+            else:
+                await self._refused(row, error, now, nothing_sent=not sent)
             return
         except ValueError as error:  # a stored event that no longer reads
             await self._finish(row, state=OutboxState.failed, error=str(error))
@@ -135,6 +153,42 @@ class WhatsAppSender:
             row, state=OutboxState.sent, sent_at=now, message_id=sent[0] if sent else None
         )
 
+    async def _start(self, row: Outbox, now: datetime) -> bool:
+        """Mark the row as being sent; False if it was cancelled (a broadcast) meanwhile."""
+        async with transaction(self.sessions) as session:
+            return await start_sending(session, row_id=row.id, now=now)
+
+    def _template(self, row: Outbox, language: str) -> Filled | None:
+        """The template that stands for the row's message, or None (a reply: it waits)."""
+        try:
+            return for_purpose(row.idempotency_key, row.payload, language)
+        except NoTemplate as missing:
+            log.debug("outbox row %s has no template: %s", row.id, missing)
+            return None
+
+    async def _send_template(self, row: Outbox, filled: Filled, now: datetime) -> None:
+        """Send ``filled`` in place of the row's message (the row is being sent)."""
+        try:
+            wamid = await self.client.send_template(
+                row.address, filled.name, filled.language, filled.params, filled.payloads
+            )
+        except GraphError as error:
+            await self._refused(row, error, now, nothing_sent=True, template=True)
+            return
+        if filled.complete:
+            await self._finish(
+                row, state=OutboxState.sent, sent_at=now, message_id=wamid, template=filled.name
+            )
+        else:  # the template promised the rest: the message itself waits for the window
+            await self._finish(
+                row,
+                state=OutboxState.pending,
+                sent_at=now,
+                message_id=wamid,
+                template=filled.name,
+                not_before=now + WINDOW_RECHECK,
+            )
+
     def _messages(self, payload: dict[str, Any] | None, language: str) -> list:
         event = queued_event(payload)
         if event is None:
@@ -142,11 +196,7 @@ class WhatsAppSender:
         return fit([load_event(event)], language, WHATSAPP).messages
 
     async def _outside_window(self, row: Outbox, now: datetime) -> None:
-        log.info(
-            "outbox row %s waits: its recipient's 24-hour WhatsApp window is closed "
-            "(templates are not sent yet)",
-            row.id,
-        )
+        log.info("outbox row %s waits: its recipient's 24-hour WhatsApp window is closed", row.id)
         await self._finish(
             row,
             state=OutboxState.pending,
@@ -155,10 +205,16 @@ class WhatsAppSender:
         )
 
     async def _refused(
-        self, row: Outbox, error: GraphError, now: datetime, *, nothing_sent: bool
+        self,
+        row: Outbox,
+        error: GraphError,
+        now: datetime,
+        *,
+        nothing_sent: bool,
+        template: bool = False,
     ) -> None:
         reason = f"graph {error.code or error.status}"
-        if error.code == OUTSIDE_WINDOW and nothing_sent:
+        if error.code == OUTSIDE_WINDOW and nothing_sent and not template:
             await self._outside_window(row, now)
         elif error.code == CANNOT_RECEIVE:
             await self._finish(row, state=OutboxState.unreachable, error=reason)
