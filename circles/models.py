@@ -701,6 +701,10 @@ class Outbox(SQLModel, table=True):
     #: 24-hour window; with ``sent_message_id`` on a pending row: the template went and
     #: the message itself waits for the window.
     template: str | None = Field(default=None, max_length=64)
+    #: When the app said the message reached the person's phone, and when they read it
+    #: (WhatsApp's status webhooks; ``read`` implies delivered, whatever the order).
+    delivered_at: datetime | None = _timestamp()
+    read_at: datetime | None = _timestamp()
     claimed_at: datetime | None = _timestamp()  # when a sender took it (state sending)
     created_at: datetime = _created()
     sent_at: datetime | None = _timestamp()

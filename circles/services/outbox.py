@@ -34,11 +34,20 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import Channel, Outbox, OutboxPriority, OutboxState, Person, SendBudget
+from circles.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Outbox,
+    OutboxPriority,
+    OutboxState,
+    Person,
+    SendBudget,
+)
 from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
@@ -219,3 +228,66 @@ async def claim_due(
         if taken.rowcount == 1:
             mine.append(row)
     return mine
+
+
+# --- what became of a sent message (the app's status reports) ------------------------------
+
+
+async def find_sent(session: AsyncSession, *, channel: Channel, message_id: str) -> Outbox | None:
+    """The row whose message the app knows as ``message_id``."""
+    return await session.scalar(
+        select(Outbox).where(Outbox.channel == channel, Outbox.sent_message_id == message_id)
+    )
+
+
+async def mark_seen(session: AsyncSession, *, row_id: int, read: bool, now: datetime) -> None:
+    """The row's message reached the phone (and was ``read``): the first report of each
+    counts, and reading implies delivery (the app may skip that report or send it late)."""
+    values: dict[str, Any] = {"delivered_at": func.coalesce(Outbox.delivered_at, now)}
+    if read:
+        values["read_at"] = func.coalesce(Outbox.read_at, now)
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+async def requeue(
+    session: AsyncSession,
+    *,
+    row_id: int,
+    not_before: datetime,
+    template: str | None,
+    error: str,
+    attempts: int | None = None,
+) -> None:
+    """The app reported the row's sent message as not delivered: send it again (as
+    ``template``, if given) from ``not_before``; its broadcast delivery is pending again."""
+    values: dict[str, Any] = {
+        "state": OutboxState.pending,
+        "claimed_at": None,
+        "not_before": not_before,
+        "sent_message_id": None,
+        "sent_at": None,
+        "template": template,
+        "last_error": error[:300],
+    }
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.outbox_id == row_id)
+        .values(state=DeliveryState.pending, sent_at=None, reason=None)
+    )
+
+
+async def message_counts(session: AsyncSession, *rows: Any) -> dict[str, int]:
+    """How many of the outbox rows that ``rows`` (conditions) select were sent, and how
+    many delivered and read (as far as their app reports it)."""
+    found = await session.execute(
+        select(
+            func.count(case((Outbox.state == OutboxState.sent, 1))),
+            func.count(Outbox.delivered_at),
+            func.count(Outbox.read_at),
+        ).where(*rows)
+    )
+    sent, delivered, read = found.one()
+    return {"sent": sent, "delivered": delivered, "read": read}

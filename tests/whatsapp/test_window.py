@@ -6,91 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from support.fakecloud import FakeCloud, quick_reply
-from support.people import add_person
 
 from bot.flows.events import Photo, Say
-from bot.flows.queued import payload
 from bot.handlers.whatsapp.sender import WhatsAppSender
-from circles.clock import FakeClock
-from circles.db import SessionMaker, transaction
-from circles.models import (
-    Channel,
-    Consent,
-    Identity,
-    Membership,
-    Outbox,
-    OutboxPriority,
-    OutboxState,
-    Role,
-)
-from circles.services.outbox import enqueue
-from circles.services.people import Address
+from circles.models import OutboxPriority, OutboxState
 from circles.text import t
 from scheduler.jobs import checkin_sweep
 
-from .conftest import shown
+from .conftest import outbox_rows, queue_for, shown, whatsapp_teacher, wrote_now
 
 #: Monday 7 September 2026, 16:00 in Accra: Accra 1's check-ins open.
 OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)
-
-
-async def _on_whatsapp(
-    sessions: SessionMaker,
-    clock: FakeClock,
-    wa_id: str,
-    *,
-    wrote_ago: timedelta,
-    language: str = "en",
-    circle_id: int | None = None,
-) -> int:
-    """A consenting teacher who last wrote on WhatsApp ``wrote_ago``; their person id."""
-    async with transaction(sessions) as session:
-        person = await add_person(
-            session,
-            display_name="Ama",
-            language=language,
-            timezone="Africa/Accra",
-            consent=Consent.given,
-            created_at=clock.now() - timedelta(days=30),
-        )
-        session.add(
-            Identity(
-                person_id=person.id,
-                channel=Channel.whatsapp,
-                address=wa_id,
-                last_inbound_at=clock.now() - wrote_ago,
-                created_at=person.created_at,
-            )
-        )
-        if circle_id is not None:
-            session.add(
-                Membership(
-                    person_id=person.id,
-                    circle_id=circle_id,
-                    role=Role.teacher,
-                    joined_at=person.created_at,
-                )
-            )
-        return person.id
-
-
-async def _queue(sessions, clock, wa_id: str, event, key: str, **kw) -> None:
-    async with transaction(sessions) as session:
-        await enqueue(
-            session,
-            to=Address(Channel.whatsapp, wa_id),
-            payload=payload(event),
-            key=key,
-            now=clock.now(),
-            **kw,
-        )
-
-
-async def _rows(sessions: SessionMaker) -> list[Outbox]:
-    async with sessions() as session:
-        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
 
 
 async def test_the_invitation_goes_as_its_template_and_its_quick_reply_opens_the_checkin(
@@ -98,7 +25,7 @@ async def test_the_invitation_goes_as_its_template_and_its_quick_reply_opens_the
 ) -> None:
     ama = wa_phone("Ama Mensah")
     clock.set(OPENS)
-    await _on_whatsapp(
+    await whatsapp_teacher(
         sessions, clock, ama.wa_id, wrote_ago=timedelta(days=3), circle_id=accra.circle_id
     )
     assert (await checkin_sweep(sessions, clock)).opened == 1
@@ -108,7 +35,7 @@ async def test_the_invitation_goes_as_its_template_and_its_quick_reply_opens_the
     assert invitation["type"] == "template"
     template = invitation["template"]
     assert (template["name"], template["language"]["code"]) == ("checkin_invitation", "en")
-    (row,) = await _rows(sessions)
+    (row,) = await outbox_rows(sessions)
     assert (row.state, row.template, row.sent_message_id) == (
         OutboxState.sent,
         "checkin_invitation",
@@ -129,10 +56,10 @@ async def test_the_invitation_goes_as_its_template_and_its_quick_reply_opens_the
 async def test_a_template_is_in_the_readers_language(
     sessions, clock, cloud: FakeCloud, wa_sender: WhatsAppSender
 ) -> None:
-    await _on_whatsapp(
+    await whatsapp_teacher(
         sessions, clock, "233200000801", wrote_ago=timedelta(hours=30), language="fr"
     )
-    await _queue(sessions, clock, "233200000801", Say("Hello everyone"), "broadcast-4")
+    await queue_for(sessions, clock, "233200000801", Say("Hello everyone"), "broadcast-4")
     await wa_sender.drain()
     (sent,) = cloud.sent_to("233200000801")
     assert (sent["template"]["name"], sent["template"]["language"]["code"]) == ("broadcast", "fr")
@@ -142,8 +69,8 @@ async def test_a_template_is_in_the_readers_language(
 async def test_a_reply_outside_the_window_waits_and_goes_as_it_is_once_they_write(
     sessions, clock, cloud: FakeCloud, wa_sender: WhatsAppSender
 ) -> None:
-    await _on_whatsapp(sessions, clock, "233200000802", wrote_ago=timedelta(hours=25))
-    await _queue(
+    await whatsapp_teacher(sessions, clock, "233200000802", wrote_ago=timedelta(hours=25))
+    await queue_for(
         sessions,
         clock,
         "233200000802",
@@ -153,14 +80,12 @@ async def test_a_reply_outside_the_window_waits_and_goes_as_it_is_once_they_writ
     )
     await wa_sender.drain()
     assert cloud.sent == []
-    async with transaction(sessions) as session:
-        identity = await session.scalar(select(Identity).where(Identity.address == "233200000802"))
-        identity.last_inbound_at = clock.now()
+    await wrote_now(sessions, clock, "233200000802")
     clock.advance(timedelta(hours=1))
     await wa_sender.drain()
     (sent,) = cloud.sent_to("233200000802")
     assert sent["type"] == "text"
-    (row,) = await _rows(sessions)
+    (row,) = await outbox_rows(sessions)
     assert (row.state, row.template) == (OutboxState.sent, None)
 
 
@@ -168,8 +93,8 @@ async def test_refused_for_the_window_at_send_time_the_message_goes_as_its_templ
     sessions, clock, cloud: FakeCloud, wa_sender: WhatsAppSender
 ) -> None:
     # Our clock says the window is open; WhatsApp knows better.
-    await _on_whatsapp(sessions, clock, "233200000803", wrote_ago=timedelta(hours=23))
-    await _queue(sessions, clock, "233200000803", Say("Hello everyone"), "broadcast-5")
+    await whatsapp_teacher(sessions, clock, "233200000803", wrote_ago=timedelta(hours=23))
+    await queue_for(sessions, clock, "233200000803", Say("Hello everyone"), "broadcast-5")
     cloud.fail_next(131047)
     await wa_sender.drain()
     clock.advance(timedelta(hours=2))
@@ -178,7 +103,7 @@ async def test_refused_for_the_window_at_send_time_the_message_goes_as_its_templ
     assert refused["type"] == "text"
     (sent,) = cloud.sent_to("233200000803")
     assert sent["template"]["name"] == "broadcast"
-    (row,) = await _rows(sessions)
+    (row,) = await outbox_rows(sessions)
     assert (row.state, row.template, row.sent_message_id) == (
         OutboxState.sent,
         "broadcast",
@@ -190,8 +115,8 @@ async def test_a_photo_goes_as_a_template_first_and_itself_once_the_window_opens
     sessions, clock, cloud: FakeCloud, wa_sender: WhatsAppSender
 ) -> None:
     cloud.known_media.add("media-poster")
-    await _on_whatsapp(sessions, clock, "233200000804", wrote_ago=timedelta(days=2))
-    await _queue(
+    await whatsapp_teacher(sessions, clock, "233200000804", wrote_ago=timedelta(days=2))
+    await queue_for(
         sessions, clock, "233200000804", Photo("media-poster", "Hello everyone"), "broadcast-6"
     )
     await wa_sender.drain()
@@ -199,17 +124,15 @@ async def test_a_photo_goes_as_a_template_first_and_itself_once_the_window_opens
     await wa_sender.drain()  # still outside: the template is not sent again
     (template,) = cloud.sent_to("233200000804")
     assert template["type"] == "template"
-    (row,) = await _rows(sessions)
+    (row,) = await outbox_rows(sessions)
     assert (row.state, row.template) == (OutboxState.pending, template["template"]["name"])
 
-    async with transaction(sessions) as session:
-        identity = await session.scalar(select(Identity).where(Identity.address == "233200000804"))
-        identity.last_inbound_at = clock.now()
+    await wrote_now(sessions, clock, "233200000804")
     clock.advance(timedelta(hours=1))
     await wa_sender.drain()
     _template, photo = cloud.sent_to("233200000804")
     assert photo["type"] == "image" and shown(photo) == "Hello everyone"
-    (row,) = await _rows(sessions)
+    (row,) = await outbox_rows(sessions)
     assert (row.state, row.sent_message_id) == (OutboxState.sent, photo["_id"])
     clock.advance(timedelta(hours=2))
     await wa_sender.drain()

@@ -19,9 +19,12 @@ answers:
 * 131047 (outside the window) → the same row goes as its template at once (or waits,
   when it has none): never dropped, never twice;
 * 131026 (the number cannot receive) → ``unreachable``, and the identity is marked so;
-* 5xx, 429, throttling codes, unreachable API → retried with backoff, then ``failed``
-  (only while nothing of the row was sent: never twice);
-* anything else → ``failed`` with the Graph error code.
+* 5xx, 429, throttling codes, 131053, unreachable API → retried with backoff, then
+  ``failed`` (only while nothing of the row was sent: never twice);
+* 190 (the token) → the row stays pending and the sender stops, with one log line;
+* anything else → ``failed`` with the Graph error code (see :mod:`.codes`).
+
+What happens to a message after it was sent comes by status webhooks (:mod:`.statuses`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bot.flows.fit import WHATSAPP, fit
 from bot.flows.queued import Change, finish, retry
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
+from bot.handlers.whatsapp.codes import OUTSIDE_WINDOW, Fate, fate
 from bot.handlers.whatsapp.templates import Filled, NoTemplate, for_purpose
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
@@ -48,15 +52,14 @@ from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
 
+#: Refusals after which a row is tried again (while nothing of it was sent).
+_AGAIN = (Fate.retry, Fate.number_throttled, Fate.person_throttled)
+
 LEASE = timedelta(minutes=5)
 #: How long WhatsApp lets a business write freely after the person's last message.
 WINDOW = timedelta(hours=24)
 #: When a row waiting for its recipient's window is looked at again.
 WINDOW_RECHECK = timedelta(hours=1)
-#: Graph error codes: outside the window; cannot receive; throttled.
-OUTSIDE_WINDOW = 131047
-CANNOT_RECEIVE = 131026
-THROTTLED = frozenset({4, 80007, 130429, 131048, 131056})
 
 
 class WhatsAppSender:
@@ -73,9 +76,13 @@ class WhatsAppSender:
     ) -> None:
         self.client, self.sessions, self.clock = client, sessions, clock
         self.batch, self.default_language = batch, default_language
+        #: Set when WhatsApp refused the token: nothing is sent any more.
+        self.stopped = False
 
     async def send_due(self) -> int:
         """One pass: claim due rows and send (or set aside) each; returns the rows taken."""
+        if self.stopped:
+            return 0
         async with transaction(self.sessions) as session:
             rows = await claim_due(
                 session,
@@ -88,6 +95,9 @@ class WhatsAppSender:
             return 0
         people = await self._recipients({row.address for row in rows})
         for row in rows:
+            if self.stopped:  # the token was refused: the rest is released untouched
+                await self._finish(row, state=OutboxState.pending)
+                continue
             language, last_inbound = people.get(row.address, (self.default_language, None))
             await self._deliver(row, language, last_inbound)
         return len(rows)
@@ -214,19 +224,32 @@ class WhatsAppSender:
         template: bool = False,
     ) -> None:
         reason = f"graph {error.code or error.status}"
-        if error.code == OUTSIDE_WINDOW and nothing_sent and not template:
+        happened = fate(error.code, error.status)
+        if happened is Fate.token:
+            await self._stop(row, now)
+        elif happened is Fate.window and nothing_sent and not template:
             await self._outside_window(row, now)
-        elif error.code == CANNOT_RECEIVE:
+        elif happened is Fate.unreachable:
             await self._finish(row, state=OutboxState.unreachable, error=reason)
             async with transaction(self.sessions) as session:
                 await mark_unreachable(
                     session, channel=Channel.whatsapp, address=row.address, now=now
                 )
-        elif nothing_sent and (error.retryable or error.code in THROTTLED):
+        elif nothing_sent and happened in _AGAIN:
             state, change = retry(row, now, reason)
             await self._finish(row, state=state, **change)
         else:
             await self._finish(row, state=OutboxState.failed, error=reason)
+
+    async def _stop(self, row: Outbox, now: datetime) -> None:
+        """The token was refused: send nothing more; the row waits for a valid token."""
+        if not self.stopped:
+            log.error(
+                "WhatsApp refused the access token (Graph error 190): no WhatsApp message is "
+                "sent until CIRCLES_WHATSAPP_TOKEN is replaced and circles restarted"
+            )
+        self.stopped = True
+        await self._finish(row, state=OutboxState.pending, not_before=now, error="graph 190")
 
     async def _finish(self, row: Outbox, *, state: OutboxState, **change: Unpack[Change]) -> None:
         async with transaction(self.sessions) as session:
