@@ -711,7 +711,8 @@ class Outbox(SQLModel, table=True):
 
 
 class SendBudget(SQLModel, table=True):
-    """The bulk sending schedule shared by every sender process (one row).
+    """The bulk sending schedule shared by every sender process (one row per app, see
+    ``circles.services.outbox.BUDGETS``).
 
     Each sender books a window of slots for its batch before sending it, so that several
     senders together keep to the overall bulk rate instead of each keeping to it alone.

@@ -152,20 +152,33 @@ async def enqueue(
     return result.rowcount == 1
 
 
+#: Each app's row of the shared bulk schedule (``SendBudget.id``): its limits are its own.
+BUDGETS = {Channel.telegram: 1, Channel.whatsapp: 2}
+
+
 async def book_bulk_slots(
-    session: AsyncSession, *, count: int, gap: timedelta, now: datetime
+    session: AsyncSession,
+    *,
+    count: int,
+    gap: timedelta,
+    now: datetime,
+    channel: Channel = Channel.telegram,
 ) -> datetime:
-    """Book ``count`` consecutive bulk slots on the schedule all senders share.
+    """Book ``count`` consecutive bulk slots on the schedule all senders of ``channel``
+    share.
 
     Returns when the first slot starts. The row is locked for the booking (PostgreSQL),
     so two senders never get overlapping windows and together keep the overall rate.
     """
+    budget_id = BUDGETS[channel]
     await session.execute(
         insert_or_skip(session, SendBudget)
-        .values(id=1, next_slot=now)
+        .values(id=budget_id, next_slot=now)
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    budget = await session.scalar(select(SendBudget).where(SendBudget.id == 1).with_for_update())
+    budget = await session.scalar(
+        select(SendBudget).where(SendBudget.id == budget_id).with_for_update()
+    )
     assert budget is not None
     start = max(budget.next_slot, now)
     budget.next_slot = start + count * gap
@@ -291,3 +304,20 @@ async def message_counts(session: AsyncSession, *rows: Any) -> dict[str, int]:
     )
     sent, delivered, read = found.one()
     return {"sent": sent, "delivered": delivered, "read": read}
+
+
+async def reached_by_template(
+    session: AsyncSession, *, channel: Channel, since: datetime
+) -> dict[str, datetime]:
+    """The addresses that got a template (a conversation the business started) after
+    ``since``, each with the first time in that span (WhatsApp's messaging tier)."""
+    found = await session.execute(
+        select(Outbox.address, func.min(Outbox.sent_at))
+        .where(
+            Outbox.channel == channel,
+            Outbox.template.is_not(None),
+            Outbox.sent_at > since,
+        )
+        .group_by(Outbox.address)
+    )
+    return {address: first for address, first in found.all()}
