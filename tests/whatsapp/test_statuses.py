@@ -14,10 +14,19 @@ from support.fakecloud import FakeCloud, encoded, status, webhook
 from bot.flows.events import Say
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from circles.db import transaction
-from circles.models import Circle, Delivery, DeliveryState, Identity, OutboxState, TokenRole
+from circles.models import (
+    Circle,
+    Delivery,
+    DeliveryState,
+    Identity,
+    OutboxState,
+    Person,
+    TokenRole,
+)
 from circles.services import broadcasts
 from circles.services.broadcasts import Audience
 from circles.services.meetings import schedule_meeting
+from circles.services.privacy import export_person_data, forget_person
 from circles.services.tokens import create_token
 from scheduler.jobs import meeting_sweep
 
@@ -239,3 +248,17 @@ async def test_facilitators_see_how_many_meeting_reminders_were_delivered_and_re
     )
     assert response.status_code == 200, response.text
     assert response.json()["reminders"] == {"sent": 2, "delivered": 2, "read": 1}
+
+
+async def test_mydata_shows_when_a_message_was_read_and_forgetme_erases_it(
+    sessions, clock, cloud, wa_sender: WhatsAppSender, accra, post
+) -> None:
+    await _broadcast_to(sessions, clock, accra, [AMA])
+    await wa_sender.drain()
+    await _statuses(post, status(_wamid(cloud, AMA), AMA, "read"))
+    async with transaction(sessions) as session:
+        ama = await session.scalar(select(Person).join(Identity).where(Identity.address == AMA))
+        (message,) = (await export_person_data(session, person=ama))["messages"]
+        assert message["read_at"] == "2026-09-07T08:00:00Z"
+        await forget_person(session, person=ama, now=clock.now())
+    assert await outbox_rows(sessions) == []
