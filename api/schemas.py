@@ -434,10 +434,20 @@ class MeetingOut(Out):
         return cls.read(row.meeting, rsvps=RsvpCounts(**{r.value: n for r, n in row.rsvps.items()}))
 
 
+class MessageCounts(BaseModel):
+    """Messages sent, and of them how many reached the phone and were read (WhatsApp
+    reports both; Telegram neither, so its messages count as sent only)."""
+
+    sent: int
+    delivered: int
+    read: int
+
+
 class MeetingDetail(MeetingOut):
-    """A meeting with every RSVP."""
+    """A meeting with every RSVP, and how its reminders to members went."""
 
     responses: list[RsvpOut]
+    reminders: MessageCounts
 
 
 # --- practices -----------------------------------------------------------------------------

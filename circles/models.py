@@ -718,14 +718,23 @@ class Outbox(SQLModel, table=True):
     not_before: datetime | None = _timestamp()
     last_error: str | None = Field(default=None, max_length=300)
     #: The app's id of the sent message (Telegram's number, WhatsApp's ``wamid.…``).
-    sent_message_id: str | None = Field(default=None, max_length=128)
+    sent_message_id: str | None = Field(default=None, max_length=128, index=True)
+    #: The WhatsApp template the message went as (or is to go as) outside the person's
+    #: 24-hour window; with ``sent_message_id`` on a pending row: the template went and
+    #: the message itself waits for the window.
+    template: str | None = Field(default=None, max_length=64)
+    #: When the app said the message reached the person's phone, and when they read it
+    #: (WhatsApp's status webhooks; ``read`` implies delivered, whatever the order).
+    delivered_at: datetime | None = _timestamp()
+    read_at: datetime | None = _timestamp()
     claimed_at: datetime | None = _timestamp()  # when a sender took it (state sending)
     created_at: datetime = _created()
     sent_at: datetime | None = _timestamp()
 
 
 class SendBudget(SQLModel, table=True):
-    """The bulk sending schedule shared by every sender process (one row).
+    """The bulk sending schedule shared by every sender process (one row per app, see
+    ``circles.services.outbox.BUDGETS``).
 
     Each sender books a window of slots for its batch before sending it, so that several
     senders together keep to the overall bulk rate instead of each keeping to it alone.

@@ -14,6 +14,8 @@ from sqlalchemy.exc import ArgumentError
 
 #: Languages with a complete catalog in ``locales/``; Ghana uses ``en``.
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "pt_BR", "es", "ko", "ms", "de", "it")
+#: The messaging tiers Meta gives a WhatsApp number (people reached outside the window a day).
+WHATSAPP_TIERS: tuple[int, ...] = (250, 2000, 10_000, 100_000)
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -105,6 +107,13 @@ class Settings(BaseSettings):
     #: The organisation that runs the bot, named where WhatsApp's opt-in rules ask (the
     #: consent on WhatsApp).
     organisation_name: str = Field(default="Learning Circles", min_length=1, max_length=80)
+    #: Messages a second the WhatsApp number may send (Meta's default throughput is 80);
+    #: bulk sends keep to 80 % of it, replies take the rest.
+    whatsapp_rate: float = Field(default=80.0, gt=0, le=1000)
+    #: The number's messaging tier: different people it may start a conversation with
+    #: (a template outside the 24-hour window) in any 24 hours. New numbers start at 250;
+    #: Meta raises it to 2000, 10000 and 100000 (and "unlimited": use 100000).
+    whatsapp_tier: int = 250
     #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None
@@ -175,6 +184,13 @@ class Settings(BaseSettings):
                     f"CIRCLES_{name.upper()}: required when CIRCLES_WHATSAPP_TOKEN is set"
                 )
         return self
+
+    @field_validator("whatsapp_tier")
+    @classmethod
+    def _whatsapp_tier(cls, value: int) -> int:
+        if value not in WHATSAPP_TIERS:
+            raise ValueError(f"use one of Meta's tiers: {', '.join(map(str, WHATSAPP_TIERS))}")
+        return value
 
     @field_validator("whatsapp_number")
     @classmethod

@@ -83,7 +83,10 @@ class BroadcastOut(BaseModel):
     default_language: str
     languages: list[str]
     audience: dict
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(
+        description="Copies by state (pending, sent, failed, unreachable, skipped), and of "
+        "the sent ones how many were delivered and read, as far as the app reports it"
+    )
     reasons: dict[str, int]
 
 
@@ -163,7 +166,9 @@ async def create(
 
 @router.get("/{broadcast_id}", response_model=BroadcastOut, responses=READ)
 async def report(broadcast_id: BroadcastId, scope: ScopeDep, session: SessionDep) -> BroadcastOut:
-    """Sent, pending, failed, unreachable and skipped counts, with the reasons."""
+    """Sent, pending, failed, unreachable and skipped counts, with the reasons; delivered
+    and read: the sent copies the app reported as reaching the phone and as read
+    (WhatsApp reports both; Telegram neither)."""
     return await _out(session, await _visible(session, scope, broadcast_id))
 
 

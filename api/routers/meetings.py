@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep
 from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit, MeetingId
-from api.schemas import NO_NUL, MeetingDetail, MeetingOut, Page, RsvpOut, examples
+from api.schemas import NO_NUL, MeetingDetail, MeetingOut, MessageCounts, Page, RsvpOut, examples
 from bot.flows import announcements
 from circles.models import MeetingStatus
 from circles.services import attendance, meetings
@@ -99,6 +99,9 @@ async def get_meeting(
         session, scope=scope, circle_id=circle_id, permission=Permission.read_details
     )
     row, rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    reminders = await announcements.reminder_counts(session, meeting_id=meeting_id)
     return MeetingDetail(
-        **MeetingOut.of(row).model_dump(), responses=[RsvpOut.of(r) for r in rsvps]
+        **MeetingOut.of(row).model_dump(),
+        responses=[RsvpOut.of(r) for r in rsvps],
+        reminders=MessageCounts(**reminders),
     )

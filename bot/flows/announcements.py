@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
 from bot.flows.buttons import Reflect, Rsvp
 from bot.flows.events import Button, Rows, Say
 from circles.i18n import N_
-from circles.models import Circle, GroupLink, Meeting, OutboxPriority, RsvpResponse
+from circles.models import Circle, GroupLink, Meeting, Outbox, OutboxPriority, RsvpResponse
 from circles.services import groups, meetings
-from circles.services.outbox import enqueue
+from circles.services.outbox import enqueue, message_counts
 from circles.services.schedule import sendable_from
 from circles.text import Part, Text, lines, t, when
 
@@ -125,7 +126,7 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
                 session,
                 to=person,
                 payload=queued.payload(Say(_text(message, meeting, person.timezone))),
-                key=f"meeting-{meeting.id}-{label}-{stamp}",
+                key=_reminder_key(meeting.id, label, stamp),
                 now=now,
                 not_before=sendable_from(
                     now, person.timezone, circle.quiet_from, circle.quiet_until
@@ -140,6 +141,21 @@ async def send_reminders(session: AsyncSession, *, now: datetime) -> int:
                 session, group, circle=circle, meeting=meeting, message=message, news=label, now=now
             )
     return sent
+
+
+def _reminder_key(meeting_id: int | None, label: str, stamp: int | str) -> str:
+    return f"meeting-{meeting_id}-{label}-{stamp}"
+
+
+async def reminder_counts(session: AsyncSession, *, meeting_id: int) -> dict[str, int]:
+    """How many of the meeting's reminders to members (a day and an hour before) were
+    sent, delivered and read (WhatsApp reports the last two; Telegram does not)."""
+    key = Outbox.idempotency_key
+    return await message_counts(
+        session,
+        or_(*(key.like(_reminder_key(meeting_id, label, "%")) for label in REMINDERS)),
+        key.not_like("%-group"),
+    )
 
 
 async def invite_reflections(session: AsyncSession, *, now: datetime) -> int:

@@ -20,9 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.buttons import encode
 from bot.flows.events import Notice, Photo, Say, dump, load_event
 from circles import metrics
-from circles.models import Outbox, OutboxState
+from circles.clock import Clock
+from circles.db import SessionMaker, transaction
+from circles.models import Channel, Outbox, OutboxState
+from circles.pacing import Pacer
 from circles.services.broadcasts import record_delivery
-from circles.services.outbox import queued, queued_event
+from circles.services.outbox import book_bulk_slots, queued, queued_event
 from circles.text import render
 
 #: The events a row can hold.
@@ -92,6 +95,8 @@ class Change(TypedDict, total=False):
     message_id: str | None
     attempts: int
     error: str
+    #: The WhatsApp template the message went as.
+    template: str
 
 
 async def finish(
@@ -113,6 +118,8 @@ async def finish(
         values["sent_message_id"] = message_id[:128]
     if "attempts" in change:
         values["attempts"] = change["attempts"]
+    if "template" in change:
+        values["template"] = change["template"]
     error = change.get("error")
     if error is not None:
         values["last_error"] = error[:300]
@@ -132,3 +139,28 @@ def retry(row: Outbox, now: datetime, error: str) -> tuple[OutboxState, Change]:
         return OutboxState.failed, Change(attempts=attempts, error=error)
     backoff = timedelta(seconds=min(300, 2**attempts))
     return OutboxState.pending, Change(attempts=attempts, not_before=now + backoff, error=error)
+
+
+async def wait_for_bulk_window(
+    sessions: SessionMaker, clock: Clock, pacer: Pacer, *, channel: Channel, bulk: int
+) -> None:
+    """On PostgreSQL, book ``bulk`` slots on the schedule every sender of ``channel``
+    shares, and wait for the first.
+
+    Each process also paces itself; booking disjoint windows keeps several processes
+    together within the overall rate. SQLite serves one process, which needs no booking.
+    """
+    if not bulk:
+        return
+    async with transaction(sessions) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        now = clock.now()
+        start = await book_bulk_slots(
+            session,
+            count=bulk,
+            gap=timedelta(seconds=pacer.bulk_interval),
+            now=now,
+            channel=channel,
+        )
+    await pacer.pause((start - now).total_seconds())

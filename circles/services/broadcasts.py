@@ -37,7 +37,7 @@ from circles.models import (
 )
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
-from circles.services.outbox import media, say
+from circles.services.outbox import media, message_counts, say
 from circles.services.people import preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.settings import SUPPORTED_LANGUAGES, normalize_language
@@ -341,7 +341,8 @@ async def cancel_broadcast(
 
 
 async def broadcast_report(session: AsyncSession, *, broadcast_id: int) -> Report:
-    """Sent, pending, failed, unreachable and skipped counts, with the reasons."""
+    """Sent, pending, failed, unreachable and skipped counts, with the reasons; and how
+    many of the sent copies were delivered and read (as far as the app reports it)."""
     broadcast = await session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise NotFound(N_("There is no such broadcast."))
@@ -356,6 +357,9 @@ async def broadcast_report(session: AsyncSession, *, broadcast_id: int) -> Repor
         counts[state.value] += count
         if reason:
             reasons[reason] = reasons.get(reason, 0) + count
+    sent = Outbox.id.in_(select(Delivery.outbox_id).where(Delivery.broadcast_id == broadcast_id))
+    seen = await message_counts(session, sent)
+    counts |= {"delivered": seen["delivered"], "read": seen["read"]}
     return Report(status=broadcast.status, counts=counts, reasons=reasons)
 
 

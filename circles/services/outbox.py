@@ -34,11 +34,20 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import Channel, Outbox, OutboxPriority, OutboxState, Person, SendBudget
+from circles.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Outbox,
+    OutboxPriority,
+    OutboxState,
+    Person,
+    SendBudget,
+)
 from circles.services.people import preferred_identity
 from circles.text import Part, Text
 
@@ -143,20 +152,33 @@ async def enqueue(
     return result.rowcount == 1
 
 
+#: Each app's row of the shared bulk schedule (``SendBudget.id``): its limits are its own.
+BUDGETS = {Channel.telegram: 1, Channel.whatsapp: 2}
+
+
 async def book_bulk_slots(
-    session: AsyncSession, *, count: int, gap: timedelta, now: datetime
+    session: AsyncSession,
+    *,
+    count: int,
+    gap: timedelta,
+    now: datetime,
+    channel: Channel = Channel.telegram,
 ) -> datetime:
-    """Book ``count`` consecutive bulk slots on the schedule all senders share.
+    """Book ``count`` consecutive bulk slots on the schedule all senders of ``channel``
+    share.
 
     Returns when the first slot starts. The row is locked for the booking (PostgreSQL),
     so two senders never get overlapping windows and together keep the overall rate.
     """
+    budget_id = BUDGETS[channel]
     await session.execute(
         insert_or_skip(session, SendBudget)
-        .values(id=1, next_slot=now)
+        .values(id=budget_id, next_slot=now)
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    budget = await session.scalar(select(SendBudget).where(SendBudget.id == 1).with_for_update())
+    budget = await session.scalar(
+        select(SendBudget).where(SendBudget.id == budget_id).with_for_update()
+    )
     assert budget is not None
     start = max(budget.next_slot, now)
     budget.next_slot = start + count * gap
@@ -219,3 +241,83 @@ async def claim_due(
         if taken.rowcount == 1:
             mine.append(row)
     return mine
+
+
+# --- what became of a sent message (the app's status reports) ------------------------------
+
+
+async def find_sent(session: AsyncSession, *, channel: Channel, message_id: str) -> Outbox | None:
+    """The row whose message the app knows as ``message_id``."""
+    return await session.scalar(
+        select(Outbox).where(Outbox.channel == channel, Outbox.sent_message_id == message_id)
+    )
+
+
+async def mark_seen(session: AsyncSession, *, row_id: int, read: bool, now: datetime) -> None:
+    """The row's message reached the phone (and was ``read``): the first report of each
+    counts, and reading implies delivery (the app may skip that report or send it late)."""
+    values: dict[str, Any] = {"delivered_at": func.coalesce(Outbox.delivered_at, now)}
+    if read:
+        values["read_at"] = func.coalesce(Outbox.read_at, now)
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+async def requeue(
+    session: AsyncSession,
+    *,
+    row_id: int,
+    not_before: datetime,
+    template: str | None,
+    error: str,
+    attempts: int | None = None,
+) -> None:
+    """The app reported the row's sent message as not delivered: send it again (as
+    ``template``, if given) from ``not_before``; its broadcast delivery is pending again."""
+    values: dict[str, Any] = {
+        "state": OutboxState.pending,
+        "claimed_at": None,
+        "not_before": not_before,
+        "sent_message_id": None,
+        "sent_at": None,
+        "template": template,
+        "last_error": error[:300],
+    }
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.outbox_id == row_id)
+        .values(state=DeliveryState.pending, sent_at=None, reason=None)
+    )
+
+
+async def message_counts(session: AsyncSession, *rows: Any) -> dict[str, int]:
+    """How many of the outbox rows that ``rows`` (conditions) select were sent, and how
+    many delivered and read (as far as their app reports it)."""
+    found = await session.execute(
+        select(
+            func.count(case((Outbox.state == OutboxState.sent, 1))),
+            func.count(Outbox.delivered_at),
+            func.count(Outbox.read_at),
+        ).where(*rows)
+    )
+    sent, delivered, read = found.one()
+    return {"sent": sent, "delivered": delivered, "read": read}
+
+
+async def reached_by_template(
+    session: AsyncSession, *, channel: Channel, since: datetime
+) -> dict[str, datetime]:
+    """The addresses that got a template (a conversation the business started) after
+    ``since``, each with the first time in that span (WhatsApp's messaging tier)."""
+    found = await session.execute(
+        select(Outbox.address, func.min(Outbox.sent_at))
+        .where(
+            Outbox.channel == channel,
+            Outbox.template.is_not(None),
+            Outbox.sent_at > since,
+        )
+        .group_by(Outbox.address)
+    )
+    return {address: first for address, first in found.all()}

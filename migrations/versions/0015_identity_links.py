@@ -1,7 +1,7 @@
 """identity links: someone joining from a second app may be linked to their person
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 06:20:00
 
 ``identity_link`` holds an offer to link a new (channel, address) to a person who joined
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -93,7 +93,15 @@ async def test_each_recipient_gets_their_language_once(sessions, clock, sender, 
         await broadcast_sweep(session, now=clock.now())
         report = await broadcast_report(session, broadcast_id=broadcast.id)
     assert report.status.value == "done"
-    assert report.counts == {"pending": 0, "sent": 4, "failed": 0, "unreachable": 0, "skipped": 0}
+    assert report.counts == {
+        "pending": 0,
+        "sent": 4,
+        "failed": 0,
+        "unreachable": 0,
+        "skipped": 0,
+        "delivered": 0,  # Telegram does not say
+        "read": 0,
+    }
 
 
 async def test_audience_filters_combine(sessions, clock) -> None:
@@ -141,7 +149,15 @@ async def test_refusals_are_reported_with_reasons(sessions, clock, sender, fake,
     await sender.drain()
     async with sessions() as session:
         report = await broadcast_report(session, broadcast_id=broadcast.id)
-    assert report.counts == {"pending": 1, "sent": 0, "failed": 1, "unreachable": 1, "skipped": 1}
+    assert report.counts == {
+        "pending": 1,
+        "sent": 0,
+        "failed": 1,
+        "unreachable": 1,
+        "skipped": 1,
+        "delivered": 0,
+        "read": 0,
+    }
     assert report.reasons == {
         "paused": 1,
         "Forbidden: bot was blocked by the user": 1,

@@ -12,8 +12,10 @@ answering a Graph-style 400 (code 131009 or 100) when a message breaks one: at m
 reply buttons with titles of at most 20 characters (unique) and ids of at most 256; a
 list of at most ten rows with titles of at most 24, descriptions of at most 72 and ids of
 at most 200; a body of at most 1024 characters in an interactive message and 4096 in a
-text; documents of the types WhatsApp accepts; media ids it knows. Every accepted message
-is kept (``sent``) with its ``wamid``. ``fail_next(code, status)`` scripts an error.
+text; documents of the types WhatsApp accepts; media ids it knows; a template that the
+repository's catalog holds in that language (else 132001), with as many body parameters
+as it has placeholders and a quick-reply payload per button (else 132000). Every accepted
+message is kept (``sent``) with its ``wamid``. ``fail_next(code, status)`` scripts an error.
 
 Files people send (``receive_media``) are found as WhatsApp finds them: ``GET
 /<version>/<media id>`` with the token answers a download URL, the type and the size;
@@ -23,7 +25,8 @@ the download URLs given so far stale (404), and ``fail_next_download(status)`` s
 a failure of the next media lookup (a 5xx, say).
 
 :func:`webhook` builds the body of a webhook call (messages of one or more people,
-statuses), and :func:`sign` its ``X-Hub-Signature-256``.
+statuses, failed ones with their error), and :func:`sign` its ``X-Hub-Signature-256``;
+:func:`quick_reply` is a tap on a template's quick reply.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.handlers.whatsapp.templates import catalog
 
 VERSION = "v23.0"
 ACCEPTED_DOCUMENTS = {
@@ -320,11 +325,31 @@ def _check_message(body: dict[str, Any], media: set[str]) -> None:
         if "caption" in content:
             _text(content["caption"], 1024, "caption")
     elif kind == "template":
-        _text(content.get("name"), 512, "template name")
-        if not content.get("language", {}).get("code"):
-            raise _Invalid("template language is required", 100)
+        _check_template(content)
     else:
         raise _Invalid(f"unsupported type {kind}", 100)
+
+
+def _check_template(content: dict[str, Any]) -> None:
+    """Refuse a template Meta does not hold, or one sent with the wrong parameters."""
+    _text(content.get("name"), 512, "template name")
+    language = content.get("language", {}).get("code")
+    if not language:
+        raise _Invalid("template language is required", 100)
+    template = catalog().get(content["name"], language)
+    if template is None:
+        raise _Invalid(f"template {content['name']} does not exist in {language}", 132001)
+    components = content.get("components", [])
+    params = [p for c in components if c.get("type") == "body" for p in c.get("parameters", [])]
+    if len(params) != len(template.placeholders()):
+        raise _Invalid("number of parameters does not match the expected number", 132000)
+    for param in params:
+        value = param.get("text")
+        if not isinstance(value, str) or not value or "\n" in value or "\t" in value:
+            raise _Invalid("a parameter is empty or has a line break or tab", 132000)
+    payloads = [c for c in components if c.get("sub_type") == "quick_reply"]
+    if len(payloads) != len(template.buttons):
+        raise _Invalid("a quick-reply payload is needed per button", 132000)
 
 
 # --- webhook calls ----------------------------------------------------------------------
@@ -364,6 +389,11 @@ def image(wa_id: str, media_id: str, caption: str | None = None, **kw: Any) -> d
     return message(wa_id, "image", content, **kw)
 
 
+def quick_reply(wa_id: str, payload: str, text: str, **kw: Any) -> dict:
+    """A tap on a template's quick-reply button (it carries the payload the bot gave it)."""
+    return message(wa_id, "button", {"payload": payload, "text": text}, **kw)
+
+
 def voice(wa_id: str, media_id: str, **kw: Any) -> dict:
     content = {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "voice": True}
     return message(wa_id, "audio", content, **kw)
@@ -397,9 +427,14 @@ def webhook(
     }
 
 
-def status(wamid: str, wa_id: str, state: str = "delivered") -> dict[str, Any]:
-    """A status of a message we sent."""
-    return {"id": wamid, "status": state, "timestamp": "1788800001", "recipient_id": wa_id}
+def status(
+    wamid: str, wa_id: str, state: str = "delivered", *, error: int | None = None
+) -> dict[str, Any]:
+    """A status of a message we sent (``failed`` ones with their Graph ``error`` code)."""
+    found = {"id": wamid, "status": state, "timestamp": "1788800001", "recipient_id": wa_id}
+    if error is not None:
+        found["errors"] = [{"code": error, "title": f"error {error}"}]
+    return found
 
 
 def sign(body: bytes, app_secret: str) -> str:

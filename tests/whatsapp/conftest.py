@@ -5,21 +5,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 from support.fakecloud import FakeCloud, button_reply, encoded, list_reply, sign, text, webhook
+from support.people import add_person
 from support.places import CircleSetup, staffed_circle
 
 from api.app import create_app
+from bot.flows.events import Event
+from bot.flows.queued import payload
 from bot.handlers.whatsapp import webhook as whatsapp_webhook
 from bot.handlers.whatsapp.runner import client_for
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from bot.handlers.whatsapp.worker import InboxWorker
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
+from circles.models import Channel, Consent, Identity, Membership, Outbox, Role
+from circles.services.outbox import enqueue
+from circles.services.people import Address
 from circles.settings import Settings
 
 APP_SECRET = "app-secret-for-tests"
@@ -189,3 +197,72 @@ def wa_phone(cloud: FakeCloud, post: Post, worker: InboxWorker) -> Callable[...,
         return WaPhone(str(next(numbers)), name, cloud, post, worker)
 
     return make
+
+
+async def whatsapp_teacher(
+    sessions: SessionMaker,
+    clock: FakeClock,
+    wa_id: str,
+    *,
+    wrote_ago: timedelta,
+    language: str = "en",
+    circle_id: int | None = None,
+) -> int:
+    """A consenting teacher (of ``circle_id``, if given) who last wrote on WhatsApp
+    ``wrote_ago``; their person id."""
+    async with transaction(sessions) as session:
+        person = await add_person(
+            session,
+            display_name="Ama",
+            language=language,
+            timezone="Africa/Accra",
+            consent=Consent.given,
+            created_at=clock.now() - timedelta(days=30),
+        )
+        session.add(
+            Identity(
+                person_id=person.id,
+                channel=Channel.whatsapp,
+                address=wa_id,
+                last_inbound_at=clock.now() - wrote_ago,
+                created_at=person.created_at,
+            )
+        )
+        if circle_id is not None:
+            session.add(
+                Membership(
+                    person_id=person.id,
+                    circle_id=circle_id,
+                    role=Role.teacher,
+                    joined_at=person.created_at,
+                )
+            )
+        return person.id
+
+
+async def wrote_now(sessions: SessionMaker, clock: FakeClock, wa_id: str) -> None:
+    """``wa_id`` writes: their 24-hour window opens."""
+    async with transaction(sessions) as session:
+        identity = await session.scalar(select(Identity).where(Identity.address == wa_id))
+        identity.last_inbound_at = clock.now()
+
+
+async def queue_for(
+    sessions: SessionMaker, clock: FakeClock, wa_id: str, event: Event, key: str, **kw: Any
+) -> None:
+    """Queue ``event`` for ``wa_id`` under ``key`` (``priority``…: :func:`enqueue`'s)."""
+    async with transaction(sessions) as session:
+        await enqueue(
+            session,
+            to=Address(Channel.whatsapp, wa_id),
+            payload=payload(event),
+            key=key,
+            now=clock.now(),
+            **kw,
+        )
+
+
+async def outbox_rows(sessions: SessionMaker) -> list[Outbox]:
+    """Every outbox row, oldest first."""
+    async with sessions() as session:
+        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))

@@ -14,24 +14,20 @@ import httpx
 import pytest
 from sqlalchemy import select
 from support.fakecloud import FakeCloud, encoded, sign, text, webhook
-from support.people import add_person
 from support.service import start_circles
 from typer.testing import CliRunner
 
 from bot.flows import door
 from bot.flows.events import Say
-from bot.flows.queued import payload
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from circles.clock import FakeClock
-from circles.db import SessionMaker, transaction
-from circles.models import Channel, Identity, Outbox, OutboxState, WhatsAppInbox
-from circles.services.outbox import enqueue
-from circles.services.people import Address
+from circles.db import SessionMaker
+from circles.models import Identity, Outbox, OutboxState, WhatsAppInbox
 from circles.settings import SettingsError, load_settings
 from circles.text import t
 from circles_cli.main import app as cli_app
 
-from .conftest import APP_SECRET
+from .conftest import APP_SECRET, outbox_rows, queue_for, whatsapp_teacher
 
 
 async def _until(condition, within: float = 20.0) -> None:
@@ -110,31 +106,13 @@ def test_a_token_without_the_webhook_keys_is_refused_naming_what_is_missing() ->
 
 
 async def _queued_for(sessions: SessionMaker, clock: FakeClock, wa_id: str, *, wrote_ago):
-    async with transaction(sessions) as session:
-        person = await add_person(
-            session, display_name="Ama", language="fr", created_at=clock.now()
-        )
-        session.add(
-            Identity(
-                person_id=person.id,
-                channel=Channel.whatsapp,
-                address=wa_id,
-                last_inbound_at=clock.now() - wrote_ago,
-                created_at=clock.now(),
-            )
-        )
-        await enqueue(
-            session,
-            to=Address(Channel.whatsapp, wa_id),
-            payload=payload(Say(t("Send /help to see what you can do."))),
-            key="hello",
-            now=clock.now(),
-        )
+    await whatsapp_teacher(sessions, clock, wa_id, wrote_ago=wrote_ago, language="fr")
+    await queue_for(sessions, clock, wa_id, Say(t("Send /help to see what you can do.")), "hello")
 
 
 async def _row(sessions: SessionMaker) -> Outbox:
-    async with sessions() as session:
-        return (await session.scalars(select(Outbox))).one()
+    (row,) = await outbox_rows(sessions)
+    return row
 
 
 async def test_a_queued_message_goes_out_within_the_window_in_the_readers_language(

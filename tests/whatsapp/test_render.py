@@ -177,12 +177,12 @@ async def test_templates_and_uploaded_images_go_out_as_the_graph_api_expects(
     cloud: FakeCloud, client: WhatsAppClient
 ) -> None:
     wamid = await client.send_template(
-        TO, "checkin_invitation", "fr", parameters=["Ama", "Accra 1"], payloads=["o:12:"]
+        TO, "checkin_invitation", "fr", parameters=["Qu'avez-vous essayé ?"], payloads=["o:12:"]
     )
     (template,) = cloud.sent_to(TO)
     assert template["_id"] == wamid
     body, button = template["template"]["components"]
-    assert [p["text"] for p in body["parameters"]] == ["Ama", "Accra 1"]
+    assert [p["text"] for p in body["parameters"]] == ["Qu'avez-vous essayé ?"]
     assert button["sub_type"] == "quick_reply" and button["parameters"][0]["payload"] == "o:12:"
     media_id = await client.upload(b"\x89PNG...", filename="chart.png", mime_type="image/png")
     await client.send_image(TO, media_id, "Our chart")

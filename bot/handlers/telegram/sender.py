@@ -36,7 +36,7 @@ from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.flows.queued import Change, finish, retry, shown
+from bot.flows.queued import Change, finish, retry, shown, wait_for_bulk_window
 from bot.handlers.telegram.ratelimit import TelegramLimits, retry_seconds
 from circles import metrics
 from circles.clock import Clock
@@ -52,7 +52,7 @@ from circles.models import (
     OutboxState,
     Person,
 )
-from circles.services.outbox import book_bulk_slots, claim_due, start_sending
+from circles.services.outbox import claim_due, start_sending
 from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,13 @@ class OutboxSender:
         """One pass: claim due rows, wait for the batch's shared window, send them."""
         report = SendReport()
         rows = await self.claim()
-        await self._wait_for_window(sum(r.priority is OutboxPriority.bulk for r in rows))
+        await wait_for_bulk_window(
+            self.sessions,
+            self.clock,
+            self.limits,
+            channel=Channel.telegram,
+            bulk=sum(r.priority is OutboxPriority.bulk for r in rows),
+        )
         languages = await self._languages({row.address for row in rows}) if rows else {}
         for row in rows:
             await self._deliver(row, report, languages.get(row.address, self.default_language))
@@ -133,23 +139,6 @@ class OutboxSender:
             )
             languages |= {address: language for address, language in found.all()}
         return languages
-
-    async def _wait_for_window(self, bulk: int) -> None:
-        """On PostgreSQL, book ``bulk`` slots on the schedule every sender shares.
-
-        Each process also paces itself; booking disjoint windows keeps several processes
-        together within the overall rate. SQLite serves one process, which needs no booking.
-        """
-        if not bulk:
-            return
-        async with transaction(self.sessions) as session:
-            if session.get_bind().dialect.name != "postgresql":
-                return
-            now = self.clock.now()
-            start = await book_bulk_slots(
-                session, count=bulk, gap=timedelta(seconds=self.limits.bulk_interval), now=now
-            )
-        await self.limits.pause((start - now).total_seconds())
 
     async def drain(self, limit: int = 100_000) -> SendReport:
         """Send until nothing is due (tests and benchmarks; production uses :meth:`run`)."""

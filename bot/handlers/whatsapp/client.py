@@ -7,22 +7,52 @@ downloaded from that URL with the same token. The token and the
 text of messages are never logged. Every error the Graph API answers is a
 :class:`GraphError` with its HTTP status and Graph error code (``131047``: outside the
 24-hour window; ``131026``: the number cannot receive; ``130429``: throttled; ``190``:
-the token), so the sender decides per code.
+the token), so the sender decides per code (:mod:`.codes`).
+
+With ``limits`` (a :class:`circles.pacing.Pacer`, as ``circles run`` gives it), every
+message waits for its slot: the number's throughput overall, about one message per 6 s to
+one person, and bulk (inside :func:`bulk`, the outbox's bulk rows) at 80 % of the rate,
+so the replies of the inbox worker, which shares the client, always find room.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from circles.pacing import Pacer
+
 #: What a media id looks like (it becomes part of a URL path).
 _MEDIA_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 #: Seconds a request may take (an upload included).
 TIMEOUT = 30.0
+#: WhatsApp's advice: about one message per 6 seconds to one person (a short burst of
+#: replies aside); Meta's default throughput of a number is 80 messages a second.
+PERSON_GAP = 6.0
+RATE = 80.0
+
+_BULK: ContextVar[bool] = ContextVar("whatsapp_bulk", default=False)
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Messages sent inside keep to the bulk share of the rate (the outbox's bulk rows)."""
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
+def pacer(per_second: float = RATE, **clock: Any) -> Pacer:
+    """The pacing of one WhatsApp number (``now``/``sleep`` may be injected)."""
+    return Pacer(per_second=per_second, bulk_share=0.8, gap=PERSON_GAP, **clock)
 
 
 class GraphError(Exception):
@@ -51,13 +81,21 @@ class WhatsAppClient:
     """Sends messages and uploads media for one WhatsApp Business phone number."""
 
     def __init__(
-        self, *, api_url: str, phone_number_id: str, token: str, http: httpx.AsyncClient | None
+        self,
+        *,
+        api_url: str,
+        phone_number_id: str,
+        token: str,
+        http: httpx.AsyncClient | None,
+        limits: Pacer | None = None,
     ) -> None:
         self._api = api_url.rstrip("/")
         self._base = f"{self._api}/{phone_number_id}"
         self._headers = {"Authorization": f"Bearer {token}"}
         self._http = http or httpx.AsyncClient(timeout=TIMEOUT)
         self._own = http is None
+        #: The number's pacing (None: unpaced, for tests that do not look at it).
+        self.limits = limits
 
     async def aclose(self) -> None:
         """Close the connections (when the client made them)."""
@@ -196,6 +234,8 @@ class WhatsAppClient:
             "type": kind,
             kind: content,
         }
+        if self.limits is not None:
+            await self.limits.pause(self.limits.reserve(to, bulk=_BULK.get()))
         data = await self._post("/messages", json=body)
         try:
             return str(data["messages"][0]["id"])

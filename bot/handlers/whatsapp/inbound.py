@@ -9,7 +9,7 @@ error: WhatsApp adds fields and types over time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.flows.door import Inbound
@@ -45,10 +45,10 @@ _IGNORED = {"reaction", "system", "ephemeral", "request_welcome"}
 
 @dataclass(frozen=True)
 class Delivery:
-    """A webhook call's content: the messages to store and how many statuses it had."""
+    """A webhook call's content: the messages to store and the statuses of sent ones."""
 
     messages: list[Received]
-    statuses: int = 0
+    statuses: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -56,9 +56,9 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def read_delivery(payload: Any) -> Delivery:
-    """The messages (with their senders) and the number of statuses in a webhook call."""
+    """The messages (with their senders) and the statuses in a webhook call."""
     messages: list[Received] = []
-    statuses = 0
+    statuses: list[dict[str, Any]] = []
     entries = _dicts(payload.get("entry")) if isinstance(payload, dict) else []
     for entry in entries:
         for change in _dicts(entry.get("changes")):
@@ -70,7 +70,7 @@ def read_delivery(payload: Any) -> Delivery:
                 for c in _dicts(value.get("contacts"))
                 if isinstance(c.get("profile") or {}, dict)
             }
-            statuses += len(_dicts(value.get("statuses")))
+            statuses += _dicts(value.get("statuses"))
             for message in _dicts(value.get("messages")):
                 sender, message_id = message.get("from"), message.get("id")
                 if not isinstance(sender, str) or not isinstance(message_id, str):

@@ -14,19 +14,22 @@ import logging
 import httpx
 from fastapi import FastAPI
 
-from bot.handlers.whatsapp.client import TIMEOUT, WhatsAppClient
+from bot.handlers.whatsapp.client import TIMEOUT, WhatsAppClient, pacer
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from bot.handlers.whatsapp.webhook import PATH
 from bot.handlers.whatsapp.worker import InboxWorker
 from circles.clock import Clock
 from circles.db import SessionMaker
+from circles.pacing import Pacer
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def client_for(settings: Settings, http: httpx.AsyncClient | None = None) -> WhatsAppClient:
-    """The Graph API client of the configured number."""
+def client_for(
+    settings: Settings, http: httpx.AsyncClient | None = None, limits: Pacer | None = None
+) -> WhatsAppClient:
+    """The Graph API client of the configured number (paced by ``limits``, if given)."""
     if settings.whatsapp_token is None or settings.whatsapp_phone_number_id is None:
         raise ValueError("CIRCLES_WHATSAPP_TOKEN is not set")
     return WhatsAppClient(
@@ -34,6 +37,7 @@ def client_for(settings: Settings, http: httpx.AsyncClient | None = None) -> Wha
         phone_number_id=settings.whatsapp_phone_number_id,
         token=settings.whatsapp_token.get_secret_value(),
         http=http,
+        limits=limits,
     )
 
 
@@ -46,11 +50,17 @@ async def run_whatsapp(
 ) -> None:
     """Handle the WhatsApp inbox and send the ``whatsapp`` outbox rows until ``stop``."""
     async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-        client = client_for(settings, http)
+        client = client_for(settings, http, pacer(settings.whatsapp_rate))
         worker = InboxWorker(settings, sessions, clock, client)
         if api_app is not None:
             api_app.state.whatsapp = worker
-        sender = WhatsAppSender(client, sessions, clock, default_language=settings.default_language)
+        sender = WhatsAppSender(
+            client,
+            sessions,
+            clock,
+            default_language=settings.default_language,
+            tier=settings.whatsapp_tier,
+        )
         where = f"at {PATH}" if api_app is not None else "stored by the API's webhook"
         log.info("the WhatsApp door takes messages %s", where)
         try:

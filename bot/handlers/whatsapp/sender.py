@@ -6,22 +6,41 @@ the person's language at the moment it sends it, fitted to WhatsApp, and sends i
 through the Cloud API client.
 
 WhatsApp allows free-form messages only within 24 hours of the person's last message
-(``Identity.last_inbound_at``). A row for someone whose window is closed is left pending
-(looked at again after :data:`WINDOW_RECHECK`) with one log line: sending it as an
-approved template is the next step of issue #20. The Graph API's answers:
+(``Identity.last_inbound_at``, read on the injected clock). Outside it, a message the bot
+starts itself goes as its approved utility template
+(:func:`bot.handlers.whatsapp.templates.for_purpose`, in the person's language), and the
+row records the template's name (``Outbox.template``). A template that cannot say the
+whole message (a long broadcast, a photo) goes, and the message itself waits for the
+window (a pending row with the template's ``wamid``). A row with no template (a reply)
+waits for the window, looked at again after :data:`WINDOW_RECHECK`. The Graph API's
+answers:
 
 * sent → ``sent`` with the first message's ``wamid``;
-* 131047 (outside the window) → pending, as above;
+* 131047 (outside the window) → the same row goes as its template at once (or waits,
+  when it has none): never dropped, never twice;
 * 131026 (the number cannot receive) → ``unreachable``, and the identity is marked so;
-* 5xx, 429, throttling codes, unreachable API → retried with backoff, then ``failed``
-  (only while nothing of the row was sent: never twice);
-* anything else → ``failed`` with the Graph error code.
+* 5xx, 429, throttling codes, 131053, unreachable API → retried with backoff, then
+  ``failed`` (only while nothing of the row was sent: never twice);
+* 190 (the token) → the row stays pending and the sender stops, with one log line;
+* anything else → ``failed`` with the Graph error code (see :mod:`.codes`).
+
+What happens to a message after it was sent comes by status webhooks (:mod:`.statuses`).
+
+Limits (as Telegram's sender keeps Telegram's): the client's pacer keeps the number's
+throughput (``CIRCLES_WHATSAPP_RATE``; bulk rows at 80 % of it, inside
+:func:`.client.bulk`, so the inbox worker's replies find room) and about one message per
+6 s to one person; a row whose person is not ready goes back to the queue until they
+are. On PostgreSQL the senders book their bulk windows on WhatsApp's row of the shared
+schedule. Throttling codes block the number (or that person) for the row's backoff.
+Templates to people outside their window count against the messaging tier
+(``CIRCLES_WHATSAPP_TIER``, :mod:`.tier`): beyond it a row waits for a free slot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, Unpack
 
@@ -29,27 +48,33 @@ from sqlalchemy import select
 
 from bot.flows.events import load_event
 from bot.flows.fit import WHATSAPP, fit
-from bot.flows.queued import Change, finish, retry
+from bot.flows.queued import Change, finish, retry, wait_for_bulk_window
 from bot.handlers.whatsapp import render
-from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
+from bot.handlers.whatsapp.client import GraphError, WhatsAppClient, bulk
+from bot.handlers.whatsapp.codes import OUTSIDE_WINDOW, Fate, fate
+from bot.handlers.whatsapp.templates import Filled, NoTemplate, for_purpose
+from bot.handlers.whatsapp.tier import Reach
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.loops import run_until
-from circles.models import Channel, Identity, Outbox, OutboxState, Person
+from circles.models import Channel, Identity, Outbox, OutboxPriority, OutboxState, Person
 from circles.services.outbox import claim_due, queued_event, start_sending
 from circles.services.people import mark_unreachable
 
 log = logging.getLogger(__name__)
+
+#: Refusals after which a row is tried again (while nothing of it was sent).
+_AGAIN = (Fate.retry, Fate.number_throttled, Fate.person_throttled)
 
 LEASE = timedelta(minutes=5)
 #: How long WhatsApp lets a business write freely after the person's last message.
 WINDOW = timedelta(hours=24)
 #: When a row waiting for its recipient's window is looked at again.
 WINDOW_RECHECK = timedelta(hours=1)
-#: Graph error codes: outside the window; cannot receive; throttled.
-OUTSIDE_WINDOW = 131047
-CANNOT_RECEIVE = 131026
-THROTTLED = frozenset({4, 80007, 130429, 131048, 131056})
+#: A row whose recipient is not ready for longer than this (seconds) goes back to the queue.
+DEFER_AFTER = 1.0
+#: How long a person waits after WhatsApp said they got too many messages (131056).
+PERSON_BACKOFF = timedelta(minutes=1)
 
 
 class WhatsAppSender:
@@ -63,12 +88,20 @@ class WhatsAppSender:
         *,
         batch: int = 50,
         default_language: str = "en",
+        tier: int = 250,
     ) -> None:
         self.client, self.sessions, self.clock = client, sessions, clock
-        self.batch, self.default_language = batch, default_language
+        self.batch, self.default_language, self.tier = batch, default_language, tier
+        #: The number's pacing (the client's), None when unpaced.
+        self.limits = client.limits
+        #: Set when WhatsApp refused the token: nothing is sent any more.
+        self.stopped = False
+        self._reach: Reach | None = None
 
     async def send_due(self) -> int:
         """One pass: claim due rows and send (or set aside) each; returns the rows taken."""
+        if self.stopped:
+            return 0
         async with transaction(self.sessions) as session:
             rows = await claim_due(
                 session,
@@ -79,10 +112,20 @@ class WhatsAppSender:
             )
         if not rows:
             return 0
+        if self.limits is not None:
+            bulk_rows = sum(r.priority is OutboxPriority.bulk for r in rows)
+            await wait_for_bulk_window(
+                self.sessions, self.clock, self.limits, channel=Channel.whatsapp, bulk=bulk_rows
+            )
         people = await self._recipients({row.address for row in rows})
+        self._reach = None  # the tier's room, read when this pass first needs it
         for row in rows:
+            if self.stopped:  # the token was refused: the rest is released untouched
+                await self._finish(row, state=OutboxState.pending)
+                continue
             language, last_inbound = people.get(row.address, (self.default_language, None))
-            await self._deliver(row, language, last_inbound)
+            with bulk() if row.priority is OutboxPriority.bulk else nullcontext():
+                await self._deliver(row, language, last_inbound)
         return len(rows)
 
     async def drain(self, limit: int = 100_000) -> int:
@@ -115,18 +158,36 @@ class WhatsAppSender:
 
     async def _deliver(self, row: Outbox, language: str, last_inbound: datetime | None) -> None:
         now = self.clock.now()
-        if last_inbound is None or now - last_inbound >= WINDOW:
-            await self._outside_window(row, now)
+        ready_in = self.limits.ready_in(row.address) if self.limits is not None else 0.0
+        if ready_in > DEFER_AFTER:  # this person had their messages for now
+            await self._finish(
+                row, state=OutboxState.pending, not_before=now + timedelta(seconds=ready_in)
+            )
             return
-        async with transaction(self.sessions) as session:
-            if not await start_sending(session, row_id=row.id, now=now):
-                return  # cancelled (a broadcast) since it was claimed
+        window_open = last_inbound is not None and now - last_inbound < WINDOW
+        template_went = row.template is not None and row.sent_message_id is not None
+        if not window_open or (row.template is not None and not template_went):
+            filled = None if template_went else self._template(row, language)
+            if filled is None:
+                await self._outside_window(row, now)
+            elif await self._within_tier(row, now) and await self._start(row, now):
+                await self._send_template(row, filled, now)
+            return
+        if not await self._start(row, now):
+            return
         sent: list[str] = []
         try:
             for message in self._messages(row.payload, language):
                 sent += await render.send(self.client, row.address, message, language)
         except GraphError as error:
-            await self._refused(row, error, now, nothing_sent=not sent)
+            filled = None
+            if error.code == OUTSIDE_WINDOW and not sent and not template_went:
+                filled = self._template(row, language)
+            if filled is not None:
+                if await self._within_tier(row, now):
+                    await self._send_template(row, filled, now)
+            else:
+                await self._refused(row, error, now, nothing_sent=not sent)
             return
         except ValueError as error:  # a stored event that no longer reads
             await self._finish(row, state=OutboxState.failed, error=str(error))
@@ -135,6 +196,60 @@ class WhatsAppSender:
             row, state=OutboxState.sent, sent_at=now, message_id=sent[0] if sent else None
         )
 
+    async def _start(self, row: Outbox, now: datetime) -> bool:
+        """Mark the row as being sent; False if it was cancelled (a broadcast) meanwhile."""
+        async with transaction(self.sessions) as session:
+            return await start_sending(session, row_id=row.id, now=now)
+
+    def _template(self, row: Outbox, language: str) -> Filled | None:
+        """The template that stands for the row's message, or None (a reply: it waits)."""
+        try:
+            return for_purpose(row.idempotency_key, row.payload, language)
+        except NoTemplate as missing:
+            log.debug("outbox row %s has no template: %s", row.id, missing)
+            return None
+
+    async def _within_tier(self, row: Outbox, now: datetime) -> bool:
+        """Whether the tier lets the row's template go now; if not, it waits for a slot."""
+        if self._reach is None:
+            self._reach = await Reach.read(self.sessions, self.tier, now)
+        later = self._reach.admit(row.address)
+        if later is None:
+            return True
+        if self._reach.waiting == 1:
+            log.info(
+                "the WhatsApp messaging tier (%d people a day) is reached: "
+                "templates to more people wait for a free slot",
+                self.tier,
+            )
+        await self._finish(
+            row, state=OutboxState.pending, not_before=later, error="messaging tier reached"
+        )
+        return False
+
+    async def _send_template(self, row: Outbox, filled: Filled, now: datetime) -> None:
+        """Send ``filled`` in place of the row's message (the row is being sent)."""
+        try:
+            wamid = await self.client.send_template(
+                row.address, filled.name, filled.language, filled.params, filled.payloads
+            )
+        except GraphError as error:
+            await self._refused(row, error, now, nothing_sent=True, template=True)
+            return
+        if filled.complete:
+            await self._finish(
+                row, state=OutboxState.sent, sent_at=now, message_id=wamid, template=filled.name
+            )
+        else:  # the template promised the rest: the message itself waits for the window
+            await self._finish(
+                row,
+                state=OutboxState.pending,
+                sent_at=now,
+                message_id=wamid,
+                template=filled.name,
+                not_before=now + WINDOW_RECHECK,
+            )
+
     def _messages(self, payload: dict[str, Any] | None, language: str) -> list:
         event = queued_event(payload)
         if event is None:
@@ -142,11 +257,7 @@ class WhatsAppSender:
         return fit([load_event(event)], language, WHATSAPP).messages
 
     async def _outside_window(self, row: Outbox, now: datetime) -> None:
-        log.info(
-            "outbox row %s waits: its recipient's 24-hour WhatsApp window is closed "
-            "(templates are not sent yet)",
-            row.id,
-        )
+        log.info("outbox row %s waits: its recipient's 24-hour WhatsApp window is closed", row.id)
         await self._finish(
             row,
             state=OutboxState.pending,
@@ -155,22 +266,57 @@ class WhatsAppSender:
         )
 
     async def _refused(
-        self, row: Outbox, error: GraphError, now: datetime, *, nothing_sent: bool
+        self,
+        row: Outbox,
+        error: GraphError,
+        now: datetime,
+        *,
+        nothing_sent: bool,
+        template: bool = False,
     ) -> None:
         reason = f"graph {error.code or error.status}"
-        if error.code == OUTSIDE_WINDOW and nothing_sent:
+        happened = fate(error.code, error.status)
+        if happened is Fate.token:
+            await self._stop(row, now)
+        elif happened is Fate.window and nothing_sent and not template:
             await self._outside_window(row, now)
-        elif error.code == CANNOT_RECEIVE:
+        elif happened is Fate.unreachable:
             await self._finish(row, state=OutboxState.unreachable, error=reason)
             async with transaction(self.sessions) as session:
                 await mark_unreachable(
                     session, channel=Channel.whatsapp, address=row.address, now=now
                 )
-        elif nothing_sent and (error.retryable or error.code in THROTTLED):
+        elif nothing_sent and happened in _AGAIN:
             state, change = retry(row, now, reason)
+            self._slow_down(happened, row, now, change)
             await self._finish(row, state=state, **change)
         else:
             await self._finish(row, state=OutboxState.failed, error=reason)
+
+    def _slow_down(self, happened: Fate, row: Outbox, now: datetime, change: Change) -> None:
+        """Throttled: the whole number waits for the row's backoff; a person WhatsApp says
+        got too many waits at least :data:`PERSON_BACKOFF` (and so does the row)."""
+        if "not_before" not in change:
+            return  # given up
+        if happened is Fate.person_throttled:
+            change["not_before"] = max(change["not_before"], now + PERSON_BACKOFF)
+        seconds = (change["not_before"] - now).total_seconds()
+        if self.limits is None:
+            return
+        if happened is Fate.number_throttled:
+            self.limits.block_all(seconds)
+        elif happened is Fate.person_throttled:
+            self.limits.block(row.address, seconds)
+
+    async def _stop(self, row: Outbox, now: datetime) -> None:
+        """The token was refused: send nothing more; the row waits for a valid token."""
+        if not self.stopped:
+            log.error(
+                "WhatsApp refused the access token (Graph error 190): no WhatsApp message is "
+                "sent until CIRCLES_WHATSAPP_TOKEN is replaced and circles restarted"
+            )
+        self.stopped = True
+        await self._finish(row, state=OutboxState.pending, not_before=now, error="graph 190")
 
     async def _finish(self, row: Outbox, *, state: OutboxState, **change: Unpack[Change]) -> None:
         async with transaction(self.sessions) as session:

@@ -11,9 +11,9 @@ mounts it on the API app when ``CIRCLES_WHATSAPP_TOKEN`` is set.
   call without it or with another is refused with 403 and nothing is stored. Bodies over
   ``CIRCLES_MAX_BODY_BYTES`` are refused (413) by the API's body limit first. Every
   message of a signed call is stored in the inbox (once per message id) *before* the 200,
-  then the inbox worker handles it; statuses of sent messages are counted and otherwise
-  left for the next step. If the database cannot store them, the answer is 503, and
-  WhatsApp delivers the call again.
+  then the inbox worker handles it; the statuses of sent messages are recorded on their
+  outbox rows in the same transaction (:mod:`.statuses`). If the database cannot store
+  them, the answer is 503, and WhatsApp delivers the call again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.problems import problem
 from bot.handlers.whatsapp.inbound import read_delivery
+from bot.handlers.whatsapp.statuses import apply_statuses, read_statuses
 from circles.db import transaction
 from circles.services.inbox import store_received
 from circles.settings import Settings
@@ -91,14 +92,12 @@ def install(app: FastAPI, settings: Settings) -> None:
         state = request.app.state
         try:
             async with transaction(state.sessions) as session:
-                added = await store_received(
-                    session, received=delivery.messages, now=state.clock.now()
-                )
+                now = state.clock.now()
+                added = await store_received(session, received=delivery.messages, now=now)
+                await apply_statuses(session, read_statuses(delivery.statuses), now=now)
         except SQLAlchemyError as error:
             log.error("could not store a WhatsApp webhook call (%s)", type(error).__name__)
             return problem(503, "Could not store the messages; please deliver them again.")
-        if delivery.statuses:
-            log.debug("WhatsApp webhook call with %d statuses", delivery.statuses)
         if added:
             worker = getattr(state, "whatsapp", None)
             if worker is not None:
