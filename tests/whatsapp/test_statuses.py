@@ -251,14 +251,16 @@ async def test_facilitators_see_how_many_meeting_reminders_were_delivered_and_re
 
 
 async def test_mydata_shows_when_a_message_was_read_and_forgetme_erases_it(
-    sessions, clock, cloud, wa_sender: WhatsAppSender, accra, post
+    sessions, clock, cloud, wa_sender: WhatsAppSender, accra, post, settings
 ) -> None:
     await _broadcast_to(sessions, clock, accra, [AMA])
     await wa_sender.drain()
     await _statuses(post, status(_wamid(cloud, AMA), AMA, "read"))
     async with transaction(sessions) as session:
         ama = await session.scalar(select(Person).join(Identity).where(Identity.address == AMA))
-        (message,) = (await export_person_data(session, person=ama))["messages"]
+        (message,) = (await export_person_data(session, person=ama, media_dir=settings.media_dir))[
+            "messages"
+        ]
         assert message["read_at"] == "2026-09-07T08:00:00Z"
-        await forget_person(session, person=ama, now=clock.now())
+        await forget_person(session, person=ama, now=clock.now(), media_dir=settings.media_dir)
     assert await outbox_rows(sessions) == []
