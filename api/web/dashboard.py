@@ -13,7 +13,7 @@ answers 404 like one that does not exist, names need ``read_details``, reviews n
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from api.auth import record_use_later
 from api.deps import ClockDep, SessionDep
-from api.params import CircleId, HolidayId, PracticeId
+from api.params import CircleId, HolidayId, MeetingId, PracticeId
 from api.web import charts
 from api.web.pages import (
     SignInRequired,
@@ -37,9 +37,18 @@ from api.web.pages import (
     redirect,
     web_session,
 )
+from bot.flows import announcements
 from circles.i18n import N_, _, current_language, format_number, use_language
-from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
-from circles.services import dashboard, holidays, meetings, reviews, simulation, summaries
+from circles.models import ApiToken, Circle, Meeting, Person, PracticeStatus, RsvpResponse
+from circles.services import (
+    attendance,
+    dashboard,
+    holidays,
+    meetings,
+    reviews,
+    simulation,
+    summaries,
+)
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
 from circles.services.sandbox import listed
@@ -318,6 +327,9 @@ async def circle_page(
         upcoming=upcoming,
         holidays=days_off,
         today=now.astimezone(ZoneInfo(circle.timezone)).date(),
+        now=now,
+        local_day=lambda at: at.astimezone(ZoneInfo(circle.timezone)).date().isoformat(),
+        local_time=lambda at: at.astimezone(ZoneInfo(circle.timezone)).strftime("%H:%M"),
         simulated_at=now if now != clock.now() else None,
         queue=queue,
         may_review=scope.may(Permission.write_circle),
@@ -400,6 +412,7 @@ def _back_to_review(
 
 
 BAD_DATES = N_("Please give the first and last day as dates (YYYY-MM-DD).")
+BAD_MEETING_TIME = N_("Please give the meeting's day as a date and its time as hours and minutes.")
 
 
 def _day(text: str) -> date:
@@ -458,4 +471,115 @@ async def remove_holiday(
     )
     return redirect(
         request, viewer.web, f"/dashboard/circles/{circle.id}?done=holiday-removed#holidays"
+    )
+
+
+def _meeting_start(circle_timezone: str, day: str, at: str) -> datetime:
+    """The instant of a meeting typed as a local day and time of the circle."""
+    try:
+        return meetings.meeting_start(
+            date.fromisoformat(day.strip()), time.fromisoformat(at.strip()), circle_timezone
+        )
+    except ValueError:
+        raise WebError(422, BAD_MEETING_TIME) from None
+
+
+@router.post("/circles/{circle_id}/meetings")
+async def schedule_meeting(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    csrf: Annotated[str, Form()] = "",
+    day: Annotated[str, Form(max_length=10)] = "",
+    at: Annotated[str, Form(max_length=8)] = "",
+    place: Annotated[str, Form(max_length=300)] = "",
+    agenda: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Schedule a meeting as /meeting does in the bot: every member is invited."""
+    viewer.web.check_csrf(csrf)
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    meeting = await meetings.schedule_meeting(
+        session,
+        circle=circle,
+        starts_at=_meeting_start(circle.timezone, day, at),
+        place=place.strip() or None,
+        agenda=agenda.strip() or None,
+        created_by=None,
+        now=clock.now(),
+        actor=viewer.scope.actor,
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="new", now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-scheduled#meetings"
+    )
+
+
+async def _changeable_meeting(
+    session: SessionDep, viewer: Viewer, circle_id: int, meeting_id: int, now: datetime
+) -> tuple[Circle, Meeting]:
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    return circle, meetings.changeable(row.meeting, now)
+
+
+@router.post("/circles/{circle_id}/meetings/{meeting_id}/move")
+async def move_meeting(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+    csrf: Annotated[str, Form()] = "",
+    day: Annotated[str, Form(max_length=10)] = "",
+    at: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Move a meeting that has not begun; members are told and asked again."""
+    viewer.web.check_csrf(csrf)
+    circle, meeting = await _changeable_meeting(session, viewer, circle_id, meeting_id, clock.now())
+    await meetings.move_meeting(
+        session,
+        meeting=meeting,
+        starts_at=_meeting_start(circle.timezone, day, at),
+        by=None,
+        now=clock.now(),
+        actor=viewer.scope.actor,
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="moved", now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-moved#meetings"
+    )
+
+
+@router.post("/circles/{circle_id}/meetings/{meeting_id}/cancel")
+async def cancel_meeting(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Call off a meeting that has not begun; members are told."""
+    viewer.web.check_csrf(csrf)
+    circle, meeting = await _changeable_meeting(session, viewer, circle_id, meeting_id, clock.now())
+    await meetings.cancel_meeting(
+        session, meeting=meeting, by=None, now=clock.now(), actor=viewer.scope.actor
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="cancelled", now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-cancelled#meetings"
     )
