@@ -47,7 +47,7 @@ def build_scheduler(
     every_minute, hourly = IntervalTrigger(minutes=1), IntervalTrigger(hours=1)
     for job, trigger, name in (
         (jobs.checkin_sweep, every_minute, "open, nudge and close check-ins"),
-        (jobs.meeting_sweep, every_minute, "meeting reminders and reflections"),
+        (jobs.meeting_sweep, every_minute, "meeting reminders, packs and reflections"),
         (jobs.broadcast_sweep, every_minute, "start scheduled broadcasts"),
         (jobs.digest_sweep, every_minute, "facilitators' weekly digests"),
         (jobs.practice_sweep, every_minute, "share practices across circles"),

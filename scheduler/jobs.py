@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows import announcements, digest, prompts, sharing
+from bot.flows import announcements, digest, packs, prompts, sharing
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services import broadcasts
@@ -54,13 +54,15 @@ async def checkin_sweep(sessions: SessionMaker, clock: Clock) -> CheckinSweep:
     return CheckinSweep(closed=closed, opened=wave.opened, missed=wave.missed, nudged=nudged)
 
 
-async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]:
-    """Remind members before meetings; ask attendees to reflect after them."""
+async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int, int]:
+    """Remind members before meetings, send facilitators the meeting pack the day before,
+    and ask attendees to reflect after them."""
     now = clock.now()
     async with transaction(sessions) as session:
         reminded = await announcements.send_reminders(session, now=now)
+        packed = await packs.send_packs(session, now=now)
         invited = await announcements.invite_reflections(session, now=now)
-    return reminded, invited
+    return reminded, packed, invited
 
 
 async def digest_sweep(sessions: SessionMaker, clock: Clock) -> int:

@@ -44,6 +44,7 @@ from circles.services import (
     attendance,
     dashboard,
     holidays,
+    meeting_pack,
     meetings,
     reviews,
     simulation,
@@ -582,4 +583,50 @@ async def cancel_meeting(
     )
     return redirect(
         request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-cancelled#meetings"
+    )
+
+
+@router.get("/circles/{circle_id}/meetings/{meeting_id}/pack")
+async def meeting_pack_page(
+    request: Request,
+    session: SessionDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+) -> Response:
+    """The meeting pack, one printable page (:mod:`circles.services.meeting_pack`)."""
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.read_details
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    pack = await meeting_pack.meeting_pack(
+        session, scope=viewer.scope, circle=circle, meeting=row.meeting
+    )
+    with use_language(viewer.language):
+        labels = [_week_label(week) for week, _mean in pack.ratings]
+        means = [mean for _week, mean in pack.ratings]
+        trend = (
+            charts.line(
+                means,
+                labels,
+                title=_("How well it worked in the circle, week by week"),
+                value_labels=[_rating(mean) for mean in means],
+            )
+            + charts.table(
+                _("The numbers"),
+                [_("Week"), _("Mean rating")],
+                [[label, _rating(mean)] for label, mean in zip(labels, means, strict=True)],
+            )
+            if any(mean is not None for mean in means)
+            else None
+        )
+    return page(
+        request,
+        viewer.web,
+        "meeting_pack.html",
+        language=viewer.language,
+        pack=pack,
+        circle=circle,
+        trend=trend,
+        rating=_rating,
     )

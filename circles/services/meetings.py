@@ -17,6 +17,7 @@ from circles.models import (
     MeetingStatus,
     Membership,
     Person,
+    Role,
     Rsvp,
     RsvpResponse,
 )
@@ -229,6 +230,21 @@ async def due_reminders(
             reachable(now),
             Person.id.not_in(said_no),
         )
+    )
+    return [(m, c, p) for m, c, p in rows.all()]
+
+
+async def due_packs(
+    session: AsyncSession, *, now: datetime, ahead: timedelta
+) -> list[tuple[Meeting, Circle, Person]]:
+    """Meetings starting within ``ahead``, with each facilitator of their circle."""
+    rows = await session.execute(
+        select(Meeting, Circle, Person)
+        .join(Circle, Circle.id == Meeting.circle_id)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .join(Person, Person.id == Membership.person_id)
+        .where(*_starting(now, ahead), Membership.role == Role.facilitator, reachable(now))
+        .order_by(Meeting.id, Person.id)
     )
     return [(m, c, p) for m, c, p in rows.all()]
 

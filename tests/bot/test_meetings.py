@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from support.story import onboard_facilitator
+from support.story import MONDAY_EVENING, identify, onboard_facilitator, pilot_week
 from telegram import Update
 
 from circles.models import Identity, Meeting, MeetingStatus, Outbox, Reflection, Rsvp
@@ -209,5 +209,52 @@ async def test_two_members_copies_of_a_meetings_news_carry_one_key_naming_neithe
         for chat in (ama.chat_id, grace.chat_id)
     }
     assert len(keys[ama.chat_id]) == 4  # the news, two reminders, the reflection
-    assert keys[ama.chat_id] == keys[grace.chat_id]
+    # The facilitator's copies carry the same keys, and the meeting pack is hers alone.
+    pack = [key for key in keys[grace.chat_id] if "-pack-" in key]
+    assert len(pack) == 1
+    assert keys[ama.chat_id] == [key for key in keys[grace.chat_id] if key not in pack]
     assert not [key for _to, key in rows for chat in chats if chat in key]
+
+
+async def test_facilitators_get_the_meeting_pack_the_day_before(
+    phone, accra, ama, clock, sessions, sender, fake
+) -> None:
+    grace = await onboard_facilitator(phone, accra)
+    await identify(ama)
+    for week, rating in zip(MONDAY_EVENING[:2], ("3", "4"), strict=True):
+        clock.set(week)
+        await pilot_week(ama, rating)
+    await _schedule(grace)
+    await sender.drain()
+
+    def packs(chat_id: int) -> list[str]:
+        return [t for t in fake.texts_to(chat_id) if t.startswith("Your meeting pack")]
+
+    for hours in (25, 24, 23):
+        clock.set(STARTS - timedelta(hours=hours))
+        await meeting_sweep(sessions, clock)
+        await sender.drain()
+    [pack] = packs(grace.chat_id)
+    assert not packs(ama.chat_id)  # teachers get reminders, not the pack
+    assert pack.splitlines() == [
+        "Your meeting pack for Accra 1, for the meeting on Thu, Sep 17, 2026, 4:30\u202fPM:",
+        "1 of 1 teacher tried their practice since Thu, Aug 20, 2026, 4:30\u202fPM.",
+        "Ama M.: tried it 2 of 2 weeks · ratings 3 → 4",
+        "0 requests for help",
+        "0 answers on what got in the way",
+        "0 reflections you may read",
+        "0 practices await your review",
+        "The whole pack, with the evidence of student work, is on the dashboard.",
+    ]
+
+    await grace.send("/meetings")
+    await grace.tap("Move")
+    await grace.send("2026-09-24")
+    await grace.send("16:30")
+    await grace.send("Room 4, Central School")
+    await grace.tap("Skip")
+    await sender.drain()
+    clock.set(STARTS + timedelta(days=7) - timedelta(hours=20))
+    await meeting_sweep(sessions, clock)
+    await sender.drain()
+    assert len(packs(grace.chat_id)) == 2  # the moved meeting gets its own pack

@@ -128,6 +128,9 @@ PARAMETERS: dict[str, Callable[[Event], Part]] = {
     "message": whole_text,
     "week": _digest_week,
     "digest": _digest_body,
+    "circle": _param("circle"),
+    "when": _param("when"),
+    "pack": _comment,
 }
 
 #: A quick reply's action, from the key's ids (``m``) and the queued event.
@@ -232,6 +235,14 @@ PURPOSES: tuple[Purpose, ...] = (
     ),
     _purpose("meeting_reminder_day", rf"{_MEETING}-24h-\d+", "meeting-3-24h-1790000000", "meeting"),
     _purpose("meeting_reminder_hour", rf"{_MEETING}-1h-\d+", "meeting-3-1h-1790000000", "meeting"),
+    _purpose(
+        "meeting_pack",
+        rf"{_MEETING}-pack-\d+",
+        "meeting-3-pack-1790000000",
+        "circle",
+        "when",
+        "pack",
+    ),
     _purpose(
         "reflection_invitation",
         rf"{_MEETING}-reflect",

@@ -1,0 +1,111 @@
+"""The meeting pack: the circle since its last meeting on one printable page, for the
+people who may read its teachers' names; and a day before, in the facilitators' chat."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+from support.web import sign_in
+from support.world import World
+
+from circles.db import SessionMaker, transaction
+from circles.models import Answer, CheckIn, Meeting, Person
+
+
+async def _pack(client, world: World, meeting_id: int):
+    return await client.get(f"/dashboard/circles/{world.a.circle}/meetings/{meeting_id}/pack")
+
+
+def _section(page: str, name: str) -> str:
+    start = page.index(f'id="{name}"')
+    return page[start : page.index("</section>", start)]
+
+
+async def _next_meeting(sessions: SessionMaker, world: World) -> int:
+    """A meeting two weeks after the world's one, which is then the one before it."""
+    async with transaction(sessions) as session:
+        before = await session.get_one(Meeting, world.a.meeting)
+        meeting = Meeting(
+            circle_id=world.a.circle,
+            starts_at=before.starts_at + timedelta(weeks=2),
+            ends_at=before.ends_at + timedelta(weeks=2),
+            created_at=before.created_at,
+        )
+        session.add(meeting)
+        await session.flush()
+        return meeting.id
+
+
+async def test_the_pack_shows_who_tried_what_with_evidence_help_and_the_review_queue(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    circle_page = (await client.get(f"/dashboard/circles/{world.a.circle}")).text
+    assert f"/meetings/{world.a.meeting}/pack" in circle_page or "No meeting is scheduled." in (
+        circle_page
+    )
+    page = (await _pack(client, world, world.a.meeting)).text
+    assert "There was no meeting before this one" in page
+
+    async with sessions() as session:
+        meeting = await session.get_one(Meeting, world.a.meeting)
+        ana = await session.get_one(Person, world.author_a)
+        since = meeting.starts_at - timedelta(weeks=4)
+        tried = (
+            await session.scalars(
+                select(Answer.value_choice)
+                .join(CheckIn, CheckIn.id == Answer.checkin_id)
+                .where(
+                    Answer.person_id == ana.id,
+                    Answer.question_key == "tried",
+                    CheckIn.scheduled_for >= since,
+                    CheckIn.scheduled_for < meeting.starts_at,
+                )
+            )
+        ).all()
+    row = re.search(rf'<th scope="row">{re.escape(ana.display_name)}</th>(.*?)</tr>', page)
+    assert row, ana.display_name
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1))
+    assert cells[1] == f"{sum(c in ('yes', 'partly') for c in tried)} of {len(tried)}"
+
+    assert "📷 Photo of two exit tickets" in _section(page, "evidence")
+    assert f"<strong>{ana.display_name}</strong>: (a voice note)" in _section(page, "help")
+    assert "“Mini whiteboards for hinge questions” · Ana Souza" in _section(page, "awaiting")
+    assert 'class="chart ratings"' in _section(page, "trend")
+
+
+async def test_the_next_pack_holds_the_reflections_written_after_the_last_meeting(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    meeting_id = await _next_meeting(sessions, world)
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    reflections = _section((await _pack(client, world, meeting_id)).text, "reflections")
+    assert "useful" in reflections and "inspiring" in reflections
+    assert "private" not in reflections  # its author kept it to themselves
+
+    coordinator = api()
+    await sign_in(coordinator, world.secrets["coordinator"])
+    seen = _section((await _pack(coordinator, world, meeting_id)).text, "reflections")
+    # Reflections are written for the circle and its facilitators, not for coordinators.
+    assert "No reflection you may read was written in this period." in seen
+
+
+async def test_only_those_who_may_read_names_open_a_pack(world: World, api) -> None:
+    other = api()
+    await sign_in(other, world.secrets["coordinator_gh"])
+    theirs = await _pack(other, world, world.a.meeting)
+    assert theirs.status_code == 404 and "Ana Souza" not in theirs.text
+    facilitator = api()
+    await sign_in(facilitator, world.secrets["facilitator_a"])
+    wrong_circle = await facilitator.get(
+        f"/dashboard/circles/{world.a.circle}/meetings/{world.b.meeting}/pack"
+    )
+    assert wrong_circle.status_code == 404
+    rep = api()
+    await sign_in(rep, world.secrets["union_rep_a"])
+    refused = await _pack(rep, world, world.a.meeting)
+    assert refused.status_code in (403, 404) and "Ana Souza" not in refused.text
