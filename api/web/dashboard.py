@@ -416,6 +416,16 @@ BAD_DATES = N_("Please give the first and last day as dates (YYYY-MM-DD).")
 BAD_MEETING_TIME = N_("Please give the meeting's day as a date and its time as hours and minutes.")
 
 
+async def _writable_circle(
+    session: SessionDep, viewer: Viewer, circle_id: int, csrf: str
+) -> Circle:
+    """The circle a form changes, once its CSRF value and the viewer's right are checked."""
+    viewer.web.check_csrf(csrf)
+    return await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -436,10 +446,7 @@ async def add_holiday(
     name: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     """Add a holiday to the circle: no check-in, reminder or digest on these dates."""
-    viewer.web.check_csrf(csrf)
-    circle = await circle_for(
-        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
-    )
+    circle = await _writable_circle(session, viewer, circle_id, csrf)
     await holidays.add_holiday(
         session,
         circle=circle,
@@ -463,10 +470,7 @@ async def remove_holiday(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Remove one of the circle's own holidays."""
-    viewer.web.check_csrf(csrf)
-    circle = await circle_for(
-        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
-    )
+    circle = await _writable_circle(session, viewer, circle_id, csrf)
     await holidays.remove_holiday(
         session, circle=circle, holiday_id=holiday_id, actor=viewer.scope.actor, now=clock.now()
     )
@@ -499,10 +503,7 @@ async def schedule_meeting(
     agenda: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Schedule a meeting as /meeting does in the bot: every member is invited."""
-    viewer.web.check_csrf(csrf)
-    circle = await circle_for(
-        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
-    )
+    circle = await _writable_circle(session, viewer, circle_id, csrf)
     meeting = await meetings.schedule_meeting(
         session,
         circle=circle,
@@ -522,11 +523,9 @@ async def schedule_meeting(
 
 
 async def _changeable_meeting(
-    session: SessionDep, viewer: Viewer, circle_id: int, meeting_id: int, now: datetime
+    session: SessionDep, viewer: Viewer, circle_id: int, meeting_id: int, csrf: str, now: datetime
 ) -> tuple[Circle, Meeting]:
-    circle = await circle_for(
-        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
-    )
+    circle = await _writable_circle(session, viewer, circle_id, csrf)
     row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
     return circle, meetings.changeable(row.meeting, now)
 
@@ -544,8 +543,9 @@ async def move_meeting(
     at: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Move a meeting that has not begun; members are told and asked again."""
-    viewer.web.check_csrf(csrf)
-    circle, meeting = await _changeable_meeting(session, viewer, circle_id, meeting_id, clock.now())
+    circle, meeting = await _changeable_meeting(
+        session, viewer, circle_id, meeting_id, csrf, clock.now()
+    )
     await meetings.move_meeting(
         session,
         meeting=meeting,
@@ -573,8 +573,9 @@ async def cancel_meeting(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Call off a meeting that has not begun; members are told."""
-    viewer.web.check_csrf(csrf)
-    circle, meeting = await _changeable_meeting(session, viewer, circle_id, meeting_id, clock.now())
+    circle, meeting = await _changeable_meeting(
+        session, viewer, circle_id, meeting_id, csrf, clock.now()
+    )
     await meetings.cancel_meeting(
         session, meeting=meeting, by=None, now=clock.now(), actor=viewer.scope.actor
     )
