@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from api.auth import record_use_later
 from api.deps import ClockDep, SessionDep
-from api.params import CircleId, HolidayId, MeetingId, PracticeId
+from api.params import CircleId, Country, HolidayId, MeetingId, PracticeId
 from api.web import charts
 from api.web.pages import (
     SignInRequired,
@@ -180,8 +180,13 @@ async def overview(request: Request, session: SessionDep, clock: ClockDep, viewe
             now=now,
             country=country,
         )
+        days_off = (
+            await holidays.list_country_holidays(session, scope=scope, country=country, now=now)
+            if scope.may(Permission.read_across)
+            else None
+        )
         with use_language(viewer.language):
-            countries.append((area, *_country_charts(area, history, week)))
+            countries.append((area, *_country_charts(area, history, week), days_off))
     return page(
         request,
         viewer.web,
@@ -190,6 +195,8 @@ async def overview(request: Request, session: SessionDep, clock: ClockDep, viewe
         countries=countries,
         week=week,
         trend_weeks=summaries.TREND_WEEKS,
+        today=now.date(),
+        done=request.query_params.get("done"),
     )
 
 
@@ -630,4 +637,50 @@ async def meeting_pack_page(
         circle=circle,
         trend=trend,
         rating=_rating,
+    )
+
+
+@router.post("/countries/{country}/holidays")
+async def add_country_holiday(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    country: Country,
+    csrf: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form(max_length=10)] = "",
+    ends_on: Annotated[str, Form(max_length=10)] = "",
+    name: Annotated[str, Form(max_length=120)] = "",
+) -> Response:
+    """Add a holiday to every circle of a country (coordinators of it, admins)."""
+    viewer.web.check_csrf(csrf)
+    holiday = await holidays.add_country_holiday(
+        session,
+        scope=viewer.scope,
+        country=country,
+        dates=holidays.Dates(_day(starts_on), _day(ends_on), name),
+        now=clock.now(),
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard?done=holiday-added#holidays-{holiday.country}"
+    )
+
+
+@router.post("/countries/{country}/holidays/{holiday_id}/remove")
+async def remove_country_holiday(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    country: Country,
+    holiday_id: HolidayId,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Remove one of a country's holidays."""
+    viewer.web.check_csrf(csrf)
+    await holidays.remove_country_holiday(
+        session, scope=viewer.scope, country=country, holiday_id=holiday_id, now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard?done=holiday-removed#holidays-{country.upper()}"
     )

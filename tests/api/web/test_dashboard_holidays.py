@@ -75,3 +75,42 @@ async def test_a_union_rep_sees_the_holidays_but_no_form(world: World, api) -> N
         data={"starts_on": "2026-10-12", "ends_on": "2026-10-16", "csrf": csrf_of(page.text)},
     )
     assert refused.status_code == 403
+
+
+async def test_a_coordinator_sets_a_countrys_holidays_on_the_overview(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["coordinator"])
+    page = await client.get("/dashboard")
+    assert 'id="holidays-BR"' in page.text and 'id="holidays-GH"' in page.text
+    csrf = csrf_of(page.text)
+    form = {"starts_on": "2026-12-21", "ends_on": "2027-01-29", "name": "Férias de verão"}
+    url = "/dashboard/countries/BR/holidays"
+    assert (await client.post(url, data={**form, "csrf": "forged"})).status_code == 403
+    added = await client.post(url, data={**form, "csrf": csrf})
+    assert added.headers["location"] == "/dashboard?done=holiday-added#holidays-BR"
+    shown = (await client.get(added.headers["location"])).text
+    brazil = shown[shown.index('id="holidays-BR"') : shown.index('id="holidays-GH"')]
+    assert "Dec 21, 2026 – Jan 29, 2027 · Férias de verão" in brazil
+    async with sessions() as session:
+        (holiday,) = await session.scalars(select(Holiday).where(Holiday.country == "BR"))
+    # The country's holiday shows on its circles' pages too, marked as the whole country's.
+    circle = (await client.get(f"/dashboard/circles/{world.a.circle}")).text
+    assert "Férias de verão" in circle and "the whole country" in circle
+
+    ghana = api()
+    await sign_in(ghana, world.secrets["coordinator_gh"])
+    ghana_page = await ghana.get("/dashboard")
+    assert 'id="holidays-BR"' not in ghana_page.text
+    refused = await ghana.post(
+        f"/dashboard/countries/BR/holidays/{holiday.id}/remove",
+        data={"csrf": csrf_of(ghana_page.text)},
+    )
+    assert refused.status_code == 403
+    removed = await client.post(
+        f"/dashboard/countries/BR/holidays/{holiday.id}/remove", data={"csrf": csrf}
+    )
+    assert removed.headers["location"] == "/dashboard?done=holiday-removed#holidays-BR"
+    async with sessions() as session:
+        assert (await session.scalars(select(Holiday).where(Holiday.country == "BR"))).all() == []
