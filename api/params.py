@@ -16,6 +16,7 @@ CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
 HolidayId = Annotated[int, Path(ge=1, le=MAX_ID, description="A holiday's id")]
 InviteId = Annotated[int, Path(ge=1, le=MAX_ID, description="An invite's id")]
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
+PersonId = Annotated[int, Path(ge=1, le=MAX_ID, description="A person's id")]
 PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id")]
 Country = Annotated[
