@@ -11,6 +11,7 @@ from circles.services.pagination import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
 from circles.services.weeks import WEEK_PATTERN, Week, parse_week
 
 CircleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A circle's id", examples=[1])]
+AnswerId = Annotated[int, Path(ge=1, le=MAX_ID, description="An answer's id")]
 BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
 CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
 HolidayId = Annotated[int, Path(ge=1, le=MAX_ID, description="A holiday's id")]

@@ -35,7 +35,15 @@ from api.web.pages import (
 )
 from circles.i18n import N_, _, use_language
 from circles.models import Person, PracticeStatus, RsvpResponse
-from circles.services import dashboard, holidays, meetings, reviews, simulation, summaries
+from circles.services import (
+    dashboard,
+    followups,
+    holidays,
+    meetings,
+    reviews,
+    simulation,
+    summaries,
+)
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
 from circles.services.sandbox import listed
@@ -196,6 +204,7 @@ async def circle_page(
         else []
     )
     roster = await summaries.week_roster(session, circle=circle, now=now) if details else []
+    requests = await followups.open_requests(session, scope=scope, circle=circle) if details else []
     upcoming = []
     if details:
         for meeting in (await meetings.upcoming_meetings(session, circle_id=circle.id, now=now))[
@@ -252,6 +261,9 @@ async def circle_page(
         roster=sorted(roster, key=lambda line: ((line.name or "").casefold(), line.person_id)),
         teacher_ids={line.person_id for line in roster},
         phase_names=dict(PHASES),
+        requests=requests,
+        blocker_labels=summaries.BLOCKER_LABELS,
+        viewer_name=viewer.name,
         done=request.query_params.get("done"),
     )
 
