@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select, update
-from support.fakebotapi import FakeBotApi
+from support.fakebotapi import FakeBotApi, FakeUser
 from support.pace import FakePace
+from support.phone import Phone
 from support.web import csrf_of, sign_in
 from support.world import World
+from telegram.ext import Application
 
+from bot.flows import nudge
 from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.sender import OutboxSender
@@ -21,6 +26,9 @@ from circles.i18n import translate
 from circles.models import (
     Answer,
     AuditLog,
+    CheckIn,
+    CheckInStatus,
+    Holiday,
     Outbox,
     Person,
 )
@@ -120,8 +128,8 @@ async def test_union_representatives_see_no_names_and_cannot_act(
 @pytest.fixture
 async def telegram(
     settings: Settings, sessions: SessionMaker, clock: FakeClock
-) -> AsyncIterator[tuple[FakeBotApi, OutboxSender]]:
-    """The fake Bot API and the bot's outbox sender on it."""
+) -> AsyncIterator[tuple[FakeBotApi, OutboxSender, Application]]:
+    """The fake Bot API, the bot's outbox sender on it, and the bot."""
     async with FakeBotApi() as fake:
         pace = FakePace()
         limits = TelegramLimits(now=pace.now, sleep=pace.sleep)
@@ -133,14 +141,14 @@ async def telegram(
         )
         application = build_application(bot_settings, sessions, clock, limits)
         await application.initialize()
-        yield fake, OutboxSender(application.bot, sessions, clock, limits)
+        yield fake, OutboxSender(application.bot, sessions, clock, limits), application
         await application.shutdown()
 
 
 async def test_a_reply_reaches_the_teacher_in_her_language(
     world: World, api, sessions: SessionMaker, telegram
 ) -> None:
-    fake, sender = telegram
+    fake, sender, _bot = telegram
     answer_id = await _help_request(sessions, world)
     async with transaction(sessions) as session:
         await session.execute(
@@ -172,3 +180,98 @@ async def test_a_reply_reaches_the_teacher_in_her_language(
     await sender.drain()
     assert len(fake.texts_to(ANA_CHAT)) == 2
     assert answer_id in _listed((await client.get(f"/dashboard/circles/{world.a.circle}")).text)
+
+
+# --- Remind -----------------------------------------------------------------------------------
+
+
+async def _not_answered(sessions: SessionMaker, world: World) -> int:
+    """Make Ana's check-in of the week open again: she has not answered yet."""
+    async with transaction(sessions) as session:
+        checkin = await session.get_one(CheckIn, world.a.checkin)
+        checkin.status, checkin.answered_at = CheckInStatus.open, None
+    return world.a.person
+
+
+async def _remind(client: httpx.AsyncClient, world: World, person_id: int, csrf: str):
+    return await client.post(
+        f"/dashboard/circles/{world.a.circle}/teachers/{person_id}/remind", data={"csrf": csrf}
+    )
+
+
+async def test_remind_reaches_a_teacher_once_a_day_like_nudge(
+    world: World, api, sessions: SessionMaker, clock: FakeClock, telegram
+) -> None:
+    fake, sender, _bot = telegram
+    ana = await _not_answered(sessions, world)
+    client, page = await _on_circle_page(api, world)
+    assert f"/teachers/{ana}/remind" in page
+
+    first = await _remind(client, world, ana, csrf_of(page))
+    assert first.headers["location"].endswith("done=remind-sent#pending")
+    second = await _remind(client, world, ana, csrf_of(page))
+    assert second.headers["location"].endswith("done=remind-already#pending")
+    shown = await client.get(second.headers["location"])
+    assert "This teacher was already reminded today." in shown.text
+    await sender.drain()
+    (reminder,) = fake.texts_to(ANA_CHAT)
+    async with sessions() as session:
+        language = (await session.get_one(Person, ana)).language
+    by = translate("Your facilitator", language)
+    assert reminder.startswith(translate(nudge._NUDGE_OPEN, language, name=by))
+
+    clock.advance(timedelta(days=1))
+    client, page = await _on_circle_page(api, world)  # a new working day, a new session
+    third = await _remind(client, world, ana, csrf_of(page))
+    assert third.headers["location"].endswith("done=remind-sent#pending")
+    async with sessions() as session:
+        keys = (await session.scalars(select(Outbox.idempotency_key))).all()
+        nudges = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "checkin.nudge"))
+        ).all()
+    assert sorted(keys) == ["nudge-2026-08-26", "nudge-2026-08-27"]
+    assert len(nudges) == 2
+
+
+async def test_remind_refuses_who_answered_or_is_not_a_teacher_here(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client, page = await _on_circle_page(api, world)
+    answered = await _remind(client, world, world.a.person, csrf_of(page))
+    assert answered.headers["location"].endswith("done=remind-not_due#pending")
+    for person in (world.b.person, world.facilitator_a, 987654):
+        assert (await _remind(client, world, person, csrf_of(page))).status_code == 404
+    assert (await _remind(client, world, world.a.person, "forged")).status_code == 403
+    async with sessions() as session:
+        assert await session.scalar(select(Outbox.id)) is None
+
+
+async def test_no_reminder_during_a_holiday(
+    world: World, api, sessions: SessionMaker, clock: FakeClock
+) -> None:
+    ana = await _not_answered(sessions, world)
+    today = clock.now().date()
+    async with transaction(sessions) as session:
+        session.add(Holiday(circle_id=world.a.circle, starts_on=today, ends_on=today))
+    client, page = await _on_circle_page(api, world)
+    held = await _remind(client, world, ana, csrf_of(page))
+    assert held.headers["location"].endswith("done=remind-holiday#pending")
+    async with sessions() as session:
+        assert await session.scalar(select(Outbox.id)) is None
+
+
+async def test_nudge_in_the_bot_counts_a_reminder_from_the_dashboard(
+    world: World, api, sessions: SessionMaker, telegram
+) -> None:
+    fake, _sender, bot = telegram
+    ana = await _not_answered(sessions, world)
+    client, page = await _on_circle_page(api, world)
+    await _remind(client, world, ana, csrf_of(page))
+
+    grace = Phone(fake, bot, FakeUser(id=5101, first_name="Grace", language_code="en"))
+    said = "\n".join(await grace.send("/nudge"))
+
+    # Grace reads Portuguese: "1 teacher was already reminded today."
+    assert "1 professor(a) já recebeu um lembrete hoje." in said
+    async with sessions() as session:
+        assert len((await session.scalars(select(Outbox.id))).all()) == 1
