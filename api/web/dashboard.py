@@ -261,6 +261,7 @@ async def circle_page(
         roster=sorted(roster, key=lambda line: ((line.name or "").casefold(), line.person_id)),
         teacher_ids={line.person_id for line in roster},
         phase_names=dict(PHASES),
+        strategy_labels=summaries.STRATEGY_LABELS,
         requests=requests,
         blocker_labels=summaries.BLOCKER_LABELS,
         viewer_name=viewer.name,

@@ -2,9 +2,10 @@
 
 The page shows what :func:`circles.services.teachers.teacher_page` assembles, for the same
 readers as its ``/v1`` twin; a teacher outside the viewer's scope answers 404 like one that
-does not exist. Photos kept in the media store (``CIRCLES_MEDIA_DIR``) are served by
-:func:`photo`, which checks, like the page, that the viewer may read this teacher and that
-the photo is one of this teacher's; photos Telegram holds are named, never fetched.
+does not exist. Photos kept in the media store (``CIRCLES_MEDIA_DIR``) are shown at
+:func:`api.web.pages.teacher_photo`'s address and served by :func:`photo`, which checks,
+like the page, that the viewer may read this teacher and that the photo is one of this
+teacher's; photos Telegram holds are named, never fetched.
 """
 
 from __future__ import annotations
@@ -47,23 +48,6 @@ PRACTICE_STATUS_LABELS = {
     PracticeStatus.published: N_("Published"),
     PracticeStatus.archived: N_("Archived"),
 }
-PRACTICE_PARTS = (
-    ("steps", N_("Steps")),
-    ("evidence", N_("Evidence that it works")),
-    ("conditions", N_("Conditions and pitfalls")),
-    ("lessons", N_("Lessons learnt")),
-    ("materials", N_("Materials")),
-)
-
-
-def photo_url(circle_id: int, person_id: int, file_id: str | None) -> str | None:
-    """Where the page shows a kept photo of the teacher (None: not in the media store)."""
-    if not media.is_stored(file_id) or file_id is None:
-        return None
-    if not media.content_type_of(file_id).startswith("image/"):
-        return None
-    name = file_id.removeprefix(media.PREFIX)
-    return f"/dashboard/circles/{circle_id}/teachers/{person_id}/photos/{name}"
 
 
 @router.get("/{person_id}")
@@ -85,14 +69,12 @@ async def teacher(
         language=viewer.language,
         teacher=found,
         circle=found.circle,
-        photo_url=lambda file_id: photo_url(circle_id, person_id, file_id),
         phase_labels=summaries.PHASE_LABELS,
         status_labels=summaries.STATUS_LABELS,
         tried_labels=summaries.TRIED_LABELS,
         strategy_labels=summaries.STRATEGY_LABELS,
         visibility_labels=VISIBILITY_LABELS,
         history_labels=HISTORY_LABELS,
-        practice_parts=PRACTICE_PARTS,
         practice_status_labels=PRACTICE_STATUS_LABELS,
     )
 

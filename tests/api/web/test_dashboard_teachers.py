@@ -9,7 +9,7 @@ from support.web import sign_in
 from support.world import World
 
 from circles.db import SessionMaker, transaction
-from circles.models import Answer, Inquiry
+from circles.models import Answer, Inquiry, Practice
 from circles.services import media
 from circles.settings import Settings
 
@@ -105,3 +105,41 @@ async def test_a_baseline_photo_shows_on_the_page(
     url = re.search(r'src="([^"]+)" alt="Baseline"', page.text)
     assert url is not None
     assert (await client.get(url.group(1))).content == PNG
+
+
+async def test_the_review_card_shows_the_whole_practice_with_its_photos(
+    world: World, api, sessions: SessionMaker, settings: Settings
+) -> None:
+    kept = media.file_id_for("whatsapp:wamid.3", "image/jpeg")
+    media.save(settings.media_dir, file_id=kept, content=b"\xff\xd8\xff" + b"\x00" * 16)
+    async with transaction(sessions) as session:
+        practice = await session.get_one(Practice, world.a.practice)
+        practice.summary = "Hinge questions answered on mini whiteboards."
+        practice.content = {
+            **practice.content,
+            "evidence": "Two thirds got the exit question right by week three.",
+            "conditions": "Needs a whiteboard per pair.",
+            "lessons": "Ask one hinge question, not three.",
+            "evidence_photos": [kept, "photo-2"],
+        }
+    client = await _signed_in(api, world)
+    page = (await client.get(f"/dashboard/circles/{world.a.circle}")).text
+    card = page[page.index(f'data-practice="{world.a.practice}"') :]
+    card = card[: card.index("Approve and publish")]
+
+    for shown in (
+        "Hinge questions answered on mini whiteboards.",
+        "Ask, show, regroup",
+        "Two thirds got the exit question right by week three.",
+        "Needs a whiteboard per pair.",
+        "Ask one hinge question, not three.",
+        "2 → 3 → 4",
+        "1 photo of student work is kept in Telegram.",
+    ):
+        assert shown in card, shown
+    url = re.search(r'<img src="([^"]+)"', card)
+    assert url is not None and url.group(1).startswith(
+        f"/dashboard/circles/{world.a.circle}/teachers/{world.a.person}/photos/"
+    )
+    photo = await client.get(url.group(1))
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
