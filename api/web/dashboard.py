@@ -210,7 +210,7 @@ async def circle_page(
         for meeting in (await meetings.upcoming_meetings(session, circle_id=circle.id, now=now))[
             :5
         ]:
-            upcoming.append((meeting, await meetings.rsvp_counts(session, meeting_id=meeting.id)))
+            upcoming.append((meeting, await meetings.rsvp_people(session, meeting_id=meeting.id)))
     queue = (
         (
             await reviews.list_practices(

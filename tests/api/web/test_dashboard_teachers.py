@@ -27,6 +27,8 @@ async def test_every_teacher_on_the_circle_page_links_to_their_page(world: World
     circle = (await client.get(f"/dashboard/circles/{world.a.circle}")).text
     links = set(re.findall(rf'href="/dashboard/circles/{world.a.circle}/teachers/(\d+)"', circle))
     assert links == {str(t) for t in world.teachers_a}
+    meetings = circle[circle.index('id="meetings"') : circle.index('id="holidays"')]
+    assert f'href="/dashboard/circles/{world.a.circle}/teachers/{world.a.person}"' in meetings
     teacher = await client.get(f"/dashboard/circles/{world.a.circle}/teachers/{world.a.person}")
     assert teacher.status_code == 200
     assert "<h1>Ana Souza</h1>" in teacher.text
