@@ -105,3 +105,66 @@ async def get_meeting(
         responses=[RsvpOut.of(r) for r in rsvps],
         reminders=MessageCounts(**reminders),
     )
+
+
+class MeetingMove(BaseModel):
+    """A meeting's new day and time, in the circle's local time; its length stays."""
+
+    model_config = examples({"date": "2026-10-22", "time": "16:30"}, extra="forbid")
+
+    date: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2999, 12, 31))
+    time: dt.time
+
+
+@router.patch("/{meeting_id}", response_model=MeetingOut, responses=BODY)
+async def move_meeting(
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+    body: MeetingMove,
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> MeetingOut:
+    """Move a meeting that has not begun; members are told and asked again if they come."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    meeting = meetings.changeable(row.meeting, clock.now())
+    await meetings.move_meeting(
+        session,
+        meeting=meeting,
+        starts_at=meetings.meeting_start(body.date, body.time, circle.timezone),
+        by=None,
+        now=clock.now(),
+        actor=scope.actor,
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="moved", now=clock.now()
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting.id)
+    return MeetingOut.of(row)
+
+
+@router.post("/{meeting_id}/cancel", response_model=MeetingOut, responses=BODY)
+async def cancel_meeting(
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+    scope: ScopeDep,
+    session: SessionDep,
+    clock: ClockDep,
+) -> MeetingOut:
+    """Call off a meeting that has not begun; members are told."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    meeting = meetings.changeable(row.meeting, clock.now())
+    await meetings.cancel_meeting(
+        session, meeting=meeting, by=None, now=clock.now(), actor=scope.actor
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="cancelled", now=clock.now()
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting.id)
+    return MeetingOut.of(row)

@@ -1,7 +1,10 @@
-"""Small server-side SVG charts: bars, a funnel and sparklines.
+"""Small server-side SVG charts: bars, a funnel and a rating line, each with its numbers.
 
 Each chart is a scalable ``<svg>`` with a ``viewBox`` (it fills its container's width, so
-it reads on a phone), a ``<title>`` for screen readers, and text escaped here.
+it reads on a phone), a ``<title>`` for screen readers, its values written on it and an
+axis with ticks, and text escaped here. :func:`table` gives the same numbers as a table
+(in a ``<details>`` under the chart), for screen readers and for anyone who wants to copy
+them.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ def bars(
                 f'<rect class="bar" x="{middle - wide / 2:.1f}" y="{top + plot - bar:.1f}" '
                 f'width="{wide:.1f}" height="{bar:.1f}" rx="2">'
                 f"<title>{escape(label)}: {escape(shown)}</title></rect>"
+                f'<text class="value" x="{middle:.1f}" y="{top + plot - bar - 3:.1f}" '
+                f'text-anchor="middle">{escape(shown)}</text>'
             )
         body.append(
             f'<text class="label" x="{middle:.1f}" y="{height - 8}" '
@@ -74,28 +79,50 @@ def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> Markup:
     return _svg(width, height, title, body, "funnel")
 
 
-def sparkline(
-    values: Sequence[float | None], *, title: str, low: float = 1, high: float = 5
+def line(
+    values: Sequence[float | None],
+    labels: Sequence[str],
+    *,
+    title: str,
+    value_labels: Sequence[str] | None = None,
+    low: int = 1,
+    high: int = 5,
 ) -> Markup:
-    """A small line through the values on a fixed scale (ratings 1–5); gaps stay gaps."""
-    width, height, pad = 120, 32, 4
-    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    """A line through the values on a fixed scale (ratings 1–5) with its ticks, each point
+    labelled with its value and each week with its label; weeks without a value stay gaps."""
+    width, height, top, bottom, left = 320, 96, 12, 18, 18
+    plot = height - top - bottom
+    step = (width - left) / max(len(values), 1)
 
     def y(value: float) -> float:
-        return pad + (height - 2 * pad) * (1 - (value - low) / (high - low))
+        return top + plot * (1 - (value - low) / (high - low))
 
-    body = [f'<line class="axis" x1="0" y1="{y(3):.1f}" x2="{width}" y2="{y(3):.1f}"/>']
+    body = [
+        f'<line class="axis" x1="{left}" y1="{y(tick):.1f}" x2="{width}" y2="{y(tick):.1f}"/>'
+        f'<text class="tick" x="{left - 4}" y="{y(tick) + 3:.1f}" text-anchor="end">{tick}</text>'
+        for tick in range(low, high + 1)
+    ]
     segment: list[str] = []
     segments: list[list[str]] = []
-    for index, value in enumerate(values):
+    for index, (value, label) in enumerate(zip(values, labels, strict=True)):
+        x = left + (index + 0.5) * step
+        body.append(
+            f'<text class="label" x="{x:.1f}" y="{height - 4}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
         if value is None:
             if segment:
                 segments.append(segment)
             segment = []
             continue
-        point = f"{pad + index * step:.1f},{y(value):.1f}"
-        segment.append(point)
-        body.append(f'<circle class="dot" cx="{point.split(",")[0]}" cy="{y(value):.1f}" r="2"/>')
+        shown = value_labels[index] if value_labels else f"{value:g}"
+        segment.append(f"{x:.1f},{y(value):.1f}")
+        body.append(
+            f'<circle class="dot" cx="{x:.1f}" cy="{y(value):.1f}" r="2.5">'
+            f"<title>{escape(label)}: {escape(shown)}</title></circle>"
+            f'<text class="value" x="{x:.1f}" y="{y(value) - 5:.1f}" '
+            f'text-anchor="middle">{escape(shown)}</text>'
+        )
     if segment:
         segments.append(segment)
     body += [
@@ -103,4 +130,22 @@ def sparkline(
         for points in segments
         if len(points) > 1
     ]
-    return _svg(width, height, title, body, "sparkline")
+    return _svg(width, height, title, body, "ratings")
+
+
+def table(summary: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Markup:
+    """A chart's numbers as a table, folded under ``summary`` (a ``<details>``)."""
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<th scope="row">{escape(cell)}</th>' if index == 0 else f"<td>{escape(cell)}</td>"
+            for index, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return Markup(
+        f'<details class="chart-data"><summary>{escape(summary)}</summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+    )

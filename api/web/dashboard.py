@@ -13,16 +13,19 @@ answers 404 like one that does not exist, names need ``read_details``, reviews n
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from api.auth import record_use_later
 from api.deps import ClockDep, SessionDep
-from api.params import CircleId, HolidayId, PracticeId
+from api.params import CircleId, HolidayId, MeetingId, PracticeId
 from api.web import charts
 from api.web.pages import (
     SignInRequired,
@@ -30,12 +33,15 @@ from api.web.pages import (
     WebSession,
     language_of,
     page,
+    percent,
     redirect,
     web_session,
 )
-from circles.i18n import N_, _, use_language
-from circles.models import Person, PracticeStatus, RsvpResponse
+from bot.flows import announcements
+from circles.i18n import N_, _, current_language, format_number, use_language
+from circles.models import Circle, Meeting, Person, PracticeStatus, RsvpResponse
 from circles.services import (
+    attendance,
     dashboard,
     followups,
     holidays,
@@ -49,7 +55,7 @@ from circles.services.circles import list_circles
 from circles.services.sandbox import listed
 from circles.services.tokens import authenticate, record_use
 from circles.services.websessions import end_web_session, start_web_session, web_session_token
-from circles.services.weeks import Week
+from circles.services.weeks import Week, WeekWindow, week_of
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -161,22 +167,93 @@ async def overview(request: Request, session: SessionDep, clock: ClockDep, viewe
     ]
     if len(circles) == 1 and not scope.may(Permission.read_across):
         return redirect(request, viewer.web, f"/dashboard/circles/{circles[0].id}")
+    # The last complete week (this week has barely begun in most places) and the trend.
+    week = week_of(now, "UTC").shift(-1)
     countries = []
     for country in sorted({c.country for c in circles}):
-        area = await summaries.country_summary(session, scope=scope, country=country, now=now)
+        area = await summaries.country_summary(
+            session, scope=scope, country=country, now=now, week=week
+        )
+        history = await summaries.circle_weeks(
+            session,
+            scope=scope,
+            window=WeekWindow(week, summaries.TREND_WEEKS),
+            now=now,
+            country=country,
+        )
         with use_language(viewer.language):
-            chart = charts.bars(
-                [line.checkins.response_rate for line in area.lines],
-                [line.name[:12] for line in area.lines],
-                title=_("Response rate this week, circle by circle"),
-            )
-        countries.append((area, chart))
+            countries.append((area, *_country_charts(area, history, week)))
     return page(
         request,
         viewer.web,
         "dashboard_overview.html",
         language=viewer.language,
         countries=countries,
+        week=week,
+        trend_weeks=summaries.TREND_WEEKS,
+    )
+
+
+def _country_charts(
+    area: summaries.AreaSummary, history: list[summaries.CircleWeek], week: Week
+) -> tuple[Markup, Markup]:
+    """The last complete week circle by circle, and the country's trend week by week."""
+    names = [line.name for line in area.lines]
+    rates = [line.checkins.response_rate for line in area.lines]
+    last = charts.bars(
+        rates,
+        [name[:12] for name in names],
+        title=_("Response rate in the week of {date}, circle by circle").format(
+            date=format_date(week.monday, "medium", locale=current_language())
+        ),
+        value_labels=[percent(rate) for rate in rates],
+    ) + charts.table(
+        _("The numbers"),
+        [_("Circle"), _("Answered"), _("Expected"), _("Response rate")],
+        [
+            [
+                name,
+                format_number(line.checkins.answered),
+                format_number(line.checkins.expected),
+                percent(line.checkins.response_rate),
+            ]
+            for name, line in zip(names, area.lines, strict=True)
+        ],
+    )
+    by_week: dict[Week, summaries.StatusCounts] = {}
+    for line in history:
+        by_week[line.week] = by_week.get(line.week, summaries.StatusCounts()) + line.checkins
+    weeks = WeekWindow(week, summaries.TREND_WEEKS).weeks
+    counts = [by_week.get(w, summaries.StatusCounts()) for w in weeks]
+    trend = _response_chart(
+        weeks, [(c.answered, c.expected) for c in counts], title=_("Response rate week by week")
+    )
+    return last, trend
+
+
+def _response_chart(weeks: list[Week], counts: list[tuple[int, int]], *, title: str) -> Markup:
+    """Response rate per week from (answered, expected), as bars with values and a table."""
+    labels = [_week_label(week) for week in weeks]
+    rates = [answered / expected if expected else None for answered, expected in counts]
+    return charts.bars(
+        rates, labels, title=title, value_labels=[percent(rate) for rate in rates]
+    ) + charts.table(
+        _("The numbers"),
+        [_("Week"), _("Answered"), _("Expected"), _("Response rate")],
+        [
+            [
+                _("{label}, from {date}").format(
+                    label=label,
+                    date=format_date(week.monday, "medium", locale=current_language()),
+                ),
+                format_number(answered),
+                format_number(expected),
+                percent(rate),
+            ]
+            for label, week, (answered, expected), rate in zip(
+                labels, weeks, counts, rates, strict=True
+            )
+        ],
     )
 
 
@@ -226,18 +303,18 @@ async def circle_page(
         else []
     )
     with use_language(viewer.language):
-        labels = [_week_label(week) for week in weeks]
-        response_chart = charts.bars(
-            [rate.rate for rate in rates], labels, title=_("Response rate per week")
+        response_chart = _response_chart(
+            weeks,
+            [(rate.answered, rate.expected) for rate in rates],
+            title=_("Response rate per week"),
         )
-        funnel_chart = charts.funnel(
-            [(_(label), summary.phases.get(key, 0)) for key, label in PHASES],
-            title=_("Where the teachers are"),
+        stages = [(_(label), summary.phases.get(key, 0)) for key, label in PHASES]
+        funnel_chart = charts.funnel(stages, title=_("Where the teachers are")) + charts.table(
+            _("The numbers"),
+            [_("Phase"), _("Teachers")],
+            [[label, format_number(count)] for label, count in stages],
         )
-        sparklines = [
-            (trend, charts.sparkline(trend.means, title=_("How well it worked, week by week")))
-            for trend in trends
-        ]
+        ratings_chart = _ratings_chart(weeks, trends) if trends else None
         headline = summaries.headline(summary.checkins)
     days_off = await holidays.list_holidays(session, circle=circle, now=now)
     return page(
@@ -250,10 +327,13 @@ async def circle_page(
         headline=headline,
         response_chart=response_chart,
         funnel_chart=funnel_chart,
-        sparklines=sparklines,
+        ratings_chart=ratings_chart,
         upcoming=upcoming,
         holidays=days_off,
         today=now.astimezone(ZoneInfo(circle.timezone)).date(),
+        now=now,
+        local_day=lambda at: at.astimezone(ZoneInfo(circle.timezone)).date().isoformat(),
+        local_time=lambda at: at.astimezone(ZoneInfo(circle.timezone)).strftime("%H:%M"),
         simulated_at=now if now != clock.now() else None,
         queue=queue,
         may_review=scope.may(Permission.write_circle),
@@ -271,6 +351,32 @@ async def circle_page(
 
 def _week_label(week: Week) -> str:
     return _("W{number}").format(number=week.number)
+
+
+def _rating(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(round(value, 1), format="0.#", locale=current_language())
+
+
+def _ratings_chart(weeks: list[Week], trends: list[dashboard.TeacherTrend]) -> Markup:
+    """Each teacher's rating line (1–5, with its numbers), then one table of them all."""
+    labels = [_week_label(week) for week in weeks]
+    lines = [
+        Markup('<h3 class="chart-name">{}</h3>').format(trend.name or "?")
+        + charts.line(
+            trend.means,
+            labels,
+            title=_("How well it worked for {name}, week by week").format(name=trend.name or "?"),
+            value_labels=[_rating(mean) for mean in trend.means],
+        )
+        for trend in trends
+    ]
+    return Markup("").join(lines) + charts.table(
+        _("The numbers"),
+        [_("Teacher"), *labels],
+        [[trend.name or "?", *(_rating(mean) for mean in trend.means)] for trend in trends],
+    )
 
 
 @router.post("/practices/{practice_id}/approve")
@@ -317,6 +423,7 @@ def _back_to_review(
 
 
 BAD_DATES = N_("Please give the first and last day as dates (YYYY-MM-DD).")
+BAD_MEETING_TIME = N_("Please give the meeting's day as a date and its time as hours and minutes.")
 
 
 def _day(text: str) -> date:
@@ -375,4 +482,115 @@ async def remove_holiday(
     )
     return redirect(
         request, viewer.web, f"/dashboard/circles/{circle.id}?done=holiday-removed#holidays"
+    )
+
+
+def _meeting_start(circle_timezone: str, day: str, at: str) -> datetime:
+    """The instant of a meeting typed as a local day and time of the circle."""
+    try:
+        return meetings.meeting_start(
+            date.fromisoformat(day.strip()), time.fromisoformat(at.strip()), circle_timezone
+        )
+    except ValueError:
+        raise WebError(422, BAD_MEETING_TIME) from None
+
+
+@router.post("/circles/{circle_id}/meetings")
+async def schedule_meeting(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    csrf: Annotated[str, Form()] = "",
+    day: Annotated[str, Form(max_length=10)] = "",
+    at: Annotated[str, Form(max_length=8)] = "",
+    place: Annotated[str, Form(max_length=300)] = "",
+    agenda: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Schedule a meeting as /meeting does in the bot: every member is invited."""
+    viewer.web.check_csrf(csrf)
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    meeting = await meetings.schedule_meeting(
+        session,
+        circle=circle,
+        starts_at=_meeting_start(circle.timezone, day, at),
+        place=place.strip() or None,
+        agenda=agenda.strip() or None,
+        created_by=None,
+        now=clock.now(),
+        actor=viewer.scope.actor,
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="new", now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-scheduled#meetings"
+    )
+
+
+async def _changeable_meeting(
+    session: SessionDep, viewer: Viewer, circle_id: int, meeting_id: int, now: datetime
+) -> tuple[Circle, Meeting]:
+    circle = await circle_for(
+        session, scope=viewer.scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
+    return circle, meetings.changeable(row.meeting, now)
+
+
+@router.post("/circles/{circle_id}/meetings/{meeting_id}/move")
+async def move_meeting(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+    csrf: Annotated[str, Form()] = "",
+    day: Annotated[str, Form(max_length=10)] = "",
+    at: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Move a meeting that has not begun; members are told and asked again."""
+    viewer.web.check_csrf(csrf)
+    circle, meeting = await _changeable_meeting(session, viewer, circle_id, meeting_id, clock.now())
+    await meetings.move_meeting(
+        session,
+        meeting=meeting,
+        starts_at=_meeting_start(circle.timezone, day, at),
+        by=None,
+        now=clock.now(),
+        actor=viewer.scope.actor,
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="moved", now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-moved#meetings"
+    )
+
+
+@router.post("/circles/{circle_id}/meetings/{meeting_id}/cancel")
+async def cancel_meeting(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    viewer: ViewerDep,
+    circle_id: CircleId,
+    meeting_id: MeetingId,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Call off a meeting that has not begun; members are told."""
+    viewer.web.check_csrf(csrf)
+    circle, meeting = await _changeable_meeting(session, viewer, circle_id, meeting_id, clock.now())
+    await meetings.cancel_meeting(
+        session, meeting=meeting, by=None, now=clock.now(), actor=viewer.scope.actor
+    )
+    await announcements.announce(
+        session, meeting=meeting, circle=circle, kind="cancelled", now=clock.now()
+    )
+    return redirect(
+        request, viewer.web, f"/dashboard/circles/{circle.id}?done=meeting-cancelled#meetings"
     )

@@ -94,6 +94,11 @@ def teacher_photo(circle_id: int, person_id: int | None, file_id: str | None) ->
     return f"/dashboard/circles/{circle_id}/teachers/{person_id}/photos/{name}"
 
 
+def percent(value: float | None) -> str:
+    """A fraction as a percentage in the reader's language; a dash when there is none."""
+    return "–" if value is None else format_percent(value, locale=current_language())
+
+
 _templates = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
@@ -106,9 +111,7 @@ _templates.globals.update(
     format_number=lambda value: format_number(value),
     format_datetime=lambda when, zone: format_datetime(when, zone),
     format_date=lambda day: format_date(day, "medium", locale=current_language()),
-    percent=lambda value: (
-        "–" if value is None else format_percent(value, locale=current_language())
-    ),
+    percent=percent,
     language_name=language_name,
     languages=SUPPORTED_LANGUAGES,
     teacher_photo=teacher_photo,

@@ -36,7 +36,7 @@ from circles.models import (
 from circles.services import access, journeys
 from circles.services import holidays as circles_holidays
 from circles.services.schedule import next_checkin
-from circles.text import headline, lines, t, when
+from circles.text import Day, headline, lines, t, when
 
 #: Flows whose runs belong to a teacher's check-in (``/edit``, ``/checkin`` resume them).
 CHECKIN_FLOWS = frozenset({"identify", "pilot", "codify"})
@@ -116,6 +116,18 @@ async def checkin(visit: Visit, person: Person) -> Replies:
                     t(
                         "You have already checked in this week. Your next check-in opens on "
                         "{date}.",
+                        date=upcoming,
+                    )
+                )
+            ]
+        holiday = await circles_holidays.current_holiday(session, circle=place.circle, now=now)
+        if holiday is not None:
+            return [
+                Say(
+                    t(
+                        "Your circle is on holiday until {end}. Your next check-in opens on "
+                        "{date}.",
+                        end=Day(holiday.ends_on),
                         date=upcoming,
                     )
                 )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import InvalidAnswer, NotFound
+from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
     Circle,
@@ -100,6 +100,7 @@ async def move_meeting(
     starts_at: datetime,
     by: Person | None,
     now: datetime,
+    actor: str | None = None,
 ) -> Meeting:
     """Give a meeting a new time in the coming year; its RSVPs are asked again."""
     _check_start(starts_at, now)
@@ -107,17 +108,31 @@ async def move_meeting(
     meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
     for rsvp in await session.scalars(select(Rsvp).where(Rsvp.meeting_id == meeting.id)):
         await session.delete(rsvp)
-    await _audit(session, meeting, action="meeting.move", actor=_actor(by), now=now)
+    await _audit(session, meeting, action="meeting.move", actor=actor or _actor(by), now=now)
     await session.flush()
     return meeting
 
 
 async def cancel_meeting(
-    session: AsyncSession, *, meeting: Meeting, by: Person | None, now: datetime
+    session: AsyncSession,
+    *,
+    meeting: Meeting,
+    by: Person | None,
+    now: datetime,
+    actor: str | None = None,
 ) -> None:
     """Call a meeting off."""
     meeting.status = MeetingStatus.cancelled
-    await _audit(session, meeting, action="meeting.cancel", actor=_actor(by), now=now)
+    await _audit(session, meeting, action="meeting.cancel", actor=actor or _actor(by), now=now)
+
+
+def changeable(meeting: Meeting, now: datetime) -> Meeting:
+    """``meeting``, if it may still be moved or cancelled: scheduled and not yet begun."""
+    if meeting.status is not MeetingStatus.scheduled:
+        raise Conflict(N_("This meeting is cancelled: it can no longer be changed."))
+    if meeting.starts_at <= now:
+        raise Conflict(N_("This meeting has begun: it can no longer be moved or cancelled."))
+    return meeting
 
 
 async def answer_invitation(

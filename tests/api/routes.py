@@ -19,6 +19,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/practices/{practice_id}": {"summary": "Hinge questions mid-lesson."},
     "/v1/tokens": {"name": "probe", "role": "admin"},
     "/v1/circles/{circle_id}/meetings": {"date": "2030-10-15", "time": "16:30"},
+    "/v1/circles/{circle_id}/meetings/{meeting_id}": {"date": "2030-10-15", "time": "16:30"},
     "/v1/broadcasts": {"variants": {"en": "Hub on Friday"}, "default_language": "en"},
     "/v1/broadcasts/preview": {},
     "/v1/circles/{circle_id}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},

@@ -30,6 +30,7 @@ async def test_a_union_rep_changes_nothing(method: str, path: str, world: World,
         broadcast_id=world.a.broadcast,
         token_id=world.a.token,
         holiday_id=world.a.holiday,
+        meeting_id=world.a.meeting,
         country="BR",
     )
     rep = as_role("union_rep_a")

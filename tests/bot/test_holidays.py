@@ -43,7 +43,10 @@ async def test_a_checkin_does_not_open_on_a_holiday_and_opens_the_week_after(
             now=clock.now(),
         )
     [told] = await ama.send("/checkin")
-    assert "Your next check-in opens on Mon, Sep 14, 2026, 4:00\u202fPM." in told
+    assert told == (
+        "Your circle is on holiday until Sep 11, 2026. "
+        "Your next check-in opens on Mon, Sep 14, 2026, 4:00\u202fPM."
+    )
 
     clock.set(OPENS + timedelta(hours=1))
     sweep = await checkin_sweep(sessions, clock)

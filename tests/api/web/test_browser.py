@@ -101,21 +101,27 @@ async def test_teacher_walks_the_whole_journey_in_the_simulator(
     # codify
     await _say(page, "/journey")
     await _press(page, "Codify my practice")
-    for text in ("Two stars and a wish", "Pairs mark each other's work.", "Portuguese", "Year 5"):
-        await _say(page, text)
-    await _press(page, "Primary")
-    await _say(page, "28")
+    # codify v3 offers back what was piloted: most parts are one tap
+    await _say(page, "Two stars and a wish")  # the name
+    await _press(page, "Keep")  # the summary, from identify
+    await _press(page, "Keep")  # the strategy, from identify
     await _press(page, "Feedback that moves learning forward")
     await _press(page, "Done")
-    for text in (
-        "1. Show an example 2. Swap 3. Mark",
-        "Fewer copied answers",
-        "Needs 15 minutes",
-        "Start small",
-    ):
-        await _say(page, text)
+    await _press(page, "Keep")  # the subject, from the profile
+    await _press(page, "Keep")  # the stage, from the profile
+    await _press(page, "Skip")  # the grade in the school's words
+    await _say(page, "28")
+    await _press(page, "Keep")  # the steps: what was done in the pilot week
+    await _press(page, "Keep")  # the evidence, with its photo
+    await _press(page, "Keep")  # the conditions: the challenge
+    await _press(page, "Keep")  # the lessons: the planned adjustment
+    await _say(page, "Peer-marking sheets")  # the materials
     await _press(page, "My circle")
     await _press(page, "Yes")
+    look = await _last_bot_text(page)
+    assert look.startswith("“Two stars and a wish”")
+    assert "Peer-marking sheets" in look and "Model one example first." in look
+    await _press(page, "Send for review")
     # reflection after a meeting
     await _submit(page, page.locator("#meeting"))
     await _say(page, "Peers give kinder feedback than I expected.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
 import pytest
+from babel.dates import format_date
+from babel.numbers import format_percent
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from support.web import csrf_of, sign_in
@@ -14,9 +17,11 @@ from support.world import World, make_demo
 from circles.db import SessionMaker
 from circles.i18n import translate
 from circles.models import (
+    Answer,
     ApiToken,
     CheckIn,
     CheckInStatus,
+    Person,
     Phase,
     Practice,
     PracticeStatus,
@@ -230,3 +235,66 @@ async def test_a_demo_circle_counts_simulated_answers_in_the_week_they_belong_to
     assert "A demo circle is shown as of" in page
     # That week, one of the ten teachers answered; everyone else is listed as not answered.
     assert "1 of 10 teachers answered this week" in page
+
+
+def _section(page: str, section: str) -> str:
+    start = page.index(f'id="{section}"')
+    return page[start : page.index("</section>", start)]
+
+
+def _row(html: str, heading: str) -> list[str]:
+    """The cells of the table row headed ``heading``."""
+    match = re.search(rf'<tr><th scope="row">{re.escape(heading)}</th>(.*?)</tr>', html)
+    assert match, heading
+    return re.findall(r"<td>(.*?)</td>", match.group(1))
+
+
+async def test_each_teachers_rating_line_shows_its_numbers_and_a_table(
+    world: World, api, sessions: SessionMaker
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    ratings = _section((await client.get(f"/dashboard/circles/{world.a.circle}")).text, "ratings")
+    async with sessions() as session:
+        ana = await session.get_one(Person, world.author_a)
+        given = (
+            await session.scalars(
+                select(Answer.value_number).where(
+                    Answer.person_id == ana.id, Answer.question_key == "how_well"
+                )
+            )
+        ).all()
+    cells = _row(ratings, ana.display_name)
+    assert len(cells) == 8  # one per week of the window
+    assert sorted(float(c) for c in cells if c != "–") == sorted(given)
+    line = ratings[ratings.index(f">{ana.display_name}</h3>") :]
+    line = line[: line.index("</svg>")]
+    assert [v for v in re.findall(r'class="value"[^>]*>([^<]*)<', line)] == [
+        c for c in cells if c != "–"
+    ]
+    for tick in range(1, 6):  # the 1–5 scale is drawn
+        assert f'text-anchor="end">{tick}</text>' in line
+
+
+async def test_coordinator_overview_shows_the_last_complete_week_as_the_api_counts_it(
+    world: World, api, as_role, clock
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["coordinator"])
+    page = (await client.get("/dashboard")).text
+    last_week = clock.now().date() - timedelta(days=clock.now().weekday() + 7)
+    assert f"<h3>The week of {format_date(last_week, 'medium', locale='en')}</h3>" in page
+    api_week = f"{last_week.isocalendar().year}-W{last_week.isocalendar().week:02d}"
+    summary = (await as_role("coordinator").get(f"/v1/countries/BR/summary?week={api_week}")).json()
+    (line,) = summary["lines"]
+    brazil = page[page.index("BR ·") :]
+    cells = _row(brazil, line["name"])
+    assert cells[:2] == [str(line["answered"]), str(line["expected"])]
+    assert cells[2] == format_percent(line["response_rate"], locale="en")
+    trend = brazil[brazil.index("<h3>", brazil.index("<h3>") + 1) :]
+    trend = trend[: trend.index("</details>")]
+    assert trend.count('<th scope="row">') == 8  # eight weeks, the last complete one last
+    assert (
+        f"W{last_week.isocalendar().week}, "
+        in re.findall(r'<th scope="row">([^<]*)</th>', trend)[-1]
+    )
