@@ -11,6 +11,7 @@ teacher's; photos Telegram holds are named, never fetched.
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -69,6 +70,7 @@ async def teacher(
         language=viewer.language,
         teacher=found,
         circle=found.circle,
+        joined_on=found.joined_at.astimezone(ZoneInfo(found.circle.timezone)).date(),
         phase_labels=summaries.PHASE_LABELS,
         status_labels=summaries.STATUS_LABELS,
         tried_labels=summaries.TRIED_LABELS,

@@ -32,6 +32,7 @@ async def test_every_teacher_on_the_circle_page_links_to_their_page(world: World
     teacher = await client.get(f"/dashboard/circles/{world.a.circle}/teachers/{world.a.person}")
     assert teacher.status_code == 200
     assert "<h1>Ana Souza</h1>" in teacher.text
+    assert "joined on Jul 13, 2026" in teacher.text  # a day, in the circle's timezone
     assert "Pilot weeks" in teacher.text
     assert "Photo, kept in Telegram" in teacher.text  # Telegram's photo is named, not fetched
     assert "Mini whiteboards for hinge questions" in teacher.text
