@@ -25,6 +25,7 @@ from api.routers import (
     reflections,
     repository,
     summaries,
+    teachers,
     tokens,
 )
 from circles.clock import Clock, SystemClock
@@ -68,6 +69,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         tokens.router,
         audit.router,
         broadcasts.router,
+        teachers.router,
     ):
         app.include_router(router)
     web.install(app)

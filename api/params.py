@@ -11,11 +11,13 @@ from circles.services.pagination import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
 from circles.services.weeks import WEEK_PATTERN, Week, parse_week
 
 CircleId = Annotated[int, Path(ge=1, le=MAX_ID, description="A circle's id", examples=[1])]
+AnswerId = Annotated[int, Path(ge=1, le=MAX_ID, description="An answer's id")]
 BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
 CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
 HolidayId = Annotated[int, Path(ge=1, le=MAX_ID, description="A holiday's id")]
 InviteId = Annotated[int, Path(ge=1, le=MAX_ID, description="An invite's id")]
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
+PersonId = Annotated[int, Path(ge=1, le=MAX_ID, description="A person's id")]
 PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id")]
 Country = Annotated[

@@ -43,6 +43,7 @@ from circles.services.reflections import ReflectionRow
 from circles.services.repository import Found
 from circles.services.reviews import COMMENT_LIMIT, PracticeRow, Reviewed
 from circles.services.roster import CircleRow
+from circles.services.teachers import InquiryView, TeacherPage
 from circles.services.weeks import week_of
 
 T = TypeVar("T")
@@ -992,3 +993,110 @@ class AuditOut(Out):
     def of(cls, row: AuditLog) -> AuditOut:
         """From a stored row."""
         return cls.read(row, detail=dict(row.detail or {}))
+
+
+# --- one teacher's page ----------------------------------------------------------------------
+
+
+class PilotWeekOut(Out):
+    """One pilot check-in of a teacher, answered or not, with every answer given in it."""
+
+    checkin_id: int
+    week: str
+    iteration: int | None
+    scheduled_for: datetime
+    status: CheckInStatus
+    skip_reason: str | None
+    tried: str | None = Field(description="yes, partly or no")
+    rating: float | None = Field(description="How well it worked, 1–5")
+    answers: list[AnswerOut]
+
+
+class InquiryOut(Out):
+    """One inquiry of a teacher: what they identified, the practice, the pilot weeks."""
+
+    id: int
+    phase: Phase
+    strategy: Strategy | None
+    practice: str | None
+    challenge: str | None
+    affected: str | None
+    readiness: float | None
+    baseline: str | None
+    has_baseline_photo: bool
+    success: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    weeks: list[PilotWeekOut] = Field(description="Oldest first")
+
+
+class ReviewStepOut(BaseModel):
+    """One step of a practice's way through review (comments are in the practice)."""
+
+    action: str = Field(description="practice.submit, .approve, .request_changes, .revise, …")
+    at: datetime
+
+
+class TeacherPracticeOut(BaseModel):
+    """A practice the teacher codified, with its review history, oldest step first."""
+
+    practice: PracticeOut
+    history: list[ReviewStepOut]
+
+
+class TeacherOut(BaseModel):
+    """Everything the token may read about one teacher of one circle."""
+
+    circle_id: int
+    person_id: int
+    name: str | None
+    language: str
+    joined_at: datetime
+    inquiries: list[InquiryOut] = Field(description="Newest first")
+    reflections: list[ReflectionOut] = Field(description="Only those the token may read")
+    practices: list[TeacherPracticeOut]
+
+    @classmethod
+    def of(cls, page: TeacherPage) -> TeacherOut:
+        """From the service's page."""
+        timezone = page.circle.timezone
+        return cls(
+            circle_id=page.circle.id or 0,
+            person_id=page.person.id or 0,
+            name=page.name,
+            language=page.person.language,
+            joined_at=page.joined_at,
+            inquiries=[_inquiry_out(view, timezone) for view in page.inquiries],
+            reflections=[ReflectionOut.of(row) for row in page.reflections],
+            practices=[
+                TeacherPracticeOut(
+                    practice=PracticeOut.of(
+                        PracticeRow(view.practice, page.circle.name, page.name)
+                    ),
+                    history=[ReviewStepOut(action=s.action, at=s.at) for s in view.history],
+                )
+                for view in page.practices
+            ],
+        )
+
+
+def _inquiry_out(view: InquiryView, timezone: str) -> InquiryOut:
+    inquiry = view.inquiry
+    return InquiryOut.read(
+        inquiry,
+        challenge=view.text(Question.challenge),
+        affected=view.text(Question.affected),
+        readiness=view.readiness,
+        has_baseline_photo=inquiry.baseline_file_id is not None,
+        weeks=[
+            PilotWeekOut.read(
+                week.checkin,
+                checkin_id=week.checkin.id,
+                week=str(week_of(week.checkin.scheduled_for, timezone)),
+                tried=week.choice(Question.tried),
+                rating=week.rating,
+                answers=[AnswerOut.of(a) for a in week.all_answers],
+            )
+            for week in view.weeks
+        ],
+    )

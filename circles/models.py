@@ -509,6 +509,9 @@ class Answer(SQLModel, table=True):
     message_ref: str | None = Field(default=None, max_length=64)
     created_at: datetime = _created()
     updated_at: datetime = _created()
+    #: A help request or "what got in the way" a facilitator marked handled (and who).
+    handled_at: datetime | None = _timestamp()
+    handled_by: str | None = Field(default=None, max_length=80)
 
 
 # --- meetings and reflections ------------------------------------------------------

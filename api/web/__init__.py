@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import dashboard, simulator
+from api.web import dashboard, followups, simulator, teachers
 from api.web.pages import WebError, install_errors
 
 STATIC = Path(__file__).parent / "static"
@@ -23,6 +23,8 @@ def install(app: FastAPI) -> None:
     app.mount("/web-static", StaticFiles(directory=STATIC), name="web-static")
     app.include_router(simulator.router)
     app.include_router(dashboard.router)
+    app.include_router(teachers.router)
+    app.include_router(followups.router)
     install_errors(app)
 
 

@@ -39,10 +39,11 @@ from api.web.pages import (
 )
 from bot.flows import announcements
 from circles.i18n import N_, _, current_language, format_number, use_language
-from circles.models import ApiToken, Circle, Meeting, Person, PracticeStatus, RsvpResponse
+from circles.models import Circle, Meeting, Person, PracticeStatus, RsvpResponse
 from circles.services import (
     attendance,
     dashboard,
+    followups,
     holidays,
     meeting_pack,
     meetings,
@@ -80,10 +81,13 @@ SESSION_KEY = "session"
 class Viewer:
     """The signed-in token: its scope, its session and the language of its pages."""
 
-    def __init__(self, scope: Scope, web: WebSession, language: str) -> None:
+    def __init__(
+        self, scope: Scope, web: WebSession, language: str, name: str | None = None
+    ) -> None:
         self.scope = scope
         self.web = web
         self.language = language
+        self.name = name  # the token holder's name, when the token belongs to a person
 
 
 async def get_viewer(
@@ -96,14 +100,12 @@ async def get_viewer(
     if token is None:
         raise SignInRequired
     record_use_later(request, background, token, now)
-    language = language_of(request, await _holder_language(session, token))
+    holder = await session.get(Person, token.person_id) if token.person_id else None
+    language = language_of(request, holder.language if holder is not None else None)
     request.state.web_language = language
-    return Viewer(scope_of_token(token), web, language)
-
-
-async def _holder_language(session: SessionDep, token: ApiToken) -> str | None:
-    person = await session.get(Person, token.person_id) if token.person_id else None
-    return person.language if person is not None else None
+    return Viewer(
+        scope_of_token(token), web, language, holder.display_name if holder is not None else None
+    )
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
@@ -286,12 +288,14 @@ async def circle_page(
         if details
         else []
     )
+    roster = await summaries.week_roster(session, circle=circle, now=now) if details else []
+    requests = await followups.open_requests(session, scope=scope, circle=circle) if details else []
     upcoming = []
     if details:
         for meeting in (await meetings.upcoming_meetings(session, circle_id=circle.id, now=now))[
             :5
         ]:
-            upcoming.append((meeting, await meetings.rsvp_counts(session, meeting_id=meeting.id)))
+            upcoming.append((meeting, await meetings.rsvp_people(session, meeting_id=meeting.id)))
     queue = (
         (
             await reviews.list_practices(
@@ -342,6 +346,13 @@ async def circle_page(
         queue=queue,
         may_review=scope.may(Permission.write_circle),
         rsvp_names=RSVP_NAMES,
+        roster=sorted(roster, key=lambda line: ((line.name or "").casefold(), line.person_id)),
+        teacher_ids={line.person_id for line in roster},
+        phase_names=dict(PHASES),
+        strategy_labels=summaries.STRATEGY_LABELS,
+        requests=requests,
+        blocker_labels=summaries.BLOCKER_LABELS,
+        viewer_name=viewer.name,
         done=request.query_params.get("done"),
     )
 

@@ -41,6 +41,7 @@ from circles.i18n import (
     ngettext,
     use_language,
 )
+from circles.services import media
 from circles.services.websessions import SESSION_LENGTH
 from circles.settings import Settings
 
@@ -81,6 +82,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def teacher_photo(circle_id: int, person_id: int | None, file_id: str | None) -> str | None:
+    """Where a page shows a teacher's photo kept in the media store (served by
+    ``api.web.teachers.photo``, which checks the viewer); None for a photo the store does
+    not hold (Telegram's are named, never fetched)."""
+    if person_id is None or file_id is None or not media.is_stored(file_id):
+        return None
+    if not media.content_type_of(file_id).startswith("image/"):
+        return None
+    name = file_id.removeprefix(media.PREFIX)
+    return f"/dashboard/circles/{circle_id}/teachers/{person_id}/photos/{name}"
+
+
 def percent(value: float | None) -> str:
     """A fraction as a percentage in the reader's language; a dash when there is none."""
     return "–" if value is None else format_percent(value, locale=current_language())
@@ -101,6 +114,7 @@ _templates.globals.update(
     percent=percent,
     language_name=language_name,
     languages=SUPPORTED_LANGUAGES,
+    teacher_photo=teacher_photo,
 )
 
 

@@ -9,6 +9,7 @@ of the circle nobody is reminded.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,9 +36,11 @@ _NUDGE_START = N_(
 )
 
 
-def reminder(line: RosterLine, facilitator: Person) -> Say:
-    """A facilitator's reminder to one teacher who has not answered."""
-    by = facilitator.display_name or t("Your facilitator")
+def reminder(line: RosterLine, facilitator: Person | str | None) -> Say:
+    """A facilitator's reminder to one teacher who has not answered (``facilitator``: the
+    person, or their name as the dashboard knows it)."""
+    name = facilitator.display_name if isinstance(facilitator, Person) else facilitator
+    by = name or t("Your facilitator")
     if line.status == "open" and line.checkin_id is not None:
         button = Button(t("Open my check-in"), OpenCheckIn(line.checkin_id))
         return Say(t(_NUDGE_OPEN, name=by), ((button,),))
@@ -45,7 +48,7 @@ def reminder(line: RosterLine, facilitator: Person) -> Say:
 
 
 async def _remind(
-    session: AsyncSession, line: RosterLine, facilitator: Person, now: datetime
+    session: AsyncSession, line: RosterLine, facilitator: Person | str | None, now: datetime
 ) -> bool:
     """Queue one reminder; False if this teacher was already reminded today."""
     assert line.send_to is not None
@@ -73,11 +76,7 @@ async def nudge(visit: Visit) -> Replies:
             )
             return [Say(lines(circle.name, on_holiday))]
         roster_lines = await summaries.week_roster(session, circle=circle, now=now)
-        due = [
-            line
-            for line in roster_lines
-            if line.status in ("open", NOT_OPENED) and line.reachable and not line.paused
-        ]
+        due = [line for line in roster_lines if _due(line)]
         sent = [line for line in due if await _remind(session, line, facilitator, now)]
         if sent:
             await record_nudge(
@@ -86,6 +85,43 @@ async def nudge(visit: Visit) -> Replies:
         return [Say(_nudged(circle, sent, len(due) - len(sent)))]
 
     return await each_place(visit, FACILITATORS, answer)
+
+
+def _due(line: RosterLine) -> bool:
+    """Whether a teacher may be reminded: not answered, reachable, not paused."""
+    return line.status in ("open", NOT_OPENED) and line.reachable and not line.paused
+
+
+class Reminded(StrEnum):
+    """What became of one reminder from the dashboard."""
+
+    sent = "sent"
+    already = "already"  # reminded today, by /nudge or the dashboard
+    not_due = "not_due"  # answered, skipped, paused, or cannot be reached
+    holiday = "holiday"
+
+
+async def remind_teacher(
+    session: AsyncSession,
+    *,
+    circle: Circle,
+    scope: Scope,
+    person_id: int,
+    by: str | None,
+    now: datetime,
+) -> Reminded:
+    """Remind one teacher of the circle who has not answered this week, with /nudge's
+    message and its once-a-day rule (a teacher of the circle the caller checked)."""
+    if await holidays.current_holiday(session, circle=circle, now=now) is not None:
+        return Reminded.holiday
+    roster_lines = await summaries.week_roster(session, circle=circle, now=now)
+    line = next((line for line in roster_lines if line.person_id == person_id), None)
+    if line is None or not _due(line):
+        return Reminded.not_due
+    if not await _remind(session, line, by, now):
+        return Reminded.already
+    await record_nudge(session, actor=scope.actor, circle_id=circle.id, queued=1, now=now)
+    return Reminded.sent
 
 
 def _nudged(circle: Circle, sent: list[RosterLine], earlier: int) -> Text:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.flows import engine
 from bot.flows.buttons import Review
 from bot.flows.circle import name, short
-from bot.flows.events import Button, Say
+from bot.flows.events import Button, Photo, Say
 from bot.flows.hooks import trend_line
 from bot.flows.visit import FACILITATORS, Replies, Visit, each_place
 from circles.errors import Conflict, NotFound
@@ -24,6 +24,8 @@ from circles.text import Part, join, lines, number, quoted, t, tn
 
 #: Practices shown per /review; the rest wait for the next one (or the admin API).
 REVIEW_LIMIT = 5
+#: Evidence photos shown above a practice's card (as a reader of the repository sees them).
+PHOTOS_SHOWN = 3
 _SECTIONS = (
     ("steps", N_("Steps: {text}")),
     ("evidence", N_("Evidence: {text}")),
@@ -76,6 +78,13 @@ def card(row: reviews.PracticeRow) -> Say:
     return Say(lines(*text), buttons, separate=True)
 
 
+def photos(row: reviews.PracticeRow) -> list[Photo]:
+    """The practice's evidence photos (the first few), shown above its card."""
+    kept = (row.practice.content or {}).get("evidence_photos") or []
+    caption = t("Evidence of impact: “{title}”", title=row.practice.title)
+    return [Photo(file_id, caption=caption) for file_id in kept[:PHOTOS_SHOWN]]
+
+
 async def review(visit: Visit) -> Replies:
     """Practices awaiting review, each with Approve and Request changes buttons."""
     session = visit.session
@@ -87,13 +96,15 @@ async def review(visit: Visit) -> Replies:
             session, scope=scope, cursor=None, limit=REVIEW_LIMIT, status=PracticeStatus.in_review
         )
         waiting += await reviews.count_awaiting_review(session, scope=scope)
-        return [card(row) for row in page.items]
+        shown.extend(row.practice.id for row in page.items)
+        return [event for row in page.items for event in (*photos(row), card(row))]
 
+    shown: list[int | None] = []
     replies = await each_place(visit, FACILITATORS, answer)
     if not replies:
         return [Say(t("No practice is waiting for review."))]
-    if waiting > len(replies):
-        more = waiting - len(replies)
+    if waiting > len(shown):
+        more = waiting - len(shown)
         replies.append(
             Say(
                 tn(

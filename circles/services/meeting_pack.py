@@ -13,7 +13,8 @@ decisions about next teaching — gathered from what teachers said in their chec
 * **evidence**: the :data:`EVIDENCE` newest answers to "what evidence of students'
   learning did you see", photos and documents first;
 * **open help requests** and **blockers**: the period's answers to "anything the circle
-  could help with" and "what got in the way", newest first, :data:`MOST` of each;
+  could help with" and "what got in the way" that no facilitator marked handled on the
+  circle page yet, newest first, :data:`MOST` of each;
 * **reflections** written in the period that the reader may read (the same visibility
   rule as the summaries, :attr:`Scope.reflection_visibilities`);
 * **practices awaiting review** in the circle.
@@ -227,7 +228,7 @@ async def meeting_pack(
                     answer.created_at,
                 )
             )
-        elif key in asking:
+        elif key in asking and answer.handled_at is None:
             asking[key].append(
                 Blocker(
                     answer.person_id,

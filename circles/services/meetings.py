@@ -180,15 +180,23 @@ async def upcoming_meetings(
 
 async def rsvp_counts(session: AsyncSession, *, meeting_id: int) -> dict[RsvpResponse, list[str]]:
     """Who answered what (names), for the facilitators."""
+    people = await rsvp_people(session, meeting_id=meeting_id)
+    return {response: [name for _id, name in found] for response, found in people.items()}
+
+
+async def rsvp_people(
+    session: AsyncSession, *, meeting_id: int
+) -> dict[RsvpResponse, list[tuple[int, str]]]:
+    """Who answered what (person ids and names), for the facilitators."""
     rows = await session.execute(
-        select(Rsvp.response, Person.display_name)
+        select(Rsvp.response, Person.id, Person.display_name)
         .join(Person, Person.id == Rsvp.person_id)
         .where(Rsvp.meeting_id == meeting_id)
-        .order_by(Person.display_name)
+        .order_by(Person.display_name, Person.id)
     )
-    found: dict[RsvpResponse, list[str]] = {r: [] for r in RsvpResponse}
-    for response, name in rows.all():
-        found[response].append(name or "?")
+    found: dict[RsvpResponse, list[tuple[int, str]]] = {r: [] for r in RsvpResponse}
+    for response, person_id, name in rows.all():
+        found[response].append((person_id, name or "?"))
     return found
 
 

@@ -25,6 +25,7 @@ _ID_FIELDS = {
     "token_id": "token",
     "broadcast_id": "broadcast",
     "holiday_id": "holiday",
+    "person_id": "person",
 }
 #: Query parameters that name something of a circle.
 _ID_QUERIES = {"circle": "circle", "member": "person", "meeting": "meeting"}

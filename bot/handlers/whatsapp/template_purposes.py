@@ -264,6 +264,7 @@ PURPOSES: tuple[Purpose, ...] = (
         "title",
         "comment",
     ),
+    _purpose("facilitator_reply", r"reply-(?P<answer>\d+)-\d+", "reply-9-1", "name", "comment"),
     _purpose(
         "practice_digest",
         r"practice-share-\d+-(?P<practice>\d+)",

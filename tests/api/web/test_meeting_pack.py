@@ -11,7 +11,9 @@ from support.web import sign_in
 from support.world import World
 
 from circles.db import SessionMaker, transaction
-from circles.models import Answer, CheckIn, Meeting, Person
+from circles.models import Answer, CheckIn, Meeting, Person, Role
+from circles.services import followups
+from circles.services.access import scope_of_member
 
 
 async def _pack(client, world: World, meeting_id: int):
@@ -109,3 +111,24 @@ async def test_only_those_who_may_read_names_open_a_pack(world: World, api) -> N
     await sign_in(rep, world.secrets["union_rep_a"])
     refused = await _pack(rep, world, world.a.meeting)
     assert refused.status_code in (403, 404) and "Ana Souza" not in refused.text
+
+
+async def test_a_help_request_marked_handled_leaves_the_pack(
+    world: World, api, sessions: SessionMaker, clock
+) -> None:
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    assert "(a voice note)" in _section((await _pack(client, world, world.a.meeting)).text, "help")
+    async with transaction(sessions) as session:
+        (help_id,) = await session.scalars(
+            select(Answer.id).where(Answer.question_key == "help", Answer.file_id == "voice-1")
+        )
+        await followups.mark_handled(
+            session,
+            scope=scope_of_member(world.facilitator_a, world.a.circle, Role.facilitator),
+            circle_id=world.a.circle,
+            answer_id=help_id,
+            now=clock.now(),
+        )
+    help_asked = _section((await _pack(client, world, world.a.meeting)).text, "help")
+    assert "(a voice note)" not in help_asked

@@ -232,6 +232,31 @@ async def test_approving_a_practice_from_the_bot(
     assert nothing.text == "No practice is waiting for review."
 
 
+async def test_the_review_card_shows_the_whole_practice_under_its_photos(
+    world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
+) -> None:
+    async with transaction(sessions) as session:
+        practice = await session.get_one(Practice, world.a.practice)
+        practice.content = {
+            **practice.content,
+            "evidence": "Two thirds got the exit question right by week three.",
+            "conditions": "Needs a whiteboard per pair; not with more than 35 students.",
+            "lessons": "Ask one hinge question, not three.",
+            "evidence_photos": ["photo-2", "photo-3"],
+        }
+    photo, second, card = await ask(sessions, "review", PAULO, settings, clock)
+    assert photo.text == "Evidence of impact: “Mini whiteboards for hinge questions”"
+    assert second.text == photo.text
+    for part in (
+        "Evidence: Two thirds got the exit question right by week three.",
+        "Conditions and pitfalls: Needs a whiteboard per pair",
+        "Lessons learnt: Ask one hinge question, not three.",
+        "Ratings: 2 → 3 → 4 ↗",
+    ):
+        assert part in card.text
+    assert datas(card) == [f"r:approve:{practice.id}", f"r:changes:{practice.id}"]
+
+
 async def test_requesting_changes_takes_the_next_message_as_the_comment(
     world: World, sessions: SessionMaker, settings: Settings, clock: FakeClock
 ) -> None:
