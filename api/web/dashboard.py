@@ -322,7 +322,7 @@ async def circle_page(
             [_("Phase"), _("Teachers")],
             [[label, format_number(count)] for label, count in stages],
         )
-        ratings_chart = _ratings_chart(weeks, trends) if trends else None
+        ratings_chart = _ratings_chart(circle.id, weeks, trends) if trends else None
         headline = summaries.headline(summary.checkins)
     days_off = await holidays.list_holidays(session, circle=circle, now=now)
     return page(
@@ -367,11 +367,16 @@ def _rating(value: float | None) -> str:
     return format_decimal(round(value, 1), format="0.#", locale=current_language())
 
 
-def _ratings_chart(weeks: list[Week], trends: list[dashboard.TeacherTrend]) -> Markup:
+def _ratings_chart(
+    circle_id: int, weeks: list[Week], trends: list[dashboard.TeacherTrend]
+) -> Markup:
     """Each teacher's rating line (1–5, with its numbers), then one table of them all."""
     labels = [_week_label(week) for week in weeks]
     lines = [
-        Markup('<h3 class="chart-name">{}</h3>').format(trend.name or "?")
+        Markup(
+            '<h3 class="chart-name"><a class="teacher" href="/dashboard/circles/{}/teachers/{}">'
+            "{}</a></h3>"
+        ).format(circle_id, trend.person_id, trend.name or "?")
         + charts.line(
             trend.means,
             labels,

@@ -267,7 +267,8 @@ async def test_each_teachers_rating_line_shows_its_numbers_and_a_table(
     cells = _row(ratings, ana.display_name)
     assert len(cells) == 8  # one per week of the window
     assert sorted(float(c) for c in cells if c != "–") == sorted(given)
-    line = ratings[ratings.index(f">{ana.display_name}</h3>") :]
+    link = f'href="/dashboard/circles/{world.a.circle}/teachers/{ana.id}">{ana.display_name}</a>'
+    line = ratings[ratings.index(link) :]
     line = line[: line.index("</svg>")]
     assert [v for v in re.findall(r'class="value"[^>]*>([^<]*)<', line)] == [
         c for c in cells if c != "–"
