@@ -12,8 +12,9 @@ from support.world import World
 
 from circles.db import SessionMaker, transaction
 from circles.models import Answer, CheckIn, Meeting, Person, Role
-from circles.services import followups
+from circles.services import followups, media
 from circles.services.access import scope_of_member
+from circles.settings import Settings
 
 
 async def _pack(client, world: World, meeting_id: int):
@@ -132,3 +133,23 @@ async def test_a_help_request_marked_handled_leaves_the_pack(
         )
     help_asked = _section((await _pack(client, world, world.a.meeting)).text, "help")
     assert "(a voice note)" not in help_asked
+
+
+async def test_a_kept_photo_of_student_work_shows_in_the_pack(
+    world: World, api, sessions: SessionMaker, settings: Settings
+) -> None:
+    file_id = media.file_id_for("whatsapp:wamid.9", "image/png")
+    media.save(settings.media_dir, file_id=file_id, content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    async with transaction(sessions) as session:
+        answer = await session.scalar(select(Answer).where(Answer.file_id == "photo-2"))
+        answer.file_id = file_id
+    client = api()
+    await sign_in(client, world.secrets["facilitator_a"])
+    evidence = _section((await _pack(client, world, world.a.meeting)).text, "evidence")
+    url = (
+        f"/dashboard/circles/{world.a.circle}/teachers/{answer.person_id}/photos/"
+        f"{file_id.removeprefix(media.PREFIX)}"
+    )
+    assert f'<img src="{url}" alt="Photo of two exit tickets">' in evidence
+    shown = await client.get(url)
+    assert shown.status_code == 200 and shown.content.startswith(b"\x89PNG")
