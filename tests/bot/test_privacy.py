@@ -366,6 +366,7 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
             "timezone": "UTC",
             "consent": "refused",
             "practice_digest": True,
+            "peer_questions": True,
             "forgotten_at": person["forgotten_at"],
             "created_at": person["created_at"],
         }
