@@ -35,7 +35,15 @@ from api.web.pages import (
 )
 from circles.i18n import N_, _, use_language
 from circles.models import ApiToken, Person, PracticeStatus, RsvpResponse
-from circles.services import dashboard, holidays, meetings, reviews, simulation, summaries
+from circles.services import (
+    dashboard,
+    holidays,
+    meetings,
+    peers,
+    reviews,
+    simulation,
+    summaries,
+)
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
 from circles.services.sandbox import listed
@@ -59,6 +67,8 @@ RSVP_NAMES = {
     RsvpResponse.maybe: N_("maybe"),
 }
 REVIEW_QUEUE = 20
+#: The newest questions of the circle's teachers shown (the API pages through them all).
+QUESTIONS_SHOWN = 10
 #: The session key's place in the signed cookie.
 SESSION_KEY = "session"
 
@@ -229,6 +239,13 @@ async def circle_page(
         ]
         headline = summaries.headline(summary.checkins)
     days_off = await holidays.list_holidays(session, circle=circle, now=now)
+    questions = (
+        (
+            await peers.list_questions(session, circle=circle, cursor=None, limit=QUESTIONS_SHOWN)
+        ).items
+        if peers.may_read_questions(scope)
+        else None
+    )
     return page(
         request,
         viewer.web,
@@ -245,6 +262,7 @@ async def circle_page(
         today=now.astimezone(ZoneInfo(circle.timezone)).date(),
         simulated_at=now if now != clock.now() else None,
         queue=queue,
+        questions=questions,
         may_review=scope.may(Permission.write_circle),
         rsvp_names=RSVP_NAMES,
         done=request.query_params.get("done"),

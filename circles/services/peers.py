@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.errors import Conflict, InvalidAnswer, NotFound
+from circles.errors import Conflict, Forbidden, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
     Circle,
@@ -30,7 +30,9 @@ from circles.models import (
     PeerQuestionCopy,
     Person,
     Role,
+    TokenRole,
 )
+from circles.services.access import Permission, Scope, circle_for
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.scheduling import reachable
 
@@ -45,6 +47,7 @@ ALREADY_ANSWERED = N_("You have already answered this question.")
 ALREADY_THANKED = N_("You have already thanked them.")
 _TOO_LONG = N_("Please keep it under {limit} characters.")
 _EMPTY = N_("Please type your words.")
+_FACILITATORS_ONLY = N_("Only the facilitators of the circle read its teachers' questions.")
 
 
 def question_key(question_id: int | None) -> str:
@@ -227,6 +230,25 @@ class QuestionRow:
 
 #: Answers listed per question (a circle has about ten teachers).
 ANSWERS_SHOWN = 50
+
+
+def may_read_questions(scope: Scope) -> bool:
+    """Whether the scope reads a circle's questions: its facilitators do; coordinators and
+    admins are not in the circle, union representatives read no details."""
+    return scope.role is TokenRole.facilitator and scope.may(Permission.read_details)
+
+
+async def questions_for(
+    session: AsyncSession, *, scope: Scope, circle_id: int, cursor: str | None, limit: int
+) -> Page[QuestionRow]:
+    """The circle's questions for its facilitators (:class:`NotFound` outside the scope,
+    :class:`Forbidden` for anyone else who sees the circle)."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.read_details
+    )
+    if not may_read_questions(scope):
+        raise Forbidden(_FACILITATORS_ONLY)
+    return await list_questions(session, circle=circle, cursor=cursor, limit=limit)
 
 
 async def list_questions(
