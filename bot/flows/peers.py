@@ -110,6 +110,64 @@ async def _send(
     )
 
 
+async def send_question(
+    session: AsyncSession,
+    *,
+    question: PeerQuestion,
+    asker: Person,
+    circle: Circle,
+    to: list[Person],
+    now: datetime,
+) -> None:
+    """Queue the question for each peer (bulk, after quiet hours), keyed per question."""
+    message = question_message(question, asker)
+    for peer in to:
+        await _send(
+            session,
+            to=peer,
+            circle=circle,
+            message=message,
+            key=peers.question_key(question.id),
+            now=now,
+            priority=OutboxPriority.bulk,
+        )
+
+
+async def send_answer(
+    session: AsyncSession, *, answer: PeerAnswer, question: PeerQuestion, by: Person, now: datetime
+) -> None:
+    """Queue the answer for the teacher who asked, with its Thank button."""
+    asker = await session.get(Person, question.asker_id)
+    if asker is not None:
+        await _send(
+            session,
+            to=asker,
+            circle=await session.get(Circle, question.circle_id),
+            message=answer_message(answer, question, by),
+            key=peers.answer_key(answer.id),
+            now=now,
+            priority=OutboxPriority.reply,
+        )
+
+
+async def send_thanks(
+    session: AsyncSession, *, answer: PeerAnswer, question: PeerQuestion, by: Person, now: datetime
+) -> Person | None:
+    """Queue the asker's thanks for the peer who answered; that peer."""
+    answerer = await session.get(Person, answer.answerer_id)
+    if answerer is not None:
+        await _send(
+            session,
+            to=answerer,
+            circle=await session.get(Circle, question.circle_id),
+            message=thanks_message(question, by),
+            key=peers.thanks_key(answer.id),
+            now=now,
+            priority=OutboxPriority.reply,
+        )
+    return answerer
+
+
 # --- asking -----------------------------------------------------------------------------------
 
 
@@ -146,17 +204,9 @@ async def send_peer_question(ctx: Context, edited: bool) -> Completion:
     question, reached = await peers.ask_question(
         ctx.session, asker=ctx.person, circle=circle, text=text, anonymous=anonymous, now=ctx.now
     )
-    message = question_message(question, ctx.person)
-    for peer in reached:
-        await _send(
-            ctx.session,
-            to=peer,
-            circle=circle,
-            message=message,
-            key=peers.question_key(question.id),
-            now=ctx.now,
-            priority=OutboxPriority.bulk,
-        )
+    await send_question(
+        ctx.session, question=question, asker=ctx.person, circle=circle, to=reached, now=ctx.now
+    )
     if not reached:
         reply = t(
             "No other teacher of your circle can receive questions right now. Your question "
@@ -233,17 +283,7 @@ async def send_peer_answer(ctx: Context, edited: bool) -> Completion:
         )
     except Conflict as twice:
         return Completion([Say(t(twice.message))])
-    asker = await ctx.session.get(Person, question.asker_id)
-    if asker is not None:
-        await _send(
-            ctx.session,
-            to=asker,
-            circle=await ctx.session.get(Circle, question.circle_id),
-            message=answer_message(answer, question, ctx.person),
-            key=peers.answer_key(answer.id),
-            now=ctx.now,
-            priority=OutboxPriority.reply,
-        )
+    await send_answer(ctx.session, answer=answer, question=question, by=ctx.person, now=ctx.now)
     return Completion([Say(t("Sent to the teacher who asked. Thank you for helping!"))])
 
 
@@ -258,17 +298,9 @@ async def thank(pressed: Pressed, action: ThankPeer) -> engine.Outcome:
         peers.thank(answer, now=pressed.now)
     except (NotFound, Conflict) as refused:
         return engine.Outcome([Notice(t(refused.message))])
-    answerer = await session.get(Person, answer.answerer_id)
-    if answerer is not None:
-        await _send(
-            session,
-            to=answerer,
-            circle=await session.get(Circle, question.circle_id),
-            message=thanks_message(question, pressed.person),
-            key=peers.thanks_key(answer.id),
-            now=pressed.now,
-            priority=OutboxPriority.reply,
-        )
+    answerer = await send_thanks(
+        session, answer=answer, question=question, by=pressed.person, now=pressed.now
+    )
     told = t("{name} will get your thanks.", name=_who(answerer))
     return engine.Outcome([Done(t(THANK_LABEL)), Say(told)])
 
