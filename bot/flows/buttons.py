@@ -501,6 +501,15 @@ class ThankPeer(_OneId):
 
 @_register
 @dataclass(frozen=True)
+class AskCircle(_OneId):
+    """Ask the circle what the pilot check-in's "anything your circle could help with?" said."""
+
+    tag: ClassVar[str] = "q:ask"
+    checkin_id: int
+
+
+@_register
+@dataclass(frozen=True)
 class StopPeerQuestions(_Bare):
     """Receive no more questions from peers."""
 

@@ -20,14 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine, queued
 from bot.flows.actions import Pressed, on
-from bot.flows.buttons import AnswerPeer, RestartPeerQuestions, StopPeerQuestions, ThankPeer
-from bot.flows.effects import Completion, Context, effect
+from bot.flows.answers import Value
+from bot.flows.buttons import (
+    AnswerPeer,
+    AskCircle,
+    RestartPeerQuestions,
+    StopPeerQuestions,
+    ThankPeer,
+)
+from bot.flows.effects import Completion, Context, Prefill, effect
 from bot.flows.events import Button, Done, Notice, Say
 from bot.flows.hooks import answer_text
 from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_
-from circles.models import Circle, OutboxPriority, PeerAnswer, PeerQuestion, Person
+from circles.models import AnswerKind, Circle, OutboxPriority, PeerAnswer, PeerQuestion, Person
 from circles.questions import Question
 from circles.services import peers
 from circles.services.outbox import enqueue
@@ -178,6 +185,36 @@ async def ask(visit: Visit, person: Person) -> Replies:
     if circle is None:
         return [Say(t(_NOT_A_TEACHER))]
     return await engine.begin(visit.session, person=person, flow_id="ask", now=visit.now)
+
+
+@on(AskCircle)
+async def ask_from_checkin(pressed: Pressed, action: AskCircle) -> engine.Outcome:
+    """*Ask my circle* after a pilot check-in: ``/ask``, offering what it said as the question."""
+    session, person = pressed.session, pressed.person
+    try:
+        wanted = await peers.help_wanted(session, person_id=person.id, checkin_id=action.checkin_id)
+    except NotFound:
+        return engine.Outcome([Notice(t(engine.CLOSED))])
+    if await peers.teacher_circle(session, person_id=person.id) is None:
+        return engine.Outcome([Notice(t(_NOT_A_TEACHER))])
+    state = {"help_checkin": action.checkin_id} if wanted else {}
+    events = await engine.begin(session, person=person, flow_id="ask", now=pressed.now, state=state)
+    return engine.Outcome([Done(t("Ask my circle")), *events])
+
+
+@effect("help_wanted")
+async def help_wanted(ctx: Context) -> Prefill | None:
+    """The pilot check-in's "anything your circle could help with?", offered as the question."""
+    checkin_id = ctx.run.state.get("help_checkin")
+    if not checkin_id:
+        return None
+    try:
+        text = await peers.help_wanted(
+            ctx.session, person_id=ctx.person.id, checkin_id=int(checkin_id)
+        )
+    except NotFound:
+        return None
+    return Prefill(Value(AnswerKind.text, text=text), quoted(text)) if text else None
 
 
 @effect("peer_question_preview")

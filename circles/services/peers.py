@@ -22,6 +22,7 @@ from circles.db import insert_or_skip
 from circles.errors import Conflict, Forbidden, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
+    Answer,
     Circle,
     Membership,
     Outbox,
@@ -32,7 +33,8 @@ from circles.models import (
     Role,
     TokenRole,
 )
-from circles.services.access import Permission, Scope, circle_for
+from circles.questions import Question
+from circles.services.access import Permission, Scope, checkin_for_member, circle_for
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.scheduling import reachable
 
@@ -88,6 +90,19 @@ async def teacher_circle(session: AsyncSession, *, person_id: int) -> Circle | N
         .where(Membership.person_id == person_id, Membership.role == Role.teacher)
         .order_by(Membership.id)
         .limit(1)
+    )
+
+
+async def help_wanted(session: AsyncSession, *, person_id: int, checkin_id: int) -> str | None:
+    """What the person's own pilot check-in said the circle could help with (typed), if
+    anything; :class:`NotFound` for someone else's check-in."""
+    await checkin_for_member(session, person_id=person_id, checkin_id=checkin_id)
+    return await session.scalar(
+        select(Answer.value_text).where(
+            Answer.checkin_id == checkin_id,
+            Answer.person_id == person_id,
+            Answer.question_key == Question.help,
+        )
     )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from support.places import add_circle
-from support.story import onboard_facilitator
+from support.story import MONDAY_EVENING, identify, onboard_facilitator
 
 from circles.db import transaction
 from circles.models import PeerAnswer, PeerQuestion, Role
@@ -204,3 +204,38 @@ async def test_a_question_is_text_and_not_too_long_and_only_teachers_ask(
         assert await session.scalar(select(PeerQuestion)) is None
     grace = await onboard_facilitator(phone, accra)
     assert await grace.send("/ask") == ["Asking your circle is for the teachers of a circle."]
+
+
+async def test_the_pilot_check_ins_call_for_help_can_go_to_the_circle(
+    phone, accra, ama, sender, clock
+) -> None:
+    kofi = phone("Kofi")
+    await _join(kofi, accra.codes[Role.teacher], "Kofi Boateng")
+    await identify(ama)
+    clock.set(MONDAY_EVENING[0])
+    await ama.send("/checkin")
+    await ama.tap("Yes")
+    await ama.send("Used the whiteboards in three lessons.")
+    await ama.send("Most wrote their own answer.")
+    await ama.tap("3")
+    await ama.send("Ask the hinge question earlier.")
+    help_wanted = "How do I get the quiet ones to show their boards?"
+    texts = await ama.send(help_wanted)
+    assert texts[-1].endswith(
+        "Would you like to ask the other teachers of your circle about what you could use "
+        "help with? It goes to them only if you say so."
+    )
+    assert ama.labels() == ["Ask my circle"]
+    offer, data = ama.last_with_buttons(), ama.button_data("Ask my circle")
+    assert await kofi.tap_data(offer, data) == []  # not his check-in
+    assert kofi.last_notice() == "This question is already closed."
+    texts = await ama.tap("Ask my circle")
+    assert f"“{help_wanted}”" in texts[0]
+    assert ama.labels() == ["Keep", "Change"]
+    await ama.tap("Keep")
+    await ama.tap("Without my name")
+    await ama.tap("Yes")
+    await sender.drain()
+    assert kofi.messages()[-1]["text"] == (
+        f"A teacher of your circle asks for help (without their name):\n“{help_wanted}”"
+    )

@@ -20,6 +20,7 @@ from bot.flows.buttons import (
     DATA_LIMIT,
     AdoptPractice,
     AnswerPeer,
+    AskCircle,
     Browse,
     CancelMeeting,
     Codify,
@@ -101,6 +102,7 @@ SENT_LAST_WEEK = [
     ("r:changes:31", Review(31, "changes")),
     ("q:a:7", AnswerPeer(7)),
     ("q:t:8", ThankPeer(8)),
+    ("q:ask:88", AskCircle(88)),
     ("q:off", StopPeerQuestions()),
     ("q:on", RestartPeerQuestions()),
 ]
