@@ -49,7 +49,7 @@ _THANKS_ANONYMOUSLY = N_("The teacher who asked “{question}” thanks you for 
 _NOT_A_TEACHER = N_("Asking your circle is for the teachers of a circle.")
 ANSWER_LABEL = N_("Answer")
 THANK_LABEL = N_("Thank")
-STOP_LABEL = N_("Stop peers' questions")
+STOP_LABEL = N_("Stop these questions")
 RESTART_LABEL = N_("Receive them again")
 #: How much of a question is quoted above an answer or a thanks.
 QUESTION_QUOTE = 120

@@ -62,7 +62,7 @@ async def test_a_teacher_asks_her_circle_a_peer_answers_and_is_thanked(
     await sender.drain()
     question = kofi.messages()[-1]
     assert question["text"] == f"Ama, a teacher of your circle, asks for help:\n“{QUESTION}”"
-    assert kofi.labels(question) == ["Answer", "Stop peers' questions"]
+    assert kofi.labels(question) == ["Answer", "Stop these questions"]
     answer_data = kofi.button_data("Answer", question)
     assert not any(QUESTION in text for text in grace.everything_shown())
 
@@ -129,7 +129,7 @@ async def test_quiet_hours_pauses_and_stopped_questions_are_respected(
     await efua.tap("7 days")
     texts = await yaw.send("/peers")
     assert texts == ["You receive the questions other teachers of your circle ask."]
-    await yaw.tap("Stop peers' questions")
+    await yaw.tap("Stop these questions")
     assert yaw.labels() == ["Receive them again"]
 
     clock.set(datetime(2026, 9, 7, 22, 0, tzinfo=UTC))  # 22:00 in Accra: quiet hours
@@ -178,7 +178,7 @@ async def test_a_french_teacher_reads_the_question_in_her_language_as_it_was_wri
     assert QUESTION in question["text"]  # her words, untranslated
     assert marie.labels(question) == [
         render(t("Answer"), "fr"),
-        render(t("Stop peers' questions"), "fr"),
+        render(t("Stop these questions"), "fr"),
     ]
     await marie.tap_nth(0, question)
     texts = await marie.send("Une seule question, une ligne.")
