@@ -39,6 +39,7 @@ from circles.services import pagination, summaries
 from circles.services.answers import CheckInRow
 from circles.services.attendance import MeetingRow
 from circles.services.invites import InviteState, invite_state
+from circles.services.peers import AnswerRow, QuestionRow
 from circles.services.reflections import ReflectionRow
 from circles.services.repository import Found
 from circles.services.reviews import COMMENT_LIMIT, PracticeRow, Reviewed
@@ -396,6 +397,68 @@ class ReflectionOut(Out):
     def of(cls, row: ReflectionRow) -> ReflectionOut:
         """From a service row."""
         return cls.read(row, row.reflection)
+
+
+class PeerAnswerOut(Out):
+    """A peer's answer to a question of the circle."""
+
+    id: int
+    answerer_id: int
+    answerer_name: str | None
+    text: str
+    created_at: datetime
+    thanked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: AnswerRow) -> PeerAnswerOut:
+        """From a service row."""
+        return cls.read(row, row.answer)
+
+
+class PeerQuestionOut(Out):
+    """A teacher's question to the circle (``/ask``), with its answers."""
+
+    model_config = examples(
+        {
+            "id": 6,
+            "asker_id": None,
+            "asker_name": None,
+            "anonymous": True,
+            "text": "How do you keep exit tickets short?",
+            "created_at": "2026-10-14T11:00:00Z",
+            "sent_to": 8,
+            "answers": [
+                {
+                    "id": 8,
+                    "answerer_id": 12,
+                    "answerer_name": "Kofi Boateng",
+                    "text": "One hinge question, one line.",
+                    "created_at": "2026-10-14T12:30:00Z",
+                    "thanked_at": None,
+                }
+            ],
+        }
+    )
+
+    id: int
+    asker_id: int | None = Field(description="Absent when the teacher asked without their name.")
+    asker_name: str | None
+    anonymous: bool
+    text: str
+    created_at: datetime
+    sent_to: int = Field(description="How many teachers of the circle it was sent to.")
+    answers: list[PeerAnswerOut]
+
+    @classmethod
+    def of(cls, row: QuestionRow) -> PeerQuestionOut:
+        """From a service row; an anonymous asker is not named, nor their id given."""
+        question = row.question
+        return cls.read(
+            row,
+            question,
+            asker_id=None if question.anonymous else question.asker_id,
+            answers=[PeerAnswerOut.of(answer) for answer in row.answers],
+        )
 
 
 class RsvpCounts(BaseModel):

@@ -334,6 +334,8 @@ class Person(SQLModel, table=True):
     grade_level: str | None = Field(default=None, max_length=80)
     #: Whether the person receives practices shared from other circles (opt-out).
     practice_digest: bool = Field(default=True)
+    #: Whether the person receives the questions other teachers of their circle ask (opt-out).
+    peer_questions: bool = Field(default=True)
     paused_until: datetime | None = _timestamp()
     forgotten_at: datetime | None = _timestamp()
     created_at: datetime = _created()
@@ -658,6 +660,53 @@ class PracticeShare(SQLModel, table=True):
     circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
     practice_id: int = Field(foreign_key="practice.id", ondelete="CASCADE")
     sent_at: datetime = _created()
+
+
+# --- help from peers between meetings ----------------------------------------------
+
+
+class PeerQuestion(SQLModel, table=True):
+    """A teacher's question to the other teachers of their circle (``/ask``), as written.
+
+    Personal data of the asker: erased with them, for everyone (its copies and answers too).
+    """
+
+    __tablename__ = "peer_question"
+    __table_args__ = (sa.Index("ix_peer_question_circle_created", "circle_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    asker_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    text: str = Field(sa_type=sa.Text)
+    #: The asker chose not to show their name to their peers (nor to the facilitators).
+    anonymous: bool = Field(default=False)
+    created_at: datetime = _created()
+
+
+class PeerQuestionCopy(SQLModel, table=True):
+    """One peer who was sent a question: only they may answer it (one copy per person)."""
+
+    __tablename__ = "peer_question_copy"
+    __table_args__ = (sa.UniqueConstraint("question_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="peer_question.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    created_at: datetime = _created()
+
+
+class PeerAnswer(SQLModel, table=True):
+    """A peer's answer to a question (one per peer), and when the asker thanked them."""
+
+    __tablename__ = "peer_answer"
+    __table_args__ = (sa.UniqueConstraint("question_id", "answerer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="peer_question.id", ondelete="CASCADE")
+    answerer_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = _created()
+    thanked_at: datetime | None = _timestamp()
 
 
 # --- broadcasts and the outbox -----------------------------------------------------

@@ -140,4 +140,12 @@ class Question(StrEnum):
     audience = "audience", Holds.choice
     """broadcast: who receives the announcement (everyone / teachers / facilitators)."""
     confirm = "confirm", Holds.choice
-    """broadcast: whether to send it now (yes / no)."""
+    """broadcast, ask: whether to send it now (yes / no)."""
+
+    # --- help from peers -----------------------------------------------------------------
+    question = "question", Holds.text
+    """ask: the question a teacher sends to the other teachers of their circle."""
+    ask_as = "ask_as", Holds.choice
+    """ask: whether the question shows the asker's name (named / anonymous)."""
+    reply = "reply", Holds.text
+    """peer_answer: a peer's answer to a question of their circle."""

@@ -47,6 +47,7 @@ from circles.services import (
     holidays,
     meeting_pack,
     meetings,
+    peers,
     reviews,
     simulation,
     summaries,
@@ -74,6 +75,8 @@ RSVP_NAMES = {
     RsvpResponse.maybe: N_("maybe"),
 }
 REVIEW_QUEUE = 20
+#: The newest questions of the circle's teachers shown (the API pages through them all).
+QUESTIONS_SHOWN = 10
 #: The session key's place in the signed cookie.
 SESSION_KEY = "session"
 
@@ -325,6 +328,13 @@ async def circle_page(
         ratings_chart = _ratings_chart(circle.id, weeks, trends) if trends else None
         headline = summaries.headline(summary.checkins)
     days_off = await holidays.list_holidays(session, circle=circle, now=now)
+    questions = (
+        (
+            await peers.list_questions(session, circle=circle, cursor=None, limit=QUESTIONS_SHOWN)
+        ).items
+        if peers.may_read_questions(scope)
+        else None
+    )
     return page(
         request,
         viewer.web,
@@ -344,6 +354,7 @@ async def circle_page(
         local_time=lambda at: at.astimezone(ZoneInfo(circle.timezone)).strftime("%H:%M"),
         simulated_at=now if now != clock.now() else None,
         queue=queue,
+        questions=questions,
         may_review=scope.may(Permission.write_circle),
         rsvp_names=RSVP_NAMES,
         roster=sorted(roster, key=lambda line: ((line.name or "").casefold(), line.person_id)),

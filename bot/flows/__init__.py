@@ -17,6 +17,7 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     hooks,
     journey,
     meetings,
+    peers,
     practices,
     privacy,
     reflections,

@@ -14,7 +14,8 @@ chats earlier still work:
 ``s:<run>:<seq>`` answer a flow's question (the sequence closes old keyboards);
 ``o:<check-in>:<value>`` opens a check-in; ``x:<verb>:…`` a member's action
 (pause, erasure, inquiry, meetings); ``p:<verb>:…`` the evidence repository;
-``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's.
+``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…`` help from
+peers (answer a question, thank an answer, stop or restart peers' questions).
 """
 
 from __future__ import annotations
@@ -475,6 +476,52 @@ class RestartDigest(_Bare):
 PracticeAction = (
     SearchPage | Browse | ReadPractice | AdoptPractice | RevisePractice | StopDigest | RestartDigest
 )
+
+
+# --- help from peers (``q:``) -------------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class AnswerPeer(_OneId):
+    """Answer a question a peer of the circle asked."""
+
+    tag: ClassVar[str] = "q:a"
+    question_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class ThankPeer(_OneId):
+    """Thank the peer who answered one's question."""
+
+    tag: ClassVar[str] = "q:t"
+    answer_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class AskCircle(_OneId):
+    """Ask the circle what the pilot check-in's "anything your circle could help with?" said."""
+
+    tag: ClassVar[str] = "q:ask"
+    checkin_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class StopPeerQuestions(_Bare):
+    """Receive no more questions from peers."""
+
+    tag: ClassVar[str] = "q:off"
+
+
+@_register
+@dataclass(frozen=True)
+class RestartPeerQuestions(_Bare):
+    """Receive peers' questions again."""
+
+    tag: ClassVar[str] = "q:on"
 
 
 # --- a facilitator's (``f:``, ``r:``) ------------------------------------------------------------

@@ -26,6 +26,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("journey", N_("your practice, pilot weeks and ratings so far"), _TEACHER),
     Command("edit", N_("change an answer of your open check-in"), _TEACHER),
     Command("skip", N_("skip this week's check-in"), _TEACHER),
+    Command("ask", N_("ask the other teachers of your circle for help"), _TEACHER),
+    Command("peers", N_("receive your peers' questions, or stop them"), _TEACHER),
     Command("summary", N_("this week in your circle"), _FACILITATOR | {Role.union_rep}),
     Command("circle", N_("members and their phases"), _FACILITATOR | {Role.union_rep}),
     Command("who", N_("who has not answered yet"), _FACILITATOR),

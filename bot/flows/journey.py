@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.flows import engine
 from bot.flows.actions import Pressed, closed, on
-from bot.flows.buttons import Codify, KeepPiloting, NewInquiry
+from bot.flows.buttons import AskCircle, Codify, KeepPiloting, NewInquiry
 from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Rows, Say
@@ -260,6 +260,12 @@ async def record_pilot_week(ctx: Context, edited: bool) -> Completion:
             (Button(t("Keep piloting"), KeepPiloting(inquiry.id)),),
         )
         replies.append(Say(text, rows))
+    if answer_text(ctx.answers, Question.help) and ctx.run.checkin_id is not None:
+        offer = t(
+            "Would you like to ask the other teachers of your circle about what you could "
+            "use help with? It goes to them only if you say so."
+        )
+        replies.append(Say(offer, ((Button(t("Ask my circle"), AskCircle(ctx.run.checkin_id)),),)))
     return Completion(replies)
 
 

@@ -35,6 +35,9 @@ from circles.models import (
     Meeting,
     Membership,
     Outbox,
+    PeerAnswer,
+    PeerQuestion,
+    PeerQuestionCopy,
     Person,
     Practice,
     PracticeShare,
@@ -44,7 +47,7 @@ from circles.models import (
     Rsvp,
     WebSession,
 )
-from circles.services import media
+from circles.services import media, peers
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -157,6 +160,9 @@ async def export_person_data(
             PracticeVersion, PracticeVersion.practice_id.in_(practice_ids)
         ),
         "adoptions": await rows(Adoption, Adoption.person_id == pid),
+        "peer_questions": await rows(PeerQuestion, PeerQuestion.asker_id == pid),
+        "peer_questions_received": await rows(PeerQuestionCopy, PeerQuestionCopy.person_id == pid),
+        "peer_answers": await rows(PeerAnswer, PeerAnswer.answerer_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
@@ -188,6 +194,8 @@ async def forget_person(
       so they no longer carry the person's id.
     - Published practices stay in the repository without an author, older versions or
       review comment; unpublished ones are deleted with their versions.
+    - Questions they asked their peers go for everyone (the copies, the answers and the
+      queued or sent messages that carry them), and so do their answers to others'.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     - Files of the media store (in ``media_dir``) that their rows name are deleted, but
       a published practice's evidence photos. They go before the transaction commits:
@@ -203,6 +211,7 @@ async def forget_person(
     )
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
+    await peers.forget(session, person_id=pid)
     await forget_sender(
         session, wa_ids=[i.address for i in identities if i.channel is Channel.whatsapp]
     )
@@ -242,6 +251,7 @@ async def forget_person(
     person.consent, person.consent_at = Consent.refused, None
     person.paused_until = None
     person.timezone, person.practice_digest = "UTC", True
+    person.peer_questions = True
     person.forgotten_at = now
     await record_audit(
         session,

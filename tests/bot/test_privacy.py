@@ -131,6 +131,8 @@ AMA_TEXTS = [
     "Hum the question, then ask it",
     "Ama's pupils guess the answer now",
     "Ama's pupils will reason aloud",
+    "Ama asks: how do you get pupils humming?",
+    "Ama answers Kofi: wait five seconds",
 ]
 #: Her practice as first published: it was shared with the circle, so it stays on the
 #: copy Kofi received (a published practice stays in the repository, without author).
@@ -156,6 +158,9 @@ EXPORT_KEYS = {
     "outbox": "messages",
     "apitoken": "api_tokens",
     "auditlog": "audit_entries",
+    "peer_question": "peer_questions",
+    "peer_question_copy": "peer_questions_received",
+    "peer_answer": "peer_answers",
 }
 
 
@@ -226,6 +231,36 @@ async def _join(teacher: Phone, code: str, name: str, subjects: str) -> None:
     assert texts[0].startswith(f"You are all set, {name}!")
 
 
+async def _ask(teacher: Phone, question: str) -> None:
+    await teacher.send("/ask")
+    await teacher.send(question)
+    await teacher.tap("With my name")
+    await teacher.tap("Yes")
+
+
+async def _ask_each_other(ama: Phone, kofi: Phone, sender) -> None:
+    """Ama asks the circle and Kofi answers (she thanks him); Kofi asks and Ama answers."""
+    await _ask(ama, AMA_TEXTS[15])
+    await sender.drain()
+    await kofi.tap("Answer", kofi.messages()[-1])
+    await kofi.send("Kofi answers: hum the question first")
+    await sender.drain()
+    await ama.tap("Thank", ama.messages()[-1])
+    await _ask(kofi, "Kofi asks about exit tickets")
+    await sender.drain()
+    await ama.tap("Answer", ama.messages()[-1])
+    await ama.send(AMA_TEXTS[16])
+    await sender.drain()
+
+
+def _about_her_question(trace: Trace, question_id: int) -> bool:
+    """A row of Kofi's that goes with Ama's question or her answer: erased with her."""
+    row = trace.row
+    if trace.table in ("peer_answer", "peer_question_copy"):
+        return row["question_id"] == question_id
+    return trace.table == "outbox" and row["idempotency_key"].startswith("peer-")
+
+
 async def _ama_everywhere(fake, app, accra, sessions, clock, sender) -> tuple[Phone, Phone]:
     """Kofi and Ama in Accra 1, Ama with something in every table that can hold her."""
     kofi = Phone(fake, app, FakeUser(id=KOFI_CHAT, first_name="Kofi"))
@@ -251,6 +286,7 @@ async def _ama_everywhere(fake, app, accra, sessions, clock, sender) -> tuple[Ph
     await ama.tap("3")
     await ama.send(AMA_TEXTS[7])
     await ama.tap("Skip")
+    await _ask_each_other(ama, kofi, sender)
     now = clock.now()
     scope = Scope("token:1", TokenRole.facilitator, circle_ids=frozenset({accra.circle_id}))
     async with transaction(sessions) as session:
@@ -366,6 +402,7 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
             "timezone": "UTC",
             "consent": "refused",
             "practice_digest": True,
+            "peer_questions": True,
             "forgotten_at": person["forgotten_at"],
             "created_at": person["created_at"],
         }
@@ -376,9 +413,15 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
         )
         assert "person:" + str(AMA_ID) not in erasure["actor"]
         # Kofi keeps every row; his copy of her practice no longer names her.
+        # Her question and her answer go for everyone, with Kofi's answer and copies.
         kofis_now = await traces_of(session, person_id=KOFI_ID, chat_id=KOFI_CHAT)
+        [asked] = [t.row["id"] for t in before if t.table == "peer_question"]
         assert [(t.table, t.row["id"]) for t in kofis_now] == [
-            (t.table, t.row["id"]) for t in kofis
+            (t.table, t.row["id"]) for t in kofis if not _about_her_question(t, asked)
+        ]
+        assert any(_about_her_question(t, asked) for t in kofis)
+        assert [t.row["text"] for t in kofis_now if t.table == "peer_question"] == [
+            "Kofi asks about exit tickets"
         ]
         [card] = [
             shown(t.row["payload"], "en").text

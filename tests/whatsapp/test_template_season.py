@@ -13,7 +13,7 @@ from sqlalchemy import select
 from support.people import add_person
 from support.places import add_circle
 
-from bot.flows import announcements, digest, prompts, sharing
+from bot.flows import announcements, digest, peers, prompts, sharing
 from bot.flows.buttons import decode
 from bot.handlers.whatsapp.template_purposes import GROUP_KEY
 from bot.handlers.whatsapp.templates import BODY_LIMIT, for_purpose, load_catalog
@@ -30,6 +30,7 @@ from circles.models import (
     TokenRole,
 )
 from circles.services import broadcasts, meetings, reviews
+from circles.services import peers as peer_questions
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience
 from circles.settings import SUPPORTED_LANGUAGES
@@ -150,6 +151,20 @@ async def _season(sessions: SessionMaker) -> None:
             now=MONDAY,
         )
         await broadcasts.fan_out(session, broadcast=broadcast, now=MONDAY)
+
+        bia = await _member(session, circle, Role.teacher, "Bia Costa", 7003)
+        question, reached = await peer_questions.ask_question(
+            session, asker=ana, circle=circle, text="Como vocês corrigem\nos bilhetes?",
+            anonymous=False, now=MONDAY,
+        )  # fmt: skip
+        await peers.send_question(
+            session, question=question, asker=ana, circle=circle, to=reached, now=MONDAY
+        )
+        answer = await peer_questions.answer_question(
+            session, question=question, answerer=bia, text="Em dupla, no fim da aula.", now=MONDAY
+        )
+        await peers.send_answer(session, answer=answer, question=question, by=bia, now=MONDAY)
+        await peers.send_thanks(session, answer=answer, question=question, by=ana, now=MONDAY)
         next_monday = datetime(2026, 9, 21, 11, 30, tzinfo=UTC)  # 08:30 in Recife
         await digest.send_digests(session, now=next_monday)
 
@@ -192,6 +207,9 @@ async def test_every_message_of_a_season_goes_as_its_template_in_every_language(
         "practice_digest",
         "broadcast",
         "facilitator_digest",
+        "peer_question",
+        "peer_answer",
+        "peer_thanks",
     }
     # The parameters are the message's own words, in the reader's language.
     assert "Biblioteca" in portuguese["meeting_new"][0]
@@ -206,3 +224,7 @@ async def test_every_message_of_a_season_goes_as_its_template_in_every_language(
     week, lines = portuguese["facilitator_digest"]
     assert week.startswith("Recife 1 · semana")
     assert "Ana Souza" in lines
+    # A peer's question, answer and thanks: the teachers' own words, on one line.
+    assert "“Como vocês corrigem · os bilhetes?”" in portuguese["peer_question"][0]
+    assert portuguese["peer_answer"][0].endswith("“Em dupla, no fim da aula.”")
+    assert "Ana" in portuguese["peer_thanks"][0]

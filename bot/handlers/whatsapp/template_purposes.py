@@ -21,12 +21,15 @@ from typing import Any
 from bot.flows.buttons import (
     Action,
     AdoptPractice,
+    AnswerPeer,
     FacilitatorCommand,
     OpenCheckIn,
     ReadPractice,
     Reflect,
     Rsvp,
     StopDigest,
+    StopPeerQuestions,
+    ThankPeer,
 )
 from bot.flows.events import Event, Photo, Say
 from circles.models import RsvpResponse
@@ -279,6 +282,24 @@ PURPOSES: tuple[Purpose, ...] = (
     _purpose("broadcast", r"broadcast-\d+", "broadcast-4", "message", longer="broadcast_long"),
     # The same broadcast when "broadcast" cannot hold it whole: only ever its ``longer``.
     _purpose("broadcast_long", r"broadcast-\d+", "broadcast-4", "message", fits=lambda _e: False),
+    _purpose(
+        "peer_question",
+        r"peer-question-(?P<question>\d+)",
+        "peer-question-6",
+        "message",
+        buttons=(
+            lambda match, _event: AnswerPeer(int(match["question"])),
+            lambda _match, _event: StopPeerQuestions(),
+        ),
+    ),
+    _purpose(
+        "peer_answer",
+        r"peer-answer-(?P<answer>\d+)",
+        "peer-answer-8",
+        "message",
+        buttons=(lambda match, _event: ThankPeer(int(match["answer"])),),
+    ),
+    _purpose("peer_thanks", r"peer-thanks-\d+", "peer-thanks-8", "message"),
     _purpose(
         "facilitator_digest",
         r"digest-\d{4}-\d\d-\d+",

@@ -19,6 +19,8 @@ from bot.flows import buttons
 from bot.flows.buttons import (
     DATA_LIMIT,
     AdoptPractice,
+    AnswerPeer,
+    AskCircle,
     Browse,
     CancelMeeting,
     Codify,
@@ -40,11 +42,14 @@ from bot.flows.buttons import (
     ReadPractice,
     Reflect,
     RestartDigest,
+    RestartPeerQuestions,
     Review,
     RevisePractice,
     Rsvp,
     SearchPage,
     StopDigest,
+    StopPeerQuestions,
+    ThankPeer,
     decode,
     encode,
 )
@@ -95,6 +100,11 @@ SENT_LAST_WEEK = [
     ("f:review", FacilitatorCommand("review")),
     ("r:approve:31", Review(31, "approve")),
     ("r:changes:31", Review(31, "changes")),
+    ("q:a:7", AnswerPeer(7)),
+    ("q:t:8", ThankPeer(8)),
+    ("q:ask:88", AskCircle(88)),
+    ("q:off", StopPeerQuestions()),
+    ("q:on", RestartPeerQuestions()),
 ]
 
 
