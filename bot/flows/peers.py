@@ -178,12 +178,25 @@ async def send_thanks(
 # --- asking -----------------------------------------------------------------------------------
 
 
+def _enough_for_today() -> Part:
+    return tn(
+        "You have asked your circle {count} question in the last 24 hours. Please give them "
+        "time to answer, and ask again tomorrow.",
+        "You have asked your circle {count} questions in the last 24 hours. Please give them "
+        "time to answer, and ask again tomorrow.",
+        peers.QUESTIONS_A_DAY,
+        count=number(peers.QUESTIONS_A_DAY),
+    )
+
+
 @members_only
 async def ask(visit: Visit, person: Person) -> Replies:
     """``/ask``: write a question for the other teachers of the circle."""
     circle = await peers.teacher_circle(visit.session, person_id=person.id)
     if circle is None:
         return [Say(t(_NOT_A_TEACHER))]
+    if not await peers.may_ask(visit.session, asker_id=person.id, now=visit.now):
+        return [Say(_enough_for_today())]
     return await engine.begin(visit.session, person=person, flow_id="ask", now=visit.now)
 
 
@@ -197,6 +210,8 @@ async def ask_from_checkin(pressed: Pressed, action: AskCircle) -> engine.Outcom
         return engine.Outcome([Notice(t(engine.CLOSED))])
     if await peers.teacher_circle(session, person_id=person.id) is None:
         return engine.Outcome([Notice(t(_NOT_A_TEACHER))])
+    if not await peers.may_ask(session, asker_id=person.id, now=pressed.now):
+        return engine.Outcome([Say(_enough_for_today())])
     state = {"help_checkin": action.checkin_id} if wanted else {}
     events = await engine.begin(session, person=person, flow_id="ask", now=pressed.now, state=state)
     return engine.Outcome([Done(t("Ask my circle")), *events])
@@ -237,6 +252,8 @@ async def send_peer_question(ctx: Context, edited: bool) -> Completion:
     circle = await peers.teacher_circle(ctx.session, person_id=ctx.person.id)
     if edited or circle is None or not text:
         return Completion()
+    if not await peers.may_ask(ctx.session, asker_id=ctx.person.id, now=ctx.now):
+        return Completion([Say(_enough_for_today())])
     anonymous = answer_text(ctx.answers, Question.ask_as) == "anonymous"
     question, reached = await peers.ask_question(
         ctx.session, asker=ctx.person, circle=circle, text=text, anonymous=anonymous, now=ctx.now

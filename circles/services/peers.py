@@ -13,9 +13,9 @@ their name. The messages are composed and queued in ``bot/flows/peers.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
@@ -42,6 +42,9 @@ from circles.services.scheduling import reachable
 TEXT_LIMIT = 2000
 #: Teachers one question reaches at most (a circle has about ten).
 MAX_PEERS = 200
+#: A teacher asks the circle at most this many questions in any 24 hours, so that the
+#: other teachers' chats stay a place for their own work.
+QUESTIONS_A_DAY = 3
 
 QUESTION_GONE = N_("This question is no longer open to you.")
 ANSWER_GONE = N_("This answer is no longer there.")
@@ -104,6 +107,16 @@ async def help_wanted(session: AsyncSession, *, person_id: int, checkin_id: int)
             Answer.question_key == Question.help,
         )
     )
+
+
+async def may_ask(session: AsyncSession, *, asker_id: int, now: datetime) -> bool:
+    """Whether ``asker_id`` asked fewer than :data:`QUESTIONS_A_DAY` questions in 24 hours."""
+    asked = await session.scalar(
+        select(func.count())
+        .select_from(PeerQuestion)
+        .where(PeerQuestion.asker_id == asker_id, PeerQuestion.created_at > now - timedelta(days=1))
+    )
+    return (asked or 0) < QUESTIONS_A_DAY
 
 
 async def ask_question(

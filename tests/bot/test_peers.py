@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from support.places import add_circle
@@ -239,3 +239,23 @@ async def test_the_pilot_check_ins_call_for_help_can_go_to_the_circle(
     assert kofi.messages()[-1]["text"] == (
         f"A teacher of your circle asks for help (without their name):\n“{help_wanted}”"
     )
+
+
+async def test_three_questions_a_day_and_the_fourth_waits_for_tomorrow(
+    phone, accra, ama, clock, sessions
+) -> None:
+    kofi = phone("Kofi")
+    await _join(kofi, accra.codes[Role.teacher], "Kofi Boateng")
+    for n in range(3):
+        texts = await _ask(ama, f"{QUESTION} ({n + 1})")
+        assert texts[0].startswith("Sent to 1 teacher of your circle.")
+    refused = await ama.send("/ask")
+    assert refused == [
+        "You have asked your circle 3 questions in the last 24 hours. Please give them time "
+        "to answer, and ask again tomorrow."
+    ]
+    async with sessions() as session:
+        assert len((await session.scalars(select(PeerQuestion))).all()) == 3
+    clock.advance(timedelta(hours=24, minutes=1))
+    texts = await _ask(ama, f"{QUESTION} (4)")
+    assert texts[0].startswith("Sent to 1 teacher of your circle.")
