@@ -101,7 +101,7 @@ async def revise(pressed: Pressed, action: RevisePractice) -> Outcome:
     return Outcome([Done(REVISE), *replies])
 
 
-_TEXT_PARTS = ("summary", "steps", "evidence", "conditions", "lessons")
+_TEXT_PARTS = ("summary", "steps", "evidence", "conditions", "lessons", "materials")
 
 
 async def after_revise(

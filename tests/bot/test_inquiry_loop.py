@@ -395,3 +395,23 @@ async def test_an_identify_run_started_on_version_1_finishes_on_version_1(
         Strategy.feedback,
         None,
     )
+
+
+async def test_the_materials_can_be_revised_and_the_rest_stays(
+    ama: Phone, accra, sessions: SessionMaker, clock: FakeClock, sender
+) -> None:
+    practice_id = await _in_review(sessions, ama, accra)
+    async with transaction(sessions) as session:
+        practice = await session.get_one(Practice, practice_id)
+        practice.content = {**practice.content, "materials": "Mini whiteboards"}
+    await ama.send("/mypractices")
+    await ama.tap("Revise")
+    assert "Materials" in ama.labels()
+    texts = await ama.tap("Materials")
+    assert texts[-1].startswith("It reads now:\nMini whiteboards\n\n")
+    texts = await ama.send("Mini whiteboards and dry-wipe markers, one set per pair")
+    assert texts[0].startswith("Thank you. “Hinge questions on whiteboards” is back with")
+    async with sessions() as session:
+        content = (await session.get_one(Practice, practice_id)).content
+    assert content["materials"] == "Mini whiteboards and dry-wipe markers, one set per pair"
+    assert content["evidence"] == "Two thirds got it right by week 3."
