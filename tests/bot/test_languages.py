@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 from support.people import on_telegram
 from support.story import MONDAY_EVENING
 
@@ -11,7 +12,9 @@ from bot.flows import reflections
 from bot.handlers.telegram.render import send_events
 from circles.db import transaction
 from circles.i18n import LOCALES_DIR
-from circles.models import Role
+from circles.models import Practice, Role, TokenRole
+from circles.services import reviews
+from circles.services.access import Scope
 
 #: Telegram's language code for each catalog, and the language's own name on the button.
 PHONES = {
@@ -48,7 +51,7 @@ def english_leftovers(language: str, shown: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("language", sorted(PHONES))
 async def test_a_teacher_goes_through_every_flow_in_their_language(
-    language, phone, accra, clock, sessions, app
+    language, phone, accra, clock, sessions, app, sender
 ) -> None:
     code, own_name = PHONES[language]
     teacher_phone = phone("Ana", language_code=code)
@@ -103,6 +106,46 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
     await teacher_phone.send("Quadros brancos")
     await teacher_phone.tap_nth(0)  # send for review
 
+    # A peer of the same language answers her question between meetings; she thanks him.
+    peer = phone("Kofi", language_code=code)
+    await peer.send(f"/start {accra.codes[Role.teacher]}")
+    await peer.tap_nth(0)  # consent
+    await peer.tap(f"✓ {own_name}")
+    await peer.tap_nth(0)  # the circle's timezone
+    await peer.tap_nth(0)  # the name Telegram gave
+    await peer.send("Matemática")
+    await peer.tap_nth(1)  # grade level
+    await teacher_phone.send("/ask")
+    await teacher_phone.send("Como manter os bilhetes curtos?")
+    await teacher_phone.tap_nth(0)  # with my name
+    await teacher_phone.tap_nth(0)  # yes, send it
+    await sender.drain()
+    await peer.tap_nth(0)  # answer
+    await peer.send("Uma pergunta, uma linha.")
+    await sender.drain()
+    await teacher_phone.tap_nth(0)  # thank
+    await sender.drain()
+    assert "Uma pergunta, uma linha." in "\n".join(teacher_phone.everything_shown())
+
+    # Her facilitator asks for changes; a photo revises the evidence and keeps its text.
+    async with transaction(sessions) as session:
+        practice = await session.scalar(select(Practice))
+        await reviews.request_changes(
+            session,
+            scope=Scope("token:1", TokenRole.facilitator, circle_ids=frozenset({accra.circle_id})),
+            practice_id=practice.id,
+            comment="Uma foto, por favor.",
+            now=clock.now(),
+        )
+    await sender.drain()
+    await teacher_phone.tap_nth(0)  # revise
+    await teacher_phone.tap_nth(3)  # the evidence
+    await teacher_phone.photo(caption="Quadros da semana 3")
+    async with sessions() as session:
+        revised = await session.get_one(Practice, practice.id)
+    assert revised.content["evidence"] == "Evidência"  # the text stays
+    assert len(revised.content["evidence_photos"]) == 1
+
     async with transaction(sessions) as session:
         person = await on_telegram(session, teacher_phone.user.id)
         replies = await reflections.start_reflection(
@@ -118,3 +161,4 @@ async def test_a_teacher_goes_through_every_flow_in_their_language(
     shown = teacher_phone.everything_shown()
     assert len(shown) > 60
     assert english_leftovers(language, shown) == []
+    assert english_leftovers(language, peer.everything_shown()) == []
