@@ -35,31 +35,36 @@ from circles.settings import Settings
 JOINED = datetime(2026, 9, 1, tzinfo=UTC)
 
 
+async def populate_circles(session, count: int) -> list[int]:
+    """``count`` circles across three countries; their ids, in order."""
+    for n in range(count):
+        await session.execute(
+            insert(Circle),
+            [
+                {
+                    "name": f"B{n}",
+                    "country": ("GH", "BR", "KR")[n % 3],
+                    "language": "en",
+                    "timezone": "UTC",
+                    "cadence": "weekly",
+                    "checkin_weekday": 0,
+                    "checkin_time": JOINED.time(),
+                    "days_before_meeting": 3,
+                    "first_nudge_hours": 24,
+                    "second_nudge_hours": 72,
+                    "quiet_from": JOINED.time(),
+                    "quiet_until": JOINED.time(),
+                    "created_at": JOINED,
+                }
+            ],
+        )
+    return list(await session.scalars(select(Circle.id).order_by(Circle.id)))
+
+
 async def populate(sessions, recipients: int) -> None:
     """``recipients`` consenting teachers in circles of ten across three countries."""
     async with transaction(sessions) as session:
-        for n in range(recipients // 10):
-            await session.execute(
-                insert(Circle),
-                [
-                    {
-                        "name": f"B{n}",
-                        "country": ("GH", "BR", "KR")[n % 3],
-                        "language": "en",
-                        "timezone": "UTC",
-                        "cadence": "weekly",
-                        "checkin_weekday": 0,
-                        "checkin_time": JOINED.time(),
-                        "days_before_meeting": 3,
-                        "first_nudge_hours": 24,
-                        "second_nudge_hours": 72,
-                        "quiet_from": JOINED.time(),
-                        "quiet_until": JOINED.time(),
-                        "created_at": JOINED,
-                    }
-                ],
-            )
-        circles = list(await session.scalars(select(Circle.id).order_by(Circle.id)))
+        circles = await populate_circles(session, recipients // 10)
         ids = await insert_people(
             session,
             [

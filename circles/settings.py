@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     #: (a template outside the 24-hour window) in any 24 hours. New numbers start at 250;
     #: Meta raises it to 2000, 10000 and 100000 (and "unlimited": use 100000).
     whatsapp_tier: int = 250
+    #: Seconds between two messages to one person on WhatsApp (Meta advises about six;
+    #: replies may burst three at once); a local test fake can take 0 so that end-to-end
+    #: tests do not wait for it, as ``telegram_chat_gap``.
+    whatsapp_person_gap: float = Field(default=6.0, ge=0, le=60)
     #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None

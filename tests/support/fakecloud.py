@@ -16,6 +16,8 @@ text; documents of the types WhatsApp accepts; media ids it knows; a template th
 repository's catalog holds in that language (else 132001), with as many body parameters
 as it has placeholders and a quick-reply payload per button (else 132000). Every accepted
 message is kept (``sent``) with its ``wamid``. ``fail_next(code, status)`` scripts an error.
+``wait_for(predicate)`` waits, without polling, until the messages a process on loopback
+sent make ``predicate`` true.
 
 Files people send (``receive_media``) are found as WhatsApp finds them: ``GET
 /<version>/<media id>`` with the token answers a download URL, the type and the size;
@@ -38,6 +40,7 @@ import hmac
 import itertools
 import json
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -105,6 +108,7 @@ class FakeCloud:
     _download_errors: list[int] = field(default_factory=list)
     _errors: list[tuple[int, int]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _server: uvicorn.Server | None = None
     _task: asyncio.Task | None = None
     _socket: socket.socket | None = None
@@ -141,6 +145,26 @@ class FakeCloud:
         """The messages accepted for ``wa_id``, in order."""
         return [m for m in self.sent if m.get("to") == wa_id]
 
+    async def wait_for(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float = 30,  # noqa: ASYNC109
+        what: str = "condition",
+    ) -> None:
+        """Wait until ``predicate()`` holds, looking again after every message request (a
+        process on loopback sends them, not this test)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not predicate():
+                    changed = self._changed
+                    await changed.wait()
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
+
+    def _notify(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
     # --- the server -----------------------------------------------------------------
 
     async def start(self) -> None:
@@ -152,7 +176,10 @@ class FakeCloud:
                 Route("/download/{token}", self._download, methods=["GET"]),
             ]
         )
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
+        # proto is TCP; without it every answer waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         config = uvicorn.Config(
             app, lifespan="off", access_log=False, log_config=None, log_level=None
@@ -240,7 +267,12 @@ class FakeCloud:
     async def _messages(self, request: Request) -> JSONResponse:
         if not self._authorized(request):
             return self._refusal(401, 190, "Invalid OAuth access token.")
-        body = await request.json()
+        try:
+            return self._answer(await request.json())
+        finally:
+            self._notify()
+
+    def _answer(self, body: dict[str, Any]) -> JSONResponse:
         if self._errors:
             code, status = self._errors.pop(0)
             self.refused.append((body, f"scripted {code}"))

@@ -140,15 +140,20 @@ class WaPhone:
     name: str
     cloud: FakeCloud
     post: Post
-    worker: InboxWorker
+    worker: InboxWorker | None
 
     async def deliver(self, *messages: dict) -> list[str]:
-        """Deliver ``messages`` by webhook, let the worker handle them; the texts sent back."""
+        """Deliver ``messages`` by webhook, let the bot handle them; the texts sent back."""
         before = len(self.cloud.sent_to(self.wa_id))
         response = await self.post(encoded(webhook(*messages, names={self.wa_id: self.name})))
         assert response.status_code == 200, response.text
-        await self.worker.drain()
+        await self.handled(before)
         return [shown(m) for m in self.cloud.sent_to(self.wa_id)[before:]]
+
+    async def handled(self, before: int) -> None:
+        """Return once the bot handled what was delivered: the worker drains the inbox."""
+        assert self.worker is not None
+        await self.worker.drain()
 
     async def send(self, body: str) -> list[str]:
         return await self.deliver(text(self.wa_id, body))

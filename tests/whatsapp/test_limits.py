@@ -54,6 +54,16 @@ def test_one_person_gets_a_short_burst_of_replies_then_one_message_per_six_secon
     )
 
 
+def test_a_local_fake_may_take_a_person_gap_of_zero() -> None:
+    settings = load_settings(_env_file=None, whatsapp_person_gap=0)
+    assert load_settings(_env_file=None).whatsapp_person_gap == 6  # as Meta advises
+    pace = FakePace()
+    limits = pacer(settings.whatsapp_rate, settings.whatsapp_person_gap, now=pace.now)
+    assert [limits.reserve(AMA, bulk=False) for _ in range(6)] == pytest.approx([0] * 6)
+    with pytest.raises(SettingsError, match=r"CIRCLES_WHATSAPP_PERSON_GAP"):
+        load_settings(_env_file=None, whatsapp_person_gap=-1)
+
+
 def test_the_rate_and_the_tier_are_settings_and_wrong_values_are_named() -> None:
     settings = load_settings(_env_file=None, whatsapp_rate=40, whatsapp_tier=2000)
     assert (settings.whatsapp_rate, settings.whatsapp_tier) == (40, 2000)

@@ -50,9 +50,10 @@ def bulk() -> Iterator[None]:
         _BULK.reset(token)
 
 
-def pacer(per_second: float = RATE, **clock: Any) -> Pacer:
-    """The pacing of one WhatsApp number (``now``/``sleep`` may be injected)."""
-    return Pacer(per_second=per_second, bulk_share=0.8, gap=PERSON_GAP, **clock)
+def pacer(per_second: float = RATE, gap: float = PERSON_GAP, **clock: Any) -> Pacer:
+    """The pacing of one WhatsApp number, ``gap`` seconds apart to one person
+    (``now``/``sleep`` may be injected)."""
+    return Pacer(per_second=per_second, bulk_share=0.8, gap=gap, **clock)
 
 
 class GraphError(Exception):

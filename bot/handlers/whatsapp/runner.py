@@ -50,7 +50,9 @@ async def run_whatsapp(
 ) -> None:
     """Handle the WhatsApp inbox and send the ``whatsapp`` outbox rows until ``stop``."""
     async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-        client = client_for(settings, http, pacer(settings.whatsapp_rate))
+        client = client_for(
+            settings, http, pacer(settings.whatsapp_rate, settings.whatsapp_person_gap)
+        )
         worker = InboxWorker(settings, sessions, clock, client)
         if api_app is not None:
             api_app.state.whatsapp = worker
