@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +15,16 @@ from circles.db import SessionMaker
 from circles.models import (
     Answer,
     AnswerKind,
+    Circle,
+    Meeting,
+    Outbox,
+    Person,
     Practice,
     PracticeStatus,
     Reflection,
 )
+from circles.services import holidays
+from circles.services.schedule import next_checkin
 
 DATABASE = "postgres" if os.environ.get("CIRCLES_TEST_DATABASE_URL") else "sqlite"
 # The smallest valid PNG: one transparent pixel.
@@ -190,3 +197,66 @@ async def test_facilitator_reviews_on_the_dashboard(
     assert await page.locator("section.country").count() == 2
     assert await page.locator("section.country svg rect.bar").count() >= 2
     await page.screenshot(path=str(screenshots / f"overview-{DATABASE}.png"), full_page=True)
+
+
+async def _next_checkin(sessions: SessionMaker, circle_id: int, now) -> datetime:
+    async with sessions() as session:
+        circle = await session.get_one(Circle, circle_id)
+        days_off = await holidays.of_circle(session, circle=circle)
+        return next_checkin(circle, circle.timezone, now, days_off)
+
+
+async def test_a_facilitators_week_on_the_dashboard(
+    live_server, browser_page, screenshots, sessions: SessionMaker, world: World, clock
+) -> None:
+    page = browser_page
+    await page.goto(live_server.url + "/dashboard")
+    await page.fill("input[name=token]", world.secrets["facilitator_a"])
+    await _submit(page, page.locator("#sign-in button"))
+    circle_url = page.url
+
+    # A teacher's page, from her name.
+    async with sessions() as session:
+        ana = await session.get_one(Person, world.author_a)
+    await _submit(page, page.locator("#teachers a.teacher", has_text=ana.display_name))
+    assert "/teachers/" in page.url and ana.display_name in await page.inner_text("h1")
+    await page.screenshot(path=str(screenshots / f"teacher-{DATABASE}.png"), full_page=True)
+    await page.goto(circle_url)
+
+    # A reply to her help request goes to her chat, framed in her language.
+    request = page.locator("article.request", has_text="a voice note").first
+    await request.locator("textarea[name=text]").fill("Let us talk after the meeting.")
+    await request.locator("input[name=name]").fill("Grace")
+    await _submit(page, request.locator("button.reply"))
+    async with sessions() as session:
+        replies = (
+            await session.scalars(select(Outbox).where(Outbox.idempotency_key.like("reply-%")))
+        ).all()
+    assert len(replies) == 1 and "Let us talk after the meeting." in str(replies[0].payload)
+
+    # The review card shows the whole practice before it is approved.
+    card = page.locator(f'article[data-practice="{world.a.practice}"]')
+    assert "Ask, show, regroup" in await card.inner_text()
+
+    # A meeting, then a holiday over the next check-in: the check-in moves a week on.
+    meetings_form = page.locator("details.meeting-new")
+    await meetings_form.locator("summary").click()
+    await meetings_form.locator("input[name=day]").fill("2026-09-10")
+    await meetings_form.locator("input[name=at]").fill("18:30")
+    await _submit(page, meetings_form.locator("button.schedule-meeting"))
+    assert await page.locator("p.flash").count() == 1
+    before = await _next_checkin(sessions, world.a.circle, clock.now())
+    holiday = page.locator("#holidays form.stack")
+    day = before.date().isoformat()
+    await holiday.locator("input[name=starts_on]").fill(day)
+    await holiday.locator("input[name=ends_on]").fill(day)
+    await _submit(page, holiday.locator("button.add-holiday"))
+    after = await _next_checkin(sessions, world.a.circle, clock.now())
+    assert after - before == timedelta(weeks=1)
+
+    # The meeting pack of the new meeting, one click away.
+    async with sessions() as session:
+        newest = await session.scalar(select(Meeting).order_by(Meeting.id.desc()))
+    await _submit(page, page.locator(f'li[data-meeting="{newest.id}"] a.pack'))
+    assert "Who tried what" in await page.inner_text("#tried")
+    await page.screenshot(path=str(screenshots / f"meeting-pack-{DATABASE}.png"), full_page=True)
