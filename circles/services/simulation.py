@@ -16,7 +16,7 @@ real circle. What demo circles' people see is kept apart by :mod:`circles.servic
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -165,9 +165,14 @@ async def circle_time(session: AsyncSession, *, circle: Circle, now: datetime) -
 async def next_checkin_time(
     session: AsyncSession, *, person: Person, now: datetime
 ) -> datetime | None:
-    """Just after the teacher's next check-in opens (where the simulator's clock jumps to)."""
+    """Just after the teacher's next check-in opens (where the simulator's clock jumps to):
+    after any holiday of the circle, and after the teacher's pause if one runs."""
     place = await teacher_place(session, person_id=person.id)
     if place is None:
         return None
     holidays = await of_circle(session, circle=place.circle)
-    return next_checkin(place.circle, person.timezone, now, holidays) + timedelta(minutes=1)
+    paused_until = person.paused_until
+    if paused_until is not None and paused_until.tzinfo is None:
+        paused_until = paused_until.replace(tzinfo=UTC)
+    start = max(now, paused_until) if paused_until is not None else now
+    return next_checkin(place.circle, person.timezone, start, holidays) + timedelta(minutes=1)
