@@ -287,3 +287,49 @@ async def test_no_page_shows_anything_of_people_who_did_not_choose_everyone(
         body = response.text
         leaked = sorted(s for s in secrets if s in body)
         assert leaked == [], (path, leaked)
+
+
+async def test_a_visitor_searches_reads_a_practice_and_finds_the_feed_in_chromium(
+    shared: dict[str, int], live_server, browser_page, screenshots
+) -> None:
+    """Search, a practice page and the feed link in a browser; axe-core finds nothing serious."""
+    from axe_playwright_python.async_playwright import Axe
+
+    page = browser_page
+    response = await page.goto(live_server.url + "/practices")
+    assert response is not None and response.status == 200
+    assert await page.locator("article.practice").count() == 2
+    assert _blocking(await Axe().run(page)) == []
+
+    await page.fill("#q", "quadro")
+    async with page.expect_navigation():
+        await page.locator("form.search button").click()
+    assert await page.locator("article.practice h2").all_inner_texts() == [ANA]
+    async with page.expect_navigation():
+        await page.get_by_role("link", name=ANA).click()
+    assert page.url == f"{live_server.url}/practices/{shared['ana']}"
+    assert await page.locator("h1").inner_text() == ANA
+    assert await page.locator("article.practice").get_attribute("lang") == "pt-BR"
+    assert "Ana Souza" in await page.locator(".byline").inner_text()
+    await page.screenshot(path=str(screenshots / "public-practice.png"), full_page=True)
+    assert _blocking(await Axe().run(page)) == []
+
+    feed = await page.get_by_role(
+        "link", name="Newly published practices (Atom feed)"
+    ).get_attribute("href")
+    assert feed == "/practices/feed.atom"
+    atom = await page.request.get(live_server.url + feed)
+    assert atom.ok
+    titles = [
+        e.findtext(f"{ATOM}title") for e in ET.fromstring(await atom.body()).iter(f"{ATOM}entry")
+    ]
+    assert titles == [KOFI, ANA]
+
+
+def _blocking(results) -> list[str]:
+    """axe-core's serious and critical violations."""
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in {"serious", "critical"}
+    ]
