@@ -31,7 +31,23 @@ ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: The longest value of a filter that is read (longer ones are refused).
 FILTER_LIMIT = 120
-BAD_FILTER = N_("This search cannot be read: {field} has a value the repository does not know.")
+BAD_FILTER = N_("This search cannot be read: “{field}” has a value the repository does not know.")
+#: The search form's labels, named in the answer to a value it cannot read.
+FIELD_LABELS = {
+    "strategy": N_("Strategy"),
+    "subject": N_("Subject"),
+    "level": N_("Level"),
+    "country": N_("Country"),
+    "language": N_("Language of the practice"),
+    "page": N_("Page"),
+}
+
+
+def _bad(field: str, language: str) -> WebError:
+    """A 400 naming the form's field in the visitor's language."""
+    with use_language(language):
+        label = _(FIELD_LABELS[field])
+    return WebError(400, BAD_FILTER, field=label)
 
 
 def _open(request: Request) -> str:
@@ -50,16 +66,16 @@ Text = Annotated[str, Query()]
 
 
 def _filters(
-    q: str, strategy: str, subject: str, level: str, country: str, language: str
+    shown_in: str, q: str, strategy: str, subject: str, level: str, country: str, language: str
 ) -> Filters:
     """The search's filters; a value no practice could have gets a 400 naming the field."""
     for field, value in (("subject", subject), ("country", country), ("language", language)):
         if len(value) > FILTER_LIMIT:
-            raise WebError(400, BAD_FILTER, field=field)
+            raise _bad(field, shown_in)
     if strategy and strategy not in {s.value for s in Strategy}:
-        raise WebError(400, BAD_FILTER, field="strategy")
+        raise _bad("strategy", shown_in)
     if level and level not in {g.value for g in GradeBand}:
-        raise WebError(400, BAD_FILTER, field="level")
+        raise _bad("level", shown_in)
     return Filters(
         words=q,
         strategy=Strategy(strategy) if strategy else None,
@@ -70,11 +86,11 @@ def _filters(
     )
 
 
-def _page_number(page: str) -> int:
+def _page_number(page: str, shown_in: str) -> int:
     if not page:
         return 1
     if not page.isdigit() or not 1 <= int(page) <= public.MAX_PAGE:
-        raise WebError(400, BAD_FILTER, field="page")
+        raise _bad("page", shown_in)
     return int(page)
 
 
@@ -92,8 +108,9 @@ async def practices(
     page: Text = "",
 ) -> Response:
     """Search the public practices, with filters, a page at a time."""
-    filters = _filters(q, strategy, subject, level, country, language)
-    found = await public.search_public(session, filters=filters, page=_page_number(page))
+    filters = _filters(visitor_language, q, strategy, subject, level, country, language)
+    number = _page_number(page, visitor_language)
+    found = await public.search_public(session, filters=filters, page=number)
     countries, languages = await public.facets(session)
     asked = {
         "q": q,

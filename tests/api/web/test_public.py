@@ -198,6 +198,8 @@ async def test_bad_filters_get_a_clear_answer_in_the_visitors_language(
         response = await client.get("/practices", params=params)
         assert response.status_code == 400, params
         assert '<html lang="fr">' in response.text
+    english = await visitor().get("/practices", params={"level": "phd"})
+    assert "“Level” has a value the repository does not know" in english.text
     long = await client.get("/practices", params={"subject": "x" * 500})
     assert long.status_code == 400
 
