@@ -132,6 +132,7 @@ async def practices(
         strategy_labels=STRATEGY_LABELS,
         grade_band_labels=GRADE_BAND_LABELS,
         link=lambda **change: _link(asked, change),
+        lang_link=lambda code: _link(asked, {"lang": code}),
     )
 
 

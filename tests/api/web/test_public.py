@@ -188,6 +188,8 @@ async def test_search_and_filters(visitor, shared: dict[str, int]) -> None:
     assert await titles(language="pt_BR") == [ANA]
     assert await titles(q="quadro", country="GH") == []
     assert await titles(page="2") == []
+    switch = await client.get("/practices", params={"q": "card", "lang": "es"})
+    assert 'href="/practices?q=card&amp;lang=ko"' in switch.text  # the search stays
 
 
 async def test_bad_filters_get_a_clear_answer_in_the_visitors_language(
