@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     #: Serve the chat simulator (/simulator), where anyone who reaches it can join a demo
     #: circle. Unset → on only when ``api_host`` is a loopback address; true/false force it.
     simulator: bool | None = None
+    #: Serve the public repository (/practices): every published practice whose author
+    #: chose "everyone", read-only, to anyone who reaches the API's port.
+    public_repository: bool = False
     #: The largest request body read, in bytes: ``/v1`` JSON, the Telegram and WhatsApp
     #: webhooks and the web pages' plain forms. A longer body is refused with 413 while it
     #: streams, before the token is checked or anything is parsed (1 MiB by default).

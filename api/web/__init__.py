@@ -12,19 +12,20 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import dashboard, followups, simulator, teachers
+from api.web import dashboard, followups, public, simulator, teachers
 from api.web.pages import WebError, install_errors
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    """Serve ``/simulator``, ``/dashboard`` and their static files on ``app``."""
+    """Serve ``/simulator``, ``/dashboard``, ``/practices`` and their static files on ``app``."""
     app.mount("/web-static", StaticFiles(directory=STATIC), name="web-static")
     app.include_router(simulator.router)
     app.include_router(dashboard.router)
     app.include_router(teachers.router)
     app.include_router(followups.router)
+    app.include_router(public.router)
     install_errors(app)
 
 

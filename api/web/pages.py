@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_percent
 from fastapi import FastAPI, Request
@@ -50,7 +51,7 @@ log = logging.getLogger(__name__)
 COOKIE = "lc_web"
 #: The cookie lasts as long as a dashboard session (a working day).
 SESSION_SECONDS = int(SESSION_LENGTH.total_seconds())
-WEB_PREFIXES = ("/simulator", "/dashboard")
+WEB_PREFIXES = ("/simulator", "/dashboard", "/practices")
 NO_SUCH_PAGE = N_("There is no such page.")
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -115,6 +116,7 @@ _templates.globals.update(
     language_name=language_name,
     languages=SUPPORTED_LANGUAGES,
     teacher_photo=teacher_photo,
+    country_name=lambda code: country_name(code),
 )
 
 
@@ -231,6 +233,24 @@ def page(
     return _store(request, HTMLResponse(html, status_code=status), session)
 
 
+def public_page(
+    request: Request, template: str, *, language: str, status: int = 200, **context: Any
+) -> Response:
+    """Render a page of the public repository: no session, no cookie, nothing of the visitor."""
+    with use_language(language):
+        html = _templates.get_template(template).render(
+            request=request, csrf="", language=language, **context
+        )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def country_name(code: str) -> str:
+    """``GH`` in the reader's language."""
+    return str(Locale.parse(current_language()).territories.get(code.upper(), code))
+
+
 def redirect(request: Request, session: WebSession, url: str) -> Response:
     """See-other to ``url`` (after a POST), keeping the session."""
     return _store(request, RedirectResponse(url, status_code=303), session)
@@ -293,5 +313,13 @@ def _error_page(request: Request, status: int, message: str, params: dict[str, A
         status_code=status,
         message=text,
         # A link, not ``javascript:history.back()``: the CSP lets no inline script run.
-        back="/simulator" if request.url.path.startswith("/simulator") else "/dashboard",
+        back=_back(request.url.path),
     )
+
+
+def _back(path: str) -> str:
+    """Where an error page's link leads: the part of the site the visitor was in."""
+    for prefix in ("/simulator", "/practices"):
+        if path.startswith(prefix):
+            return prefix
+    return "/dashboard"
