@@ -12,9 +12,9 @@ from api.deps import ClockDep, SessionDep
 from api.params import BODY, DEFAULT_PAGE, READ, CircleId, Cursor, Limit, MeetingId
 from api.schemas import NO_NUL, MeetingDetail, MeetingOut, MessageCounts, Page, RsvpOut, examples
 from bot.flows import announcements
-from circles.models import Circle, Meeting, MeetingStatus
+from circles.models import MeetingStatus
 from circles.services import attendance, meetings
-from circles.services.access import Permission, Scope, circle_for
+from circles.services.access import Permission, circle_for
 
 router = APIRouter(prefix="/v1/circles/{circle_id}/meetings", tags=["meetings"])
 
@@ -116,17 +116,6 @@ class MeetingMove(BaseModel):
     time: dt.time
 
 
-async def _changeable(
-    session: SessionDep, scope: Scope, circle_id: int, meeting_id: int, now: dt.datetime
-) -> tuple[Circle, Meeting]:
-    """A meeting of a circle the caller may change, that has not begun nor been cancelled."""
-    circle = await circle_for(
-        session, scope=scope, circle_id=circle_id, permission=Permission.write_circle
-    )
-    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
-    return circle, meetings.changeable(row.meeting, now)
-
-
 @router.patch("/{meeting_id}", response_model=MeetingOut, responses=BODY)
 async def move_meeting(
     circle_id: CircleId,
@@ -137,7 +126,9 @@ async def move_meeting(
     clock: ClockDep,
 ) -> MeetingOut:
     """Move a meeting that has not begun; members are told and asked again if they come."""
-    circle, meeting = await _changeable(session, scope, circle_id, meeting_id, clock.now())
+    circle, meeting = await attendance.meeting_to_change(
+        session, scope=scope, circle_id=circle_id, meeting_id=meeting_id, now=clock.now()
+    )
     await meetings.move_meeting(
         session,
         meeting=meeting,
@@ -162,7 +153,9 @@ async def cancel_meeting(
     clock: ClockDep,
 ) -> MeetingOut:
     """Call off a meeting that has not begun; members are told."""
-    circle, meeting = await _changeable(session, scope, circle_id, meeting_id, clock.now())
+    circle, meeting = await attendance.meeting_to_change(
+        session, scope=scope, circle_id=circle_id, meeting_id=meeting_id, now=clock.now()
+    )
     await meetings.cancel_meeting(
         session, meeting=meeting, by=None, now=clock.now(), actor=scope.actor
     )

@@ -39,7 +39,7 @@ from api.web.pages import (
 )
 from bot.flows import announcements
 from circles.i18n import N_, _, current_language, format_number, use_language
-from circles.models import Circle, Meeting, Person, PracticeStatus, RsvpResponse
+from circles.models import Circle, Person, PracticeStatus, RsvpResponse
 from circles.services import (
     attendance,
     dashboard,
@@ -556,14 +556,6 @@ async def schedule_meeting(
     )
 
 
-async def _changeable_meeting(
-    session: SessionDep, viewer: Viewer, circle_id: int, meeting_id: int, csrf: str, now: datetime
-) -> tuple[Circle, Meeting]:
-    circle = await _writable_circle(session, viewer, circle_id, csrf)
-    row, _rsvps = await attendance.get_meeting(session, circle=circle, meeting_id=meeting_id)
-    return circle, meetings.changeable(row.meeting, now)
-
-
 @router.post("/circles/{circle_id}/meetings/{meeting_id}/move")
 async def move_meeting(
     request: Request,
@@ -577,8 +569,9 @@ async def move_meeting(
     at: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Move a meeting that has not begun; members are told and asked again."""
-    circle, meeting = await _changeable_meeting(
-        session, viewer, circle_id, meeting_id, csrf, clock.now()
+    viewer.web.check_csrf(csrf)
+    circle, meeting = await attendance.meeting_to_change(
+        session, scope=viewer.scope, circle_id=circle_id, meeting_id=meeting_id, now=clock.now()
     )
     await meetings.move_meeting(
         session,
@@ -607,8 +600,9 @@ async def cancel_meeting(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Call off a meeting that has not begun; members are told."""
-    circle, meeting = await _changeable_meeting(
-        session, viewer, circle_id, meeting_id, csrf, clock.now()
+    viewer.web.check_csrf(csrf)
+    circle, meeting = await attendance.meeting_to_change(
+        session, scope=viewer.scope, circle_id=circle_id, meeting_id=meeting_id, now=clock.now()
     )
     await meetings.cancel_meeting(
         session, meeting=meeting, by=None, now=clock.now(), actor=viewer.scope.actor

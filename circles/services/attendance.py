@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from circles.errors import NotFound
 from circles.i18n import N_
 from circles.models import Circle, Meeting, MeetingStatus, Person, Rsvp, RsvpResponse
+from circles.services.access import Permission, Scope, circle_for
+from circles.services.meetings import changeable
 from circles.services.pagination import Page, keyset, page_of
 
 
@@ -85,6 +87,18 @@ async def get_meeting(
     for rsvp in rsvps:
         counts[rsvp.response] += 1
     return MeetingRow(meeting, counts), rsvps
+
+
+async def meeting_to_change(
+    session: AsyncSession, *, scope: Scope, circle_id: int, meeting_id: int, now: datetime
+) -> tuple[Circle, Meeting]:
+    """A meeting of a circle ``scope`` may change, that has not begun nor been cancelled
+    (the API's and the dashboard's move and cancel; other circles' ids answer 404)."""
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.write_circle
+    )
+    row, _rsvps = await get_meeting(session, circle=circle, meeting_id=meeting_id)
+    return circle, changeable(row.meeting, now)
 
 
 async def next_meeting(session: AsyncSession, *, circle: Circle, now: datetime) -> Meeting | None:

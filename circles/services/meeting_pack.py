@@ -263,7 +263,7 @@ async def meeting_pack(
                 .where(
                     Reflection.circle_id == circle.id,
                     Reflection.created_at >= since,
-                    Reflection.created_at < max(until, since),
+                    Reflection.created_at < until,
                     Reflection.visibility.in_(scope.reflection_visibilities),
                 )
                 .order_by(Reflection.created_at.desc(), Reflection.id.desc())
