@@ -1,6 +1,6 @@
 """inbox for every app: Telegram's webhook updates are stored like WhatsApp's messages
 
-Revision ID: 0024
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-07 16:30:00
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0024"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
