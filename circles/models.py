@@ -804,23 +804,29 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
-class WhatsAppInbox(SQLModel, table=True):
-    """A message WhatsApp delivered to the webhook, stored before the webhook answers 200.
+class Inbox(SQLModel, table=True):
+    """An update a messaging app delivered to a webhook, stored before the webhook answers.
 
-    The WhatsApp door handles each row once (by ``message_id``, WhatsApp's ``wamid``, also
-    claimed as a processed update) and marks it processed; a row left unprocessed by a
-    crash is handled after the restart. Once handled, its ``message`` (what the person
-    wrote) is cleared: the answers live on where the flows stored them.
+    Both apps' webhooks store what they receive here (unique per app by its id: Telegram's
+    ``update_id``, WhatsApp's ``wamid``) and answer 200 only once it is committed, so an
+    update survives the process that took it; any replica's door handles each row once
+    (the id is also claimed as a processed update) and marks it processed. A row left
+    unprocessed by a crash is handled by whichever process looks next. Once handled, its
+    ``message`` (what the person sent) is cleared: the answers live on where the flows
+    stored them.
     """
 
-    __tablename__ = "whatsapp_inbox"
+    __table_args__ = (sa.UniqueConstraint("channel", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    message_id: str = Field(max_length=128, unique=True)
-    #: The sender's WhatsApp id (their number) and the profile name WhatsApp gave.
-    wa_id: str = Field(max_length=64, index=True)
+    channel: Channel = Field(sa_type=_enum(Channel))
+    message_id: str = Field(max_length=128)
+    #: The sender's address on the channel (a Telegram user id, a WhatsApp number); one
+    #: sender's rows are handled one at a time, in the order they arrived.
+    address: str = Field(max_length=64, index=True)
+    #: The name the app gave (WhatsApp's profile name; Telegram's is in the update).
     profile_name: str | None = Field(default=None, max_length=120)
-    #: The message object of the webhook, as WhatsApp sent it (None once processed).
+    #: The update or message object, as the app sent it (None once processed).
     message: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     received_at: datetime = _created()
     processed_at: datetime | None = _timestamp(index=True)

@@ -212,9 +212,12 @@ async def forget_person(
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     await peers.forget(session, person_id=pid)
-    await forget_sender(
-        session, wa_ids=[i.address for i in identities if i.channel is Channel.whatsapp]
-    )
+    for channel in (Channel.telegram, Channel.whatsapp):
+        await forget_sender(
+            session,
+            channel=channel,
+            addresses=[i.address for i in identities if i.channel is channel],
+        )
     for model, column in (
         (Identity, Identity.person_id),
         (IdentityLink, IdentityLink.person_id),
