@@ -17,6 +17,7 @@ from api.routers import (
     checkins,
     circles,
     exports,
+    followups,
     health,
     holidays,
     invites,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         audit.router,
         broadcasts.router,
         teachers.router,
+        followups.router,
     ):
         app.include_router(router)
     web.install(app)

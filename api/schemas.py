@@ -35,7 +35,7 @@ from circles.models import (
     Visibility,
 )
 from circles.questions import Question
-from circles.services import pagination, summaries
+from circles.services import followups, pagination, summaries
 from circles.services.answers import CheckInRow
 from circles.services.attendance import MeetingRow
 from circles.services.invites import InviteState, invite_state
@@ -749,6 +749,52 @@ class BlockerOut(Out):
     person_id: int | None
     name: str | None
     at: datetime
+
+
+class RequestOut(BaseModel):
+    """A help request or "what got in the way", to reply to or mark handled."""
+
+    answer_id: int
+    question: Literal[Question.why_not, Question.help]
+    question_label: str
+    kind: AnswerKind
+    text: str | None
+    has_file: bool
+    person_id: int
+    name: str | None
+    week_of: datetime
+    at: datetime
+    handled_at: datetime | None
+
+    @classmethod
+    def of(cls, request: followups.Request) -> RequestOut:
+        answer = request.answer
+        question = Question(answer.question_key)
+        return cls(
+            answer_id=answer.id or 0,
+            question=question,
+            question_label=_(summaries.BLOCKER_LABELS[question]),
+            kind=answer.kind,
+            text=answer.value_text,
+            has_file=answer.file_id is not None,
+            person_id=request.person_id,
+            name=request.name,
+            week_of=request.week_of,
+            at=answer.created_at,
+            handled_at=answer.handled_at,
+        )
+
+
+class ReplyOut(BaseModel):
+    """Whether the reply was queued for the teacher (false: they cannot be reached)."""
+
+    queued: bool
+
+
+class RemindedOut(BaseModel):
+    """What became of the reminder."""
+
+    result: Literal["sent", "already", "not_due", "holiday"]
 
 
 class ReflectionNoteOut(Out):
