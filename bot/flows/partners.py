@@ -58,8 +58,8 @@ DECLINE_LABEL = N_("Decline")
 _FIND_LABEL = N_("Find another partner")
 _USAGE = N_(
     "/partner shows teachers of other circles who pilot the same strategy as you. "
-    "/partner stop ends a partnership; /partner off stops others from being proposed you "
-    "as a partner, /partner on allows it again."
+    "/partner stop ends a partnership. /partner off: you are not proposed to other teachers "
+    "any more; /partner on undoes it."
 )
 
 
@@ -117,7 +117,7 @@ async def partner(visit: Visit, person: Person, argument: str = "") -> Replies:
     if word in ("off", "on"):
         person.partner_proposals = word == "on"
         if person.partner_proposals:
-            return [Say(t("Good: teachers of other circles may be proposed you as a partner."))]
+            return [Say(t("Good: you may be proposed as a partner to teachers of other circles."))]
         return [
             Say(
                 t(
