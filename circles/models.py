@@ -727,16 +727,21 @@ class Partnership(SQLModel, table=True):
     """Two teachers of different circles piloting the same strategy, introduced by the bot.
 
     One row per pair (whoever asked first): a declined or ended pair is not proposed again.
-    The circles are kept (not personal data) so that coordinators count partnerships per
-    country after a side was erased.
+    An erased side's id is emptied; the circles are kept (not personal data) so that
+    coordinators count partnerships per country after a side was erased.
     """
 
     __tablename__ = "partnership"
     __table_args__ = (sa.UniqueConstraint("requester_id", "partner_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    requester_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
-    partner_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    #: Who asked, and who was asked: None once that side was erased (``/forgetme``).
+    requester_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    partner_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
     requester_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
     partner_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
     strategy: Strategy = Field(sa_type=_enum(Strategy))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -101,8 +101,8 @@ def _keys_of(partnership_id: int | None) -> list[str]:
     return [request_key(partnership_id), intro_key(partnership_id)]
 
 
-def other_side(partnership: Partnership, person_id: int) -> int:
-    """The id of the person's partner in ``partnership``."""
+def other_side(partnership: Partnership, person_id: int) -> int | None:
+    """The id of the person's partner in ``partnership`` (None: that side was erased)."""
     if partnership.requester_id == person_id:
         return partnership.partner_id
     return partnership.requester_id
@@ -149,8 +149,13 @@ async def candidates(
     own_circle = await session.get(Circle, inquiry.circle_id)
     if own_circle is None or own_circle.demo:
         return []
-    pairs = select(Partnership.partner_id).where(Partnership.requester_id == person.id)
-    pairs_back = select(Partnership.requester_id).where(Partnership.partner_id == person.id)
+    # (An erased side is NULL, which NOT IN would turn into "nobody": left out here.)
+    pairs = select(Partnership.partner_id).where(
+        Partnership.requester_id == person.id, Partnership.partner_id.is_not(None)
+    )
+    pairs_back = select(Partnership.requester_id).where(
+        Partnership.partner_id == person.id, Partnership.requester_id.is_not(None)
+    )
     own_circles = select(Membership.circle_id).where(Membership.person_id == person.id)
     rows = (
         await session.execute(
@@ -278,6 +283,7 @@ async def request_for(session: AsyncSession, *, person_id: int, partnership_id: 
 
 async def accept(session: AsyncSession, *, partnership: Partnership, now: datetime) -> None:
     """The teacher asked agrees: the partnership is active (unless they have too many)."""
+    assert partnership.partner_id is not None
     if await active_count(session, person_id=partnership.partner_id) >= ACTIVE_LIMIT:
         raise Conflict(_THEY_HAVE_TOO_MANY, limit=ACTIVE_LIMIT)
     partnership.status = PartnershipStatus.active
@@ -287,6 +293,7 @@ async def accept(session: AsyncSession, *, partnership: Partnership, now: dateti
 
 async def decline(session: AsyncSession, *, partnership: Partnership, now: datetime) -> None:
     """The teacher asked says no: the pair is not proposed again."""
+    assert partnership.partner_id is not None
     partnership.status = PartnershipStatus.declined
     partnership.answered_at = now
     await _audit(session, partnership, "decline", actor=partnership.partner_id, now=now)
@@ -318,7 +325,8 @@ async def partners_of(session: AsyncSession, *, person_id: int) -> list[tuple[Pa
     )
     pairs = []
     for partnership in found:
-        partner = await session.get(Person, other_side(partnership, person_id))
+        other = other_side(partnership, person_id)
+        partner = await session.get(Person, other) if other is not None else None
         if partner is not None:
             pairs.append((partnership, partner))
     return pairs
@@ -430,7 +438,8 @@ async def stats(session: AsyncSession, *, scope: Scope) -> PartnershipStats:
 async def forget(session: AsyncSession, *, person_id: int, now: datetime) -> None:
     """Erase the person's side of their partnerships: their messages (and the queued or
     sent rows that carry them or name them) go; an active partnership ends and the partner
-    is told without the name; an unanswered request is withdrawn."""
+    is told without the name; an unanswered request is withdrawn; the rows no longer name
+    the person (their side's id is emptied)."""
     theirs = list(
         await session.scalars(
             select(Partnership).where(
@@ -458,7 +467,8 @@ async def forget(session: AsyncSession, *, person_id: int, now: datetime) -> Non
         elif partnership.status is PartnershipStatus.active:
             partnership.status = PartnershipStatus.ended
             partnership.ended_at = now
-            partner = await session.get(Person, other_side(partnership, person_id))
+            other = other_side(partnership, person_id)
+            partner = await session.get(Person, other) if other is not None else None
             if partner is not None and partner.forgotten_at is None:
                 await enqueue(
                     session,
@@ -468,3 +478,9 @@ async def forget(session: AsyncSession, *, person_id: int, now: datetime) -> Non
                     now=now,
                     priority=OutboxPriority.bulk,
                 )
+    await session.execute(
+        update(Partnership).where(Partnership.requester_id == person_id).values(requester_id=None)
+    )
+    await session.execute(
+        update(Partnership).where(Partnership.partner_id == person_id).values(partner_id=None)
+    )

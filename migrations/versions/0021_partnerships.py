@@ -27,8 +27,8 @@ def upgrade() -> None:
     op.create_table(
         "partnership",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("requester_id", sa.Integer(), nullable=False),
-        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("requester_id", sa.Integer(), nullable=True),
+        sa.Column("partner_id", sa.Integer(), nullable=True),
         sa.Column("requester_circle_id", sa.Integer(), nullable=False),
         sa.Column("partner_circle_id", sa.Integer(), nullable=False),
         sa.Column(
@@ -71,7 +71,7 @@ def upgrade() -> None:
             ["partner_id"],
             ["person.id"],
             name=op.f("fk_partnership_partner_id_person"),
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["requester_circle_id"],
@@ -83,7 +83,7 @@ def upgrade() -> None:
             ["requester_id"],
             ["person.id"],
             name=op.f("fk_partnership_requester_id_person"),
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partnership")),
         sa.UniqueConstraint(

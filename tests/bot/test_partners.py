@@ -350,6 +350,7 @@ async def test_erasing_one_side_deletes_their_messages_and_tells_the_partner_wit
         mine = await export_person_data(session, person=ama_person, media_dir=settings.media_dir)
     assert [m.text for m in left] == ["Shall we swap exit tickets?"]  # Ama's own stays hers
     assert partnership.status is PartnershipStatus.ended
+    assert lucia.person_id not in (partnership.requester_id, partnership.partner_id)
     assert "Lucía" not in json.dumps(mine, ensure_ascii=False, default=str)
     assert "Yes, on Friday." not in json.dumps(mine, ensure_ascii=False, default=str)
     await ama.tap_data(ama.messages()[-2], ama.button_data("Reply", ama.messages()[-2]))
