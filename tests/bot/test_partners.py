@@ -355,3 +355,21 @@ async def test_erasing_one_side_deletes_their_messages_and_tells_the_partner_wit
     assert "Yes, on Friday." not in json.dumps(mine, ensure_ascii=False, default=str)
     await ama.tap_data(ama.messages()[-2], ama.button_data("Reply", ama.messages()[-2]))
     assert ama.last_notice() == "This partnership is no longer open to you."
+
+
+async def test_at_most_three_partnerships_or_requests_at_a_time(
+    phone, accra, ama, sender, sessions, clock
+) -> None:
+    await _piloting(ama, clock)
+    for n in range(4):
+        await _teacher(sessions, clock, phone, f"Teacher {n}", f"Montevideo {n}")
+    for _ in range(3):
+        await ama.send("/partner")
+        assert (await ama.tap("Ask to be introduced"))[0].startswith("Asked.")
+    texts = await ama.send("/partner")
+    assert texts == [
+        "You already have 3 partnerships (or requests). End one with /partner stop first."
+    ]
+    async with sessions() as session:
+        asked = list(await session.scalars(select(Partnership)))
+    assert len(asked) == 3
