@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from support.people import add_person
 from support.places import add_circle
-from support.story import identify
+from support.story import identify, onboard_facilitator
 
 from circles.db import transaction
 from circles.models import (
@@ -373,3 +373,19 @@ async def test_at_most_three_partnerships_or_requests_at_a_time(
     async with sessions() as session:
         asked = list(await session.scalars(select(Partnership)))
     assert len(asked) == 3
+
+
+async def test_relayed_messages_never_reach_the_facilitators_summaries(
+    phone, accra, ama, sender, sessions, clock
+) -> None:
+    await _piloting(ama, clock)
+    lucia = await _teacher(sessions, clock, phone, "Lucía Pérez", "Montevideo 1")
+    await _partners(ama, lucia, sender)
+    await ama.tap("Write to Lucía", ama.messages()[-1])
+    await ama.send("Between us: the hinge question flopped today.")
+    await sender.drain()
+    grace = await onboard_facilitator(phone, accra)
+    for command in ("/summary", "/circle", "/who"):
+        await grace.send(command)
+    assert not any("flopped" in text for text in grace.everything_shown())
+    assert "flopped" in lucia.messages()[-1]["text"]
