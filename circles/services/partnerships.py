@@ -157,6 +157,13 @@ async def candidates(
         Partnership.partner_id == person.id, Partnership.requester_id.is_not(None)
     )
     own_circles = select(Membership.circle_id).where(Membership.person_id == person.id)
+    newer = aliased(Inquiry)
+    newest = (  # a candidate works on the strategy of their newest piloted inquiry
+        select(func.max(newer.id))
+        .where(newer.person_id == Person.id, newer.phase.in_(PILOTED))
+        .correlate(Person)
+        .scalar_subquery()
+    )
     rows = (
         await session.execute(
             select(Person, Circle, Inquiry)
@@ -168,8 +175,8 @@ async def candidates(
             )
             .where(
                 Membership.role == Role.teacher,
+                Inquiry.id == newest,
                 Inquiry.strategy == inquiry.strategy,
-                Inquiry.phase.in_(PILOTED),
                 Circle.demo.is_(False),
                 Circle.id.not_in(own_circles),
                 Person.id != person.id,
@@ -178,7 +185,7 @@ async def candidates(
                 Person.id.not_in(pairs_back),
                 reachable(now),
             )
-            .order_by(Person.id, Inquiry.id.desc())
+            .order_by(Person.id)
             .limit(CANDIDATES_READ)
         )
     ).all()
@@ -186,7 +193,7 @@ async def candidates(
     found: dict[int, Candidate] = {}
     for other, circle, theirs in rows:
         if other.id in found:
-            continue  # their newest inquiry of this strategy is the one shown
+            continue
         found[other.id] = Candidate(
             other,
             circle,

@@ -232,6 +232,18 @@ async def test_who_is_proposed_and_who_is_not(phone, accra, ama, sender, session
     await _teacher(sessions, clock, phone, "Demo Teacher", "Demo 1", demo=True)
     await _teacher(sessions, clock, phone, "Other Strategy", "Rivera 1", strategy=Strategy.feedback)
     await _teacher(sessions, clock, phone, "Still Identifying", "Paysandú 1", phase=Phase.identify)
+    switched = await _teacher(sessions, clock, phone, "Switched Practice", "Colonia 1")
+    async with transaction(sessions) as session:  # her newest practice is on feedback
+        first = await session.scalar(select(Inquiry).where(Inquiry.person_id == switched.person_id))
+        session.add(
+            Inquiry(
+                person_id=switched.person_id,
+                circle_id=first.circle_id,
+                phase=Phase.pilot,
+                strategy=Strategy.feedback,
+                started_at=clock.now(),
+            )
+        )
     off = await _teacher(sessions, clock, phone, "Opted Out", "Melo 1")
     await off.send("/partner off")
     paused = await _teacher(sessions, clock, phone, "On Pause", "Minas 1")
