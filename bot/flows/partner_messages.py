@@ -41,19 +41,23 @@ _END_LABEL = N_("End with {name}")
 
 
 def name_of(person: Person | None) -> Part:
+    """How a partner is named: the name they chose in the bot, never an app's handle."""
     return (person.display_name or "").strip() if person and person.display_name else t("(no name)")
 
 
 def short_name(person: Person | None) -> Part:
+    """The first word of that name, for a button."""
     return first_name(person) or t("(no name)")
 
 
 def strategy_of(partnership_or_inquiry: Partnership | Inquiry) -> Part:
+    """The strategy's label, in the reader's language."""
     strategy = partnership_or_inquiry.strategy
     return t(STRATEGY_LABELS[strategy]) if strategy is not None else ""
 
 
 async def circle_of(session: AsyncSession, partnership: Partnership, person_id: int) -> Circle:
+    """The circle of ``person_id``'s side of the partnership."""
     circle_id = (
         partnership.requester_circle_id
         if partnership.requester_id == person_id
@@ -86,6 +90,7 @@ async def send(
 
 
 def partner_lines(pairs: list[tuple[Partnership, Person, Circle]]) -> Part:
+    """One line per partner: name, circle, country."""
     return lines(
         *(
             t(
@@ -102,6 +107,7 @@ def partner_lines(pairs: list[tuple[Partnership, Person, Circle]]) -> Part:
 async def partners_with_circles(
     session: AsyncSession, person: Person
 ) -> list[tuple[Partnership, Person, Circle]]:
+    """The person's active partnerships, each with the partner and the partner's circle."""
     return [
         (partnership, partner, await circle_of(session, partnership, partner.id))
         for partnership, partner in await partnerships.partners_of(session, person_id=person.id)
