@@ -39,6 +39,7 @@ from circles.services import followups, pagination, summaries
 from circles.services.answers import CheckInRow
 from circles.services.attendance import MeetingRow
 from circles.services.invites import InviteState, invite_state
+from circles.services.partnerships import PartnershipStats
 from circles.services.peers import AnswerRow, QuestionRow
 from circles.services.reflections import ReflectionRow
 from circles.services.repository import Found
@@ -1209,3 +1210,40 @@ def _inquiry_out(view: InquiryView, timezone: str) -> InquiryOut:
             for week in view.weeks
         ],
     )
+
+
+class PartnershipCountsOut(BaseModel):
+    """Partnerships active now and ended."""
+
+    active: int
+    ended: int
+
+
+class PartnershipStatsOut(BaseModel):
+    """How many partnerships between teachers of different circles there are."""
+
+    model_config = examples(
+        {
+            "active": 12,
+            "ended": 4,
+            "countries": {"GH": {"active": 5, "ended": 1}, "UY": {"active": 8, "ended": 3}},
+        }
+    )
+
+    active: int
+    ended: int
+    countries: dict[str, PartnershipCountsOut] = Field(
+        description="Per country (ISO code): a partnership across two countries counts in both."
+    )
+
+    @classmethod
+    def of(cls, found: PartnershipStats) -> PartnershipStatsOut:
+        """The service's counts as the API shows them."""
+        return cls(
+            active=found.total.active,
+            ended=found.total.ended,
+            countries={
+                code: PartnershipCountsOut(active=c.active, ended=c.ended)
+                for code, c in found.countries.items()
+            },
+        )

@@ -239,6 +239,15 @@ class OutboxPriority(StrEnum):
     bulk = "bulk"
 
 
+class PartnershipStatus(StrEnum):
+    """The life of a partnership between two teachers of different circles."""
+
+    requested = "requested"
+    declined = "declined"
+    active = "active"
+    ended = "ended"
+
+
 class Channel(StrEnum):
     """A messaging app a person talks to the bot through (``simulator``: the web page)."""
 
@@ -336,6 +345,8 @@ class Person(SQLModel, table=True):
     practice_digest: bool = Field(default=True)
     #: Whether the person receives the questions other teachers of their circle ask (opt-out).
     peer_questions: bool = Field(default=True)
+    #: Whether the person may be proposed as a partner to teachers of other circles (opt-out).
+    partner_proposals: bool = Field(default=True)
     paused_until: datetime | None = _timestamp()
     forgotten_at: datetime | None = _timestamp()
     created_at: datetime = _created()
@@ -707,6 +718,53 @@ class PeerAnswer(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     created_at: datetime = _created()
     thanked_at: datetime | None = _timestamp()
+
+
+# --- partnerships between teachers of different circles ---------------------------
+
+
+class Partnership(SQLModel, table=True):
+    """Two teachers of different circles piloting the same strategy, introduced by the bot.
+
+    One row per pair (whoever asked first): a declined or ended pair is not proposed again.
+    An erased side's id is emptied; the circles are kept (not personal data) so that
+    coordinators count partnerships per country after a side was erased.
+    """
+
+    __tablename__ = "partnership"
+    __table_args__ = (sa.UniqueConstraint("requester_id", "partner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Who asked, and who was asked: None once that side was erased (``/forgetme``).
+    requester_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    partner_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    requester_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    partner_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    strategy: Strategy = Field(sa_type=_enum(Strategy))
+    status: PartnershipStatus = Field(
+        default=PartnershipStatus.requested, sa_type=_enum(PartnershipStatus)
+    )
+    created_at: datetime = _created()
+    answered_at: datetime | None = _timestamp()
+    ended_at: datetime | None = _timestamp()
+
+
+class PartnerMessage(SQLModel, table=True):
+    """A message one partner wrote to the other, relayed by the bot (personal data of its
+    sender: erased with them; never in summaries)."""
+
+    __tablename__ = "partner_message"
+    __table_args__ = (sa.Index("ix_partner_message_sender_created", "sender_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", ondelete="CASCADE", index=True)
+    sender_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = _created()
 
 
 # --- broadcasts and the outbox -----------------------------------------------------
