@@ -20,6 +20,7 @@ from api.routers import (
     health,
     holidays,
     invites,
+    leadership,
     meetings,
     practices,
     questions,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         audit.router,
         broadcasts.router,
         teachers.router,
+        leadership.router,
     ):
         app.include_router(router)
     web.install(app)

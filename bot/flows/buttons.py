@@ -15,7 +15,9 @@ chats earlier still work:
 ``o:<check-in>:<value>`` opens a check-in; ``x:<verb>:…`` a member's action
 (pause, erasure, inquiry, meetings); ``p:<verb>:…`` the evidence repository;
 ``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…`` help from
-peers (answer a question, thank an answer, stop or restart peers' questions).
+peers (answer a question, thank an answer, stop or restart peers' questions); ``l:<verb>:…``
+distributed leadership (accept or decline co-facilitating, a facilitator's monthly
+check-in).
 """
 
 from __future__ import annotations
@@ -524,6 +526,36 @@ class RestartPeerQuestions(_Bare):
     tag: ClassVar[str] = "q:on"
 
 
+# --- distributed leadership (``l:``) ------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class AcceptCoFacilitation(_OneId):
+    """Accept an invitation to co-facilitate a circle."""
+
+    tag: ClassVar[str] = "l:y"
+    invitation_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class DeclineCoFacilitation(_OneId):
+    """Decline an invitation to co-facilitate a circle."""
+
+    tag: ClassVar[str] = "l:n"
+    invitation_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class OpenFacilitatorCheckIn(_OneId):
+    """Open a facilitator's monthly check-in."""
+
+    tag: ClassVar[str] = "l:c"
+    checkin_id: int
+
+
 # --- a facilitator's (``f:``, ``r:``) ------------------------------------------------------------
 
 
@@ -580,7 +612,11 @@ FACILITATOR_TAGS = (FacilitatorCommand.tag, Review.tag)
 #: codec): a domain name and the action its id stands for. The stored message names them
 #: (``{"label": …, "named": ["revise_practice", 12]}``); :mod:`bot.flows.events` reads them
 #: back as the action, and the renderers encode it like any other.
-NAMED: dict[str, Callable[[int], Action]] = {"revise_practice": RevisePractice}
+NAMED: dict[str, Callable[[int], Action]] = {
+    "revise_practice": RevisePractice,
+    "accept_cofacilitation": AcceptCoFacilitation,
+    "decline_cofacilitation": DeclineCoFacilitation,
+}
 
 
 def named(name: object, ident: object) -> Action | None:

@@ -26,8 +26,10 @@ from circles.models import (
     Channel,
     CheckIn,
     Circle,
+    CoFacilitation,
     Consent,
     Delivery,
+    FacilitatorCheckIn,
     FlowRun,
     Identity,
     IdentityLink,
@@ -163,6 +165,8 @@ async def export_person_data(
         "peer_questions": await rows(PeerQuestion, PeerQuestion.asker_id == pid),
         "peer_questions_received": await rows(PeerQuestionCopy, PeerQuestionCopy.person_id == pid),
         "peer_answers": await rows(PeerAnswer, PeerAnswer.answerer_id == pid),
+        "co_facilitation_invitations": await rows(CoFacilitation, CoFacilitation.person_id == pid),
+        "facilitator_checkins": await rows(FacilitatorCheckIn, FacilitatorCheckIn.person_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
@@ -196,6 +200,8 @@ async def forget_person(
       review comment; unpublished ones are deleted with their versions.
     - Questions they asked their peers go for everyone (the copies, the answers and the
       queued or sent messages that carry them), and so do their answers to others'.
+    - Their invitations to co-facilitate and their monthly facilitator check-ins are
+      deleted; invitations they sent keep no trace of them.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     - Files of the media store (in ``media_dir``) that their rows name are deleted, but
       a published practice's evidence photos. They go before the transaction commits:
@@ -225,6 +231,8 @@ async def forget_person(
         (Adoption, Adoption.person_id),
         (FlowRun, FlowRun.person_id),
         (Membership, Membership.person_id),
+        (CoFacilitation, CoFacilitation.person_id),
+        (FacilitatorCheckIn, FacilitatorCheckIn.person_id),
     ):
         await session.execute(delete(model).where(column == pid))
     await _forget_practices(session, pid)
@@ -238,6 +246,14 @@ async def forget_person(
     await session.execute(update(ApiToken).where(ApiToken.person_id == pid).values(person_id=None))
     await session.execute(
         update(AuditLog).where(AuditLog.actor == f"person:{pid}").values(actor=FORGOTTEN_ACTOR)
+    )
+    await session.execute(
+        update(CoFacilitation).where(CoFacilitation.inviter_id == pid).values(inviter_id=None)
+    )
+    await session.execute(
+        update(CoFacilitation)
+        .where(CoFacilitation.invited_by == f"person:{pid}")
+        .values(invited_by=FORGOTTEN_ACTOR)
     )
     await session.execute(
         update(AuditLog)

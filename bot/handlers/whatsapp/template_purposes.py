@@ -19,11 +19,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.flows.buttons import (
+    AcceptCoFacilitation,
     Action,
     AdoptPractice,
     AnswerPeer,
+    DeclineCoFacilitation,
     FacilitatorCommand,
     OpenCheckIn,
+    OpenFacilitatorCheckIn,
     ReadPractice,
     Reflect,
     Rsvp,
@@ -300,6 +303,31 @@ PURPOSES: tuple[Purpose, ...] = (
         buttons=(lambda match, _event: ThankPeer(int(match["answer"])),),
     ),
     _purpose("peer_thanks", r"peer-thanks-\d+", "peer-thanks-8", "message"),
+    _purpose(
+        "cofacilitation_invitation",
+        r"cofacilitation-(?P<invitation>\d+)",
+        "cofacilitation-4",
+        "message",
+        buttons=(
+            lambda match, _event: AcceptCoFacilitation(int(match["invitation"])),
+            lambda match, _event: DeclineCoFacilitation(int(match["invitation"])),
+        ),
+    ),
+    _purpose(
+        "cofacilitation_answer", r"cofacilitation-\d+-answer", "cofacilitation-4-answer", "message"
+    ),
+    _purpose(
+        "facilitator_checkin",
+        r"facilitator-checkin-(?P<checkin>\d+)-open",
+        "facilitator-checkin-3-open",
+        buttons=(lambda match, _event: OpenFacilitatorCheckIn(int(match["checkin"])),),
+    ),
+    _purpose(
+        "facilitator_checkin_reminder",
+        r"facilitator-checkin-(?P<checkin>\d+)-nudge",
+        "facilitator-checkin-3-nudge",
+        buttons=(lambda match, _event: OpenFacilitatorCheckIn(int(match["checkin"])),),
+    ),
     _purpose(
         "facilitator_digest",
         r"digest-\d{4}-\d\d-\d+",
