@@ -110,6 +110,13 @@ async def _role(session: AsyncSession, *, person_id: int, circle_id: int) -> Rol
     )
 
 
+async def may_be_invited(session: AsyncSession, *, person_id: int, circle_id: int) -> bool:
+    """Whether the person teaches in the circle and codified a practice there."""
+    return await _role(
+        session, person_id=person_id, circle_id=circle_id
+    ) is Role.teacher and await has_codified(session, person_id=person_id, circle_id=circle_id)
+
+
 async def invite(
     session: AsyncSession,
     *,
