@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from bot.flows import buttons
 from bot.flows.buttons import (
     DATA_LIMIT,
+    AcceptCoFacilitation,
     AdoptPractice,
     AnswerPeer,
     AskCircle,
     Browse,
     CancelMeeting,
     Codify,
+    DeclineCoFacilitation,
     EditAnswer,
     FacilitatorCommand,
     FlowAnswer,
@@ -38,6 +40,7 @@ from bot.flows.buttons import (
     MoveMeeting,
     NewInquiry,
     OpenCheckIn,
+    OpenFacilitatorCheckIn,
     Pause,
     ReadPractice,
     Reflect,
@@ -105,6 +108,9 @@ SENT_LAST_WEEK = [
     ("q:ask:88", AskCircle(88)),
     ("q:off", StopPeerQuestions()),
     ("q:on", RestartPeerQuestions()),
+    ("l:y:4", AcceptCoFacilitation(4)),
+    ("l:n:4", DeclineCoFacilitation(4)),
+    ("l:c:9", OpenFacilitatorCheckIn(9)),
 ]
 
 
