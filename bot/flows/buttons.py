@@ -549,6 +549,25 @@ class DeclineCoFacilitation(_OneId):
 
 @_register
 @dataclass(frozen=True)
+class InviteCoFacilitator(Action):
+    """A facilitator invites a teacher of their circle to co-facilitate it (``/cofacilitate``)."""
+
+    tag: ClassVar[str] = "l:i"
+    arity: ClassVar[int] = 2
+    circle_id: int
+    person_id: int
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.circle_id), str(self.person_id))
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        ids = _ids(parts)
+        return None if ids is None else cls(ids[0], ids[1])
+
+
+@_register
+@dataclass(frozen=True)
 class OpenFacilitatorCheckIn(_OneId):
     """Open a facilitator's monthly check-in."""
 

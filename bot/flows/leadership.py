@@ -21,18 +21,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine, queued
 from bot.flows.actions import Pressed, on
-from bot.flows.buttons import AcceptCoFacilitation, DeclineCoFacilitation, OpenFacilitatorCheckIn
+from bot.flows.buttons import (
+    AcceptCoFacilitation,
+    DeclineCoFacilitation,
+    InviteCoFacilitator,
+    OpenFacilitatorCheckIn,
+)
 from bot.flows.effects import Completion, Context, effect
 from bot.flows.events import Button, Done, Notice, Say
 from bot.flows.hooks import answer_text
+from bot.flows.visit import FACILITATORS, Replies, Visit, each_place
 from circles.errors import Conflict, NotFound
 from circles.i18n import N_
-from circles.models import Circle, FacilitatorCheckIn, OutboxPriority
+from circles.models import Circle, FacilitatorCheckIn, OutboxPriority, Person
 from circles.questions import Question
 from circles.services import facilitator_checkins, leadership
+from circles.services.access import NOT_YOURS, Scope, member_scopes
 from circles.services.outbox import enqueue
 from circles.services.schedule import sendable_from
-from circles.text import t
+from circles.text import shorten, t
 
 _OPEN_LABEL = N_("Open my monthly check-in")
 _INVITATION = N_(
@@ -186,4 +193,68 @@ async def decline(pressed: Pressed, action: DeclineCoFacilitation) -> engine.Out
     return await _answer(pressed, action.invitation_id, accept=False)
 
 
-__all__ = ["Sweep", "accept", "decline", "invitation", "reminder", "sweep"]
+# --- /cofacilitate: a facilitator invites from the bot ------------------------------------------
+
+#: How much of a teacher's name a button shows.
+NAME_ON_BUTTON = 40
+
+
+async def cofacilitate(visit: Visit) -> Replies:
+    """``/cofacilitate``: the teachers of each circle one facilitates who codified a
+    practice, one button each to invite them to co-facilitate."""
+    session, now = visit.session, visit.now
+
+    async def answer(_facilitator: Person, circle: Circle, _scope: Scope) -> Replies:
+        found = await leadership.candidates(session, circle_id=circle.id, now=now)
+        if not found:
+            none = t(
+                "No teacher of {circle} who codified a practice is waiting for an invitation "
+                "to co-facilitate.",
+                circle=circle.name,
+            )
+            return [Say(none)]
+        head = t(
+            "Teachers of {circle} who codified a practice. Tap one to invite them to "
+            "co-facilitate the circle; they answer in the chat.",
+            circle=circle.name,
+        )
+        rows = tuple(
+            (
+                Button(
+                    shorten(person.display_name or "?", NAME_ON_BUTTON),
+                    InviteCoFacilitator(circle.id, person.id),
+                ),
+            )
+            for person in found
+        )
+        return [Say(head, rows)]
+
+    return await each_place(visit, FACILITATORS, answer)
+
+
+@on(InviteCoFacilitator)
+async def invite(pressed: Pressed, action: InviteCoFacilitator) -> engine.Outcome:
+    """A teacher's button under ``/cofacilitate``: invite them (the presser must still
+    facilitate that circle; the service checks the teacher)."""
+    places = await member_scopes(pressed.session, person_id=pressed.person.id, roles=FACILITATORS)
+    scope = next((s for circle, s in places if circle.id == action.circle_id), None)
+    if scope is None:
+        return engine.Outcome([Notice(t(NOT_YOURS))])
+    try:
+        invitation = await leadership.invite(
+            pressed.session,
+            scope=scope,
+            circle_id=action.circle_id,
+            person_id=action.person_id,
+            to_circle_id=None,
+            now=pressed.now,
+        )
+    except (NotFound, Conflict) as refused:
+        return engine.Outcome([Notice(t(refused.message))])
+    teacher = await pressed.session.get(Person, invitation.person_id)
+    name = (teacher.display_name if teacher else None) or "?"
+    sent = t("{name} is invited to co-facilitate. You will be told their answer.", name=name)
+    return engine.Outcome([Done(shorten(name, NAME_ON_BUTTON)), Say(sent)])
+
+
+__all__ = ["Sweep", "accept", "cofacilitate", "decline", "invitation", "reminder", "sweep"]

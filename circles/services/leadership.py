@@ -117,6 +117,36 @@ async def may_be_invited(session: AsyncSession, *, person_id: int, circle_id: in
     ) is Role.teacher and await has_codified(session, person_id=person_id, circle_id=circle_id)
 
 
+async def candidates(session: AsyncSession, *, circle_id: int, now: datetime) -> list[Person]:
+    """Teachers of the circle who codified a practice there and have no open invitation to
+    co-facilitate it, by name (``/cofacilitate``)."""
+    reached = select(Inquiry.person_id).where(
+        Inquiry.circle_id == circle_id, Inquiry.phase.in_((Phase.codify, Phase.done))
+    )
+    wrote = select(Practice.author_id).where(
+        Practice.circle_id == circle_id, Practice.author_id.is_not(None)
+    )
+    invited = select(CoFacilitation.person_id).where(
+        CoFacilitation.circle_id == circle_id,
+        CoFacilitation.status == CoFacilitationStatus.pending,
+        CoFacilitation.expires_at > now,
+    )
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(
+                Membership.circle_id == circle_id,
+                Membership.role == Role.teacher,
+                Person.forgotten_at.is_(None),
+                Person.id.in_(reached) | Person.id.in_(wrote),
+                Person.id.not_in(invited),
+            )
+            .order_by(Person.display_name, Person.id)
+        )
+    )
+
+
 async def invite(
     session: AsyncSession,
     *,

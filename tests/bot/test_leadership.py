@@ -320,3 +320,33 @@ async def test_mydata_lists_and_forgetme_erases_invitations_and_monthly_checkins
             assert list(left) == []
         # Grace's own check-in stays.
         assert await session.scalar(select(func.count()).select_from(FacilitatorCheckIn)) == 1
+
+
+async def test_a_facilitator_invites_from_the_bot_with_cofacilitate(
+    phone, accra, ama, sender, sessions, clock
+) -> None:
+    grace = await onboard_facilitator(phone, accra)
+    texts = await grace.send("/cofacilitate")
+    assert texts == [
+        "No teacher of Accra 1 who codified a practice is waiting for an invitation to "
+        "co-facilitate."
+    ]
+    teacher = await _person(sessions, "Ama M.")
+    await _codified(sessions, teacher.id, accra.circle_id)
+    texts = await grace.send("/cofacilitate")
+    assert texts[0].startswith("Teachers of Accra 1 who codified a practice.")
+    listed = grace.messages()[-1]
+    assert grace.labels(listed) == ["Ama M."]
+    data = grace.button_data("Ama M.", listed)
+    # A teacher cannot use a facilitator's button, even one copied from her chat.
+    await ama.tap_data(listed, data)
+    assert ama.last_notice() == "This question is already closed."
+    assert await grace.tap("Ama M.", listed) == [
+        "Ama M. is invited to co-facilitate. You will be told their answer."
+    ]
+    await grace.tap_data(listed, data)
+    assert grace.last_notice() == (
+        "This teacher already has an open invitation to co-facilitate that circle."
+    )
+    await sender.drain()
+    assert ama.messages()[-1]["text"].startswith(INVITES)

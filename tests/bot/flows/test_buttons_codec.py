@@ -34,6 +34,7 @@ from bot.flows.buttons import (
     FlowSuggestion,
     FlowToggle,
     ForgetConfirm,
+    InviteCoFacilitator,
     KeepData,
     KeepPiloting,
     LinkAnswer,
@@ -111,6 +112,7 @@ SENT_LAST_WEEK = [
     ("l:y:4", AcceptCoFacilitation(4)),
     ("l:n:4", DeclineCoFacilitation(4)),
     ("l:c:9", OpenFacilitatorCheckIn(9)),
+    ("l:i:1:12", InviteCoFacilitator(1, 12)),
 ]
 
 
