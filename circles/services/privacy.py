@@ -166,6 +166,9 @@ async def export_person_data(
         "peer_questions_received": await rows(PeerQuestionCopy, PeerQuestionCopy.person_id == pid),
         "peer_answers": await rows(PeerAnswer, PeerAnswer.answerer_id == pid),
         "co_facilitation_invitations": await rows(CoFacilitation, CoFacilitation.person_id == pid),
+        "co_facilitation_invitations_sent": await rows(
+            CoFacilitation, CoFacilitation.inviter_id == pid
+        ),
         "facilitator_checkins": await rows(FacilitatorCheckIn, FacilitatorCheckIn.person_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
         "messages": await rows(Outbox, _addressed_to(identities)),

@@ -191,7 +191,7 @@ async def _two_facilitators(phone, accra, sessions):
     return grace, minjun
 
 
-async def test_the_monthly_checkin_opens_at_each_facilitators_local_time_and_reaches_coordinators(
+async def test_the_monthly_checkin_opens_at_each_facilitators_local_time_and_is_answered_once(
     phone, accra, sender, sessions, clock
 ) -> None:
     grace, minjun = await _two_facilitators(phone, accra, sessions)
@@ -304,12 +304,25 @@ async def test_mydata_lists_and_forgetme_erases_invitations_and_monthly_checkins
         data = await privacy.export_person_data(session, person=person, media_dir=tmp_path)
     [invitation] = data["co_facilitation_invitations"]
     assert invitation["status"] == "accepted"
+    assert data["co_facilitation_invitations_sent"] == []
     [checkin] = data["facilitator_checkins"]
     assert (checkin["went_well"], checkin["support"], checkin["rating"]) == (
         "We met twice.",
         "A second facilitator for the meetings.",
         None,
     )
+
+    async with sessions() as session:
+        inviter = await session.get_one(Person, by.id)
+        sent = await privacy.export_person_data(session, person=inviter, media_dir=tmp_path)
+    assert [i["person_id"] for i in sent["co_facilitation_invitations_sent"]] == [teacher.id]
+
+    async with transaction(sessions) as session:
+        inviter = await session.get_one(Person, by.id)
+        await privacy.forget_person(session, person=inviter, now=clock.now(), media_dir=tmp_path)
+    async with sessions() as session:
+        kept = await session.scalar(select(CoFacilitation))
+    assert (kept.inviter_id, kept.invited_by) == (None, privacy.FORGOTTEN_ACTOR)
 
     async with transaction(sessions) as session:
         person = await session.get_one(Person, teacher.id)
@@ -318,8 +331,7 @@ async def test_mydata_lists_and_forgetme_erases_invitations_and_monthly_checkins
         for model in (CoFacilitation, FacilitatorCheckIn):
             left = await session.scalars(select(model).where(model.person_id == teacher.id))
             assert list(left) == []
-        # Grace's own check-in stays.
-        assert await session.scalar(select(func.count()).select_from(FacilitatorCheckIn)) == 1
+        assert await session.scalar(select(func.count()).select_from(FacilitatorCheckIn)) == 0
 
 
 async def test_a_facilitator_invites_from_the_bot_with_cofacilitate(
