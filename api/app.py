@@ -21,6 +21,7 @@ from api.routers import (
     health,
     holidays,
     invites,
+    leadership,
     meetings,
     partnerships,
     practices,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         broadcasts.router,
         teachers.router,
         followups.router,
+        leadership.router,
     ):
         app.include_router(router)
     web.install(app)

@@ -767,6 +767,75 @@ class PartnerMessage(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+# --- distributed leadership --------------------------------------------------------
+
+
+class CoFacilitationStatus(StrEnum):
+    """An invitation to co-facilitate, from sent to answered (or run out)."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+
+
+class CoFacilitation(SQLModel, table=True):
+    """An invitation to a teacher who codified a practice to co-facilitate a circle.
+
+    Accepted, their membership of ``circle_id`` becomes a facilitator's at once (or they
+    join it as one); their inquiries, answers and practices stay theirs. Personal data of
+    the invited person (erased with them); the inviter is named only as an actor.
+    """
+
+    __tablename__ = "co_facilitation"
+    __table_args__ = (sa.Index("ix_co_facilitation_person_status", "person_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    #: The circle they are invited to co-facilitate.
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    #: The circle they teach in, where the inviter found them.
+    from_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    #: Who invited (``token:3``, ``person:7``), for the audit and the API.
+    invited_by: str = Field(max_length=80)
+    #: The inviting person, told of the answer (None for a token that is nobody's).
+    inviter_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    status: CoFacilitationStatus = Field(
+        default=CoFacilitationStatus.pending, sa_type=_enum(CoFacilitationStatus)
+    )
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    answered_at: datetime | None = _timestamp()
+
+
+class FacilitatorCheckIn(SQLModel, table=True):
+    """A facilitator's monthly check-in on their circle, one per person, circle and month.
+
+    What went well and what support they need reach the coordinators. Personal data of
+    the facilitator: exported by /mydata, erased by /forgetme.
+    """
+
+    __tablename__ = "facilitator_checkin"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "circle_id", "month"),
+        sa.Index("ix_facilitator_checkin_circle_answered", "circle_id", "answered_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    #: The first day of the month it is for, in the facilitator's own timezone.
+    month: date
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    nudged_at: datetime | None = _timestamp()
+    answered_at: datetime | None = _timestamp()
+    went_well: str | None = Field(default=None, sa_type=sa.Text)
+    support: str | None = Field(default=None, sa_type=sa.Text)
+    #: How the month went in the circle, 1–5 (optional).
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
 # --- broadcasts and the outbox -----------------------------------------------------
 
 
@@ -954,9 +1023,12 @@ __all__ = [
     "CheckIn",
     "CheckInStatus",
     "Circle",
+    "CoFacilitation",
+    "CoFacilitationStatus",
     "Consent",
     "Delivery",
     "DeliveryState",
+    "FacilitatorCheckIn",
     "FlowRun",
     "FlowStatus",
     "GroupLink",

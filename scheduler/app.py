@@ -51,6 +51,7 @@ def build_scheduler(
         (jobs.broadcast_sweep, every_minute, "start scheduled broadcasts"),
         (jobs.digest_sweep, every_minute, "facilitators' weekly digests"),
         (jobs.practice_sweep, every_minute, "share practices across circles"),
+        (jobs.facilitator_sweep, every_minute, "facilitators' monthly check-ins"),
         (jobs.prune_updates, hourly, "forget old update ids and handled WhatsApp messages"),
         (jobs.prune_sessions, hourly, "forget ended dashboard sessions"),
     ):

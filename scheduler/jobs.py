@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows import announcements, digest, packs, prompts, sharing
+from bot.flows import announcements, digest, leadership, packs, prompts, sharing
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services import broadcasts
@@ -84,6 +84,17 @@ async def practice_sweep(sessions: SessionMaker, clock: Clock) -> int:
     if shared:
         log.info("shared %d practices with circles", len(shared))
     return len(shared)
+
+
+async def facilitator_sweep(sessions: SessionMaker, clock: Clock) -> leadership.Sweep:
+    """Open facilitators' monthly check-ins at their local time and remind the silent."""
+    try:
+        async with transaction(sessions) as session:
+            return await leadership.sweep(session, now=clock.now())
+    except IntegrityError:
+        # Another scheduler opened the same month's check-ins a moment ago; its sweep stands.
+        log.warning("facilitators' check-ins were opened concurrently; this sweep stood back")
+        return leadership.Sweep()
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:

@@ -16,6 +16,7 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     facilitator,
     hooks,
     journey,
+    leadership,
     meetings,
     partner_messages,
     partners,

@@ -16,7 +16,8 @@ chats earlier still work:
 (pause, erasure, inquiry, meetings); ``p:<verb>:…`` the evidence repository;
 ``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…`` help from
 peers (answer a question, thank an answer, stop or restart peers' questions); ``pt:<verb>:…``
-partnerships between teachers of different circles.
+partnerships between teachers of different circles; ``l:<verb>:…`` distributed leadership
+(accept or decline co-facilitating, a facilitator's monthly check-in).
 """
 
 from __future__ import annotations
@@ -582,6 +583,55 @@ class EndPartner(_OneId):
     partnership_id: int
 
 
+# --- distributed leadership (``l:``) ------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class AcceptCoFacilitation(_OneId):
+    """Accept an invitation to co-facilitate a circle."""
+
+    tag: ClassVar[str] = "l:y"
+    invitation_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class DeclineCoFacilitation(_OneId):
+    """Decline an invitation to co-facilitate a circle."""
+
+    tag: ClassVar[str] = "l:n"
+    invitation_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class InviteCoFacilitator(Action):
+    """A facilitator invites a teacher of their circle to co-facilitate it (``/cofacilitate``)."""
+
+    tag: ClassVar[str] = "l:i"
+    arity: ClassVar[int] = 2
+    circle_id: int
+    person_id: int
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.circle_id), str(self.person_id))
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        ids = _ids(parts)
+        return None if ids is None else cls(ids[0], ids[1])
+
+
+@_register
+@dataclass(frozen=True)
+class OpenFacilitatorCheckIn(_OneId):
+    """Open a facilitator's monthly check-in."""
+
+    tag: ClassVar[str] = "l:c"
+    checkin_id: int
+
+
 # --- a facilitator's (``f:``, ``r:``) ------------------------------------------------------------
 
 
@@ -638,7 +688,11 @@ FACILITATOR_TAGS = (FacilitatorCommand.tag, Review.tag)
 #: codec): a domain name and the action its id stands for. The stored message names them
 #: (``{"label": …, "named": ["revise_practice", 12]}``); :mod:`bot.flows.events` reads them
 #: back as the action, and the renderers encode it like any other.
-NAMED: dict[str, Callable[[int], Action]] = {"revise_practice": RevisePractice}
+NAMED: dict[str, Callable[[int], Action]] = {
+    "revise_practice": RevisePractice,
+    "accept_cofacilitation": AcceptCoFacilitation,
+    "decline_cofacilitation": DeclineCoFacilitation,
+}
 
 
 def named(name: object, ident: object) -> Action | None:

@@ -34,6 +34,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("who", N_("who has not answered yet"), _FACILITATOR),
     Command("nudge", N_("remind those who have not answered (once a day)"), _FACILITATOR),
     Command("review", N_("practices waiting for your review"), _FACILITATOR),
+    Command(
+        "cofacilitate",
+        N_("invite a teacher who codified a practice to co-facilitate"),
+        _FACILITATOR,
+    ),
     Command("meeting", N_("schedule a circle meeting"), _FACILITATOR),
     Command("meetings", N_("upcoming meetings, who comes; move or cancel"), _FACILITATOR),
     Command(

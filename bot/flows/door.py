@@ -32,6 +32,7 @@ from bot.flows import (
     coordinator,
     joining,
     journey,
+    leadership,
     linking,
     meetings,
     nudge,
@@ -119,6 +120,7 @@ COMMANDS: dict[str, Command] = {
     "broadcasts": _plain(coordinator.overview),
     "meeting": _plain(meetings.schedule),
     "meetings": _plain(meetings.overview),
+    "cofacilitate": _plain(leadership.cofacilitate),
 }
 
 

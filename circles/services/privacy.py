@@ -26,8 +26,10 @@ from circles.models import (
     Channel,
     CheckIn,
     Circle,
+    CoFacilitation,
     Consent,
     Delivery,
+    FacilitatorCheckIn,
     FlowRun,
     Identity,
     IdentityLink,
@@ -169,6 +171,11 @@ async def export_person_data(
             Partnership, or_(Partnership.requester_id == pid, Partnership.partner_id == pid)
         ),
         "partner_messages": await rows(PartnerMessage, PartnerMessage.sender_id == pid),
+        "co_facilitation_invitations": await rows(CoFacilitation, CoFacilitation.person_id == pid),
+        "co_facilitation_invitations_sent": await rows(
+            CoFacilitation, CoFacilitation.inviter_id == pid
+        ),
+        "facilitator_checkins": await rows(FacilitatorCheckIn, FacilitatorCheckIn.person_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
@@ -205,6 +212,8 @@ async def forget_person(
     - Messages they wrote to partners go (with the rows that carried them, and the requests
       and introductions that named them); their active partnerships end, and the partner
       is told without their name; requests not answered yet are withdrawn.
+    - Their invitations to co-facilitate and their monthly facilitator check-ins are
+      deleted; invitations they sent keep no trace of them.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     - Files of the media store (in ``media_dir``) that their rows name are deleted, but
       a published practice's evidence photos. They go before the transaction commits:
@@ -238,6 +247,8 @@ async def forget_person(
         (Adoption, Adoption.person_id),
         (FlowRun, FlowRun.person_id),
         (Membership, Membership.person_id),
+        (CoFacilitation, CoFacilitation.person_id),
+        (FacilitatorCheckIn, FacilitatorCheckIn.person_id),
     ):
         await session.execute(delete(model).where(column == pid))
     await _forget_practices(session, pid)
@@ -251,6 +262,14 @@ async def forget_person(
     await session.execute(update(ApiToken).where(ApiToken.person_id == pid).values(person_id=None))
     await session.execute(
         update(AuditLog).where(AuditLog.actor == f"person:{pid}").values(actor=FORGOTTEN_ACTOR)
+    )
+    await session.execute(
+        update(CoFacilitation).where(CoFacilitation.inviter_id == pid).values(inviter_id=None)
+    )
+    await session.execute(
+        update(CoFacilitation)
+        .where(CoFacilitation.invited_by == f"person:{pid}")
+        .values(invited_by=FORGOTTEN_ACTOR)
     )
     await session.execute(
         update(AuditLog)

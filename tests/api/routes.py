@@ -24,6 +24,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/broadcasts/preview": {},
     "/v1/circles/{circle_id}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
     "/v1/countries/{country}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
+    "/v1/circles/{circle_id}/requests/{answer_id}/reply": {"text": "On Thursday", "name": "Grace"},
 }
 
 

@@ -70,7 +70,10 @@ async def test_a_reply_without_words_or_name_is_a_clear_422(
     for body, says in (
         ({"text": "   ", "name": "Grace"}, "Please write your reply."),
         ({"text": "Hello", "name": ""}, "Please give your name"),
-        ({"text": "x" * 2001, "name": "Grace"}, "The reply has 2001 characters; the limit is 2000."),
+        (
+            {"text": "x" * 2001, "name": "Grace"},
+            "The reply has 2001 characters; the limit is 2000.",
+        ),
     ):
         response = await client.post(url, json=body)
         assert response.status_code == 422, response.text

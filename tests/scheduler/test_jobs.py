@@ -73,4 +73,5 @@ def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeC
         "checkin_sweep",
         "meeting_sweep",
         "practice_sweep",
+        "facilitator_sweep",
     }

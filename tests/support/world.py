@@ -70,6 +70,8 @@ class Ids:
     token: int = 0
     broadcast: int = 0
     holiday: int = 0
+    #: A help request of the circle (a): an answer of one of its teachers (b).
+    answer: int = 0
 
 
 @dataclass
@@ -161,9 +163,10 @@ async def build_world(sessions: SessionMaker) -> World:
         world.a.checkin = last.id
         run = await session.scalar(select(FlowRun).where(FlowRun.checkin_id == last.id))
         assert run is not None
-        await _answer(
+        help_request = await _answer(
             session, run, last, "help", AnswerKind.voice, file_id="voice-1", file_duration=12
         )
+        world.a.answer = help_request.id
         # The demo stores evidence as text; make one of them a captioned photo.
         evidence = await session.scalar(
             select(Answer).where(Answer.checkin_id == last.id, Answer.question_key == "evidence")
@@ -276,7 +279,10 @@ async def build_world(sessions: SessionMaker) -> World:
         )
         session.add(run_b)
         await session.flush()
-        await _answer(session, run_b, checkin_b, "how_well", AnswerKind.number, value_number=5.0)
+        rated = await _answer(
+            session, run_b, checkin_b, "how_well", AnswerKind.number, value_number=5.0
+        )
+        world.b.answer = rated.id
         await _answer(
             session, run_b, checkin_b, "what_did", AnswerKind.text, value_text="Kofi's secret"
         )

@@ -19,13 +19,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.flows.buttons import (
+    AcceptCoFacilitation,
     AcceptPartner,
     Action,
     AdoptPractice,
     AnswerPeer,
+    DeclineCoFacilitation,
     DeclinePartner,
     FacilitatorCommand,
     OpenCheckIn,
+    OpenFacilitatorCheckIn,
     ReadPractice,
     Reflect,
     Rsvp,
@@ -324,6 +327,31 @@ PURPOSES: tuple[Purpose, ...] = (
     *(
         _purpose("partner_news", rf"partner-{news}-\d+", f"partner-{news}-5", "message")
         for news in ("intro", "declined", "ended")
+    ),
+    _purpose(
+        "cofacilitation_invitation",
+        r"cofacilitation-(?P<invitation>\d+)",
+        "cofacilitation-4",
+        "message",
+        buttons=(
+            lambda match, _event: AcceptCoFacilitation(int(match["invitation"])),
+            lambda match, _event: DeclineCoFacilitation(int(match["invitation"])),
+        ),
+    ),
+    _purpose(
+        "cofacilitation_answer", r"cofacilitation-\d+-answer", "cofacilitation-4-answer", "message"
+    ),
+    _purpose(
+        "facilitator_checkin",
+        r"facilitator-checkin-(?P<checkin>\d+)-open",
+        "facilitator-checkin-3-open",
+        buttons=(lambda match, _event: OpenFacilitatorCheckIn(int(match["checkin"])),),
+    ),
+    _purpose(
+        "facilitator_checkin_reminder",
+        r"facilitator-checkin-(?P<checkin>\d+)-nudge",
+        "facilitator-checkin-3-nudge",
+        buttons=(lambda match, _event: OpenFacilitatorCheckIn(int(match["checkin"])),),
     ),
     _purpose(
         "facilitator_digest",

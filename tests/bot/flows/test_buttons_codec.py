@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from bot.flows import buttons
 from bot.flows.buttons import (
     DATA_LIMIT,
+    AcceptCoFacilitation,
     AcceptPartner,
     AdoptPractice,
     AnswerPeer,
@@ -26,6 +27,7 @@ from bot.flows.buttons import (
     Browse,
     CancelMeeting,
     Codify,
+    DeclineCoFacilitation,
     DeclinePartner,
     EditAnswer,
     EndPartner,
@@ -36,12 +38,14 @@ from bot.flows.buttons import (
     FlowSuggestion,
     FlowToggle,
     ForgetConfirm,
+    InviteCoFacilitator,
     KeepData,
     KeepPiloting,
     LinkAnswer,
     MoveMeeting,
     NewInquiry,
     OpenCheckIn,
+    OpenFacilitatorCheckIn,
     Pause,
     ReadPractice,
     Reflect,
@@ -117,6 +121,10 @@ SENT_LAST_WEEK = [
     ("pt:no:5", DeclinePartner(5)),
     ("pt:w:5", WritePartner(5)),
     ("pt:end:5", EndPartner(5)),
+    ("l:y:4", AcceptCoFacilitation(4)),
+    ("l:n:4", DeclineCoFacilitation(4)),
+    ("l:c:9", OpenFacilitatorCheckIn(9)),
+    ("l:i:1:12", InviteCoFacilitator(1, 12)),
 ]
 
 
