@@ -30,6 +30,7 @@ from bot.flows import (
     checkins,
     circle,
     coordinator,
+    exchange_sessions,
     joining,
     journey,
     linking,
@@ -116,6 +117,7 @@ COMMANDS: dict[str, Command] = {
     "broadcasts": _plain(coordinator.overview),
     "meeting": _plain(meetings.schedule),
     "meetings": _plain(meetings.overview),
+    "sessions": _plain(exchange_sessions.upcoming),
 }
 
 
