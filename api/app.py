@@ -19,12 +19,14 @@ from api.routers import (
     exports,
     health,
     holidays,
+    hubs,
     invites,
     meetings,
     practices,
     questions,
     reflections,
     repository,
+    sessions,
     summaries,
     teachers,
     tokens,
@@ -71,6 +73,8 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         tokens.router,
         audit.router,
         broadcasts.router,
+        hubs.router,
+        sessions.router,
         teachers.router,
     ):
         app.include_router(router)

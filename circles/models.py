@@ -586,6 +586,8 @@ class Hub(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
     kind: HubKind = Field(default=HubKind.regional, sa_type=_enum(HubKind))
+    #: A national hub's country (its circles are of that country); None for a regional one.
+    country: str | None = Field(default=None, max_length=2)
     created_at: datetime = _created()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,7 @@ from circles.models import (
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.audit import record_audit
 from circles.services.broadcasts import Audience, check_audience, in_audience
+from circles.services.hubs import get_hub
 from circles.services.meetings import FURTHEST_AHEAD, REFLECTION_WINDOW, TOO_FAR_AHEAD
 from circles.services.scheduling import reachable
 
@@ -94,7 +95,17 @@ async def _check_audience(session: AsyncSession, scope: Scope, audience: Audienc
         raise InvalidAnswer(N_("A session needs an audience: circles, countries or hubs."))
     await check_audience(session, audience)
     for circle_id in audience.circle_ids:
-        await visible_circle(session, scope=scope, circle_id=circle_id)
+        try:
+            await visible_circle(session, scope=scope, circle_id=circle_id)
+        except NotFound:
+            raise InvalidAnswer(
+                N_("There is no circle with the id {id}."), id=str(circle_id)
+            ) from None
+    for hub_id in audience.hub_ids:
+        try:
+            await get_hub(session, scope=scope, hub_id=hub_id)
+        except NotFound:
+            raise InvalidAnswer(N_("There is no hub with the id {id}."), id=str(hub_id)) from None
     if scope.countries is not None:
         asked = {c.upper() for c in audience.countries}
         if asked - scope.countries:
@@ -127,6 +138,7 @@ async def create_session(
     """Schedule a session for ``audience`` (coordinators, admins); a link or a place."""
     scope.require(Permission.manage_circles)
     _check(title, starts_at, ends_at, now)
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
     audience = await _check_audience(session, scope, audience)
     url = place if place and place.startswith(("http://", "https://")) else None
     found = ExchangeSession(
@@ -149,9 +161,18 @@ async def get_session(session: AsyncSession, *, scope: Scope, session_id: int) -
     """One session (coordinators, admins)."""
     scope.require(Permission.manage_circles)
     found = await session.get(ExchangeSession, session_id)
-    if found is None:
+    if found is None or not _sees(scope, found):
         raise NotFound(NO_SUCH_SESSION)
     return found
+
+
+def _sees(scope: Scope, found: ExchangeSession) -> bool:
+    """Whether a coordinator limited to some countries sees ``found``: its audience names
+    countries, all of theirs (as broadcasts)."""
+    if scope.countries is None:
+        return True
+    countries = set(found.audience.get("countries", []))
+    return bool(countries) and countries <= scope.countries
 
 
 async def list_sessions(
@@ -162,7 +183,7 @@ async def list_sessions(
     query = select(ExchangeSession).order_by(ExchangeSession.starts_at, ExchangeSession.id)
     if upcoming_from is not None:
         query = query.where(ExchangeSession.ends_at > upcoming_from)
-    return list(await session.scalars(query))
+    return [found for found in await session.scalars(query) if _sees(scope, found)]
 
 
 def changeable(found: ExchangeSession, now: datetime) -> ExchangeSession:
@@ -192,6 +213,7 @@ async def change_session(
     new_end = ends_at or (new_start + (found.ends_at - found.starts_at))
     new_title = found.title if title is None else title
     _check(new_title, new_start, new_end, now)
+    new_start, new_end = new_start.astimezone(UTC), new_end.astimezone(UTC)
     moved = (new_start, new_end) != (found.starts_at, found.ends_at)
     found.title, found.starts_at, found.ends_at = new_title.strip(), new_start, new_end
     if place is not None:

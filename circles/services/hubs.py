@@ -1,9 +1,12 @@
 """Hubs: named groups of circles (a region, a country) that coordinators manage.
 
-A hub's name is unique; a circle may belong to several hubs. Coordinators and admins
-create hubs and add circles they can see; audiences of broadcasts and exchange sessions
-and the hub summary name hubs by id. A hub's circles outside a coordinator's countries
-stay invisible to that coordinator (the summary reads only circles in the scope).
+A hub's name is unique; a circle may belong to several hubs. A *national* hub names its
+country and holds only that country's circles; a *regional* one may span countries.
+Coordinators of every country and admins create any hub; a coordinator limited to some
+countries creates national hubs of those countries, and sees the national hubs of their
+countries and the regional hubs that hold one of their circles (any other hub answers
+like one that does not exist). Audiences of broadcasts and exchange sessions and the hub
+summary name hubs by id; a summary reads only the hub's circles in the reader's scope.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import Conflict, InvalidAnswer, NotFound
+from circles.errors import Conflict, Forbidden, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import Circle, Hub, HubCircle, HubKind
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.audit import record_audit
+from circles.services.circles import is_country
 
 NO_SUCH_HUB = N_("There is no hub with this id.")
 
@@ -41,17 +45,50 @@ def hubs_circle_ids(hub_ids: tuple[int, ...] | list[int]) -> Select[tuple[int]]:
     return select(HubCircle.circle_id).where(HubCircle.hub_id.in_(list(hub_ids)))
 
 
+def visible_hubs(scope: Scope) -> ColumnElement[bool]:
+    """A WHERE condition on :class:`Hub` that keeps the hubs ``scope`` sees."""
+    if scope.circle_ids is not None:
+        return false()
+    if scope.countries is None:
+        return true()
+    in_scope = (
+        select(HubCircle.id)
+        .join(Circle, Circle.id == HubCircle.circle_id)
+        .where(HubCircle.hub_id == Hub.id, scope.circle_clause())
+        .exists()
+    )
+    return or_(Hub.country.in_(sorted(scope.countries)), Hub.country.is_(None) & in_scope)
+
+
 async def create_hub(
-    session: AsyncSession, *, scope: Scope, name: str, kind: HubKind, now: datetime
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    name: str,
+    kind: HubKind,
+    now: datetime,
+    country: str | None = None,
 ) -> Hub:
-    """Create a hub (coordinators, admins); names are unique."""
+    """Create a hub (coordinators, admins); names are unique, a national hub names its
+    country."""
     scope.require(Permission.manage_circles)
     name = name.strip()
     if not name or len(name) > 120:
         raise InvalidAnswer(N_("A hub needs a name of 1 to 120 characters."))
+    kind = HubKind(kind)
+    country = country.upper() if country else None
+    if kind is HubKind.national and (country is None or not is_country(country)):
+        raise InvalidAnswer(N_("A national hub needs a two-letter country code."))
+    if kind is HubKind.regional and country is not None:
+        raise InvalidAnswer(N_("A regional hub has no country; its circles may be anywhere."))
+    if scope.countries is not None and (country is None or country not in scope.countries):
+        raise Forbidden(
+            N_("This token may create national hubs of {countries} only."),
+            countries=", ".join(sorted(scope.countries)),
+        )
     if await session.scalar(select(Hub.id).where(Hub.name == name)) is not None:
         raise Conflict(N_("A hub called {name} already exists."), name=name)
-    hub = Hub(name=name, kind=kind, created_at=now)
+    hub = Hub(name=name, kind=kind, country=country, created_at=now)
     session.add(hub)
     await session.flush()
     await record_audit(
@@ -68,7 +105,7 @@ async def create_hub(
 async def get_hub(session: AsyncSession, *, scope: Scope, hub_id: int) -> HubRow:
     """One hub with the circles of it the scope covers."""
     scope.require(Permission.manage_circles)
-    hub = await session.get(Hub, hub_id)
+    hub = await session.scalar(select(Hub).where(Hub.id == hub_id, visible_hubs(scope)))
     if hub is None:
         raise NotFound(NO_SUCH_HUB)
     ids = await session.scalars(
@@ -93,6 +130,10 @@ async def add_circle(
     """Put a circle the scope covers in a hub (again: nothing changes)."""
     row = await get_hub(session, scope=scope, hub_id=hub_id)
     circle = await visible_circle(session, scope=scope, circle_id=circle_id)
+    if row.hub.country is not None and circle.country != row.hub.country:
+        raise InvalidAnswer(
+            N_("A national hub holds circles of {country} only."), country=row.hub.country
+        )
     if circle.id not in row.circle_ids:
         session.add(HubCircle(hub_id=hub_id, circle_id=circle.id))
         await session.flush()
@@ -121,6 +162,7 @@ async def list_hubs(session: AsyncSession, *, scope: Scope) -> list[tuple[Hub, i
     rows = await session.execute(
         select(Hub, func.coalesce(counted.c.n, 0))
         .outerjoin(counted, counted.c.hub_id == Hub.id)
+        .where(visible_hubs(scope))
         .order_by(Hub.name)
     )
     return [(hub, count) for hub, count in rows.all()]

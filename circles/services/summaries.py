@@ -45,7 +45,7 @@ from babel.numbers import format_percent
 from sqlalchemy import ColumnElement, Row, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import Forbidden, InvalidAnswer, NotFound
+from circles.errors import Forbidden, InvalidAnswer
 from circles.i18n import N_, _, current_language, format_number, ngettext
 from circles.models import (
     Answer,
@@ -55,7 +55,6 @@ from circles.models import (
     CheckInStatus,
     Circle,
     Holiday,
-    Hub,
     Inquiry,
     Membership,
     Person,
@@ -70,7 +69,7 @@ from circles.questions import Question
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
 from circles.services.holidays import of_circle
-from circles.services.hubs import hub_circle_ids
+from circles.services.hubs import get_hub, hub_circle_ids
 from circles.services.people import Address, preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.services.schedule import in_holidays, latest_occurrence
@@ -734,8 +733,7 @@ async def hub_summary(
 ) -> AreaSummary:
     """Summarise a hub's circles (those in the scope) in one week, circle by circle."""
     scope.require(Permission.read_across)
-    if await session.get(Hub, hub_id) is None:
-        raise NotFound(N_("There is no hub with this id."))
+    await get_hub(session, scope=scope, hub_id=hub_id)
     return await _area(session, scope=scope, country=None, now=now, week=week, hub_id=hub_id)
 
 

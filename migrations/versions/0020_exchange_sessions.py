@@ -4,7 +4,8 @@ Revision ID: 0020
 Revises: 0017
 Create Date: 2026-12-07 15:44:54
 
-``hub`` is a named group of circles (regional or national; ``hub_circle`` its circles);
+``hub`` is a named group of circles (regional, or national with its country;
+``hub_circle`` its circles);
 ``exchange_session`` a coordinator's session for a broadcast's audience (JSON, as
 ``broadcast.audience``); ``session_rsvp`` one answer per invitee with the circle they were
 invited through and their reflection run; ``reflection.session_id`` groups the
@@ -56,6 +57,7 @@ def upgrade() -> None:
             sa.Enum("regional", "national", name="hubkind", native_enum=False, length=24),
             nullable=False,
         ),
+        sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hub")),
         sa.UniqueConstraint("name", name=op.f("uq_hub_name")),

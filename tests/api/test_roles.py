@@ -31,6 +31,8 @@ async def test_a_union_rep_changes_nothing(method: str, path: str, world: World,
         token_id=world.a.token,
         holiday_id=world.a.holiday,
         meeting_id=world.a.meeting,
+        hub_id=world.a.hub,
+        session_id=world.a.session,
         country="BR",
     )
     rep = as_role("union_rep_a")

@@ -26,6 +26,8 @@ _ID_FIELDS = {
     "broadcast_id": "broadcast",
     "holiday_id": "holiday",
     "person_id": "person",
+    "hub_id": "hub",
+    "session_id": "session",
 }
 #: Query parameters that name something of a circle.
 _ID_QUERIES = {"circle": "circle", "member": "person", "meeting": "meeting"}
