@@ -14,6 +14,7 @@ from support.places import add_circle
 
 from circles.db import transaction
 from circles.models import (
+    Circle,
     Consent,
     ExchangeSession,
     Membership,
@@ -24,7 +25,7 @@ from circles.models import (
     SessionRsvp,
     TokenRole,
 )
-from circles.services import exchange_sessions, hubs
+from circles.services import exchange_sessions, hubs, reflections
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience
 from circles.services.privacy import export_person_data, forget_person
@@ -237,6 +238,19 @@ async def test_answers_reflections_and_attendance_per_circle_and_country(
         session_id,
         world["circles"]["accra"],
     )
+    async with sessions() as session:
+        accra = await session.get_one(Circle, world["circles"]["accra"])
+        facilitator = Scope("person:9", TokenRole.facilitator, circle_ids=frozenset({accra.id}))
+        grouped = await reflections.list_reflections(
+            session, scope=facilitator, circle=accra, cursor=None, limit=10, session_id=session_id
+        )
+        other = await reflections.list_reflections(
+            session, scope=facilitator, circle=accra, cursor=None, limit=10, session_id=999
+        )
+    assert [row.reflection.learnt for row in grouped.items] == [
+        "Other countries use hinge questions too."
+    ]
+    assert other.items == []
     again = phones["ama"].messages()[-1]
     assert await phones["ama"].tap_data(again, f"x:sreflect:{session_id}") == []
     assert phones["ama"].last_notice() == "This question is already closed."
