@@ -76,9 +76,14 @@ class Attendance:
     countries: list[AttendanceLine]
 
 
-def _check(title: str, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+def _check(
+    title: str, starts_at: datetime, ends_at: datetime, now: datetime, place: str | None = None
+) -> None:
     if not title.strip() or len(title) > 200:
         raise InvalidAnswer(N_("A session needs a title of 1 to 200 characters."))
+    # PostgreSQL text cannot hold NUL (SQLite can): refuse it at every door alike.
+    if "\x00" in title or (place and "\x00" in place):
+        raise InvalidAnswer(N_("The title and the place cannot contain NUL characters."))
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise InvalidAnswer(N_("Give the times with their UTC offset."))
     if starts_at <= now:
@@ -137,7 +142,7 @@ async def create_session(
 ) -> ExchangeSession:
     """Schedule a session for ``audience`` (coordinators, admins); a link or a place."""
     scope.require(Permission.manage_circles)
-    _check(title, starts_at, ends_at, now)
+    _check(title, starts_at, ends_at, now, place)
     starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
     audience = await _check_audience(session, scope, audience)
     url = place if place and place.startswith(("http://", "https://")) else None
@@ -212,7 +217,7 @@ async def change_session(
     new_start = starts_at or found.starts_at
     new_end = ends_at or (new_start + (found.ends_at - found.starts_at))
     new_title = found.title if title is None else title
-    _check(new_title, new_start, new_end, now)
+    _check(new_title, new_start, new_end, now, place)
     new_start, new_end = new_start.astimezone(UTC), new_end.astimezone(UTC)
     moved = (new_start, new_end) != (found.starts_at, found.ends_at)
     found.title, found.starts_at, found.ends_at = new_title.strip(), new_start, new_end

@@ -39,6 +39,9 @@ async def test_a_coordinator_schedules_a_session_and_reads_its_attendance(
     ).status_code == 403
     bad = await client.post("/dashboard/sessions", data={**form, "timezone": "Mars/Olympus"})
     assert bad.status_code == 422
+    nul = await client.post("/dashboard/sessions", data={**form, "title": "Peer\x00feedback"})
+    assert nul.status_code == 422
+    assert "The title and the place cannot contain NUL characters." in nul.text
     done = await client.post("/dashboard/sessions", data=form)
     assert done.status_code == 303, done.text
     session_id = int(done.headers["location"].split("/")[-1].split("?")[0])
