@@ -15,7 +15,7 @@ Coordinators and admins create, move and cancel sessions; facilitators may not (
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -98,6 +98,7 @@ async def _check_audience(session: AsyncSession, scope: Scope, audience: Audienc
     """The audience, kept to the coordinator's countries; an empty one is refused."""
     if not (audience.circle_ids or audience.countries or audience.hub_ids):
         raise InvalidAnswer(N_("A session needs an audience: circles, countries or hubs."))
+    audience = replace(audience, countries=tuple(c.upper() for c in audience.countries))
     await check_audience(session, audience)
     for circle_id in audience.circle_ids:
         try:
