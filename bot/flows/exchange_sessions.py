@@ -34,7 +34,8 @@ from circles.text import Part, Text, lines, t, when
 _NEW = N_("New exchange session across circles: {title}, {when}.")
 _MOVED = N_("The exchange session {title} has moved to {when}.")
 _CANCELLED = N_("The exchange session {title} on {when} is cancelled.")
-_REMIND_DAY = N_("Reminder: exchange session {title} tomorrow, {when}.")
+#: Not "tomorrow": held until the end of the reader's quiet hours, it may come on the day.
+_REMIND_DAY = N_("Reminder: exchange session {title} on {when}.")
 _REMIND_HOUR = N_("Reminder: the exchange session {title} starts in one hour, {when}.")
 _REFLECT = N_(
     "Thank you for taking part in the exchange session {title}. A short reflection: four "

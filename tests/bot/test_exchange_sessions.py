@@ -185,7 +185,7 @@ async def test_reminders_come_a_day_and_an_hour_before_in_every_timezone(
     assert counts == [(0, 0, 0), (1, 1, 0), (1, 1, 0), (2, 2, 0), (2, 2, 0)]
     day, hour = _since(fake, phones["ama"], before["ama"])
     assert day == (
-        "Reminder: exchange session Feedback that moves learning tomorrow, "
+        "Reminder: exchange session Feedback that moves learning on "
         "Thu, Nov 5, 2026, 11:00\u202fAM.\nOnline: https://meet.example.org/exchange"
     )
     assert hour.startswith(
@@ -194,8 +194,7 @@ async def test_reminders_come_a_day_and_an_hour_before_in_every_timezone(
     )
     day, hour = _since(fake, phones["lea"], before["lea"])
     assert day.startswith(
-        "Erinnerung: Austauschsitzung Feedback that moves learning morgen, "
-        "Do., 5. Nov. 2026, 12:00."
+        "Erinnerung: Austauschsitzung Feedback that moves learning am Do., 5. Nov. 2026, 12:00."
     )
     assert hour.startswith("Erinnerung: Die Austauschsitzung Feedback that moves learning beginnt")
     async with sessions() as session:
@@ -336,3 +335,29 @@ async def test_answers_are_exported_and_erased(world, sessions, clock, sender, t
     async with sessions() as session:
         assert (await session.scalars(select(SessionRsvp))).all() == []
         assert (await session.scalar(select(ExchangeSession))) is not None
+
+
+async def test_a_day_reminder_in_the_night_waits_for_the_morning_the_hour_one_does_not(
+    world, sessions, clock, sender
+) -> None:
+    # 13:00 UTC is 22:00 in Seoul (quiet from 21:00): the day-before reminder, due at
+    # 22:00 there, waits for 07:00; the hour-before one, at 21:00, goes at once.
+    late = datetime(2026, 11, 5, 13, 0, tzinfo=UTC)
+    session_id = await _schedule(sessions, clock, world["hub"], starts=late)
+    for moment in (late - timedelta(hours=24), late - timedelta(hours=1)):
+        clock.set(moment)
+        await session_sweep(sessions, clock)
+    async with sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Outbox).where(
+                    Outbox.idempotency_key.like(f"session-{session_id}-%h-%"),
+                    Outbox.address == "3003",
+                )
+            )
+        ).all()
+    held = {row.idempotency_key.split("-")[2]: row.not_before for row in rows}
+    assert held == {
+        "24h": datetime(2026, 11, 4, 22, 0, tzinfo=UTC),  # 07:00 on the 5th in Seoul
+        "1h": late - timedelta(hours=1),
+    }
