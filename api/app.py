@@ -17,11 +17,13 @@ from api.routers import (
     checkins,
     circles,
     exports,
+    followups,
     health,
     holidays,
     hubs,
     invites,
     meetings,
+    partnerships,
     practices,
     questions,
     reflections,
@@ -64,6 +66,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         checkins.router,
         reflections.router,
         questions.router,
+        partnerships.router,
         meetings.router,
         holidays.router,
         practices.router,
@@ -76,6 +79,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         hubs.router,
         sessions.router,
         teachers.router,
+        followups.router,
     ):
         app.include_router(router)
     web.install(app)

@@ -18,6 +18,8 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     hooks,
     journey,
     meetings,
+    partner_messages,
+    partners,
     peers,
     practices,
     privacy,
