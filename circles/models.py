@@ -166,6 +166,13 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class HubKind(StrEnum):
+    """How far a hub of circles reaches."""
+
+    regional = "regional"
+    national = "national"
+
+
 class RsvpResponse(StrEnum):
     """A member's answer to a meeting invitation."""
 
@@ -568,12 +575,78 @@ class Reflection(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    #: An exchange session across circles (the reflection's circle: the reader's circle in
+    #: the session's audience).
+    session_id: int | None = Field(
+        default=None, foreign_key="exchange_session.id", ondelete="SET NULL", index=True
+    )
     flow_run_id: int | None = Field(default=None, foreign_key="flowrun.id", ondelete="SET NULL")
     learnt: str | None = Field(default=None, sa_type=sa.Text)
     will_change: str | None = Field(default=None, sa_type=sa.Text)
     one_word: str | None = Field(default=None, max_length=60)
     visibility: Visibility = Field(default=Visibility.facilitators, sa_type=_enum(Visibility))
     created_at: datetime = _created()
+
+
+# --- hubs and exchange sessions across circles ------------------------------------
+
+
+class Hub(SQLModel, table=True):
+    """A named group of circles (a region, a country) that coordinators manage."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: HubKind = Field(default=HubKind.regional, sa_type=_enum(HubKind))
+    #: A national hub's country (its circles are of that country); None for a regional one.
+    country: str | None = Field(default=None, max_length=2)
+    created_at: datetime = _created()
+
+
+class HubCircle(SQLModel, table=True):
+    """A circle's place in a hub; a circle may belong to several hubs."""
+
+    __tablename__ = "hub_circle"
+    __table_args__ = (sa.UniqueConstraint("hub_id", "circle_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hub_id: int = Field(foreign_key="hub.id", ondelete="CASCADE")
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+
+
+class ExchangeSession(SQLModel, table=True):
+    """A session a coordinator holds for an audience across circles (a broadcast's audience)."""
+
+    __tablename__ = "exchange_session"
+    __table_args__ = (sa.Index("ix_exchange_session_status_starts", "status", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    place: str | None = Field(default=None, max_length=300)
+    online_url: str | None = Field(default=None, max_length=500)
+    status: MeetingStatus = Field(default=MeetingStatus.scheduled, sa_type=_enum(MeetingStatus))
+    created_by: str = Field(max_length=80)
+    created_at: datetime = _created()
+
+
+class SessionRsvp(SQLModel, table=True):
+    """One invitee's answer to a session, with the circle they were invited through."""
+
+    __tablename__ = "session_rsvp"
+    __table_args__ = (sa.UniqueConstraint("session_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="exchange_session.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="SET NULL")
+    response: RsvpResponse = Field(sa_type=_enum(RsvpResponse))
+    responded_at: datetime = _created()
+    #: The reflection run started after the session (one per invitee).
+    reflection_run_id: int | None = Field(
+        default=None, foreign_key="flowrun.id", ondelete="SET NULL"
+    )
 
 
 # --- the evidence repository -------------------------------------------------------
@@ -1028,11 +1101,15 @@ __all__ = [
     "Consent",
     "Delivery",
     "DeliveryState",
+    "ExchangeSession",
     "FacilitatorCheckIn",
     "FlowRun",
     "FlowStatus",
     "GroupLink",
     "Holiday",
+    "Hub",
+    "HubCircle",
+    "HubKind",
     "Identity",
     "IdentityLink",
     "Inquiry",
@@ -1053,6 +1130,7 @@ __all__ = [
     "Rsvp",
     "RsvpResponse",
     "SendBudget",
+    "SessionRsvp",
     "ShareScope",
     "Strategy",
     "TokenRole",

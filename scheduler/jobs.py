@@ -12,7 +12,15 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows import announcements, digest, leadership, packs, prompts, sharing
+from bot.flows import (
+    announcements,
+    digest,
+    exchange_sessions,
+    leadership,
+    packs,
+    prompts,
+    sharing,
+)
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services import broadcasts
@@ -63,6 +71,16 @@ async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int,
         packed = await packs.send_packs(session, now=now)
         invited = await announcements.invite_reflections(session, now=now)
     return reminded, packed, invited
+
+
+async def session_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]:
+    """Remind invitees before exchange sessions across circles, and ask those who came to
+    reflect after them."""
+    now = clock.now()
+    async with transaction(sessions) as session:
+        reminded = await exchange_sessions.send_reminders(session, now=now)
+        invited = await exchange_sessions.invite_reflections(session, now=now)
+    return reminded, invited
 
 
 async def digest_sweep(sessions: SessionMaker, clock: Clock) -> int:

@@ -1,4 +1,5 @@
-"""Summaries: a circle's week, a country's week, everything's week, in the asked language.
+"""Summaries: a circle's week, a country's or a hub's week, everything's week, in the asked
+language.
 
 ``Accept-Language`` picks the language of labels and the headline (``pt-BR`` → Brazilian
 Portuguese where the catalog has the words, English otherwise); the response says
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, LanguageDep, SessionDep
-from api.params import READ, CircleId, Country, WeekParam, week_or_none
+from api.params import READ, CircleId, Country, HubId, WeekParam, week_or_none
 from api.schemas import AreaSummaryOut, CircleSummaryOut
 from circles.i18n import use_language
 from circles.services import summaries
@@ -80,6 +81,18 @@ async def country_summary(
     """
     summary = await summaries.country_summary(
         reader.session, scope=reader.scope, country=country, now=reader.now, week=week_or_none(week)
+    )
+    return reader.labelled(AreaSummaryOut.of, summary)
+
+
+@router.get("/hubs/{hub_id}/summary", response_model=AreaSummaryOut, responses=READ)
+async def hub_summary(hub_id: HubId, reader: ReaderDep, week: WeekParam = None) -> AreaSummaryOut:
+    """A hub's week, circle by circle (its circles the token covers; coordinators, admins).
+
+    The default week is the current one (by the UTC date).
+    """
+    summary = await summaries.hub_summary(
+        reader.session, scope=reader.scope, hub_id=hub_id, now=reader.now, week=week_or_none(week)
     )
     return reader.labelled(AreaSummaryOut.of, summary)
 

@@ -13,6 +13,7 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     checkins,
     codifying,
     coordinator,
+    exchange_sessions,
     facilitator,
     hooks,
     journey,

@@ -13,11 +13,12 @@ chats earlier still work:
 ``c:<run>:<seq>:<value>`` / ``c:<run>:<seq>:#<n>`` / ``t:…`` / ``d:<run>:<seq>`` /
 ``s:<run>:<seq>`` answer a flow's question (the sequence closes old keyboards);
 ``o:<check-in>:<value>`` opens a check-in; ``x:<verb>:…`` a member's action
-(pause, erasure, inquiry, meetings); ``p:<verb>:…`` the evidence repository;
-``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…`` help from
-peers (answer a question, thank an answer, stop or restart peers' questions); ``pt:<verb>:…``
-partnerships between teachers of different circles; ``l:<verb>:…`` distributed leadership
-(accept or decline co-facilitating, a facilitator's monthly check-in).
+(pause, erasure, inquiry, meetings, exchange sessions); ``p:<verb>:…`` the evidence
+repository; ``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…``
+help from peers (answer a question, thank an answer, stop or restart peers' questions);
+``pt:<verb>:…`` partnerships between teachers of different circles; ``l:<verb>:…``
+distributed leadership (accept or decline co-facilitating, a facilitator's monthly
+check-in).
 """
 
 from __future__ import annotations
@@ -367,6 +368,36 @@ class CancelMeeting(_OneId):
 
 
 MeetingAction = Rsvp | Reflect | MoveMeeting | CancelMeeting
+
+
+@_register
+@dataclass(frozen=True)
+class AnswerSession(Action):
+    """An invitee's answer to an exchange session across circles."""
+
+    tag: ClassVar[str] = "x:srsvp"
+    arity: ClassVar[int] = 2
+    session_id: int
+    answer: RsvpResponse
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.session_id), RsvpResponse(self.answer).value)
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        session_id = parse_id(parts[0])
+        if session_id is None or parts[1] not in RsvpResponse.__members__:
+            return None
+        return cls(session_id, RsvpResponse(parts[1]))
+
+
+@_register
+@dataclass(frozen=True)
+class ReflectOnSession(_OneId):
+    """Start one's reflection on an exchange session that has ended."""
+
+    tag: ClassVar[str] = "x:sreflect"
+    session_id: int
 
 
 # --- the evidence repository (``p:``) ------------------------------------------------------------

@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "linkgroup", N_("send it in your circle's group to post meeting news there"), _FACILITATOR
     ),
+    Command("sessions", N_("exchange sessions across circles you are invited to"), _MEMBER),
     Command("practices", N_("search the practices other teachers published"), _MEMBER),
     Command("mypractices", N_("your practices, their review and revisions"), _TEACHER),
     Command("pause", N_("pause check-ins and reminders for a while"), _MEMBER),

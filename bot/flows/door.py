@@ -30,6 +30,7 @@ from bot.flows import (
     checkins,
     circle,
     coordinator,
+    exchange_sessions,
     joining,
     journey,
     leadership,
@@ -121,6 +122,7 @@ COMMANDS: dict[str, Command] = {
     "meeting": _plain(meetings.schedule),
     "meetings": _plain(meetings.overview),
     "cofacilitate": _plain(leadership.cofacilitate),
+    "sessions": _plain(exchange_sessions.upcoming),
 }
 
 

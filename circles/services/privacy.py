@@ -49,6 +49,7 @@ from circles.models import (
     PracticeVersion,
     Reflection,
     Rsvp,
+    SessionRsvp,
     WebSession,
 )
 from circles.services import media, partnerships, peers
@@ -159,6 +160,7 @@ async def export_person_data(
         "reflections": await rows(Reflection, Reflection.person_id == pid),
         "meetings_created": await rows(Meeting, Meeting.created_by_id == pid),
         "rsvps": await rows(Rsvp, Rsvp.person_id == pid),
+        "session_rsvps": await rows(SessionRsvp, SessionRsvp.person_id == pid),
         "practices": await rows(Practice, Practice.author_id == pid),
         "practice_versions": await rows(
             PracticeVersion, PracticeVersion.practice_id.in_(practice_ids)
@@ -244,6 +246,7 @@ async def forget_person(
         (Answer, Answer.person_id),
         (Reflection, Reflection.person_id),
         (Rsvp, Rsvp.person_id),
+        (SessionRsvp, SessionRsvp.person_id),
         (Adoption, Adoption.person_id),
         (FlowRun, FlowRun.person_id),
         (Membership, Membership.person_id),

@@ -27,6 +27,8 @@ _ID_FIELDS = {
     "holiday_id": "holiday",
     "person_id": "person",
     "answer_id": "answer",
+    "hub_id": "hub",
+    "session_id": "session",
 }
 #: Query parameters that name something of a circle.
 _ID_QUERIES = {"circle": "circle", "member": "person", "meeting": "meeting"}

@@ -25,9 +25,13 @@ from circles.models import (
     CheckInStatus,
     Circle,
     Consent,
+    ExchangeSession,
     FlowRun,
     FlowStatus,
     Holiday,
+    Hub,
+    HubCircle,
+    HubKind,
     Inquiry,
     Meeting,
     Membership,
@@ -72,6 +76,8 @@ class Ids:
     holiday: int = 0
     #: A help request of the circle (a): an answer of one of its teachers (b).
     answer: int = 0
+    hub: int = 0
+    session: int = 0
 
 
 @dataclass
@@ -354,6 +360,29 @@ async def build_world(sessions: SessionMaker) -> World:
             session.add(broadcast)
             await session.flush()
             ids.broadcast = broadcast.id
+
+        for ids, circle in ((world.a, a), (world.b, b)):  # a national hub, a session each
+            hub = Hub(
+                name=f"{circle.country} national hub",
+                kind=HubKind.national,
+                country=circle.country,
+                created_at=SEEDED_AT,
+            )
+            session.add(hub)
+            await session.flush()
+            session.add(HubCircle(hub_id=hub.id, circle_id=circle.id))
+            exchange = ExchangeSession(
+                title=f"Exchange in {circle.country}",
+                audience={"countries": [circle.country], "hub_ids": [hub.id]},
+                starts_at=datetime(2026, 10, 1, 14, 0, tzinfo=UTC),
+                ends_at=datetime(2026, 10, 1, 15, 30, tzinfo=UTC),
+                online_url="https://meet.example.org/exchange",
+                created_by="seed",
+                created_at=SEEDED_AT,
+            )
+            session.add(exchange)
+            await session.flush()
+            ids.hub, ids.session = hub.id, exchange.id
 
         for key, role, extra in (
             ("admin", TokenRole.admin, {}),

@@ -24,6 +24,7 @@ from bot.flows.buttons import (
     Action,
     AdoptPractice,
     AnswerPeer,
+    AnswerSession,
     DeclineCoFacilitation,
     DeclinePartner,
     FacilitatorCommand,
@@ -31,6 +32,7 @@ from bot.flows.buttons import (
     OpenFacilitatorCheckIn,
     ReadPractice,
     Reflect,
+    ReflectOnSession,
     Rsvp,
     StopDigest,
     StopPeerQuestions,
@@ -79,6 +81,12 @@ def _meeting(event: Event) -> Part:
     """When the meeting is (in the reader's timezone), where, and its agenda."""
     text = _text(event)
     return lines(_param("when")(event), *_rest(text))
+
+
+def _session(event: Event) -> Part:
+    """An exchange session's title, when it is (in the reader's timezone) and where."""
+    text = _text(event)
+    return lines(_param("title")(event), _param("when")(event), *_rest(text))
 
 
 def _comment(event: Event) -> Part:
@@ -131,6 +139,7 @@ PARAMETERS: dict[str, Callable[[Event], Part]] = {
     "question": _question,
     "name": _param("name"),
     "meeting": _meeting,
+    "session": _session,
     "title": _param("title"),
     "comment": _comment,
     "practice": _practice,
@@ -163,6 +172,10 @@ def _open_checkin(match: re.Match[str], event: Event) -> Action | None:
 
 def _rsvp(answer: RsvpResponse) -> Payload:
     return lambda match, _event: Rsvp(int(match["meeting"]), answer)
+
+
+def _answer_session(answer: RsvpResponse) -> Payload:
+    return lambda match, _event: AnswerSession(int(match["session"]), answer)
 
 
 def _has_open_button(event: Event) -> bool:
@@ -199,6 +212,13 @@ _RSVP = (
     _rsvp(RsvpResponse.yes),
     _rsvp(RsvpResponse.maybe),
     _rsvp(RsvpResponse.no),
+)
+
+_SESSION = r"session-(?P<session>\d+)"
+_SESSION_ANSWERS = (
+    _answer_session(RsvpResponse.yes),
+    _answer_session(RsvpResponse.maybe),
+    _answer_session(RsvpResponse.no),
 )
 
 #: Every message the bot starts itself, by its outbox key. Keys of messages to a group
@@ -257,6 +277,29 @@ PURPOSES: tuple[Purpose, ...] = (
         rf"{_MEETING}-reflect",
         "meeting-3-reflect",
         buttons=(lambda match, _event: Reflect(int(match["meeting"])),),
+    ),
+    _purpose(
+        "session_news",
+        rf"{_SESSION}-(new|moved)-\d+",
+        "session-4-new-1790000000",
+        "session",
+        buttons=_SESSION_ANSWERS,
+    ),
+    _purpose(
+        "session_cancelled",
+        rf"{_SESSION}-cancelled-\d+",
+        "session-4-cancelled-1790000000",
+        "session",
+    ),
+    _purpose(
+        "session_reminder", rf"{_SESSION}-(24h|1h)-\d+", "session-4-24h-1790000000", "session"
+    ),
+    _purpose(
+        "session_reflection",
+        rf"{_SESSION}-reflect",
+        "session-4-reflect",
+        "title",
+        buttons=(lambda match, _event: ReflectOnSession(int(match["session"])),),
     ),
     _purpose(
         "review_published",
