@@ -47,7 +47,7 @@ from circles.models import (
     Rsvp,
     WebSession,
 )
-from circles.services import media, peers
+from circles.services import media, peers, years
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -164,6 +164,7 @@ async def export_person_data(
         "peer_questions_received": await rows(PeerQuestionCopy, PeerQuestionCopy.person_id == pid),
         "peer_answers": await rows(PeerAnswer, PeerAnswer.answerer_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
+        "school_years": await years.export(session, person_id=pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
         "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
@@ -194,6 +195,8 @@ async def forget_person(
       so they no longer carry the person's id.
     - Published practices stay in the repository without an author, older versions or
       review comment; unpublished ones are deleted with their versions.
+    - School years: their rows of every year go, and their line (and unpublished
+      practices) leave every closed year's frozen summary; its weekly numbers stay.
     - Questions they asked their peers go for everyone (the copies, the answers and the
       queued or sent messages that carry them), and so do their answers to others'.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
@@ -212,6 +215,7 @@ async def forget_person(
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     await peers.forget(session, person_id=pid)
+    await years.forget(session, person_id=pid)
     await forget_sender(
         session, wa_ids=[i.address for i in identities if i.channel is Channel.whatsapp]
     )
