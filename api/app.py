@@ -28,6 +28,7 @@ from api.routers import (
     summaries,
     teachers,
     tokens,
+    years,
 )
 from circles.clock import Clock, SystemClock
 from circles.db import create_sessionmaker
@@ -72,6 +73,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         audit.router,
         broadcasts.router,
         teachers.router,
+        years.router,
     ):
         app.include_router(router)
     web.install(app)

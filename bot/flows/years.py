@@ -11,22 +11,34 @@ a second press, an old button of a closed year or someone else's is "already clo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows import engine, queued
+from bot.flows import announcements, engine, queued
 from bot.flows.actions import Pressed, closed, on
 from bot.flows.buttons import ChooseYearPath
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Say
 from circles.models import Circle, OutboxPriority, Person, Role, YearChoice
-from circles.services import holidays, inquiries, journeys, years
+from circles.services import holidays, inquiries, journeys, meetings, years
 from circles.services.outbox import enqueue
 from circles.services.schedule import sendable_from
 from circles.text import t
 
 GO_ON = t("Continue my journey")
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """A meeting of the new year: its day and local time, and where (a place or a link)."""
+
+    day: date
+    at: time
+    place: str | None = None
+
+
 NEW_INQUIRY = t("Start a new inquiry")
 
 
@@ -110,8 +122,10 @@ async def open_next(
     calendar: years.Calendar = years.Calendar(),
     days_off: Sequence[holidays.Dates] = (),
     invites: Sequence[tuple[Role, int]] = (),
+    gatherings: Sequence[Gathering] = (),
 ) -> years.Opened:
-    """Open the circle's next year and ask each continuing teacher about their journey."""
+    """Open the circle's next year, schedule its first meetings (every member is invited)
+    and ask each continuing teacher about their journey."""
     opened = await years.open_year(
         session,
         circle=circle,
@@ -125,6 +139,18 @@ async def open_next(
         holidays=days_off,
         invites=invites,
     )
+    for gathering in gatherings:
+        meeting = await meetings.schedule_meeting(
+            session,
+            circle=circle,
+            starts_at=meetings.meeting_start(gathering.day, gathering.at, circle.timezone),
+            place=gathering.place,
+            agenda=None,
+            created_by=None,
+            now=now,
+            actor=actor,
+        )
+        await announcements.announce(session, meeting=meeting, circle=circle, kind="new", now=now)
     question = continue_question(opened.year.id, opened.year.label)
     for person in opened.continuing:
         await _send(

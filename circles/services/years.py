@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from circles.errors import Conflict, InvalidAnswer, NotFound
+from circles.errors import Conflict, Forbidden, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
     Answer,
@@ -50,16 +50,55 @@ from circles.models import (
 )
 from circles.services import holidays as holiday_service
 from circles.services import summaries
-from circles.services.access import Scope
+from circles.services.access import Permission, Scope, circle_for
 from circles.services.audit import record_audit
 from circles.services.invites import create_invite
 from circles.services.scheduling import idle_circles
-from circles.services.weeks import week_of_date
+from circles.services.weeks import Week, week_of_date
 
 #: The longest school year, in days (a year and a month of overlap at most).
 LONGEST = 400
 NO_OPEN_YEAR = N_("This circle has no open school year.")
 YEAR_NOT_FOUND = N_("This circle has no school year with this id.")
+
+
+def require_changes(scope: Scope) -> None:
+    """Only coordinators and admins close and open school years."""
+    if not scope.may(Permission.manage_circles):
+        raise Forbidden(N_("Only coordinators and admins may close or open a school year."))
+
+
+def weeks_of(year: SchoolYear, now: datetime) -> tuple[Week, Week]:
+    """The first and last week of ``year`` to read (not past this week, at most 53)."""
+    last = week_of_date(max(year.starts_on, min(year.ends_on, now.date())))
+    return max(week_of_date(year.starts_on), last.shift(1 - summaries.MAX_EXPORT_WEEKS)), last
+
+
+async def weeks_to_read(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    circle_id: int | None,
+    year_id: int,
+    now: datetime,
+    first: Week | None = None,
+    last: Week | None = None,
+) -> tuple[Week, Week]:
+    """The weeks of one circle's year that a summary or export reads (``?year=``): the
+    whole year, or the asked weeks if they lie within it. Scoped as the summaries are."""
+    if circle_id is None:
+        raise InvalidAnswer(N_("Name the circle whose school year you want (circle=…)."))
+    circle = await circle_for(
+        session, scope=scope, circle_id=circle_id, permission=Permission.read_summaries
+    )
+    year = await get_year(session, circle=circle, year_id=year_id)
+    low, high = weeks_of(year, now)
+    first, last = first or low, last or high
+    if first < week_of_date(year.starts_on) or last > week_of_date(year.ends_on):
+        raise InvalidAnswer(
+            N_("The weeks asked for are not within the school year {label}."), label=year.label
+        )
+    return first, last
 
 
 async def idle_circle_ids(session: AsyncSession, *, now: datetime) -> set[int]:
@@ -206,11 +245,8 @@ async def _snapshot(
 ) -> dict[str, Any]:
     """The year's summary as it stands: weekly numbers, one line per member, practices."""
     low, high = _window(year, circle, now)
-    last_day = min(year.ends_on, high.date())
-    window = summaries.export_window(
-        max(week_of_date(year.starts_on), week_of_date(last_day).shift(-52)),
-        week_of_date(last_day),
-    )
+    first, last = weeks_of(year, now)
+    window = summaries.export_window(first, last)
     weeks = await summaries.circle_weeks(
         session,
         scope=Scope("system", TokenRole.admin),
