@@ -157,6 +157,9 @@ async def close_year(session: AsyncSession, *, circle: Circle, actor: str, now: 
     )
     await _record_members(session, year=year, circle=circle)
     year.snapshot = await _snapshot(session, circle=circle, year=year, now=now)
+    today = now.astimezone(ZoneInfo(circle.timezone)).date()
+    if today < year.ends_on:  # closed early: the year ended today (or on its second day)
+        year.ends_on = max(today, year.starts_on + timedelta(days=1))
     year.status = YearStatus.closed
     year.closed_at = now
     await session.flush()
