@@ -24,6 +24,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/broadcasts/preview": {},
     "/v1/circles/{circle_id}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
     "/v1/countries/{country}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
+    "/v1/circles/{circle_id}/years": {
+        "label": "2031–32",
+        "starts_on": "2031-09-01",
+        "ends_on": "2032-07-14",
+    },
 }
 
 

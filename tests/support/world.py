@@ -39,6 +39,7 @@ from circles.models import (
     Role,
     Rsvp,
     RsvpResponse,
+    SchoolYear,
     ShareScope,
     TokenRole,
     Visibility,
@@ -70,6 +71,7 @@ class Ids:
     token: int = 0
     broadcast: int = 0
     holiday: int = 0
+    year: int = 0
 
 
 @dataclass
@@ -335,6 +337,9 @@ async def build_world(sessions: SessionMaker) -> World:
             session.add(holiday)
             await session.flush()
             ids.holiday = holiday.id
+            ids.year = await session.scalar(  # its first school year, made with the circle
+                select(SchoolYear.id).where(SchoolYear.circle_id == circle.id)
+            )
 
         for ids, circle in ((world.a, a), (world.b, b)):  # one broadcast to each country
             broadcast = Broadcast(
