@@ -20,6 +20,7 @@ from support.story import identify, onboard, pilot_week
 from typer.testing import CliRunner
 
 from api.app import create_app
+from bot.flows import years as year_flows
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import (
@@ -335,3 +336,73 @@ async def test_a_circle_walks_through_two_school_years(
     assert ama_id in {line["person_id"] for line in kept.snapshot["members"]}
     assert kept.snapshot["weeks"] == year["summary"]["weeks"]
     assert left is None
+
+
+async def _next_year(sessions: SessionMaker, circle_id: int, now: datetime, keep=None):
+    async with transaction(sessions) as session:
+        circle = await session.get_one(Circle, circle_id)
+        await year_flows.close(session, circle=circle, actor="test", now=now)
+        return await year_flows.open_next(
+            session,
+            circle=circle,
+            label="2027–28",
+            starts_on=date(2027, 9, 1),
+            ends_on=date(2028, 7, 14),
+            actor="test",
+            now=now,
+            keep=keep,
+        )
+
+
+async def test_only_the_continuing_teacher_chooses_once_and_old_buttons_do_nothing(
+    phone: Callable[..., Phone],
+    accra: CircleSetup,
+    ama: Phone,
+    clock: FakeClock,
+    sessions: SessionMaker,
+    sender,
+) -> None:
+    kofi = phone("Kofi")
+    await onboard(kofi, accra.codes[Role.teacher])
+    async with sessions() as session:
+        ama_id = (await on_telegram(session, ama.user.id)).id
+    clock.set(CLOSING)
+    await _next_year(sessions, accra.circle_id, clock.now(), keep=[ama_id])
+    await sender.drain()
+    question = ama.last_with_buttons()
+    go_on = ama.button_data("Continue my journey", question)
+    new = ama.button_data("Start a new inquiry", question)
+    assert not [m for m in kofi.messages() if "A new school year" in (m.get("text") or "")]
+
+    # Kofi, who does not continue, forges Ama's button: it does nothing.
+    await kofi.tap_data(question, new)
+    assert kofi.last_notice() == "This question is already closed."
+    async with sessions() as session:
+        chosen = list(await session.scalars(select(SchoolYearMember.choice)))
+    assert YearChoice.new_inquiry not in chosen
+
+    # Ama goes on with her journey; pressing again, or the other choice, does nothing.
+    texts = await ama.tap("Continue my journey", question)
+    assert texts[-1] == (
+        "Good: your journey goes on where you left it. Your check-ins continue as before."
+    )
+    for data in (go_on, new):
+        assert await ama.tap_data(question, data) == []
+        assert ama.last_notice() == "This question is already closed."
+    async with sessions() as session:
+        phases = list(
+            await session.scalars(select(Inquiry.phase).where(Inquiry.person_id == ama_id))
+        )
+    assert phases == [Phase.identify]  # her inquiry goes on
+
+    # Once that year is closed too, its buttons stay closed.
+    clock.set(CLOSING + timedelta(days=400))
+    async with transaction(sessions) as session:
+        await year_flows.close(
+            session,
+            circle=await session.get_one(Circle, accra.circle_id),
+            actor="t",
+            now=clock.now(),
+        )
+    await ama.tap_data(question, new)
+    assert ama.last_notice() == "This question is already closed."
