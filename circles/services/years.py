@@ -101,9 +101,12 @@ async def weeks_to_read(
     return first, last
 
 
-async def idle_circle_ids(session: AsyncSession, *, now: datetime) -> set[int]:
-    """The circles the scheduler does not prompt now (see :func:`idle_circles`)."""
-    return set(await session.scalars(select(Circle.id).where(idle_circles(now.date()))))
+async def between_years(session: AsyncSession, *, circle_id: int, now: datetime) -> bool:
+    """Whether the circle has no begun open year now: no check-in opens there."""
+    found = await session.scalar(
+        select(Circle.id).where(Circle.id == circle_id, idle_circles(now.date()))
+    )
+    return found is not None
 
 
 async def list_years(session: AsyncSession, *, circle: Circle) -> list[SchoolYear]:

@@ -221,9 +221,13 @@ async def test_a_circle_walks_through_two_school_years(
     assert reversed_dates.status_code == 422
     assert "must start before it ends" in reversed_dates.json()["detail"]
 
-    # Between the years the scheduler leaves the circle alone.
+    # Between the years the scheduler leaves the circle alone, and so does /checkin.
     clock.set(datetime(2027, 7, 12, 17, 0, tzinfo=UTC))
     assert (await checkin_sweep(sessions, clock)).opened == 0
+    assert await ama.send("/checkin") == [
+        "Your circle is between two school years: check-ins begin again when the next year "
+        "starts."
+    ]
 
     # The next year opens on the command line: Ama and Grace continue, Kofi does not.
     opened = await cli(
