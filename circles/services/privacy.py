@@ -47,7 +47,7 @@ from circles.models import (
     Rsvp,
     WebSession,
 )
-from circles.services import media, peers, years
+from circles.services import media, peers, yearbook
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -164,7 +164,7 @@ async def export_person_data(
         "peer_questions_received": await rows(PeerQuestionCopy, PeerQuestionCopy.person_id == pid),
         "peer_answers": await rows(PeerAnswer, PeerAnswer.answerer_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
-        "school_years": await years.export(session, person_id=pid),
+        "school_years": await yearbook.export(session, person_id=pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
         "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
@@ -215,7 +215,7 @@ async def forget_person(
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     await peers.forget(session, person_id=pid)
-    await years.forget(session, person_id=pid)
+    await yearbook.forget(session, person_id=pid)
     await forget_sender(
         session, wa_ids=[i.address for i in identities if i.channel is Channel.whatsapp]
     )

@@ -1,18 +1,14 @@
 """A circle's school years: close one (its summary frozen), open the next.
 
-A circle has at most one open year; the scheduler works only on a circle whose open year
-has begun (:func:`idle_circles`). Closing a year ends its open check-ins and
-conversations (answers already given stay, a check-in with some is answered), revokes
-the circle's invites, records who belonged to the circle that year and stores the
-year's summary as it was (``SchoolYear.snapshot``: weekly numbers, one line per member,
-the practices). Opening the next year keeps the chosen members (the others' memberships
-end; their rows of past years stay readable), sets the new calendar, adds holidays and
-new invites. Messages to people (the goodbye to an open check-in, the continuing
-teachers' question) are queued by ``bot/flows/years.py``, which calls these functions.
-
-Privacy: the snapshot holds each member's line under their person id; ``/forgetme``
-(:func:`forget`) removes that line and their unpublished practices from every snapshot,
-so only the anonymous weekly numbers keep counting them, as the live summaries do.
+A circle has at most one open year; the scheduler works only on a circle whose open
+year has begun (:func:`circles.services.scheduling.idle_circles`). Closing a year ends
+its open check-ins and conversations (answers already given stay, a check-in with some
+is answered), revokes the circle's invites, records who belonged to the circle that
+year and stores the year's summary as it was (:mod:`circles.services.yearbook`).
+Opening the next year keeps the chosen members (the others' memberships end; their rows
+of past years stay readable), sets the new calendar, adds holidays and new invites.
+Messages to people (the goodbye to an open check-in, the continuing teachers' question)
+are queued by ``bot/flows/years.py``, which calls these functions.
 """
 
 from __future__ import annotations
@@ -23,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, Forbidden, InvalidAnswer, NotFound
@@ -35,21 +31,17 @@ from circles.models import (
     Circle,
     FlowRun,
     FlowStatus,
-    Inquiry,
     Invite,
     Membership,
     Person,
-    Practice,
-    PracticeStatus,
     Role,
     SchoolYear,
     SchoolYearMember,
-    TokenRole,
     YearChoice,
     YearStatus,
 )
 from circles.services import holidays as holiday_service
-from circles.services import summaries
+from circles.services import yearbook
 from circles.services.access import Permission, Scope, circle_for
 from circles.services.audit import record_audit
 from circles.services.invites import create_invite
@@ -66,12 +58,6 @@ def require_changes(scope: Scope) -> None:
     """Only coordinators and admins close and open school years."""
     if not scope.may(Permission.manage_circles):
         raise Forbidden(N_("Only coordinators and admins may close or open a school year."))
-
-
-def weeks_of(year: SchoolYear, now: datetime) -> tuple[Week, Week]:
-    """The first and last week of ``year`` to read (not past this week, at most 53)."""
-    last = week_of_date(max(year.starts_on, min(year.ends_on, now.date())))
-    return max(week_of_date(year.starts_on), last.shift(1 - summaries.MAX_EXPORT_WEEKS)), last
 
 
 async def weeks_to_read(
@@ -92,7 +78,7 @@ async def weeks_to_read(
         session, scope=scope, circle_id=circle_id, permission=Permission.read_summaries
     )
     year = await get_year(session, circle=circle, year_id=year_id)
-    low, high = weeks_of(year, now)
+    low, high = yearbook.weeks_of(year, now)
     first, last = first or low, last or high
     if first < week_of_date(year.starts_on) or last > week_of_date(year.ends_on):
         raise InvalidAnswer(
@@ -159,7 +145,7 @@ async def close_year(session: AsyncSession, *, circle: Circle, actor: str, now: 
         .values(revoked_at=now)
     )
     await _record_members(session, year=year, circle=circle)
-    year.snapshot = await _snapshot(session, circle=circle, year=year, now=now)
+    year.snapshot = await yearbook.freeze(session, circle=circle, year=year, now=now)
     today = now.astimezone(ZoneInfo(circle.timezone)).date()
     if today < year.ends_on:  # closed early: the year ended today (or on its second day)
         year.ends_on = max(today, year.starts_on + timedelta(days=1))
@@ -236,103 +222,6 @@ async def _record_members(session: AsyncSession, *, year: SchoolYear, circle: Ci
                 )
             )
     await session.flush()
-
-
-def _window(year: SchoolYear, circle: Circle, now: datetime) -> tuple[datetime, datetime]:
-    """The year's first and last instant in UTC (the last: not after now)."""
-    zone = ZoneInfo(circle.timezone)
-    low = datetime.combine(year.starts_on, time(0), zone)
-    high = datetime.combine(year.ends_on + timedelta(days=1), time(0), zone)
-    return low, min(high, now)
-
-
-async def _snapshot(
-    session: AsyncSession, *, circle: Circle, year: SchoolYear, now: datetime
-) -> dict[str, Any]:
-    """The year's summary as it stands: weekly numbers, one line per member, practices."""
-    low, high = _window(year, circle, now)
-    first, last = weeks_of(year, now)
-    window = summaries.export_window(first, last)
-    weeks = await summaries.circle_weeks(
-        session,
-        scope=Scope("system", TokenRole.admin),
-        window=window,
-        now=now,
-        circle_id=circle.id,
-    )
-    counts = await session.execute(
-        select(CheckIn.person_id, CheckIn.status, func.count())
-        .where(
-            CheckIn.circle_id == circle.id,
-            CheckIn.scheduled_for >= low,
-            CheckIn.scheduled_for < high,
-        )
-        .group_by(CheckIn.person_id, CheckIn.status)
-    )
-    by_person: dict[int, dict[str, int]] = {}
-    for person_id, status, count in counts.all():
-        by_person.setdefault(person_id, {})[status.value] = count
-    latest: dict[int, Inquiry] = {
-        inquiry.person_id: inquiry
-        for inquiry in await session.scalars(
-            select(Inquiry).where(Inquiry.circle_id == circle.id).order_by(Inquiry.id)
-        )
-    }
-    members = await session.execute(
-        select(SchoolYearMember, Person)
-        .join(Person, Person.id == SchoolYearMember.person_id)
-        .where(SchoolYearMember.year_id == year.id, Person.forgotten_at.is_(None))
-        .order_by(SchoolYearMember.id)
-    )
-    lines = []
-    for member, person in members.all():
-        inquiry = latest.get(person.id)
-        lines.append(
-            {
-                "person_id": person.id,
-                "name": person.display_name,
-                "role": member.role.value,
-                "checkins": by_person.get(person.id, {}),
-                "phase": inquiry.phase.value if inquiry is not None else None,
-                "practice": inquiry.practice if inquiry is not None else None,
-            }
-        )
-    practices = await session.scalars(
-        select(Practice)
-        .where(
-            Practice.circle_id == circle.id,
-            Practice.created_at >= low,
-            Practice.created_at < high,
-        )
-        .order_by(Practice.id)
-    )
-    return {
-        "frozen_at": now.isoformat(),
-        "weeks": [
-            {
-                "week": str(w.week),
-                "teachers": w.teachers,
-                "answered": w.checkins.answered,
-                "missed": w.checkins.missed,
-                "open": w.checkins.open,
-                "skipped": w.checkins.skipped,
-                "not_opened": w.checkins.not_opened,
-                "rating_mean": w.rating_mean,
-                "rating_count": w.rating_count,
-            }
-            for w in weeks
-        ],
-        "members": lines,
-        "practices": [
-            {
-                "id": p.id,
-                "title": p.title,
-                "status": p.status.value,
-                "author_id": p.author_id,
-            }
-            for p in practices
-        ],
-    }
 
 
 # --- opening ------------------------------------------------------------------------------
@@ -506,62 +395,6 @@ async def record_choice(
         return None
     await session.refresh(member)
     return year, member
-
-
-# --- privacy ------------------------------------------------------------------------------
-
-
-async def export(session: AsyncSession, *, person_id: int) -> list[dict[str, Any]]:
-    """The person's years: circle, label, role, choice, and their line of each snapshot."""
-    rows = await session.execute(
-        select(SchoolYear, SchoolYearMember)
-        .join(SchoolYearMember, SchoolYearMember.year_id == SchoolYear.id)
-        .where(SchoolYearMember.person_id == person_id)
-        .order_by(SchoolYear.id)
-    )
-    found = []
-    for year, member in rows.all():
-        line = next(
-            (m for m in (year.snapshot or {}).get("members", []) if m["person_id"] == person_id),
-            None,
-        )
-        found.append(
-            {
-                "circle_id": year.circle_id,
-                "year": year.label,
-                "role": member.role.value,
-                "choice": member.choice.value if member.choice else None,
-                "chosen_at": member.chosen_at.isoformat() if member.chosen_at else None,
-                "summary_line": line,
-            }
-        )
-    return found
-
-
-async def forget(session: AsyncSession, *, person_id: int) -> None:
-    """Remove the person from every year: their rows, their snapshot lines, their
-    unpublished practices (a published one stays, without its author)."""
-    years = await session.scalars(
-        select(SchoolYear).where(
-            SchoolYear.id.in_(
-                select(SchoolYearMember.year_id).where(SchoolYearMember.person_id == person_id)
-            ),
-            SchoolYear.snapshot.is_not(None),
-        )
-    )
-    for year in years:
-        snapshot = dict(year.snapshot or {})
-        snapshot["members"] = [
-            m for m in snapshot.get("members", []) if m.get("person_id") != person_id
-        ]
-        snapshot["practices"] = [
-            p if p.get("author_id") != person_id else {**p, "author_id": None}
-            for p in snapshot.get("practices", [])
-            if p.get("author_id") != person_id or p.get("status") == PracticeStatus.published
-        ]
-        year.snapshot = snapshot
-    await session.flush()
-    await session.execute(delete(SchoolYearMember).where(SchoolYearMember.person_id == person_id))
 
 
 async def _audit(

@@ -225,8 +225,7 @@ async def test_a_circle_walks_through_two_school_years(
     clock.set(datetime(2027, 7, 12, 17, 0, tzinfo=UTC))
     assert (await checkin_sweep(sessions, clock)).opened == 0
     assert await ama.send("/checkin") == [
-        "Your circle is between two school years: check-ins begin again when the next year "
-        "starts."
+        "Your circle is between two school years: check-ins begin again when the next year starts."
     ]
 
     # The next year opens on the command line: Ama and Grace continue, Kofi does not.
