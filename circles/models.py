@@ -347,6 +347,14 @@ class SchoolYear(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("circle_id", "label"),
         sa.CheckConstraint("starts_on < ends_on", name="dates_in_order"),
+        # At most one open year per circle, even when two requests open one at once.
+        sa.Index(
+            "uq_school_year_open",
+            "circle_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -60,6 +60,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("school_year", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_school_year_circle_id"), ["circle_id"], unique=False)
+        batch_op.create_index(
+            "uq_school_year_open",
+            ["circle_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
 
     op.create_table(
         "school_year_member",
@@ -136,5 +143,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_school_year_member_person_id"))
     op.drop_table("school_year_member")
     with op.batch_alter_table("school_year", schema=None) as batch_op:
+        batch_op.drop_index("uq_school_year_open")
         batch_op.drop_index(batch_op.f("ix_school_year_circle_id"))
     op.drop_table("school_year")
