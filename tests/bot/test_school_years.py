@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from support.people import on_telegram
 from support.phone import Phone
 from support.places import CircleSetup
-from support.story import identify, onboard, pilot_week
+from support.story import identify, onboard, onboard_facilitator, pilot_week
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -43,7 +43,7 @@ from circles.services.tokens import create_token
 from circles.settings import Settings
 from circles.testmode import FileClock
 from circles_cli.main import app as cli_app
-from scheduler.jobs import checkin_sweep
+from scheduler.jobs import checkin_sweep, digest_sweep
 
 OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra (UTC+0)
 CLOSING = datetime(2027, 7, 9, 10, 0, tzinfo=UTC)
@@ -409,3 +409,20 @@ async def test_only_the_continuing_teacher_chooses_once_and_old_buttons_do_nothi
         )
     await ama.tap_data(question, new)
     assert ama.last_notice() == "This question is already closed."
+
+
+async def test_no_digest_goes_to_a_circle_between_two_years(
+    phone: Callable[..., Phone], accra: CircleSetup, ama: Phone, clock: FakeClock, sessions
+) -> None:
+    await onboard_facilitator(phone, accra)
+    clock.set(datetime(2026, 9, 14, 8, 0, tzinfo=UTC))  # a Monday morning in Accra
+    assert await digest_sweep(sessions, clock) == 1
+    async with transaction(sessions) as session:
+        await year_flows.close(
+            session,
+            circle=await session.get_one(Circle, accra.circle_id),
+            actor="t",
+            now=clock.now(),
+        )
+    clock.set(datetime(2026, 9, 21, 8, 0, tzinfo=UTC))
+    assert await digest_sweep(sessions, clock) == 0
