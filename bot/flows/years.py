@@ -138,6 +138,7 @@ async def open_next(
         calendar=calendar,
         holidays=days_off,
         invites=invites,
+        meeting_days=[gathering.day for gathering in gatherings],
     )
     for gathering in gatherings:
         meeting = await meetings.schedule_meeting(

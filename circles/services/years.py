@@ -273,13 +273,20 @@ async def open_year(
     calendar: Calendar = Calendar(),
     holidays: Sequence[holiday_service.Dates] = (),
     invites: Sequence[tuple[Role, int]] = (),
+    meeting_days: Sequence[date] = (),
 ) -> Opened:
     """Open the circle's next year after the last one closed.
 
     ``keep``: the person ids of members who continue (None: everyone); the others'
-    memberships end. Holidays are checked as :mod:`circles.services.holidays` does.
+    memberships end. Holidays are checked as :mod:`circles.services.holidays` does;
+    ``meeting_days`` (the caller schedules the meetings) must lie within the year.
     """
     label = _checked(label, starts_on, ends_on)
+    for day in meeting_days:
+        if not starts_on <= day <= ends_on:
+            raise InvalidAnswer(
+                N_("The meeting on {day} is not within the school year."), day=day.isoformat()
+            )
     if await open_year_of(session, circle_id=circle.id) is not None:
         raise Conflict(N_("This circle's school year is still open; close it first."))
     years = await list_years(session, circle=circle)

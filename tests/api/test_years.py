@@ -87,3 +87,45 @@ async def test_closing_and_opening_out_of_order_are_precise_problems(world: Worl
         assert missing.status_code == 404
         no_circle = await client.get(f"/v1/exports/summaries?year={world.a.year}")
         assert no_circle.status_code == 422
+
+
+async def test_the_new_year_comes_with_its_holidays_and_meetings(
+    world: World, as_role, sessions
+) -> None:
+    from sqlalchemy import select
+
+    from circles.models import Holiday, Meeting, Outbox
+
+    b = world.b.circle
+    year = {"label": "2026–27 B", "starts_on": "2026-09-14", "ends_on": "2027-07-14"}
+    async with as_role("coordinator_gh") as client:
+        assert (await client.post(f"/v1/circles/{b}/years/close")).status_code == 200
+        outside = await client.post(
+            f"/v1/circles/{b}/years",
+            json={**year, "meetings": [{"date": "2027-08-01", "time": "16:00"}]},
+        )
+        assert outside.status_code == 422
+        assert outside.json()["detail"] == (
+            "The meeting on 2027-08-01 is not within the school year."
+        )
+        opened = await client.post(
+            f"/v1/circles/{b}/years",
+            json={
+                **year,
+                "holidays": [{"starts_on": "2027-04-05", "ends_on": "2027-04-16"}],
+                "meetings": [{"date": "2026-09-16", "time": "16:00", "place": "Staff room"}],
+            },
+        )
+        assert opened.status_code == 201, opened.text
+    async with sessions() as session:
+        meetings = list(await session.scalars(select(Meeting.place).where(Meeting.circle_id == b)))
+        holidays = list(
+            await session.scalars(
+                select(Holiday.starts_on).where(Holiday.circle_id == b).order_by(Holiday.starts_on)
+            )
+        )
+        keys = set(await session.scalars(select(Outbox.idempotency_key)))
+    assert "Staff room" in meetings
+    assert str(holidays[-1]) == "2027-04-05"
+    assert any(k.startswith("meeting-") and "-new-" in k for k in keys)
+    assert any(k.endswith("-continue") for k in keys)
