@@ -1,4 +1,4 @@
-"""Migration 0018 gives every existing circle its first school year, with its members."""
+"""Migration 0020 gives every existing circle its first school year, with its members."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ async def test_existing_circles_get_their_first_year_with_their_members(
 ) -> None:
     engine = create_engine(empty_database_url)
     try:
-        await upgrade(engine, "0017")
+        await upgrade(engine, "0019")
         async with engine.begin() as connection:
             await connection.execute(
                 text(
@@ -58,7 +58,7 @@ async def test_existing_circles_get_their_first_year_with_their_members(
         )
         assert [tuple(m) for m in members] == [(year.id, 1, "teacher", None)]
 
-        await downgrade(engine, "0017")  # and back, keeping the circle
+        await downgrade(engine, "0019")  # and back, keeping the circle
         async with engine.connect() as connection:
             assert (await connection.execute(text("SELECT name FROM circle"))).scalar() == "Seoul 1"
     finally:

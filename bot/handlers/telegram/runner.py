@@ -15,6 +15,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.handlers.telegram.app import build_application, publish_commands
+from bot.handlers.telegram.inbox import UpdateInbox
 from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.sender import OutboxSender
 from bot.handlers.telegram.webhook import webhook_path
@@ -69,10 +70,14 @@ async def run_bot(
             allowed_updates=ALLOWED_UPDATES,
             secret_token=settings.webhook_secret.get_secret_value(),
         )
+        inbox = UpdateInbox(app, sessions, clock)
+        api_app.state.telegram_inbox = inbox
         api_app.state.telegram = app
+        handling = asyncio.create_task(inbox.run(stop), name="telegram inbox")
         mode = f"takes updates by webhook at {webhook_path(settings)}"
     else:
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        handling = None
         mode = "is polling for updates"
     await publish_commands(app)
     log.info("bot @%s %s", app.bot.username, mode)
@@ -86,6 +91,8 @@ async def run_bot(
         await stop.wait()
     finally:
         await sending
+        if handling is not None:
+            await handling
         if app.updater.running:
             await app.updater.stop()
         await app.stop()

@@ -79,7 +79,7 @@ def read_delivery(payload: Any) -> Delivery:
                 messages.append(
                     Received(
                         message_id=message_id,
-                        wa_id=sender,
+                        address=sender,
                         profile_name=name if isinstance(name, str) else None,
                         message=message,
                     )

@@ -7,8 +7,10 @@ takes the unprocessed rows, oldest first: different people's side by side, one p
 strictly in the order they arrived (a failed message holds back that person's later
 ones until the next pass).
 
-A message is handled in one transaction that marks its inbox row processed, claims its
-id and runs the door (:func:`bot.flows.door.take`);
+A message is handled in one transaction that takes its sender's turn (across processes:
+:func:`circles.services.inbox.take_turn`), checks that none of their earlier messages
+still waits, marks its inbox row processed, claims its id and runs the door
+(:func:`bot.flows.door.take`);
 if the work fails, all three roll back and the message is tried again, up to
 :data:`circles.services.inbox.MAX_ATTEMPTS` times, then given up with an apology. The
 replies are fitted inside the transaction, in the reader's language as it is after the
@@ -51,7 +53,14 @@ from circles.i18n import use_language
 from circles.loops import run_until, wait_for
 from circles.models import Channel, Consent
 from circles.services import media
-from circles.services.inbox import MAX_ATTEMPTS, mark_processed, record_failure, unprocessed
+from circles.services.inbox import (
+    MAX_ATTEMPTS,
+    earlier_waiting,
+    mark_processed,
+    record_failure,
+    take_turn,
+    unprocessed,
+)
 from circles.services.offload import off_loop
 from circles.services.people import find_person
 from circles.settings import Settings
@@ -69,6 +78,11 @@ NOT_SAVED = t(
     "Please try again in a moment."
 )
 NOT_RECEIVED = t("I could not receive this file. Please send it again.")
+
+
+class NotYourTurn(Exception):
+    """An earlier message of the same person is still waiting (another process has it,
+    or it failed and waits for its next try): this one waits behind it."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +144,8 @@ class InboxWorker:
         """One pass over the unprocessed rows; returns how many it handled (or gave up)."""
         async with self.sessions() as session:
             rows = [
-                Stored(r.id or 0, r.message_id, r.wa_id, r.profile_name, r.message or {})
-                for r in await unprocessed(session)
+                Stored(r.id or 0, r.message_id, r.address, r.profile_name, r.message or {})
+                for r in await unprocessed(session, channel=Channel.whatsapp)
             ]
         by_person: dict[str, list[Stored]] = {}
         for row in rows:
@@ -140,7 +154,8 @@ class InboxWorker:
         return sum(counts)
 
     async def _person(self, rows: list[Stored]) -> int:
-        """One person's rows, in order; stop at a failure so that order is kept."""
+        """One person's rows, in order; stop at a failure, or at a row whose turn has not
+        come (an earlier one waits, in another process), so that order is kept."""
         handled = 0
         async with self._people:
             for row in rows:
@@ -158,6 +173,8 @@ class InboxWorker:
         language = self.settings.default_language
         try:
             shown = await self._work(row)
+        except NotYourTurn:
+            return False
         except Exception as error:
             log.error(
                 "error while handling WhatsApp inbox row %s (%s)",
@@ -185,6 +202,9 @@ class InboxWorker:
             inbound, refused = await self._keep(row, inbound)
         with use_language(None, self.settings.default_language):
             async with turn, transaction(self.sessions) as session:
+                await take_turn(session, channel=Channel.whatsapp, address=row.wa_id)
+                if await earlier_waiting(session, row_id=row.id):
+                    raise NotYourTurn
                 now = self.clock.now()
                 if not await mark_processed(session, row_id=row.id, now=now):
                     return None  # another worker took it meanwhile

@@ -1,7 +1,7 @@
 """school years: a circle's years, closed with a frozen summary, and who belonged to each
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 16:05:00
 
 ``school_year`` holds a circle's school years (label, first and last day, open or closed,
@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
