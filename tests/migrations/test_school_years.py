@@ -28,8 +28,8 @@ async def test_existing_circles_get_their_first_year_with_their_members(
             await connection.execute(
                 text(
                     "INSERT INTO person (language, timezone, consent, practice_digest,"
-                    " peer_questions, created_at) VALUES ('ko', 'Asia/Seoul', 'given', true,"
-                    " true, '2026-09-01 00:00:00+00')"
+                    " peer_questions, partner_proposals, created_at) VALUES ('ko',"
+                    " 'Asia/Seoul', 'given', true, true, true, '2026-09-01 00:00:00+00')"
                 )
             )
             await connection.execute(
