@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, Forbidden, InvalidAnswer, NotFound
@@ -52,6 +53,7 @@ from circles.services.weeks import Week, week_of_date
 LONGEST = 400
 NO_OPEN_YEAR = N_("This circle has no open school year.")
 YEAR_NOT_FOUND = N_("This circle has no school year with this id.")
+STILL_OPEN = N_("This circle's school year is still open; close it first.")
 
 
 def require_changes(scope: Scope) -> None:
@@ -288,7 +290,7 @@ async def open_year(
                 N_("The meeting on {day} is not within the school year."), day=day.isoformat()
             )
     if await open_year_of(session, circle_id=circle.id) is not None:
-        raise Conflict(N_("This circle's school year is still open; close it first."))
+        raise Conflict(STILL_OPEN)
     years = await list_years(session, circle=circle)
     if any(y.label == label for y in years):
         raise Conflict(N_("This circle already has a school year called {label}."), label=label)
@@ -320,8 +322,12 @@ async def open_year(
     year = SchoolYear(
         circle_id=circle.id, label=label, starts_on=starts_on, ends_on=ends_on, opened_at=now
     )
-    session.add(year)
-    await session.flush()
+    try:
+        async with session.begin_nested():  # another request opened one a moment ago
+            session.add(year)
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(STILL_OPEN) from None
     for membership in memberships:
         if membership.person_id in kept:
             session.add(
