@@ -33,6 +33,7 @@ from api.routers import (
     summaries,
     teachers,
     tokens,
+    years,
 )
 from circles.clock import Clock, SystemClock
 from circles.db import create_sessionmaker
@@ -82,6 +83,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         teachers.router,
         followups.router,
         leadership.router,
+        years.router,
     ):
         app.include_router(router)
     web.install(app)

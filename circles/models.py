@@ -273,6 +273,20 @@ class OutboxState(StrEnum):
     unreachable = "unreachable"
 
 
+class YearStatus(StrEnum):
+    """A circle's school year: open (the scheduler works on it) or closed (read-only)."""
+
+    open = "open"
+    closed = "closed"
+
+
+class YearChoice(StrEnum):
+    """What a continuing teacher chose for the new year."""
+
+    continue_journey = "continue"
+    new_inquiry = "new"
+
+
 # --- circles and people ------------------------------------------------------------
 
 
@@ -335,6 +349,54 @@ class Holiday(SQLModel, table=True):
     starts_on: date
     ends_on: date
     name: str | None = Field(default=None, max_length=120)
+
+
+class SchoolYear(SQLModel, table=True):
+    """One school year of a circle (:mod:`circles.services.years`): at most one is open.
+
+    Closing it stores ``snapshot``, the year's summary as it was (weekly numbers, each
+    member's line, the practices), so later edits do not change last year's report;
+    ``/forgetme`` removes the person's own line from it.
+    """
+
+    __tablename__ = "school_year"
+    __table_args__ = (
+        sa.UniqueConstraint("circle_id", "label"),
+        sa.CheckConstraint("starts_on < ends_on", name="dates_in_order"),
+        # At most one open year per circle, even when two requests open one at once.
+        sa.Index(
+            "uq_school_year_open",
+            "circle_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    label: str = Field(max_length=20)
+    starts_on: date
+    ends_on: date
+    status: YearStatus = Field(default=YearStatus.open, sa_type=_enum(YearStatus))
+    opened_at: datetime = _created()
+    closed_at: datetime | None = _timestamp()
+    snapshot: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class SchoolYearMember(SQLModel, table=True):
+    """Who belonged to a circle in one school year, with their role then; a continuing
+    teacher's choice (continue the journey or start a new inquiry) once they made it."""
+
+    __tablename__ = "school_year_member"
+    __table_args__ = (sa.UniqueConstraint("year_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year_id: int = Field(foreign_key="school_year.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    role: Role = Field(sa_type=_enum(Role))
+    choice: YearChoice | None = Field(default=None, sa_type=_enum(YearChoice))
+    chosen_at: datetime | None = _timestamp()
 
 
 class Person(SQLModel, table=True):

@@ -27,6 +27,7 @@ from circles_cli.hubs import hub_app
 from circles_cli.logs import configure_logging
 from circles_cli.run import Part
 from circles_cli.run import run as run_parts
+from circles_cli.years import year_app
 
 T = TypeVar("T")
 
@@ -46,6 +47,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
 app.add_typer(holiday_app, name="holiday")
 app.add_typer(hub_app, name="hub")
+app.add_typer(year_app, name="year")
 whatsapp_app = typer.Typer(help="Work with the WhatsApp Business account.", no_args_is_help=True)
 templates_app = typer.Typer(
     help="The message templates WhatsApp needs outside its 24-hour window.", no_args_is_help=True

@@ -12,7 +12,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import dashboard, followups, leadership, public, sessions, simulator, teachers
+from api.web import (
+    dashboard,
+    followups,
+    leadership,
+    public,
+    sessions,
+    simulator,
+    teachers,
+    years,
+)
 from api.web.pages import WebError, install_errors
 
 STATIC = Path(__file__).parent / "static"
@@ -28,6 +37,7 @@ def install(app: FastAPI) -> None:
     app.include_router(followups.router)
     app.include_router(leadership.router)
     app.include_router(public.router)
+    app.include_router(years.router)
     install_errors(app)
 
 

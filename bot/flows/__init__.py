@@ -27,4 +27,5 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     reflections,
     revisions,
     settings,
+    years,
 )

@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal, TypeVar, get_args
 
 from bot.flows.ids import MAX_NUMBER, parse_id
-from circles.models import RsvpResponse, Strategy
+from circles.models import RsvpResponse, Strategy, YearChoice
 
 #: Bytes of button data Telegram accepts.
 DATA_LIMIT = 64
@@ -661,6 +661,30 @@ class OpenFacilitatorCheckIn(_OneId):
 
     tag: ClassVar[str] = "l:c"
     checkin_id: int
+
+
+# --- the next school year (``y:``) ---------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class ChooseYearPath(Action):
+    """A continuing teacher's choice for the new school year: go on, or a new inquiry."""
+
+    tag: ClassVar[str] = "y:c"
+    arity: ClassVar[int] = 2
+    year_id: int
+    choice: YearChoice
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.year_id), YearChoice(self.choice).value)
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        year_id = parse_id(parts[0])
+        if year_id is None or parts[1] not in {c.value for c in YearChoice}:
+            return None
+        return cls(year_id, YearChoice(parts[1]))
 
 
 # --- a facilitator's (``f:``, ``r:``) ------------------------------------------------------------

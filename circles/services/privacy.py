@@ -52,7 +52,7 @@ from circles.models import (
     SessionRsvp,
     WebSession,
 )
-from circles.services import media, partnerships, peers
+from circles.services import media, partnerships, peers, yearbook
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -179,6 +179,7 @@ async def export_person_data(
         ),
         "facilitator_checkins": await rows(FacilitatorCheckIn, FacilitatorCheckIn.person_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
+        "school_years": await yearbook.export(session, person_id=pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
         "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
@@ -209,6 +210,8 @@ async def forget_person(
       so they no longer carry the person's id.
     - Published practices stay in the repository without an author, older versions or
       review comment; unpublished ones are deleted with their versions.
+    - School years: their rows of every year go, and their line (and unpublished
+      practices) leave every closed year's frozen summary; its weekly numbers stay.
     - Questions they asked their peers go for everyone (the copies, the answers and the
       queued or sent messages that carry them), and so do their answers to others'.
     - Messages they wrote to partners go (with the rows that carried them, and the requests
@@ -232,6 +235,7 @@ async def forget_person(
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     await peers.forget(session, person_id=pid)
+    await yearbook.forget(session, person_id=pid)
     await partnerships.forget(session, person_id=pid, now=now)
     for channel in (Channel.telegram, Channel.whatsapp):
         await forget_sender(

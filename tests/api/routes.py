@@ -34,6 +34,11 @@ BODIES: dict[str, dict[str, Any]] = {
         "audience": {"countries": ["BR"]},
     },
     "/v1/sessions/{session_id}": {"title": "Exchange, renamed"},
+    "/v1/circles/{circle_id}/years": {
+        "label": "2031–32",
+        "starts_on": "2031-09-01",
+        "ends_on": "2032-07-14",
+    },
 }
 
 

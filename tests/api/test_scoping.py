@@ -29,6 +29,7 @@ _ID_FIELDS = {
     "answer_id": "answer",
     "hub_id": "hub",
     "session_id": "session",
+    "year_id": "year",
 }
 #: Query parameters that name something of a circle.
 _ID_QUERIES = {"circle": "circle", "member": "person", "meeting": "meeting"}

@@ -43,6 +43,7 @@ from circles.models import (
     Role,
     Rsvp,
     RsvpResponse,
+    SchoolYear,
     ShareScope,
     TokenRole,
     Visibility,
@@ -78,6 +79,7 @@ class Ids:
     answer: int = 0
     hub: int = 0
     session: int = 0
+    year: int = 0
 
 
 @dataclass
@@ -347,6 +349,9 @@ async def build_world(sessions: SessionMaker) -> World:
             session.add(holiday)
             await session.flush()
             ids.holiday = holiday.id
+            ids.year = await session.scalar(  # its first school year, made with the circle
+                select(SchoolYear.id).where(SchoolYear.circle_id == circle.id)
+            )
 
         for ids, circle in ((world.a, a), (world.b, b)):  # one broadcast to each country
             broadcast = Broadcast(

@@ -25,6 +25,7 @@ from bot.flows.buttons import (
     AdoptPractice,
     AnswerPeer,
     AnswerSession,
+    ChooseYearPath,
     DeclineCoFacilitation,
     DeclinePartner,
     FacilitatorCommand,
@@ -40,7 +41,7 @@ from bot.flows.buttons import (
     WritePartner,
 )
 from bot.flows.events import Event, Photo, Say
-from circles.models import RsvpResponse
+from circles.models import RsvpResponse, YearChoice
 from circles.text import Join, Message, Part, Text, lines, render
 
 
@@ -149,6 +150,7 @@ PARAMETERS: dict[str, Callable[[Event], Part]] = {
     "circle": _param("circle"),
     "when": _param("when"),
     "pack": _comment,
+    "label": _param("label"),
 }
 
 #: A quick reply's action, from the key's ids (``m``) and the queued event.
@@ -349,6 +351,17 @@ PURPOSES: tuple[Purpose, ...] = (
         buttons=(lambda match, _event: ThankPeer(int(match["answer"])),),
     ),
     _purpose("peer_thanks", r"peer-thanks-\d+", "peer-thanks-8", "message"),
+    _purpose("year_closed", r"year-\d+-closed", "year-3-closed", "label"),
+    _purpose(
+        "year_continue",
+        r"year-(?P<year>\d+)-continue",
+        "year-3-continue",
+        "label",
+        buttons=(
+            lambda match, _event: ChooseYearPath(int(match["year"]), YearChoice.continue_journey),
+            lambda match, _event: ChooseYearPath(int(match["year"]), YearChoice.new_inquiry),
+        ),
+    ),
     _purpose(
         "partner_request",
         r"partner-request-(?P<partnership>\d+)",

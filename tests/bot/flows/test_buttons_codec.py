@@ -27,6 +27,7 @@ from bot.flows.buttons import (
     AskPartner,
     Browse,
     CancelMeeting,
+    ChooseYearPath,
     Codify,
     DeclineCoFacilitation,
     DeclinePartner,
@@ -67,7 +68,7 @@ from bot.flows.buttons import (
 )
 from bot.flows.definition import AnswerType, library
 from bot.flows.ids import MAX_ID, MAX_NUMBER
-from circles.models import RsvpResponse, Strategy
+from circles.models import RsvpResponse, Strategy, YearChoice
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -129,6 +130,8 @@ SENT_LAST_WEEK = [
     ("l:n:4", DeclineCoFacilitation(4)),
     ("l:c:9", OpenFacilitatorCheckIn(9)),
     ("l:i:1:12", InviteCoFacilitator(1, 12)),
+    ("y:c:3:continue", ChooseYearPath(3, YearChoice.continue_journey)),
+    ("y:c:3:new", ChooseYearPath(3, YearChoice.new_inquiry)),
 ]
 
 
