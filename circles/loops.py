@@ -47,3 +47,50 @@ async def run_until(
             busy = False
         if not busy:
             await (rest(pause) if rest else wait_for(stop, pause))
+
+
+class Drainer:
+    """A worker over stored work (an inbox): passes until one handles nothing, then a rest
+    until :meth:`wake` (new work was stored here) or ``poll`` seconds (work another process
+    stored, or a crash left). Subclasses say what one pass does."""
+
+    #: Seconds between two looks when nobody wakes the worker.
+    poll = 1.0
+    #: What the log calls this worker.
+    what = "a worker"
+
+    def __init__(self, log: logging.Logger) -> None:
+        self._log = log
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New work was stored: look now."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain until ``stop``; a failing database is retried, more slowly."""
+
+        async def step() -> bool:
+            await self.drain()
+            return False  # drained: rest until woken, or for ``poll`` seconds
+
+        async def rest(seconds: float) -> None:
+            await wait_for(self._wake, seconds)
+            self._wake.clear()
+
+        await run_until(stop, step, idle=self.poll, log=self._log, what=self.what, rest=rest)
+
+    async def drain(self) -> int:
+        """Passes until a pass handles nothing; returns what was handled.
+
+        Work that failed waits for the next look (:meth:`run` makes one every ``poll``
+        seconds), so a failure is not retried at once.
+        """
+        total = 0
+        while handled := await self.process_pending():
+            total += handled
+        return total
+
+    async def process_pending(self) -> int:
+        """One pass; how much it handled."""
+        raise NotImplementedError

@@ -32,7 +32,6 @@ from support.seeds import writing
 from support.service import Running, start_circles
 
 from bot.handlers.whatsapp.webhook import PATH
-from circles.clock import SystemClock
 from circles.models import TokenRole
 from circles.services.tokens import create_token
 
@@ -142,7 +141,7 @@ class Tokens:
 
 async def accra_1(database_url: str) -> Tokens:
     """Accra 1, a facilitator's and a coordinator's API token."""
-    now = SystemClock().now()
+    now = MONDAY_MORNING  # the time of the process under test (its year begins then)
     async with writing(database_url) as session:
         circle = await add_circle(session, "Accra 1", now=now)
         facilitator = await create_token(

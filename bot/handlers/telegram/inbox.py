@@ -27,7 +27,7 @@ from telegram.ext import Application
 
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.loops import run_until, wait_for
+from circles.loops import Drainer
 from circles.models import Channel
 from circles.services.inbox import mark_processed, unprocessed
 
@@ -39,37 +39,16 @@ POLL = 1.0
 CONCURRENT_PEOPLE = 16
 
 
-class UpdateInbox:
+class UpdateInbox(Drainer):
     """Handles the Telegram rows of the inbox with the bot's application."""
 
+    poll = POLL
+    what = "the Telegram inbox"
+
     def __init__(self, app: Application, sessions: SessionMaker, clock: Clock) -> None:
+        super().__init__(log)
         self.app, self.sessions, self.clock = app, sessions, clock
-        self._wake = asyncio.Event()
         self._people = asyncio.Semaphore(CONCURRENT_PEOPLE)
-
-    def wake(self) -> None:
-        """An update was stored: look at the inbox now."""
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Handle the inbox until ``stop``; a failing database is retried, more slowly."""
-
-        async def step() -> bool:
-            await self.drain()
-            return False
-
-        async def rest(seconds: float) -> None:
-            await wait_for(self._wake, seconds)
-            self._wake.clear()
-
-        await run_until(stop, step, idle=POLL, log=log, what="the Telegram inbox", rest=rest)
-
-    async def drain(self) -> int:
-        """Handle passes until one finds nothing; returns the rows handled."""
-        total = 0
-        while handled := await self.process_pending():
-            total += handled
-        return total
 
     async def process_pending(self) -> int:
         """One pass over the unprocessed rows; returns how many it handled."""

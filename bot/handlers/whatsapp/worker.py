@@ -50,7 +50,7 @@ from bot.handlers.whatsapp.inbound import (
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.i18n import use_language
-from circles.loops import run_until, wait_for
+from circles.loops import Drainer
 from circles.models import Channel, Consent
 from circles.services import media
 from circles.services.inbox import (
@@ -96,8 +96,11 @@ class Stored:
     message: dict[str, Any]
 
 
-class InboxWorker:
+class InboxWorker(Drainer):
     """Handles the WhatsApp inbox: the door for each message, then the replies."""
+
+    poll = POLL
+    what = "the WhatsApp inbox worker"
 
     def __init__(
         self,
@@ -106,39 +109,11 @@ class InboxWorker:
         clock: Clock,
         client: WhatsAppClient,
     ) -> None:
+        super().__init__(log)
         self.settings, self.sessions, self.clock, self.client = settings, sessions, clock, client
         #: On SQLite (one writer) the messages' transactions take turns, as Telegram's do.
         self.write_lock = asyncio.Lock() if settings.is_sqlite else None
-        self._wake = asyncio.Event()
         self._people = asyncio.Semaphore(CONCURRENT_PEOPLE)
-
-    def wake(self) -> None:
-        """New messages were stored: look at the inbox now."""
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Handle the inbox until ``stop``; a failing database is retried, more slowly."""
-
-        async def step() -> bool:
-            await self.drain()
-            return False  # drained: rest until woken, or for POLL seconds
-
-        async def rest(seconds: float) -> None:
-            await wait_for(self._wake, seconds)
-            self._wake.clear()
-
-        await run_until(stop, step, idle=POLL, log=log, what="the WhatsApp inbox worker", rest=rest)
-
-    async def drain(self) -> int:
-        """Handle passes until a pass handles nothing; returns the rows handled.
-
-        A row that failed waits for the next pass (:meth:`run` makes one every
-        :data:`POLL` seconds), so a failure is not retried at once.
-        """
-        total = 0
-        while handled := await self.process_pending():
-            total += handled
-        return total
 
     async def process_pending(self) -> int:
         """One pass over the unprocessed rows; returns how many it handled (or gave up)."""
