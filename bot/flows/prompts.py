@@ -88,22 +88,30 @@ def invitation(
     return Say(text, buttons)
 
 
-async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
-    """Open every check-in that is due and not yet opened; record missed ones.
+async def open_checkins(
+    session: AsyncSession, *, now: datetime, batch: scheduling.CircleBatch | None = None
+) -> Wave:
+    """Open every check-in (of ``batch``'s circles, or of all) that is due and not yet
+    opened; record missed ones.
 
     Derived from the database alone, so it is safe to run again at any time and after
     any restart: an occurrence that already has a row is left alone (the unique
     constraint makes a race between two processes fail rather than double up). An
     occurrence whose window passed while nobody ran this sweep is recorded as missed.
     Work per member is a few dictionary look-ups: occurrences, quiet hours, holidays
-    and invitation texts are computed once per circle, timezone and language.
+    and invitation texts are computed once per circle, timezone and language. The
+    scheduler plans a wave one batch of circles at a time, each in its own transaction
+    (``scheduler.jobs.open_wave``), so a wave interrupted midway is finished by the next
+    sweep from where it stopped.
     """
-    members = await scheduling.due_teachers(session, now=now)
-    circles = await scheduling.all_circles(session)
-    holidays = await scheduling.holidays_by_circle(session)
-    meetings = await scheduling.meetings_by_circle(session, now=now)
-    existing = await scheduling.existing_checkins(session, since=now - 3 * CHECKIN_WINDOW)
-    phases = await scheduling.current_phases(session)
+    members = await scheduling.due_teachers(session, now=now, batch=batch)
+    circles = await scheduling.all_circles(session, batch=batch)
+    holidays = await scheduling.holidays_by_circle(session, batch=batch)
+    meetings = await scheduling.meetings_by_circle(session, now=now, batch=batch)
+    existing = await scheduling.existing_checkins(
+        session, since=now - 3 * CHECKIN_WINDOW, batch=batch
+    )
+    phases = await scheduling.current_phases(session, batch=batch)
     slots: dict[tuple[int, str], tuple[list[datetime], datetime]] = {}
     templates: dict[Phase, dict[str, Any]] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
@@ -155,7 +163,7 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
     for chunk in _chunks(missed):
         await session.execute(insert(CheckIn.__table__), chunk)
     if opened_total or missed:
-        log.info("opened %d check-ins, recorded %d missed", opened_total, len(missed))
+        log.debug("opened %d check-ins, recorded %d missed", opened_total, len(missed))
     return Wave(opened=opened_total, missed=len(missed))
 
 
