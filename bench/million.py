@@ -356,12 +356,15 @@ async def sending_schedule(messages: int, accounts: int, per_second: float) -> d
     clocks = [VirtualClock() for _ in range(accounts)]
     pacers = [Pacer(per_second=per_second, now=clock.now, sleep=clock.sleep) for clock in clocks]
     sent = [0] * accounts
+    gc.collect()
+    memory = rss_mb()
     started = time.process_time()
     for account, person in _recipients(messages, accounts):
         pacer = pacers[account]
         await pacer.pause(pacer.reserve(person, bulk=True))
         sent[account] += 1
     cpu = time.process_time() - started
+    memory = rss_mb() - memory
     length = max(clock.t for clock in clocks)
     minimum = messages / (accounts * per_second)
     return {
@@ -370,6 +373,7 @@ async def sending_schedule(messages: int, accounts: int, per_second: float) -> d
         "bulk minimum": minimum / 0.8,
         "largest share": max(sent) / messages,
         "cpu": cpu,
+        "memory": memory,
     }
 
 
@@ -446,7 +450,8 @@ async def run(members: int, weeks: int, calls: int, accounts: int, url: str) -> 
                 f"(ratio {s['length'] / s['minimum']:.3f}), at the bulk share "
                 f"{s['bulk minimum'] / 60:.1f} min (ratio {s['length'] / s['bulk minimum']:.3f}); "
                 f"largest account's share {s['largest share']:.2%}; "
-                f"pacer CPU {s['cpu'] / queued * 1e6:.1f} µs per message",
+                f"pacer CPU {s['cpu'] / queued * 1e6:.1f} µs per message; "
+                f"the pacers hold {s['memory']:.0f} MB at the end",
                 flush=True,
             )
 
@@ -502,7 +507,8 @@ async def pacing_only(messages: int, accounts: int) -> None:
             f"{app}: {s['length']:.0f} s against {s['minimum']:.0f} s "
             f"(×{s['length'] / s['minimum']:.3f}), bulk {s['bulk minimum']:.0f} s "
             f"(×{s['length'] / s['bulk minimum']:.3f}); largest share {s['largest share']:.2%}; "
-            f"{s['cpu'] / messages * 1e6:.1f} µs CPU per message"
+            f"{s['cpu'] / messages * 1e6:.1f} µs CPU per message; "
+            f"the pacers hold {s['memory']:.0f} MB at the end"
         )
 
 
