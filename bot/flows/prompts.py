@@ -104,6 +104,7 @@ async def open_checkins(
     (``scheduler.jobs.open_wave``), so a wave interrupted midway is finished by the next
     sweep from where it stopped.
     """
+    await session.flush()  # the per-member reads below are Core: they do not autoflush
     members = await scheduling.due_teachers(session, now=now, batch=batch)
     circles = await scheduling.all_circles(session, batch=batch)
     holidays = await scheduling.holidays_by_circle(session, batch=batch)
