@@ -462,6 +462,7 @@ async def run(members: int, weeks: int, calls: int, accounts: int, url: str) -> 
         rng = random.Random(5)
         circle_ids = [rng.randint(1, counts["circles"]) for _ in range(calls)]
         countries = [code for code, _tz, _lang in COUNTRIES]
+        per_country = counts["circles"] // len(COUNTRIES)
 
         async def baseline(session, circle_id: int) -> None:
             await session.scalar(
@@ -486,7 +487,7 @@ async def run(members: int, weeks: int, calls: int, accounts: int, url: str) -> 
                 engine, counter, baseline, circle_ids
             ),
             "circle summary": await measure(engine, counter, circle_summary, circle_ids),
-            "country summary (each ~5,000 circles)": await measure(
+            f"country summary (each ~{per_country:,} circles)": await measure(
                 engine, counter, country_summary, countries
             ),
         }
