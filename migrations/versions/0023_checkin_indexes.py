@@ -7,10 +7,11 @@ Create Date: 2026-12-07 16:10:00
 ``ix_checkin_inquiry`` on ``checkin.inquiry_id``: the wave's invitations recall each
 piloting teacher's latest planned adjustment through their inquiry's check-ins
 (``journeys.last_adjustments``), which without it read the whole check-in table once per
-thousand teachers (measured by ``bench.million``). ``ix_flowrun_checkin`` on ``flowrun.checkin_id``: every
-check-in deleted (``/forgetme``, a circle removed) set its conversations' ``checkin_id``
-to NULL by reading the whole conversation table, and closing a week looks them up by
-check-in.
+thousand teachers (measured by ``bench.million``).
+
+``ix_flowrun_checkin`` on ``flowrun.checkin_id``: every check-in deleted (``/forgetme``,
+a circle removed) set its conversations' ``checkin_id`` to NULL by reading the whole
+conversation table, and closing a week looks them up by check-in.
 """
 
 from collections.abc import Sequence
