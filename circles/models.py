@@ -46,8 +46,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         """Return aware UTC whatever the backend gave."""
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:  # PostgreSQL's are UTC already
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -526,6 +526,7 @@ class CheckIn(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("person_id", "circle_id", "scheduled_for"),
         sa.Index("ix_checkin_circle_scheduled", "circle_id", "scheduled_for"),
+        sa.Index("ix_checkin_inquiry", "inquiry_id"),
         sa.Index("ix_checkin_status_closes", "status", "closes_at"),
         sa.Index("ix_checkin_status_nudge", "status", "next_nudge_at"),
     )
@@ -549,7 +550,10 @@ class CheckIn(SQLModel, table=True):
 class FlowRun(SQLModel, table=True):
     """A conversation in progress; its state is this row, so any process can resume it."""
 
-    __table_args__ = (sa.Index("ix_flowrun_person_status", "person_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_flowrun_person_status", "person_id", "status"),
+        sa.Index("ix_flowrun_checkin", "checkin_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")

@@ -24,6 +24,9 @@ from collections.abc import Awaitable, Callable, Hashable
 #: The overall window is this much longer than a second: booked slots and the moments
 #: requests reach the app differ by a few milliseconds.
 GLOBAL_WINDOW_MARGIN = 1.05
+#: Every this many bookings, recipients whose slots are all past are forgotten: a wave to
+#: a million people otherwise kept about a kilobyte each for good (bench.million).
+FORGET_EVERY = 1_000
 
 
 class Pacer:
@@ -53,6 +56,8 @@ class Pacer:
         self._next: dict[Hashable, float] = {}
         self._blocked: dict[Hashable, float] = {}
         self._recent: dict[Hashable, collections.deque[float]] = {}
+        self._longest_gap = gap
+        self._booked = 0
 
     @property
     def bulk_interval(self) -> float:
@@ -81,11 +86,15 @@ class Pacer:
         """Book the next slot for a send to ``key`` (``gap`` apart from its others; the
         pacer's by default) and return the seconds to wait."""
         now = self._now()
+        self._booked += 1
+        if self._booked % FORGET_EVERY == 0:
+            self._forget_past(now)
         slot = max(now, self._all_blocked)
         if bulk:
             slot = max(slot, self._bulk_next)
         if key is not None:
             gap = self.gap if gap is None else gap
+            self._longest_gap = max(self._longest_gap, gap)
             key_next = self._next.get(key, 0.0)
             slot = max(slot, self._blocked.get(key, 0.0))
             recent = self._recent.setdefault(key, collections.deque())
@@ -111,6 +120,24 @@ class Pacer:
         if bulk:
             self._bulk_next = slot + self.bulk_gap
         return slot - now
+
+    def _forget_past(self, now: float) -> None:
+        """Drop the recipients nothing is booked or blocked for any more: their next slot
+        and block have passed and their last send is older than any reply burst's window,
+        so booking for them again gives the same slot as for someone new."""
+        horizon = now - self.reply_burst * self._longest_gap
+        for key in [k for k, until in self._blocked.items() if until <= now]:
+            del self._blocked[key]
+        past = [
+            key
+            for key, next_slot in self._next.items()
+            if next_slot <= now
+            and key not in self._blocked
+            and (not self._recent.get(key) or self._recent[key][-1] <= horizon)
+        ]
+        for key in past:
+            del self._next[key]
+            self._recent.pop(key, None)
 
     def _global_slot(self, earliest: float) -> float:
         """The first time from ``earliest`` when the overall window has room; booked."""

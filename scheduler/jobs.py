@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +23,7 @@ from bot.flows import (
 )
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
-from circles.services import broadcasts
+from circles.services import broadcasts, scheduling
 from circles.services.inbox import prune_inbox
 from circles.services.updates import prune_processed_updates
 from circles.services.websessions import prune_web_sessions
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 #: Telegram keeps undelivered updates for 24 hours; a week of ids covers any redelivery.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
 INBOX_KEPT = timedelta(days=14)
+#: Circles planned per transaction of a wave: about 10,000 teachers in circles of ten.
+WAVE_CIRCLES = 1000
 
 
 @dataclass(frozen=True)
@@ -50,16 +52,37 @@ async def checkin_sweep(sessions: SessionMaker, clock: Clock) -> CheckinSweep:
     now = clock.now()
     async with transaction(sessions) as session:
         closed = await prompts.close_checkins(session, now=now)
-    try:
-        async with transaction(sessions) as session:
-            wave = await prompts.open_checkins(session, now=now)
-    except IntegrityError:
-        # Another scheduler opened the same check-ins a moment ago; its wave stands.
-        log.warning("check-ins were opened concurrently; this sweep stood back")
-        wave = prompts.Wave()
+    wave = await open_wave(sessions, now=now)
     async with transaction(sessions) as session:
         nudged = await prompts.nudge_checkins(session, now=now)
     return CheckinSweep(closed=closed, opened=wave.opened, missed=wave.missed, nudged=nudged)
+
+
+async def open_wave(
+    sessions: SessionMaker, *, now: datetime, circles_per_batch: int = WAVE_CIRCLES
+) -> prompts.Wave:
+    """Open the check-ins that are due, a batch of circles per transaction.
+
+    One transaction for a whole wave would hold a million rows in memory and lose them all
+    if the process stopped near the end; batches keep memory to one batch's size, and what
+    a stopped wave committed stays: the next sweep skips those check-ins and finishes the
+    rest (the planner opens only occurrences that have no row yet).
+    """
+    async with sessions() as session:
+        batches = await scheduling.circle_batches(session, size=circles_per_batch)
+    opened = missed = 0
+    for batch in batches:
+        try:
+            async with transaction(sessions) as session:
+                wave = await prompts.open_checkins(session, now=now, batch=batch)
+        except IntegrityError:
+            # Another scheduler opened these check-ins a moment ago; its batch stands.
+            log.warning("check-ins were opened concurrently; this batch stood back")
+            continue
+        opened, missed = opened + wave.opened, missed + wave.missed
+    if opened or missed:
+        log.info("opened %d check-ins, recorded %d missed", opened, missed)
+    return prompts.Wave(opened=opened, missed=missed)
 
 
 async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int, int]:

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from circles.models import Cadence, Circle, Holiday
 
 #: A check-in can be answered for this long after it opens, then it is missed.
 CHECKIN_WINDOW = timedelta(days=6)
+
+
+@cache
+def _zone(key: str) -> ZoneInfo:
+    """The timezone ``key``, kept: ``ZoneInfo`` itself keeps only the last eight strongly,
+    and a wave over twenty timezones re-read a file from disk per circle."""
+    return ZoneInfo(key)
 
 
 def local_slot(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -29,7 +37,7 @@ def latest_occurrence(
     For ``before_meeting`` circles, ``meetings`` are the circle's meeting start times; with
     none, the weekly rhythm applies.
     """
-    zone = ZoneInfo(timezone)
+    zone = _zone(timezone)
     if circle.cadence is Cadence.before_meeting and meetings:
         opened = [o for o in _before_meetings(circle, zone, meetings) if o <= now]
         if opened:
@@ -50,7 +58,7 @@ def latest_occurrence(
 
 def previous_occurrence(circle: Circle, timezone: str, occurrence: datetime) -> datetime:
     """The regular opening before ``occurrence``."""
-    zone = ZoneInfo(timezone)
+    zone = _zone(timezone)
     days = 14 if circle.cadence is Cadence.fortnightly else 7
     local = occurrence.astimezone(zone).date() - timedelta(days=days)
     return local_slot(local, circle.checkin_time, zone)
@@ -60,7 +68,7 @@ def next_occurrence(
     circle: Circle, timezone: str, now: datetime, meetings: Sequence[datetime] = ()
 ) -> datetime:
     """The first check-in opening strictly after ``now``."""
-    zone = ZoneInfo(timezone)
+    zone = _zone(timezone)
     if circle.cadence is Cadence.before_meeting and meetings:
         upcoming = [o for o in _before_meetings(circle, zone, meetings) if o > now]
         if upcoming:
@@ -113,13 +121,13 @@ def _week_index(circle: Circle, when: datetime, zone: ZoneInfo) -> int:
 
 def in_holidays(holidays: Iterable[Holiday], when: datetime, timezone: str) -> bool:
     """Whether ``when`` falls on a holiday date, in the circle's own timezone."""
-    day = when.astimezone(ZoneInfo(timezone)).date()
+    day = when.astimezone(_zone(timezone)).date()
     return any(h.starts_on <= day <= h.ends_on for h in holidays)
 
 
 def sendable_from(now: datetime, timezone: str, quiet_from: time, quiet_until: time) -> datetime:
     """``now``, or the end of the quiet hours if ``now`` falls inside them (local time)."""
-    zone = ZoneInfo(timezone)
+    zone = _zone(timezone)
     local = now.astimezone(zone)
     clock = local.time().replace(tzinfo=None)
     wraps = quiet_from > quiet_until  # e.g. 21:00 → 07:00 spans midnight

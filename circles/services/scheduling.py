@@ -1,7 +1,9 @@
 """The queries behind the scheduler's sweeps: who is due, what to nudge, what has closed.
 
 Each function reads or writes in bulk, with a fixed number of queries whatever the
-number of members, so that a weekly wave of 100,000 teachers plans in seconds.
+number of members, so that a weekly wave of 100,000 teachers plans in seconds. The
+wave's reads take an optional :class:`CircleBatch`, so that a wave of a million is
+planned a batch of circles at a time, in memory of one batch's size.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, not_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import (
@@ -23,6 +25,7 @@ from circles.models import (
     FlowRun,
     FlowStatus,
     Holiday,
+    Identity,
     Inquiry,
     Meeting,
     MeetingStatus,
@@ -48,6 +51,33 @@ class Member:
     timezone: str
     joined_at: datetime
     circle_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CircleBatch:
+    """The circles with ids ``first`` to ``last`` (both included): one batch of a wave."""
+
+    first: int
+    last: int
+
+
+def _within(column, batch: CircleBatch | None) -> ColumnElement[bool]:
+    """``column`` (a circle id) is in ``batch``; always true without one."""
+    return true() if batch is None else column.between(batch.first, batch.last)
+
+
+def _batch_people(batch: CircleBatch):
+    """The ids of the people with a membership in ``batch``'s circles (a subquery)."""
+    return select(Membership.person_id).where(_within(Membership.circle_id, batch))
+
+
+async def circle_batches(session: AsyncSession, *, size: int) -> list[CircleBatch]:
+    """Every circle, in batches of ``size`` circles by id (one query)."""
+    ids = list(await session.scalars(select(Circle.id).order_by(Circle.id)))
+    return [
+        CircleBatch(ids[start], ids[min(start + size, len(ids)) - 1])
+        for start in range(0, len(ids), size)
+    ]
 
 
 def _willing(now: datetime):
@@ -76,12 +106,15 @@ def idle_circles(today: date):
     return and_(exists(any_year), not_(exists(working)))
 
 
-async def year_starts(session: AsyncSession) -> dict[int, datetime]:
-    """When each circle's open school year began (its first day, midnight there, in UTC)."""
+async def year_starts(
+    session: AsyncSession, *, batch: CircleBatch | None = None
+) -> dict[int, datetime]:
+    """When each circle's (of ``batch``) open school year began (its first day, midnight
+    there, in UTC)."""
     rows = await session.execute(
         select(SchoolYear.circle_id, SchoolYear.starts_on, Circle.timezone)
         .join(Circle, Circle.id == SchoolYear.circle_id)
-        .where(SchoolYear.status == YearStatus.open)
+        .where(SchoolYear.status == YearStatus.open, _within(SchoolYear.circle_id, batch))
     )
     return {
         circle_id: datetime.combine(starts, time(0), ZoneInfo(timezone))
@@ -89,15 +122,28 @@ async def year_starts(session: AsyncSession) -> dict[int, datetime]:
     }
 
 
-async def all_circles(session: AsyncSession) -> dict[int, Circle]:
-    """Every circle by id."""
-    return {circle.id: circle for circle in await session.scalars(select(Circle))}
+async def all_circles(
+    session: AsyncSession, *, batch: CircleBatch | None = None
+) -> dict[int, Circle]:
+    """Every circle (of ``batch``) by id."""
+    circles = await session.scalars(select(Circle).where(_within(Circle.id, batch)))
+    return {circle.id: circle for circle in circles}
 
 
-async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
-    """Every teacher who can receive a check-in now (plain columns: this is the big query)."""
-    preferred = preferred_identities()
-    rows = await session.execute(
+async def due_teachers(
+    session: AsyncSession, *, now: datetime, batch: CircleBatch | None = None
+) -> list[Member]:
+    """Every teacher (of ``batch``) who can receive a check-in now (plain columns: this is
+    the big query)."""
+    preferred = (
+        preferred_identities()
+        if batch is None
+        else preferred_identities(Identity.person_id.in_(_batch_people(batch)))
+    )
+    # Core rows, not ORM ones: this and the two reads below return a row per member, and
+    # the ORM's result processing was a third of a wave's time in them (bench.million).
+    connection = await session.connection()
+    rows = await connection.execute(
         select(
             Person.id,
             preferred.c.channel,
@@ -110,32 +156,44 @@ async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
         .join(Person, Person.id == Membership.person_id)
         .join(preferred, preferred.c.person_id == Person.id)
         .join(Circle, Circle.id == Membership.circle_id)
-        .where(Membership.role == Role.teacher, _willing(now), not_(idle_circles(now.date())))
+        .where(
+            Membership.role == Role.teacher,
+            _willing(now),
+            _within(Membership.circle_id, batch),
+            not_(idle_circles(now.date())),
+        )
     )
     return [Member(*row) for row in rows.all()]
 
 
-async def holidays_by_circle(session: AsyncSession) -> dict[int, list[Holiday]]:
-    """Every circle's holidays, its own and its country's, by circle id (one query)."""
+async def holidays_by_circle(
+    session: AsyncSession, *, batch: CircleBatch | None = None
+) -> dict[int, list[Holiday]]:
+    """Every circle's (of ``batch``) holidays, its own and its country's, by circle id
+    (one query)."""
     found: dict[int, list[Holiday]] = defaultdict(list)
     rows = await session.execute(
-        select(Circle.id, Holiday).join(
-            Holiday, or_(Holiday.circle_id == Circle.id, Holiday.country == Circle.country)
-        )
+        select(Circle.id, Holiday)
+        .join(Holiday, or_(Holiday.circle_id == Circle.id, Holiday.country == Circle.country))
+        .where(_within(Circle.id, batch))
     )
     for circle_id, holiday in rows.all():
         found[circle_id].append(holiday)
     return found
 
 
-async def meetings_by_circle(session: AsyncSession, *, now: datetime) -> dict[int, list[datetime]]:
-    """Start times of scheduled meetings around now, by circle (for before-meeting cadence)."""
+async def meetings_by_circle(
+    session: AsyncSession, *, now: datetime, batch: CircleBatch | None = None
+) -> dict[int, list[datetime]]:
+    """Start times of scheduled meetings around now, by circle (of ``batch``; for
+    before-meeting cadence)."""
     found: dict[int, list[datetime]] = defaultdict(list)
     rows = await session.execute(
         select(Meeting.circle_id, Meeting.starts_at).where(
             Meeting.status == MeetingStatus.scheduled,
             Meeting.starts_at >= now - timedelta(days=30),
             Meeting.starts_at <= now + timedelta(days=60),
+            _within(Meeting.circle_id, batch),
         )
     )
     for circle_id, starts in rows.all():
@@ -144,22 +202,29 @@ async def meetings_by_circle(session: AsyncSession, *, now: datetime) -> dict[in
 
 
 async def existing_checkins(
-    session: AsyncSession, *, since: datetime
+    session: AsyncSession, *, since: datetime, batch: CircleBatch | None = None
 ) -> set[tuple[int, int, datetime]]:
-    """(person, circle, occurrence) of every check-in scheduled since ``since``."""
-    rows = await session.execute(
+    """(person, circle, occurrence) of every check-in (in ``batch``'s circles) scheduled
+    since ``since``."""
+    connection = await session.connection()
+    rows = await connection.execute(
         select(CheckIn.person_id, CheckIn.circle_id, CheckIn.scheduled_for).where(
-            CheckIn.scheduled_for >= since
+            CheckIn.scheduled_for >= since, _within(CheckIn.circle_id, batch)
         )
     )
     return {(p, c, s) for p, c, s in rows.all()}
 
 
-async def current_phases(session: AsyncSession) -> dict[int, tuple[int, Phase]]:
-    """Each person's newest unfinished inquiry: id and phase."""
-    rows = await session.execute(
+async def current_phases(
+    session: AsyncSession, *, batch: CircleBatch | None = None
+) -> dict[int, tuple[int, Phase]]:
+    """Each person's (with a membership in ``batch``'s circles) newest unfinished inquiry:
+    id and phase."""
+    wanted = true() if batch is None else Inquiry.person_id.in_(_batch_people(batch))
+    connection = await session.connection()
+    rows = await connection.execute(
         select(Inquiry.person_id, Inquiry.id, Inquiry.phase)
-        .where(Inquiry.phase != Phase.done)
+        .where(Inquiry.phase != Phase.done, wanted)
         .order_by(Inquiry.id)
     )
     return {person: (inquiry, phase) for person, inquiry, phase in rows.all()}
@@ -208,8 +273,10 @@ async def close_overdue_checkins(session: AsyncSession, *, now: datetime) -> int
 
 __all__ = [
     "CHECKIN_WINDOW",
+    "CircleBatch",
     "Member",
     "checkins_to_nudge",
+    "circle_batches",
     "close_overdue_checkins",
     "current_phases",
     "due_teachers",

@@ -1,0 +1,100 @@
+"""A weekly wave is planned a batch of circles at a time: a wave stopped midway keeps what
+it committed, and the next sweep finishes exactly the rest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from support.people import add_person
+from support.places import add_circle
+
+from bot.flows import prompts
+from circles.clock import FakeClock
+from circles.db import SessionMaker, transaction
+from circles.models import CheckIn, Consent, Membership, Outbox, Role
+from scheduler.jobs import checkin_sweep, open_wave
+
+OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra (UTC+0)
+CIRCLES, TEACHERS = 7, 3
+
+
+async def _circles_of_teachers(sessions: SessionMaker) -> dict[int, set[str]]:
+    """Seven circles in Ghana of three consenting teachers on Telegram, who joined last
+    Friday; their addresses by circle."""
+    joined = OPENS - timedelta(days=3)
+    addresses: dict[int, set[str]] = {}
+    async with transaction(sessions) as session:
+        for n in range(CIRCLES):
+            circle = await add_circle(session, f"Circle {n}", now=joined)
+            addresses[circle.id] = set()
+            for m in range(TEACHERS):
+                user_id = 5000 + n * 10 + m
+                person = await add_person(
+                    session, telegram=user_id, consent=Consent.given, created_at=joined
+                )
+                session.add(
+                    Membership(
+                        person_id=person.id,
+                        circle_id=circle.id,
+                        role=Role.teacher,
+                        joined_at=joined,
+                    )
+                )
+                addresses[circle.id].add(str(user_id))
+    return addresses
+
+
+async def _planned(sessions: SessionMaker) -> tuple[list[CheckIn], list[Outbox]]:
+    async with sessions() as session:
+        checkins = list(await session.scalars(select(CheckIn)))
+        invitations = list(await session.scalars(select(Outbox)))
+    return checkins, invitations
+
+
+async def test_a_wave_killed_midway_is_finished_by_the_next_sweep_exactly_once(
+    sessions: SessionMaker, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = await _circles_of_teachers(sessions)
+    planner = prompts.open_checkins
+    batches = []
+
+    async def killed_in_third_batch(session, *, now, batch=None):
+        batches.append(batch)
+        wave = await planner(session, now=now, batch=batch)
+        if len(batches) == 3:  # its rows are written, not committed: the process dies here
+            raise RuntimeError("killed")
+        return wave
+
+    monkeypatch.setattr(prompts, "open_checkins", killed_in_third_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        await open_wave(sessions, now=OPENS, circles_per_batch=2)
+    checkins, invitations = await _planned(sessions)
+    done = sorted(addresses)[:4]  # the two batches committed before the third died
+    assert sorted({c.circle_id for c in checkins}) == done
+    assert len(checkins) == len(invitations) == 4 * TEACHERS
+    assert {o.address for o in invitations} == set().union(*(addresses[c] for c in done))
+
+    monkeypatch.setattr(prompts, "open_checkins", planner)
+    clock.set(OPENS + timedelta(minutes=1))
+    sweep = await checkin_sweep(sessions, clock)
+    assert (sweep.opened, sweep.missed) == ((CIRCLES - 4) * TEACHERS, 0)
+    checkins, invitations = await _planned(sessions)
+    assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
+    # Every teacher has one check-in of this week and one invitation to it.
+    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
+    assert {c.scheduled_for for c in checkins} == {OPENS}
+    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
+    assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+
+    clock.set(OPENS + timedelta(minutes=2))
+    assert (await checkin_sweep(sessions, clock)).opened == 0
+
+
+async def test_batches_cover_every_circle_once(sessions: SessionMaker) -> None:
+    addresses = await _circles_of_teachers(sessions)
+    wave = await open_wave(sessions, now=OPENS, circles_per_batch=3)
+    assert wave.opened == CIRCLES * TEACHERS
+    checkins, _ = await _planned(sessions)
+    assert sorted({c.circle_id for c in checkins}) == sorted(addresses)
