@@ -299,6 +299,54 @@ class GroupLink(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class ChannelAccount(SQLModel, table=True):
+    """A Telegram bot or a WhatsApp number beside the environment's default one.
+
+    Its token (and WhatsApp app secret) are stored encrypted with ``CIRCLES_SECRETS_KEY``
+    (:mod:`circles.secrets`), never in plain text. Which circles it serves is its
+    :class:`ChannelAssignment` rows (:mod:`circles.services.channels`).
+    """
+
+    __tablename__ = "channel_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    app: Channel = Field(sa_type=_enum(Channel))
+    #: A slug (``gh``, ``ci-hub``): the CLI's and the API's handle, the webhook path's end.
+    name: str = Field(max_length=32, unique=True)
+    #: The Telegram bot's username (without ``@``), for ``t.me`` links.
+    username: str | None = Field(default=None, max_length=64)
+    #: The WhatsApp number's digits (for ``wa.me`` links) and its Graph API id.
+    phone_number: str | None = Field(default=None, max_length=16)
+    phone_number_id: str | None = Field(default=None, max_length=32, unique=True)
+    #: Fernet tokens: the bot token or the WhatsApp access token, and the app secret.
+    token_encrypted: str = Field(sa_type=sa.Text)
+    app_secret_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _created()
+
+
+class ChannelAssignment(SQLModel, table=True):
+    """An account serves one circle, or every circle of a country (exactly one is set).
+
+    A circle's own assignment wins over its country's; with neither, the default account
+    (the environment's) serves it. One account per app and circle, per app and country.
+    """
+
+    __tablename__ = "channel_assignment"
+    __table_args__ = (
+        sa.UniqueConstraint("app", "circle_id"),
+        sa.UniqueConstraint("app", "country"),
+        sa.CheckConstraint("(circle_id IS NULL) <> (country IS NULL)", name="one_place"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="channel_account.id", ondelete="CASCADE", index=True)
+    #: The account's app, repeated so that the unique constraints hold per app.
+    app: Channel = Field(sa_type=_enum(Channel))
+    circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="CASCADE")
+    #: An ISO 3166 code (upper case).
+    country: str | None = Field(default=None, max_length=2)
+
+
 class Holiday(SQLModel, table=True):
     """School holidays of one circle, or of every circle of a country (exactly one is set).
 
