@@ -27,7 +27,9 @@ class Vault:
 
     def __init__(self, keys: str) -> None:
         try:
-            self._keys = MultiFernet([Fernet(key.strip()) for key in keys.split(",") if key.strip()])
+            self._keys = MultiFernet(
+                [Fernet(key.strip()) for key in keys.split(",") if key.strip()]
+            )
         except ValueError:
             raise SecretsError(
                 "CIRCLES_SECRETS_KEY: each key must be 32 url-safe base64-encoded bytes "

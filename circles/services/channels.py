@@ -175,7 +175,7 @@ async def list_accounts(session: AsyncSession, *, scope: Scope) -> list[Listed]:
     places = await session.execute(
         select(ChannelAssignment, Circle)
         .outerjoin(Circle, Circle.id == ChannelAssignment.circle_id)
-        .order_by(ChannelAssignment.id)
+        .order_by(ChannelAssignment.country, ChannelAssignment.circle_id)
     )
     circles: dict[int, list[int]] = {}
     countries: dict[int, list[str]] = {}
@@ -184,9 +184,7 @@ async def list_accounts(session: AsyncSession, *, scope: Scope) -> list[Listed]:
             circles.setdefault(assignment.account_id, []).append(circle.id)
         elif assignment.country is not None and scope.covers_country(assignment.country):
             countries.setdefault(assignment.account_id, []).append(assignment.country)
-    return [
-        Listed(a, circles.get(a.id or 0, []), countries.get(a.id or 0, [])) for a in accounts
-    ]
+    return [Listed(a, circles.get(a.id or 0, []), countries.get(a.id or 0, [])) for a in accounts]
 
 
 async def assign(
@@ -309,14 +307,6 @@ async def credentials(session: AsyncSession, *, vault: Vault, app: Channel) -> l
 # --- who serves whom ----------------------------------------------------------------
 
 
-def _served_by(app: Channel):  # noqa: ANN202 - a pair of aliases and the column
-    """The account id serving a circle: its own assignment, else its country's, else NULL."""
-    own = aliased(ChannelAssignment)
-    country = aliased(ChannelAssignment)
-    column = func.coalesce(own.account_id, country.account_id)
-    return own, country, column
-
-
 async def serving(session: AsyncSession, *, app: Channel, circle: Circle) -> ChannelAccount | None:
     """The account of ``app`` that serves ``circle``; None: the default account."""
     found = await session.scalars(
@@ -341,7 +331,9 @@ async def _any_account(session: AsyncSession, app: Channel) -> bool:
 async def _circle_accounts(
     session: AsyncSession, app: Channel, circle_ids: Sequence[int]
 ) -> dict[int, int | None]:
-    own, country, column = _served_by(app)
+    # A circle's own assignment, else its country's, else NULL (the default account).
+    own, country = aliased(ChannelAssignment), aliased(ChannelAssignment)
+    column = func.coalesce(own.account_id, country.account_id)
     found = await session.execute(
         select(Circle.id, column)
         .outerjoin(own, (own.circle_id == Circle.id) & (own.app == app))

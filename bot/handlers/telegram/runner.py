@@ -92,13 +92,14 @@ async def run_bot(
         await app.shutdown()
 
 
-async def fetch_username(settings: Settings) -> str | None:
-    """The bot's username, or None without a token; :class:`TelegramUnavailable` on no answer."""
-    if settings.telegram_token is None:
+async def fetch_username(settings: Settings, token: str | None = None) -> str | None:
+    """The username of the bot of ``token`` (default: ``CIRCLES_TELEGRAM_TOKEN``), or None
+    without a token; :class:`TelegramUnavailable` on no answer."""
+    if token is None and settings.telegram_token is None:
         return None
     api = settings.telegram_api_url
     bot = Bot(
-        settings.telegram_token.get_secret_value(),
+        token or settings.telegram_token.get_secret_value(),  # type: ignore[union-attr]
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
     )
