@@ -14,6 +14,7 @@ from api.limits import BodyLimit
 from api.routers import (
     audit,
     broadcasts,
+    channels,
     checkins,
     circles,
     exports,
@@ -72,6 +73,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         audit.router,
         broadcasts.router,
         teachers.router,
+        channels.router,
     ):
         app.include_router(router)
     web.install(app)

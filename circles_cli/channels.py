@@ -84,7 +84,6 @@ def channel_add(
 ) -> None:
     """Add a bot or a number, optionally serving some countries and circles at once."""
     settings = settings_or_exit()
-    secrets = _vault(settings)
     if app is Channel.simulator:
         raise fail("an account is a telegram or a whatsapp account")
     if app is Channel.telegram and username is None and token.strip():
@@ -96,7 +95,7 @@ def channel_add(
     async def work(session: AsyncSession) -> str:
         now = SystemClock().now()
         account = await channel_service.add_account(
-            session, scope=ADMIN, vault=secrets, new=new, now=now
+            session, scope=ADMIN, settings=settings, new=new, now=now
         )
         for code in country or []:
             await channel_service.assign(
@@ -105,7 +104,7 @@ def channel_add(
         for key in circle or []:
             found = await _circle(session, key)
             await channel_service.assign(
-                session, scope=ADMIN, name=account.name, circle=found, now=now
+                session, scope=ADMIN, name=account.name, circle_id=found.id, now=now
             )
         handle = account.username or account.phone_number or ""
         return f"Added {account.app.value} account {account.name}: {_link(account.app, handle)}"
@@ -156,7 +155,7 @@ def channel_assign(
             session,
             scope=ADMIN,
             name=name,
-            circle=found,
+            circle_id=found.id if found is not None else None,
             country=country,
             now=SystemClock().now(),
         )

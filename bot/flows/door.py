@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import (
+    accounts,
     actions,
     checkins,
     circle,
@@ -199,14 +200,21 @@ async def handle(
     settings: Settings,
     now: datetime,
     answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+    arrival: accounts.Arrival | None = None,
 ) -> Handled:
     """Open the visit of one update, answer it, and say how to show the answer.
 
     ``answer`` replaces the dispatch for what only one app has (a Telegram group's
-    ``/linkgroup``); it still gets the visit, so the sender is resolved once.
+    ``/linkgroup``); it still gets the visit, so the sender is resolved once. ``arrival``
+    is the bot or number the update came in on: a member whose circle another one serves
+    is only told which (:mod:`bot.flows.accounts`).
     """
     visit = await enter(session, sender=sender, settings=settings, now=now)
-    outcome = Outcome(await answer(visit)) if answer else await dispatch(visit, inbound)
+    pointer = await accounts.elsewhere(visit, arrival) if arrival and not answer else None
+    if pointer is not None:
+        outcome = Outcome([pointer])
+    else:
+        outcome = Outcome(await answer(visit)) if answer else await dispatch(visit, inbound)
     outcome.events = await _with_stored_media(outcome.events, settings.media_dir)
     language = await visit.language()
     erased = visit.person is not None and visit.person.forgotten_at is not None
@@ -241,6 +249,7 @@ async def take(
     settings: Settings,
     now: datetime,
     answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+    arrival: accounts.Arrival | None = None,
 ) -> Handled | None:
     """Claim ``update_id`` on the sender's channel and :func:`handle` the update; None
     (counted as a duplicate) when the update was handled before.
@@ -253,5 +262,11 @@ async def take(
         return None
     metrics.UPDATES.inc()
     return await handle(
-        session, sender=sender, inbound=inbound, settings=settings, now=now, answer=answer
+        session,
+        sender=sender,
+        inbound=inbound,
+        settings=settings,
+        now=now,
+        answer=answer,
+        arrival=arrival,
     )

@@ -142,10 +142,16 @@ def retry(row: Outbox, now: datetime, error: str) -> tuple[OutboxState, Change]:
 
 
 async def wait_for_bulk_window(
-    sessions: SessionMaker, clock: Clock, pacer: Pacer, *, channel: Channel, bulk: int
+    sessions: SessionMaker,
+    clock: Clock,
+    pacer: Pacer,
+    *,
+    channel: Channel,
+    bulk: int,
+    account: int | None = None,
 ) -> None:
     """On PostgreSQL, book ``bulk`` slots on the schedule every sender of ``channel``
-    shares, and wait for the first.
+    (of its channel ``account``, if given) shares, and wait for the first.
 
     Each process also paces itself; booking disjoint windows keeps several processes
     together within the overall rate. SQLite serves one process, which needs no booking.
@@ -162,5 +168,6 @@ async def wait_for_bulk_window(
             gap=timedelta(seconds=pacer.bulk_interval),
             now=now,
             channel=channel,
+            account=account,
         )
     await pacer.pause((start - now).total_seconds())

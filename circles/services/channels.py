@@ -36,11 +36,12 @@ from circles.models import (
     Identity,
     Membership,
 )
-from circles.secrets import Vault
-from circles.services.access import Permission, Scope
+from circles.secrets import SecretsError, Vault, vault
+from circles.services.access import Permission, Scope, visible_circle
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.invites import invite_link, whatsapp_link
+from circles.settings import Settings
 
 #: The apps an account may belong to (the simulator has none).
 APPS = (Channel.telegram, Channel.whatsapp)
@@ -122,12 +123,31 @@ def _checked(new: NewAccount) -> NewAccount:
     )
 
 
+class NoSecretsKey(Conflict):
+    """The server has no usable ``CIRCLES_SECRETS_KEY``: secrets cannot be stored (409:
+    the deployment's state, not the request, is what must change)."""
+
+
+def open_vault(settings: Settings) -> Vault:
+    """The vault of ``CIRCLES_SECRETS_KEY``; :class:`NoSecretsKey` without a usable key."""
+    try:
+        return vault(settings)
+    except SecretsError:
+        raise NoSecretsKey(
+            N_(
+                "CIRCLES_SECRETS_KEY is not set or not a valid key, so channel accounts "
+                "cannot be stored. Make one with: circles channel new-key"
+            )
+        ) from None
+
+
 async def add_account(
-    session: AsyncSession, *, scope: Scope, vault: Vault, new: NewAccount, now: datetime
+    session: AsyncSession, *, scope: Scope, settings: Settings, new: NewAccount, now: datetime
 ) -> ChannelAccount:
     """Store a new account, its secrets encrypted; :class:`Conflict` on a taken name or id."""
     scope.require(Permission.manage_circles)
     new = _checked(new)
+    vault = open_vault(settings)
     if await session.scalar(select(ChannelAccount.id).where(ChannelAccount.name == new.name)):
         raise Conflict(N_("There is already a channel account named {name}."), name=new.name)
     if new.phone_number_id and await session.scalar(
@@ -192,18 +212,19 @@ async def assign(
     *,
     scope: Scope,
     name: str,
-    circle: Circle | None = None,
+    circle_id: int | None = None,
     country: str | None = None,
     now: datetime,
 ) -> ChannelAssignment:
-    """Let account ``name`` serve ``circle`` or every circle of ``country``, in place of the
-    account of its app that served it before there."""
+    """Let account ``name`` serve circle ``circle_id`` or every circle of ``country``, in
+    place of the account of its app that served it before there."""
     scope.require(Permission.manage_circles)
-    account = await get_account(session, name=name)
-    if (circle is None) == (country is None):
+    if (circle_id is None) == (country is None):
         raise InvalidAnswer(N_("Give either a circle or a country."))
-    if circle is not None and not scope.covers(circle):
-        raise NotFound(N_("There is no circle with this id that you can see."))
+    circle = None
+    if circle_id is not None:
+        circle = await visible_circle(session, scope=scope, circle_id=circle_id)
+    account = await get_account(session, name=name)
     if country is not None:
         country = country.strip().upper()
         if not is_country(country):

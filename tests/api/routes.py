@@ -24,6 +24,13 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/broadcasts/preview": {},
     "/v1/circles/{circle_id}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
     "/v1/countries/{country}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
+    "/v1/channel-accounts": {
+        "app": "telegram",
+        "name": "probe",
+        "token": "1:probe",
+        "username": "probe_bot",
+    },
+    "/v1/channel-accounts/assignments": {"account": "probe", "country": "GH"},
 }
 
 

@@ -164,7 +164,7 @@ def test_accounts_need_the_secrets_key_and_unique_names(
     args = ("channel", "add", "--app", "telegram", "--name", "gh", "--token", GH_TOKEN)
     no_key = cli(*args, "--username", "circles_gh_bot")
     assert no_key.exit_code == 2
-    assert "CIRCLES_SECRETS_KEY is not set" in no_key.output
+    assert "CIRCLES_SECRETS_KEY is not set or not a valid key" in no_key.output
 
     monkeypatch.setenv("CIRCLES_SECRETS_KEY", generate_key())
     assert cli(*args, "--username", "circles_gh_bot").exit_code == 0

@@ -10,6 +10,7 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot.flows import door
+from bot.flows.accounts import Arrival
 from bot.flows.door import Inbound
 from bot.flows.inputs import Input, InputKind
 from bot.flows.messages import Sender
@@ -59,6 +60,15 @@ def input_of(message: Message) -> Input:
     return Input(InputKind.other, text=message.caption, ref=ref)
 
 
+def arrival_of(context: CirclesContext) -> Arrival:
+    """The bot the update came in on, and the default bot's username."""
+    deps = context.deps
+    default = deps.default_username
+    if deps.account is None:
+        default = default or context.bot.username
+    return Arrival(deps.account, default)
+
+
 async def handle_once(
     update: Update,
     context: CirclesContext,
@@ -90,6 +100,7 @@ async def handle_once(
                 settings=deps.settings,
                 now=deps.clock.now(),
                 answer=answer,
+                arrival=arrival_of(context),
             )
             if handled is None:
                 log.info("update %s was already handled; skipping", update.update_id)

@@ -10,6 +10,9 @@ refused (413) by the API's body limit (:mod:`api.limits`) before they reach this
 A good update goes onto the bot's queue and is answered 200 at once; the bot handles
 each update id once, so Telegram's redeliveries are harmless.
 
+Each extra bot of ``circles channel`` has its own path: the webhook URL's path with
+``/<account name>`` appended; an unknown name is answered 404.
+
 A body that is not a Telegram update (not JSON, not an object with an integer
 ``update_id``, fields of the wrong type, JSON nested too deep to parse) is answered 400
 and never reaches the bot. Telegram itself never sends one, so only a caller that knows
@@ -57,6 +60,22 @@ def install(app: FastAPI, settings: Settings) -> None:
         telegram = getattr(request.app.state, "telegram", None)
         if telegram is None:
             return problem(503, "The bot is not running in this process yet.")
+        update = _update_of(await request.body(), telegram.bot)
+        if update is None:
+            return problem(400, "The body is not a Telegram update.")
+        await telegram.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    @router.post(webhook_path(settings).rstrip("/") + "/{account}")
+    async def receive_for_account(account: str, request: Request) -> Response:
+        """Queue one update for the extra bot ``account`` (``circles channel``)."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
+            log.warning("webhook call with a wrong or missing secret refused")
+            return problem(403, "Wrong or missing secret token.")
+        telegram = getattr(request.app.state, "telegram_accounts", {}).get(account)
+        if telegram is None:
+            return problem(404, "No bot of this name runs in this process.")
         update = _update_of(await request.body(), telegram.bot)
         if update is None:
             return problem(400, "The body is not a Telegram update.")

@@ -1,0 +1,188 @@
+"""Two bots in one deployment: each circle's members hear from, and talk to, their own bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+from support.fakebotapi import FakeBotApi, FakeUser
+from support.pace import FakePace
+from support.people import add_person
+from support.phone import Phone
+from support.places import add_circle
+
+from bot.handlers.telegram.app import build_application
+from bot.handlers.telegram.context import CirclesApplication
+from bot.handlers.telegram.ratelimit import TelegramLimits
+from bot.handlers.telegram.sender import OutboxSender
+from circles.db import transaction
+from circles.models import (
+    Channel,
+    ChannelAccount,
+    Consent,
+    Membership,
+    Outbox,
+    OutboxState,
+    Role,
+    TokenRole,
+)
+from circles.secrets import generate_key
+from circles.services import channels
+from circles.services.access import Scope
+from circles.services.broadcasts import Audience, broadcast_sweep, create_broadcast
+from circles.services.outbox import book_bulk_slots
+from circles.settings import Settings
+
+ADMIN = Scope("test", TokenRole.admin)
+CI_TOKEN = "654321:CI-SECRET-TOKEN"
+
+
+@pytest.fixture
+async def ci_fake() -> AsyncIterator[FakeBotApi]:
+    """The Bot API as Côte d'Ivoire's bot sees it: another token, another username."""
+    async with FakeBotApi(token=CI_TOKEN, bot_username="circles_ci_bot", bot_id=654321) as api:
+        yield api
+
+
+@pytest.fixture
+async def ci_account(sessions, clock, settings) -> ChannelAccount:
+    """The bot ``ci``, serving every circle of Côte d'Ivoire."""
+    async with transaction(sessions) as session:
+        account = await channels.add_account(
+            session,
+            scope=ADMIN,
+            settings=settings.model_copy(update={"secrets_key": SecretStr(generate_key())}),
+            new=channels.NewAccount(Channel.telegram, "ci", CI_TOKEN, username="circles_ci_bot"),
+            now=clock.now(),
+        )
+        await channels.assign(session, scope=ADMIN, name="ci", country="CI", now=clock.now())
+        return account
+
+
+@pytest.fixture
+def ci_limits() -> TelegramLimits:
+    pace = FakePace()
+    return TelegramLimits(now=pace.now, sleep=pace.sleep)
+
+
+@pytest.fixture
+async def ci_app(
+    ci_fake: FakeBotApi, ci_account: ChannelAccount, settings, sessions, clock, ci_limits, app
+) -> AsyncIterator[CirclesApplication]:
+    """The ``ci`` bot's application, as ``circles run`` builds it."""
+    bot_settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=settings.database_url, telegram_api_url=ci_fake.base_url
+    )
+    application = build_application(
+        bot_settings, sessions, clock, ci_limits, token=CI_TOKEN, account=ci_account.id
+    )
+    application.bot_data.default_username = app.bot.username
+    await application.initialize()
+    yield application
+    await application.shutdown()
+
+
+async def _two_circles(sessions, clock) -> dict[str, int]:
+    """Accra (Ghana, the default bot) and Abidjan (Côte d'Ivoire, the ``ci`` bot)."""
+    async with transaction(sessions) as session:
+        accra = await add_circle(session, "Accra A", now=clock.now())
+        abidjan = await add_circle(session, "Abidjan A", now=clock.now(), country="CI")
+        chats = {}
+        for chat, circle, language in ((7100, accra, "en"), (7200, abidjan, "fr")):
+            person = await add_person(
+                session,
+                telegram=chat,
+                display_name=f"teacher {chat}",
+                language=language,
+                consent=Consent.given,
+                created_at=clock.now(),
+            )
+            session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
+            chats[circle.country] = chat
+        return chats
+
+
+async def test_a_broadcast_reaches_each_circle_through_its_own_bot(
+    sessions, clock, app, fake, ci_app, ci_fake, ci_account, limits, ci_limits
+) -> None:
+    chats = await _two_circles(sessions, clock)
+    async with transaction(sessions) as session:
+        await create_broadcast(
+            session,
+            variants={"en": "Hub on Friday.", "fr": "Hub vendredi."},
+            default_language="en",
+            audience=Audience(),
+            created_by="token:1",
+            now=clock.now(),
+        )
+        await broadcast_sweep(session, now=clock.now())
+    sender = OutboxSender(
+        app.bot, sessions, clock, limits, accounts={ci_account.id: (ci_app.bot, ci_limits)}
+    )
+    report = await sender.drain()
+
+    assert report.sent == 2
+    assert fake.texts_to(chats["GH"]) == ["Hub on Friday."]
+    assert ci_fake.texts_to(chats["CI"]) == ["Hub vendredi."]
+    assert fake.texts_to(chats["CI"]) == [] and ci_fake.texts_to(chats["GH"]) == []
+
+
+async def test_rows_of_a_bot_this_process_does_not_run_wait(
+    sessions, clock, app, fake, ci_account, limits
+) -> None:
+    chats = await _two_circles(sessions, clock)
+    async with transaction(sessions) as session:
+        await create_broadcast(
+            session,
+            variants={"en": "Hub on Friday."},
+            default_language="en",
+            audience=Audience(),
+            created_by="token:1",
+            now=clock.now(),
+        )
+        await broadcast_sweep(session, now=clock.now())
+    report = await OutboxSender(app.bot, sessions, clock, limits).drain()
+
+    assert (report.sent, report.deferred) == (1, 1)
+    assert fake.texts_to(chats["CI"]) == []  # never through the wrong bot
+    async with sessions() as session:
+        waiting = await session.scalar(select(Outbox).where(Outbox.address == str(chats["CI"])))
+    assert waiting.state is OutboxState.pending
+    assert waiting.not_before == clock.now() + timedelta(minutes=1)
+
+
+async def test_each_bot_books_its_own_bulk_schedule(sessions, clock, ci_account) -> None:
+    now, gap = clock.now(), timedelta(seconds=1)
+    async with transaction(sessions) as session:
+        first = await book_bulk_slots(session, count=30, gap=gap, now=now)
+        second = await book_bulk_slots(session, count=30, gap=gap, now=now)
+        ci = await book_bulk_slots(session, count=30, gap=gap, now=now, account=ci_account.id)
+    assert first == now and second == now + 30 * gap
+    assert ci == now  # the other bot's 30 slots do not delay this one
+
+
+async def test_a_member_who_writes_to_the_wrong_bot_is_sent_to_theirs(
+    sessions, clock, app, fake, ci_app, ci_fake
+) -> None:
+    chats = await _two_circles(sessions, clock)
+    awa = FakeUser(id=chats["CI"], first_name="Awa", language_code="fr")
+    on_default = Phone(fake, app, awa)
+    said = await on_default.send("/checkin")
+    assert said == [
+        "Votre cercle échange avec moi via un autre bot\u00a0: https://t.me/circles_ci_bot. "
+        "Merci de m’écrire là-bas."
+    ]
+    assert await on_default.send("Bonjour") == said
+    assert "un autre bot" not in (await Phone(ci_fake, ci_app, awa).send("/journey"))[0]
+
+    kofi = FakeUser(id=chats["GH"], first_name="Kofi", language_code="en")
+    said = await Phone(ci_fake, ci_app, kofi).send("/journey")
+    assert said == [
+        "Your circle talks with me through another bot: https://t.me/circles_test_bot. "
+        "Please write to me there."
+    ]
+    answered = await Phone(fake, app, kofi).send("/journey")
+    assert answered and "another bot" not in answered[0]
