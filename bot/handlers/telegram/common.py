@@ -60,6 +60,12 @@ def input_of(message: Message) -> Input:
     return Input(InputKind.other, text=message.caption, ref=ref)
 
 
+def update_key(update: Update, account: int | None) -> str:
+    """The update's id as processed updates keep it: each bot counts its own update ids,
+    so an extra bot's carry its account (``a<id>:<update id>``)."""
+    return str(update.update_id) if account is None else f"a{account}:{update.update_id}"
+
+
 def arrival_of(context: CirclesContext) -> Arrival:
     """The bot the update came in on, and the default bot's username."""
     deps = context.deps
@@ -94,7 +100,7 @@ async def handle_once(
         async with turn, transaction(deps.sessions) as session:
             handled = await door.take(
                 session,
-                update_id=str(update.update_id),
+                update_id=update_key(update, deps.account),
                 sender=sender,
                 inbound=inbound,
                 settings=deps.settings,

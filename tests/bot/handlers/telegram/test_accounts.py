@@ -176,6 +176,7 @@ async def test_a_member_who_writes_to_the_wrong_bot_is_sent_to_theirs(
         "Merci de m’écrire là-bas."
     ]
     assert await on_default.send("Bonjour") == said
+    # Each bot numbers its own updates from 1: the ci bot's first is not taken for a repeat.
     assert "un autre bot" not in (await Phone(ci_fake, ci_app, awa).send("/journey"))[0]
 
     kofi = FakeUser(id=chats["GH"], first_name="Kofi", language_code="en")
