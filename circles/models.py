@@ -318,6 +318,8 @@ class ChannelAccount(SQLModel, table=True):
     #: The WhatsApp number's digits (for ``wa.me`` links) and its Graph API id.
     phone_number: str | None = Field(default=None, max_length=16)
     phone_number_id: str | None = Field(default=None, max_length=32, unique=True)
+    #: The WhatsApp number's messaging tier (as ``CIRCLES_WHATSAPP_TIER`` for the default).
+    tier: int = Field(default=250)
     #: Fernet tokens: the bot token or the WhatsApp access token, and the app secret.
     token_encrypted: str = Field(sa_type=sa.Text)
     app_secret_encrypted: str | None = Field(default=None, sa_type=sa.Text)
@@ -830,6 +832,10 @@ class Outbox(SQLModel, table=True):
     claimed_at: datetime | None = _timestamp()  # when a sender took it (state sending)
     created_at: datetime = _created()
     sent_at: datetime | None = _timestamp()
+    #: The :class:`ChannelAccount` id of the number that sent it (None: the default one);
+    #: each WhatsApp number counts its own messaging tier. No foreign key: the count of
+    #: a removed account's number stays its own.
+    sent_by: int | None = Field(default=None)
 
 
 class SendBudget(SQLModel, table=True):
@@ -868,6 +874,8 @@ class WhatsAppInbox(SQLModel, table=True):
     #: The sender's WhatsApp id (their number) and the profile name WhatsApp gave.
     wa_id: str = Field(max_length=64, index=True)
     profile_name: str | None = Field(default=None, max_length=120)
+    #: The number it was written to (the webhook's ``metadata.phone_number_id``).
+    phone_number_id: str | None = Field(default=None, max_length=32)
     #: The message object of the webhook, as WhatsApp sent it (None once processed).
     message: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     received_at: datetime = _created()

@@ -75,6 +75,7 @@ def channel_add(
         str | None,
         typer.Option(envvar="CIRCLES_CHANNEL_APP_SECRET", help="WhatsApp: the app secret."),
     ] = None,
+    tier: Annotated[int, typer.Option(help="WhatsApp: the number's messaging tier.")] = 250,
     country: Annotated[
         list[str] | None, typer.Option(help="Serve every circle of this country (repeatable).")
     ] = None,
@@ -89,7 +90,7 @@ def channel_add(
     if app is Channel.telegram and username is None and token.strip():
         username = _username(settings, token.strip())
     new = channel_service.NewAccount(
-        app, name, token, username, number, phone_number_id, app_secret
+        app, name, token, username, number, phone_number_id, app_secret, tier
     )
 
     async def work(session: AsyncSession) -> str:

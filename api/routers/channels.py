@@ -43,6 +43,7 @@ class ChannelAccountCreate(BaseModel):
     phone_number: str | None = Field(default=None, max_length=20, description="WhatsApp")
     phone_number_id: str | None = Field(default=None, max_length=32, description="WhatsApp")
     app_secret: str | None = Field(default=None, max_length=4096, pattern=_SECRET)
+    tier: int = Field(default=250, ge=1, le=100_000, description="WhatsApp: the messaging tier")
 
     def new(self) -> channels.NewAccount:
         """As the service takes it."""
@@ -54,6 +55,7 @@ class ChannelAccountCreate(BaseModel):
             self.phone_number,
             self.phone_number_id,
             self.app_secret,
+            self.tier,
         )
 
 
@@ -82,6 +84,7 @@ class ChannelAccountOut(Out):
     username: str | None
     phone_number: str | None
     phone_number_id: str | None
+    tier: int
     link: str
     circle_ids: list[int]
     countries: list[str]

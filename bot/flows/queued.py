@@ -97,6 +97,8 @@ class Change(TypedDict, total=False):
     error: str
     #: The WhatsApp template the message went as.
     template: str
+    #: The channel account whose bot or number sent it (None: the default).
+    sent_by: int
 
 
 async def finish(
@@ -120,6 +122,8 @@ async def finish(
         values["attempts"] = change["attempts"]
     if "template" in change:
         values["template"] = change["template"]
+    if "sent_by" in change:
+        values["sent_by"] = change["sent_by"]
     error = change.get("error")
     if error is not None:
         values["last_error"] = error[:300]

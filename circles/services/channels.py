@@ -41,7 +41,7 @@ from circles.services.access import Permission, Scope, visible_circle
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.invites import invite_link, whatsapp_link
-from circles.settings import Settings
+from circles.settings import WHATSAPP_TIERS, Settings
 
 #: The apps an account may belong to (the simulator has none).
 APPS = (Channel.telegram, Channel.whatsapp)
@@ -64,6 +64,8 @@ class NewAccount:
     phone_number: str | None = None
     phone_number_id: str | None = None
     app_secret: str | None = None
+    #: WhatsApp: the number's messaging tier.
+    tier: int = WHATSAPP_TIERS[0]
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Credentials:
     phone_number: str | None = None
     phone_number_id: str | None = None
     app_secret: str | None = field(default=None, repr=False)
+    tier: int = WHATSAPP_TIERS[0]
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,19 @@ def _checked(new: NewAccount) -> NewAccount:
     secret = (new.app_secret or "").strip()
     if not _SECRET.fullmatch(secret):
         raise InvalidAnswer(N_("A WhatsApp account needs its app secret."))
+    if new.tier not in WHATSAPP_TIERS:
+        raise InvalidAnswer(
+            N_("A WhatsApp number's tier is one of Meta's: {tiers}."),
+            tiers=", ".join(map(str, WHATSAPP_TIERS)),
+        )
     return NewAccount(
-        new.app, name, token, phone_number=digits, phone_number_id=phone_id, app_secret=secret
+        new.app,
+        name,
+        token,
+        phone_number=digits,
+        phone_number_id=phone_id,
+        app_secret=secret,
+        tier=new.tier,
     )
 
 
@@ -160,6 +174,7 @@ async def add_account(
         username=new.username,
         phone_number=new.phone_number,
         phone_number_id=new.phone_number_id,
+        tier=new.tier,
         token_encrypted=vault.encrypt(new.token),
         app_secret_encrypted=vault.encrypt(new.app_secret) if new.app_secret else None,
         created_at=now,
@@ -320,6 +335,7 @@ async def credentials(session: AsyncSession, *, vault: Vault, app: Channel) -> l
             phone_number=a.phone_number,
             phone_number_id=a.phone_number_id,
             app_secret=vault.decrypt(a.app_secret_encrypted) if a.app_secret_encrypted else None,
+            tier=a.tier,
         )
         for a in accounts
     ]

@@ -30,6 +30,8 @@ class Received:
     wa_id: str
     profile_name: str | None
     message: dict[str, Any]
+    #: The number it was written to (``metadata.phone_number_id``).
+    phone_number_id: str | None = None
 
 
 async def store_received(session: AsyncSession, *, received: list[Received], now: datetime) -> int:
@@ -46,6 +48,7 @@ async def store_received(session: AsyncSession, *, received: list[Received], now
                 "message_id": item.message_id[:128],
                 "wa_id": item.wa_id[:64],
                 "profile_name": (item.profile_name or "")[:120] or None,
+                "phone_number_id": (item.phone_number_id or "")[:32] or None,
                 "message": item.message,
                 "received_at": now,
                 "attempts": 0,

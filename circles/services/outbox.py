@@ -315,16 +315,19 @@ async def message_counts(session: AsyncSession, *rows: Any) -> dict[str, int]:
 
 
 async def reached_by_template(
-    session: AsyncSession, *, channel: Channel, since: datetime
+    session: AsyncSession, *, channel: Channel, since: datetime, sent_by: int | None = None
 ) -> dict[str, datetime]:
     """The addresses that got a template (a conversation the business started) after
-    ``since``, each with the first time in that span (WhatsApp's messaging tier)."""
+    ``since`` from the default number (or the channel account ``sent_by``'s), each with
+    the first time in that span (each number's messaging tier)."""
+    by = Outbox.sent_by.is_(None) if sent_by is None else Outbox.sent_by == sent_by
     found = await session.execute(
         select(Outbox.address, func.min(Outbox.sent_at))
         .where(
             Outbox.channel == channel,
             Outbox.template.is_not(None),
             Outbox.sent_at > since,
+            by,
         )
         .group_by(Outbox.address)
     )

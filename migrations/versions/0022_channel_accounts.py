@@ -7,7 +7,10 @@ Create Date: 2026-12-07 16:00:00
 ``channel_account`` holds the bots and numbers beside the environment's default one,
 their tokens and app secrets encrypted (Fernet, ``CIRCLES_SECRETS_KEY``);
 ``channel_assignment`` says which circle, or which country's circles, each serves.
-Nothing existing changes: without rows, the default account serves every circle.
+``outbox.sent_by`` names the account whose number sent a row (each number counts its
+own messaging tier) and ``whatsapp_inbox.phone_number_id`` the number a message was
+written to. Nothing existing changes: without rows, the default account serves every
+circle, and rows with neither are the default account's.
 """
 
 from collections.abc import Sequence
@@ -31,6 +34,7 @@ def upgrade() -> None:
         sa.Column("username", sa.String(length=64), nullable=True),
         sa.Column("phone_number", sa.String(length=16), nullable=True),
         sa.Column("phone_number_id", sa.String(length=32), nullable=True),
+        sa.Column("tier", sa.Integer(), nullable=False),
         sa.Column("token_encrypted", sa.Text(), nullable=False),
         sa.Column("app_secret_encrypted", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -69,10 +73,18 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_channel_assignment_account_id"), ["account_id"], unique=False
         )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sent_by", sa.Integer(), nullable=True))
+    with op.batch_alter_table("whatsapp_inbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("phone_number_id", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table("whatsapp_inbox", schema=None) as batch_op:
+        batch_op.drop_column("phone_number_id")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("sent_by")
     with op.batch_alter_table("channel_assignment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_channel_assignment_account_id"))
     op.drop_table("channel_assignment")

@@ -20,6 +20,10 @@ transaction (WhatsApp's media ids expire) into the media store
 that fails for a reason that may pass (the network, a 5xx, throttling) fails the message,
 which is tried again on the next pass like any other failure. A file of a type or size
 the store does not keep, or one WhatsApp no longer holds, is answered with why.
+
+Several numbers (``circles channel``): a message is answered from the number it was
+written to (its ``phone_number_id``); a member whose circle another number serves is
+told which one (:mod:`bot.flows.accounts`).
 """
 
 from __future__ import annotations
@@ -28,11 +32,12 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.flows import door
+from bot.flows.accounts import Arrival
 from bot.flows.door import Inbound
 from bot.flows.events import Say
 from bot.flows.fit import Fitted
@@ -80,6 +85,16 @@ class Stored:
     wa_id: str
     profile_name: str | None
     message: dict[str, Any]
+    #: The number it was written to (None: not said, the default number).
+    phone_number_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Number:
+    """An extra WhatsApp number (``circles channel``): its account and its client."""
+
+    account: int
+    client: WhatsAppClient
 
 
 class InboxWorker:
@@ -91,8 +106,11 @@ class InboxWorker:
         sessions: SessionMaker,
         clock: Clock,
         client: WhatsAppClient,
+        numbers: Mapping[str, Number] | None = None,
     ) -> None:
         self.settings, self.sessions, self.clock, self.client = settings, sessions, clock, client
+        #: The extra numbers by phone number id; a message to one is answered from it.
+        self.numbers = dict(numbers or {})
         #: On SQLite (one writer) the messages' transactions take turns, as Telegram's do.
         self.write_lock = asyncio.Lock() if settings.is_sqlite else None
         self._wake = asyncio.Event()
@@ -130,7 +148,14 @@ class InboxWorker:
         """One pass over the unprocessed rows; returns how many it handled (or gave up)."""
         async with self.sessions() as session:
             rows = [
-                Stored(r.id or 0, r.message_id, r.wa_id, r.profile_name, r.message or {})
+                Stored(
+                    r.id or 0,
+                    r.message_id,
+                    r.wa_id,
+                    r.profile_name,
+                    r.message or {},
+                    r.phone_number_id,
+                )
                 for r in await unprocessed(session)
             ]
         by_person: dict[str, list[Stored]] = {}
@@ -198,6 +223,7 @@ class InboxWorker:
                     settings=self.settings,
                     now=now,
                     answer=_refusing(refused) or _joining(join_code(row.message), inbound),
+                    arrival=Arrival(self._account(row), self.settings.whatsapp_number),
                 )
                 if handled is None:
                     log.info("WhatsApp message of inbox row %s was already handled", row.id)
@@ -208,6 +234,15 @@ class InboxWorker:
         if unused:  # no answer took the file (no question asked for one): not kept
             await off_loop(media.delete, self.settings.media_dir, [kept])
         return shown
+
+    def _client(self, row: Stored) -> WhatsAppClient:
+        """The client of the number ``row`` was written to."""
+        number = self.numbers.get(row.phone_number_id or "")
+        return self.client if number is None else number.client
+
+    def _account(self, row: Stored) -> int | None:
+        number = self.numbers.get(row.phone_number_id or "")
+        return None if number is None else number.account
 
     async def _keep(self, row: Stored, inbound: Inbound) -> tuple[Inbound, Say | None]:
         """Download the file of ``inbound`` into the media store: the inbound with the
@@ -227,10 +262,10 @@ class InboxWorker:
         try:
             if declared := declared_type(row.message):
                 media.check(declared, None)  # refused before downloading anything
-            found = await self.client.media_info(message.file_id)
+            found = await self._client(row).media_info(message.file_id)
             media.check(found.mime_type, found.size)
             limit = media.limit_of(found.mime_type)
-            content = await self.client.download(found.url, limit=limit)
+            content = await self._client(row).download(found.url, limit=limit)
         except media.MediaRefused as refused:
             return inbound, Say(t(refused.message, **refused.params))
         except GraphError as error:
@@ -258,7 +293,7 @@ class InboxWorker:
 
     async def _reply(self, row: Stored, shown: Fitted, language: str) -> None:
         try:
-            await render.show(self.client, row.wa_id, shown, language)
+            await render.show(self._client(row), row.wa_id, shown, language)
         except GraphError as error:
             # The work is saved; telling the person it was not would be wrong.
             log.warning(
