@@ -46,7 +46,7 @@ from bot.flows import (
 from bot.flows.engine import Outcome
 from bot.flows.events import Event, File, Photo, Say
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Sender
+from bot.flows.messages import Arrival, Sender
 from bot.flows.visit import Replies, Visit, enter
 from circles import metrics
 from circles.models import Channel
@@ -73,7 +73,10 @@ def _plain(dialogue: Callable[[Visit], Awaitable[Replies]]) -> Command:
 async def _start(visit: Visit, argument: str) -> Replies:
     # The simulator joins only demo circles: a real invite code is refused there.
     demo_only = visit.sender.channel is Channel.simulator
-    return await joining.start(visit, argument.strip() or None, demo_only=demo_only)
+    code = argument.strip() or None
+    if code and visit.member is None and (pointer := await accounts.invite_pointer(visit, code)):
+        return [pointer]  # joined here, their circle's messages could not reach them
+    return await joining.start(visit, code, demo_only=demo_only)
 
 
 async def _practices(visit: Visit, argument: str) -> Replies:
@@ -200,7 +203,7 @@ async def handle(
     settings: Settings,
     now: datetime,
     answer: Callable[[Visit], Awaitable[Replies]] | None = None,
-    arrival: accounts.Arrival | None = None,
+    arrival: Arrival | None = None,
 ) -> Handled:
     """Open the visit of one update, answer it, and say how to show the answer.
 
@@ -210,7 +213,8 @@ async def handle(
     is only told which (:mod:`bot.flows.accounts`).
     """
     visit = await enter(session, sender=sender, settings=settings, now=now)
-    pointer = await accounts.elsewhere(visit, arrival) if arrival and not answer else None
+    visit.arrival = arrival
+    pointer = await accounts.elsewhere(visit) if not answer else None
     if pointer is not None:
         outcome = Outcome([pointer])
     else:
@@ -249,7 +253,7 @@ async def take(
     settings: Settings,
     now: datetime,
     answer: Callable[[Visit], Awaitable[Replies]] | None = None,
-    arrival: accounts.Arrival | None = None,
+    arrival: Arrival | None = None,
 ) -> Handled | None:
     """Claim ``update_id`` on the sender's channel and :func:`handle` the update; None
     (counted as a duplicate) when the update was handled before.

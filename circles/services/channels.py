@@ -34,6 +34,7 @@ from circles.models import (
     Circle,
     GroupLink,
     Identity,
+    Invite,
     Membership,
 )
 from circles.secrets import SecretsError, Vault, vault
@@ -459,3 +460,24 @@ def join_link(app: Channel, handle: str, code: str) -> str:
 def chat_link(app: Channel, handle: str) -> str:
     """The link that opens a chat with the bot or number ``handle``."""
     return f"https://t.me/{handle}" if app is Channel.telegram else f"https://wa.me/{handle}"
+
+
+async def invite_elsewhere(
+    session: AsyncSession, *, app: Channel, code: str, account_id: int | None
+) -> Elsewhere | None:
+    """The account of ``app`` serving the circle of invite ``code`` when it is not
+    ``account_id`` (None: the default); None when it is, or no such invite exists (the
+    joining answers that)."""
+    if not await _any_account(session, app):
+        return None
+    circle_id = await session.scalar(select(Invite.circle_id).where(Invite.code == code.strip()))
+    if circle_id is None:
+        return None
+    served = (await _circle_accounts(session, app, [circle_id])).get(circle_id)
+    if served == account_id:
+        return None
+    if served is None:
+        return Elsewhere(app, None)
+    account = await session.get(ChannelAccount, served)
+    assert account is not None
+    return Elsewhere(app, account.username if app is Channel.telegram else account.phone_number)

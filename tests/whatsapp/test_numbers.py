@@ -37,6 +37,7 @@ from circles.secrets import generate_key
 from circles.services import channels
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience, broadcast_sweep, create_broadcast
+from circles.services.invites import create_invite
 
 from .conftest import shown
 
@@ -226,3 +227,32 @@ async def test_a_call_signed_with_no_known_secret_is_refused(
     assert response.status_code == 403
     async with sessions() as session:
         assert list(await session.scalars(select(WhatsAppInbox.id))) == []
+
+
+async def test_a_join_code_sent_to_the_wrong_number_gives_its_link_there(
+    sessions, clock, keyed, cloud, ci_account, post
+) -> None:
+    async with transaction(sessions) as session:
+        abidjan = await add_circle(session, "Abidjan J", now=clock.now(), country="CI")
+        code = (
+            await create_invite(session, circle=abidjan, role=Role.teacher, now=clock.now())
+        ).code
+    default = client_for(keyed)
+    worker = InboxWorker(keyed, sessions, clock, default)
+    try:
+        response = await post(encoded(webhook(text("225070000099", f"JOIN {code}"))))
+        assert response.status_code == 200
+        await worker.drain()
+    finally:
+        await default.aclose()
+    assert [shown(m) for m in cloud.sent_to("225070000099")] == [
+        "This invite is for a circle that talks with me on another number. Join there: "
+        f"https://wa.me/2250700000001?text=JOIN%20{code}"
+    ]
+    async with sessions() as session:
+        assert (
+            list(
+                await session.scalars(select(Identity.id).where(Identity.address == "225070000099"))
+            )
+            == []
+        )

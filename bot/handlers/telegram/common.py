@@ -10,10 +10,9 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from bot.flows import door
-from bot.flows.accounts import Arrival
 from bot.flows.door import Inbound
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Sender
+from bot.flows.messages import Arrival, Sender
 from bot.flows.visit import Replies, Visit
 from bot.handlers.telegram import render
 from bot.handlers.telegram.context import CirclesContext

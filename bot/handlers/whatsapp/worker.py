@@ -37,10 +37,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flows import door
-from bot.flows.accounts import Arrival
 from bot.flows.door import Inbound
 from bot.flows.events import Say
 from bot.flows.fit import Fitted
+from bot.flows.messages import Arrival
 from bot.flows.visit import Replies, Visit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient

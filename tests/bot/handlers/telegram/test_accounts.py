@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from support.fakebotapi import FakeBotApi, FakeUser
 from support.pace import FakePace
-from support.people import add_person
+from support.people import add_person, on_telegram
 from support.phone import Phone
 from support.places import add_circle
 
@@ -33,6 +33,7 @@ from circles.secrets import generate_key
 from circles.services import channels
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience, broadcast_sweep, create_broadcast
+from circles.services.invites import create_invite
 from circles.services.outbox import book_bulk_slots
 from circles.settings import Settings
 
@@ -187,3 +188,25 @@ async def test_a_member_who_writes_to_the_wrong_bot_is_sent_to_theirs(
     ]
     answered = await Phone(fake, app, kofi).send("/journey")
     assert answered and "another bot" not in answered[0]
+
+
+async def test_an_invite_brought_to_the_wrong_bot_gives_its_link_there(
+    sessions, clock, app, fake, ci_app, ci_fake
+) -> None:
+    async with transaction(sessions) as session:
+        abidjan = await add_circle(session, "Abidjan I", now=clock.now(), country="CI")
+        code = (
+            await create_invite(session, circle=abidjan, role=Role.teacher, now=clock.now())
+        ).code
+    newcomer = FakeUser(id=7500, first_name="Yao", language_code="en")
+    said = await Phone(fake, app, newcomer).send(f"/start {code}")
+    assert said == [
+        "This invite is for a circle that talks with me through another bot. Join there: "
+        f"https://t.me/circles_ci_bot?start={code}"
+    ]
+    async with sessions() as session:
+        assert await on_telegram(session, newcomer.id) is None  # nobody joined
+    joined = await Phone(ci_fake, ci_app, newcomer).send(f"/start {code}")
+    assert "another bot" not in joined[0]
+    async with sessions() as session:
+        assert await on_telegram(session, newcomer.id) is not None
