@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import dashboard, followups, public, simulator, teachers
+from api.web import channels, dashboard, followups, public, simulator, teachers
 from api.web.pages import WebError, install_errors
 
 STATIC = Path(__file__).parent / "static"
@@ -25,6 +25,7 @@ def install(app: FastAPI) -> None:
     app.include_router(dashboard.router)
     app.include_router(teachers.router)
     app.include_router(followups.router)
+    app.include_router(channels.router)
     app.include_router(public.router)
     install_errors(app)
 
