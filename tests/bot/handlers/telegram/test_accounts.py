@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -14,9 +15,12 @@ from support.people import add_person, on_telegram
 from support.phone import Phone
 from support.places import add_circle
 
+from api.app import create_app
+from bot.handlers.telegram import webhook
 from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.context import CirclesApplication
 from bot.handlers.telegram.ratelimit import TelegramLimits
+from bot.handlers.telegram.runner import account_webhook_url
 from bot.handlers.telegram.sender import OutboxSender
 from circles.db import transaction
 from circles.models import (
@@ -210,3 +214,41 @@ async def test_an_invite_brought_to_the_wrong_bot_gives_its_link_there(
     assert "another bot" not in joined[0]
     async with sessions() as session:
         assert await on_telegram(session, newcomer.id) is not None
+
+
+async def test_each_bot_takes_its_webhook_calls_on_its_own_path(
+    settings, engine, clock, app, ci_app
+) -> None:
+    secret = "s3cret-token"
+    hooked = settings.model_copy(
+        update={
+            "webhook_url": "https://bot.example.org/telegram/hook",
+            "webhook_secret": SecretStr(secret),
+        }
+    )
+    api = create_app(hooked, engine, clock)
+    webhook.install(api, hooked)
+    api.state.telegram = app
+    api.state.telegram_accounts = {"ci": ci_app}
+    update = {
+        "update_id": 41,
+        "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"},
+    }
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api), base_url="http://api"
+    ) as client:
+
+        async def post(path: str, given: str = secret) -> httpx.Response:
+            return await client.post(path, json=update, headers={webhook.SECRET_HEADER: given})
+
+        assert (await post("/telegram/hook/ci")).status_code == 200
+        assert (await post("/telegram/hook/ci", "wrong")).status_code == 403
+        unknown = await post("/telegram/hook/nope")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"
+    assert ci_app.update_queue.qsize() == 1 and app.update_queue.empty()
+    assert (await ci_app.update_queue.get()).update_id == 41
+    assert account_webhook_url("https://bot.example.org/telegram/hook", "ci") == (
+        "https://bot.example.org/telegram/hook/ci"
+    )
+    assert account_webhook_url("https://bot.example.org/telegram/hook", None).endswith("/hook")
