@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from bot.handlers.telegram import webhook
 from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.context import CirclesApplication
 from bot.handlers.telegram.ratelimit import TelegramLimits
-from bot.handlers.telegram.runner import account_webhook_url
+from bot.handlers.telegram.runner import _account_apps, account_webhook_url
 from bot.handlers.telegram.sender import OutboxSender
 from circles.db import transaction
 from circles.models import (
@@ -53,13 +54,19 @@ async def ci_fake() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-async def ci_account(sessions, clock, settings) -> ChannelAccount:
+def keyed(settings) -> Settings:
+    """The test settings with a secrets key."""
+    return settings.model_copy(update={"secrets_key": SecretStr(generate_key())})
+
+
+@pytest.fixture
+async def ci_account(sessions, clock, keyed) -> ChannelAccount:
     """The bot ``ci``, serving every circle of Côte d'Ivoire."""
     async with transaction(sessions) as session:
         account = await channels.add_account(
             session,
             scope=ADMIN,
-            settings=settings.model_copy(update={"secrets_key": SecretStr(generate_key())}),
+            settings=keyed,
             new=channels.NewAccount(Channel.telegram, "ci", CI_TOKEN, username="circles_ci_bot"),
             now=clock.now(),
         )
@@ -252,3 +259,24 @@ async def test_each_bot_takes_its_webhook_calls_on_its_own_path(
         "https://bot.example.org/telegram/hook/ci"
     )
     assert account_webhook_url("https://bot.example.org/telegram/hook", None).endswith("/hook")
+
+
+async def test_the_runner_starts_each_bot_of_the_database(
+    keyed, sessions, clock, app, ci_fake, ci_account, caplog
+) -> None:
+    stop = asyncio.Event()
+    on_ci = keyed.model_copy(update={"telegram_api_url": ci_fake.base_url})
+    [(name, account_id, started)] = await _account_apps(on_ci, sessions, clock, app, stop)
+    try:
+        assert (name, account_id, started.bot.username) == ("ci", ci_account.id, "circles_ci_bot")
+        assert started.bot_data.account == ci_account.id
+        assert started.bot_data.default_username == "circles_test_bot"
+    finally:
+        await started.shutdown()
+
+    without_key = keyed.model_copy(update={"secrets_key": None})
+    assert await _account_apps(without_key, sessions, clock, app, stop) == []
+    assert "the extra channel accounts are not running" in caplog.text
+    # (httpx logs request URLs, which hold tokens: `circles run` keeps it at WARNING.)
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot.", "circles"))]
+    assert ours and not any(CI_TOKEN in line for line in ours)
