@@ -18,10 +18,12 @@ from api.routers import (
     checkins,
     circles,
     exports,
+    followups,
     health,
     holidays,
     invites,
     meetings,
+    partnerships,
     practices,
     questions,
     reflections,
@@ -63,6 +65,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         checkins.router,
         reflections.router,
         questions.router,
+        partnerships.router,
         meetings.router,
         holidays.router,
         practices.router,
@@ -73,6 +76,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         audit.router,
         broadcasts.router,
         teachers.router,
+        followups.router,
         channels.router,
     ):
         app.include_router(router)

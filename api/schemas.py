@@ -35,10 +35,11 @@ from circles.models import (
     Visibility,
 )
 from circles.questions import Question
-from circles.services import pagination, summaries
+from circles.services import followups, pagination, summaries
 from circles.services.answers import CheckInRow
 from circles.services.attendance import MeetingRow
 from circles.services.invites import InviteState, invite_state
+from circles.services.partnerships import PartnershipStats
 from circles.services.peers import AnswerRow, QuestionRow
 from circles.services.reflections import ReflectionRow
 from circles.services.repository import Found
@@ -751,6 +752,52 @@ class BlockerOut(Out):
     at: datetime
 
 
+class RequestOut(BaseModel):
+    """A help request or "what got in the way", to reply to or mark handled."""
+
+    answer_id: int
+    question: Literal[Question.why_not, Question.help]
+    question_label: str
+    kind: AnswerKind
+    text: str | None
+    has_file: bool
+    person_id: int
+    name: str | None
+    week_of: datetime
+    at: datetime
+    handled_at: datetime | None
+
+    @classmethod
+    def of(cls, request: followups.Request) -> RequestOut:
+        answer = request.answer
+        question = Question(answer.question_key)
+        return cls(
+            answer_id=answer.id or 0,
+            question=question,
+            question_label=_(summaries.BLOCKER_LABELS[question]),
+            kind=answer.kind,
+            text=answer.value_text,
+            has_file=answer.file_id is not None,
+            person_id=request.person_id,
+            name=request.name,
+            week_of=request.week_of,
+            at=answer.created_at,
+            handled_at=answer.handled_at,
+        )
+
+
+class ReplyOut(BaseModel):
+    """Whether the reply was queued for the teacher (false: they cannot be reached)."""
+
+    queued: bool
+
+
+class RemindedOut(BaseModel):
+    """What became of the reminder."""
+
+    result: Literal["sent", "already", "not_due", "holiday"]
+
+
 class ReflectionNoteOut(Out):
     """A reflection the reader may read."""
 
@@ -1163,3 +1210,40 @@ def _inquiry_out(view: InquiryView, timezone: str) -> InquiryOut:
             for week in view.weeks
         ],
     )
+
+
+class PartnershipCountsOut(BaseModel):
+    """Partnerships active now and ended."""
+
+    active: int
+    ended: int
+
+
+class PartnershipStatsOut(BaseModel):
+    """How many partnerships between teachers of different circles there are."""
+
+    model_config = examples(
+        {
+            "active": 12,
+            "ended": 4,
+            "countries": {"GH": {"active": 5, "ended": 1}, "UY": {"active": 8, "ended": 3}},
+        }
+    )
+
+    active: int
+    ended: int
+    countries: dict[str, PartnershipCountsOut] = Field(
+        description="Per country (ISO code): a partnership across two countries counts in both."
+    )
+
+    @classmethod
+    def of(cls, found: PartnershipStats) -> PartnershipStatsOut:
+        """The service's counts as the API shows them."""
+        return cls(
+            active=found.total.active,
+            ended=found.total.ended,
+            countries={
+                code: PartnershipCountsOut(active=c.active, ended=c.ended)
+                for code, c in found.countries.items()
+            },
+        )

@@ -41,6 +41,10 @@ def include_name(name: str | None, type_: str, _parents: object) -> bool:
     return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
+#: The advisory lock key migrations hold on PostgreSQL ("migr" as an integer).
+MIGRATION_LOCK = 0x6D696772
+
+
 async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
     def work(connection: Connection) -> None:
         config = alembic_config()
@@ -50,6 +54,9 @@ async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
     async with engine.connect() as connection:
         if connection.dialect.name != "sqlite":
             async with connection.begin():
+                # Replicas started together migrate one after another: the first upgrades,
+                # the others wait here, then find the database at head and do nothing.
+                await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 await connection.run_sync(work)
             return
         # SQLite alters a table by copying it and dropping the old one, and with foreign

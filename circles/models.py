@@ -239,6 +239,15 @@ class OutboxPriority(StrEnum):
     bulk = "bulk"
 
 
+class PartnershipStatus(StrEnum):
+    """The life of a partnership between two teachers of different circles."""
+
+    requested = "requested"
+    declined = "declined"
+    active = "active"
+    ended = "ended"
+
+
 class Channel(StrEnum):
     """A messaging app a person talks to the bot through (``simulator``: the web page)."""
 
@@ -386,6 +395,8 @@ class Person(SQLModel, table=True):
     practice_digest: bool = Field(default=True)
     #: Whether the person receives the questions other teachers of their circle ask (opt-out).
     peer_questions: bool = Field(default=True)
+    #: Whether the person may be proposed as a partner to teachers of other circles (opt-out).
+    partner_proposals: bool = Field(default=True)
     paused_until: datetime | None = _timestamp()
     forgotten_at: datetime | None = _timestamp()
     created_at: datetime = _created()
@@ -759,6 +770,53 @@ class PeerAnswer(SQLModel, table=True):
     thanked_at: datetime | None = _timestamp()
 
 
+# --- partnerships between teachers of different circles ---------------------------
+
+
+class Partnership(SQLModel, table=True):
+    """Two teachers of different circles piloting the same strategy, introduced by the bot.
+
+    One row per pair (whoever asked first): a declined or ended pair is not proposed again.
+    An erased side's id is emptied; the circles are kept (not personal data) so that
+    coordinators count partnerships per country after a side was erased.
+    """
+
+    __tablename__ = "partnership"
+    __table_args__ = (sa.UniqueConstraint("requester_id", "partner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Who asked, and who was asked: None once that side was erased (``/forgetme``).
+    requester_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    partner_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    requester_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    partner_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    strategy: Strategy = Field(sa_type=_enum(Strategy))
+    status: PartnershipStatus = Field(
+        default=PartnershipStatus.requested, sa_type=_enum(PartnershipStatus)
+    )
+    created_at: datetime = _created()
+    answered_at: datetime | None = _timestamp()
+    ended_at: datetime | None = _timestamp()
+
+
+class PartnerMessage(SQLModel, table=True):
+    """A message one partner wrote to the other, relayed by the bot (personal data of its
+    sender: erased with them; never in summaries)."""
+
+    __tablename__ = "partner_message"
+    __table_args__ = (sa.Index("ix_partner_message_sender_created", "sender_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", ondelete="CASCADE", index=True)
+    sender_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = _created()
+
+
 # --- broadcasts and the outbox -----------------------------------------------------
 
 
@@ -858,25 +916,32 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
-class WhatsAppInbox(SQLModel, table=True):
-    """A message WhatsApp delivered to the webhook, stored before the webhook answers 200.
+class Inbox(SQLModel, table=True):
+    """An update a messaging app delivered to a webhook, stored before the webhook answers.
 
-    The WhatsApp door handles each row once (by ``message_id``, WhatsApp's ``wamid``, also
-    claimed as a processed update) and marks it processed; a row left unprocessed by a
-    crash is handled after the restart. Once handled, its ``message`` (what the person
-    wrote) is cleared: the answers live on where the flows stored them.
+    Both apps' webhooks store what they receive here (unique per app by its id: Telegram's
+    ``update_id``, WhatsApp's ``wamid``) and answer 200 only once it is committed, so an
+    update survives the process that took it; any replica's door handles each row once
+    (the id is also claimed as a processed update) and marks it processed. A row left
+    unprocessed by a crash is handled by whichever process looks next. Once handled, its
+    ``message`` (what the person sent) is cleared: the answers live on where the flows
+    stored them.
     """
 
-    __tablename__ = "whatsapp_inbox"
+    __table_args__ = (sa.UniqueConstraint("channel", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    message_id: str = Field(max_length=128, unique=True)
-    #: The sender's WhatsApp id (their number) and the profile name WhatsApp gave.
-    wa_id: str = Field(max_length=64, index=True)
+    channel: Channel = Field(sa_type=_enum(Channel))
+    message_id: str = Field(max_length=128)
+    #: The sender's address on the channel (a Telegram user id, a WhatsApp number); one
+    #: sender's rows are handled one at a time, in the order they arrived.
+    address: str = Field(max_length=64, index=True)
+    #: The name the app gave (WhatsApp's profile name; Telegram's is in the update).
     profile_name: str | None = Field(default=None, max_length=120)
-    #: The number it was written to (the webhook's ``metadata.phone_number_id``).
-    phone_number_id: str | None = Field(default=None, max_length=32)
-    #: The message object of the webhook, as WhatsApp sent it (None once processed).
+    #: The account that received it when not the default one: a WhatsApp number's phone
+    #: number id (``metadata.phone_number_id``), an extra Telegram bot's account name.
+    receiver: str | None = Field(default=None, max_length=32)
+    #: The update or message object, as the app sent it (None once processed).
     message: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     received_at: datetime = _created()
     processed_at: datetime | None = _timestamp(index=True)

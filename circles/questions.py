@@ -148,4 +148,5 @@ class Question(StrEnum):
     ask_as = "ask_as", Holds.choice
     """ask: whether the question shows the asker's name (named / anonymous)."""
     reply = "reply", Holds.text
-    """peer_answer: a peer's answer to a question of their circle."""
+    """peer_answer: a peer's answer to a question of their circle; partner_message: a
+    message to a partner in another circle."""

@@ -87,8 +87,8 @@ async def practice_sweep(sessions: SessionMaker, clock: Clock) -> int:
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:
-    """Forget update ids older than :data:`PROCESSED_UPDATES_KEPT`, and WhatsApp inbox
-    rows handled longer than :data:`INBOX_KEPT` ago (their message ids still guard against
+    """Forget update ids older than :data:`PROCESSED_UPDATES_KEPT`, and inbox rows
+    handled longer than :data:`INBOX_KEPT` ago (their message ids still guard against
     WhatsApp's redeliveries, which go on for days)."""
     async with transaction(sessions) as session:
         removed = await prune_processed_updates(

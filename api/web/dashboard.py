@@ -47,6 +47,7 @@ from circles.services import (
     holidays,
     meeting_pack,
     meetings,
+    partnerships,
     peers,
     reviews,
     simulation,
@@ -173,6 +174,12 @@ async def overview(request: Request, session: SessionDep, clock: ClockDep, viewe
         return redirect(request, viewer.web, f"/dashboard/circles/{circles[0].id}")
     # The last complete week (this week has barely begun in most places) and the trend.
     week = week_of(now, "UTC").shift(-1)
+    # Coordinators see how many partnerships there are per country, never who or what.
+    paired = (
+        (await partnerships.stats(session, scope=scope)).countries
+        if scope.may(Permission.read_across)
+        else None
+    )
     countries = []
     for country in sorted({c.country for c in circles}):
         area = await summaries.country_summary(
@@ -190,8 +197,9 @@ async def overview(request: Request, session: SessionDep, clock: ClockDep, viewe
             if scope.may(Permission.read_across)
             else None
         )
+        pairs = None if paired is None else paired.get(country, partnerships.Counts())
         with use_language(viewer.language):
-            countries.append((area, *_country_charts(area, history, week), days_off))
+            countries.append((area, *_country_charts(area, history, week), days_off, pairs))
     return page(
         request,
         viewer.web,

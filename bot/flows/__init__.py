@@ -17,6 +17,8 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     hooks,
     journey,
     meetings,
+    partner_messages,
+    partners,
     peers,
     practices,
     privacy,

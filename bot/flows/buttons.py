@@ -15,7 +15,8 @@ chats earlier still work:
 ``o:<check-in>:<value>`` opens a check-in; ``x:<verb>:…`` a member's action
 (pause, erasure, inquiry, meetings); ``p:<verb>:…`` the evidence repository;
 ``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…`` help from
-peers (answer a question, thank an answer, stop or restart peers' questions).
+peers (answer a question, thank an answer, stop or restart peers' questions); ``pt:<verb>:…``
+partnerships between teachers of different circles.
 """
 
 from __future__ import annotations
@@ -522,6 +523,63 @@ class RestartPeerQuestions(_Bare):
     """Receive peers' questions again."""
 
     tag: ClassVar[str] = "q:on"
+
+
+# --- partnerships (``pt:``) ----------------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class ShowCandidate(_OneId):
+    """Show the candidate partner at this place of the list (the next one)."""
+
+    tag: ClassVar[str] = "pt:n"
+    index: int
+
+
+@_register
+@dataclass(frozen=True)
+class AskPartner(_OneId):
+    """Ask to be introduced to this teacher (checked: one of the presser's candidates)."""
+
+    tag: ClassVar[str] = "pt:ask"
+    person_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class AcceptPartner(_OneId):
+    """Accept a request to be introduced."""
+
+    tag: ClassVar[str] = "pt:y"
+    partnership_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class DeclinePartner(_OneId):
+    """Decline a request to be introduced."""
+
+    tag: ClassVar[str] = "pt:no"
+    partnership_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class WritePartner(_OneId):
+    """Write one message to a partner (the bot relays it)."""
+
+    tag: ClassVar[str] = "pt:w"
+    partnership_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class EndPartner(_OneId):
+    """End a partnership."""
+
+    tag: ClassVar[str] = "pt:end"
+    partnership_id: int
 
 
 # --- a facilitator's (``f:``, ``r:``) ------------------------------------------------------------

@@ -28,6 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("skip", N_("skip this week's check-in"), _TEACHER),
     Command("ask", N_("ask the other teachers of your circle for help"), _TEACHER),
     Command("peers", N_("receive your peers' questions, or stop them"), _TEACHER),
+    Command("partner", N_("a partner in another circle who pilots your strategy"), _TEACHER),
     Command("summary", N_("this week in your circle"), _FACILITATOR | {Role.union_rep}),
     Command("circle", N_("members and their phases"), _FACILITATOR | {Role.union_rep}),
     Command("who", N_("who has not answered yet"), _FACILITATOR),

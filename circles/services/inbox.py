@@ -1,54 +1,70 @@
-"""The WhatsApp inbox: messages the webhook received, kept until the door has handled them.
+"""The inbox: updates the apps' webhooks received, kept until a door has handled them.
 
-WhatsApp redelivers a message for days when it did not get its 200 in time, and warns of
-duplicates; so the webhook stores every message (unique by its id) before it answers, and
-the WhatsApp door handles the stored rows, each once, marking them processed in the same
-transaction as the work. A row left unprocessed (the process stopped) is taken again.
+Both webhooks store what they receive here before they answer 200: WhatsApp redelivers a
+message for days when it did not get its 200 in time, Telegram for a day, and a replica
+killed after answering must not take an update with it. Any process's worker then handles
+the stored rows, each once, marking them processed; a row left unprocessed (the process
+stopped) is taken again by whichever process looks next.
+
+Order across processes: a worker takes one sender's rows oldest first, one at a time, and
+handles a row only in that sender's **turn** (:func:`take_turn`, a PostgreSQL advisory lock
+held by the row's transaction) and only when no earlier row of theirs is still waiting
+(:func:`earlier_waiting`). So however many replicas look at the inbox, one person's
+updates are handled one at a time and in the order they were stored, and people's
+different updates side by side. "Arrival" is the order the webhooks committed the rows;
+an app that delivers one person's updates one after another (each after the previous
+200) gets exactly its own order.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
-from circles.models import WhatsAppInbox
+from circles.models import Channel, Inbox
 
 #: A row that failed this many times is given up (marked processed with its error).
 MAX_ATTEMPTS = 3
+#: The first key of the turns' advisory locks ("turn"); the second is the sender's hash.
+#: Two-key advisory locks never collide with the scheduler's one-key leader lock.
+TURN_SPACE = 0x7475726E
 
 
 @dataclass(frozen=True)
 class Received:
-    """One message as the webhook got it: its id, its sender, and the message object."""
+    """One update as a webhook got it: its id, its sender, and the update object."""
 
     message_id: str
-    wa_id: str
+    address: str
     profile_name: str | None
     message: dict[str, Any]
-    #: The number it was written to (``metadata.phone_number_id``).
-    phone_number_id: str | None = None
+    #: The account that received it when not the default one: a WhatsApp number's phone
+    #: number id, an extra Telegram bot's account name (``circles channel``).
+    receiver: str | None = None
 
 
-async def store_received(session: AsyncSession, *, received: list[Received], now: datetime) -> int:
-    """Store ``received``; a message id stored before is skipped. Returns the rows added."""
-    if not received:
-        return 0
+async def store_received(
+    session: AsyncSession, *, channel: Channel, received: list[Received], now: datetime
+) -> int:
+    """Store ``received``; an id stored before is skipped. Returns the rows added."""
     added = 0
     for item in received:
         result = await session.execute(
-            insert_or_skip(session, WhatsAppInbox.__table__).on_conflict_do_nothing(
-                index_elements=["message_id"]
+            insert_or_skip(session, Inbox.__table__).on_conflict_do_nothing(
+                index_elements=["channel", "message_id"]
             ),
             {
+                "channel": channel.value,
                 "message_id": item.message_id[:128],
-                "wa_id": item.wa_id[:64],
+                "address": item.address[:64],
                 "profile_name": (item.profile_name or "")[:120] or None,
-                "phone_number_id": (item.phone_number_id or "")[:32] or None,
+                "receiver": (item.receiver or "")[:32] or None,
                 "message": item.message,
                 "received_at": now,
                 "attempts": 0,
@@ -58,22 +74,67 @@ async def store_received(session: AsyncSession, *, received: list[Received], now
     return added
 
 
-async def unprocessed(session: AsyncSession, *, limit: int = 500) -> list[WhatsAppInbox]:
-    """Rows not handled yet, oldest first (each person's in the order they arrived)."""
-    return list(
-        await session.scalars(
-            select(WhatsAppInbox)
-            .where(WhatsAppInbox.processed_at.is_(None))
-            .order_by(WhatsAppInbox.id)
-            .limit(limit)
+#: :func:`unprocessed`'s ``receiver`` when every row of the channel is wanted.
+ANY_RECEIVER = "*"
+
+
+async def unprocessed(
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    limit: int = 500,
+    receiver: str | None = ANY_RECEIVER,
+) -> list[Inbox]:
+    """Rows of ``channel`` not handled yet, oldest first (each sender's in arrival order);
+    only those ``receiver`` got (None: the default account), unless it is
+    :data:`ANY_RECEIVER`."""
+    query = select(Inbox).where(Inbox.channel == channel, Inbox.processed_at.is_(None))
+    if receiver != ANY_RECEIVER:
+        query = query.where(
+            Inbox.receiver.is_(None) if receiver is None else Inbox.receiver == receiver
         )
+    return list(await session.scalars(query.order_by(Inbox.id).limit(limit)))
+
+
+def turn_key(channel: Channel, address: str) -> int:
+    """The sender's lock key: a stable signed 32-bit hash of their channel and address."""
+    digest = hashlib.sha256(f"{channel.value}:{address}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+async def take_turn(session: AsyncSession, *, channel: Channel, address: str) -> None:
+    """Wait until no other transaction works for this sender; hold the turn until commit.
+
+    On PostgreSQL a transaction-level advisory lock, released by commit, rollback or a
+    dropped connection (a killed process holds nobody's turn). SQLite serves one process,
+    whose workers already take a sender's rows one at a time: nothing to do.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :key)"),
+        {"space": TURN_SPACE, "key": turn_key(channel, address)},
     )
+
+
+async def earlier_waiting(session: AsyncSession, *, row_id: int) -> bool:
+    """Whether a row of the same sender stored before ``row_id`` is still unhandled."""
+    row = await session.get(Inbox, row_id)
+    if row is None:
+        return False
+    earlier = select(Inbox.id).where(
+        Inbox.channel == row.channel,
+        Inbox.address == row.address,
+        Inbox.id < row_id,
+        Inbox.processed_at.is_(None),
+    )
+    return bool(await session.scalar(select(exists(earlier))))
 
 
 async def mark_processed(
     session: AsyncSession, *, row_id: int, now: datetime, error: str | None = None
 ) -> bool:
-    """The row is handled (or given up with ``error``): its message text is dropped.
+    """The row is handled (or given up with ``error``): its message is dropped.
 
     False when it was already marked (another process handled it meanwhile).
     """
@@ -81,8 +142,8 @@ async def mark_processed(
     if error is not None:
         values["last_error"] = error[:300]
     result = await session.execute(
-        update(WhatsAppInbox)
-        .where(WhatsAppInbox.id == row_id, WhatsAppInbox.processed_at.is_(None))
+        update(Inbox)
+        .where(Inbox.id == row_id, Inbox.processed_at.is_(None))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -92,24 +153,24 @@ async def mark_processed(
 async def record_failure(session: AsyncSession, *, row_id: int, error: str) -> int:
     """Count a failed attempt at the row; returns the attempts so far."""
     await session.execute(
-        update(WhatsAppInbox)
-        .where(WhatsAppInbox.id == row_id)
-        .values(attempts=WhatsAppInbox.attempts + 1, last_error=error[:300])
+        update(Inbox)
+        .where(Inbox.id == row_id)
+        .values(attempts=Inbox.attempts + 1, last_error=error[:300])
         .execution_options(synchronize_session=False)
     )
-    attempts = await session.scalar(
-        select(WhatsAppInbox.attempts).where(WhatsAppInbox.id == row_id)
-    )
+    attempts = await session.scalar(select(Inbox.attempts).where(Inbox.id == row_id))
     return attempts or 0
 
 
-async def forget_sender(session: AsyncSession, *, wa_ids: list[str]) -> None:
+async def forget_sender(session: AsyncSession, *, channel: Channel, addresses: list[str]) -> None:
     """Erase what the inbox holds of these senders (``/forgetme``)."""
-    if wa_ids:
-        await session.execute(delete(WhatsAppInbox).where(WhatsAppInbox.wa_id.in_(wa_ids)))
+    if addresses:
+        await session.execute(
+            delete(Inbox).where(Inbox.channel == channel, Inbox.address.in_(addresses))
+        )
 
 
 async def prune_inbox(session: AsyncSession, *, before: datetime) -> int:
-    """Forget rows handled before ``before`` (kept past WhatsApp's redelivery of days)."""
-    result = await session.execute(delete(WhatsAppInbox).where(WhatsAppInbox.processed_at < before))
+    """Forget rows handled before ``before`` (kept past the apps' redeliveries)."""
+    result = await session.execute(delete(Inbox).where(Inbox.processed_at < before))
     return result.rowcount or 0

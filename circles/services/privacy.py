@@ -35,6 +35,8 @@ from circles.models import (
     Meeting,
     Membership,
     Outbox,
+    PartnerMessage,
+    Partnership,
     PeerAnswer,
     PeerQuestion,
     PeerQuestionCopy,
@@ -47,7 +49,7 @@ from circles.models import (
     Rsvp,
     WebSession,
 )
-from circles.services import media, peers
+from circles.services import media, partnerships, peers
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -163,6 +165,10 @@ async def export_person_data(
         "peer_questions": await rows(PeerQuestion, PeerQuestion.asker_id == pid),
         "peer_questions_received": await rows(PeerQuestionCopy, PeerQuestionCopy.person_id == pid),
         "peer_answers": await rows(PeerAnswer, PeerAnswer.answerer_id == pid),
+        "partnerships": await rows(
+            Partnership, or_(Partnership.requester_id == pid, Partnership.partner_id == pid)
+        ),
+        "partner_messages": await rows(PartnerMessage, PartnerMessage.sender_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
@@ -196,6 +202,9 @@ async def forget_person(
       review comment; unpublished ones are deleted with their versions.
     - Questions they asked their peers go for everyone (the copies, the answers and the
       queued or sent messages that carry them), and so do their answers to others'.
+    - Messages they wrote to partners go (with the rows that carried them, and the requests
+      and introductions that named them); their active partnerships end, and the partner
+      is told without their name; requests not answered yet are withdrawn.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     - Files of the media store (in ``media_dir``) that their rows name are deleted, but
       a published practice's evidence photos. They go before the transaction commits:
@@ -212,9 +221,13 @@ async def forget_person(
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     await peers.forget(session, person_id=pid)
-    await forget_sender(
-        session, wa_ids=[i.address for i in identities if i.channel is Channel.whatsapp]
-    )
+    await partnerships.forget(session, person_id=pid, now=now)
+    for channel in (Channel.telegram, Channel.whatsapp):
+        await forget_sender(
+            session,
+            channel=channel,
+            addresses=[i.address for i in identities if i.channel is channel],
+        )
     for model, column in (
         (Identity, Identity.person_id),
         (IdentityLink, IdentityLink.person_id),
@@ -251,7 +264,7 @@ async def forget_person(
     person.consent, person.consent_at = Consent.refused, None
     person.paused_until = None
     person.timezone, person.practice_digest = "UTC", True
-    person.peer_questions = True
+    person.peer_questions = person.partner_proposals = True
     person.forgotten_at = now
     await record_audit(
         session,

@@ -1,16 +1,16 @@
 """channel accounts: several Telegram bots and WhatsApp numbers in one deployment
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-07 16:00:00
 
 ``channel_account`` holds the bots and numbers beside the environment's default one,
 their tokens and app secrets encrypted (Fernet, ``CIRCLES_SECRETS_KEY``);
 ``channel_assignment`` says which circle, or which country's circles, each serves.
 ``outbox.sent_by`` names the account whose number sent a row (each number counts its
-own messaging tier) and ``whatsapp_inbox.phone_number_id`` the number a message was
-written to. Nothing existing changes: without rows, the default account serves every
-circle, and rows with neither are the default account's.
+own messaging tier) and ``inbox.receiver`` the number (phone number id) or extra bot
+(account name) an update was written to. Nothing existing changes: without rows, the
+default account serves every circle, and rows with neither are the default account's.
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -75,14 +75,14 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sent_by", sa.Integer(), nullable=True))
-    with op.batch_alter_table("whatsapp_inbox", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("phone_number_id", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("inbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("receiver", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("whatsapp_inbox", schema=None) as batch_op:
-        batch_op.drop_column("phone_number_id")
+    with op.batch_alter_table("inbox", schema=None) as batch_op:
+        batch_op.drop_column("receiver")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("sent_by")
     with op.batch_alter_table("channel_assignment", schema=None) as batch_op:

@@ -31,6 +31,9 @@ from circles.models import (
     Membership,
     Outbox,
     OutboxState,
+    PartnerMessage,
+    Partnership,
+    PartnershipStatus,
     Person,
     Practice,
     PracticeStatus,
@@ -38,6 +41,7 @@ from circles.models import (
     Role,
     Rsvp,
     RsvpResponse,
+    Strategy,
     TokenRole,
     WebSession,
 )
@@ -133,6 +137,7 @@ AMA_TEXTS = [
     "Ama's pupils will reason aloud",
     "Ama asks: how do you get pupils humming?",
     "Ama answers Kofi: wait five seconds",
+    "Ama writes to her partner: shall we swap cards?",
 ]
 #: Her practice as first published: it was shared with the circle, so it stays on the
 #: copy Kofi received (a published practice stays in the repository, without author).
@@ -161,6 +166,8 @@ EXPORT_KEYS = {
     "peer_question": "peer_questions",
     "peer_question_copy": "peer_questions_received",
     "peer_answer": "peer_answers",
+    "partnership": "partnerships",
+    "partner_message": "partner_messages",
 }
 
 
@@ -261,6 +268,11 @@ def _about_her_question(trace: Trace, question_id: int) -> bool:
     return trace.table == "outbox" and row["idempotency_key"].startswith("peer-")
 
 
+def _partnership_ended(trace: Trace) -> bool:
+    """The note that tells Kofi his partner left (queued by her erasure)."""
+    return trace.table == "outbox" and trace.row["idempotency_key"].startswith("partner-ended-")
+
+
 async def _ama_everywhere(fake, app, accra, sessions, clock, sender) -> tuple[Phone, Phone]:
     """Kofi and Ama in Accra 1, Ama with something in every table that can hold her."""
     kofi = Phone(fake, app, FakeUser(id=KOFI_CHAT, first_name="Kofi"))
@@ -334,6 +346,24 @@ async def _ama_everywhere(fake, app, accra, sessions, clock, sender) -> tuple[Ph
         session.add_all([kofis, draft, cards])
         await session.flush()
         session.add(Adoption(practice_id=kofis.id, person_id=AMA_ID))
+        # Partners (rows only: the bot pairs teachers of different circles).
+        together = Partnership(
+            requester_id=AMA_ID,
+            partner_id=KOFI_ID,
+            requester_circle_id=circle.id,
+            partner_circle_id=circle.id,
+            strategy=Strategy.eliciting_evidence,
+            status=PartnershipStatus.active,
+            created_at=now,
+        )
+        session.add(together)
+        await session.flush()
+        for pid, words in ((AMA_ID, AMA_TEXTS[17]), (KOFI_ID, "Kofi writes to his partner")):
+            session.add(
+                PartnerMessage(
+                    partnership_id=together.id, sender_id=pid, text=words, created_at=now
+                )
+            )
         await reviews.approve_practice(session, scope=scope, practice_id=cards.id, now=now)
         await sharing.share(session, circle=circle, practice_id=cards.id, now=now)
         broadcast = await broadcasts.create_broadcast(
@@ -403,6 +433,7 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
             "consent": "refused",
             "practice_digest": True,
             "peer_questions": True,
+            "partner_proposals": True,
             "forgotten_at": person["forgotten_at"],
             "created_at": person["created_at"],
         }
@@ -416,8 +447,14 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
         # Her question and her answer go for everyone, with Kofi's answer and copies.
         kofis_now = await traces_of(session, person_id=KOFI_ID, chat_id=KOFI_CHAT)
         [asked] = [t.row["id"] for t in before if t.table == "peer_question"]
-        assert [(t.table, t.row["id"]) for t in kofis_now] == [
+        # Their partnership ended: Kofi is told, without her name.
+        [ended] = [t.row for t in kofis_now if _partnership_ended(t)]
+        assert shown(ended["payload"], "en").text.startswith("Your partner has left")
+        assert [(t.table, t.row["id"]) for t in kofis_now if not _partnership_ended(t)] == [
             (t.table, t.row["id"]) for t in kofis if not _about_her_question(t, asked)
+        ]
+        assert [t.row["text"] for t in kofis_now if t.table == "partner_message"] == [
+            "Kofi writes to his partner"
         ]
         assert any(_about_her_question(t, asked) for t in kofis)
         assert [t.row["text"] for t in kofis_now if t.table == "peer_question"] == [
@@ -442,7 +479,9 @@ async def test_forgetme_leaves_nothing_of_the_teacher_in_any_table(
             [],
         )
         assert nobody.forgotten_at is not None
-    assert (await sender.drain()).sent == 0  # her pending message is never sent
+    before = len(fake.sent_to(AMA_CHAT))
+    assert (await sender.drain()).sent == 1  # Kofi's note that his partner left, and only it
+    assert len(fake.sent_to(AMA_CHAT)) == before  # her pending message is never sent
 
 
 async def test_mydata_holds_every_row_that_names_the_teacher(

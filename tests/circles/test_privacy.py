@@ -13,6 +13,8 @@ from circles.models import (
     AuditLog,
     Channel,
     Consent,
+    Identity,
+    Inbox,
     Outbox,
     OutboxPriority,
     OutboxState,
@@ -20,6 +22,7 @@ from circles.models import (
     TokenRole,
     WebSession,
 )
+from circles.services.inbox import Received, store_received
 from circles.services.outbox import enqueue, message_payload
 from circles.services.people import Address
 from circles.services.privacy import FORGOTTEN_ACTOR, NAME_GONE, forget_person
@@ -133,3 +136,33 @@ async def test_an_erased_coordinator_is_signed_out_and_unlinked_but_the_token_wo
             await session.execute(select(AuditLog.actor, AuditLog.action).order_by(AuditLog.id))
         )
     assert audit == [(FORGOTTEN_ACTOR, "token.create"), (FORGOTTEN_ACTOR, "person.forget")]
+
+
+async def test_erasure_drops_what_the_inbox_still_holds_of_the_person_on_every_app(
+    sessions: SessionMaker,
+) -> None:
+    """Updates stored by a webhook but not handled yet (a busy replica, a crash) hold what
+    the person wrote: /forgetme removes theirs on Telegram and WhatsApp, nobody else's."""
+    adwoa, _kojo, _efua = await _people(sessions)
+    async with transaction(sessions) as session:
+        session.add(Identity(person_id=adwoa, channel=Channel.whatsapp, address="233200000001"))
+        stored = [
+            (Channel.telegram, "7001", {"message": {"text": "my class is struggling"}}),
+            (Channel.whatsapp, "233200000001", {"text": {"body": "my class again"}}),
+            (Channel.telegram, "7002", {"message": {"text": "Kojo's words"}}),
+            (Channel.whatsapp, "7001", {"text": {"body": "a number that is not hers"}}),
+        ]
+        for n, (channel, address, message) in enumerate(stored):
+            await store_received(
+                session,
+                channel=channel,
+                received=[Received(str(n), address, None, message)],
+                now=NOW,
+            )
+    async with transaction(sessions) as session:
+        await forget_person(
+            session, person=await session.get_one(Person, adwoa), now=NOW, media_dir=None
+        )
+    async with sessions() as session:
+        left = list(await session.execute(select(Inbox.channel, Inbox.address)))
+    assert sorted(left) == [(Channel.telegram, "7002"), (Channel.whatsapp, "7001")]

@@ -26,12 +26,12 @@ from circles.models import (
     ChannelAccount,
     Consent,
     Identity,
+    Inbox,
     Membership,
     Outbox,
     OutboxState,
     Role,
     TokenRole,
-    WhatsAppInbox,
 )
 from circles.secrets import generate_key
 from circles.services import channels
@@ -214,7 +214,7 @@ async def test_a_message_to_a_number_is_answered_from_it_or_pointed_home(
     finally:
         await default.aclose()
     async with sessions() as session:
-        numbers = list(await session.scalars(select(WhatsAppInbox.phone_number_id)))
+        numbers = list(await session.scalars(select(Inbox.receiver)))
     assert numbers == [CI_NUMBER_ID, CI_NUMBER_ID, cloud.phone_number_id]
 
 
@@ -226,7 +226,7 @@ async def test_a_call_signed_with_no_known_secret_is_refused(
     response = await api.post("/whatsapp/webhook", content=raw, headers=headers)
     assert response.status_code == 403
     async with sessions() as session:
-        assert list(await session.scalars(select(WhatsAppInbox.id))) == []
+        assert list(await session.scalars(select(Inbox.id))) == []
 
 
 async def test_a_join_code_sent_to_the_wrong_number_gives_its_link_there(

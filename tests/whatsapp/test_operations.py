@@ -22,7 +22,7 @@ from bot.flows.events import Say
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from circles.clock import FakeClock
 from circles.db import SessionMaker
-from circles.models import Identity, Outbox, OutboxState, WhatsAppInbox
+from circles.models import Identity, Inbox, Outbox, OutboxState
 from circles.settings import SettingsError, load_settings
 from circles.text import t
 from circles_cli.main import app as cli_app
@@ -175,7 +175,7 @@ async def test_a_message_that_keeps_failing_is_given_up_with_an_apology(
     await worker.drain()
     await worker.drain()
     async with sessions() as session:
-        (row,) = await session.scalars(select(WhatsAppInbox))
+        (row,) = await session.scalars(select(Inbox))
     assert row.processed_at is not None and row.attempts == 3
     assert row.last_error == "RuntimeError"
     (apology,) = cloud.sent_to("233200000600")
@@ -193,5 +193,5 @@ async def test_handled_inbox_rows_are_forgotten_after_two_weeks_unhandled_ones_n
     clock.advance(timedelta(days=15))
     await prune_updates(sessions, clock)
     async with sessions() as session:
-        left = list(await session.scalars(select(WhatsAppInbox.wa_id)))
+        left = list(await session.scalars(select(Inbox.address)))
     assert left == ["233200000701"]

@@ -9,14 +9,14 @@ from support.fakecloud import encoded, sign, status, text, voice, webhook
 
 from bot.handlers.whatsapp.worker import InboxWorker
 from circles.db import SessionMaker
-from circles.models import ProcessedUpdate, WhatsAppInbox
+from circles.models import Inbox, ProcessedUpdate
 
 from .conftest import VERIFY_TOKEN
 
 
-async def _inbox(sessions: SessionMaker) -> list[WhatsAppInbox]:
+async def _inbox(sessions: SessionMaker) -> list[Inbox]:
     async with sessions() as session:
-        return list(await session.scalars(select(WhatsAppInbox).order_by(WhatsAppInbox.id)))
+        return list(await session.scalars(select(Inbox).order_by(Inbox.id)))
 
 
 async def test_meta_verifies_the_webhook_with_the_verify_token(api) -> None:

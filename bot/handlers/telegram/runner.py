@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.handlers.telegram.app import build_application, publish_commands
 from bot.handlers.telegram.context import CirclesApplication
+from bot.handlers.telegram.inbox import UpdateInbox
 from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.sender import OutboxSender
 from bot.handlers.telegram.webhook import webhook_path
@@ -56,22 +57,29 @@ async def run_bot(
         return
     extra = await _account_apps(settings, sessions, clock, app, stop)
     webhook = settings.webhook_url and settings.webhook_secret is not None and api_app is not None
-    if webhook:
-        assert api_app is not None
-        api_app.state.telegram_accounts = {name: other for name, _, other in extra}
+    handling: list[asyncio.Task[None]] = []
+    inboxes: dict[str, UpdateInbox] = {}
     for name, _, running in [(None, None, app), *extra]:
         assert running.updater is not None
         await running.start()
         if webhook:
+            assert api_app is not None
             assert settings.webhook_url is not None and settings.webhook_secret is not None
             await running.bot.set_webhook(
                 account_webhook_url(settings.webhook_url, name),
                 allowed_updates=ALLOWED_UPDATES,
                 secret_token=settings.webhook_secret.get_secret_value(),
             )
-            mode = (
-                f"takes updates by webhook at {account_webhook_url(webhook_path(settings), name)}"
-            )
+            # Each bot handles its own rows of the inbox (``receiver``: its account name).
+            inbox = UpdateInbox(running, sessions, clock, receiver=name)
+            if name is None:
+                api_app.state.telegram_inbox = inbox
+                api_app.state.telegram = app
+            else:
+                inboxes[name] = inbox
+            handling.append(asyncio.create_task(inbox.run(stop), name=f"telegram inbox {name}"))
+            path = account_webhook_url(webhook_path(settings), name)
+            mode = f"takes updates by webhook at {path}"
         else:
             await running.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             mode = "is polling for updates"
@@ -79,7 +87,8 @@ async def run_bot(
         log.info("bot @%s %s", running.bot.username, mode)
     if webhook:
         assert api_app is not None
-        api_app.state.telegram = app
+        api_app.state.telegram_accounts = {name: other for name, _, other in extra}
+        api_app.state.telegram_account_inboxes = inboxes
     limits = app.bot.rate_limiter
     assert isinstance(limits, TelegramLimits)
     routes = {}
@@ -99,6 +108,8 @@ async def run_bot(
         await stop.wait()
     finally:
         await sending
+        for task in handling:
+            await task
         for _, _, running in [*extra, (None, None, app)]:
             assert running.updater is not None
             if running.updater.running:

@@ -81,10 +81,10 @@ def read_delivery(payload: Any) -> Delivery:
                 messages.append(
                     Received(
                         message_id=message_id,
-                        wa_id=sender,
+                        address=sender,
                         profile_name=name if isinstance(name, str) else None,
                         message=message,
-                        phone_number_id=number if isinstance(number, str) else None,
+                        receiver=number if isinstance(number, str) else None,
                     )
                 )
     return Delivery(messages, statuses)

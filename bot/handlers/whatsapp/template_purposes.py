@@ -19,9 +19,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.flows.buttons import (
+    AcceptPartner,
     Action,
     AdoptPractice,
     AnswerPeer,
+    DeclinePartner,
     FacilitatorCommand,
     OpenCheckIn,
     ReadPractice,
@@ -30,6 +32,7 @@ from bot.flows.buttons import (
     StopDigest,
     StopPeerQuestions,
     ThankPeer,
+    WritePartner,
 )
 from bot.flows.events import Event, Photo, Say
 from circles.models import RsvpResponse
@@ -300,6 +303,28 @@ PURPOSES: tuple[Purpose, ...] = (
         buttons=(lambda match, _event: ThankPeer(int(match["answer"])),),
     ),
     _purpose("peer_thanks", r"peer-thanks-\d+", "peer-thanks-8", "message"),
+    _purpose(
+        "partner_request",
+        r"partner-request-(?P<partnership>\d+)",
+        "partner-request-5",
+        "message",
+        buttons=(
+            lambda match, _event: AcceptPartner(int(match["partnership"])),
+            lambda match, _event: DeclinePartner(int(match["partnership"])),
+        ),
+    ),
+    _purpose(
+        "partner_message",
+        r"partner-message-(?P<partnership>\d+)-\d+",
+        "partner-message-5-12",
+        "message",
+        buttons=(lambda match, _event: WritePartner(int(match["partnership"])),),
+    ),
+    # One template for the news of a partnership: its introduction, a declined request, its end.
+    *(
+        _purpose("partner_news", rf"partner-{news}-\d+", f"partner-{news}-5", "message")
+        for news in ("intro", "declined", "ended")
+    ),
     _purpose(
         "facilitator_digest",
         r"digest-\d{4}-\d\d-\d+",

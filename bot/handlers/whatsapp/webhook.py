@@ -104,7 +104,9 @@ def install(app: FastAPI, settings: Settings) -> None:
         try:
             async with transaction(state.sessions) as session:
                 now = state.clock.now()
-                added = await store_received(session, received=delivery.messages, now=now)
+                added = await store_received(
+                    session, channel=Channel.whatsapp, received=delivery.messages, now=now
+                )
                 await apply_statuses(session, read_statuses(delivery.statuses), now=now)
         except SQLAlchemyError as error:
             log.error("could not store a WhatsApp webhook call (%s)", type(error).__name__)

@@ -7,8 +7,10 @@ takes the unprocessed rows, oldest first: different people's side by side, one p
 strictly in the order they arrived (a failed message holds back that person's later
 ones until the next pass).
 
-A message is handled in one transaction that marks its inbox row processed, claims its
-id and runs the door (:func:`bot.flows.door.take`);
+A message is handled in one transaction that takes its sender's turn (across processes:
+:func:`circles.services.inbox.take_turn`), checks that none of their earlier messages
+still waits, marks its inbox row processed, claims its id and runs the door
+(:func:`bot.flows.door.take`);
 if the work fails, all three roll back and the message is tried again, up to
 :data:`circles.services.inbox.MAX_ATTEMPTS` times, then given up with an apology. The
 replies are fitted inside the transaction, in the reader's language as it is after the
@@ -22,8 +24,8 @@ which is tried again on the next pass like any other failure. A file of a type o
 the store does not keep, or one WhatsApp no longer holds, is answered with why.
 
 Several numbers (``circles channel``): a message is answered from the number it was
-written to (its ``phone_number_id``); a member whose circle another number serves is
-told which one (:mod:`bot.flows.accounts`).
+written to (its ``phone_number_id``, the inbox row's ``receiver``); a member whose circle
+another number serves is told which one (:mod:`bot.flows.accounts`).
 """
 
 from __future__ import annotations
@@ -56,7 +58,14 @@ from circles.i18n import use_language
 from circles.loops import run_until, wait_for
 from circles.models import Channel, Consent
 from circles.services import media
-from circles.services.inbox import MAX_ATTEMPTS, mark_processed, record_failure, unprocessed
+from circles.services.inbox import (
+    MAX_ATTEMPTS,
+    earlier_waiting,
+    mark_processed,
+    record_failure,
+    take_turn,
+    unprocessed,
+)
 from circles.services.offload import off_loop
 from circles.services.people import find_person
 from circles.settings import Settings
@@ -76,6 +85,11 @@ NOT_SAVED = t(
 NOT_RECEIVED = t("I could not receive this file. Please send it again.")
 
 
+class NotYourTurn(Exception):
+    """An earlier message of the same person is still waiting (another process has it,
+    or it failed and waits for its next try): this one waits behind it."""
+
+
 @dataclass(frozen=True)
 class Stored:
     """An inbox row as the worker reads it (plain values, no session attached)."""
@@ -85,8 +99,8 @@ class Stored:
     wa_id: str
     profile_name: str | None
     message: dict[str, Any]
-    #: The number it was written to (None: not said, the default number).
-    phone_number_id: str | None = None
+    #: The number it was written to, its phone number id (None: not said, the default).
+    receiver: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,12 +165,12 @@ class InboxWorker:
                 Stored(
                     r.id or 0,
                     r.message_id,
-                    r.wa_id,
+                    r.address,
                     r.profile_name,
                     r.message or {},
-                    r.phone_number_id,
+                    r.receiver,
                 )
-                for r in await unprocessed(session)
+                for r in await unprocessed(session, channel=Channel.whatsapp)
             ]
         by_person: dict[str, list[Stored]] = {}
         for row in rows:
@@ -165,7 +179,8 @@ class InboxWorker:
         return sum(counts)
 
     async def _person(self, rows: list[Stored]) -> int:
-        """One person's rows, in order; stop at a failure so that order is kept."""
+        """One person's rows, in order; stop at a failure, or at a row whose turn has not
+        come (an earlier one waits, in another process), so that order is kept."""
         handled = 0
         async with self._people:
             for row in rows:
@@ -183,6 +198,8 @@ class InboxWorker:
         language = self.settings.default_language
         try:
             shown = await self._work(row)
+        except NotYourTurn:
+            return False
         except Exception as error:
             log.error(
                 "error while handling WhatsApp inbox row %s (%s)",
@@ -210,6 +227,9 @@ class InboxWorker:
             inbound, refused = await self._keep(row, inbound)
         with use_language(None, self.settings.default_language):
             async with turn, transaction(self.sessions) as session:
+                await take_turn(session, channel=Channel.whatsapp, address=row.wa_id)
+                if await earlier_waiting(session, row_id=row.id):
+                    raise NotYourTurn
                 now = self.clock.now()
                 if not await mark_processed(session, row_id=row.id, now=now):
                     return None  # another worker took it meanwhile
@@ -237,11 +257,11 @@ class InboxWorker:
 
     def _client(self, row: Stored) -> WhatsAppClient:
         """The client of the number ``row`` was written to."""
-        number = self.numbers.get(row.phone_number_id or "")
+        number = self.numbers.get(row.receiver or "")
         return self.client if number is None else number.client
 
     def _account(self, row: Stored) -> int | None:
-        number = self.numbers.get(row.phone_number_id or "")
+        number = self.numbers.get(row.receiver or "")
         return None if number is None else number.account
 
     async def _keep(self, row: Stored, inbound: Inbound) -> tuple[Inbound, Say | None]:

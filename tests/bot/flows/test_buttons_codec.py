@@ -18,13 +18,17 @@ from hypothesis import strategies as st
 from bot.flows import buttons
 from bot.flows.buttons import (
     DATA_LIMIT,
+    AcceptPartner,
     AdoptPractice,
     AnswerPeer,
     AskCircle,
+    AskPartner,
     Browse,
     CancelMeeting,
     Codify,
+    DeclinePartner,
     EditAnswer,
+    EndPartner,
     FacilitatorCommand,
     FlowAnswer,
     FlowDone,
@@ -47,9 +51,11 @@ from bot.flows.buttons import (
     RevisePractice,
     Rsvp,
     SearchPage,
+    ShowCandidate,
     StopDigest,
     StopPeerQuestions,
     ThankPeer,
+    WritePartner,
     decode,
     encode,
 )
@@ -105,6 +111,12 @@ SENT_LAST_WEEK = [
     ("q:ask:88", AskCircle(88)),
     ("q:off", StopPeerQuestions()),
     ("q:on", RestartPeerQuestions()),
+    ("pt:n:2", ShowCandidate(2)),
+    ("pt:ask:41", AskPartner(41)),
+    ("pt:y:5", AcceptPartner(5)),
+    ("pt:no:5", DeclinePartner(5)),
+    ("pt:w:5", WritePartner(5)),
+    ("pt:end:5", EndPartner(5)),
 ]
 
 

@@ -20,6 +20,7 @@ from api.app import create_app
 from bot.handlers.telegram import webhook
 from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.context import CirclesApplication
+from bot.handlers.telegram.inbox import UpdateInbox
 from bot.handlers.telegram.ratelimit import TelegramLimits
 from bot.handlers.telegram.runner import _account_apps, account_webhook_url
 from bot.handlers.telegram.sender import OutboxSender
@@ -28,6 +29,7 @@ from circles.models import (
     Channel,
     ChannelAccount,
     Consent,
+    Inbox,
     Membership,
     Outbox,
     OutboxState,
@@ -224,7 +226,7 @@ async def test_an_invite_brought_to_the_wrong_bot_gives_its_link_there(
 
 
 async def test_each_bot_takes_its_webhook_calls_on_its_own_path(
-    settings, engine, clock, app, ci_app
+    settings, engine, sessions, clock, app, ci_app, ci_account
 ) -> None:
     secret = "s3cret-token"
     hooked = settings.model_copy(
@@ -235,11 +237,20 @@ async def test_each_bot_takes_its_webhook_calls_on_its_own_path(
     )
     api = create_app(hooked, engine, clock)
     webhook.install(api, hooked)
-    api.state.telegram = app
+    default_inbox = UpdateInbox(app, sessions, clock)
+    ci_inbox = UpdateInbox(ci_app, sessions, clock, receiver="ci")
+    api.state.telegram, api.state.telegram_inbox = app, default_inbox
     api.state.telegram_accounts = {"ci": ci_app}
+    api.state.telegram_account_inboxes = {"ci": ci_inbox}
     update = {
         "update_id": 41,
-        "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"},
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 7600, "type": "private"},
+            "from": {"id": 7600, "is_bot": False, "first_name": "Yao"},
+            "text": "/help",
+        },
     }
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=api), base_url="http://api"
@@ -253,8 +264,11 @@ async def test_each_bot_takes_its_webhook_calls_on_its_own_path(
         unknown = await post("/telegram/hook/nope")
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"
-    assert ci_app.update_queue.qsize() == 1 and app.update_queue.empty()
-    assert (await ci_app.update_queue.get()).update_id == 41
+    async with sessions() as session:
+        stored = (await session.execute(select(Inbox.message_id, Inbox.receiver))).all()
+    assert stored == [(f"a{ci_account.id}:41", "ci")]
+    assert await default_inbox.process_pending() == 0  # not the default bot's row
+    assert await ci_inbox.process_pending() == 1
     assert account_webhook_url("https://bot.example.org/telegram/hook", "ci") == (
         "https://bot.example.org/telegram/hook/ci"
     )
