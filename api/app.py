@@ -21,16 +21,20 @@ from api.routers import (
     followups,
     health,
     holidays,
+    hubs,
     invites,
+    leadership,
     meetings,
     partnerships,
     practices,
     questions,
     reflections,
     repository,
+    sessions,
     summaries,
     teachers,
     tokens,
+    years,
 )
 from circles.clock import Clock, SystemClock
 from circles.db import create_sessionmaker
@@ -75,8 +79,12 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         tokens.router,
         audit.router,
         broadcasts.router,
+        hubs.router,
+        sessions.router,
         teachers.router,
         followups.router,
+        leadership.router,
+        years.router,
         channels.router,
     ):
         app.include_router(router)

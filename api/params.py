@@ -15,10 +15,13 @@ AnswerId = Annotated[int, Path(ge=1, le=MAX_ID, description="An answer's id")]
 BroadcastId = Annotated[int, Path(ge=1, le=MAX_ID, description="A broadcast's id")]
 CheckInId = Annotated[int, Path(ge=1, le=MAX_ID, description="A check-in's id")]
 HolidayId = Annotated[int, Path(ge=1, le=MAX_ID, description="A holiday's id")]
+HubId = Annotated[int, Path(ge=1, le=MAX_ID, description="A hub's id")]
 InviteId = Annotated[int, Path(ge=1, le=MAX_ID, description="An invite's id")]
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="A meeting's id")]
 PersonId = Annotated[int, Path(ge=1, le=MAX_ID, description="A person's id")]
 PracticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="A practice's id")]
+SessionId = Annotated[int, Path(ge=1, le=MAX_ID, description="An exchange session's id")]
+YearId = Annotated[int, Path(ge=1, le=MAX_ID, description="A school year's id")]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="A token's id")]
 Country = Annotated[
     str, Path(pattern=r"^[A-Za-z]{2}$", description="ISO 3166 country code", examples=["GH"])
@@ -41,6 +44,10 @@ WeekParam = Annotated[
         description="An ISO week such as 2026-W37 (Monday to Sunday in the circle's timezone)",
         examples=["2026-W37"],
     ),
+]
+YearParam = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="A school year's id: read that year of the circle"),
 ]
 PersonFilter = Annotated[
     int | None, Query(ge=1, le=MAX_ID, description="Only this member (their person id)")

@@ -382,12 +382,13 @@ class CheckInOut(Out):
 
 
 class ReflectionOut(Out):
-    """A reflection after a circle meeting."""
+    """A reflection after a circle meeting or an exchange session across circles."""
 
     id: int
     person_id: int
     author_name: str | None
     meeting_id: int | None
+    session_id: int | None
     learnt: str | None
     will_change: str | None
     one_word: str | None

@@ -166,6 +166,13 @@ class MeetingStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class HubKind(StrEnum):
+    """How far a hub of circles reaches."""
+
+    regional = "regional"
+    national = "national"
+
+
 class RsvpResponse(StrEnum):
     """A member's answer to a meeting invitation."""
 
@@ -264,6 +271,20 @@ class OutboxState(StrEnum):
     sent = "sent"
     failed = "failed"
     unreachable = "unreachable"
+
+
+class YearStatus(StrEnum):
+    """A circle's school year: open (the scheduler works on it) or closed (read-only)."""
+
+    open = "open"
+    closed = "closed"
+
+
+class YearChoice(StrEnum):
+    """What a continuing teacher chose for the new year."""
+
+    continue_journey = "continue"
+    new_inquiry = "new"
 
 
 # --- circles and people ------------------------------------------------------------
@@ -378,6 +399,54 @@ class Holiday(SQLModel, table=True):
     starts_on: date
     ends_on: date
     name: str | None = Field(default=None, max_length=120)
+
+
+class SchoolYear(SQLModel, table=True):
+    """One school year of a circle (:mod:`circles.services.years`): at most one is open.
+
+    Closing it stores ``snapshot``, the year's summary as it was (weekly numbers, each
+    member's line, the practices), so later edits do not change last year's report;
+    ``/forgetme`` removes the person's own line from it.
+    """
+
+    __tablename__ = "school_year"
+    __table_args__ = (
+        sa.UniqueConstraint("circle_id", "label"),
+        sa.CheckConstraint("starts_on < ends_on", name="dates_in_order"),
+        # At most one open year per circle, even when two requests open one at once.
+        sa.Index(
+            "uq_school_year_open",
+            "circle_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    label: str = Field(max_length=20)
+    starts_on: date
+    ends_on: date
+    status: YearStatus = Field(default=YearStatus.open, sa_type=_enum(YearStatus))
+    opened_at: datetime = _created()
+    closed_at: datetime | None = _timestamp()
+    snapshot: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class SchoolYearMember(SQLModel, table=True):
+    """Who belonged to a circle in one school year, with their role then; a continuing
+    teacher's choice (continue the journey or start a new inquiry) once they made it."""
+
+    __tablename__ = "school_year_member"
+    __table_args__ = (sa.UniqueConstraint("year_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year_id: int = Field(foreign_key="school_year.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    role: Role = Field(sa_type=_enum(Role))
+    choice: YearChoice | None = Field(default=None, sa_type=_enum(YearChoice))
+    chosen_at: datetime | None = _timestamp()
 
 
 class Person(SQLModel, table=True):
@@ -618,12 +687,78 @@ class Reflection(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
     meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    #: An exchange session across circles (the reflection's circle: the reader's circle in
+    #: the session's audience).
+    session_id: int | None = Field(
+        default=None, foreign_key="exchange_session.id", ondelete="SET NULL", index=True
+    )
     flow_run_id: int | None = Field(default=None, foreign_key="flowrun.id", ondelete="SET NULL")
     learnt: str | None = Field(default=None, sa_type=sa.Text)
     will_change: str | None = Field(default=None, sa_type=sa.Text)
     one_word: str | None = Field(default=None, max_length=60)
     visibility: Visibility = Field(default=Visibility.facilitators, sa_type=_enum(Visibility))
     created_at: datetime = _created()
+
+
+# --- hubs and exchange sessions across circles ------------------------------------
+
+
+class Hub(SQLModel, table=True):
+    """A named group of circles (a region, a country) that coordinators manage."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: HubKind = Field(default=HubKind.regional, sa_type=_enum(HubKind))
+    #: A national hub's country (its circles are of that country); None for a regional one.
+    country: str | None = Field(default=None, max_length=2)
+    created_at: datetime = _created()
+
+
+class HubCircle(SQLModel, table=True):
+    """A circle's place in a hub; a circle may belong to several hubs."""
+
+    __tablename__ = "hub_circle"
+    __table_args__ = (sa.UniqueConstraint("hub_id", "circle_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    hub_id: int = Field(foreign_key="hub.id", ondelete="CASCADE")
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+
+
+class ExchangeSession(SQLModel, table=True):
+    """A session a coordinator holds for an audience across circles (a broadcast's audience)."""
+
+    __tablename__ = "exchange_session"
+    __table_args__ = (sa.Index("ix_exchange_session_status_starts", "status", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    audience: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    place: str | None = Field(default=None, max_length=300)
+    online_url: str | None = Field(default=None, max_length=500)
+    status: MeetingStatus = Field(default=MeetingStatus.scheduled, sa_type=_enum(MeetingStatus))
+    created_by: str = Field(max_length=80)
+    created_at: datetime = _created()
+
+
+class SessionRsvp(SQLModel, table=True):
+    """One invitee's answer to a session, with the circle they were invited through."""
+
+    __tablename__ = "session_rsvp"
+    __table_args__ = (sa.UniqueConstraint("session_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="exchange_session.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="SET NULL")
+    response: RsvpResponse = Field(sa_type=_enum(RsvpResponse))
+    responded_at: datetime = _created()
+    #: The reflection run started after the session (one per invitee).
+    reflection_run_id: int | None = Field(
+        default=None, foreign_key="flowrun.id", ondelete="SET NULL"
+    )
 
 
 # --- the evidence repository -------------------------------------------------------
@@ -815,6 +950,75 @@ class PartnerMessage(SQLModel, table=True):
     sender_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     text: str = Field(sa_type=sa.Text)
     created_at: datetime = _created()
+
+
+# --- distributed leadership --------------------------------------------------------
+
+
+class CoFacilitationStatus(StrEnum):
+    """An invitation to co-facilitate, from sent to answered (or run out)."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+
+
+class CoFacilitation(SQLModel, table=True):
+    """An invitation to a teacher who codified a practice to co-facilitate a circle.
+
+    Accepted, their membership of ``circle_id`` becomes a facilitator's at once (or they
+    join it as one); their inquiries, answers and practices stay theirs. Personal data of
+    the invited person (erased with them); the inviter is named only as an actor.
+    """
+
+    __tablename__ = "co_facilitation"
+    __table_args__ = (sa.Index("ix_co_facilitation_person_status", "person_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    #: The circle they are invited to co-facilitate.
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE", index=True)
+    #: The circle they teach in, where the inviter found them.
+    from_circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    #: Who invited (``token:3``, ``person:7``), for the audit and the API.
+    invited_by: str = Field(max_length=80)
+    #: The inviting person, told of the answer (None for a token that is nobody's).
+    inviter_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    status: CoFacilitationStatus = Field(
+        default=CoFacilitationStatus.pending, sa_type=_enum(CoFacilitationStatus)
+    )
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    answered_at: datetime | None = _timestamp()
+
+
+class FacilitatorCheckIn(SQLModel, table=True):
+    """A facilitator's monthly check-in on their circle, one per person, circle and month.
+
+    What went well and what support they need reach the coordinators. Personal data of
+    the facilitator: exported by /mydata, erased by /forgetme.
+    """
+
+    __tablename__ = "facilitator_checkin"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "circle_id", "month"),
+        sa.Index("ix_facilitator_checkin_circle_answered", "circle_id", "answered_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    circle_id: int = Field(foreign_key="circle.id", ondelete="CASCADE")
+    #: The first day of the month it is for, in the facilitator's own timezone.
+    month: date
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    nudged_at: datetime | None = _timestamp()
+    answered_at: datetime | None = _timestamp()
+    went_well: str | None = Field(default=None, sa_type=sa.Text)
+    support: str | None = Field(default=None, sa_type=sa.Text)
+    #: How the month went in the circle, 1–5 (optional).
+    rating: int | None = Field(default=None, ge=1, le=5)
 
 
 # --- broadcasts and the outbox -----------------------------------------------------
@@ -1011,13 +1215,20 @@ __all__ = [
     "CheckIn",
     "CheckInStatus",
     "Circle",
+    "CoFacilitation",
+    "CoFacilitationStatus",
     "Consent",
     "Delivery",
     "DeliveryState",
+    "ExchangeSession",
+    "FacilitatorCheckIn",
     "FlowRun",
     "FlowStatus",
     "GroupLink",
     "Holiday",
+    "Hub",
+    "HubCircle",
+    "HubKind",
     "Identity",
     "IdentityLink",
     "Inquiry",
@@ -1038,6 +1249,7 @@ __all__ = [
     "Rsvp",
     "RsvpResponse",
     "SendBudget",
+    "SessionRsvp",
     "ShareScope",
     "Strategy",
     "TokenRole",

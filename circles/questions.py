@@ -150,3 +150,11 @@ class Question(StrEnum):
     reply = "reply", Holds.text
     """peer_answer: a peer's answer to a question of their circle; partner_message: a
     message to a partner in another circle."""
+
+    # --- facilitator_checkin: a facilitator's month in their circle ----------------------
+    went_well = "went_well", Holds.text
+    """facilitator_checkin: what went well in the circle this month (for coordinators)."""
+    support_needed = "support_needed", Holds.text
+    """facilitator_checkin: what support the facilitator needs (for coordinators)."""
+    circle_rating = "circle_rating", Holds.number
+    """facilitator_checkin: how the month went in the circle, 1–5 (optional)."""

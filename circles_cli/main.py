@@ -25,9 +25,11 @@ from circles.settings import Settings
 from circles_cli.channels import channel_app
 from circles_cli.common import fail, in_transaction, settings_or_exit
 from circles_cli.holidays import holiday_app
+from circles_cli.hubs import hub_app
 from circles_cli.logs import configure_logging
 from circles_cli.run import Part
 from circles_cli.run import run as run_parts
+from circles_cli.years import year_app
 
 T = TypeVar("T")
 
@@ -46,6 +48,8 @@ app.add_typer(invite_app, name="invite")
 app.add_typer(token_app, name="token")
 app.add_typer(flows_app, name="flows")
 app.add_typer(holiday_app, name="holiday")
+app.add_typer(hub_app, name="hub")
+app.add_typer(year_app, name="year")
 app.add_typer(channel_app, name="channel")
 whatsapp_app = typer.Typer(help="Work with the WhatsApp Business account.", no_args_is_help=True)
 templates_app = typer.Typer(

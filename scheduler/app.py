@@ -48,9 +48,11 @@ def build_scheduler(
     for job, trigger, name in (
         (jobs.checkin_sweep, every_minute, "open, nudge and close check-ins"),
         (jobs.meeting_sweep, every_minute, "meeting reminders, packs and reflections"),
+        (jobs.session_sweep, every_minute, "exchange session reminders and reflections"),
         (jobs.broadcast_sweep, every_minute, "start scheduled broadcasts"),
         (jobs.digest_sweep, every_minute, "facilitators' weekly digests"),
         (jobs.practice_sweep, every_minute, "share practices across circles"),
+        (jobs.facilitator_sweep, every_minute, "facilitators' monthly check-ins"),
         (jobs.prune_updates, hourly, "forget old update ids and handled WhatsApp messages"),
         (jobs.prune_sessions, hourly, "forget ended dashboard sessions"),
     ):

@@ -12,7 +12,15 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.flows import announcements, digest, packs, prompts, sharing
+from bot.flows import (
+    announcements,
+    digest,
+    exchange_sessions,
+    leadership,
+    packs,
+    prompts,
+    sharing,
+)
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.services import broadcasts
@@ -65,6 +73,16 @@ async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int,
     return reminded, packed, invited
 
 
+async def session_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int]:
+    """Remind invitees before exchange sessions across circles, and ask those who came to
+    reflect after them."""
+    now = clock.now()
+    async with transaction(sessions) as session:
+        reminded = await exchange_sessions.send_reminders(session, now=now)
+        invited = await exchange_sessions.invite_reflections(session, now=now)
+    return reminded, invited
+
+
 async def digest_sweep(sessions: SessionMaker, clock: Clock) -> int:
     """Queue facilitators' weekly digests on Monday mornings, their time."""
     async with transaction(sessions) as session:
@@ -84,6 +102,17 @@ async def practice_sweep(sessions: SessionMaker, clock: Clock) -> int:
     if shared:
         log.info("shared %d practices with circles", len(shared))
     return len(shared)
+
+
+async def facilitator_sweep(sessions: SessionMaker, clock: Clock) -> leadership.Sweep:
+    """Open facilitators' monthly check-ins at their local time and remind the silent."""
+    try:
+        async with transaction(sessions) as session:
+            return await leadership.sweep(session, now=clock.now())
+    except IntegrityError:
+        # Another scheduler opened the same month's check-ins a moment ago; its sweep stands.
+        log.warning("facilitators' check-ins were opened concurrently; this sweep stood back")
+        return leadership.Sweep()
 
 
 async def prune_updates(sessions: SessionMaker, clock: Clock) -> int:

@@ -128,7 +128,7 @@ def test_operator_checks_the_whatsapp_templates_of_the_installed_package(
 ) -> None:
     output = installed.run("circles", "whatsapp", "templates", "check")
 
-    assert "All 24 templates are complete in 192 language versions" in output
+    assert "All 34 templates are complete in 272 language versions" in output
 
 
 def test_operator_migrates_a_new_database_with_the_installed_package(

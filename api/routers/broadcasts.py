@@ -1,4 +1,4 @@
-"""``/v1/broadcasts``: announcements to circles, countries, roles and languages.
+"""``/v1/broadcasts``: announcements to circles, countries, hubs, roles and languages.
 
 Admins and coordinators broadcast. A coordinator limited to some countries broadcasts
 only there: an audience without countries means *their* countries, and a broadcast
@@ -36,6 +36,7 @@ class AudienceIn(BaseModel):
     countries: list[CountryCode] = Field(default=[], max_length=200)
     roles: list[Role] = Field(default=[], max_length=3)
     languages: list[LanguageCode] = Field(default=[], max_length=8)
+    hub_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default=[], max_length=100)
 
     def audience(self) -> broadcasts.Audience:
         """The domain form."""
@@ -44,6 +45,7 @@ class AudienceIn(BaseModel):
             tuple(c.upper() for c in self.countries),
             tuple(self.roles),
             tuple(self.languages),
+            tuple(self.hub_ids),
         )
 
 
@@ -102,7 +104,11 @@ def _scoped(scope: Scope, audience: broadcasts.Audience) -> broadcasts.Audience:
         return audience
     if not audience.countries:
         return broadcasts.Audience(
-            audience.circle_ids, tuple(sorted(scope.countries)), audience.roles, audience.languages
+            audience.circle_ids,
+            tuple(sorted(scope.countries)),
+            audience.roles,
+            audience.languages,
+            audience.hub_ids,
         )
     if not set(audience.countries) <= scope.countries:
         raise Forbidden(

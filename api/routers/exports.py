@@ -9,15 +9,16 @@ before any lookup). Answer exports are sent as a stream, a few at a time per ser
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import ScopeDep
 from api.deps import ClockDep, SessionDep, SettingsDep
-from api.params import WRITE, WeekParam, week_or_none
+from api.params import WRITE, WeekParam, YearParam, week_or_none
 from api.streaming import stream_file
-from circles.services import exports
+from circles.services import exports, years
 from circles.services.exports import MEDIA_TYPES, Export, ExportFormat
 from circles.services.pagination import MAX_ID
 
@@ -50,15 +51,30 @@ class Selection:
     country: CountryFilter = None
     from_week: WeekParam = None
     to_week: WeekParam = None
+    year: YearParam = None
 
-    def arguments(self) -> dict[str, Any]:
-        """The export service's keywords for this selection (a 422 for weeks that do not exist)."""
+    async def arguments(
+        self, session: SessionDep, scope: ScopeDep, now: datetime
+    ) -> dict[str, Any]:
+        """The export service's keywords for this selection (a 422 for weeks that do not
+        exist); with ``year``, the weeks of that school year of ``circle``."""
+        first, last = week_or_none(self.from_week), week_or_none(self.to_week)
+        if self.year is not None:
+            first, last = await years.weeks_to_read(
+                session,
+                scope=scope,
+                circle_id=self.circle,
+                year_id=self.year,
+                now=now,
+                first=first,
+                last=last,
+            )
         return {
             "fmt": self.format,
             "circle_id": self.circle,
             "country": self.country,
-            "first": week_or_none(self.from_week),
-            "last": week_or_none(self.to_week),
+            "first": first,
+            "last": last,
         }
 
 
@@ -115,7 +131,7 @@ async def export_answers(
         session,
         scope=scope,
         now=clock.now(),
-        **selection.arguments(),
+        **await selection.arguments(session, scope, clock.now()),
         pseudonymise=pseudonyms.pseudonymise,
         include_text=pseudonyms.include_text,
         pseudonym_key=pseudonyms.key,
@@ -136,6 +152,9 @@ async def export_summaries(
 ) -> Response:
     """One row per circle and week (default: the last eight weeks), without names."""
     export = await exports.export_summaries(
-        session, scope=scope, now=clock.now(), **selection.arguments()
+        session,
+        scope=scope,
+        now=clock.now(),
+        **await selection.arguments(session, scope, clock.now()),
     )
     return _attachment(export)

@@ -25,13 +25,18 @@ async def list_reflections(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
     meeting: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    session_id: Annotated[
+        int | None,
+        Query(alias="session", ge=1, le=MAX_ID, description="An exchange session's id"),
+    ] = None,
     member: PersonFilter = None,
 ) -> Page[ReflectionOut]:
     """Reflections newest first that the token may read.
 
     "The facilitators" reflections go to facilitator tokens, "my whole circle" ones to
     the circle's facilitator and union representative tokens, "only me" to nobody.
-    Coordinators and admins are not in the circle, so they read none.
+    Coordinators and admins are not in the circle, so they read none. ``session``
+    keeps the circle's reflections on one exchange session across circles.
     """
     circle = await circle_for(
         session, scope=scope, circle_id=circle_id, permission=Permission.read_details
@@ -43,6 +48,7 @@ async def list_reflections(
         cursor=cursor,
         limit=limit,
         meeting_id=meeting,
+        session_id=session_id,
         person_id=member,
     )
     return Page.of(page, ReflectionOut.of)

@@ -12,7 +12,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import channels, dashboard, followups, public, simulator, teachers
+from api.web import (
+    channels,
+    dashboard,
+    followups,
+    leadership,
+    public,
+    sessions,
+    simulator,
+    teachers,
+    years,
+)
 from api.web.pages import WebError, install_errors
 
 STATIC = Path(__file__).parent / "static"
@@ -24,9 +34,12 @@ def install(app: FastAPI) -> None:
     app.include_router(simulator.router)
     app.include_router(dashboard.router)
     app.include_router(teachers.router)
+    app.include_router(sessions.router)
     app.include_router(followups.router)
+    app.include_router(leadership.router)
     app.include_router(channels.router)
     app.include_router(public.router)
+    app.include_router(years.router)
     install_errors(app)
 
 

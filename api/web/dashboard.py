@@ -39,7 +39,7 @@ from api.web.pages import (
 )
 from bot.flows import announcements
 from circles.i18n import N_, _, current_language, format_number, use_language
-from circles.models import Circle, Person, PracticeStatus, RsvpResponse
+from circles.models import Circle, Person, PracticeStatus, RsvpResponse, YearStatus
 from circles.services import (
     attendance,
     dashboard,
@@ -52,6 +52,7 @@ from circles.services import (
     reviews,
     simulation,
     summaries,
+    years,
 )
 from circles.services.access import Permission, Scope, circle_for, scope_of_token
 from circles.services.circles import list_circles
@@ -343,12 +344,15 @@ async def circle_page(
         if peers.may_read_questions(scope)
         else None
     )
+    school_years = await years.list_years(session, circle=circle)
     return page(
         request,
         viewer.web,
         "dashboard_circle.html",
         language=viewer.language,
         circle=circle,
+        years=school_years,
+        current_year=next((y.id for y in school_years if y.status is YearStatus.open), None),
         summary=summary,
         headline=headline,
         response_chart=response_chart,

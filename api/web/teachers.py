@@ -22,7 +22,8 @@ from api.web.dashboard import ViewerDep
 from api.web.pages import WebError, page
 from circles.i18n import N_
 from circles.models import PracticeStatus, Visibility
-from circles.services import media, summaries, teachers
+from circles.services import leadership, media, summaries, teachers
+from circles.services.access import Permission
 
 router = APIRouter(prefix="/dashboard/circles/{circle_id}/teachers", include_in_schema=False)
 
@@ -63,6 +64,9 @@ async def teacher(
     found = await teachers.teacher_page(
         session, scope=viewer.scope, circle_id=circle_id, person_id=person_id
     )
+    may_invite = viewer.scope.may(Permission.write_circle) and await leadership.may_be_invited(
+        session, person_id=person_id, circle_id=circle_id
+    )
     return page(
         request,
         viewer.web,
@@ -78,6 +82,8 @@ async def teacher(
         visibility_labels=VISIBILITY_LABELS,
         history_labels=HISTORY_LABELS,
         practice_status_labels=PRACTICE_STATUS_LABELS,
+        may_invite=may_invite,
+        done=request.query_params.get("done"),
     )
 
 

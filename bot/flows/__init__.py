@@ -13,9 +13,11 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     checkins,
     codifying,
     coordinator,
+    exchange_sessions,
     facilitator,
     hooks,
     journey,
+    leadership,
     meetings,
     partner_messages,
     partners,
@@ -25,4 +27,5 @@ from bot.flows import (  # noqa: F401  (register effects and button handlers)
     reflections,
     revisions,
     settings,
+    years,
 )

@@ -13,10 +13,12 @@ chats earlier still work:
 ``c:<run>:<seq>:<value>`` / ``c:<run>:<seq>:#<n>`` / ``t:…`` / ``d:<run>:<seq>`` /
 ``s:<run>:<seq>`` answer a flow's question (the sequence closes old keyboards);
 ``o:<check-in>:<value>`` opens a check-in; ``x:<verb>:…`` a member's action
-(pause, erasure, inquiry, meetings); ``p:<verb>:…`` the evidence repository;
-``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…`` help from
-peers (answer a question, thank an answer, stop or restart peers' questions); ``pt:<verb>:…``
-partnerships between teachers of different circles.
+(pause, erasure, inquiry, meetings, exchange sessions); ``p:<verb>:…`` the evidence
+repository; ``f:<command>`` and ``r:<verdict>:<practice>`` a facilitator's; ``q:<verb>:…``
+help from peers (answer a question, thank an answer, stop or restart peers' questions);
+``pt:<verb>:…`` partnerships between teachers of different circles; ``l:<verb>:…``
+distributed leadership (accept or decline co-facilitating, a facilitator's monthly
+check-in).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal, TypeVar, get_args
 
 from bot.flows.ids import MAX_NUMBER, parse_id
-from circles.models import RsvpResponse, Strategy
+from circles.models import RsvpResponse, Strategy, YearChoice
 
 #: Bytes of button data Telegram accepts.
 DATA_LIMIT = 64
@@ -368,6 +370,36 @@ class CancelMeeting(_OneId):
 MeetingAction = Rsvp | Reflect | MoveMeeting | CancelMeeting
 
 
+@_register
+@dataclass(frozen=True)
+class AnswerSession(Action):
+    """An invitee's answer to an exchange session across circles."""
+
+    tag: ClassVar[str] = "x:srsvp"
+    arity: ClassVar[int] = 2
+    session_id: int
+    answer: RsvpResponse
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.session_id), RsvpResponse(self.answer).value)
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        session_id = parse_id(parts[0])
+        if session_id is None or parts[1] not in RsvpResponse.__members__:
+            return None
+        return cls(session_id, RsvpResponse(parts[1]))
+
+
+@_register
+@dataclass(frozen=True)
+class ReflectOnSession(_OneId):
+    """Start one's reflection on an exchange session that has ended."""
+
+    tag: ClassVar[str] = "x:sreflect"
+    session_id: int
+
+
 # --- the evidence repository (``p:``) ------------------------------------------------------------
 
 
@@ -582,6 +614,79 @@ class EndPartner(_OneId):
     partnership_id: int
 
 
+# --- distributed leadership (``l:``) ------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class AcceptCoFacilitation(_OneId):
+    """Accept an invitation to co-facilitate a circle."""
+
+    tag: ClassVar[str] = "l:y"
+    invitation_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class DeclineCoFacilitation(_OneId):
+    """Decline an invitation to co-facilitate a circle."""
+
+    tag: ClassVar[str] = "l:n"
+    invitation_id: int
+
+
+@_register
+@dataclass(frozen=True)
+class InviteCoFacilitator(Action):
+    """A facilitator invites a teacher of their circle to co-facilitate it (``/cofacilitate``)."""
+
+    tag: ClassVar[str] = "l:i"
+    arity: ClassVar[int] = 2
+    circle_id: int
+    person_id: int
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.circle_id), str(self.person_id))
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        ids = _ids(parts)
+        return None if ids is None else cls(ids[0], ids[1])
+
+
+@_register
+@dataclass(frozen=True)
+class OpenFacilitatorCheckIn(_OneId):
+    """Open a facilitator's monthly check-in."""
+
+    tag: ClassVar[str] = "l:c"
+    checkin_id: int
+
+
+# --- the next school year (``y:``) ---------------------------------------------------------------
+
+
+@_register
+@dataclass(frozen=True)
+class ChooseYearPath(Action):
+    """A continuing teacher's choice for the new school year: go on, or a new inquiry."""
+
+    tag: ClassVar[str] = "y:c"
+    arity: ClassVar[int] = 2
+    year_id: int
+    choice: YearChoice
+
+    def parts(self) -> tuple[str, ...]:
+        return (str(self.year_id), YearChoice(self.choice).value)
+
+    @classmethod
+    def read(cls, parts: list[str]) -> Action | None:
+        year_id = parse_id(parts[0])
+        if year_id is None or parts[1] not in {c.value for c in YearChoice}:
+            return None
+        return cls(year_id, YearChoice(parts[1]))
+
+
 # --- a facilitator's (``f:``, ``r:``) ------------------------------------------------------------
 
 
@@ -638,7 +743,11 @@ FACILITATOR_TAGS = (FacilitatorCommand.tag, Review.tag)
 #: codec): a domain name and the action its id stands for. The stored message names them
 #: (``{"label": …, "named": ["revise_practice", 12]}``); :mod:`bot.flows.events` reads them
 #: back as the action, and the renderers encode it like any other.
-NAMED: dict[str, Callable[[int], Action]] = {"revise_practice": RevisePractice}
+NAMED: dict[str, Callable[[int], Action]] = {
+    "revise_practice": RevisePractice,
+    "accept_cofacilitation": AcceptCoFacilitation,
+    "decline_cofacilitation": DeclineCoFacilitation,
+}
 
 
 def named(name: object, ident: object) -> Action | None:

@@ -33,7 +33,7 @@ from circles.models import (
     Person,
     Phase,
 )
-from circles.services import access, journeys
+from circles.services import access, journeys, years
 from circles.services import holidays as circles_holidays
 from circles.services.schedule import next_checkin
 from circles.text import Day, headline, lines, t, when
@@ -77,6 +77,15 @@ async def checkin(visit: Visit, person: Person) -> Replies:
     if place is None:
         return [
             Say(t("Check-ins are for the teachers of a circle. Send /help to see what you can do."))
+        ]
+    if await years.between_years(session, circle_id=place.circle.id, now=now):
+        return [
+            Say(
+                t(
+                    "Your circle is between two school years: check-ins begin again when "
+                    "the next year starts."
+                )
+            )
         ]
     started = await _open_checkin_run(session, person, now)
     if started is not None:

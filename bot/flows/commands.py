@@ -34,11 +34,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("who", N_("who has not answered yet"), _FACILITATOR),
     Command("nudge", N_("remind those who have not answered (once a day)"), _FACILITATOR),
     Command("review", N_("practices waiting for your review"), _FACILITATOR),
+    Command(
+        "cofacilitate",
+        N_("invite a teacher who codified a practice to co-facilitate"),
+        _FACILITATOR,
+    ),
     Command("meeting", N_("schedule a circle meeting"), _FACILITATOR),
     Command("meetings", N_("upcoming meetings, who comes; move or cancel"), _FACILITATOR),
     Command(
         "linkgroup", N_("send it in your circle's group to post meeting news there"), _FACILITATOR
     ),
+    Command("sessions", N_("exchange sessions across circles you are invited to"), _MEMBER),
     Command("practices", N_("search the practices other teachers published"), _MEMBER),
     Command("mypractices", N_("your practices, their review and revisions"), _TEACHER),
     Command("pause", N_("pause check-ins and reminders for a while"), _MEMBER),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import not_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
@@ -30,7 +30,7 @@ from bot.flows.circle import (
     week_title,
 )
 from bot.flows.events import Button, Say
-from circles.models import Membership, Outbox, Person, Role
+from circles.models import Circle, Membership, Outbox, Person, Role
 from circles.services import reviews, scheduling, summaries
 from circles.services.access import member_scopes
 from circles.services.outbox import enqueue
@@ -111,7 +111,12 @@ async def send_digests(session: AsyncSession, *, now: datetime) -> int:
         await session.scalars(
             select(Person)
             .join(Membership, Membership.person_id == Person.id)
-            .where(Membership.role == Role.facilitator, scheduling.reachable(now))
+            .join(Circle, Circle.id == Membership.circle_id)
+            .where(
+                Membership.role == Role.facilitator,
+                scheduling.reachable(now),
+                not_(scheduling.idle_circles(now.date())),
+            )
             .distinct()
         )
     )

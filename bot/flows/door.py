@@ -31,8 +31,10 @@ from bot.flows import (
     checkins,
     circle,
     coordinator,
+    exchange_sessions,
     joining,
     journey,
+    leadership,
     linking,
     meetings,
     nudge,
@@ -123,6 +125,8 @@ COMMANDS: dict[str, Command] = {
     "broadcasts": _plain(coordinator.overview),
     "meeting": _plain(meetings.schedule),
     "meetings": _plain(meetings.overview),
+    "cofacilitate": _plain(leadership.cofacilitate),
+    "sessions": _plain(exchange_sessions.upcoming),
 }
 
 

@@ -104,6 +104,7 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
     meetings = await scheduling.meetings_by_circle(session, now=now)
     existing = await scheduling.existing_checkins(session, since=now - 3 * CHECKIN_WINDOW)
     phases = await scheduling.current_phases(session)
+    year_starts = await scheduling.year_starts(session)
     slots: dict[tuple[int, str], tuple[list[datetime], datetime]] = {}
     templates: dict[Phase, dict[str, Any]] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
@@ -125,7 +126,11 @@ async def open_checkins(session: AsyncSession, *, now: datetime) -> Wave:
         due, _quiet = slots[slot_key]
         inquiry_id, phase = phases.get(member.person_id, (None, Phase.identify))
         for when in due:
-            if when < member.joined_at or (member.person_id, circle.id, when) in existing:
+            if (
+                when < member.joined_at
+                or when < year_starts.get(circle.id, when)
+                or (member.person_id, circle.id, when) in existing
+            ):
                 continue
             row = {
                 "person_id": member.person_id,

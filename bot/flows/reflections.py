@@ -1,5 +1,8 @@
 """Reflections on a circle meeting: the bot asks each member after the circle has met.
 
+The same flow follows an exchange session across circles (:mod:`bot.flows.exchange_sessions`):
+its run's state names the session, and the reflection is stored with the session's id.
+
 The answers are stored by the ``record_reflection`` effect of the ``reflection`` flow.
 """
 
@@ -48,6 +51,7 @@ async def record_reflection(ctx: Context, edited: bool) -> Completion:
             circle=circle,
             flow_run_id=ctx.run.id,
             meeting_id=ctx.run.meeting_id,
+            session_id=ctx.run.state.get("session_id"),
             learnt=answer_text(ctx.answers, Question.learnt),
             will_change=answer_text(ctx.answers, Question.will_change),
             one_word=answer_text(ctx.answers, Question.one_word),

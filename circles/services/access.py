@@ -112,6 +112,8 @@ class Scope:
     role: TokenRole
     circle_ids: frozenset[int] | None = None
     countries: frozenset[str] | None = None
+    #: The person acting (a member in the bot, a token's holder), if the scope is someone's.
+    person_id: int | None = None
 
     def may(self, permission: Permission) -> bool:
         """Whether the role allows ``permission``."""
@@ -153,21 +155,26 @@ class Scope:
 
 def scope_of_token(token: ApiToken) -> Scope:
     """The scope an API token acts with."""
-    actor = f"token:{token.id}"
+    actor, holder = f"token:{token.id}", token.person_id
     if token.role is TokenRole.admin:
-        return Scope(actor, token.role)
+        return Scope(actor, token.role, person_id=holder)
     if token.role is TokenRole.coordinator:
         countries = frozenset(c.upper() for c in token.countries) if token.countries else None
-        return Scope(actor, token.role, countries=countries)
+        return Scope(actor, token.role, countries=countries, person_id=holder)
     circles = frozenset({token.circle_id}) if token.circle_id is not None else frozenset()
-    return Scope(actor, token.role, circle_ids=circles)
+    return Scope(actor, token.role, circle_ids=circles, person_id=holder)
 
 
 def scope_of_member(person_id: int, circle_id: int, role: Role) -> Scope | None:
     """The scope of a facilitator or union representative in the bot (None for teachers)."""
     if role is Role.teacher:
         return None
-    return Scope(f"person:{person_id}", TokenRole(role.value), circle_ids=frozenset({circle_id}))
+    return Scope(
+        f"person:{person_id}",
+        TokenRole(role.value),
+        circle_ids=frozenset({circle_id}),
+        person_id=person_id,
+    )
 
 
 async def visible_circle(session: AsyncSession, *, scope: Scope, circle_id: int) -> Circle:

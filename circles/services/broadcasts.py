@@ -5,8 +5,10 @@ and person) and one outbox message each, in bulk; the outbox sender delivers the
 Telegram's pace and records each delivery's fate. Fanning out twice adds nothing.
 
 Audience filters (all optional, combined with AND): ``circle_ids``, ``countries``,
-``roles`` and ``languages``. People who have not consented or were forgotten are never
-recipients; those who paused or blocked the bot are recorded as skipped, with why.
+``hub_ids`` (circles of any of these hubs), ``roles`` and ``languages``. Exchange
+sessions (:mod:`circles.services.exchange_sessions`) invite the same audiences. People
+who have not consented or were forgotten are never recipients; those who paused or
+blocked the bot are recorded as skipped, with why.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import Select, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, InvalidAnswer, NotFound
@@ -37,6 +39,7 @@ from circles.models import (
 )
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
+from circles.services.hubs import check_hubs, hubs_circle_ids
 from circles.services.outbox import media, message_counts, say
 from circles.services.people import preferred_identities
 from circles.services.sandbox import real_or_named
@@ -55,6 +58,7 @@ class Audience:
     countries: tuple[str, ...] = ()
     roles: tuple[Role, ...] = ()
     languages: tuple[str, ...] = ()
+    hub_ids: tuple[int, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The form stored on the broadcast."""
@@ -63,6 +67,7 @@ class Audience:
             "countries": list(self.countries),
             "roles": [r.value for r in self.roles],
             "languages": list(self.languages),
+            "hub_ids": list(self.hub_ids),
         }
 
     @classmethod
@@ -73,6 +78,7 @@ class Audience:
             tuple(data.get("countries", ())),
             tuple(Role(r) for r in data.get("roles", ())),
             tuple(data.get("languages", ())),
+            tuple(data.get("hub_ids", ())),
         )
 
 
@@ -85,9 +91,7 @@ class Report:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-def _check(
-    variants: dict[str, str], default_language: str, audience: Audience, file_kind: str | None
-) -> None:
+def _check(variants: dict[str, str], default_language: str, file_kind: str | None) -> None:
     if not variants:
         raise InvalidAnswer(N_("A broadcast needs a text."))
     for language, text in variants.items():
@@ -104,6 +108,10 @@ def _check(
         raise InvalidAnswer(N_("The default language needs a text of its own."))
     if file_kind not in (None, "photo", "document"):
         raise InvalidAnswer(N_("A file is a photo or a document."))
+
+
+async def check_audience(session: AsyncSession, audience: Audience) -> None:
+    """Refuse an audience naming an unknown country, language or hub."""
     for country in audience.countries:
         if not is_country(country):
             raise InvalidAnswer(N_("{country} is not a two-letter country code."), country=country)
@@ -114,6 +122,7 @@ def _check(
                 language=language,
                 supported=", ".join(SUPPORTED_LANGUAGES),
             )
+    await check_hubs(session, audience.hub_ids)
 
 
 async def create_broadcast(
@@ -129,7 +138,8 @@ async def create_broadcast(
     file_kind: str | None = None,
 ) -> Broadcast:
     """Create a broadcast, to go at ``send_at`` (now if None)."""
-    _check(variants, default_language, audience, file_kind if file_id else None)
+    _check(variants, default_language, file_kind if file_id else None)
+    await check_audience(session, audience)
     if send_at is not None and send_at < now:
         raise InvalidAnswer(N_("The sending time is in the past."))
     broadcast = Broadcast(
@@ -156,6 +166,27 @@ async def create_broadcast(
     return broadcast
 
 
+def in_audience(query: Select, audience: Audience) -> Select:
+    """``query`` (which joins :class:`Person`, :class:`Membership` and :class:`Circle`)
+    kept to consenting, unforgotten people of the audience's memberships."""
+    query = query.where(
+        Person.consent == Consent.given,
+        Person.forgotten_at.is_(None),
+        real_or_named(audience.circle_ids),
+    )
+    if audience.circle_ids:
+        query = query.where(Circle.id.in_(audience.circle_ids))
+    if audience.countries:
+        query = query.where(Circle.country.in_([c.upper() for c in audience.countries]))
+    if audience.hub_ids:
+        query = query.where(Circle.id.in_(hubs_circle_ids(audience.hub_ids)))
+    if audience.roles:
+        query = query.where(Membership.role.in_(audience.roles))
+    if audience.languages:
+        query = query.where(Person.language.in_(audience.languages))
+    return query
+
+
 def _audience_query(audience: Audience):
     """Everyone in the audience who has an identity, with where to send (None: nowhere)."""
     preferred = preferred_identities()
@@ -171,23 +202,10 @@ def _audience_query(audience: Audience):
         .join(Membership, Membership.person_id == Person.id)
         .join(Circle, Circle.id == Membership.circle_id)
         .outerjoin(preferred, preferred.c.person_id == Person.id)
-        .where(
-            Person.consent == Consent.given,
-            Person.forgotten_at.is_(None),
-            has_identity,
-            real_or_named(audience.circle_ids),
-        )
+        .where(has_identity)
         .distinct()
     )
-    if audience.circle_ids:
-        query = query.where(Circle.id.in_(audience.circle_ids))
-    if audience.countries:
-        query = query.where(Circle.country.in_([c.upper() for c in audience.countries]))
-    if audience.roles:
-        query = query.where(Membership.role.in_(audience.roles))
-    if audience.languages:
-        query = query.where(Person.language.in_(audience.languages))
-    return query
+    return in_audience(query, audience)
 
 
 async def count_recipients(session: AsyncSession, *, audience: Audience) -> int:

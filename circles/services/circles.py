@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from babel import Locale
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
-from circles.models import Cadence, Circle, Membership, Person, Role
+from circles.models import Cadence, Circle, Membership, Person, Role, SchoolYear
 from circles.settings import SUPPORTED_LANGUAGES, is_timezone, normalize_language
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -74,7 +74,29 @@ async def create_circle(
     )
     session.add(circle)
     await session.flush()
+    await add_first_year(session, circle=circle, now=now)
     return circle
+
+
+def first_year(day: date) -> tuple[str, date, date]:
+    """A circle's first year: label, first and last day, from the day it was created."""
+    return year_label(day), day, day + timedelta(days=364)
+
+
+def year_label(day: date) -> str:
+    """``2026–27`` for a year that begins in 2026."""
+    return f"{day.year}\u2013{(day.year + 1) % 100:02d}"
+
+
+async def add_first_year(session: AsyncSession, *, circle: Circle, now: datetime) -> SchoolYear:
+    """Open a new circle's first school year (:mod:`circles.services.years`)."""
+    label, starts, ends = first_year(now.date())
+    year = SchoolYear(
+        circle_id=circle.id, label=label, starts_on=starts, ends_on=ends, opened_at=now
+    )
+    session.add(year)
+    await session.flush()
+    return year
 
 
 async def get_circle_by_name(session: AsyncSession, *, name: str) -> Circle:

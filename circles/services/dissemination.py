@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.db import insert_or_skip
@@ -41,7 +41,7 @@ from circles.models import (
 from circles.services import repository
 from circles.services.sandbox import practice_on_side
 from circles.services.schedule import in_holidays
-from circles.services.scheduling import holidays_by_circle, reachable
+from circles.services.scheduling import holidays_by_circle, idle_circles, reachable
 
 #: Local time from which the digest goes out, on Monday to Friday.
 SEND_FROM = time(10, 0)
@@ -136,7 +136,7 @@ async def due_circles(session: AsyncSession, *, now: datetime) -> list[Circle]:
         await session.execute(
             select(Circle, last.c.last)
             .outerjoin(last, last.c.circle_id == Circle.id)
-            .where(Circle.share_every_days > 0)
+            .where(Circle.share_every_days > 0, not_(idle_circles(now.date())))
             .order_by(Circle.id)
         )
     ).all()

@@ -24,10 +24,18 @@ _STEPS: dict[Phase, tuple[tuple[Phase, ...], str]] = {
     Phase.codify: ((Phase.pilot,), "inquiry.codify"),
     Phase.done: ((Phase.codify,), "inquiry.finish"),
 }
+#: A new school year: the teacher leaves an unfinished inquiry for a new one.
+_SET_ASIDE = ((Phase.identify, Phase.pilot, Phase.codify), "inquiry.set_aside")
 
 
-async def _move(session: AsyncSession, inquiry: Inquiry, target: Phase, now: datetime) -> Inquiry:
-    allowed, action = _STEPS[target]
+async def _move(
+    session: AsyncSession,
+    inquiry: Inquiry,
+    target: Phase,
+    now: datetime,
+    step: tuple[tuple[Phase, ...], str] | None = None,
+) -> Inquiry:
+    allowed, action = step or _STEPS[target]
     if inquiry.phase not in allowed:
         raise InvalidTransition(_CANNOT, phase=inquiry.phase.value, target=target.value)
     inquiry.phase = target
@@ -61,3 +69,9 @@ async def finish(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> I
     await _move(session, inquiry, Phase.done, now)
     inquiry.completed_at = inquiry.completed_at or now
     return inquiry
+
+
+async def set_aside(session: AsyncSession, *, inquiry: Inquiry, now: datetime) -> Inquiry:
+    """identify, pilot or codify → done: the teacher starts a new inquiry in a new school
+    year; this one stays in their history as it was."""
+    return await _move(session, inquiry, Phase.done, now, _SET_ASIDE)

@@ -482,6 +482,7 @@ async def record_reflection(
     one_word: str | None,
     visibility: str,
     now: datetime,
+    session_id: int | None = None,
 ) -> Reflection:
     """Store (or update) the reflection written in one flow run."""
     reflection = await session.scalar(
@@ -492,6 +493,7 @@ async def record_reflection(
             person_id=person.id,
             circle_id=circle.id,
             meeting_id=meeting_id,
+            session_id=session_id,
             flow_run_id=flow_run_id,
             created_at=now,
         )

@@ -26,8 +26,10 @@ from circles.models import (
     Channel,
     CheckIn,
     Circle,
+    CoFacilitation,
     Consent,
     Delivery,
+    FacilitatorCheckIn,
     FlowRun,
     Identity,
     IdentityLink,
@@ -47,9 +49,10 @@ from circles.models import (
     PracticeVersion,
     Reflection,
     Rsvp,
+    SessionRsvp,
     WebSession,
 )
-from circles.services import media, partnerships, peers
+from circles.services import media, partnerships, peers, yearbook
 from circles.services.audit import record_audit
 from circles.services.inbox import forget_sender
 
@@ -157,6 +160,7 @@ async def export_person_data(
         "reflections": await rows(Reflection, Reflection.person_id == pid),
         "meetings_created": await rows(Meeting, Meeting.created_by_id == pid),
         "rsvps": await rows(Rsvp, Rsvp.person_id == pid),
+        "session_rsvps": await rows(SessionRsvp, SessionRsvp.person_id == pid),
         "practices": await rows(Practice, Practice.author_id == pid),
         "practice_versions": await rows(
             PracticeVersion, PracticeVersion.practice_id.in_(practice_ids)
@@ -169,7 +173,13 @@ async def export_person_data(
             Partnership, or_(Partnership.requester_id == pid, Partnership.partner_id == pid)
         ),
         "partner_messages": await rows(PartnerMessage, PartnerMessage.sender_id == pid),
+        "co_facilitation_invitations": await rows(CoFacilitation, CoFacilitation.person_id == pid),
+        "co_facilitation_invitations_sent": await rows(
+            CoFacilitation, CoFacilitation.inviter_id == pid
+        ),
+        "facilitator_checkins": await rows(FacilitatorCheckIn, FacilitatorCheckIn.person_id == pid),
         "deliveries": await rows(Delivery, Delivery.person_id == pid),
+        "school_years": await yearbook.export(session, person_id=pid),
         "messages": await rows(Outbox, _addressed_to(identities)),
         "api_tokens": await rows(ApiToken, ApiToken.person_id == pid, leave_out=("token_hash",)),
         "audit_entries": await rows(AuditLog, _audit_about(pid, practice_ids)),
@@ -200,11 +210,15 @@ async def forget_person(
       so they no longer carry the person's id.
     - Published practices stay in the repository without an author, older versions or
       review comment; unpublished ones are deleted with their versions.
+    - School years: their rows of every year go, and their line (and unpublished
+      practices) leave every closed year's frozen summary; its weekly numbers stay.
     - Questions they asked their peers go for everyone (the copies, the answers and the
       queued or sent messages that carry them), and so do their answers to others'.
     - Messages they wrote to partners go (with the rows that carried them, and the requests
       and introductions that named them); their active partnerships end, and the partner
       is told without their name; requests not answered yet are withdrawn.
+    - Their invitations to co-facilitate and their monthly facilitator check-ins are
+      deleted; invitations they sent keep no trace of them.
     - Audit entries they made keep the action but name :data:`FORGOTTEN_ACTOR`.
     - Files of the media store (in ``media_dir``) that their rows name are deleted, but
       a published practice's evidence photos. They go before the transaction commits:
@@ -221,6 +235,7 @@ async def forget_person(
     to_them = or_(Outbox.id.in_(deliveries), _addressed_to(identities))
     await session.execute(delete(Outbox).where(to_them))
     await peers.forget(session, person_id=pid)
+    await yearbook.forget(session, person_id=pid)
     await partnerships.forget(session, person_id=pid, now=now)
     for channel in (Channel.telegram, Channel.whatsapp):
         await forget_sender(
@@ -235,9 +250,12 @@ async def forget_person(
         (Answer, Answer.person_id),
         (Reflection, Reflection.person_id),
         (Rsvp, Rsvp.person_id),
+        (SessionRsvp, SessionRsvp.person_id),
         (Adoption, Adoption.person_id),
         (FlowRun, FlowRun.person_id),
         (Membership, Membership.person_id),
+        (CoFacilitation, CoFacilitation.person_id),
+        (FacilitatorCheckIn, FacilitatorCheckIn.person_id),
     ):
         await session.execute(delete(model).where(column == pid))
     await _forget_practices(session, pid)
@@ -251,6 +269,14 @@ async def forget_person(
     await session.execute(update(ApiToken).where(ApiToken.person_id == pid).values(person_id=None))
     await session.execute(
         update(AuditLog).where(AuditLog.actor == f"person:{pid}").values(actor=FORGOTTEN_ACTOR)
+    )
+    await session.execute(
+        update(CoFacilitation).where(CoFacilitation.inviter_id == pid).values(inviter_id=None)
+    )
+    await session.execute(
+        update(CoFacilitation)
+        .where(CoFacilitation.invited_by == f"person:{pid}")
+        .values(invited_by=FORGOTTEN_ACTOR)
     )
     await session.execute(
         update(AuditLog)

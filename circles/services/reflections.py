@@ -1,4 +1,5 @@
-"""Reflections after circle meetings, shown only as far as their authors allowed."""
+"""Reflections after circle meetings and exchange sessions, shown only as far as their
+authors allowed."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ async def list_reflections(
     limit: int,
     meeting_id: int | None = None,
     person_id: int | None = None,
+    session_id: int | None = None,
 ) -> Page[ReflectionRow]:
     """The circle's reflections the scope may read, newest first.
 
@@ -47,6 +49,8 @@ async def list_reflections(
         query = query.where(Reflection.meeting_id == meeting_id)
     if person_id is not None:
         query = query.where(Reflection.person_id == person_id)
+    if session_id is not None:
+        query = query.where(Reflection.session_id == session_id)
     rows = (
         await session.execute(
             keyset(query, Reflection.id, cursor=cursor, limit=limit, newest_first=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import (
@@ -29,6 +30,8 @@ from circles.models import (
     Person,
     Phase,
     Role,
+    SchoolYear,
+    YearStatus,
 )
 from circles.services.people import has_reachable_identity, preferred_identities
 from circles.services.schedule import CHECKIN_WINDOW
@@ -61,6 +64,31 @@ def reachable(now: datetime):
     return and_(_willing(now), has_reachable_identity())
 
 
+def idle_circles(today: date):
+    """True for a circle the scheduler leaves alone: it has school years, but none open
+    that has begun by ``today`` (:mod:`circles.services.years`)."""
+    any_year = select(SchoolYear.id).where(SchoolYear.circle_id == Circle.id)
+    working = select(SchoolYear.id).where(
+        SchoolYear.circle_id == Circle.id,
+        SchoolYear.status == YearStatus.open,
+        SchoolYear.starts_on <= today,
+    )
+    return and_(exists(any_year), not_(exists(working)))
+
+
+async def year_starts(session: AsyncSession) -> dict[int, datetime]:
+    """When each circle's open school year began (its first day, midnight there, in UTC)."""
+    rows = await session.execute(
+        select(SchoolYear.circle_id, SchoolYear.starts_on, Circle.timezone)
+        .join(Circle, Circle.id == SchoolYear.circle_id)
+        .where(SchoolYear.status == YearStatus.open)
+    )
+    return {
+        circle_id: datetime.combine(starts, time(0), ZoneInfo(timezone))
+        for circle_id, starts, timezone in rows.all()
+    }
+
+
 async def all_circles(session: AsyncSession) -> dict[int, Circle]:
     """Every circle by id."""
     return {circle.id: circle for circle in await session.scalars(select(Circle))}
@@ -81,7 +109,8 @@ async def due_teachers(session: AsyncSession, *, now: datetime) -> list[Member]:
         )
         .join(Person, Person.id == Membership.person_id)
         .join(preferred, preferred.c.person_id == Person.id)
-        .where(Membership.role == Role.teacher, _willing(now))
+        .join(Circle, Circle.id == Membership.circle_id)
+        .where(Membership.role == Role.teacher, _willing(now), not_(idle_circles(now.date())))
     )
     return [Member(*row) for row in rows.all()]
 
@@ -186,6 +215,8 @@ __all__ = [
     "due_teachers",
     "existing_checkins",
     "holidays_by_circle",
+    "idle_circles",
     "meetings_by_circle",
     "reachable",
+    "year_starts",
 ]

@@ -69,6 +69,7 @@ from circles.questions import Question
 from circles.services.access import Permission, Scope, visible_circle
 from circles.services.circles import is_country
 from circles.services.holidays import of_circle
+from circles.services.hubs import get_hub, hub_circle_ids
 from circles.services.people import Address, preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.services.schedule import in_holidays, latest_occurrence
@@ -727,6 +728,15 @@ async def country_summary(
     return await _area(session, scope=scope, country=country, now=now, week=week)
 
 
+async def hub_summary(
+    session: AsyncSession, *, scope: Scope, hub_id: int, now: datetime, week: Week | None = None
+) -> AreaSummary:
+    """Summarise a hub's circles (those in the scope) in one week, circle by circle."""
+    scope.require(Permission.read_across)
+    await get_hub(session, scope=scope, hub_id=hub_id)
+    return await _area(session, scope=scope, country=None, now=now, week=week, hub_id=hub_id)
+
+
 async def overall_summary(
     session: AsyncSession, *, scope: Scope, now: datetime, week: Week | None = None
 ) -> AreaSummary:
@@ -756,14 +766,23 @@ async def _circles_in(session: AsyncSession, in_area: ColumnElement[bool]) -> Se
 
 
 async def _area(
-    session: AsyncSession, *, scope: Scope, country: str | None, now: datetime, week: Week | None
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    country: str | None,
+    now: datetime,
+    week: Week | None,
+    hub_id: int | None = None,
 ) -> AreaSummary:
     week = week or week_of(now, "UTC")
     dialect = _dialect(session)
     in_area: ColumnElement[bool] = and_(scope.circle_clause(), real_or_named(scope.circle_ids))
     if country is not None:
         in_area = and_(in_area, Circle.country == country)
-    group = Circle.id if country is not None else Circle.country
+    if hub_id is not None:
+        in_area = and_(in_area, Circle.id.in_(hub_circle_ids(hub_id)))
+    per_circle = country is not None or hub_id is not None
+    group = Circle.id if per_circle else Circle.country
 
     circles = await _circles_in(session, in_area)
     offsets = offsets_by_timezone(sorted({c.timezone for c in circles}), week)
@@ -811,7 +830,7 @@ async def _area(
         .group_by(Circle.id)
     )
     opened = _opened_circles(circles, week, now, await holidays_by_circle(session))
-    key_of = {c.id: str(c.id) if country is not None else c.country for c in circles}
+    key_of = {c.id: str(c.id) if per_circle else c.country for c in circles}
     teachers_by: dict[str, tuple[int, int]] = {}
     for circle_id, total, unopened in teacher_rows.all():
         key = key_of[circle_id]
@@ -872,7 +891,7 @@ async def _area(
         else:
             blockers += count
 
-    lines = _lines(circles, country, by_group, teachers_by, line_ratings)
+    lines = _lines(circles, per_circle, by_group, teachers_by, line_ratings)
     teachers = sum(total for total, _ in teachers_by.values())
     return AreaSummary(
         country=country,
@@ -920,13 +939,13 @@ def _opened_circles(
 
 def _lines(
     circles: Sequence[Any],
-    country: str | None,
+    per_circle: bool,
     by_group: dict[str, dict[str, int]],
     teachers_by: dict[str, tuple[int, int]],
     ratings: dict[str, tuple[float, int]],
 ) -> list[AreaLine]:
-    """One line per circle (country summary) or per country (overall)."""
-    if country is not None:
+    """One line per circle (country and hub summaries) or per country (overall)."""
+    if per_circle:
         keys = [(str(c.id), c.name, c.country, 1) for c in circles]
     else:
         per_country = Counter(c.country for c in circles)

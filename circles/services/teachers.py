@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import NotFound
@@ -186,7 +186,16 @@ async def teacher_page(
 async def teacher_of(
     session: AsyncSession, *, circle: Circle, person_id: int
 ) -> tuple[Person, datetime]:
-    """A teacher of ``circle`` (not erased) and when they joined; else :class:`NotFound`."""
+    """A teacher of ``circle`` (not erased) and when they joined; else :class:`NotFound`.
+
+    A facilitator with an inquiry in the circle (a teacher who accepted to co-facilitate)
+    is still read as its teacher: their journey stays visible as before.
+    """
+    _has_inquiry = (
+        select(Inquiry.id)
+        .where(Inquiry.person_id == Person.id, Inquiry.circle_id == circle.id)
+        .exists()
+    )
     row = (
         await session.execute(
             select(Person, Membership.joined_at)
@@ -195,7 +204,11 @@ async def teacher_of(
                 Person.id == person_id,
                 Person.forgotten_at.is_(None),
                 Membership.circle_id == circle.id,
-                Membership.role == Role.teacher,
+                or_(
+                    Membership.role == Role.teacher,
+                    # A teacher who became a co-facilitator keeps their page.
+                    (Membership.role == Role.facilitator) & _has_inquiry,
+                ),
             )
             .limit(1)
         )

@@ -24,6 +24,21 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/broadcasts/preview": {},
     "/v1/circles/{circle_id}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
     "/v1/countries/{country}/holidays": {"starts_on": "2030-10-14", "ends_on": "2030-10-25"},
+    "/v1/circles/{circle_id}/requests/{answer_id}/reply": {"text": "On Thursday", "name": "Grace"},
+    "/v1/hubs": {"name": "Brazil hub", "kind": "national", "country": "BR"},
+    "/v1/hubs/{hub_id}/circles": {"circle_id": 1},
+    "/v1/sessions": {
+        "title": "Exchange",
+        "starts_at": "2026-10-20T11:00:00Z",
+        "ends_at": "2026-10-20T12:00:00Z",
+        "audience": {"countries": ["BR"]},
+    },
+    "/v1/sessions/{session_id}": {"title": "Exchange, renamed"},
+    "/v1/circles/{circle_id}/years": {
+        "label": "2031–32",
+        "starts_on": "2031-09-01",
+        "ends_on": "2032-07-14",
+    },
     "/v1/channel-accounts": {
         "app": "telegram",
         "name": "probe",

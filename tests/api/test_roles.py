@@ -31,6 +31,10 @@ async def test_a_union_rep_changes_nothing(method: str, path: str, world: World,
         token_id=world.a.token,
         holiday_id=world.a.holiday,
         meeting_id=world.a.meeting,
+        person_id=world.a.person,
+        answer_id=world.a.answer,
+        hub_id=world.a.hub,
+        session_id=world.a.session,
         country="BR",
     )
     rep = as_role("union_rep_a")

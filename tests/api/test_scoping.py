@@ -26,6 +26,10 @@ _ID_FIELDS = {
     "broadcast_id": "broadcast",
     "holiday_id": "holiday",
     "person_id": "person",
+    "answer_id": "answer",
+    "hub_id": "hub",
+    "session_id": "session",
+    "year_id": "year",
 }
 #: Query parameters that name something of a circle.
 _ID_QUERIES = {"circle": "circle", "member": "person", "meeting": "meeting"}

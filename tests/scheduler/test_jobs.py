@@ -72,5 +72,7 @@ def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeC
         "prune_sessions",
         "checkin_sweep",
         "meeting_sweep",
+        "session_sweep",
         "practice_sweep",
+        "facilitator_sweep",
     }

@@ -25,9 +25,13 @@ from circles.models import (
     CheckInStatus,
     Circle,
     Consent,
+    ExchangeSession,
     FlowRun,
     FlowStatus,
     Holiday,
+    Hub,
+    HubCircle,
+    HubKind,
     Inquiry,
     Meeting,
     Membership,
@@ -39,6 +43,7 @@ from circles.models import (
     Role,
     Rsvp,
     RsvpResponse,
+    SchoolYear,
     ShareScope,
     TokenRole,
     Visibility,
@@ -70,6 +75,11 @@ class Ids:
     token: int = 0
     broadcast: int = 0
     holiday: int = 0
+    #: A help request of the circle (a): an answer of one of its teachers (b).
+    answer: int = 0
+    hub: int = 0
+    session: int = 0
+    year: int = 0
 
 
 @dataclass
@@ -161,9 +171,10 @@ async def build_world(sessions: SessionMaker) -> World:
         world.a.checkin = last.id
         run = await session.scalar(select(FlowRun).where(FlowRun.checkin_id == last.id))
         assert run is not None
-        await _answer(
+        help_request = await _answer(
             session, run, last, "help", AnswerKind.voice, file_id="voice-1", file_duration=12
         )
+        world.a.answer = help_request.id
         # The demo stores evidence as text; make one of them a captioned photo.
         evidence = await session.scalar(
             select(Answer).where(Answer.checkin_id == last.id, Answer.question_key == "evidence")
@@ -276,7 +287,10 @@ async def build_world(sessions: SessionMaker) -> World:
         )
         session.add(run_b)
         await session.flush()
-        await _answer(session, run_b, checkin_b, "how_well", AnswerKind.number, value_number=5.0)
+        rated = await _answer(
+            session, run_b, checkin_b, "how_well", AnswerKind.number, value_number=5.0
+        )
+        world.b.answer = rated.id
         await _answer(
             session, run_b, checkin_b, "what_did", AnswerKind.text, value_text="Kofi's secret"
         )
@@ -335,6 +349,9 @@ async def build_world(sessions: SessionMaker) -> World:
             session.add(holiday)
             await session.flush()
             ids.holiday = holiday.id
+            ids.year = await session.scalar(  # its first school year, made with the circle
+                select(SchoolYear.id).where(SchoolYear.circle_id == circle.id)
+            )
 
         for ids, circle in ((world.a, a), (world.b, b)):  # one broadcast to each country
             broadcast = Broadcast(
@@ -348,6 +365,29 @@ async def build_world(sessions: SessionMaker) -> World:
             session.add(broadcast)
             await session.flush()
             ids.broadcast = broadcast.id
+
+        for ids, circle in ((world.a, a), (world.b, b)):  # a national hub, a session each
+            hub = Hub(
+                name=f"{circle.country} national hub",
+                kind=HubKind.national,
+                country=circle.country,
+                created_at=SEEDED_AT,
+            )
+            session.add(hub)
+            await session.flush()
+            session.add(HubCircle(hub_id=hub.id, circle_id=circle.id))
+            exchange = ExchangeSession(
+                title=f"Exchange in {circle.country}",
+                audience={"countries": [circle.country], "hub_ids": [hub.id]},
+                starts_at=datetime(2026, 10, 1, 14, 0, tzinfo=UTC),
+                ends_at=datetime(2026, 10, 1, 15, 30, tzinfo=UTC),
+                online_url="https://meet.example.org/exchange",
+                created_by="seed",
+                created_at=SEEDED_AT,
+            )
+            session.add(exchange)
+            await session.flush()
+            ids.hub, ids.session = hub.id, exchange.id
 
         for key, role, extra in (
             ("admin", TokenRole.admin, {}),

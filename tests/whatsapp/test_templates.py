@@ -268,7 +268,7 @@ def test_the_command_line_check_fails_with_each_problem(
     runner = CliRunner()
     result = runner.invoke(app, ["whatsapp", "templates", "check"])
     assert result.exit_code == 0, result.output
-    assert "All 24 templates are complete in 192 language versions" in result.output
+    assert "All 34 templates are complete in 272 language versions" in result.output
 
     _edit(catalog_dir, "meeting_new", "[languages.ko]", "[languages.xx]")
     monkeypatch.setattr(templates, "TEMPLATES_DIR", catalog_dir)
@@ -544,7 +544,7 @@ async def _sync(graph: FakeGraphTemplates, token: str | None = None):
 
 async def test_sync_creates_every_missing_template_for_review(graph: FakeGraphTemplates) -> None:
     reviewed = await _sync(graph)
-    assert len(graph.created) == 192 == len(reviewed)
+    assert len(graph.created) == 272 == len(reviewed)
     assert all(one.created and one.status == "pending" for one in reviewed)
     created = {(c["name"], c["language"]): c for c in graph.created}
     nudge_fr = created[("facilitator_nudge", "fr")]
@@ -589,7 +589,7 @@ async def test_sync_sends_nothing_when_meta_has_every_template(graph: FakeGraphT
     for (name, language), template in load_catalog().templates.items():
         graph.add(name, language, body=template.body)
     reviewed = await _sync(graph)
-    assert [m for m, _path in graph.requests] == ["GET"] * 8  # 192 templates, 25 a page
+    assert [m for m, _path in graph.requests] == ["GET"] * 11  # 272 templates, 25 a page
     assert graph.created == []
     assert {one.status for one in reviewed} == {"approved"}
 
@@ -621,7 +621,7 @@ def test_the_command_line_sync_prints_each_status(
     assert result.exit_code == 0, result.output
     assert "broadcast (pt_BR): approved (created now)" in result.output
     assert "checkin_invitation (ko): pending (created now)" in result.output
-    assert "192 template(s) created, 192 in the repository." in result.output
+    assert "272 template(s) created, 272 in the repository." in result.output
     assert graph.token not in result.output
 
     result = runner.invoke(app, ["whatsapp", "templates", "sync"])

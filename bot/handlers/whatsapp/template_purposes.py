@@ -19,15 +19,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.flows.buttons import (
+    AcceptCoFacilitation,
     AcceptPartner,
     Action,
     AdoptPractice,
     AnswerPeer,
+    AnswerSession,
+    ChooseYearPath,
+    DeclineCoFacilitation,
     DeclinePartner,
     FacilitatorCommand,
     OpenCheckIn,
+    OpenFacilitatorCheckIn,
     ReadPractice,
     Reflect,
+    ReflectOnSession,
     Rsvp,
     StopDigest,
     StopPeerQuestions,
@@ -35,7 +41,7 @@ from bot.flows.buttons import (
     WritePartner,
 )
 from bot.flows.events import Event, Photo, Say
-from circles.models import RsvpResponse
+from circles.models import RsvpResponse, YearChoice
 from circles.text import Join, Message, Part, Text, lines, render
 
 
@@ -76,6 +82,12 @@ def _meeting(event: Event) -> Part:
     """When the meeting is (in the reader's timezone), where, and its agenda."""
     text = _text(event)
     return lines(_param("when")(event), *_rest(text))
+
+
+def _session(event: Event) -> Part:
+    """An exchange session's title, when it is (in the reader's timezone) and where."""
+    text = _text(event)
+    return lines(_param("title")(event), _param("when")(event), *_rest(text))
 
 
 def _comment(event: Event) -> Part:
@@ -128,6 +140,7 @@ PARAMETERS: dict[str, Callable[[Event], Part]] = {
     "question": _question,
     "name": _param("name"),
     "meeting": _meeting,
+    "session": _session,
     "title": _param("title"),
     "comment": _comment,
     "practice": _practice,
@@ -137,6 +150,7 @@ PARAMETERS: dict[str, Callable[[Event], Part]] = {
     "circle": _param("circle"),
     "when": _param("when"),
     "pack": _comment,
+    "label": _param("label"),
 }
 
 #: A quick reply's action, from the key's ids (``m``) and the queued event.
@@ -160,6 +174,10 @@ def _open_checkin(match: re.Match[str], event: Event) -> Action | None:
 
 def _rsvp(answer: RsvpResponse) -> Payload:
     return lambda match, _event: Rsvp(int(match["meeting"]), answer)
+
+
+def _answer_session(answer: RsvpResponse) -> Payload:
+    return lambda match, _event: AnswerSession(int(match["session"]), answer)
 
 
 def _has_open_button(event: Event) -> bool:
@@ -196,6 +214,13 @@ _RSVP = (
     _rsvp(RsvpResponse.yes),
     _rsvp(RsvpResponse.maybe),
     _rsvp(RsvpResponse.no),
+)
+
+_SESSION = r"session-(?P<session>\d+)"
+_SESSION_ANSWERS = (
+    _answer_session(RsvpResponse.yes),
+    _answer_session(RsvpResponse.maybe),
+    _answer_session(RsvpResponse.no),
 )
 
 #: Every message the bot starts itself, by its outbox key. Keys of messages to a group
@@ -256,6 +281,29 @@ PURPOSES: tuple[Purpose, ...] = (
         buttons=(lambda match, _event: Reflect(int(match["meeting"])),),
     ),
     _purpose(
+        "session_news",
+        rf"{_SESSION}-(new|moved)-\d+",
+        "session-4-new-1790000000",
+        "session",
+        buttons=_SESSION_ANSWERS,
+    ),
+    _purpose(
+        "session_cancelled",
+        rf"{_SESSION}-cancelled-\d+",
+        "session-4-cancelled-1790000000",
+        "session",
+    ),
+    _purpose(
+        "session_reminder", rf"{_SESSION}-(24h|1h)-\d+", "session-4-24h-1790000000", "session"
+    ),
+    _purpose(
+        "session_reflection",
+        rf"{_SESSION}-reflect",
+        "session-4-reflect",
+        "title",
+        buttons=(lambda match, _event: ReflectOnSession(int(match["session"])),),
+    ),
+    _purpose(
         "review_published",
         r"practice-review-(?P<practice>\d+)-\d+",
         "practice-review-5-1",
@@ -303,6 +351,17 @@ PURPOSES: tuple[Purpose, ...] = (
         buttons=(lambda match, _event: ThankPeer(int(match["answer"])),),
     ),
     _purpose("peer_thanks", r"peer-thanks-\d+", "peer-thanks-8", "message"),
+    _purpose("year_closed", r"year-\d+-closed", "year-3-closed", "label"),
+    _purpose(
+        "year_continue",
+        r"year-(?P<year>\d+)-continue",
+        "year-3-continue",
+        "label",
+        buttons=(
+            lambda match, _event: ChooseYearPath(int(match["year"]), YearChoice.continue_journey),
+            lambda match, _event: ChooseYearPath(int(match["year"]), YearChoice.new_inquiry),
+        ),
+    ),
     _purpose(
         "partner_request",
         r"partner-request-(?P<partnership>\d+)",
@@ -324,6 +383,31 @@ PURPOSES: tuple[Purpose, ...] = (
     *(
         _purpose("partner_news", rf"partner-{news}-\d+", f"partner-{news}-5", "message")
         for news in ("intro", "declined", "ended")
+    ),
+    _purpose(
+        "cofacilitation_invitation",
+        r"cofacilitation-(?P<invitation>\d+)",
+        "cofacilitation-4",
+        "message",
+        buttons=(
+            lambda match, _event: AcceptCoFacilitation(int(match["invitation"])),
+            lambda match, _event: DeclineCoFacilitation(int(match["invitation"])),
+        ),
+    ),
+    _purpose(
+        "cofacilitation_answer", r"cofacilitation-\d+-answer", "cofacilitation-4-answer", "message"
+    ),
+    _purpose(
+        "facilitator_checkin",
+        r"facilitator-checkin-(?P<checkin>\d+)-open",
+        "facilitator-checkin-3-open",
+        buttons=(lambda match, _event: OpenFacilitatorCheckIn(int(match["checkin"])),),
+    ),
+    _purpose(
+        "facilitator_checkin_reminder",
+        r"facilitator-checkin-(?P<checkin>\d+)-nudge",
+        "facilitator-checkin-3-nudge",
+        buttons=(lambda match, _event: OpenFacilitatorCheckIn(int(match["checkin"])),),
     ),
     _purpose(
         "facilitator_digest",

@@ -32,6 +32,8 @@ def _blocking(results) -> list[str]:
         ("facilitator_a", "/dashboard/circles/{circle}/teachers/{teacher}"),
         ("facilitator_a", "/dashboard/circles/{circle}/meetings/{meeting}/pack"),
         ("coordinator", "/dashboard"),
+        ("coordinator", "/dashboard/sessions"),
+        ("coordinator", "/dashboard/sessions/{session}"),
     ],
 )
 async def test_dashboard_pages_pass_axe_core(
@@ -41,7 +43,12 @@ async def test_dashboard_pages_pass_axe_core(
 
     page = browser_page
     await _sign_in(page, live_server.url, world.secrets[role])
-    url = path.format(circle=world.a.circle, teacher=world.a.person, meeting=world.a.meeting)
+    url = path.format(
+        circle=world.a.circle,
+        teacher=world.a.person,
+        meeting=world.a.meeting,
+        session=world.a.session,
+    )
     response = await page.goto(live_server.url + url)
     assert response is not None and response.status == 200
     if url == f"/dashboard/circles/{world.a.circle}":

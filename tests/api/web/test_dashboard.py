@@ -299,3 +299,35 @@ async def test_coordinator_overview_shows_the_last_complete_week_as_the_api_coun
         f"W{last_week.isocalendar().week}, "
         in re.findall(r'<th scope="row">([^<]*)</th>', trend)[-1]
     )
+
+
+async def test_the_circle_page_switches_to_a_past_school_year_read_only(world: World, api) -> None:
+    async with api(world.secrets["coordinator"]) as client:
+        closed = await client.post(f"/v1/circles/{world.a.circle}/years/close")
+        assert closed.status_code == 200
+        opened = await client.post(
+            f"/v1/circles/{world.a.circle}/years",
+            json={"label": "2027–28", "starts_on": "2027-09-01", "ends_on": "2028-07-14"},
+        )
+        assert opened.status_code == 201
+    for role, names_shown in (("facilitator_a", True), ("union_rep_a", False)):
+        client = api()
+        await sign_in(client, world.secrets[role])
+        circle = (await client.get(f"/dashboard/circles/{world.a.circle}")).text
+        past = f'href="/dashboard/circles/{world.a.circle}/years/{world.a.year}"'
+        assert past in circle and '<strong aria-current="page">2027–28</strong>' in circle
+        year = await client.get(f"/dashboard/circles/{world.a.circle}/years/{world.a.year}")
+        assert year.status_code == 200
+        assert "it cannot be changed" in year.text
+        assert 'id="year-weeks"' in year.text
+        assert year.text.count("<form") == 1  # signing out: nothing to change there
+        assert ("Ana Souza" in year.text) is names_shown
+        current = await client.get(
+            f"/dashboard/circles/{world.a.circle}/years/{opened.json()['id']}",
+            follow_redirects=False,
+        )
+        assert current.status_code == 303
+    client = api()
+    await sign_in(client, world.secrets["facilitator_b"])
+    foreign = await client.get(f"/dashboard/circles/{world.a.circle}/years/{world.a.year}")
+    assert foreign.status_code == 404

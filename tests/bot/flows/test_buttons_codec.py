@@ -18,14 +18,18 @@ from hypothesis import strategies as st
 from bot.flows import buttons
 from bot.flows.buttons import (
     DATA_LIMIT,
+    AcceptCoFacilitation,
     AcceptPartner,
     AdoptPractice,
     AnswerPeer,
+    AnswerSession,
     AskCircle,
     AskPartner,
     Browse,
     CancelMeeting,
+    ChooseYearPath,
     Codify,
+    DeclineCoFacilitation,
     DeclinePartner,
     EditAnswer,
     EndPartner,
@@ -36,15 +40,18 @@ from bot.flows.buttons import (
     FlowSuggestion,
     FlowToggle,
     ForgetConfirm,
+    InviteCoFacilitator,
     KeepData,
     KeepPiloting,
     LinkAnswer,
     MoveMeeting,
     NewInquiry,
     OpenCheckIn,
+    OpenFacilitatorCheckIn,
     Pause,
     ReadPractice,
     Reflect,
+    ReflectOnSession,
     RestartDigest,
     RestartPeerQuestions,
     Review,
@@ -61,7 +68,7 @@ from bot.flows.buttons import (
 )
 from bot.flows.definition import AnswerType, library
 from bot.flows.ids import MAX_ID, MAX_NUMBER
-from circles.models import RsvpResponse, Strategy
+from circles.models import RsvpResponse, Strategy, YearChoice
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -90,6 +97,8 @@ SENT_LAST_WEEK = [
     ("x:rsvp:9:maybe", Rsvp(9, RsvpResponse.maybe)),
     ("x:rsvp:9:no", Rsvp(9, RsvpResponse.no)),
     ("x:reflect:9", Reflect(9)),
+    ("x:srsvp:4:maybe", AnswerSession(4, RsvpResponse.maybe)),
+    ("x:sreflect:4", ReflectOnSession(4)),
     ("x:mmove:9", MoveMeeting(9)),
     ("x:mcancel:9", CancelMeeting(9)),
     ("p:q:5:exit tickets", SearchPage(5, "exit tickets")),
@@ -117,6 +126,12 @@ SENT_LAST_WEEK = [
     ("pt:no:5", DeclinePartner(5)),
     ("pt:w:5", WritePartner(5)),
     ("pt:end:5", EndPartner(5)),
+    ("l:y:4", AcceptCoFacilitation(4)),
+    ("l:n:4", DeclineCoFacilitation(4)),
+    ("l:c:9", OpenFacilitatorCheckIn(9)),
+    ("l:i:1:12", InviteCoFacilitator(1, 12)),
+    ("y:c:3:continue", ChooseYearPath(3, YearChoice.continue_journey)),
+    ("y:c:3:new", ChooseYearPath(3, YearChoice.new_inquiry)),
 ]
 
 
@@ -162,6 +177,8 @@ def test_every_kind_of_action_has_a_button_sent_last_week() -> None:
         "x:edit:12:tried:again",
         "x:rsvp:9",
         "x:rsvp:9:perhaps",
+        "x:srsvp:4:perhaps",
+        "x:sreflect:four",
         "x:rsvp:9223372036854775807:yes",
         "x:reflect:1:" + "x" * 5000,
         "o:²:yes",

@@ -1,7 +1,7 @@
 """channel accounts: several Telegram bots and WhatsApp numbers in one deployment
 
-Revision ID: 0022
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 16:00:00
 
 ``channel_account`` holds the bots and numbers beside the environment's default one,
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0019"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
