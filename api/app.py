@@ -14,6 +14,7 @@ from api.limits import BodyLimit
 from api.routers import (
     audit,
     broadcasts,
+    channels,
     checkins,
     circles,
     exports,
@@ -84,6 +85,7 @@ def create_app(settings: Settings, engine: AsyncEngine, clock: Clock | None = No
         followups.router,
         leadership.router,
         years.router,
+        channels.router,
     ):
         app.include_router(router)
     web.install(app)

@@ -329,6 +329,56 @@ class GroupLink(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class ChannelAccount(SQLModel, table=True):
+    """A Telegram bot or a WhatsApp number beside the environment's default one.
+
+    Its token (and WhatsApp app secret) are stored encrypted with ``CIRCLES_SECRETS_KEY``
+    (:mod:`circles.secrets`), never in plain text. Which circles it serves is its
+    :class:`ChannelAssignment` rows (:mod:`circles.services.channels`).
+    """
+
+    __tablename__ = "channel_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    app: Channel = Field(sa_type=_enum(Channel))
+    #: A slug (``gh``, ``ci-hub``): the CLI's and the API's handle, the webhook path's end.
+    name: str = Field(max_length=32, unique=True)
+    #: The Telegram bot's username (without ``@``), for ``t.me`` links.
+    username: str | None = Field(default=None, max_length=64)
+    #: The WhatsApp number's digits (for ``wa.me`` links) and its Graph API id.
+    phone_number: str | None = Field(default=None, max_length=16)
+    phone_number_id: str | None = Field(default=None, max_length=32, unique=True)
+    #: The WhatsApp number's messaging tier (as ``CIRCLES_WHATSAPP_TIER`` for the default).
+    tier: int = Field(default=250)
+    #: Fernet tokens: the bot token or the WhatsApp access token, and the app secret.
+    token_encrypted: str = Field(sa_type=sa.Text)
+    app_secret_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _created()
+
+
+class ChannelAssignment(SQLModel, table=True):
+    """An account serves one circle, or every circle of a country (exactly one is set).
+
+    A circle's own assignment wins over its country's; with neither, the default account
+    (the environment's) serves it. One account per app and circle, per app and country.
+    """
+
+    __tablename__ = "channel_assignment"
+    __table_args__ = (
+        sa.UniqueConstraint("app", "circle_id"),
+        sa.UniqueConstraint("app", "country"),
+        sa.CheckConstraint("(circle_id IS NULL) <> (country IS NULL)", name="one_place"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="channel_account.id", ondelete="CASCADE", index=True)
+    #: The account's app, repeated so that the unique constraints hold per app.
+    app: Channel = Field(sa_type=_enum(Channel))
+    circle_id: int | None = Field(default=None, foreign_key="circle.id", ondelete="CASCADE")
+    #: An ISO 3166 code (upper case).
+    country: str | None = Field(default=None, max_length=2)
+
+
 class Holiday(SQLModel, table=True):
     """School holidays of one circle, or of every circle of a country (exactly one is set).
 
@@ -1048,6 +1098,10 @@ class Outbox(SQLModel, table=True):
     claimed_at: datetime | None = _timestamp()  # when a sender took it (state sending)
     created_at: datetime = _created()
     sent_at: datetime | None = _timestamp()
+    #: The :class:`ChannelAccount` id of the number that sent it (None: the default one);
+    #: each WhatsApp number counts its own messaging tier. No foreign key: the count of
+    #: a removed account's number stays its own.
+    sent_by: int | None = Field(default=None)
 
 
 class SendBudget(SQLModel, table=True):
@@ -1092,6 +1146,9 @@ class Inbox(SQLModel, table=True):
     address: str = Field(max_length=64, index=True)
     #: The name the app gave (WhatsApp's profile name; Telegram's is in the update).
     profile_name: str | None = Field(default=None, max_length=120)
+    #: The account that received it when not the default one: a WhatsApp number's phone
+    #: number id (``metadata.phone_number_id``), an extra Telegram bot's account name.
+    receiver: str | None = Field(default=None, max_length=32)
     #: The update or message object, as the app sent it (None once processed).
     message: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     received_at: datetime = _created()

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     #: replies may burst three at once); a local test fake can take 0 so that end-to-end
     #: tests do not wait for it, as ``telegram_chat_gap``.
     whatsapp_person_gap: float = Field(default=6.0, ge=0, le=60)
+    #: Fernet keys (comma-separated, url-safe base64 of 32 bytes) that encrypt the extra
+    #: channel accounts' tokens (``circles channel``): the first encrypts, every one
+    #: decrypts; ``circles channel rotate-key`` re-encrypts with the first. Unset → no
+    #: extra accounts can be added or used; the default account above still works.
+    secrets_key: SecretStr | None = None
     #: Test-only: read the time from this file (see ``circles.testmode``) and run
     #: every scheduler sweep on SIGUSR1. Unset in production: the system clock is used.
     fake_clock_file: Path | None = None
@@ -142,6 +147,7 @@ class Settings(BaseSettings):
         "whatsapp_verify_token",
         "whatsapp_business_account_id",
         "whatsapp_number",
+        "secrets_key",
         mode="before",
     )
     @classmethod

@@ -15,12 +15,14 @@ from bot.handlers.whatsapp import template_sync, templates
 from circles.clock import SystemClock
 from circles.db import create_engine
 from circles.migrate import upgrade
-from circles.models import Cadence, Role, TokenRole
+from circles.models import Cadence, Channel, ChannelAccount, Role, TokenRole
+from circles.services import channels as channel_service
 from circles.services import circles as circle_service
 from circles.services import demo as demo_service
 from circles.services import invites as invite_service
 from circles.services import tokens as token_service
 from circles.settings import Settings
+from circles_cli.channels import channel_app
 from circles_cli.common import fail, in_transaction, settings_or_exit
 from circles_cli.holidays import holiday_app
 from circles_cli.hubs import hub_app
@@ -48,6 +50,7 @@ app.add_typer(flows_app, name="flows")
 app.add_typer(holiday_app, name="holiday")
 app.add_typer(hub_app, name="hub")
 app.add_typer(year_app, name="year")
+app.add_typer(channel_app, name="channel")
 whatsapp_app = typer.Typer(help="Work with the WhatsApp Business account.", no_args_is_help=True)
 templates_app = typer.Typer(
     help="The message templates WhatsApp needs outside its 24-hour window.", no_args_is_help=True
@@ -176,7 +179,9 @@ def invite_create(
     """Create an invite and print its code, its t.me link and, with WhatsApp, its wa.me link."""
     settings = settings_or_exit()
 
-    async def work(session: AsyncSession) -> tuple[str, int, datetime | None]:
+    async def work(
+        session: AsyncSession,
+    ) -> tuple[str, int, datetime | None, ChannelAccount | None, ChannelAccount | None]:
         found = await circle_service.get_circle_by_name(session, name=circle)
         invite = await invite_service.create_invite(
             session,
@@ -186,12 +191,26 @@ def invite_create(
             valid_for=timedelta(days=days),
             now=SystemClock().now(),
         )
-        return invite.code, invite.max_uses, invite.expires_at
+        bot = await channel_service.serving(session, app=Channel.telegram, circle=found)
+        number = await channel_service.serving(session, app=Channel.whatsapp, circle=found)
+        return invite.code, invite.max_uses, invite.expires_at, bot, number
 
-    code, max_uses, expires = in_transaction(settings, work)
-    username = asyncio.run(_bot_username(settings))
+    code, max_uses, expires, bot, number = in_transaction(settings, work)
     typer.echo(f"Invite code: {code}")
     typer.echo(f"Admits {max_uses} {role.value}(s) until {expires:%Y-%m-%d %H:%M} UTC.")
+    # The circle's own bot and number (``circles channel``) when it has them, else the default.
+    if bot is not None and bot.username:
+        typer.echo(f"Link: {invite_service.invite_link(bot.username, code)}")
+    if number is not None and number.phone_number:
+        typer.echo(f"WhatsApp: {invite_service.whatsapp_link(number.phone_number, code)}")
+    if bot is None:
+        _default_telegram_link(settings, code)
+    if number is None:
+        _default_whatsapp_link(settings, code)
+
+
+def _default_telegram_link(settings: Settings, code: str) -> None:
+    username = asyncio.run(_bot_username(settings))
     if username:
         typer.echo(f"Link: {invite_service.invite_link(username, code)}")
     else:
@@ -201,6 +220,9 @@ def invite_create(
             + "  (set CIRCLES_TELEGRAM_TOKEN to have the bot's name filled in; people can also "
             "send /start " + code + " to the bot)"
         )
+
+
+def _default_whatsapp_link(settings: Settings, code: str) -> None:
     if settings.whatsapp_configured and settings.whatsapp_number:
         typer.echo(f"WhatsApp: {invite_service.whatsapp_link(settings.whatsapp_number, code)}")
     elif settings.whatsapp_configured:

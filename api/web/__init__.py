@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    channels,
     dashboard,
     followups,
     leadership,
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
     app.include_router(sessions.router)
     app.include_router(followups.router)
     app.include_router(leadership.router)
+    app.include_router(channels.router)
     app.include_router(public.router)
     app.include_router(years.router)
     install_errors(app)

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import (
+    accounts,
     actions,
     checkins,
     circle,
@@ -48,7 +49,7 @@ from bot.flows import (
 from bot.flows.engine import Outcome
 from bot.flows.events import Event, File, Photo, Say
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Sender
+from bot.flows.messages import Arrival, Sender
 from bot.flows.visit import Replies, Visit, enter
 from circles import metrics
 from circles.models import Channel
@@ -76,7 +77,10 @@ def _plain(dialogue: Callable[[Visit], Awaitable[Replies]]) -> Command:
 async def _start(visit: Visit, argument: str) -> Replies:
     # The simulator joins only demo circles: a real invite code is refused there.
     demo_only = visit.sender.channel is Channel.simulator
-    return await joining.start(visit, argument.strip() or None, demo_only=demo_only)
+    code = argument.strip() or None
+    if code and visit.member is None and (pointer := await accounts.invite_pointer(visit, code)):
+        return [pointer]  # joined here, their circle's messages could not reach them
+    return await joining.start(visit, code, demo_only=demo_only)
 
 
 async def _practices(visit: Visit, argument: str) -> Replies:
@@ -206,14 +210,22 @@ async def handle(
     settings: Settings,
     now: datetime,
     answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+    arrival: Arrival | None = None,
 ) -> Handled:
     """Open the visit of one update, answer it, and say how to show the answer.
 
     ``answer`` replaces the dispatch for what only one app has (a Telegram group's
-    ``/linkgroup``); it still gets the visit, so the sender is resolved once.
+    ``/linkgroup``); it still gets the visit, so the sender is resolved once. ``arrival``
+    is the bot or number the update came in on: a member whose circle another one serves
+    is only told which (:mod:`bot.flows.accounts`).
     """
     visit = await enter(session, sender=sender, settings=settings, now=now)
-    outcome = Outcome(await answer(visit)) if answer else await dispatch(visit, inbound)
+    visit.arrival = arrival
+    pointer = await accounts.elsewhere(visit) if not answer else None
+    if pointer is not None:
+        outcome = Outcome([pointer])
+    else:
+        outcome = Outcome(await answer(visit)) if answer else await dispatch(visit, inbound)
     outcome.events = await _with_stored_media(outcome.events, settings.media_dir)
     language = await visit.language()
     erased = visit.person is not None and visit.person.forgotten_at is not None
@@ -248,6 +260,7 @@ async def take(
     settings: Settings,
     now: datetime,
     answer: Callable[[Visit], Awaitable[Replies]] | None = None,
+    arrival: Arrival | None = None,
 ) -> Handled | None:
     """Claim ``update_id`` on the sender's channel and :func:`handle` the update; None
     (counted as a duplicate) when the update was handled before.
@@ -263,5 +276,11 @@ async def take(
         return None
     metrics.UPDATES.inc()
     return await handle(
-        session, sender=sender, inbound=inbound, settings=settings, now=now, answer=answer
+        session,
+        sender=sender,
+        inbound=inbound,
+        settings=settings,
+        now=now,
+        answer=answer,
+        arrival=arrival,
     )

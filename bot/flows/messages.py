@@ -22,3 +22,14 @@ class Sender:
     address: str
     name: str | None = None
     language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """The channel account an update came in on, as its door knows it (several bots or
+    numbers in one deployment: ``circles channel``)."""
+
+    #: The :class:`~circles.models.ChannelAccount` id; None: the default account.
+    account: int | None = None
+    #: The default account's bot username or number, for the link to it.
+    default_handle: str | None = None

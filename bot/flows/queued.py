@@ -97,6 +97,8 @@ class Change(TypedDict, total=False):
     error: str
     #: The WhatsApp template the message went as.
     template: str
+    #: The channel account whose bot or number sent it (None: the default).
+    sent_by: int
 
 
 async def finish(
@@ -120,6 +122,8 @@ async def finish(
         values["attempts"] = change["attempts"]
     if "template" in change:
         values["template"] = change["template"]
+    if "sent_by" in change:
+        values["sent_by"] = change["sent_by"]
     error = change.get("error")
     if error is not None:
         values["last_error"] = error[:300]
@@ -142,10 +146,16 @@ def retry(row: Outbox, now: datetime, error: str) -> tuple[OutboxState, Change]:
 
 
 async def wait_for_bulk_window(
-    sessions: SessionMaker, clock: Clock, pacer: Pacer, *, channel: Channel, bulk: int
+    sessions: SessionMaker,
+    clock: Clock,
+    pacer: Pacer,
+    *,
+    channel: Channel,
+    bulk: int,
+    account: int | None = None,
 ) -> None:
     """On PostgreSQL, book ``bulk`` slots on the schedule every sender of ``channel``
-    shares, and wait for the first.
+    (of its channel ``account``, if given) shares, and wait for the first.
 
     Each process also paces itself; booking disjoint windows keeps several processes
     together within the overall rate. SQLite serves one process, which needs no booking.
@@ -162,5 +172,6 @@ async def wait_for_bulk_window(
             gap=timedelta(seconds=pacer.bulk_interval),
             now=now,
             channel=channel,
+            account=account,
         )
     await pacer.pause((start - now).total_seconds())

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import engine
 from bot.flows.events import Event, Say
-from bot.flows.messages import Sender
+from bot.flows.messages import Arrival, Sender
 from circles.i18n import N_, normalize_language
 from circles.models import Circle, Consent, Identity, Person, Role
 from circles.services.access import Scope, member_scopes
@@ -71,6 +71,8 @@ class Visit:
     now: datetime
     #: The sender's person as the update found them (None: nobody has this identity).
     person: Person | None = None
+    #: The bot or number the update came in on (None: the door does not say).
+    arrival: Arrival | None = None
     _places: dict[tuple[Role, ...], list[tuple[Circle, Scope]]] = field(
         default_factory=dict, repr=False
     )

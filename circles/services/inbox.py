@@ -44,6 +44,9 @@ class Received:
     address: str
     profile_name: str | None
     message: dict[str, Any]
+    #: The account that received it when not the default one: a WhatsApp number's phone
+    #: number id, an extra Telegram bot's account name (``circles channel``).
+    receiver: str | None = None
 
 
 async def store_received(
@@ -61,6 +64,7 @@ async def store_received(
                 "message_id": item.message_id[:128],
                 "address": item.address[:64],
                 "profile_name": (item.profile_name or "")[:120] or None,
+                "receiver": (item.receiver or "")[:32] or None,
                 "message": item.message,
                 "received_at": now,
                 "attempts": 0,
@@ -70,16 +74,26 @@ async def store_received(
     return added
 
 
-async def unprocessed(session: AsyncSession, *, channel: Channel, limit: int = 500) -> list[Inbox]:
-    """Rows of ``channel`` not handled yet, oldest first (each sender's in arrival order)."""
-    return list(
-        await session.scalars(
-            select(Inbox)
-            .where(Inbox.channel == channel, Inbox.processed_at.is_(None))
-            .order_by(Inbox.id)
-            .limit(limit)
+#: :func:`unprocessed`'s ``receiver`` when every row of the channel is wanted.
+ANY_RECEIVER = "*"
+
+
+async def unprocessed(
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    limit: int = 500,
+    receiver: str | None = ANY_RECEIVER,
+) -> list[Inbox]:
+    """Rows of ``channel`` not handled yet, oldest first (each sender's in arrival order);
+    only those ``receiver`` got (None: the default account), unless it is
+    :data:`ANY_RECEIVER`."""
+    query = select(Inbox).where(Inbox.channel == channel, Inbox.processed_at.is_(None))
+    if receiver != ANY_RECEIVER:
+        query = query.where(
+            Inbox.receiver.is_(None) if receiver is None else Inbox.receiver == receiver
         )
-    )
+    return list(await session.scalars(query.order_by(Inbox.id).limit(limit)))
 
 
 def turn_key(channel: Channel, address: str) -> int:

@@ -154,6 +154,13 @@ async def enqueue(
 
 #: Each app's row of the shared bulk schedule (``SendBudget.id``): its limits are its own.
 BUDGETS = {Channel.telegram: 1, Channel.whatsapp: 2}
+#: An extra channel account's row is this plus its id: each bot or number has its own.
+ACCOUNT_BUDGETS = 1000
+
+
+def budget_of(channel: Channel, account: int | None = None) -> int:
+    """The ``SendBudget`` row of ``channel``'s default account, or of ``account``."""
+    return BUDGETS[channel] if account is None else ACCOUNT_BUDGETS + account
 
 
 async def book_bulk_slots(
@@ -163,14 +170,15 @@ async def book_bulk_slots(
     gap: timedelta,
     now: datetime,
     channel: Channel = Channel.telegram,
+    account: int | None = None,
 ) -> datetime:
     """Book ``count`` consecutive bulk slots on the schedule all senders of ``channel``
-    share.
+    share (of its extra channel ``account``, if given: each account has its own).
 
     Returns when the first slot starts. The row is locked for the booking (PostgreSQL),
     so two senders never get overlapping windows and together keep the overall rate.
     """
-    budget_id = BUDGETS[channel]
+    budget_id = budget_of(channel, account)
     await session.execute(
         insert_or_skip(session, SendBudget)
         .values(id=budget_id, next_slot=now)
@@ -307,16 +315,19 @@ async def message_counts(session: AsyncSession, *rows: Any) -> dict[str, int]:
 
 
 async def reached_by_template(
-    session: AsyncSession, *, channel: Channel, since: datetime
+    session: AsyncSession, *, channel: Channel, since: datetime, sent_by: int | None = None
 ) -> dict[str, datetime]:
     """The addresses that got a template (a conversation the business started) after
-    ``since``, each with the first time in that span (WhatsApp's messaging tier)."""
+    ``since`` from the default number (or the channel account ``sent_by``'s), each with
+    the first time in that span (each number's messaging tier)."""
+    by = Outbox.sent_by.is_(None) if sent_by is None else Outbox.sent_by == sent_by
     found = await session.execute(
         select(Outbox.address, func.min(Outbox.sent_at))
         .where(
             Outbox.channel == channel,
             Outbox.template.is_not(None),
             Outbox.sent_at > since,
+            by,
         )
         .group_by(Outbox.address)
     )

@@ -39,6 +39,13 @@ BODIES: dict[str, dict[str, Any]] = {
         "starts_on": "2031-09-01",
         "ends_on": "2032-07-14",
     },
+    "/v1/channel-accounts": {
+        "app": "telegram",
+        "name": "probe",
+        "token": "1:probe",
+        "username": "probe_bot",
+    },
+    "/v1/channel-accounts/assignments": {"account": "probe", "country": "GH"},
 }
 
 

@@ -46,19 +46,25 @@ def build_application(
     sessions: SessionMaker,
     clock: Clock | None = None,
     limits: TelegramLimits | None = None,
+    *,
+    token: str | None = None,
+    account: int | None = None,
+    write_lock: asyncio.Lock | None = None,
 ) -> CirclesApplication:
     """A ready-to-initialize application talking to ``CIRCLES_TELEGRAM_API_URL``.
 
     Every request goes through ``limits`` (Telegram's rate limits), replies and outbox alike.
     Several people's updates run at once, each person's in order. On SQLite, which has one
     writer, their transactions take turns (``BotData.write_lock``) while replies overlap.
+    ``token`` and ``account`` make it an extra channel account's bot (``circles channel``);
+    its applications share the default bot's ``write_lock``.
     """
-    if settings.telegram_token is None:
+    if token is None and settings.telegram_token is None:
         raise ValueError("CIRCLES_TELEGRAM_TOKEN is not set")
     api = settings.telegram_api_url
     app: CirclesApplication = (
         ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
+        .token(token or settings.telegram_token.get_secret_value())  # type: ignore[union-attr]
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .request(telegram_requests())
@@ -71,7 +77,8 @@ def build_application(
     app.bot_data.settings = settings
     app.bot_data.sessions = sessions
     app.bot_data.clock = clock or SystemClock()
-    app.bot_data.write_lock = asyncio.Lock() if settings.is_sqlite else None
+    app.bot_data.write_lock = write_lock or (asyncio.Lock() if settings.is_sqlite else None)
+    app.bot_data.account = account
     register(app)
     return app
 

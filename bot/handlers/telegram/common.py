@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from bot.flows import door
 from bot.flows.door import Inbound
 from bot.flows.inputs import Input, InputKind
-from bot.flows.messages import Sender
+from bot.flows.messages import Arrival, Sender
 from bot.flows.visit import Replies, Visit
 from bot.handlers.telegram import render
 from bot.handlers.telegram.context import CirclesContext
@@ -59,6 +59,21 @@ def input_of(message: Message) -> Input:
     return Input(InputKind.other, text=message.caption, ref=ref)
 
 
+def update_key(update: Update, account: int | None) -> str:
+    """The update's id as processed updates keep it: each bot counts its own update ids,
+    so an extra bot's carry its account (``a<id>:<update id>``)."""
+    return str(update.update_id) if account is None else f"a{account}:{update.update_id}"
+
+
+def arrival_of(context: CirclesContext) -> Arrival:
+    """The bot the update came in on, and the default bot's username."""
+    deps = context.deps
+    default = deps.default_username
+    if deps.account is None:
+        default = default or context.bot.username
+    return Arrival(deps.account, default)
+
+
 async def handle_once(
     update: Update,
     context: CirclesContext,
@@ -84,12 +99,13 @@ async def handle_once(
         async with turn, transaction(deps.sessions) as session:
             handled = await door.take(
                 session,
-                update_id=str(update.update_id),
+                update_id=update_key(update, deps.account),
                 sender=sender,
                 inbound=inbound,
                 settings=deps.settings,
                 now=deps.clock.now(),
                 answer=answer,
+                arrival=arrival_of(context),
             )
             if handled is None:
                 log.info("update %s was already handled; skipping", update.update_id)

@@ -20,10 +20,16 @@ class BotData:
     #: On SQLite (one writer) the updates' transactions take turns through this lock, so
     #: they never collide; their replies still go out side by side. None on PostgreSQL.
     write_lock: asyncio.Lock | None
+    #: The channel account this bot is (``circles channel``); None: the default bot.
+    account: int | None
+    #: The default bot's username, for pointing members of its circles to it.
+    default_username: str | None
 
     def __init__(self) -> None:
         self.clock = SystemClock()
         self.write_lock = None
+        self.account = None
+        self.default_username = None
 
 
 class CirclesContext(CallbackContext[ExtBot[None], dict, dict, BotData]):

@@ -45,9 +45,13 @@ class UpdateInbox(Drainer):
     poll = POLL
     what = "the Telegram inbox"
 
-    def __init__(self, app: Application, sessions: SessionMaker, clock: Clock) -> None:
+    def __init__(
+        self, app: Application, sessions: SessionMaker, clock: Clock, receiver: str | None = None
+    ) -> None:
         super().__init__(log)
         self.app, self.sessions, self.clock = app, sessions, clock
+        #: The extra bot whose rows these are (``circles channel``); None: the default bot.
+        self.receiver = receiver
         self._people = asyncio.Semaphore(CONCURRENT_PEOPLE)
 
     async def process_pending(self) -> int:
@@ -55,7 +59,9 @@ class UpdateInbox(Drainer):
         async with self.sessions() as session:
             rows = [
                 (row.id or 0, row.address, row.message or {})
-                for row in await unprocessed(session, channel=Channel.telegram)
+                for row in await unprocessed(
+                    session, channel=Channel.telegram, receiver=self.receiver
+                )
             ]
         by_person: dict[str, list[tuple[int, dict]]] = {}
         for row_id, address, data in rows:

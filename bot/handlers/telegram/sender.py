@@ -18,6 +18,11 @@ Each row holds one event (:mod:`bot.flows.queued`), rendered here in the recipie
 language at the moment it is sent (a person's own, a linked group's circle's), so a
 message queued before someone changed language goes out in the new one.
 
+Several bots (``circles channel``): each row goes through the bot that serves the
+recipient's circle (:func:`circles.services.channels.accounts_of`, asked per batch), with
+that bot's own rate limiter and bulk schedule; a row of a bot this process does not run
+(added since it started) waits a minute and is claimed again.
+
 A claimed row that a crashed sender never started is claimed again after :data:`LEASE`.
 The one row a crashed sender was sending is not sent again (it may have reached the chat
 just before the crash): after the lease it is marked failed as *interrupted*. Never
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Unpack
@@ -52,6 +58,7 @@ from circles.models import (
     OutboxState,
     Person,
 )
+from circles.services.channels import accounts_of
 from circles.services.outbox import claim_due, start_sending
 from circles.services.people import mark_unreachable
 
@@ -60,6 +67,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 #: A row whose chat is not ready for longer than this goes back to the queue.
 DEFER_AFTER = 1.0
+#: How long a row of a bot this process does not run waits before it is claimed again.
+UNROUTED = timedelta(minutes=1)
 
 
 @dataclass
@@ -91,10 +100,13 @@ class OutboxSender:
         *,
         batch: int = 50,
         default_language: str = "en",
+        accounts: Mapping[int, tuple[Bot, TelegramLimits]] | None = None,
     ) -> None:
         self.bot, self.sessions, self.clock, self.limits = bot, sessions, clock, limits
         self.batch = batch
         self.default_language = default_language
+        #: The extra bots by channel account id, each with its own limiter.
+        self.accounts = dict(accounts or {})
 
     async def claim(self) -> list[Outbox]:
         """Take up to ``batch`` due rows, replies first; nobody else takes them for a lease."""
@@ -111,16 +123,36 @@ class OutboxSender:
         """One pass: claim due rows, wait for the batch's shared window, send them."""
         report = SendReport()
         rows = await self.claim()
-        await wait_for_bulk_window(
-            self.sessions,
-            self.clock,
-            self.limits,
-            channel=Channel.telegram,
-            bulk=sum(r.priority is OutboxPriority.bulk for r in rows),
-        )
-        languages = await self._languages({row.address for row in rows}) if rows else {}
-        for row in rows:
-            await self._deliver(row, report, languages.get(row.address, self.default_language))
+        addresses = {row.address for row in rows}
+        languages = await self._languages(addresses) if rows else {}
+        by_account: dict[int | None, list[Outbox]] = {}
+        if rows:
+            async with self.sessions() as session:
+                served = await accounts_of(session, app=Channel.telegram, addresses=addresses)
+            for row in rows:
+                by_account.setdefault(served.get(row.address), []).append(row)
+        for account, group in by_account.items():
+            route = (self.bot, self.limits) if account is None else self.accounts.get(account)
+            if route is None:
+                log.warning("outbox rows of channel account %s wait: not run here", account)
+                for row in group:
+                    await self._finish(
+                        row, state=OutboxState.pending, not_before=self.clock.now() + UNROUTED
+                    )
+                    report.deferred += 1
+                continue
+            bot, limits = route
+            await wait_for_bulk_window(
+                self.sessions,
+                self.clock,
+                limits,
+                channel=Channel.telegram,
+                bulk=sum(r.priority is OutboxPriority.bulk for r in group),
+                account=account,
+            )
+            for row in group:
+                language = languages.get(row.address, self.default_language)
+                await self._deliver(row, report, language, bot, limits)
         return report
 
     async def _languages(self, addresses: set[str]) -> dict[str, str]:
@@ -168,10 +200,12 @@ class OutboxSender:
 
         await run_until(stop, step, idle=idle, log=log, what="the outbox sender")
 
-    async def _deliver(self, row: Outbox, report: SendReport, language: str) -> None:
+    async def _deliver(
+        self, row: Outbox, report: SendReport, language: str, bot: Bot, limits: TelegramLimits
+    ) -> None:
         now = self.clock.now()
         chat_id = int(row.address)
-        ready_in = self.limits.chat_ready_in(chat_id)
+        ready_in = limits.chat_ready_in(chat_id)
         if ready_in > DEFER_AFTER:
             await self._finish(
                 row, state=OutboxState.pending, not_before=now + timedelta(seconds=ready_in)
@@ -182,10 +216,10 @@ class OutboxSender:
             if not await start_sending(session, row_id=row.id, now=now):
                 return  # cancelled (a broadcast) since it was claimed
         try:
-            message_id = await self._send(row, language)
+            message_id = await self._send(row, language, bot)
         except RetryAfter as error:
             seconds = retry_seconds(error)
-            self.limits.block_chat(chat_id, seconds)
+            limits.block_chat(chat_id, seconds)
             metrics.RETRY_AFTER.inc()
             await self._finish(
                 row,
@@ -218,7 +252,7 @@ class OutboxSender:
             await self._finish(row, state=OutboxState.sent, sent_at=now, message_id=str(message_id))
             report.sent += 1
 
-    async def _send(self, row: Outbox, language: str) -> int:
+    async def _send(self, row: Outbox, language: str, bot: Bot) -> int:
         message, chat_id = shown(row.payload, language), int(row.address)
         markup = None
         if message.buttons:
@@ -230,7 +264,7 @@ class OutboxSender:
             )
         bulk = {"bulk": row.priority is OutboxPriority.bulk}
         if message.file_id:
-            send = self.bot.send_photo if message.file_kind == "photo" else self.bot.send_document
+            send = bot.send_photo if message.file_kind == "photo" else bot.send_document
             sent = await send(
                 chat_id,
                 message.file_id,
@@ -240,7 +274,7 @@ class OutboxSender:
             )
         elif message.document:
             name, content = message.document
-            sent = await self.bot.send_document(
+            sent = await bot.send_document(
                 chat_id,
                 InputFile(content.encode(), filename=name),
                 caption=message.text or None,
@@ -248,7 +282,7 @@ class OutboxSender:
                 rate_limit_args=bulk,
             )
         else:
-            sent = await self.bot.send_message(
+            sent = await bot.send_message(
                 chat_id, message.text, reply_markup=markup, rate_limit_args=bulk
             )
         return sent.message_id

@@ -13,6 +13,9 @@ nothing; the inbox worker of any replica then handles it
 (:mod:`bot.handlers.telegram.inbox`), each update id once, so Telegram's redeliveries
 are harmless. A database that cannot store it gets 503, and Telegram delivers again.
 
+Each extra bot of ``circles channel`` has its own path: the webhook URL's path with
+``/<account name>`` appended; an unknown name is answered 404.
+
 A body that is not a Telegram update (not JSON, not an object with an integer
 ``update_id``, fields of the wrong type, JSON nested too deep to parse) is answered 400
 and never reaches the bot. Telegram itself never sends one, so only a caller that knows
@@ -79,6 +82,35 @@ def install(app: FastAPI, settings: Settings) -> None:
             log.error("could not store a Telegram update (%s)", type(error).__name__)
             return problem(503, "Could not store the update; please deliver it again.")
         state.telegram_inbox.wake()
+        return JSONResponse({"ok": True})
+
+    @router.post(webhook_path(settings).rstrip("/") + "/{account}")
+    async def receive_for_account(account: str, request: Request) -> Response:
+        """Store one update for the extra bot ``account`` (``circles channel``)."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
+            log.warning("webhook call with a wrong or missing secret refused")
+            return problem(403, "Wrong or missing secret token.")
+        state = request.app.state
+        telegram = getattr(state, "telegram_accounts", {}).get(account)
+        if telegram is None:
+            return problem(404, "No bot of this name runs in this process.")
+        read = _update_of(await request.body(), telegram.bot)
+        if read is None:
+            return problem(400, "The body is not a Telegram update.")
+        data, update = read
+        # Each bot numbers its own updates: the id carries the account, as its claim does.
+        key = f"a{telegram.bot_data.account}:{update.update_id}"
+        received = Received(key, _sender(update), None, data, receiver=account)
+        try:
+            async with transaction(state.sessions) as session:
+                await store_received(
+                    session, channel=Channel.telegram, received=[received], now=state.clock.now()
+                )
+        except SQLAlchemyError as error:
+            log.error("could not store a Telegram update (%s)", type(error).__name__)
+            return problem(503, "Could not store the update; please deliver it again.")
+        state.telegram_account_inboxes[account].wake()
         return JSONResponse({"ok": True})
 
     app.include_router(router)

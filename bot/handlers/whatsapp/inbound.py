@@ -70,6 +70,8 @@ def read_delivery(payload: Any) -> Delivery:
                 for c in _dicts(value.get("contacts"))
                 if isinstance(c.get("profile") or {}, dict)
             }
+            metadata = value.get("metadata")
+            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
             statuses += _dicts(value.get("statuses"))
             for message in _dicts(value.get("messages")):
                 sender, message_id = message.get("from"), message.get("id")
@@ -82,6 +84,7 @@ def read_delivery(payload: Any) -> Delivery:
                         address=sender,
                         profile_name=name if isinstance(name, str) else None,
                         message=message,
+                        receiver=number if isinstance(number, str) else None,
                     )
                 )
     return Delivery(messages, statuses)

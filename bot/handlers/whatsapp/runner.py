@@ -13,14 +13,18 @@ import logging
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from bot.handlers.whatsapp.client import TIMEOUT, WhatsAppClient, pacer
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from bot.handlers.whatsapp.webhook import PATH
-from bot.handlers.whatsapp.worker import InboxWorker
+from bot.handlers.whatsapp.worker import InboxWorker, Number
 from circles.clock import Clock
 from circles.db import SessionMaker
+from circles.models import Channel, ChannelAccount
 from circles.pacing import Pacer
+from circles.secrets import SecretsError, vault
+from circles.services.channels import Credentials, credentials
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,28 @@ async def run_whatsapp(
         client = client_for(
             settings, http, pacer(settings.whatsapp_rate, settings.whatsapp_person_gap)
         )
-        worker = InboxWorker(settings, sessions, clock, client)
+        numbers: dict[str, Number] = {}
+        others: dict[int, WhatsAppSender] = {}
+        for account in await _accounts(settings, sessions):
+            assert account.phone_number_id is not None
+            other = WhatsAppClient(
+                api_url=settings.whatsapp_api_url,
+                phone_number_id=account.phone_number_id,
+                token=account.token,
+                http=http,
+                limits=pacer(settings.whatsapp_rate, settings.whatsapp_person_gap),
+            )
+            numbers[account.phone_number_id] = Number(account.id, other)
+            others[account.id] = WhatsAppSender(
+                other,
+                sessions,
+                clock,
+                default_language=settings.default_language,
+                tier=account.tier,
+                account=account.id,
+            )
+            log.info("the WhatsApp number of channel account %s is running", account.name)
+        worker = InboxWorker(settings, sessions, clock, client, numbers)
         if api_app is not None:
             api_app.state.whatsapp = worker
         sender = WhatsAppSender(
@@ -62,6 +87,7 @@ async def run_whatsapp(
             clock,
             default_language=settings.default_language,
             tier=settings.whatsapp_tier,
+            others=others,
         )
         where = f"at {PATH}" if api_app is not None else "stored by the API's webhook"
         log.info("the WhatsApp door takes messages %s", where)
@@ -70,3 +96,18 @@ async def run_whatsapp(
         finally:
             if api_app is not None:
                 api_app.state.whatsapp = None
+
+
+async def _accounts(settings: Settings, sessions: SessionMaker) -> list[Credentials]:
+    """The extra numbers of ``circles channel``, decrypted; none (logged) without the key."""
+    try:
+        async with sessions() as session:
+            return await credentials(session, vault=vault(settings), app=Channel.whatsapp)
+    except SecretsError as exc:
+        async with sessions() as session:
+            found = await session.scalar(
+                select(ChannelAccount.id).where(ChannelAccount.app == Channel.whatsapp).limit(1)
+            )
+        if found is not None:
+            log.error("the extra WhatsApp numbers are not running: %s", exc)
+        return []

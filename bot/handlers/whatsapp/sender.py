@@ -34,12 +34,18 @@ are. On PostgreSQL the senders book their bulk windows on WhatsApp's row of the 
 schedule. Throttling codes block the number (or that person) for the row's backoff.
 Templates to people outside their window count against the messaging tier
 (``CIRCLES_WHATSAPP_TIER``, :mod:`.tier`): beyond it a row waits for a free slot.
+
+Several numbers (``circles channel``): the default number's sender claims the rows and
+hands each to the sender of the number that serves the recipient's circle
+(:func:`circles.services.channels.accounts_of`); each number has its own client, pacing,
+bulk schedule and tier (its templates are counted by ``outbox.sent_by``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any, Unpack
@@ -58,6 +64,7 @@ from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.loops import run_until
 from circles.models import Channel, Identity, Outbox, OutboxPriority, OutboxState, Person
+from circles.services.channels import accounts_of
 from circles.services.outbox import claim_due, queued_event, start_sending
 from circles.services.people import mark_unreachable
 
@@ -73,6 +80,8 @@ WINDOW = timedelta(hours=24)
 WINDOW_RECHECK = timedelta(hours=1)
 #: A row whose recipient is not ready for longer than this (seconds) goes back to the queue.
 DEFER_AFTER = 1.0
+#: How long a row of a number this process does not send for waits to be claimed again.
+UNROUTED = timedelta(minutes=1)
 #: How long a person waits after WhatsApp said they got too many messages (131056).
 PERSON_BACKOFF = timedelta(minutes=1)
 
@@ -89,9 +98,16 @@ class WhatsAppSender:
         batch: int = 50,
         default_language: str = "en",
         tier: int = 250,
+        account: int | None = None,
+        others: Mapping[int, WhatsAppSender] | None = None,
     ) -> None:
         self.client, self.sessions, self.clock = client, sessions, clock
         self.batch, self.default_language, self.tier = batch, default_language, tier
+        #: The channel account whose number this is (None: the default number).
+        self.account = account
+        #: The extra numbers' senders by account id: the rows this one claims for their
+        #: circles go through them (each its own client, pacing, tier and schedule).
+        self.others = dict(others or {})
         #: The number's pacing (the client's), None when unpaced.
         self.limits = client.limits
         #: Set when WhatsApp refused the token: nothing is sent any more.
@@ -112,10 +128,36 @@ class WhatsAppSender:
             )
         if not rows:
             return 0
+        async with self.sessions() as session:
+            served = await accounts_of(
+                session, app=Channel.whatsapp, addresses={row.address for row in rows}
+            )
+        by_account: dict[int | None, list[Outbox]] = {}
+        for row in rows:
+            by_account.setdefault(served.get(row.address), []).append(row)
+        for account, group in by_account.items():
+            number = self if account is None else self.others.get(account)
+            if number is None or number.stopped:
+                log.warning("outbox rows of WhatsApp account %s wait: not sending here", account)
+                for row in group:
+                    await self._finish(
+                        row, state=OutboxState.pending, not_before=self.clock.now() + UNROUTED
+                    )
+                continue
+            await number.send_rows(group)
+        return len(rows)
+
+    async def send_rows(self, rows: list[Outbox]) -> None:
+        """Send (or set aside) claimed rows through this number."""
         if self.limits is not None:
             bulk_rows = sum(r.priority is OutboxPriority.bulk for r in rows)
             await wait_for_bulk_window(
-                self.sessions, self.clock, self.limits, channel=Channel.whatsapp, bulk=bulk_rows
+                self.sessions,
+                self.clock,
+                self.limits,
+                channel=Channel.whatsapp,
+                bulk=bulk_rows,
+                account=self.account,
             )
         people = await self._recipients({row.address for row in rows})
         self._reach = None  # the tier's room, read when this pass first needs it
@@ -126,7 +168,6 @@ class WhatsAppSender:
             language, last_inbound = people.get(row.address, (self.default_language, None))
             with bulk() if row.priority is OutboxPriority.bulk else nullcontext():
                 await self._deliver(row, language, last_inbound)
-        return len(rows)
 
     async def drain(self, limit: int = 100_000) -> int:
         """Send until nothing is due (tests; production uses :meth:`run`)."""
@@ -212,7 +253,7 @@ class WhatsAppSender:
     async def _within_tier(self, row: Outbox, now: datetime) -> bool:
         """Whether the tier lets the row's template go now; if not, it waits for a slot."""
         if self._reach is None:
-            self._reach = await Reach.read(self.sessions, self.tier, now)
+            self._reach = await Reach.read(self.sessions, self.tier, now, self.account)
         later = self._reach.admit(row.address)
         if later is None:
             return True
@@ -319,5 +360,7 @@ class WhatsAppSender:
         await self._finish(row, state=OutboxState.pending, not_before=now, error="graph 190")
 
     async def _finish(self, row: Outbox, *, state: OutboxState, **change: Unpack[Change]) -> None:
+        if self.account is not None and "sent_at" in change:
+            change["sent_by"] = self.account  # this number's tier counts it
         async with transaction(self.sessions) as session:
             await finish(session, row, state=state, now=self.clock.now(), **change)

@@ -35,9 +35,14 @@ class Reach:
         self.waiting = 0
 
     @classmethod
-    async def read(cls, sessions: SessionMaker, tier: int, now: datetime) -> Reach:
+    async def read(
+        cls, sessions: SessionMaker, tier: int, now: datetime, account: int | None = None
+    ) -> Reach:
+        """The room of the default number's tier (or of channel ``account``'s number)."""
         async with sessions() as session:
-            reached = await reached_by_template(session, channel=Channel.whatsapp, since=now - DAY)
+            reached = await reached_by_template(
+                session, channel=Channel.whatsapp, since=now - DAY, sent_by=account
+            )
         return cls(tier, reached, now)
 
     def admit(self, address: str) -> datetime | None:

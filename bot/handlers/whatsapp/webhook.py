@@ -7,7 +7,8 @@ mounts it on the API app when ``CIRCLES_WHATSAPP_TOKEN`` is set.
   ``CIRCLES_WHATSAPP_VERIFY_TOKEN`` (compared in constant time) is answered with
   ``hub.challenge`` as plain text; anything else 403.
 - ``POST``: the body must be signed: ``X-Hub-Signature-256`` is ``sha256=`` and the
-  HMAC-SHA256 of the raw body with ``CIRCLES_WHATSAPP_APP_SECRET`` (constant time); a
+  HMAC-SHA256 of the raw body with ``CIRCLES_WHATSAPP_APP_SECRET`` or the app secret of
+  an extra number of ``circles channel`` (constant time); a
   call without it or with another is refused with 403 and nothing is stored. Bodies over
   ``CIRCLES_MAX_BODY_BYTES`` are refused (413) by the API's body limit first. Every
   message of a signed call is stored in the inbox (once per message id) *before* the 200,
@@ -22,6 +23,8 @@ import hashlib
 import hmac
 import json
 import logging
+import time
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -32,6 +35,8 @@ from bot.handlers.whatsapp.inbound import read_delivery
 from bot.handlers.whatsapp.statuses import apply_statuses, read_statuses
 from circles.db import transaction
 from circles.models import Channel
+from circles.secrets import SecretsError, vault
+from circles.services.channels import credentials
 from circles.services.inbox import store_received
 from circles.settings import Settings
 
@@ -39,6 +44,8 @@ log = logging.getLogger(__name__)
 
 PATH = "/whatsapp/webhook"
 SIGNATURE_HEADER = "x-hub-signature-256"
+#: Seconds the extra numbers' app secrets are kept before they are read again.
+SECRETS_TTL = 60.0
 #: The longest challenge echoed (Meta sends a number).
 CHALLENGE_LENGTH = 256
 
@@ -81,7 +88,10 @@ def install(app: FastAPI, settings: Settings) -> None:
         """Store the messages of one signed call, then wake the inbox worker."""
         body = await request.body()
         given = request.headers.get(SIGNATURE_HEADER, "").encode()
-        if not hmac.compare_digest(given, signature(body, app_secret).encode()):
+        if not hmac.compare_digest(given, signature(body, app_secret).encode()) and not any(
+            hmac.compare_digest(given, signature(body, other).encode())
+            for other in await _account_secrets(request.app.state, settings)
+        ):
             log.warning("WhatsApp webhook call with a wrong or missing signature refused")
             return problem(403, "Wrong or missing signature.")
         try:
@@ -108,3 +118,22 @@ def install(app: FastAPI, settings: Settings) -> None:
         return JSONResponse({"ok": True})
 
     app.include_router(router)
+
+
+async def _account_secrets(state: Any, settings: Settings) -> list[str]:
+    """The app secrets of the extra numbers (``circles channel``), read at most every
+    :data:`SECRETS_TTL` seconds; none without ``CIRCLES_SECRETS_KEY``."""
+    cached = getattr(state, "whatsapp_account_secrets", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SECRETS_TTL:
+        return cached[1]
+    secrets: list[str] = []
+    if settings.secrets_key is not None:
+        try:
+            async with state.sessions() as session:
+                found = await credentials(session, vault=vault(settings), app=Channel.whatsapp)
+            secrets = [a.app_secret for a in found if a.app_secret]
+        except SecretsError:
+            log.error("the extra WhatsApp numbers' app secrets cannot be decrypted")
+    state.whatsapp_account_secrets = (now, secrets)
+    return secrets

@@ -22,6 +22,10 @@ transaction (WhatsApp's media ids expire) into the media store
 that fails for a reason that may pass (the network, a 5xx, throttling) fails the message,
 which is tried again on the next pass like any other failure. A file of a type or size
 the store does not keep, or one WhatsApp no longer holds, is answered with why.
+
+Several numbers (``circles channel``): a message is answered from the number it was
+written to (its ``phone_number_id``, the inbox row's ``receiver``); a member whose circle
+another number serves is told which one (:mod:`bot.flows.accounts`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +42,7 @@ from bot.flows import door
 from bot.flows.door import Inbound
 from bot.flows.events import Say
 from bot.flows.fit import Fitted
+from bot.flows.messages import Arrival
 from bot.flows.visit import Replies, Visit
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient
@@ -94,6 +99,16 @@ class Stored:
     wa_id: str
     profile_name: str | None
     message: dict[str, Any]
+    #: The number it was written to, its phone number id (None: not said, the default).
+    receiver: str | None = None
+
+
+@dataclass(frozen=True)
+class Number:
+    """An extra WhatsApp number (``circles channel``): its account and its client."""
+
+    account: int
+    client: WhatsAppClient
 
 
 class InboxWorker(Drainer):
@@ -108,9 +123,12 @@ class InboxWorker(Drainer):
         sessions: SessionMaker,
         clock: Clock,
         client: WhatsAppClient,
+        numbers: Mapping[str, Number] | None = None,
     ) -> None:
         super().__init__(log)
         self.settings, self.sessions, self.clock, self.client = settings, sessions, clock, client
+        #: The extra numbers by phone number id; a message to one is answered from it.
+        self.numbers = dict(numbers or {})
         #: On SQLite (one writer) the messages' transactions take turns, as Telegram's do.
         self.write_lock = asyncio.Lock() if settings.is_sqlite else None
         self._people = asyncio.Semaphore(CONCURRENT_PEOPLE)
@@ -119,7 +137,14 @@ class InboxWorker(Drainer):
         """One pass over the unprocessed rows; returns how many it handled (or gave up)."""
         async with self.sessions() as session:
             rows = [
-                Stored(r.id or 0, r.message_id, r.address, r.profile_name, r.message or {})
+                Stored(
+                    r.id or 0,
+                    r.message_id,
+                    r.address,
+                    r.profile_name,
+                    r.message or {},
+                    r.receiver,
+                )
                 for r in await unprocessed(session, channel=Channel.whatsapp)
             ]
         by_person: dict[str, list[Stored]] = {}
@@ -193,6 +218,7 @@ class InboxWorker(Drainer):
                     settings=self.settings,
                     now=now,
                     answer=_refusing(refused) or _joining(join_code(row.message), inbound),
+                    arrival=Arrival(self._account(row), self.settings.whatsapp_number),
                 )
                 if handled is None:
                     log.info("WhatsApp message of inbox row %s was already handled", row.id)
@@ -203,6 +229,15 @@ class InboxWorker(Drainer):
         if unused:  # no answer took the file (no question asked for one): not kept
             await off_loop(media.delete, self.settings.media_dir, [kept])
         return shown
+
+    def _client(self, row: Stored) -> WhatsAppClient:
+        """The client of the number ``row`` was written to."""
+        number = self.numbers.get(row.receiver or "")
+        return self.client if number is None else number.client
+
+    def _account(self, row: Stored) -> int | None:
+        number = self.numbers.get(row.receiver or "")
+        return None if number is None else number.account
 
     async def _keep(self, row: Stored, inbound: Inbound) -> tuple[Inbound, Say | None]:
         """Download the file of ``inbound`` into the media store: the inbound with the
@@ -222,10 +257,10 @@ class InboxWorker(Drainer):
         try:
             if declared := declared_type(row.message):
                 media.check(declared, None)  # refused before downloading anything
-            found = await self.client.media_info(message.file_id)
+            found = await self._client(row).media_info(message.file_id)
             media.check(found.mime_type, found.size)
             limit = media.limit_of(found.mime_type)
-            content = await self.client.download(found.url, limit=limit)
+            content = await self._client(row).download(found.url, limit=limit)
         except media.MediaRefused as refused:
             return inbound, Say(t(refused.message, **refused.params))
         except GraphError as error:
@@ -253,7 +288,7 @@ class InboxWorker(Drainer):
 
     async def _reply(self, row: Stored, shown: Fitted, language: str) -> None:
         try:
-            await render.show(self.client, row.wa_id, shown, language)
+            await render.show(self._client(row), row.wa_id, shown, language)
         except GraphError as error:
             # The work is saved; telling the person it was not would be wrong.
             log.warning(
