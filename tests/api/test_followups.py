@@ -10,25 +10,11 @@ from circles.db import SessionMaker, transaction
 from circles.models import Answer, AuditLog, CheckIn, CheckInStatus, Outbox
 
 
-async def _help_request(sessions: SessionMaker, world: World) -> int:
-    """Ana's voice note to "anything the circle could help with" in the last week."""
-    async with sessions() as session:
-        answer_id = await session.scalar(
-            select(Answer.id).where(
-                Answer.person_id == world.a.person,
-                Answer.checkin_id == world.a.checkin,
-                Answer.question_key == "help",
-            )
-        )
-    assert answer_id is not None
-    return answer_id
-
-
 async def test_a_facilitator_lists_replies_to_and_closes_a_help_request(
     world: World, as_role, sessions: SessionMaker
 ) -> None:
     client = as_role("facilitator_a")
-    answer_id = await _help_request(sessions, world)
+    answer_id = world.a.answer  # Ana's voice note to "anything the circle could help with"
     base = f"/v1/circles/{world.a.circle}/requests"
 
     listed = await client.get(base)
@@ -64,7 +50,7 @@ async def test_a_facilitator_lists_replies_to_and_closes_a_help_request(
 async def test_a_reply_without_words_or_name_is_a_clear_422(
     world: World, as_role, sessions: SessionMaker
 ) -> None:
-    answer_id = await _help_request(sessions, world)
+    answer_id = world.a.answer  # Ana's voice note to "anything the circle could help with"
     url = f"/v1/circles/{world.a.circle}/requests/{answer_id}/reply"
     client = as_role("facilitator_a")
     for body, says in (
@@ -85,7 +71,7 @@ async def test_a_reply_without_words_or_name_is_a_clear_422(
 async def test_requests_of_another_circle_answer_like_missing_ones(
     world: World, as_role, sessions: SessionMaker
 ) -> None:
-    answer_id = await _help_request(sessions, world)
+    answer_id = world.a.answer  # Ana's voice note to "anything the circle could help with"
     for role, circle in (("facilitator_b", world.a.circle), ("facilitator_a", world.b.circle)):
         client = as_role(role)
         base = f"/v1/circles/{circle}/requests"
