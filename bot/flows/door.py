@@ -54,7 +54,6 @@ from bot.flows.visit import Replies, Visit, enter
 from circles import metrics
 from circles.models import Channel
 from circles.services import media
-from circles.services.inbox import take_turn
 from circles.services.offload import off_loop
 from circles.services.updates import claim_update
 from circles.settings import Settings
@@ -266,11 +265,8 @@ async def take(
     (counted as a duplicate) when the update was handled before.
 
     Call it in the update's transaction: if the work fails, the claim rolls back with it
-    and a redelivery is handled again. The sender's turn is taken first
-    (:func:`circles.services.inbox.take_turn`): on PostgreSQL no other process works for
-    them until this transaction ends, so one person's updates never run side by side.
+    and a redelivery is handled again.
     """
-    await take_turn(session, channel=sender.channel, address=sender.address)
     if not await claim_update(session, channel=sender.channel, update_id=update_id, now=now):
         metrics.DUPLICATES.inc()
         return None

@@ -7,8 +7,8 @@ the stored rows, each once, marking them processed; a row left unprocessed (the 
 stopped) is taken again by whichever process looks next.
 
 Order across processes: a worker takes one sender's rows oldest first, one at a time, and
-handles a row only in that sender's **turn** (:func:`take_turn`, a PostgreSQL advisory lock
-held by the row's transaction) and only when no earlier row of theirs is still waiting
+handles a row only in that sender's **turn** (:func:`turn`, a PostgreSQL advisory lock
+held while the row is handled and answered) and only when no earlier row of theirs is still waiting
 (:func:`earlier_waiting`). So however many replicas look at the inbox, one person's
 updates are handled one at a time and in the order they were stored, and people's
 different updates side by side. "Arrival" is the order the webhooks committed the rows;
@@ -19,14 +19,16 @@ an app that delivers one person's updates one after another (each after the prev
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from circles.db import insert_or_skip
+from circles.db import SessionMaker, insert_or_skip
 from circles.models import Channel, Inbox
 
 #: A row that failed this many times is given up (marked processed with its error).
@@ -102,19 +104,41 @@ def turn_key(channel: Channel, address: str) -> int:
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
-async def take_turn(session: AsyncSession, *, channel: Channel, address: str) -> None:
-    """Wait until no other transaction works for this sender; hold the turn until commit.
+@asynccontextmanager
+async def turn(sessions: SessionMaker, *, channel: Channel, address: str) -> AsyncIterator[None]:
+    """Hold the sender's turn: no other process works for them until the block ends.
 
-    On PostgreSQL a transaction-level advisory lock, released by commit, rollback or a
-    dropped connection (a killed process holds nobody's turn). SQLite serves one process,
-    whose workers already take a sender's rows one at a time: nothing to do.
+    Held for the whole handling of one update — its transaction *and* the replies sent
+    after the commit — so a second replica never answers the person's next message before
+    this one's answer is out. On PostgreSQL a session-level advisory lock on a connection
+    of its own, released at the end or by a dropped connection (a killed process holds
+    nobody's turn). SQLite serves one process, whose workers take a sender's rows one at a
+    time already: nothing to do.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        yield
         return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:space, :key)"),
-        {"space": TURN_SPACE, "key": turn_key(channel, address)},
-    )
+    params = {"space": TURN_SPACE, "key": turn_key(channel, address)}
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT pg_advisory_lock(:space, :key)"), params)
+        await connection.commit()
+        try:
+            yield
+        finally:
+            try:
+                await connection.execute(text("SELECT pg_advisory_unlock(:space, :key)"), params)
+                await connection.commit()
+            except Exception:  # never hand a connection that may hold the lock back to the pool
+                await connection.invalidate()
+                raise
+
+
+async def is_processed(session: AsyncSession, *, row_id: int) -> bool:
+    """Whether the row was handled meanwhile (by another process, while this one waited)."""
+    return (
+        await session.scalar(select(Inbox.processed_at.is_not(None)).where(Inbox.id == row_id))
+    ) is not False
 
 
 async def earlier_waiting(session: AsyncSession, *, row_id: int) -> bool:

@@ -8,13 +8,13 @@ pass takes the unprocessed rows oldest first: different people's side by side, o
 person's strictly one after another in the order they were stored.
 
 Across processes the order holds because every worker takes a person's rows in that
-order and the door takes the person's turn (:func:`circles.services.inbox.take_turn`)
-in the transaction that claims the update id: a second process that reaches the same
-row waits for the first one's commit, finds the id claimed and moves on. A row is marked
-processed after the bot has handled it; a process killed in between leaves it for the
-next look, and the claim makes that look a no-op. An update whose work failed was
-answered by the error handler ("not saved, try again") and is not tried again, as in
-polling mode.
+order, each in the person's turn (:func:`circles.services.inbox.turn`, held while the
+update is handled, answered and marked processed): a second process that reaches the
+same row waits for the first one's turn to end, finds the row processed and moves on, so
+the person's next reply never overtakes this one's. A process killed before marking a
+row leaves it for the next look, where the claimed update id makes it a no-op. An update
+whose work failed was answered by the error handler ("not saved, try again") and is not
+tried again, as in polling mode.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from circles.clock import Clock
 from circles.db import SessionMaker, transaction
 from circles.loops import Drainer
 from circles.models import Channel
-from circles.services.inbox import mark_processed, unprocessed
+from circles.services.inbox import is_processed, mark_processed, turn, unprocessed
 
 log = logging.getLogger(__name__)
 
 #: Seconds between two looks at the inbox when nobody wakes the worker.
 POLL = 1.0
 #: People whose updates are handled at once.
-CONCURRENT_PEOPLE = 16
+CONCURRENT_PEOPLE = 8
 
 
 class UpdateInbox(Drainer):
@@ -63,28 +63,32 @@ class UpdateInbox(Drainer):
                     session, channel=Channel.telegram, receiver=self.receiver
                 )
             ]
-        by_person: dict[str, list[tuple[int, dict]]] = {}
+        by_person: dict[str, list[tuple[int, str, dict]]] = {}
         for row_id, address, data in rows:
-            by_person.setdefault(address, []).append((row_id, data))
+            by_person.setdefault(address, []).append((row_id, address, data))
         counts = await asyncio.gather(*(self._person(mine) for mine in by_person.values()))
         return sum(counts)
 
-    async def _person(self, rows: list[tuple[int, dict]]) -> int:
+    async def _person(self, rows: list[tuple[int, str, dict]]) -> int:
         handled = 0
         async with self._people:
-            for row_id, data in rows:
+            for row_id, address, data in rows:
                 try:
-                    await self._handle(row_id, data)
+                    await self._handle(row_id, address, data)
                 except Exception:  # the database failed: the row stays for the next look
                     log.exception("Telegram inbox row %s stays for the next look", row_id)
                     break
                 handled += 1
         return handled
 
-    async def _handle(self, row_id: int, data: dict) -> None:
-        update = Update.de_json(data, self.app.bot) if data else None
-        if update is not None:
-            # PTB's error handler answers a failed update; it never raises here.
-            await self.app.process_update(update)
-        async with transaction(self.sessions) as session:
-            await mark_processed(session, row_id=row_id, now=self.clock.now())
+    async def _handle(self, row_id: int, address: str, data: dict) -> None:
+        async with turn(self.sessions, channel=Channel.telegram, address=address):
+            async with self.sessions() as session:
+                if await is_processed(session, row_id=row_id):
+                    return  # another replica handled it while this one waited
+            update = Update.de_json(data, self.app.bot) if data else None
+            if update is not None:
+                # PTB's error handler answers a failed update; it never raises here.
+                await self.app.process_update(update)
+            async with transaction(self.sessions) as session:
+                await mark_processed(session, row_id=row_id, now=self.clock.now())

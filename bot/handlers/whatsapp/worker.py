@@ -7,10 +7,10 @@ takes the unprocessed rows, oldest first: different people's side by side, one p
 strictly in the order they arrived (a failed message holds back that person's later
 ones until the next pass).
 
-A message is handled in one transaction that takes its sender's turn (across processes:
-:func:`circles.services.inbox.take_turn`), checks that none of their earlier messages
-still waits, marks its inbox row processed, claims its id and runs the door
-(:func:`bot.flows.door.take`);
+A message is handled in its sender's turn (across processes:
+:func:`circles.services.inbox.turn`, held until its replies are sent), in one
+transaction that checks that none of their earlier messages still waits, marks its inbox
+row processed, claims its id and runs the door (:func:`bot.flows.door.take`);
 if the work fails, all three roll back and the message is tried again, up to
 :data:`circles.services.inbox.MAX_ATTEMPTS` times, then given up with an apology. The
 replies are fitted inside the transaction, in the reader's language as it is after the
@@ -63,7 +63,7 @@ from circles.services.inbox import (
     earlier_waiting,
     mark_processed,
     record_failure,
-    take_turn,
+    turn,
     unprocessed,
 )
 from circles.services.offload import off_loop
@@ -76,7 +76,7 @@ log = logging.getLogger(__name__)
 #: Seconds between two looks at the inbox when nobody wakes the worker.
 POLL = 1.0
 #: People whose messages are handled at once.
-CONCURRENT_PEOPLE = 16
+CONCURRENT_PEOPLE = 8
 
 NOT_SAVED = t(
     "Sorry, something went wrong on our side and your last message was not saved. "
@@ -169,7 +169,12 @@ class InboxWorker(Drainer):
         return handled
 
     async def _handle(self, row: Stored) -> bool:
-        """Handle one message and send its replies; False if the work failed (it stays)."""
+        """Handle one message and send its replies, in the person's turn (another replica
+        waits until the replies are out); False if the work failed (it stays)."""
+        async with turn(self.sessions, channel=Channel.whatsapp, address=row.wa_id):
+            return await self._handle_in_turn(row)
+
+    async def _handle_in_turn(self, row: Stored) -> bool:
         language = self.settings.default_language
         try:
             shown = await self._work(row)
@@ -202,7 +207,6 @@ class InboxWorker(Drainer):
             inbound, refused = await self._keep(row, inbound)
         with use_language(None, self.settings.default_language):
             async with turn, transaction(self.sessions) as session:
-                await take_turn(session, channel=Channel.whatsapp, address=row.wa_id)
                 if await earlier_waiting(session, row_id=row.id):
                     raise NotYourTurn
                 now = self.clock.now()
