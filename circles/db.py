@@ -68,8 +68,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_pre_ping", True)
         # Each person an inbox worker handles holds two connections (their turn's lock and
         # the work), eight people at a time per app, besides the API and the senders.
-        kwargs.setdefault("pool_size", 20)
-        kwargs.setdefault("max_overflow", 20)
+        if "poolclass" not in kwargs:  # a caller's own pool (NullPool) takes no sizes
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 20)
     engine = _create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         restrict_sqlite_file(url)
