@@ -79,7 +79,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    """Sessions that keep loaded objects usable after commit."""
+    """Sessions that keep loaded objects usable after commit.
+
+    Every session forgets the check-in planner's marks of the circles its changes touch
+    (:mod:`circles.services.waves`, imported here so that the listener is installed).
+    """
+    from circles.services import waves  # noqa: F401  (the listener, on import)
+
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -314,6 +314,22 @@ class Circle(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class WaveMark(SQLModel, table=True):
+    """When the check-in planner next needs to look at a circle (``scheduler.jobs.open_wave``).
+
+    Written when a sweep has planned the circle: its members' next opening, the end of a
+    member's pause, or at the latest a re-check within two hours. A change that can make
+    a check-in due (a member, a pause, a timezone, the calendar, a holiday, a meeting, a
+    school year) deletes the circle's mark (:mod:`circles.services.waves`), so the next
+    sweep looks at it; a sweep with nothing due reads the marks, not the members.
+    """
+
+    __tablename__ = "wave_mark"
+
+    circle_id: int = Field(foreign_key="circle.id", primary_key=True, ondelete="CASCADE")
+    replan_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
 class GroupLink(SQLModel, table=True):
     """A circle's group chat on one channel (``/linkgroup``): meeting news is posted there."""
 
@@ -1259,5 +1275,6 @@ __all__ = [
     "TokenRole",
     "UTCDateTime",
     "Visibility",
+    "WaveMark",
     "WebSession",
 ]

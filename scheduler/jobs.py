@@ -67,9 +67,12 @@ async def open_wave(
     if the process stopped near the end; batches keep memory to one batch's size, and what
     a stopped wave committed stays: the next sweep skips those check-ins and finishes the
     rest (the planner opens only occurrences that have no row yet).
+
+    Only the circles due for planning are read (:mod:`circles.services.waves`): a sweep
+    with nothing due reads the circles' marks, not their members.
     """
     async with sessions() as session:
-        batches = await scheduling.circle_batches(session, size=circles_per_batch)
+        batches = await scheduling.circle_batches(session, size=circles_per_batch, now=now)
     opened = missed = 0
     for batch in batches:
         try:

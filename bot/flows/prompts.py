@@ -32,12 +32,13 @@ from circles.models import (
     OutboxState,
     Phase,
 )
-from circles.services import journeys, scheduling
+from circles.services import journeys, scheduling, waves
 from circles.services.people import addresses_of
 from circles.services.schedule import (
     CHECKIN_WINDOW,
     in_holidays,
     latest_occurrence,
+    next_occurrence,
     previous_occurrence,
     sendable_from,
 )
@@ -170,7 +171,34 @@ async def open_checkins(
         await session.execute(insert(CheckIn.__table__), chunk)
     if opened_total or missed:
         log.debug("opened %d check-ins, recorded %d missed", opened_total, len(missed))
+    await _mark_planned(session, now, circles, members, meetings, year_starts, batch)
     return Wave(opened=opened_total, missed=len(missed))
+
+
+async def _mark_planned(
+    session: AsyncSession,
+    now: datetime,
+    circles: dict,
+    members: list[scheduling.Member],
+    meetings: dict[int, list[datetime]],
+    year_starts: dict[int, datetime],
+    batch: scheduling.CircleBatch | None,
+) -> None:
+    """Record, for every circle just planned, when the planner next needs to look at it:
+    the next opening in any of its members' timezones (and its own), a pause ending, an
+    open school year beginning (:mod:`circles.services.waves`)."""
+    zones: dict[int, set[str]] = {circle_id: {c.timezone} for circle_id, c in circles.items()}
+    for member in members:
+        zones[member.circle_id].add(member.timezone)
+    pauses = await scheduling.pauses_ending(session, now=now, batch=batch)
+    marks = {}
+    for circle_id, circle in circles.items():
+        upcoming = [
+            next_occurrence(circle, zone, now, meetings[circle_id]) for zone in zones[circle_id]
+        ]
+        upcoming += [when for when in (pauses.get(circle_id), year_starts.get(circle_id)) if when]
+        marks[circle_id] = waves.replan_at(circle_id, now, upcoming)
+    await waves.mark(session, marks)
 
 
 async def _open_batch(

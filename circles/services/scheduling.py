@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.models import (
@@ -36,6 +36,7 @@ from circles.models import (
     SchoolYear,
     YearStatus,
 )
+from circles.services import waves
 from circles.services.people import has_reachable_identity, preferred_identities
 from circles.services.schedule import CHECKIN_WINDOW
 
@@ -55,15 +56,14 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class CircleBatch:
-    """The circles with ids ``first`` to ``last`` (both included): one batch of a wave."""
+    """The circles with these ids: one batch of a wave."""
 
-    first: int
-    last: int
+    ids: tuple[int, ...]
 
 
 def _within(column, batch: CircleBatch | None) -> ColumnElement[bool]:
     """``column`` (a circle id) is in ``batch``; always true without one."""
-    return true() if batch is None else column.between(batch.first, batch.last)
+    return true() if batch is None else column.in_(batch.ids)
 
 
 def _batch_people(batch: CircleBatch):
@@ -71,13 +71,17 @@ def _batch_people(batch: CircleBatch):
     return select(Membership.person_id).where(_within(Membership.circle_id, batch))
 
 
-async def circle_batches(session: AsyncSession, *, size: int) -> list[CircleBatch]:
-    """Every circle, in batches of ``size`` circles by id (one query)."""
-    ids = list(await session.scalars(select(Circle.id).order_by(Circle.id)))
-    return [
-        CircleBatch(ids[start], ids[min(start + size, len(ids)) - 1])
-        for start in range(0, len(ids), size)
-    ]
+async def circle_batches(
+    session: AsyncSession, *, size: int, now: datetime | None = None
+) -> list[CircleBatch]:
+    """Every circle, or with ``now`` the circles due for planning then
+    (:func:`circles.services.waves.due_circles`), in batches of ``size`` by id (one
+    query)."""
+    if now is None:
+        ids = list(await session.scalars(select(Circle.id).order_by(Circle.id)))
+    else:
+        ids = await waves.due_circles(session, now=now)
+    return [CircleBatch(tuple(ids[start : start + size])) for start in range(0, len(ids), size)]
 
 
 def _willing(now: datetime):
@@ -164,6 +168,24 @@ async def due_teachers(
         )
     )
     return [Member(*row) for row in rows.all()]
+
+
+async def pauses_ending(
+    session: AsyncSession, *, now: datetime, batch: CircleBatch | None = None
+) -> dict[int, datetime]:
+    """For each circle (of ``batch``) with a teacher paused at ``now``, when the first
+    of those pauses ends (one query)."""
+    rows = await session.execute(
+        select(Membership.circle_id, func.min(Person.paused_until))
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Membership.role == Role.teacher,
+            Person.paused_until > now,
+            _within(Membership.circle_id, batch),
+        )
+        .group_by(Membership.circle_id)
+    )
+    return {circle_id: until for circle_id, until in rows.all()}
 
 
 async def holidays_by_circle(
@@ -284,6 +306,7 @@ __all__ = [
     "holidays_by_circle",
     "idle_circles",
     "meetings_by_circle",
+    "pauses_ending",
     "reachable",
     "year_starts",
 ]
