@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import random
 import resource
@@ -164,7 +165,18 @@ class Seeder:
         self.ids["person"] += 1
         pid = self.ids["person"]
         joined = self.joined
-        return (pid, f"Teacher {pid}", language, timezone, "given", joined, joined, True, True)
+        return (
+            pid,
+            f"Teacher {pid}",
+            language,
+            timezone,
+            "given",
+            joined,
+            joined,
+            True,
+            True,
+            True,
+        )
 
     def _identity(self, pid: int) -> tuple:
         # Seven in ten on Telegram, the rest on WhatsApp.
@@ -282,6 +294,7 @@ PERSON_COLUMNS = [
     "created_at",
     "practice_digest",
     "peer_questions",
+    "partner_proposals",
 ]
 IDENTITY_COLUMNS = ["id", "person_id", "channel", "address", "created_at"]
 MEMBERSHIP_COLUMNS = ["id", "person_id", "circle_id", "role", "joined_at"]
@@ -395,7 +408,9 @@ def _p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-async def run(members: int, weeks: int, calls: int, accounts: int, url: str) -> None:
+async def run(
+    members: int, weeks: int, calls: int, accounts: int, url: str, profile: str | None = None
+) -> None:
     async with scratch_database(url) as engine:
         connection = await _connect(engine)
         try:
@@ -422,9 +437,16 @@ async def run(members: int, weeks: int, calls: int, accounts: int, url: str) -> 
         gc.collect()
         rss_before = rss_mb()
         reset = reset_peak_rss()
+        profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         wave = await open_wave(sessions, now=PLANNED_AT)
         planning = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            print(f"the planning's profile: {profile} (python -m pstats)", flush=True)
         rss_peak = peak_rss_mb()
         started = time.perf_counter()
         again = await open_wave(sessions, now=PLANNED_AT + timedelta(minutes=1))
@@ -525,10 +547,15 @@ if __name__ == "__main__":
         help="a PostgreSQL URL; the benchmark creates and drops a database next to it",
     )
     parser.add_argument(
+        "--profile", metavar="FILE", help="write a cProfile of the wave's planning to FILE"
+    )
+    parser.add_argument(
         "--pacing-only", action="store_true", help="only the sending schedule, no database"
     )
     args = parser.parse_args()
     if args.pacing_only:
         asyncio.run(pacing_only(args.members, args.accounts))
     else:
-        asyncio.run(run(args.members, args.weeks, args.calls, args.accounts, args.database))
+        asyncio.run(
+            run(args.members, args.weeks, args.calls, args.accounts, args.database, args.profile)
+        )

@@ -320,7 +320,7 @@ class WaveMark(SQLModel, table=True):
     Written when a sweep has planned the circle: its members' next opening, the end of a
     member's pause, or at the latest a re-check within two hours. A change that can make
     a check-in due (a member, a pause, a timezone, the calendar, a holiday, a meeting, a
-    school year) deletes the circle's mark (:mod:`circles.services.waves`), so the next
+    school year) deletes the circle's mark (:mod:`circles.marks`), so the next
     sweep looks at it; a sweep with nothing due reads the marks, not the members.
     """
 

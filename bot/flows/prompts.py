@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert
@@ -22,6 +23,7 @@ from bot.flows.buttons import OpenCheckIn, recoded
 from bot.flows.definition import AnswerType, Flow, library
 from bot.flows.events import Button, Say
 from bot.flows.journey import planned, practice_named
+from circles.db import bulk_insert
 from circles.i18n import N_
 from circles.models import (
     Channel,
@@ -167,8 +169,7 @@ async def open_checkins(
     if opened:
         await _open_batch(session, opened, slots, templates, now)
         opened_total += len(opened)
-    for chunk in _chunks(missed):
-        await session.execute(insert(CheckIn.__table__), chunk)
+    await bulk_insert(session, CheckIn.__table__, missed)
     if opened_total or missed:
         log.debug("opened %d check-ins, recorded %d missed", opened_total, len(missed))
     await _mark_planned(session, now, circles, members, meetings, year_starts, batch)
@@ -208,26 +209,18 @@ async def _open_batch(
     templates: dict,
     now: datetime,
 ) -> None:
-    """Insert one batch of open check-ins with their ids returned, queue their invitations.
-
-    The ids come back unordered (matched by person, circle and occurrence): SQLite can
-    only return them in the order of the rows one row at a time, which made a
-    100,000-teacher wave several times slower; unordered, both databases return a
-    batch's ids from its one statement, which saves reading them back (bench.million).
-    """
-    table = CheckIn.__table__
-    found = await session.execute(
-        insert(table).returning(
-            table.c.id, table.c.person_id, table.c.circle_id, table.c.scheduled_for
-        ),
+    """Insert one batch of open check-ins, their ids back in order, and queue their
+    invitations (:func:`circles.db.bulk_insert`: ``COPY`` on PostgreSQL)."""
+    ids = await bulk_insert(
+        session,
+        CheckIn.__table__,
         [row for row, _member in opened],
+        ids_by=("person_id", "circle_id", "scheduled_for"),
     )
-    ids = {(person, circle, when): checkin for checkin, person, circle, when in found.all()}
     piloting = [row["inquiry_id"] for row, _m in opened if row["phase"] is Phase.pilot]
     recalls = await journeys.pilot_recalls(session, inquiry_ids=[i for i in piloting if i])
     outbox = []
-    for row, member in opened:
-        checkin_id = ids[(row["person_id"], row["circle_id"], row["scheduled_for"])]
+    for (row, member), checkin_id in zip(opened, ids, strict=True):
         key = row["phase"]
         if key not in templates:
             flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
@@ -247,7 +240,7 @@ async def _open_batch(
                 now,
             )
         )
-    await session.execute(insert(Outbox.__table__), outbox)
+    await bulk_insert(session, Outbox.__table__, outbox)
 
 
 async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
@@ -307,12 +300,26 @@ def _retarget(template: dict[str, Any], checkin_id: int) -> dict[str, Any]:
 
 
 def _retargeted(data: str, checkin_id: int) -> str:
-    return recoded(
-        data,
-        lambda action: (
-            replace(action, checkin_id=checkin_id) if isinstance(action, OpenCheckIn) else action
-        ),
-    )
+    before, after = _split_at_checkin(data)
+    return data if after is None else f"{before}{checkin_id}{after}"
+
+
+@cache
+def _split_at_checkin(data: str) -> tuple[str, str | None]:
+    """A template button's data cut where its check-in id goes (``after`` None: a button
+    that opens no check-in). Worked out once per button of a template through the codec,
+    and checked against it: a wave fills a million invitations from a few templates."""
+    probe = 987654321
+
+    def pointed(action):
+        return replace(action, checkin_id=probe) if isinstance(action, OpenCheckIn) else action
+
+    encoded = recoded(data, pointed)
+    if encoded == data or encoded.count(str(probe)) != 1:
+        return data, None
+    before, _, after = encoded.partition(str(probe))
+    assert recoded(data, lambda a: replace(pointed(a), checkin_id=7)) == f"{before}7{after}"
+    return before, after
 
 
 def _outbox_row(

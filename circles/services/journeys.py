@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from circles.db import among
 from circles.models import (
     Answer,
     AnswerKind,
@@ -320,26 +321,24 @@ async def last_adjustment(
 
 async def last_adjustments(session: AsyncSession, *, inquiry_ids: list[int]) -> dict[int, str]:
     """The latest planned adjustment of each inquiry that has one (for a wave of invitations)."""
-    found: dict[int, str] = {}
-    for start in range(0, len(inquiry_ids), 1000):
-        chunk = inquiry_ids[start : start + 1000]
-        newest = (
-            select(func.max(Answer.id))
-            .join(CheckIn, CheckIn.id == Answer.checkin_id)
-            .where(
-                CheckIn.inquiry_id.in_(chunk),
-                Answer.question_key == Question.adjust,
-                Answer.value_text.is_not(None),
-            )
-            .group_by(CheckIn.inquiry_id)
+    if not inquiry_ids:
+        return {}
+    newest = (
+        select(func.max(Answer.id))
+        .join(CheckIn, CheckIn.id == Answer.checkin_id)
+        .where(
+            among(session, CheckIn.inquiry_id, inquiry_ids),
+            Answer.question_key == Question.adjust,
+            Answer.value_text.is_not(None),
         )
-        rows = await session.execute(
-            select(CheckIn.inquiry_id, Answer.value_text)
-            .join(CheckIn, CheckIn.id == Answer.checkin_id)
-            .where(Answer.id.in_(newest))
-        )
-        found.update({inquiry_id: text for inquiry_id, text in rows.all()})
-    return found
+        .group_by(CheckIn.inquiry_id)
+    )
+    rows = await session.execute(
+        select(CheckIn.inquiry_id, Answer.value_text)
+        .join(CheckIn, CheckIn.id == Answer.checkin_id)
+        .where(Answer.id.in_(newest))
+    )
+    return {inquiry_id: text for inquiry_id, text in rows.all()}
 
 
 async def set_practice(
@@ -362,18 +361,17 @@ async def pilot_recalls(
 ) -> dict[int, tuple[str | None, str | None]]:
     """Per inquiry piloting, its practice and latest planned adjustment (when either is
     known), for a wave of invitations."""
+    if not inquiry_ids:
+        return {}
     plans = await last_adjustments(session, inquiry_ids=inquiry_ids)
-    found: dict[int, tuple[str | None, str | None]] = {}
-    for start in range(0, len(inquiry_ids), 1000):
-        rows = await session.execute(
-            select(Inquiry.id, Inquiry.practice).where(
-                Inquiry.id.in_(inquiry_ids[start : start + 1000])
-            )
-        )
-        for inquiry_id, practice in rows.all():
-            if practice or plans.get(inquiry_id):
-                found[inquiry_id] = (practice, plans.get(inquiry_id))
-    return found
+    rows = await session.execute(
+        select(Inquiry.id, Inquiry.practice).where(among(session, Inquiry.id, inquiry_ids))
+    )
+    return {
+        inquiry_id: (practice, plans.get(inquiry_id))
+        for inquiry_id, practice in rows.all()
+        if practice or plans.get(inquiry_id)
+    }
 
 
 #: A codified practice not yet through review: its inquiry is "in review", not done.

@@ -69,7 +69,7 @@ async def test_a_wave_killed_midway_is_finished_by_the_next_sweep_exactly_once(
 
     monkeypatch.setattr(prompts, "open_checkins", killed_in_third_batch)
     with pytest.raises(RuntimeError, match="killed"):
-        await open_wave(sessions, now=OPENS, circles_per_batch=2)
+        await open_wave(sessions, now=OPENS, circles_per_batch=2, workers=1)
     checkins, invitations = await _planned(sessions)
     done = sorted(addresses)[:4]  # the two batches committed before the third died
     assert sorted({c.circle_id for c in checkins}) == done
@@ -92,9 +92,43 @@ async def test_a_wave_killed_midway_is_finished_by_the_next_sweep_exactly_once(
     assert (await checkin_sweep(sessions, clock)).opened == 0
 
 
-async def test_batches_cover_every_circle_once(sessions: SessionMaker) -> None:
+@pytest.mark.parametrize("workers", [1, 3])
+async def test_batches_cover_every_circle_once(sessions: SessionMaker, workers: int) -> None:
     addresses = await _circles_of_teachers(sessions)
-    wave = await open_wave(sessions, now=OPENS, circles_per_batch=3)
+    wave = await open_wave(sessions, now=OPENS, circles_per_batch=3, workers=workers)
     assert wave.opened == CIRCLES * TEACHERS
-    checkins, _ = await _planned(sessions)
+    checkins, invitations = await _planned(sessions)
     assert sorted({c.circle_id for c in checkins}) == sorted(addresses)
+    assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
+    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
+    assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+
+
+async def test_a_wave_of_two_workers_killed_midway_leaves_whole_batches_and_is_finished(
+    sessions: SessionMaker, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = await _circles_of_teachers(sessions)
+    planner = prompts.open_checkins
+    written = []
+
+    async def killed_in_third_batch(session, *, now, batch=None):
+        wave = await planner(session, now=now, batch=batch)
+        written.append(batch)
+        if len(written) == 3:  # the third batch written, not committed
+            raise RuntimeError("killed")
+        return wave
+
+    monkeypatch.setattr(prompts, "open_checkins", killed_in_third_batch)
+    with pytest.raises(RuntimeError, match="killed"):
+        await open_wave(sessions, now=OPENS, circles_per_batch=2, workers=2)
+    checkins, invitations = await _planned(sessions)
+    by_circle = {c: sum(k.circle_id == c for k in checkins) for c in addresses}
+    assert set(by_circle.values()) <= {0, TEACHERS}  # a batch is written whole or not at all
+    assert 0 < len(checkins) < CIRCLES * TEACHERS and len(invitations) == len(checkins)
+
+    monkeypatch.setattr(prompts, "open_checkins", planner)
+    clock.set(OPENS + timedelta(minutes=1))
+    await checkin_sweep(sessions, clock)
+    checkins, invitations = await _planned(sessions)
+    assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
+    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
