@@ -8,6 +8,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+_log = logging.getLogger(__name__)
+
 #: The longest rest after failures in a row.
 MAX_REST = 30.0
 
@@ -94,3 +96,32 @@ class Drainer:
     async def process_pending(self) -> int:
         """One pass; how much it handled."""
         raise NotImplementedError
+
+
+#: Seconds between two looks at the channel accounts for bots or numbers added, changed
+#: or removed while ``circles run`` runs (SIGHUP: at once).
+ACCOUNTS_REFRESH = 60.0
+
+
+async def watch_accounts(
+    refresh: Callable[[], Awaitable[None]],
+    stop: asyncio.Event,
+    reload: asyncio.Event | None,
+    every: float = ACCOUNTS_REFRESH,
+) -> None:
+    """Call ``refresh`` every ``every`` seconds and whenever ``reload`` is set, until
+    ``stop``; a failing refresh is logged and tried again next time (the accounts already
+    running keep running)."""
+    reload = reload or asyncio.Event()
+    while not stop.is_set():
+        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(reload.wait())]
+        await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        if stop.is_set():
+            return
+        reload.clear()
+        try:
+            await refresh()
+        except Exception:  # the database away, a bad key
+            _log.exception("could not look at the channel accounts; trying again later")

@@ -49,6 +49,14 @@ async def run(settings: Settings, parts: set[Part]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # SIGHUP: look at the channel accounts now (``circles channel add`` in another shell).
+    telegram_reload, whatsapp_reload = asyncio.Event(), asyncio.Event()
+
+    def reload_accounts() -> None:
+        telegram_reload.set()
+        whatsapp_reload.set()
+
+    loop.add_signal_handler(signal.SIGHUP, reload_accounts)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -100,14 +108,16 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             else:
                 tasks.append(
                     asyncio.create_task(
-                        run_bot(settings, sessions, clock, stop, api_app), name="bot"
+                        run_bot(settings, sessions, clock, stop, api_app, telegram_reload),
+                        name="bot",
                     )
                 )
         if Part.bot in parts:
             if settings.whatsapp_configured:
                 tasks.append(
                     asyncio.create_task(
-                        run_whatsapp(settings, sessions, clock, stop, api_app), name="whatsapp"
+                        run_whatsapp(settings, sessions, clock, stop, api_app, whatsapp_reload),
+                        name="whatsapp",
                     )
                 )
             else:
@@ -119,7 +129,7 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             await leadership.release()
         await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         stop_sweeping(loop)
         await engine.dispose()

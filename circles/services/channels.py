@@ -16,6 +16,7 @@ module except decrypted for a sender (:func:`credentials`), never in an error or
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from circles.db import SessionMaker
 from circles.errors import Conflict, InvalidAnswer, NotFound
 from circles.i18n import N_
 from circles.models import (
@@ -43,6 +45,8 @@ from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.invites import invite_link, whatsapp_link
 from circles.settings import WHATSAPP_TIERS, Settings
+
+log = logging.getLogger(__name__)
 
 #: The apps an account may belong to (the simulator has none).
 APPS = (Channel.telegram, Channel.whatsapp)
@@ -340,6 +344,27 @@ async def credentials(session: AsyncSession, *, vault: Vault, app: Channel) -> l
         )
         for a in accounts
     ]
+
+
+async def extra_accounts(
+    settings: Settings, sessions: SessionMaker, app: Channel, complained: set[str]
+) -> list[Credentials]:
+    """The extra accounts of ``app`` (``circles channel``), decrypted; none without the
+    key, which is logged once per reason (``complained`` remembers which)."""
+    try:
+        async with sessions() as session:
+            found = await credentials(session, vault=vault(settings), app=app)
+    except SecretsError as exc:
+        async with sessions() as session:
+            any_account = await session.scalar(
+                select(ChannelAccount.id).where(ChannelAccount.app == app).limit(1)
+            )
+        if any_account is not None and str(exc) not in complained:
+            complained.add(str(exc))
+            log.error("the extra channel accounts are not running: %s", exc)
+        return []
+    complained.clear()
+    return found
 
 
 # --- who serves whom ----------------------------------------------------------------

@@ -40,8 +40,12 @@ class RoundRobinProxy:
         self._client = httpx.AsyncClient(timeout=30)
         self.url = ""
 
+    def _choose(self, request: Request) -> int:
+        """Which upstream takes ``request``: the next in turn."""
+        return next(self._turn)
+
     async def _forward(self, request: Request) -> Response:
-        index = next(self._turn)
+        index = self._choose(request)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
         try:
             answer = await self._client.request(
@@ -83,3 +87,34 @@ class RoundRobinProxy:
         if self._socket is not None:
             self._socket.close()
         await self._client.aclose()
+
+
+class BotApiByToken(RoundRobinProxy):
+    """One Bot API address for several bots: a request for ``/bot<token>/…`` (or
+    ``/file/bot<token>/…``) goes to the fake Bot API of that token, as Telegram's one
+    address serves every bot. ``fakes`` are ``(token, base address)`` pairs."""
+
+    def __init__(self, fakes: list[tuple[str, str]]) -> None:
+        super().__init__([address for _token, address in fakes])
+        self._tokens = [token for token, _address in fakes]
+
+    def _choose(self, request: Request) -> int:
+        path = request.url.path.removeprefix("/file")
+        token = path.removeprefix("/bot").split("/", 1)[0]
+        return self._tokens.index(token) if token in self._tokens else 0
+
+
+class GraphApiByNumber(RoundRobinProxy):
+    """One Graph API address for several WhatsApp numbers: ``/<version>/<phone number
+    id>/…`` goes to the fake Cloud API of that number (anything else to the first), as
+    Meta's one address serves every number. ``fakes`` are ``(phone number id, base
+    address)`` pairs."""
+
+    def __init__(self, fakes: list[tuple[str, str]]) -> None:
+        super().__init__([address for _number, address in fakes])
+        self._numbers = [number for number, _address in fakes]
+
+    def _choose(self, request: Request) -> int:
+        parts = request.url.path.split("/")
+        number = parts[2] if len(parts) > 3 else ""
+        return self._numbers.index(number) if number in self._numbers else 0

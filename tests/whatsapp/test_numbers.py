@@ -9,14 +9,15 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
-from support.fakecloud import FakeCloud, encoded, sign, text, webhook
+from support.fakecloud import VERSION, FakeCloud, encoded, sign, text, webhook
 from support.people import add_person
 from support.places import add_circle
+from support.proxy import GraphApiByNumber
 
 from api.app import create_app
 from bot.handlers.whatsapp import webhook as whatsapp_webhook
 from bot.handlers.whatsapp.client import WhatsAppClient
-from bot.handlers.whatsapp.runner import client_for
+from bot.handlers.whatsapp.runner import Numbers, client_for
 from bot.handlers.whatsapp.sender import WhatsAppSender
 from bot.handlers.whatsapp.tier import Reach
 from bot.handlers.whatsapp.worker import InboxWorker, Number
@@ -256,3 +257,65 @@ async def test_a_join_code_sent_to_the_wrong_number_gives_its_link_there(
             )
             == []
         )
+
+
+async def test_a_number_added_while_running_is_taken_up_and_let_go_when_removed(
+    sessions, clock, keyed, cloud, ci_cloud, api
+) -> None:
+    await _two_circles(sessions, clock)
+    routes = [(cloud.phone_number_id, cloud.base_url), (CI_NUMBER_ID, ci_cloud.base_url)]
+    async with GraphApiByNumber(routes) as graph, httpx.AsyncClient() as http:
+        # (No gap between two messages to one person: pacing is tested apart, on a fake pace.)
+        settings = keyed.model_copy(
+            update={"whatsapp_api_url": f"{graph.url}/{VERSION}", "whatsapp_person_gap": 0}
+        )
+        default = client_for(settings, http)
+        worker = InboxWorker(settings, sessions, clock, default)
+        sender = WhatsAppSender(default, sessions, clock)
+        numbers = Numbers(settings, sessions, clock, http, worker, sender)
+        await numbers.refresh()
+        assert worker.numbers == {} and sender.others == {}
+
+        async with transaction(sessions) as session:  # `circles channel add` meanwhile
+            await channels.add_account(
+                session,
+                scope=ADMIN,
+                settings=keyed,
+                new=channels.NewAccount(
+                    Channel.whatsapp,
+                    "ci-wa",
+                    CI_TOKEN,
+                    phone_number="+225 07 00 00 00 01",
+                    phone_number_id=CI_NUMBER_ID,
+                    app_secret=CI_SECRET,
+                ),
+                now=clock.now(),
+            )
+            await channels.assign(session, scope=ADMIN, name="ci-wa", country="CI", now=clock.now())
+        await numbers.refresh()
+        call = webhook(text(WA["CI"], "/journey"))
+        call["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = CI_NUMBER_ID
+        raw = encoded(call)
+        headers = {"content-type": "application/json", "x-hub-signature-256": sign(raw, CI_SECRET)}
+        assert (await api.post("/whatsapp/webhook", content=raw, headers=headers)).is_success
+        await worker.drain()
+        assert ci_cloud.sent_to(WA["CI"]) and cloud.sent_to(WA["CI"]) == []
+
+        async with transaction(sessions) as session:
+            await create_broadcast(
+                session,
+                variants={"en": "Hub on Friday.", "fr": "Hub vendredi."},
+                default_language="en",
+                audience=Audience(),
+                created_by="token:1",
+                now=clock.now(),
+            )
+            await broadcast_sweep(session, now=clock.now())
+        await sender.drain()
+        assert shown(ci_cloud.sent_to(WA["CI"])[-1]) == "Hub vendredi."
+        assert [shown(m) for m in cloud.sent_to(WA["GH"])] == ["Hub on Friday."]
+
+        async with transaction(sessions) as session:
+            await channels.remove_account(session, scope=ADMIN, name="ci-wa", now=clock.now())
+        await numbers.refresh()
+        assert worker.numbers == {} and sender.others == {}

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from sqlalchemy import select
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
@@ -23,9 +23,9 @@ from bot.handlers.telegram.sender import OutboxSender
 from bot.handlers.telegram.webhook import webhook_path
 from circles.clock import Clock
 from circles.db import SessionMaker
-from circles.models import Channel, ChannelAccount
-from circles.secrets import SecretsError, vault
-from circles.services.channels import credentials
+from circles.loops import watch_accounts
+from circles.models import Channel
+from circles.services.channels import extra_accounts
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,25 +45,117 @@ async def run_bot(
     clock: Clock,
     stop: asyncio.Event,
     api_app: FastAPI | None,
+    reload: asyncio.Event | None = None,
 ) -> None:
     """Poll Telegram (or take its webhook calls) until ``stop``; retry start-up meanwhile.
 
     The default bot (``CIRCLES_TELEGRAM_TOKEN``) and every extra bot of ``circles
     channel`` run side by side, one PTB application each; one outbox sender sends each
-    row through the bot of the recipient's circle.
+    row through the bot of the recipient's circle. Bots added, changed or removed while
+    this runs are started or stopped within ``circles.loops.ACCOUNTS_REFRESH`` seconds, or at once
+    when ``reload`` is set (``circles run`` sets it on SIGHUP).
     """
     app = build_application(settings, sessions, clock)
     if not await _initialize(app, stop, "CIRCLES_TELEGRAM_TOKEN"):
         return
-    extra = await _account_apps(settings, sessions, clock, app, stop)
     webhook = settings.webhook_url and settings.webhook_secret is not None and api_app is not None
-    handling: list[asyncio.Task[None]] = []
-    inboxes: dict[str, UpdateInbox] = {}
-    for name, _, running in [(None, None, app), *extra]:
+    limits = app.bot.rate_limiter
+    assert isinstance(limits, TelegramLimits)
+    sender = OutboxSender(
+        app.bot, sessions, clock, limits, default_language=settings.default_language
+    )
+    bots = _Bots(settings, sessions, clock, app, sender, api_app if webhook else None, stop)
+    await bots.start(None, None, app)
+    await bots.refresh()
+    sending = asyncio.create_task(sender.run(stop), name="outbox")
+    watching = asyncio.create_task(
+        watch_accounts(bots.refresh, stop, reload), name="telegram accounts"
+    )
+    try:
+        await stop.wait()
+    finally:
+        await sending
+        await watching
+        await bots.stop_all()
+
+
+@dataclass
+class _Running:
+    """One bot running in this process."""
+
+    account_id: int | None
+    token: str = field(repr=False)
+    app: CirclesApplication
+    inbox: asyncio.Task[None] | None = None
+
+
+class _Bots:
+    """The bots this process runs: the default one and the extra bots of the database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionMaker,
+        clock: Clock,
+        default: CirclesApplication,
+        sender: OutboxSender,
+        api_app: FastAPI | None,
+        stop: asyncio.Event,
+    ) -> None:
+        self.settings, self.sessions, self.clock = settings, sessions, clock
+        self.default, self.sender, self.api_app, self.stop = default, sender, api_app, stop
+        #: By account name (None: the default bot).
+        self.running: dict[str | None, _Running] = {}
+        self.complained: set[str] = set()
+        self.rejected: set[tuple[str, str]] = set()
+        if api_app is not None:
+            api_app.state.telegram_accounts = {}
+            api_app.state.telegram_account_inboxes = {}
+
+    async def refresh(self) -> None:
+        """Start the extra bots added (or whose token changed), stop those removed."""
+        found = await extra_accounts(
+            self.settings, self.sessions, Channel.telegram, self.complained
+        )
+        wanted = {a.name: a for a in found}
+        for name in [n for n in self.running if n is not None]:
+            account = wanted.get(name)
+            current = self.running[name]
+            if account is None or (account.id, account.token) != (
+                current.account_id,
+                current.token,
+            ):
+                await self.stop_one(name)
+        for name, account in wanted.items():
+            if name in self.running or (name, account.token) in self.rejected:
+                continue
+            other = build_application(
+                self.settings,
+                self.sessions,
+                self.clock,
+                token=account.token,
+                account=account.id,
+                write_lock=self.default.bot_data.write_lock,
+            )
+            other.bot_data.default_username = self.default.bot.username
+            if await _initialize(other, self.stop, f"the token of channel account {name}"):
+                await self.start(name, account.id, other, account.token)
+            elif not self.stop.is_set():  # Telegram refused the token: not again until changed
+                self.rejected.add((name, account.token))
+
+    async def start(
+        self,
+        name: str | None,
+        account_id: int | None,
+        running: CirclesApplication,
+        token: str = "",
+    ) -> None:
+        """Start an initialized bot: its webhook (or polling), its inbox, its sending."""
         assert running.updater is not None
         await running.start()
-        if webhook:
-            assert api_app is not None
+        entry = _Running(account_id, token, running)
+        settings = self.settings
+        if self.api_app is not None:
             assert settings.webhook_url is not None and settings.webhook_secret is not None
             await running.bot.set_webhook(
                 account_webhook_url(settings.webhook_url, name),
@@ -71,51 +163,56 @@ async def run_bot(
                 secret_token=settings.webhook_secret.get_secret_value(),
             )
             # Each bot handles its own rows of the inbox (``receiver``: its account name).
-            inbox = UpdateInbox(running, sessions, clock, receiver=name)
+            inbox = UpdateInbox(running, self.sessions, self.clock, receiver=name)
+            state = self.api_app.state
             if name is None:
-                api_app.state.telegram_inbox = inbox
-                api_app.state.telegram = app
+                state.telegram_inbox = inbox
+                state.telegram = running
             else:
-                inboxes[name] = inbox
-            handling.append(asyncio.create_task(inbox.run(stop), name=f"telegram inbox {name}"))
+                state.telegram_accounts[name] = running
+                state.telegram_account_inboxes[name] = inbox
+            entry.inbox = asyncio.create_task(inbox.run(self.stop), name=f"telegram inbox {name}")
             path = account_webhook_url(webhook_path(settings), name)
             mode = f"takes updates by webhook at {path}"
         else:
             await running.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             mode = "is polling for updates"
+        if account_id is not None:
+            assert isinstance(running.bot.rate_limiter, TelegramLimits)
+            self.sender.accounts[account_id] = (running.bot, running.bot.rate_limiter)
+        self.running[name] = entry
         await publish_commands(running)
         log.info("bot @%s %s", running.bot.username, mode)
-    if webhook:
-        assert api_app is not None
-        api_app.state.telegram_accounts = {name: other for name, _, other in extra}
-        api_app.state.telegram_account_inboxes = inboxes
-    limits = app.bot.rate_limiter
-    assert isinstance(limits, TelegramLimits)
-    routes = {}
-    for _, account_id, other in extra:
-        assert isinstance(other.bot.rate_limiter, TelegramLimits)
-        routes[account_id] = (other.bot, other.bot.rate_limiter)
-    sender = OutboxSender(
-        app.bot,
-        sessions,
-        clock,
-        limits,
-        default_language=settings.default_language,
-        accounts=routes,
-    )
-    sending = asyncio.create_task(sender.run(stop), name="outbox")
-    try:
-        await stop.wait()
-    finally:
-        await sending
-        for task in handling:
-            await task
-        for _, _, running in [*extra, (None, None, app)]:
-            assert running.updater is not None
-            if running.updater.running:
-                await running.updater.stop()
-            await running.stop()
-            await running.shutdown()
+
+    async def stop_one(self, name: str | None) -> None:
+        """Stop one bot; its rows wait in the outbox, its updates in the inbox."""
+        entry = self.running.pop(name)
+        if entry.account_id is not None:
+            self.sender.accounts.pop(entry.account_id, None)
+        if self.api_app is not None and name is not None:
+            self.api_app.state.telegram_accounts.pop(name, None)
+            self.api_app.state.telegram_account_inboxes.pop(name, None)
+        if entry.inbox is not None:
+            entry.inbox.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await entry.inbox
+        running = entry.app
+        assert running.updater is not None
+        if running.updater.running:
+            await running.updater.stop()
+        await running.stop()
+        await running.shutdown()
+        if name is not None:
+            log.info("the bot of channel account %s stopped", name)
+
+    async def stop_all(self) -> None:
+        """Stop every bot, the extra ones first (``stop`` is set: the inboxes end)."""
+        for entry in self.running.values():
+            if entry.inbox is not None:
+                await entry.inbox
+                entry.inbox = None
+        for name in sorted(self.running, key=lambda n: n is None):
+            await self.stop_one(name)
 
 
 def account_webhook_url(url: str, name: str | None) -> str:
@@ -146,38 +243,6 @@ async def _initialize(app: CirclesApplication, stop: asyncio.Event, what: str) -
             if stop.is_set():
                 return False
     return False
-
-
-async def _account_apps(
-    settings: Settings,
-    sessions: SessionMaker,
-    clock: Clock,
-    default: CirclesApplication,
-    stop: asyncio.Event,
-) -> list[tuple[str, int, CirclesApplication]]:
-    """The extra bots of ``circles channel``, initialized: (name, account id, application)."""
-    try:
-        async with sessions() as session:
-            found = await credentials(session, vault=vault(settings), app=Channel.telegram)
-    except SecretsError as exc:
-        async with sessions() as session:
-            if await session.scalar(select(ChannelAccount.id).limit(1)) is not None:
-                log.error("the extra channel accounts are not running: %s", exc)
-        return []
-    apps = []
-    for account in found:
-        other = build_application(
-            settings,
-            sessions,
-            clock,
-            token=account.token,
-            account=account.id,
-            write_lock=default.bot_data.write_lock,
-        )
-        other.bot_data.default_username = default.bot.username
-        if await _initialize(other, stop, f"the token of channel account {account.name}"):
-            apps.append((account.name, account.id, other))
-    return apps
 
 
 async def fetch_username(settings: Settings, token: str | None = None) -> str | None:

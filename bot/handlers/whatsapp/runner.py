@@ -13,7 +13,6 @@ import logging
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
 
 from bot.handlers.whatsapp.client import TIMEOUT, WhatsAppClient, pacer
 from bot.handlers.whatsapp.sender import WhatsAppSender
@@ -21,10 +20,10 @@ from bot.handlers.whatsapp.webhook import PATH
 from bot.handlers.whatsapp.worker import InboxWorker, Number
 from circles.clock import Clock
 from circles.db import SessionMaker
-from circles.models import Channel, ChannelAccount
+from circles.loops import watch_accounts
+from circles.models import Channel
 from circles.pacing import Pacer
-from circles.secrets import SecretsError, vault
-from circles.services.channels import Credentials, credentials
+from circles.services.channels import Credentials, extra_accounts
 from circles.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,34 +50,18 @@ async def run_whatsapp(
     clock: Clock,
     stop: asyncio.Event,
     api_app: FastAPI | None,
+    reload: asyncio.Event | None = None,
 ) -> None:
-    """Handle the WhatsApp inbox and send the ``whatsapp`` outbox rows until ``stop``."""
+    """Handle the WhatsApp inbox and send the ``whatsapp`` outbox rows until ``stop``.
+
+    The extra numbers of ``circles channel`` added, changed or removed while this runs
+    are taken up or let go within ``ACCOUNTS_REFRESH`` seconds, or at once when
+    ``reload`` is set (SIGHUP)."""
     async with httpx.AsyncClient(timeout=TIMEOUT) as http:
         client = client_for(
             settings, http, pacer(settings.whatsapp_rate, settings.whatsapp_person_gap)
         )
-        numbers: dict[str, Number] = {}
-        others: dict[int, WhatsAppSender] = {}
-        for account in await _accounts(settings, sessions):
-            assert account.phone_number_id is not None
-            other = WhatsAppClient(
-                api_url=settings.whatsapp_api_url,
-                phone_number_id=account.phone_number_id,
-                token=account.token,
-                http=http,
-                limits=pacer(settings.whatsapp_rate, settings.whatsapp_person_gap),
-            )
-            numbers[account.phone_number_id] = Number(account.id, other)
-            others[account.id] = WhatsAppSender(
-                other,
-                sessions,
-                clock,
-                default_language=settings.default_language,
-                tier=account.tier,
-                account=account.id,
-            )
-            log.info("the WhatsApp number of channel account %s is running", account.name)
-        worker = InboxWorker(settings, sessions, clock, client, numbers)
+        worker = InboxWorker(settings, sessions, clock, client)
         if api_app is not None:
             api_app.state.whatsapp = worker
         sender = WhatsAppSender(
@@ -87,27 +70,71 @@ async def run_whatsapp(
             clock,
             default_language=settings.default_language,
             tier=settings.whatsapp_tier,
-            others=others,
         )
+        numbers = Numbers(settings, sessions, clock, http, worker, sender)
+        await numbers.refresh()
         where = f"at {PATH}" if api_app is not None else "stored by the API's webhook"
         log.info("the WhatsApp door takes messages %s", where)
         try:
-            await asyncio.gather(worker.run(stop), sender.run(stop))
+            await asyncio.gather(
+                worker.run(stop),
+                sender.run(stop),
+                watch_accounts(numbers.refresh, stop, reload),
+            )
         finally:
             if api_app is not None:
                 api_app.state.whatsapp = None
 
 
-async def _accounts(settings: Settings, sessions: SessionMaker) -> list[Credentials]:
-    """The extra numbers of ``circles channel``, decrypted; none (logged) without the key."""
-    try:
-        async with sessions() as session:
-            return await credentials(session, vault=vault(settings), app=Channel.whatsapp)
-    except SecretsError as exc:
-        async with sessions() as session:
-            found = await session.scalar(
-                select(ChannelAccount.id).where(ChannelAccount.app == Channel.whatsapp).limit(1)
+class Numbers:
+    """The extra WhatsApp numbers this process answers from and sends through."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionMaker,
+        clock: Clock,
+        http: httpx.AsyncClient,
+        worker: InboxWorker,
+        sender: WhatsAppSender,
+    ) -> None:
+        self.settings, self.sessions, self.clock, self.http = settings, sessions, clock, http
+        self.worker, self.sender = worker, sender
+        #: What each running number was started with, by phone number id.
+        self.running: dict[str, Credentials] = {}
+        self.complained: set[str] = set()
+
+    async def refresh(self) -> None:
+        """Take up the numbers added or changed, let go of those removed."""
+        found = await extra_accounts(
+            self.settings, self.sessions, Channel.whatsapp, self.complained
+        )
+        wanted = {a.phone_number_id: a for a in found if a.phone_number_id}
+        for number_id in list(self.running):
+            if wanted.get(number_id) != self.running[number_id]:
+                gone = self.running.pop(number_id)
+                self.worker.numbers.pop(number_id, None)
+                self.sender.others.pop(gone.id, None)
+                log.info("the WhatsApp number of channel account %s stopped", gone.name)
+        settings = self.settings
+        for number_id, account in wanted.items():
+            if number_id in self.running:
+                continue
+            other = WhatsAppClient(
+                api_url=settings.whatsapp_api_url,
+                phone_number_id=number_id,
+                token=account.token,
+                http=self.http,
+                limits=pacer(settings.whatsapp_rate, settings.whatsapp_person_gap),
             )
-        if found is not None:
-            log.error("the extra WhatsApp numbers are not running: %s", exc)
-        return []
+            self.worker.numbers[number_id] = Number(account.id, other)
+            self.sender.others[account.id] = WhatsAppSender(
+                other,
+                self.sessions,
+                self.clock,
+                default_language=settings.default_language,
+                tier=account.tier,
+                account=account.id,
+            )
+            self.running[number_id] = account
+            log.info("the WhatsApp number of channel account %s is running", account.name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -22,7 +21,7 @@ from bot.handlers.telegram.app import build_application
 from bot.handlers.telegram.context import CirclesApplication
 from bot.handlers.telegram.inbox import UpdateInbox
 from bot.handlers.telegram.ratelimit import TelegramLimits
-from bot.handlers.telegram.runner import _account_apps, account_webhook_url
+from bot.handlers.telegram.runner import account_webhook_url
 from bot.handlers.telegram.sender import OutboxSender
 from circles.db import transaction
 from circles.models import (
@@ -40,6 +39,7 @@ from circles.secrets import generate_key
 from circles.services import channels
 from circles.services.access import Scope
 from circles.services.broadcasts import Audience, broadcast_sweep, create_broadcast
+from circles.services.channels import extra_accounts
 from circles.services.invites import create_invite
 from circles.services.outbox import book_bulk_slots
 from circles.settings import Settings
@@ -275,22 +275,18 @@ async def test_each_bot_takes_its_webhook_calls_on_its_own_path(
     assert account_webhook_url("https://bot.example.org/telegram/hook", None).endswith("/hook")
 
 
-async def test_the_runner_starts_each_bot_of_the_database(
-    keyed, sessions, clock, app, ci_fake, ci_account, caplog
+async def test_the_runner_finds_each_bot_of_the_database_and_says_once_when_it_cannot(
+    keyed, sessions, clock, ci_account, caplog
 ) -> None:
-    stop = asyncio.Event()
-    on_ci = keyed.model_copy(update={"telegram_api_url": ci_fake.base_url})
-    [(name, account_id, started)] = await _account_apps(on_ci, sessions, clock, app, stop)
-    try:
-        assert (name, account_id, started.bot.username) == ("ci", ci_account.id, "circles_ci_bot")
-        assert started.bot_data.account == ci_account.id
-        assert started.bot_data.default_username == "circles_test_bot"
-    finally:
-        await started.shutdown()
+    complained: set[str] = set()
+    [found] = await extra_accounts(keyed, sessions, Channel.telegram, complained)
+    assert (found.name, found.id, found.token) == ("ci", ci_account.id, CI_TOKEN)
+    assert await extra_accounts(keyed, sessions, Channel.whatsapp, complained) == []
 
     without_key = keyed.model_copy(update={"secrets_key": None})
-    assert await _account_apps(without_key, sessions, clock, app, stop) == []
-    assert "the extra channel accounts are not running" in caplog.text
+    for _minute in range(3):  # the runner looks every minute: one line, not one a minute
+        assert await extra_accounts(without_key, sessions, Channel.telegram, complained) == []
+    assert caplog.text.count("the extra channel accounts are not running") == 1
     # (httpx logs request URLs, which hold tokens: `circles run` keeps it at WARNING.)
     ours = [r.getMessage() for r in caplog.records if r.name.startswith(("bot.", "circles"))]
     assert ours and not any(CI_TOKEN in line for line in ours)
