@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import os
 import random
 import resource
 import statistics
@@ -112,6 +113,24 @@ def rss_mb() -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time used so far by this process and by the PostgreSQL server's processes (its
+    backends, the WAL writer, the checkpointer…; 0 where ``/proc`` does not show them)."""
+    ours = resource.getrusage(resource.RUSAGE_SELF)
+    ticks = os.sysconf("SC_CLK_TCK")
+    server = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            if not fields[0].endswith("(postgres"):
+                continue
+            values = fields[1].split()
+            server += (int(values[11]) + int(values[12])) / ticks  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ours.ru_utime + ours.ru_stime, server
 
 
 def reset_peak_rss() -> bool:
@@ -438,11 +457,14 @@ async def run(
         rss_before = rss_mb()
         reset = reset_peak_rss()
         profiler = cProfile.Profile() if profile else None
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         if profiler:
             profiler.enable()
         wave = await open_wave(sessions, now=PLANNED_AT)
         planning = time.perf_counter() - started
+        cpu_after = cpu_seconds()
+        planner_cpu, server_cpu = (a - b for a, b in zip(cpu_after, cpu_before, strict=True))
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -460,6 +482,11 @@ async def run(
             f"invitations in {planning:.1f} s: ×{planning / seeder.baseline:.1f} the baseline; "
             f"RSS {rss_before:.0f} MB before, peak {rss_peak:.0f} MB while planning"
             + ("" if reset else " (peak of the whole run: could not reset it)"),
+            flush=True,
+        )
+        print(
+            f"CPU while planning: the planner {planner_cpu:.1f} s, PostgreSQL {server_cpu:.1f} s "
+            f"(wall {planning:.1f} s on {os.cpu_count()} cores)",
             flush=True,
         )
         print(f"the same sweep again: {again.opened:,} opened in {idle:.1f} s", flush=True)

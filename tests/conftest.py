@@ -11,7 +11,9 @@ import asyncio
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -79,6 +81,47 @@ class Postgres:
         await self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class Spares:
+    """Per-test databases made ahead and dropped behind, on a thread of their own.
+
+    Creating a database from the template and dropping it took about 0.15 s a test, a
+    fifth of the PostgreSQL half's time. Here the next test's database is created while
+    the current test runs, and a finished test's is dropped while the next one runs;
+    a test waits only if its database is not ready yet.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, postgres: Postgres, template: str) -> None:
+        self.postgres, self.template = postgres, template
+        self._work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
+        self._ready: deque[tuple[str, Future[str]]] = deque()
+
+    def _make(self) -> None:
+        name = _unique("circles_t")
+        job = self._work.submit(asyncio.run, self.postgres.create(name, template=self.template))
+        self._ready.append((name, job))
+
+    def take(self) -> tuple[str, str]:
+        """A fresh database at the latest schema: its name and URL."""
+        while len(self._ready) < self.AHEAD + 1:
+            self._make()
+        name, job = self._ready.popleft()
+        return name, job.result()
+
+    def give_back(self, name: str) -> None:
+        """Drop ``name`` soon, not now."""
+        self._work.submit(asyncio.run, self.postgres.drop(name))
+
+    def close(self) -> None:
+        """Drop the spares, wait for every drop."""
+        while self._ready:
+            name, job = self._ready.popleft()
+            job.result()
+            self.give_back(name)
+        self._work.shutdown(wait=True)
+
+
 def _unique(prefix: str) -> str:
     return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
@@ -113,20 +156,30 @@ def migrated_template(
     asyncio.run(postgres.drop(name))
 
 
+@pytest.fixture(scope="session")
+def spares(postgres: Postgres | None, migrated_template: str) -> Iterator[Spares | None]:
+    """The databases made ahead for the tests (PostgreSQL only)."""
+    if postgres is None:
+        yield None
+        return
+    made = Spares(postgres, migrated_template)
+    yield made
+    made.close()
+
+
 @pytest.fixture
 async def database_url(
-    postgres: Postgres | None, migrated_template: str, tmp_path: Path
+    spares: Spares | None, migrated_template: str, tmp_path: Path
 ) -> AsyncIterator[str]:
     """A fresh database at the latest schema, for this test only."""
-    if postgres is None:
+    if spares is None:
         path = tmp_path / "circles.db"
         shutil.copyfile(migrated_template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    name = _unique("circles_t")
-    url = await postgres.create(name, template=migrated_template)
+    name, url = spares.take()
     yield url
-    await postgres.drop(name)
+    spares.give_back(name)
 
 
 @pytest.fixture
