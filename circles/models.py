@@ -505,6 +505,9 @@ class Identity(SQLModel, table=True):
     unreachable_at: datetime | None = _timestamp()
     #: When they last wrote from it (WhatsApp's 24-hour window starts here).
     last_inbound_at: datetime | None = _timestamp()
+    #: The :class:`ChannelAccount` they last wrote to (None: the default bot or number):
+    #: WhatsApp's window is open with that number only.
+    last_inbound_account: int | None = Field(default=None)
     created_at: datetime = _created()
 
     @property

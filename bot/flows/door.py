@@ -218,7 +218,13 @@ async def handle(
     is the bot or number the update came in on: a member whose circle another one serves
     is only told which (:mod:`bot.flows.accounts`).
     """
-    visit = await enter(session, sender=sender, settings=settings, now=now)
+    visit = await enter(
+        session,
+        sender=sender,
+        settings=settings,
+        now=now,
+        account=arrival.account if arrival is not None else None,
+    )
     visit.arrival = arrival
     pointer = await accounts.elsewhere(visit) if not answer else None
     if pointer is not None:

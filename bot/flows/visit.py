@@ -140,12 +140,19 @@ class Visit:
 
 
 async def enter(
-    session: AsyncSession, *, sender: Sender, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    sender: Sender,
+    settings: Settings,
+    now: datetime,
+    account: int | None = None,
 ) -> Visit:
     """Open the visit of one update: find the sender, and mark their identity reachable.
 
     One query reads the identity and its person; the identity is written when the
-    transaction flushes (it is reachable again, and now the person's latest).
+    transaction flushes (it is reachable again, and now the person's latest; ``account``
+    is the bot or number the update came in on, None for the default one: WhatsApp's
+    24-hour window is open with that number).
     """
     row = (
         await session.execute(
@@ -157,6 +164,7 @@ async def enter(
     identity, person = row
     identity.unreachable_at = None
     identity.last_inbound_at = now
+    identity.last_inbound_account = account
     return Visit(session, sender, settings, now, person)
 
 

@@ -105,8 +105,10 @@ async def ci_client(ci_cloud: FakeCloud) -> AsyncIterator[WhatsAppClient]:
     await client.aclose()
 
 
-async def _two_circles(sessions, clock) -> None:
-    """A teacher in Accra (Ghana) and one in Abidjan (Côte d'Ivoire), both written lately."""
+async def _two_circles(sessions, clock, ci_number: int | None = None) -> None:
+    """A teacher in Accra (Ghana) and one in Abidjan (Côte d'Ivoire), both written lately:
+    Accra's to the default number, Abidjan's to ``ci_number`` (an account id; None: the
+    default number)."""
     async with transaction(sessions) as session:
         accra = await add_circle(session, "Accra N", now=clock.now())
         abidjan = await add_circle(session, "Abidjan N", now=clock.now(), country="CI")
@@ -120,6 +122,7 @@ async def _two_circles(sessions, clock) -> None:
                     channel=Channel.whatsapp,
                     address=WA[circle.country],
                     last_inbound_at=clock.now() - timedelta(hours=1),
+                    last_inbound_account=ci_number if circle.country == "CI" else None,
                 )
             )
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
@@ -128,7 +131,7 @@ async def _two_circles(sessions, clock) -> None:
 async def test_a_broadcast_goes_out_from_each_circles_own_number(
     sessions, clock, wa_settings, cloud, ci_cloud, ci_account, ci_client
 ) -> None:
-    await _two_circles(sessions, clock)
+    await _two_circles(sessions, clock, ci_number=ci_account.id)
     async with transaction(sessions) as session:
         await create_broadcast(
             session,
@@ -319,3 +322,34 @@ async def test_a_number_added_while_running_is_taken_up_and_let_go_when_removed(
             await channels.remove_account(session, scope=ADMIN, name="ci-wa", now=clock.now())
         await numbers.refresh()
         assert worker.numbers == {} and sender.others == {}
+
+
+async def test_a_window_opened_with_another_number_is_not_this_numbers(
+    sessions, clock, wa_settings, cloud, ci_cloud, ci_account, ci_client
+) -> None:
+    # Awa (Abidjan, served by ci-wa) last wrote to the default number an hour ago.
+    await _two_circles(sessions, clock, ci_number=None)
+    async with transaction(sessions) as session:
+        await create_broadcast(
+            session,
+            variants={"en": "Hub on Friday.", "fr": "Hub vendredi."},
+            default_language="en",
+            audience=Audience(),
+            created_by="token:1",
+            now=clock.now(),
+        )
+        await broadcast_sweep(session, now=clock.now())
+    ci = WhatsAppSender(ci_client, sessions, clock, account=ci_account.id)
+    default = client_for(wa_settings)
+    try:
+        await WhatsAppSender(default, sessions, clock, others={ci_account.id: ci}).drain()
+    finally:
+        await default.aclose()
+    # Kofi's window is the default number's: free-form. Awa's with ci-wa is closed: the
+    # news goes from ci-wa as its template, never as a free-form message WhatsApp refuses.
+    assert [shown(m) for m in cloud.sent_to(WA["GH"])] == ["Hub on Friday."]
+    [sent] = ci_cloud.sent_to(WA["CI"])
+    assert sent["type"] == "template"
+    async with sessions() as session:
+        templates = dict((await session.execute(select(Outbox.address, Outbox.template))).all())
+    assert templates == {WA["GH"]: None, WA["CI"]: "broadcast"}

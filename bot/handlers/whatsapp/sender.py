@@ -6,7 +6,8 @@ the person's language at the moment it sends it, fitted to WhatsApp, and sends i
 through the Cloud API client.
 
 WhatsApp allows free-form messages only within 24 hours of the person's last message
-(``Identity.last_inbound_at``, read on the injected clock). Outside it, a message the bot
+(``Identity.last_inbound_at``, read on the injected clock, and only with the number
+they wrote to: ``Identity.last_inbound_account``). Outside it, a message the bot
 starts itself goes as its approved utility template
 (:func:`bot.handlers.whatsapp.templates.for_purpose`, in the person's language), and the
 row records the template's name (``Outbox.template``). A template that cannot say the
@@ -185,16 +186,22 @@ class WhatsAppSender:
         await run_until(stop, step, idle=idle, log=log, what="the WhatsApp outbox sender")
 
     async def _recipients(self, addresses: set[str]) -> dict[str, tuple[str, datetime | None]]:
-        """Each address's language now and when they last wrote."""
+        """Each address's language now and when they last wrote to this number (None if
+        their last message went to another number: the window is that number's)."""
         async with self.sessions() as session:
             found = await session.execute(
-                select(Identity.address, Person.language, Identity.last_inbound_at)
+                select(
+                    Identity.address,
+                    Person.language,
+                    Identity.last_inbound_at,
+                    Identity.last_inbound_account,
+                )
                 .join(Person, Person.id == Identity.person_id)
                 .where(Identity.channel == Channel.whatsapp, Identity.address.in_(addresses))
             )
             return {
-                address: (language or self.default_language, last)
-                for address, language, last in found.all()
+                address: (language or self.default_language, last if to == self.account else None)
+                for address, language, last, to in found.all()
             }
 
     async def _deliver(self, row: Outbox, language: str, last_inbound: datetime | None) -> None:
