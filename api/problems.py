@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import get_language
 from circles.errors import DomainError
 from circles.i18n import translate
+from circles.text import Text, render
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     language = get_language(request)
     # Fill the placeholders after translating: a parameter may be called "language" too.
-    response = problem(exc.status, translate(exc.message, language).format(**exc.params))
+    # Numbers and other texts among them are shown as the reader of ``language`` reads them.
+    params = {
+        name: render(value, language) if isinstance(value, Text) else value
+        for name, value in exc.params.items()
+    }
+    response = problem(exc.status, translate(exc.message, language).format(**params))
     response.headers["content-language"] = language.replace("_", "-")
     if exc.status == 401:
         response.headers["www-authenticate"] = 'Bearer realm="learning-circles"'

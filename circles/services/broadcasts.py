@@ -44,6 +44,7 @@ from circles.services.outbox import media, message_counts, say
 from circles.services.people import preferred_identities
 from circles.services.sandbox import real_or_named
 from circles.settings import SUPPORTED_LANGUAGES, normalize_language
+from circles.text import number
 
 #: Telegram's limits on a message and on a caption.
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -103,7 +104,7 @@ def _check(variants: dict[str, str], default_language: str, file_kind: str | Non
             )
         limit = CAPTION_LIMIT if file_kind else TEXT_LIMIT
         if not text.strip() or len(text) > limit:
-            raise InvalidAnswer(N_("Each text needs 1 to {limit} characters."), limit=limit)
+            raise InvalidAnswer(N_("Each text needs 1 to {limit} characters."), limit=number(limit))
     if default_language not in variants:
         raise InvalidAnswer(N_("The default language needs a text of its own."))
     if file_kind not in (None, "photo", "document"):

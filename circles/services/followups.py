@@ -34,7 +34,7 @@ from circles.services.access import Permission, Scope, circle_for
 from circles.services.audit import record_audit
 from circles.services.outbox import enqueue, say
 from circles.services.summaries import BLOCKER_KEYS
-from circles.text import lines, t
+from circles.text import lines, number, t
 
 OPEN_LIMIT = 30
 #: The longest reply, as long as the longest answer a teacher may give.
@@ -138,14 +138,14 @@ async def reply(
     if len(by) > NAME_LIMIT:
         raise InvalidAnswer(
             N_("The name has {count} characters; the limit is {limit}."),
-            count=len(by),
-            limit=NAME_LIMIT,
+            count=number(len(by)),
+            limit=number(NAME_LIMIT),
         )
     if len(text) > REPLY_LIMIT:
         raise InvalidAnswer(
             N_("The reply has {count} characters; the limit is {limit}."),
-            count=len(text),
-            limit=REPLY_LIMIT,
+            count=number(len(text)),
+            limit=number(REPLY_LIMIT),
         )
     circle, request = await _request(session, scope=scope, circle_id=circle_id, answer_id=answer_id)
     earlier = await session.scalar(

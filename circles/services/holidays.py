@@ -31,6 +31,7 @@ from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 from circles.services.circles import is_country
 from circles.services.schedule import in_holidays
+from circles.text import number
 
 #: The longest holiday, in days counted inclusively: a school year.
 MAX_DAYS = 366
@@ -64,11 +65,13 @@ def _checked(dates: Dates) -> Dates:
         )
     if (dates.ends_on - dates.starts_on).days + 1 > MAX_DAYS:
         raise InvalidAnswer(
-            N_("A holiday lasts at most {days} days (one school year)."), days=MAX_DAYS
+            N_("A holiday lasts at most {days} days (one school year)."), days=number(MAX_DAYS)
         )
     name = (dates.name or "").strip() or None
     if name is not None and (len(name) > MAX_NAME or "\x00" in name):
-        raise InvalidAnswer(N_("A holiday's name has at most {count} characters."), count=MAX_NAME)
+        raise InvalidAnswer(
+            N_("A holiday's name has at most {count} characters."), count=number(MAX_NAME)
+        )
     return Dates(dates.starts_on, dates.ends_on, name)
 
 

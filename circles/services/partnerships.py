@@ -40,7 +40,7 @@ from circles.services.access import Permission, Scope
 from circles.services.audit import record_audit
 from circles.services.outbox import enqueue, say
 from circles.services.scheduling import reachable
-from circles.text import t
+from circles.text import number, t
 
 #: Partnerships a teacher has at most at a time (active, or asked for and not answered).
 ACTIVE_LIMIT = 3
@@ -367,7 +367,7 @@ async def relay(
     if not words:
         raise InvalidAnswer(_EMPTY)
     if len(words) > TEXT_LIMIT:
-        raise InvalidAnswer(_TOO_LONG, limit=TEXT_LIMIT)
+        raise InvalidAnswer(_TOO_LONG, limit=number(TEXT_LIMIT))
     assert sender.id is not None
     message = PartnerMessage(
         partnership_id=partnership.id, sender_id=sender.id, text=words, created_at=now

@@ -37,6 +37,7 @@ from circles.questions import Question
 from circles.services.access import Permission, Scope, checkin_for_member, circle_for
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.scheduling import reachable
+from circles.text import number
 
 #: Longest question or answer, in characters (a flow's long text).
 TEXT_LIMIT = 2000
@@ -81,7 +82,7 @@ def _checked(text: str) -> str:
     if not words:
         raise InvalidAnswer(_EMPTY)
     if len(words) > TEXT_LIMIT:
-        raise InvalidAnswer(_TOO_LONG, limit=TEXT_LIMIT)
+        raise InvalidAnswer(_TOO_LONG, limit=number(TEXT_LIMIT))
     return words
 
 

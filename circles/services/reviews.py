@@ -33,7 +33,7 @@ from circles.services.audit import record_audit
 from circles.services.outbox import enqueue, say
 from circles.services.pagination import Page, keyset, page_of
 from circles.services.sandbox import real_or_named
-from circles.text import lines, t
+from circles.text import lines, number, t
 
 PRACTICE_NOT_FOUND = N_("There is no practice with this id that you can see.")
 #: The longest review comment, as long as the longest answer a teacher may give.
@@ -165,8 +165,8 @@ async def request_changes(
     if len(comment) > COMMENT_LIMIT:
         raise InvalidAnswer(
             N_("The comment has {count} characters; the limit is {limit}."),
-            count=len(comment),
-            limit=COMMENT_LIMIT,
+            count=number(len(comment)),
+            limit=number(COMMENT_LIMIT),
         )
     row = await _awaiting_review(session, scope, practice_id)
     practice = row.practice

@@ -58,7 +58,7 @@ async def test_a_reply_without_words_or_name_is_a_clear_422(
         ({"text": "Hello", "name": ""}, "Please give your name"),
         (
             {"text": "x" * 2001, "name": "Grace"},
-            "The reply has 2001 characters; the limit is 2000.",
+            "The reply has 2,001 characters; the limit is 2,000.",
         ),
     ):
         response = await client.post(url, json=body)
@@ -66,6 +66,15 @@ async def test_a_reply_without_words_or_name_is_a_clear_422(
         assert says in response.json()["detail"]
     assert (await client.post(url, json={"text": "hi"})).status_code == 422
     assert (await client.post(url, json={"text": "hi", "name": "G", "x": 1})).status_code == 422
+    # The counts are written as the reader writes numbers: "2 001" in French.
+    response = await client.post(
+        url,
+        json={"text": "x" * 2001, "name": "Grace"},
+        headers={"accept-language": "fr"},
+    )
+    assert response.status_code == 422
+    assert "2\u202f001" in response.json()["detail"], response.json()["detail"]
+    assert "2\u202f000" in response.json()["detail"]
 
 
 async def test_requests_of_another_circle_answer_like_missing_ones(
