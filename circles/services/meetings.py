@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from circles.errors import Conflict, InvalidAnswer, NotFound
@@ -22,7 +22,7 @@ from circles.models import (
     RsvpResponse,
 )
 from circles.services.audit import record_audit
-from circles.services.scheduling import reachable
+from circles.services.scheduling import idle_circles, reachable
 
 #: A meeting lasts this long unless told otherwise.
 DEFAULT_LENGTH = timedelta(minutes=90)
@@ -213,11 +213,14 @@ async def members_to_tell(session: AsyncSession, *, circle_id: int, now: datetim
 
 
 def _starting(now: datetime, ahead: timedelta) -> tuple[ColumnElement[bool], ...]:
-    """Scheduled meetings that start after ``now`` and within ``ahead``."""
+    """Scheduled meetings that start after ``now`` and within ``ahead``, of circles the
+    scheduler works on (not between a closed school year and the next one's start: a
+    meeting left over from a closed year is not announced)."""
     return (
         Meeting.status == MeetingStatus.scheduled,
         Meeting.starts_at > now,
         Meeting.starts_at <= now + ahead,
+        not_(idle_circles(now.date())),
     )
 
 

@@ -39,11 +39,12 @@ from circles.models import (
     YearChoice,
     YearStatus,
 )
+from circles.services import meetings
 from circles.services.tokens import create_token
 from circles.settings import Settings
 from circles.testmode import FileClock
 from circles_cli.main import app as cli_app
-from scheduler.jobs import checkin_sweep, digest_sweep
+from scheduler.jobs import checkin_sweep, digest_sweep, meeting_sweep
 
 OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra (UTC+0)
 CLOSING = datetime(2027, 7, 9, 10, 0, tzinfo=UTC)
@@ -426,3 +427,35 @@ async def test_no_digest_goes_to_a_circle_between_two_years(
         )
     clock.set(datetime(2026, 9, 21, 8, 0, tzinfo=UTC))
     assert await digest_sweep(sessions, clock) == 0
+
+
+async def test_a_meeting_left_from_a_closed_year_is_not_announced_until_the_next_begins(
+    phone: Callable[..., Phone],
+    accra: CircleSetup,
+    ama: Phone,
+    clock: FakeClock,
+    sessions,
+    sender,
+    fake,
+) -> None:
+    await onboard_facilitator(phone, accra)
+    starts = datetime(2026, 9, 24, 16, 30, tzinfo=UTC)
+    async with transaction(sessions) as session:
+        circle = await session.get_one(Circle, accra.circle_id)
+        await meetings.schedule_meeting(
+            session,
+            circle=circle,
+            starts_at=starts,
+            place=None,
+            agenda=None,
+            created_by=None,
+            now=clock.now(),
+        )
+        await year_flows.close(session, circle=circle, actor="t", now=clock.now())
+    await sender.drain()
+    before = len(fake.texts_to(ama.chat_id))
+    for when in (starts - timedelta(hours=24), starts - timedelta(minutes=60)):
+        clock.set(when)
+        await meeting_sweep(sessions, clock)
+    await sender.drain()
+    assert [t for t in fake.texts_to(ama.chat_id)[before:] if t.startswith("Reminder")] == []
