@@ -10,7 +10,20 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, event, func, select, text
+import asyncpg
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Table,
+    TypeDecorator,
+    any_,
+    bindparam,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy import Enum as SaEnum
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -124,7 +137,8 @@ async def bulk_insert(
     SQLite it is SQLAlchemy's multi-row ``INSERT``, with ``RETURNING`` the id and the
     ``ids_by`` columns, matched back to the rows (SQLite returns rows in order only one
     row per statement, several times slower). Values are converted as their columns'
-    types would be (enums to their values, JSON to text); no ORM event sees these rows.
+    types would be (enums to their values, JSON to text, naive timestamps refused), and
+    columns left out get their defaults; no ORM event sees these rows.
     """
     if not rows:
         return []
@@ -137,6 +151,15 @@ async def bulk_insert(
         by_key = {tuple(rest): new_id for new_id, *rest in found.all()}
         return [by_key[tuple(row[k] for k in ids_by)] for row in rows]
     keys = list(rows[0])
+    # Columns left out get their Python-side defaults, as an INSERT would give them.
+    defaults = {
+        column.name: column.default.arg(None) if column.default.is_callable else column.default.arg
+        for column in table.c
+        if column.name not in keys and column.default is not None and not column.primary_key
+    }
+    if defaults:
+        rows = [row | defaults for row in rows]
+        keys += list(defaults)
     new_ids: list[int] = []
     if ids_by:
         # The query also begins the transaction on the connection if nothing did yet.
@@ -159,8 +182,6 @@ async def bulk_insert(
         keys = ["id", *keys]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    import asyncpg  # only on PostgreSQL
-
     try:
         await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=keys)
     except asyncpg.IntegrityConstraintViolationError as exc:
@@ -183,7 +204,18 @@ def _copy_value(column_type: Any) -> Callable[[Any], Any] | None:
         return lambda value: value if value is None or isinstance(value, str) else value.value
     if isinstance(column_type, JSON):
         return lambda value: None if value is None else json.dumps(value)
+    impl = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
+    if isinstance(impl, DateTime) and impl.timezone:
+        return _aware
     return None
+
+
+def _aware(value: Any) -> Any:
+    """A timestamp for a ``timestamptz`` column: naive ones are refused, as
+    :class:`circles.models.UTCDateTime` refuses them."""
+    if value is not None and value.tzinfo is None:
+        raise ValueError("naive datetime given where an aware UTC one is required")
+    return value
 
 
 def among(session: AsyncSession, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
