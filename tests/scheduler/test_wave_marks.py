@@ -108,13 +108,23 @@ async def test_a_pause_that_ends_midweek_opens_the_checkin_at_its_end(
     assert await _checkins_of(sessions, paused.id) == [OPENS]
 
 
+async def _paused_for_two_months(
+    sessions: SessionMaker, clock: FakeClock, name: str, user_id: int
+) -> Person:
+    """The one teacher of circle ``name``, paused for two months: the wave opens nothing."""
+    async with transaction(sessions) as session:
+        circle = await add_circle(session, name, now=JOINED)
+        paused = await _teacher(
+            session, circle.id, user_id, paused_until=OPENS + timedelta(days=60)
+        )
+    assert await _sweep_at(sessions, clock, OPENS) == 0
+    return paused
+
+
 async def test_a_teacher_who_resumes_early_is_invited_by_the_next_sweep(
     sessions: SessionMaker, clock: FakeClock
 ) -> None:
-    async with transaction(sessions) as session:
-        circle = await add_circle(session, "Resumed", now=JOINED)
-        paused = await _teacher(session, circle.id, 6300, paused_until=OPENS + timedelta(days=60))
-    assert await _sweep_at(sessions, clock, OPENS) == 0
+    paused = await _paused_for_two_months(sessions, clock, "Resumed", 6300)
     clock.set(OPENS + timedelta(minutes=30))  # well before the circle's re-check
     async with transaction(sessions) as session:
         person = await session.get(Person, paused.id)
@@ -141,10 +151,7 @@ async def test_a_country_holiday_lifted_opens_the_weeks_checkins(
 async def test_a_change_made_behind_the_planners_back_is_seen_within_two_hours(
     sessions: SessionMaker, clock: FakeClock
 ) -> None:
-    async with transaction(sessions) as session:
-        circle = await add_circle(session, "Bulk", now=JOINED)
-        paused = await _teacher(session, circle.id, 6500, paused_until=OPENS + timedelta(days=60))
-    assert await _sweep_at(sessions, clock, OPENS) == 0
+    paused = await _paused_for_two_months(sessions, clock, "Bulk", 6500)
     async with transaction(sessions) as session:  # a bulk UPDATE: no ORM flush sees it
         await session.execute(
             update(Person).where(Person.id == paused.id).values(paused_until=None)

@@ -128,10 +128,8 @@ async def _two_circles(sessions, clock, ci_number: int | None = None) -> None:
             session.add(Membership(person_id=person.id, circle_id=circle.id, role=Role.teacher))
 
 
-async def test_a_broadcast_goes_out_from_each_circles_own_number(
-    sessions, clock, wa_settings, cloud, ci_cloud, ci_account, ci_client
-) -> None:
-    await _two_circles(sessions, clock, ci_number=ci_account.id)
+async def _news_for_everyone(sessions, clock) -> None:
+    """A coordinator's news to every circle, in English and French, queued."""
     async with transaction(sessions) as session:
         await create_broadcast(
             session,
@@ -142,6 +140,13 @@ async def test_a_broadcast_goes_out_from_each_circles_own_number(
             now=clock.now(),
         )
         await broadcast_sweep(session, now=clock.now())
+
+
+async def test_a_broadcast_goes_out_from_each_circles_own_number(
+    sessions, clock, wa_settings, cloud, ci_cloud, ci_account, ci_client
+) -> None:
+    await _two_circles(sessions, clock, ci_number=ci_account.id)
+    await _news_for_everyone(sessions, clock)
     ci = WhatsAppSender(ci_client, sessions, clock, account=ci_account.id)
     default = client_for(wa_settings)
     try:
@@ -304,16 +309,7 @@ async def test_a_number_added_while_running_is_taken_up_and_let_go_when_removed(
         await worker.drain()
         assert ci_cloud.sent_to(WA["CI"]) and cloud.sent_to(WA["CI"]) == []
 
-        async with transaction(sessions) as session:
-            await create_broadcast(
-                session,
-                variants={"en": "Hub on Friday.", "fr": "Hub vendredi."},
-                default_language="en",
-                audience=Audience(),
-                created_by="token:1",
-                now=clock.now(),
-            )
-            await broadcast_sweep(session, now=clock.now())
+        await _news_for_everyone(sessions, clock)
         await sender.drain()
         assert shown(ci_cloud.sent_to(WA["CI"])[-1]) == "Hub vendredi."
         assert [shown(m) for m in cloud.sent_to(WA["GH"])] == ["Hub on Friday."]
@@ -329,16 +325,7 @@ async def test_a_window_opened_with_another_number_is_not_this_numbers(
 ) -> None:
     # Awa (Abidjan, served by ci-wa) last wrote to the default number an hour ago.
     await _two_circles(sessions, clock, ci_number=None)
-    async with transaction(sessions) as session:
-        await create_broadcast(
-            session,
-            variants={"en": "Hub on Friday.", "fr": "Hub vendredi."},
-            default_language="en",
-            audience=Audience(),
-            created_by="token:1",
-            now=clock.now(),
-        )
-        await broadcast_sweep(session, now=clock.now())
+    await _news_for_everyone(sessions, clock)
     ci = WhatsAppSender(ci_client, sessions, clock, account=ci_account.id)
     default = client_for(wa_settings)
     try:
