@@ -121,7 +121,15 @@ async def watch_accounts(
         if stop.is_set():
             return
         reload.clear()
-        try:
-            await refresh()
-        except Exception:  # the database away, a bad key
-            _log.exception("could not look at the channel accounts; trying again later")
+        await refresh_accounts(refresh)
+
+
+async def refresh_accounts(refresh: Callable[[], Awaitable[None]]) -> None:
+    """Call ``refresh`` once; a failure (the database away) is logged, not raised: the
+    accounts already running keep running, and :func:`watch_accounts` tries again."""
+    try:
+        await refresh()
+    except Exception as exc:  # only its kind: a message might carry an address with a token
+        _log.error(
+            "could not look at the channel accounts (%s); trying again later", type(exc).__name__
+        )

@@ -23,7 +23,7 @@ from bot.handlers.telegram.sender import OutboxSender
 from bot.handlers.telegram.webhook import webhook_path
 from circles.clock import Clock
 from circles.db import SessionMaker
-from circles.loops import watch_accounts
+from circles.loops import refresh_accounts, watch_accounts
 from circles.models import Channel
 from circles.services.channels import extra_accounts
 from circles.settings import Settings
@@ -66,7 +66,7 @@ async def run_bot(
     )
     bots = _Bots(settings, sessions, clock, app, sender, api_app if webhook else None, stop)
     await bots.start(None, None, app)
-    await bots.refresh()
+    await refresh_accounts(bots.refresh)
     sending = asyncio.create_task(sender.run(stop), name="outbox")
     watching = asyncio.create_task(
         watch_accounts(bots.refresh, stop, reload), name="telegram accounts"

@@ -20,7 +20,7 @@ from bot.handlers.whatsapp.webhook import PATH
 from bot.handlers.whatsapp.worker import InboxWorker, Number
 from circles.clock import Clock
 from circles.db import SessionMaker
-from circles.loops import watch_accounts
+from circles.loops import refresh_accounts, watch_accounts
 from circles.models import Channel
 from circles.pacing import Pacer
 from circles.services.channels import Credentials, extra_accounts
@@ -72,7 +72,7 @@ async def run_whatsapp(
             tier=settings.whatsapp_tier,
         )
         numbers = Numbers(settings, sessions, clock, http, worker, sender)
-        await numbers.refresh()
+        await refresh_accounts(numbers.refresh)
         where = f"at {PATH}" if api_app is not None else "stored by the API's webhook"
         log.info("the WhatsApp door takes messages %s", where)
         try:
