@@ -120,15 +120,16 @@ async def turn(sessions: SessionMaker, *, channel: Channel, address: str) -> Asy
         yield
         return
     params = {"space": TURN_SPACE, "key": turn_key(channel, address)}
-    async with engine.connect() as connection:
+    async with engine.connect() as pooled:
+        # Autocommit: the lock and the unlock are one round trip each, no BEGIN or COMMIT
+        # (a session-level lock outlives transactions anyway; bench.checkins measures it).
+        connection = await pooled.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("SELECT pg_advisory_lock(:space, :key)"), params)
-        await connection.commit()
         try:
             yield
         finally:
             try:
                 await connection.execute(text("SELECT pg_advisory_unlock(:space, :key)"), params)
-                await connection.commit()
             except Exception:  # never hand a connection that may hold the lock back to the pool
                 await connection.invalidate()
                 raise
