@@ -74,9 +74,9 @@ async def api(keyed, engine, clock) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def ci_account(sessions, clock, keyed) -> ChannelAccount:
-    """The number ``ci-wa``, serving every circle of Côte d'Ivoire."""
+async def _add_ci_number(sessions, clock, keyed) -> ChannelAccount:
+    """Add the number ``ci-wa``, serving every circle of Côte d'Ivoire (as ``circles
+    channel add`` and ``assign`` do)."""
     async with transaction(sessions) as session:
         account = await channels.add_account(
             session,
@@ -94,6 +94,12 @@ async def ci_account(sessions, clock, keyed) -> ChannelAccount:
         )
         await channels.assign(session, scope=ADMIN, name="ci-wa", country="CI", now=clock.now())
         return account
+
+
+@pytest.fixture
+async def ci_account(sessions, clock, keyed) -> ChannelAccount:
+    """The number ``ci-wa``, serving every circle of Côte d'Ivoire."""
+    return await _add_ci_number(sessions, clock, keyed)
 
 
 @pytest.fixture
@@ -284,22 +290,7 @@ async def test_a_number_added_while_running_is_taken_up_and_let_go_when_removed(
         await numbers.refresh()
         assert worker.numbers == {} and sender.others == {}
 
-        async with transaction(sessions) as session:  # `circles channel add` meanwhile
-            await channels.add_account(
-                session,
-                scope=ADMIN,
-                settings=keyed,
-                new=channels.NewAccount(
-                    Channel.whatsapp,
-                    "ci-wa",
-                    CI_TOKEN,
-                    phone_number="+225 07 00 00 00 01",
-                    phone_number_id=CI_NUMBER_ID,
-                    app_secret=CI_SECRET,
-                ),
-                now=clock.now(),
-            )
-            await channels.assign(session, scope=ADMIN, name="ci-wa", country="CI", now=clock.now())
+        await _add_ci_number(sessions, clock, keyed)  # `circles channel add` meanwhile
         await numbers.refresh()
         call = webhook(text(WA["CI"], "/journey"))
         call["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = CI_NUMBER_ID
