@@ -33,7 +33,7 @@ _WATCHED: dict[type, frozenset[str] | None] = {
     Person: frozenset({"consent", "paused_until", "timezone", "forgotten_at"}),
     Identity: frozenset({"unreachable_at", "person_id", "channel", "address"}),
     Circle: frozenset(
-        {"cadence", "checkin_weekday", "checkin_time", "timezone", "days_before_meeting"}
+        {"cadence", "checkin_weekday", "checkin_time", "timezone", "days_before_meeting", "country"}
     ),
     Holiday: None,
     Meeting: frozenset({"starts_at", "status", "circle_id"}),

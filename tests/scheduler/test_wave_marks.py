@@ -14,7 +14,7 @@ from support.places import add_circle
 from bot.flows import prompts
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.models import CheckIn, Consent, Holiday, Membership, Person, Role
+from circles.models import CheckIn, Circle, Consent, Holiday, Membership, Person, Role
 from circles.services import waves
 from scheduler.jobs import checkin_sweep
 
@@ -160,3 +160,17 @@ async def test_a_change_made_behind_the_planners_back_is_seen_within_two_hours(
     bound = OPENS + waves.RECHECK + timedelta(hours=1)
     assert await _sweep_at(sessions, clock, bound) == 1
     assert await _checkins_of(sessions, paused.id) == [OPENS]
+
+
+async def test_a_circle_moved_out_of_a_country_on_holiday_is_planned_at_once(
+    sessions: SessionMaker, clock: FakeClock
+) -> None:
+    async with transaction(sessions) as session:
+        circle = await add_circle(session, "Moved", now=JOINED)
+        teacher = await _teacher(session, circle.id, 6600)
+        session.add(Holiday(country="GH", starts_on=date(2026, 9, 7), ends_on=date(2026, 9, 8)))
+    assert await _sweep_at(sessions, clock, OPENS) == 0
+    async with transaction(sessions) as session:  # entered in the wrong country
+        (await session.get(Circle, circle.id)).country = "CI"
+    assert await _sweep_at(sessions, clock, OPENS + timedelta(minutes=10)) == 1
+    assert await _checkins_of(sessions, teacher.id) == [OPENS]
