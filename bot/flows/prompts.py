@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import insert
@@ -300,25 +300,30 @@ def _retarget(template: dict[str, Any], checkin_id: int) -> dict[str, Any]:
 
 
 def _retargeted(data: str, checkin_id: int) -> str:
-    before, after = _split_at_checkin(data)
+    cut = _split_at_checkin(data)
+    if cut is None:  # not cut where the id goes: through the codec
+        return recoded(data, partial(_pointed, checkin_id=checkin_id))
+    before, after = cut
     return data if after is None else f"{before}{checkin_id}{after}"
 
 
+def _pointed(action: Any, *, checkin_id: int) -> Any:
+    return replace(action, checkin_id=checkin_id) if isinstance(action, OpenCheckIn) else action
+
+
 @cache
-def _split_at_checkin(data: str) -> tuple[str, str | None]:
+def _split_at_checkin(data: str) -> tuple[str, str | None] | None:
     """A template button's data cut where its check-in id goes (``after`` None: a button
-    that opens no check-in). Worked out once per button of a template through the codec,
-    and checked against it: a wave fills a million invitations from a few templates."""
+    that opens no check-in; None: data that cannot be cut, filled through the codec).
+    Worked out once per button of a template through the codec, and checked against it:
+    a wave fills a million invitations from a few templates."""
     probe = 987654321
-
-    def pointed(action):
-        return replace(action, checkin_id=probe) if isinstance(action, OpenCheckIn) else action
-
-    encoded = recoded(data, pointed)
-    if encoded == data or encoded.count(str(probe)) != 1:
+    encoded = recoded(data, partial(_pointed, checkin_id=probe))
+    if encoded == data:
         return data, None
-    before, _, after = encoded.partition(str(probe))
-    assert recoded(data, lambda a: replace(pointed(a), checkin_id=7)) == f"{before}7{after}"
+    before, found, after = encoded.partition(str(probe))
+    if not found or recoded(data, partial(_pointed, checkin_id=7)) != f"{before}7{after}":
+        return None
     return before, after
 
 

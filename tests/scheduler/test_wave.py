@@ -10,7 +10,8 @@ from sqlalchemy import select
 from support.people import add_person
 from support.places import add_circle
 
-from bot.flows import prompts
+from bot.flows import prompts, queued
+from bot.flows.definition import library
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import CheckIn, Consent, Membership, Outbox, Role
@@ -132,3 +133,15 @@ async def test_a_wave_of_two_workers_killed_midway_leaves_whole_batches_and_is_f
     checkins, invitations = await _planned(sessions)
     assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
     assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
+
+
+@pytest.mark.parametrize("flow_id", ["identify", "pilot", "codify"])
+@pytest.mark.parametrize("checkin_id", [1, 42, 2_147_483_647])
+def test_an_invitation_filled_from_the_template_is_the_one_built_for_its_checkin(
+    flow_id: str, checkin_id: int
+) -> None:
+    flow = library().latest(flow_id)
+    template = queued.payload(prompts.invitation(flow, 0))
+    built = queued.payload(prompts.invitation(flow, checkin_id))
+    assert prompts._retarget(template, checkin_id) == built
+    assert template == queued.payload(prompts.invitation(flow, 0))  # the template is kept
