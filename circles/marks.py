@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, event, or_, select
+from sqlalchemy import delete, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from circles.models import (
@@ -45,7 +45,7 @@ def _changed(instance: Any, attributes: frozenset[str] | None) -> bool:
     """Whether one of ``attributes`` of a dirty ``instance`` changed in this flush."""
     if attributes is None:
         return True
-    state = instance._sa_instance_state
+    state = inspect(instance)
     return any(state.attrs[name].history.has_changes() for name in attributes)
 
 

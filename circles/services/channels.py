@@ -186,16 +186,28 @@ async def add_account(
     )
     session.add(account)
     await session.flush()
+    await _audit(session, scope, "channel.add", account, now)
+    return account
+
+
+async def _audit(
+    session: AsyncSession,
+    scope: Scope,
+    action: str,
+    account: ChannelAccount,
+    now: datetime,
+    detail: dict | None = None,
+) -> None:
+    """Record ``action`` on ``account`` (by default with its app and name, never a secret)."""
     await record_audit(
         session,
         actor=scope.actor,
-        action="channel.add",
+        action=action,
         now=now,
         target_type="channel_account",
         target_id=account.id,
-        detail={"app": account.app.value, "name": account.name},
+        detail=detail if detail is not None else {"app": account.app.value, "name": account.name},
     )
-    return account
 
 
 async def get_account(session: AsyncSession, *, name: str) -> ChannelAccount:
@@ -267,14 +279,13 @@ async def assign(
     )
     session.add(row)
     await session.flush()
-    await record_audit(
+    await _audit(
         session,
-        actor=scope.actor,
-        action="channel.assign",
-        now=now,
-        target_type="channel_account",
-        target_id=account.id,
-        detail={"circle_id": row.circle_id, "country": row.country},
+        scope,
+        "channel.assign",
+        account,
+        now,
+        {"circle_id": row.circle_id, "country": row.country},
     )
     return row
 
@@ -302,15 +313,7 @@ async def remove_account(
             raise Conflict(N_("This account serves circles outside your scope."))
     await session.delete(account)
     await session.flush()
-    await record_audit(
-        session,
-        actor=scope.actor,
-        action="channel.remove",
-        now=now,
-        target_type="channel_account",
-        target_id=account.id,
-        detail={"app": account.app.value, "name": account.name},
-    )
+    await _audit(session, scope, "channel.remove", account, now)
     return account
 
 
@@ -356,10 +359,8 @@ async def extra_accounts(
             found = await credentials(session, vault=vault(settings), app=app)
     except SecretsError as exc:
         async with sessions() as session:
-            any_account = await session.scalar(
-                select(ChannelAccount.id).where(ChannelAccount.app == app).limit(1)
-            )
-        if any_account is not None and str(exc) not in complained:
+            any_account = await _any_account(session, app)
+        if any_account and str(exc) not in complained:
             complained.add(str(exc))
             log.error("the extra channel accounts are not running: %s", exc)
         return []
