@@ -60,12 +60,9 @@ async def _people(
 async def _update(sessions: SessionMaker, person: Person, in_turn: bool):
     """One update's transaction; with ``in_turn``, inside the person's turn as the inbox
     workers of a webhook replica take it (``circles.services.inbox.turn``)."""
-    async with contextlib.AsyncExitStack() as stack:
-        if in_turn:
-            await stack.enter_async_context(
-                turn(sessions, channel=Channel.telegram, address=str(person.id))
-            )
-        yield await stack.enter_async_context(transaction(sessions))
+    held = turn(sessions, channel=Channel.telegram, address=str(person.id))
+    async with held if in_turn else contextlib.nullcontext(), transaction(sessions) as session:
+        yield session
 
 
 async def through_engine(sessions: SessionMaker, people, in_turn: bool = False) -> float:
