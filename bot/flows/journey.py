@@ -99,13 +99,23 @@ def practice_named(practice: str) -> Part:
     """The weekly invitation's first line, naming the practice being piloted."""
     return t(
         "Time for this week's check-in about your practice: “{practice}”",
-        practice=_short(practice, 80),
+        practice=practice_shown(practice),
     )
+
+
+def practice_shown(practice: str) -> str:
+    """A practice as the weekly invitation names it (at most 80 characters)."""
+    return _short(practice, 80)
+
+
+def plan_shown(adjustment: str) -> str:
+    """A planned adjustment as the weekly invitation recalls it (at most 300 characters)."""
+    return _short(adjustment, 300)
 
 
 def planned(adjustment: str) -> Part:
     """What the teacher planned to adjust last time, recalled before this week's question."""
-    return t("Last time you planned: “{plan}”", plan=_short(adjustment, 300))
+    return t("Last time you planned: “{plan}”", plan=plan_shown(adjustment))
 
 
 @on(Codify)

@@ -9,21 +9,21 @@ rendered in each teacher's language when they are sent.
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, partial
-from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
-from bot.flows.buttons import OpenCheckIn, recoded
+from bot.flows.buttons import OpenCheckIn
 from bot.flows.definition import AnswerType, Flow, library
 from bot.flows.events import Button, Say
-from bot.flows.journey import planned, practice_named
-from circles.db import bulk_insert
+from bot.flows.journey import plan_shown, planned, practice_named, practice_shown
+from circles.db import JsonText, bulk_insert
 from circles.i18n import N_
 from circles.models import (
     Channel,
@@ -118,7 +118,7 @@ async def open_checkins(
     phases = await scheduling.current_phases(session, batch=batch)
     year_starts = await scheduling.year_starts(session, batch=batch)
     slots: dict[tuple[int, str], tuple[list[datetime], datetime]] = {}
-    templates: dict[Phase, dict[str, Any]] = {}
+    templates: dict[tuple[Phase, bool, bool], _Cut | None] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
     missed: list[dict] = []
     opened_total = 0
@@ -221,20 +221,18 @@ async def _open_batch(
     recalls = await journeys.pilot_recalls(session, inquiry_ids=[i for i in piloting if i])
     outbox = []
     for (row, member), checkin_id in zip(opened, ids, strict=True):
-        key = row["phase"]
+        phase = row["phase"]
+        practice = plan = None
+        if phase is Phase.pilot and (recall := recalls.get(row["inquiry_id"])) is not None:
+            practice, plan = recall  # each week builds on the last: this teacher's own words
+        key = (phase, bool(practice), bool(plan))
         if key not in templates:
-            flow = library().latest(PHASE_FLOWS.get(row["phase"], "identify"))
-            templates[key] = queued.payload(invitation(flow, 0))
-        template = templates[key]
-        recall = recalls.get(row["inquiry_id"]) if key is Phase.pilot else None
-        if recall is not None:  # each week builds on the last: this teacher's own words
-            flow = library().latest("pilot")
-            template = queued.payload(invitation(flow, 0, practice=recall[0], plan=recall[1]))
+            templates[key] = _cut(*key)
         _due, quiet = slots[(member.circle_id, member.timezone)]
         outbox.append(
             _outbox_row(
                 (member.channel, member.address),
-                _retarget(template, checkin_id),
+                _invitation_json(templates[key], phase, checkin_id, practice, plan),
                 f"checkin-{checkin_id}-open",
                 quiet,
                 now,
@@ -289,46 +287,69 @@ async def close_checkins(session: AsyncSession, *, now: datetime) -> int:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _retarget(template: dict[str, Any], checkin_id: int) -> dict[str, Any]:
-    """The invitation template with this check-in's id in every button."""
-    event = template["event"]
-    rows = [
-        [{**b, "data": _retargeted(b["data"], checkin_id)} for b in row]
-        for row in event.get("buttons", [])
-    ]
-    return {**template, "event": {**event, "buttons": rows}} if rows else template
+#: What an invitation template is built with, then cut where each of them goes.
+_PROBE_ID = 987654321
+_PROBE_TEXTS = {"practice": "\x00practice\x00", "plan": "\x00plan\x00"}
 
 
-def _retargeted(data: str, checkin_id: int) -> str:
-    cut = _split_at_checkin(data)
-    if cut is None:  # not cut where the id goes: through the codec
-        return recoded(data, partial(_pointed, checkin_id=checkin_id))
-    before, after = cut
-    return data if after is None else f"{before}{checkin_id}{after}"
+@dataclass(frozen=True)
+class _Cut:
+    """An invitation's JSON cut where its check-in id, practice and plan go:
+    ``pieces[0] hole[0] pieces[1] … hole[-1] pieces[-1]``."""
+
+    pieces: tuple[str, ...]
+    holes: tuple[str, ...]
 
 
-def _pointed(action: Any, *, checkin_id: int) -> Any:
-    return replace(action, checkin_id=checkin_id) if isinstance(action, OpenCheckIn) else action
+def _built(phase: Phase, checkin_id: int, practice: str | None, plan: str | None) -> JsonText:
+    """The invitation's payload as JSON, built from its flow (the slow way: a few
+    templates are built so, the million invitations of a wave are filled from them)."""
+    flow = library().latest(PHASE_FLOWS.get(phase, "identify"))
+    event = invitation(flow, checkin_id, practice=practice, plan=plan)
+    return JsonText(json.dumps(queued.payload(event)))
 
 
-@cache
-def _split_at_checkin(data: str) -> tuple[str, str | None] | None:
-    """A template button's data cut where its check-in id goes (``after`` None: a button
-    that opens no check-in; None: data that cannot be cut, filled through the codec).
-    Worked out once per button of a template through the codec, and checked against it:
-    a wave fills a million invitations from a few templates."""
-    probe = 987654321
-    encoded = recoded(data, partial(_pointed, checkin_id=probe))
-    if encoded == data:
-        return data, None
-    before, found, after = encoded.partition(str(probe))
-    if not found or recoded(data, partial(_pointed, checkin_id=7)) != f"{before}7{after}":
-        return None
-    return before, after
+def _cut(phase: Phase, practice: bool, plan: bool) -> _Cut | None:
+    """The template of ``phase``'s invitation (with or without a practice and a plan),
+    or None if it cannot be cut (each invitation is then built). Worked out once per
+    wave, and checked against an invitation built with awkward values."""
+    probe = _built(
+        phase,
+        _PROBE_ID,
+        _PROBE_TEXTS["practice"] if practice else None,
+        _PROBE_TEXTS["plan"] if plan else None,
+    )
+    tokens = {str(_PROBE_ID): "id"} | {json.dumps(v): k for k, v in _PROBE_TEXTS.items()}
+    parts = re.split("(" + "|".join(map(re.escape, tokens)) + ")", probe)
+    cut = _Cut(tuple(parts[0::2]), tuple(tokens[p] for p in parts[1::2]))
+    awkward = ' "Exit"  tickets \\ {n}\n987654321 é ' * 40  # quoted, spaced, long
+    check = (7, awkward if practice else None, awkward if plan else None)
+    return cut if _filled(cut, *check) == _built(phase, *check) else None
+
+
+def _filled(cut: _Cut, checkin_id: int, practice: str | None, plan: str | None) -> str:
+    values = {"id": str(checkin_id)}
+    if practice:
+        values["practice"] = json.dumps(practice_shown(practice))
+    if plan:
+        values["plan"] = json.dumps(plan_shown(plan))
+    out = [cut.pieces[0]]
+    for hole, piece in zip(cut.holes, cut.pieces[1:], strict=True):
+        out += (values[hole], piece)
+    return "".join(out)
+
+
+def _invitation_json(
+    cut: _Cut | None, phase: Phase, checkin_id: int, practice: str | None, plan: str | None
+) -> JsonText:
+    """The payload of check-in ``checkin_id``'s invitation, filled from ``cut``."""
+    if cut is None:
+        return _built(phase, checkin_id, practice, plan)
+    return JsonText(_filled(cut, checkin_id, practice, plan))
 
 
 def _outbox_row(
-    to: tuple[Channel, str], payload: dict, key: str, not_before: datetime, now: datetime
+    to: tuple[Channel, str], payload: dict | JsonText, key: str, not_before: datetime, now: datetime
 ) -> dict:
     return {
         "channel": to[0],

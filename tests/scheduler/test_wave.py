@@ -3,9 +3,13 @@ it committed, and the next sweep finishes exactly the rest."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import ON_POSTGRES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from support.people import add_person
 from support.places import add_circle
@@ -14,7 +18,7 @@ from bot.flows import prompts, queued
 from bot.flows.definition import library
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
-from circles.models import CheckIn, Consent, Membership, Outbox, Role
+from circles.models import CheckIn, Consent, Membership, Outbox, Phase, Role
 from scheduler.jobs import checkin_sweep, open_wave
 
 OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra (UTC+0)
@@ -105,6 +109,9 @@ async def test_batches_cover_every_circle_once(sessions: SessionMaker, workers: 
     assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
 
 
+@pytest.mark.skipif(
+    not ON_POSTGRES, reason="SQLite writes one transaction at a time: one worker plans there"
+)
 async def test_a_wave_of_two_workers_killed_midway_leaves_whole_batches_and_is_finished(
     sessions: SessionMaker, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,13 +142,33 @@ async def test_a_wave_of_two_workers_killed_midway_leaves_whole_batches_and_is_f
     assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
 
 
-@pytest.mark.parametrize("flow_id", ["identify", "pilot", "codify"])
+@pytest.mark.parametrize("phase", list(prompts.PHASE_FLOWS))
 @pytest.mark.parametrize("checkin_id", [1, 42, 2_147_483_647])
 def test_an_invitation_filled_from_the_template_is_the_one_built_for_its_checkin(
-    flow_id: str, checkin_id: int
+    phase: Phase, checkin_id: int
 ) -> None:
-    flow = library().latest(flow_id)
-    template = queued.payload(prompts.invitation(flow, 0))
-    built = queued.payload(prompts.invitation(flow, checkin_id))
-    assert prompts._retarget(template, checkin_id) == built
-    assert template == queued.payload(prompts.invitation(flow, 0))  # the template is kept
+    template = prompts._cut(phase, practice=False, plan=False)
+    assert template is not None  # the invitations of a wave are filled, not built
+    filled = prompts._invitation_json(template, phase, checkin_id, None, None)
+    flow = library().latest(prompts.PHASE_FLOWS[phase])
+    assert json.loads(filled) == queued.payload(prompts.invitation(flow, checkin_id))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    practice=st.text(min_size=1, max_size=400),
+    plan=st.one_of(st.none(), st.text(min_size=1, max_size=700)),
+    checkin_id=st.integers(min_value=1, max_value=2**31 - 1),
+)
+def test_a_pilot_invitation_filled_from_the_template_names_the_teachers_own_words(
+    practice: str, plan: str | None, checkin_id: int
+) -> None:
+    """Whatever a teacher wrote (quotes, braces, line breaks, an essay, digits that look
+    like the template's probe), the filled invitation is the one built for it."""
+    template = prompts._cut(Phase.pilot, practice=True, plan=plan is not None)
+    assert template is not None
+    filled = prompts._invitation_json(template, Phase.pilot, checkin_id, practice, plan)
+    built = prompts.invitation(library().latest("pilot"), checkin_id, practice=practice, plan=plan)
+    assert json.loads(filled) == queued.payload(built)
+    shown = queued.shown(json.loads(filled), "en")
+    assert shown.text.startswith("Time for this week's check-in about your practice")
