@@ -29,6 +29,8 @@ from circles.models import (
     Channel,
     CheckIn,
     CheckInStatus,
+    Circle,
+    Holiday,
     Outbox,
     OutboxPriority,
     OutboxState,
@@ -112,41 +114,38 @@ async def open_checkins(
     circles = await scheduling.all_circles(session, batch=batch)
     holidays = await scheduling.holidays_by_circle(session, batch=batch)
     meetings = await scheduling.meetings_by_circle(session, now=now, batch=batch)
+    year_starts = await scheduling.year_starts(session, batch=batch)
+    slots: dict[tuple[int, str], _Slot] = {}
+    for member in members:
+        slot_key = (member.circle_id, member.timezone)
+        if slot_key not in slots:
+            slots[slot_key] = _slot(
+                circles[member.circle_id],
+                member.timezone,
+                now,
+                meetings[member.circle_id],
+                holidays[member.circle_id],
+                year_starts.get(member.circle_id),
+            )
+    # Only the occurrences due now are looked up: not the weeks of history before them.
     existing = await scheduling.existing_checkins(
-        session, since=now - 3 * CHECKIN_WINDOW, batch=batch
+        session, at={when for slot in slots.values() for when in slot.due}, batch=batch
     )
     phases = await scheduling.current_phases(session, batch=batch)
-    year_starts = await scheduling.year_starts(session, batch=batch)
-    slots: dict[tuple[int, str], tuple[list[datetime], datetime]] = {}
     templates: dict[tuple[Phase, bool, bool], _Cut | None] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
     missed: list[dict] = []
     opened_total = 0
     for member in members:
-        circle = circles[member.circle_id]
-        slot_key = (circle.id, member.timezone)
-        if slot_key not in slots:
-            latest = latest_occurrence(circle, member.timezone, now, meetings[circle.id])
-            earlier = previous_occurrence(circle, member.timezone, latest)
-            due = [
-                w
-                for w in (earlier, latest)
-                if not in_holidays(holidays[circle.id], w, circle.timezone)
-            ]
-            quiet = sendable_from(now, member.timezone, circle.quiet_from, circle.quiet_until)
-            slots[slot_key] = (due, quiet)
-        due, _quiet = slots[slot_key]
+        circle_id = member.circle_id
+        slot = slots[(circle_id, member.timezone)]
         inquiry_id, phase = phases.get(member.person_id, (None, Phase.identify))
-        for when in due:
-            if (
-                when < member.joined_at
-                or when < year_starts.get(circle.id, when)
-                or (member.person_id, circle.id, when) in existing
-            ):
+        for when in slot.due:
+            if when < member.joined_at or (member.person_id, circle_id, when) in existing:
                 continue
             row = {
                 "person_id": member.person_id,
-                "circle_id": circle.id,
+                "circle_id": circle_id,
                 "inquiry_id": inquiry_id,
                 "phase": phase,
                 "scheduled_for": when,
@@ -157,7 +156,7 @@ async def open_checkins(
                 row |= {
                     "status": CheckInStatus.open,
                     "opened_at": now,
-                    "next_nudge_at": now + circle.first_nudge_hours * _HOUR,
+                    "next_nudge_at": slot.first_nudge,
                 }
                 opened.append((row, member))
             else:
@@ -174,6 +173,42 @@ async def open_checkins(
         log.debug("opened %d check-ins, recorded %d missed", opened_total, len(missed))
     await _mark_planned(session, now, circles, members, meetings, year_starts, batch)
     return Wave(opened=opened_total, missed=len(missed))
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """What a circle's members in one timezone have in common in a sweep."""
+
+    #: The occurrences due (the latest and the one before; not in a holiday, not before
+    #: the open school year began).
+    due: tuple[datetime, ...]
+    #: When their invitations may be sent (after the circle's quiet hours).
+    quiet: datetime
+    #: When a check-in opened now gets its first nudge.
+    first_nudge: datetime
+
+
+def _slot(
+    circle: Circle,
+    timezone: str,
+    now: datetime,
+    meetings: list[datetime],
+    holidays: list[Holiday],
+    year_start: datetime | None,
+) -> _Slot:
+    latest = latest_occurrence(circle, timezone, now, meetings)
+    earlier = previous_occurrence(circle, timezone, latest)
+    due = tuple(
+        when
+        for when in (earlier, latest)
+        if not in_holidays(holidays, when, circle.timezone)
+        and (year_start is None or when >= year_start)
+    )
+    return _Slot(
+        due,
+        sendable_from(now, timezone, circle.quiet_from, circle.quiet_until),
+        now + circle.first_nudge_hours * _HOUR,
+    )
 
 
 async def _mark_planned(
@@ -228,7 +263,7 @@ async def _open_batch(
         key = (phase, bool(practice), bool(plan))
         if key not in templates:
             templates[key] = _cut(*key)
-        _due, quiet = slots[(member.circle_id, member.timezone)]
+        quiet = slots[(member.circle_id, member.timezone)].quiet
         outbox.append(
             _outbox_row(
                 (member.channel, member.address),

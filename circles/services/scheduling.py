@@ -9,6 +9,7 @@ planned a batch of circles at a time, in memory of one batch's size.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -233,14 +234,16 @@ async def meetings_by_circle(
 
 
 async def existing_checkins(
-    session: AsyncSession, *, since: datetime, batch: CircleBatch | None = None
+    session: AsyncSession, *, at: Collection[datetime], batch: CircleBatch | None = None
 ) -> set[tuple[int, int, datetime]]:
     """(person, circle, occurrence) of every check-in (in ``batch``'s circles) scheduled
-    since ``since``."""
+    at one of the occurrences ``at`` (a few: a sweep's due occurrences)."""
+    if not at:
+        return set()
     connection = await session.connection()
     rows = await connection.execute(
         select(CheckIn.person_id, CheckIn.circle_id, CheckIn.scheduled_for).where(
-            CheckIn.scheduled_for >= since, _within(CheckIn.circle_id, batch)
+            CheckIn.scheduled_for.in_(sorted(at)), _within(CheckIn.circle_id, batch)
         )
     )
     return {(p, c, s) for p, c, s in rows.all()}
