@@ -15,6 +15,8 @@ are the same events, stored with ``dump`` and read back with ``load``.
 - ``Photo`` / ``File``: media the channel already holds, or bytes to upload.
 - ``Done``: the question a button answered is settled, with the chosen label; a door that
   can edit marks the old message, one that cannot may say nothing.
+- ``Invitation``: queued only: a weekly check-in's invitation, stored as what it is made
+  of and read back as the ``Say`` it stands for.
 """
 
 from __future__ import annotations
@@ -121,6 +123,23 @@ class Done:
     chosen: Part | None = None
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """A weekly check-in's invitation as queued: the flow it opens, the check-in, and for
+    a pilot week the teacher's practice and last plan.
+
+    Read back (``load_event``) it is the ``Say`` of :func:`bot.flows.prompts.invitation`,
+    built when it is sent from the flow as it is then, the flow the check-in will run. A
+    wave queues a million invitations: a few dozen bytes each instead of the whole text
+    and buttons, and nothing to render while planning.
+    """
+
+    flow: str
+    checkin_id: int
+    practice: str | None = None
+    plan: str | None = None
+
+
 Event: TypeAlias = Say | Ask | Notice | Photo | File | Done
 
 
@@ -148,7 +167,7 @@ def _text(value: Part) -> Any:
     return value.dump() if isinstance(value, Text) else value
 
 
-def dump(event: Event) -> dict[str, Any]:
+def dump(event: Event | Invitation) -> dict[str, Any]:
     """A queued event as JSON (for the outbox); ``File`` content is not queued."""
     match event:
         case Say(text, buttons, separate):
@@ -162,6 +181,8 @@ def dump(event: Event) -> dict[str, Any]:
             return {"photo": file_id, "caption": _text(caption), "kind": kind}
         case Notice(text):
             return {"notice": _text(text)}
+        case Invitation(flow, checkin_id, practice, plan):
+            return {"invite": [flow, checkin_id, practice, plan]}
     raise TypeError(f"{type(event).__name__} is not queued")
 
 
@@ -175,4 +196,8 @@ def load_event(data: dict[str, Any]) -> Event:
         return Photo(data["photo"], load(data.get("caption", "")), data.get("kind", "photo"))
     if "notice" in data:
         return Notice(load(data["notice"]))
+    if "invite" in data:
+        from bot.flows.prompts import invited  # prompts builds on this module
+
+        return invited(Invitation(*data["invite"]))
     raise ValueError("not a queued event")

@@ -4,14 +4,15 @@ An invitation *is* the first question of the flow that fits the teacher's phase,
 buttons ``o:<check-in id>:<value>`` (or no buttons for a text question). The flow run
 itself starts only when the teacher answers, so a wave of 100,000 invitations is a few
 bulk inserts, not 100,000 conversations. Invitations and nudges are queued as events,
-rendered in each teacher's language when they are sent.
+rendered in each teacher's language when they are sent; an invitation is queued as what
+it is made of (:class:`bot.flows.events.Invitation`) and built when it is sent
+(:func:`invited`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn
 from bot.flows.definition import AnswerType, Flow, library
-from bot.flows.events import Button, Say
+from bot.flows.events import Button, Invitation, Say
 from bot.flows.journey import plan_shown, planned, practice_named, practice_shown
 from circles.db import JsonText, bulk_insert
 from circles.i18n import N_
@@ -76,6 +77,8 @@ def invitation(
     the teacher planned to adjust (what the first question's ``recall`` shows in the flow).
     """
     step = flow.steps[0]
+    practice = practice and practice_shown(practice)  # a blank one is none
+    plan = plan and plan_shown(plan)
     intro = practice_named(practice) if practice else t(flow.intro) if flow.intro else None
     recalled = planned(plan) if plan and step.recall else None
     text = join([part for part in (intro, recalled, t(step.prompt)) if part is not None], "\n\n")
@@ -91,6 +94,23 @@ def invitation(
     else:
         buttons = ((Button(t(_OPEN_BUTTON), OpenCheckIn(checkin_id)),),)
     return Say(text, buttons)
+
+
+def invited(queued_invitation: Invitation) -> Say:
+    """The message a queued invitation stands for, built from its flow as it is now.
+
+    Raises ValueError if its flow is gone (as for a stored button that no longer
+    decodes)."""
+    try:
+        flow = library().latest(queued_invitation.flow)
+    except KeyError as error:
+        raise ValueError("a queued invitation's flow is gone") from error
+    return invitation(
+        flow,
+        queued_invitation.checkin_id,
+        practice=queued_invitation.practice,
+        plan=queued_invitation.plan,
+    )
 
 
 async def open_checkins(
@@ -132,7 +152,6 @@ async def open_checkins(
         session, at={when for slot in slots.values() for when in slot.due}, batch=batch
     )
     phases = await scheduling.current_phases(session, batch=batch)
-    templates: dict[tuple[Phase, bool, bool], _Cut | None] = {}
     opened: list[tuple[dict, scheduling.Member]] = []
     missed: list[dict] = []
     opened_total = 0
@@ -162,11 +181,11 @@ async def open_checkins(
             else:
                 missed.append(row | {"status": CheckInStatus.missed})
         if len(opened) >= BATCH:
-            await _open_batch(session, opened, slots, templates, now)
+            await _open_batch(session, opened, slots, now)
             opened_total += len(opened)
             opened = []
     if opened:
-        await _open_batch(session, opened, slots, templates, now)
+        await _open_batch(session, opened, slots, now)
         opened_total += len(opened)
     await bulk_insert(session, CheckIn.__table__, missed)
     if opened_total or missed:
@@ -241,7 +260,6 @@ async def _open_batch(
     session: AsyncSession,
     opened: list[tuple[dict, scheduling.Member]],
     slots: dict,
-    templates: dict,
     now: datetime,
 ) -> None:
     """Insert one batch of open check-ins, their ids back in order, and queue their
@@ -260,14 +278,11 @@ async def _open_batch(
         practice = plan = None
         if phase is Phase.pilot and (recall := recalls.get(row["inquiry_id"])) is not None:
             practice, plan = recall  # each week builds on the last: this teacher's own words
-        key = (phase, bool(practice), bool(plan))
-        if key not in templates:
-            templates[key] = _cut(*key)
         quiet = slots[(member.circle_id, member.timezone)].quiet
         outbox.append(
             _outbox_row(
                 (member.channel, member.address),
-                _invitation_json(templates[key], phase, checkin_id, practice, plan),
+                _invitation_json(phase, checkin_id, practice, plan),
                 f"checkin-{checkin_id}-open",
                 quiet,
                 now,
@@ -322,65 +337,18 @@ async def close_checkins(session: AsyncSession, *, now: datetime) -> int:
 # --- helpers ---------------------------------------------------------------------------
 
 
-#: What an invitation template is built with, then cut where each of them goes.
-_PROBE_ID = 987654321
-_PROBE_TEXTS = {"practice": "\x00practice\x00", "plan": "\x00plan\x00"}
-
-
-@dataclass(frozen=True)
-class _Cut:
-    """An invitation's JSON cut where its check-in id, practice and plan go:
-    ``pieces[0] hole[0] pieces[1] … hole[-1] pieces[-1]``."""
-
-    pieces: tuple[str, ...]
-    holes: tuple[str, ...]
-
-
-def _built(phase: Phase, checkin_id: int, practice: str | None, plan: str | None) -> JsonText:
-    """The invitation's payload as JSON, built from its flow (the slow way: a few
-    templates are built so, the million invitations of a wave are filled from them)."""
-    flow = library().latest(PHASE_FLOWS.get(phase, "identify"))
-    event = invitation(flow, checkin_id, practice=practice, plan=plan)
-    return JsonText(json.dumps(queued.payload(event)))
-
-
-def _cut(phase: Phase, practice: bool, plan: bool) -> _Cut | None:
-    """The template of ``phase``'s invitation (with or without a practice and a plan),
-    or None if it cannot be cut (each invitation is then built). Worked out once per
-    wave, and checked against an invitation built with awkward values."""
-    probe = _built(
-        phase,
-        _PROBE_ID,
-        _PROBE_TEXTS["practice"] if practice else None,
-        _PROBE_TEXTS["plan"] if plan else None,
-    )
-    tokens = {str(_PROBE_ID): "id"} | {json.dumps(v): k for k, v in _PROBE_TEXTS.items()}
-    parts = re.split("(" + "|".join(map(re.escape, tokens)) + ")", probe)
-    cut = _Cut(tuple(parts[0::2]), tuple(tokens[p] for p in parts[1::2]))
-    awkward = ' "Exit"  tickets \\ {n}\n987654321 é ' * 40  # quoted, spaced, long
-    check = (7, awkward if practice else None, awkward if plan else None)
-    return cut if _filled(cut, *check) == _built(phase, *check) else None
-
-
-def _filled(cut: _Cut, checkin_id: int, practice: str | None, plan: str | None) -> str:
-    values = {"id": str(checkin_id)}
-    if practice:
-        values["practice"] = json.dumps(practice_shown(practice))
-    if plan:
-        values["plan"] = json.dumps(plan_shown(plan))
-    out = [cut.pieces[0]]
-    for hole, piece in zip(cut.holes, cut.pieces[1:], strict=True):
-        out += (values[hole], piece)
-    return "".join(out)
-
-
 def _invitation_json(
-    cut: _Cut | None, phase: Phase, checkin_id: int, practice: str | None, plan: str | None
+    phase: Phase, checkin_id: int, practice: str | None, plan: str | None
 ) -> JsonText:
-    """The payload of check-in ``checkin_id``'s invitation, filled from ``cut``."""
-    if cut is None:
-        return _built(phase, checkin_id, practice, plan)
-    return JsonText(_filled(cut, checkin_id, practice, plan))
+    """The outbox payload of a check-in's invitation, encoded (what the message shows of
+    the practice and plan is all it keeps of them)."""
+    event = Invitation(
+        PHASE_FLOWS.get(phase, "identify"),
+        checkin_id,
+        practice_shown(practice) if practice else None,
+        plan_shown(plan) if plan else None,
+    )
+    return JsonText(json.dumps(queued.payload(event)))
 
 
 def _outbox_row(

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.buttons import encode
-from bot.flows.events import Notice, Photo, Say, dump, load_event
+from bot.flows.events import Invitation, Notice, Photo, Say, dump, load_event
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
@@ -29,7 +29,7 @@ from circles.services.outbox import book_bulk_slots, queued, queued_event
 from circles.text import render
 
 #: The events a row can hold.
-Queued = Say | Photo | Notice
+Queued = Say | Photo | Notice | Invitation
 
 
 def payload(event: Queued) -> dict[str, Any]:

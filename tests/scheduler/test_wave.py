@@ -16,6 +16,7 @@ from support.places import add_circle
 
 from bot.flows import prompts, queued
 from bot.flows.definition import library
+from bot.flows.events import Invitation
 from circles.clock import FakeClock
 from circles.db import SessionMaker, transaction
 from circles.models import CheckIn, Consent, Membership, Outbox, Phase, Role
@@ -144,14 +145,14 @@ async def test_a_wave_of_two_workers_killed_midway_leaves_whole_batches_and_is_f
 
 @pytest.mark.parametrize("phase", list(prompts.PHASE_FLOWS))
 @pytest.mark.parametrize("checkin_id", [1, 42, 2_147_483_647])
-def test_an_invitation_filled_from_the_template_is_the_one_built_for_its_checkin(
+def test_a_queued_invitation_reads_back_as_the_one_built_for_its_checkin(
     phase: Phase, checkin_id: int
 ) -> None:
-    template = prompts._cut(phase, practice=False, plan=False)
-    assert template is not None  # the invitations of a wave are filled, not built
-    filled = prompts._invitation_json(template, phase, checkin_id, None, None)
+    payload = json.loads(prompts._invitation_json(phase, checkin_id, None, None))
     flow = library().latest(prompts.PHASE_FLOWS[phase])
-    assert json.loads(filled) == queued.payload(prompts.invitation(flow, checkin_id))
+    built = prompts.invitation(flow, checkin_id)
+    assert queued.shown(payload, "fr") == queued.shown(queued.payload(built), "fr")
+    assert len(json.dumps(payload)) < 80  # what it is made of, not its text and buttons
 
 
 @settings(max_examples=60, deadline=None)
@@ -160,15 +161,19 @@ def test_an_invitation_filled_from_the_template_is_the_one_built_for_its_checkin
     plan=st.one_of(st.none(), st.text(min_size=1, max_size=700)),
     checkin_id=st.integers(min_value=1, max_value=2**31 - 1),
 )
-def test_a_pilot_invitation_filled_from_the_template_names_the_teachers_own_words(
+def test_a_queued_pilot_invitation_names_the_teachers_own_words(
     practice: str, plan: str | None, checkin_id: int
 ) -> None:
-    """Whatever a teacher wrote (quotes, braces, line breaks, an essay, digits that look
-    like the template's probe), the filled invitation is the one built for it."""
-    template = prompts._cut(Phase.pilot, practice=True, plan=plan is not None)
-    assert template is not None
-    filled = prompts._invitation_json(template, Phase.pilot, checkin_id, practice, plan)
+    """Whatever a teacher wrote (quotes, braces, line breaks, an essay), the queued
+    invitation shows what the one built for it shows, and keeps no more of it."""
+    encoded = prompts._invitation_json(Phase.pilot, checkin_id, practice, plan)
     built = prompts.invitation(library().latest("pilot"), checkin_id, practice=practice, plan=plan)
-    assert json.loads(filled) == queued.payload(built)
-    shown = queued.shown(json.loads(filled), "en")
-    assert shown.text.startswith("Time for this week's check-in about your practice")
+    shown = queued.shown(json.loads(encoded), "en")
+    assert shown == queued.shown(queued.payload(built), "en")
+    assert len(encoded) < 80 + 6 * (80 + 300)  # the practice and plan as shown, escaped
+
+
+def test_an_invitation_whose_flow_is_gone_does_not_read() -> None:
+    payload = queued.payload(Invitation("retired-flow", 7))
+    with pytest.raises(ValueError, match="flow is gone"):
+        queued.shown(payload, "en")
