@@ -37,6 +37,28 @@ def pytest_report_header() -> str:
     return "database: SQLite"
 
 
+#: The fixtures through which a test reaches a database: a test that uses none of them
+#: (directly or through another fixture) does the same on either database.
+DATABASE_FIXTURES = frozenset({"database_url", "empty_database_url", "postgres"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that reach a database or ask which one runs
+    (their module reads ``ON_POSTGRES``): the others (rendering, catalogs, codecs, the
+    flows' definitions) do exactly the same as in the SQLite half, which runs them.
+    ``CIRCLES_TEST_EVERYTHING=1`` runs them here too."""
+    if not ON_POSTGRES or os.environ.get("CIRCLES_TEST_EVERYTHING"):
+        return
+    keep, skip = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        asks = hasattr(getattr(item, "module", None), "ON_POSTGRES")
+        (keep if fixtures & DATABASE_FIXTURES or asks else skip).append(item)
+    if skip:
+        config.hook.pytest_deselected(items=skip)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No developer's CIRCLES_* variables or .env file leak into a test."""
