@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.flows.events import load_event
 from bot.flows.fit import TELEGRAM, Capabilities, Fitted, Key, Keys, fit
+from bot.flows.invitations import load_queued
 from circles.services.outbox import queued_event
 
 #: What a simulated chat shows by default: what Telegram would (see the Telegram door).
@@ -111,7 +111,7 @@ def queued(
         )
         return [(payload.get("text") or "…", rows)]
     try:
-        event = load_event(data)
+        event = load_queued(data)
     except (KeyError, TypeError, ValueError):
         log.warning("an outbox row for a simulated chat could not be read")
         return [("…", ())]

@@ -128,10 +128,11 @@ class Invitation:
     """A weekly check-in's invitation as queued: the flow it opens, the check-in, and for
     a pilot week the teacher's practice and last plan.
 
-    Read back (``load_event``) it is the ``Say`` of :func:`bot.flows.prompts.invitation`,
-    built when it is sent from the flow as it is then, the flow the check-in will run. A
-    wave queues a million invitations: a few dozen bytes each instead of the whole text
-    and buttons, and nothing to render while planning.
+    ``load_event`` gives it back as it is; :func:`bot.flows.invitations.load_queued`, which
+    doors use, gives the ``Say`` it stands for, built from the flow as it is when it is
+    sent, the flow the check-in will run. A wave queues a million invitations: a few dozen
+    bytes each instead of the whole text and buttons, and nothing to render while
+    planning.
     """
 
     flow: str
@@ -186,7 +187,7 @@ def dump(event: Event | Invitation) -> dict[str, Any]:
     raise TypeError(f"{type(event).__name__} is not queued")
 
 
-def load_event(data: dict[str, Any]) -> Event:
+def load_event(data: dict[str, Any]) -> Event | Invitation:
     """The event ``dump`` wrote."""
     if "say" in data:
         return Say(
@@ -197,7 +198,8 @@ def load_event(data: dict[str, Any]) -> Event:
     if "notice" in data:
         return Notice(load(data["notice"]))
     if "invite" in data:
-        from bot.flows.prompts import invited  # prompts builds on this module
-
-        return invited(Invitation(*data["invite"]))
+        flow, checkin_id, practice, plan = data["invite"]
+        if not isinstance(flow, str) or not isinstance(checkin_id, int):
+            raise ValueError("not a queued invitation")
+        return Invitation(flow, checkin_id, practice, plan)
     raise ValueError("not a queued event")

@@ -16,6 +16,7 @@ from bot.flows.effects import Answered, Completion, Context, effect
 from bot.flows.engine import Outcome
 from bot.flows.events import Button, Done, Rows, Say
 from bot.flows.hooks import answer_choice, answer_text, trend_line
+from bot.flows.invitations import planned
 from bot.flows.visit import Replies, Visit, members_only
 from circles.errors import NotFound
 from circles.models import Answer, CheckIn, Inquiry, Person, Phase, Strategy
@@ -93,29 +94,6 @@ STRATEGY_MEANINGS: dict[Strategy, Part] = {
 }
 #: The choice of identify's strategy question that explains the strategies.
 EXPLAIN = "explain"
-
-
-def practice_named(practice: str) -> Part:
-    """The weekly invitation's first line, naming the practice being piloted."""
-    return t(
-        "Time for this week's check-in about your practice: “{practice}”",
-        practice=practice_shown(practice),
-    )
-
-
-def practice_shown(practice: str) -> str:
-    """A practice as the weekly invitation names it (at most 80 characters)."""
-    return _short(practice, 80)
-
-
-def plan_shown(adjustment: str) -> str:
-    """A planned adjustment as the weekly invitation recalls it (at most 300 characters)."""
-    return _short(adjustment, 300)
-
-
-def planned(adjustment: str) -> Part:
-    """What the teacher planned to adjust last time, recalled before this week's question."""
-    return t("Last time you planned: “{plan}”", plan=plan_shown(adjustment))
 
 
 @on(Codify)

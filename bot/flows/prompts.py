@@ -6,7 +6,7 @@ itself starts only when the teacher answers, so a wave of 100,000 invitations is
 bulk inserts, not 100,000 conversations. Invitations and nudges are queued as events,
 rendered in each teacher's language when they are sent; an invitation is queued as what
 it is made of (:class:`bot.flows.events.Invitation`) and built when it is sent
-(:func:`invited`).
+(:mod:`bot.flows.invitations`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn
-from bot.flows.definition import AnswerType, Flow, library
 from bot.flows.events import Button, Invitation, Say
-from bot.flows.journey import plan_shown, planned, practice_named, practice_shown
+from bot.flows.invitations import OPEN_BUTTON, invitation, plan_shown, practice_shown
 from circles.db import JsonText, bulk_insert
 from circles.i18n import N_
 from circles.models import (
@@ -47,7 +46,7 @@ from circles.services.schedule import (
     previous_occurrence,
     sendable_from,
 )
-from circles.text import Part, join, t
+from circles.text import t
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,6 @@ BATCH = 2000
 _HOUR = timedelta(hours=1)
 
 _NUDGE = N_("Your check-in for this week is still open. It takes about five minutes.")
-_OPEN_BUTTON = N_("Open my check-in")
 
 
 @dataclass(frozen=True)
@@ -66,51 +64,6 @@ class Wave:
 
     opened: int = 0
     missed: int = 0
-
-
-def invitation(
-    flow: Flow, checkin_id: int, *, practice: str | None = None, plan: str | None = None
-) -> Say:
-    """The message that opens a check-in: the flow's intro and first question.
-
-    A pilot week's invitation names the practice instead of the intro, and recalls what
-    the teacher planned to adjust (what the first question's ``recall`` shows in the flow).
-    """
-    step = flow.steps[0]
-    practice = practice and practice_shown(practice)  # a blank one is none
-    plan = plan and plan_shown(plan)
-    intro = practice_named(practice) if practice else t(flow.intro) if flow.intro else None
-    recalled = planned(plan) if plan and step.recall else None
-    text = join([part for part in (intro, recalled, t(step.prompt)) if part is not None], "\n\n")
-    if step.type is AnswerType.scale or step.type is AnswerType.yes_no:
-        labels: dict[str, Part] = {"yes": t("Yes"), "no": t("No")}
-        buttons = (
-            tuple(Button(labels.get(v, v), OpenCheckIn(checkin_id, v)) for v in step.values),
-        )
-    elif step.type is AnswerType.single_choice:
-        buttons = tuple(
-            (Button(t(c.label), OpenCheckIn(checkin_id, c.value)),) for c in step.choices
-        )
-    else:
-        buttons = ((Button(t(_OPEN_BUTTON), OpenCheckIn(checkin_id)),),)
-    return Say(text, buttons)
-
-
-def invited(queued_invitation: Invitation) -> Say:
-    """The message a queued invitation stands for, built from its flow as it is now.
-
-    Raises ValueError if its flow is gone (as for a stored button that no longer
-    decodes)."""
-    try:
-        flow = library().latest(queued_invitation.flow)
-    except KeyError as error:
-        raise ValueError("a queued invitation's flow is gone") from error
-    return invitation(
-        flow,
-        queued_invitation.checkin_id,
-        practice=queued_invitation.practice,
-        plan=queued_invitation.plan,
-    )
 
 
 async def open_checkins(
@@ -314,7 +267,7 @@ async def nudge_checkins(session: AsyncSession, *, now: datetime) -> int:
             if checkin.nudges_sent == 1
             else None
         )
-        button = Button(t(_OPEN_BUTTON), OpenCheckIn(checkin.id))
+        button = Button(t(OPEN_BUTTON), OpenCheckIn(checkin.id))
         rows.append(
             _outbox_row(
                 send_to[person.id],

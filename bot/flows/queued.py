@@ -18,7 +18,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.flows.buttons import encode
-from bot.flows.events import Invitation, Notice, Photo, Say, dump, load_event
+from bot.flows.events import Invitation, Notice, Photo, Say, dump
+from bot.flows.invitations import load_queued
 from circles import metrics
 from circles.clock import Clock
 from circles.db import SessionMaker, transaction
@@ -55,7 +56,7 @@ def shown(payload: dict[str, Any] | None, language: str) -> Shown:
     data = queued_event(payload)
     if data is None:
         return _version_1(payload or {})
-    event = load_event(data)
+    event = load_queued(data)
     rows: tuple[tuple[tuple[str, str], ...], ...] = ()
     if isinstance(event, Say):
         rows = tuple(

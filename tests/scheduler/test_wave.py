@@ -14,7 +14,7 @@ from sqlalchemy import select
 from support.people import add_person
 from support.places import add_circle
 
-from bot.flows import prompts, queued
+from bot.flows import invitations, prompts, queued
 from bot.flows.definition import library
 from bot.flows.events import Invitation
 from circles.clock import FakeClock
@@ -150,7 +150,7 @@ def test_a_queued_invitation_reads_back_as_the_one_built_for_its_checkin(
 ) -> None:
     payload = json.loads(prompts._invitation_json(phase, checkin_id, None, None))
     flow = library().latest(prompts.PHASE_FLOWS[phase])
-    built = prompts.invitation(flow, checkin_id)
+    built = invitations.invitation(flow, checkin_id)
     assert queued.shown(payload, "fr") == queued.shown(queued.payload(built), "fr")
     assert len(json.dumps(payload)) < 80  # what it is made of, not its text and buttons
 
@@ -167,7 +167,9 @@ def test_a_queued_pilot_invitation_names_the_teachers_own_words(
     """Whatever a teacher wrote (quotes, braces, line breaks, an essay), the queued
     invitation shows what the one built for it shows, and keeps no more of it."""
     encoded = prompts._invitation_json(Phase.pilot, checkin_id, practice, plan)
-    built = prompts.invitation(library().latest("pilot"), checkin_id, practice=practice, plan=plan)
+    built = invitations.invitation(
+        library().latest("pilot"), checkin_id, practice=practice, plan=plan
+    )
     shown = queued.shown(json.loads(encoded), "en")
     assert shown == queued.shown(queued.payload(built), "en")
     assert len(encoded) < 80 + 6 * (80 + 300)  # the practice and plan as shown, escaped

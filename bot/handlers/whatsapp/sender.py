@@ -53,8 +53,8 @@ from typing import Any, Unpack
 
 from sqlalchemy import select
 
-from bot.flows.events import load_event
 from bot.flows.fit import WHATSAPP, fit
+from bot.flows.invitations import load_queued
 from bot.flows.queued import Change, finish, retry, wait_for_bulk_window
 from bot.handlers.whatsapp import render
 from bot.handlers.whatsapp.client import GraphError, WhatsAppClient, bulk
@@ -302,7 +302,7 @@ class WhatsAppSender:
         event = queued_event(payload)
         if event is None:
             raise ValueError("rows of version 1 were queued for Telegram only")
-        return fit([load_event(event)], language, WHATSAPP).messages
+        return fit([load_queued(event)], language, WHATSAPP).messages
 
     async def _outside_window(self, row: Outbox, now: datetime) -> None:
         log.info("outbox row %s waits: its recipient's 24-hour WhatsApp window is closed", row.id)

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.flows.buttons import encode
-from bot.flows.events import Event, Photo, load_event
+from bot.flows.events import Event, Photo
+from bot.flows.invitations import load_queued
 from bot.handlers.whatsapp.template_purposes import (
     GROUP_KEY,
     PARAMETERS,
@@ -297,7 +298,7 @@ def for_purpose(
     data = queued_event(payload)
     if data is None:
         return None
-    event = load_event(data)
+    event = load_queued(data)
     if language not in SUPPORTED_LANGUAGES:
         language = SUPPORTED_LANGUAGES[0]
     candidates = purposes_of(key)
