@@ -240,6 +240,10 @@ class OutboxSender:
             await self._finish(row, state=OutboxState.failed, error=error.message)
             report.failed += 1
             _count(report, error.message)
+        except ValueError as error:  # a stored event that no longer reads (a retired flow)
+            await self._finish(row, state=OutboxState.failed, error=str(error))
+            report.failed += 1
+            _count(report, "unreadable")
         except (NetworkError, TelegramError) as error:  # timeouts and 5xx
             state, change = retry(row, now, type(error).__name__)
             await self._finish(row, state=state, **change)

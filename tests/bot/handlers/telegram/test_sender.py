@@ -9,6 +9,8 @@ import pytest
 from conftest import ON_POSTGRES
 from sqlalchemy import select
 
+from bot.flows import queued
+from bot.flows.events import Invitation
 from bot.flows.queued import MAX_ATTEMPTS
 from bot.handlers.telegram.sender import OutboxSender
 from circles.db import transaction
@@ -103,6 +105,28 @@ async def test_chat_not_found_fails_with_the_reason(sessions, clock, sender, fak
     row = (await _rows(sessions))[777]
     assert row.state is OutboxState.failed
     assert "chat not found" in row.last_error.lower()
+
+
+async def test_a_row_that_no_longer_reads_fails_and_the_others_go(
+    sessions, clock, sender, fake
+) -> None:
+    """An invitation whose flow was retired before it went out is failed with the reason;
+    the rows after it are sent."""
+    async with transaction(sessions) as session:
+        await enqueue(
+            session,
+            to=Address(Channel.telegram, "701"),
+            payload=queued.payload(Invitation("retired-flow", 7)),
+            key="checkin-7-open",
+            now=clock.now(),
+        )
+    await _queue(sessions, clock, [702])
+    report = await sender.drain()
+    rows = await _rows(sessions)
+    assert (report.failed, report.sent) == (1, 1)
+    assert rows[701].state is OutboxState.failed and "flow is gone" in rows[701].last_error
+    assert rows[702].state is OutboxState.sent
+    assert (fake.texts_to(701), fake.texts_to(702)) == ([], ["m0"])
 
 
 async def test_server_errors_are_retried_with_backoff_then_fail(
