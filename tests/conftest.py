@@ -8,6 +8,7 @@ database created from a migrated template (the role needs CREATEDB).
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import uuid
@@ -57,6 +58,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if skip:
         config.hook.pytest_deselected(items=skip)
         items[:] = keep
+
+
+#: Tests between two sweeps of the garbage collector's survivors (see below).
+FREEZE_EVERY = 25
+_finished = [0]
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Every :data:`FREEZE_EVERY` tests, collect the garbage and freeze what survives.
+
+    What outlives a test (imported modules, caches, session fixtures) only grows over a
+    run, and every full collection walked all of it again: in ``tests/bot`` alone the
+    collector took 21.6 s of 180 s, and a test that takes 0.7 s on its own took 17 s late
+    in a whole run. Frozen objects are left out of later collections (they are still
+    freed by reference counting); garbage is collected before each freeze, so only what
+    was alive then is frozen. Measured on ``tests/bot``: 21.6 s → 13.2 s in the
+    collector."""
+    _finished[0] += 1
+    if _finished[0] % FREEZE_EVERY == 0:
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.fixture(autouse=True)
