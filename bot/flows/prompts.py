@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows import queued
 from bot.flows.buttons import OpenCheckIn
 from bot.flows.events import Button, Invitation, Say
-from bot.flows.invitations import OPEN_BUTTON, invitation, plan_shown, practice_shown
+from bot.flows.invitations import OPEN_BUTTON, plan_shown, practice_shown
 from circles.db import JsonText, bulk_insert
 from circles.i18n import N_
 from circles.models import (
@@ -76,8 +76,9 @@ async def open_checkins(
     any restart: an occurrence that already has a row is left alone (the unique
     constraint makes a race between two processes fail rather than double up). An
     occurrence whose window passed while nobody ran this sweep is recorded as missed.
-    Work per member is a few dictionary look-ups: occurrences, quiet hours, holidays
-    and invitation texts are computed once per circle, timezone and language. The
+    Work per member is a few dictionary look-ups: occurrences, quiet hours and holidays
+    are computed once per circle and timezone, and an invitation is queued as what it is
+    made of, rendered only when it is sent. The
     scheduler plans a wave one batch of circles at a time, each in its own transaction
     (``scheduler.jobs.open_wave``), so a wave interrupted midway is finished by the next
     sweep from where it stopped.
@@ -324,4 +325,4 @@ def _chunks(rows: list[dict]) -> list[list[dict]]:
     return [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
 
 
-__all__ = ["Wave", "close_checkins", "invitation", "nudge_checkins", "open_checkins"]
+__all__ = ["Wave", "close_checkins", "nudge_checkins", "open_checkins"]

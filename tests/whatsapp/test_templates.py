@@ -21,7 +21,7 @@ from support.people import add_person
 from support.places import add_circle
 from typer.testing import CliRunner
 
-from bot.flows import announcements, nudge, prompts, queued
+from bot.flows import announcements, invitations, nudge, queued
 from bot.flows.buttons import (
     AdoptPractice,
     FacilitatorCommand,
@@ -283,7 +283,7 @@ def test_the_command_line_check_fails_with_each_problem(
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_weekly_invitation_opens_the_checkin_at_its_first_question(language: str) -> None:
-    event = prompts.invitation(library().latest("pilot"), 7)
+    event = invitations.invitation(library().latest("pilot"), 7)
     filled = for_purpose("checkin-7-open", queued.payload(event), language)
     assert filled is not None
     assert (filled.name, filled.language, filled.complete) == (
