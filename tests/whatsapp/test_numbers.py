@@ -148,17 +148,22 @@ async def _news_for_everyone(sessions, clock) -> None:
         await broadcast_sweep(session, now=clock.now())
 
 
-async def test_a_broadcast_goes_out_from_each_circles_own_number(
-    sessions, clock, wa_settings, cloud, ci_cloud, ci_account, ci_client
-) -> None:
-    await _two_circles(sessions, clock, ci_number=ci_account.id)
-    await _news_for_everyone(sessions, clock)
+async def _drain_both_numbers(sessions, clock, wa_settings, ci_account, ci_client) -> None:
+    """Send what is queued: the default number's sender, with ci-wa's beside it."""
     ci = WhatsAppSender(ci_client, sessions, clock, account=ci_account.id)
     default = client_for(wa_settings)
     try:
         await WhatsAppSender(default, sessions, clock, others={ci_account.id: ci}).drain()
     finally:
         await default.aclose()
+
+
+async def test_a_broadcast_goes_out_from_each_circles_own_number(
+    sessions, clock, wa_settings, cloud, ci_cloud, ci_account, ci_client
+) -> None:
+    await _two_circles(sessions, clock, ci_number=ci_account.id)
+    await _news_for_everyone(sessions, clock)
+    await _drain_both_numbers(sessions, clock, wa_settings, ci_account, ci_client)
 
     assert [shown(m) for m in cloud.sent_to(WA["GH"])] == ["Hub on Friday."]
     assert [shown(m) for m in ci_cloud.sent_to(WA["CI"])] == ["Hub vendredi."]
@@ -317,12 +322,7 @@ async def test_a_window_opened_with_another_number_is_not_this_numbers(
     # Awa (Abidjan, served by ci-wa) last wrote to the default number an hour ago.
     await _two_circles(sessions, clock, ci_number=None)
     await _news_for_everyone(sessions, clock)
-    ci = WhatsAppSender(ci_client, sessions, clock, account=ci_account.id)
-    default = client_for(wa_settings)
-    try:
-        await WhatsAppSender(default, sessions, clock, others={ci_account.id: ci}).drain()
-    finally:
-        await default.aclose()
+    await _drain_both_numbers(sessions, clock, wa_settings, ci_account, ci_client)
     # Kofi's window is the default number's: free-form. Awa's with ci-wa is closed: the
     # news goes from ci-wa as its template, never as a free-form message WhatsApp refuses.
     assert [shown(m) for m in cloud.sent_to(WA["GH"])] == ["Hub on Friday."]
