@@ -149,6 +149,7 @@ def test_a_queued_invitation_reads_back_as_the_one_built_for_its_checkin(
     phase: Phase, checkin_id: int
 ) -> None:
     payload = json.loads(prompts._invitation_json(phase, checkin_id, None, None))
+    assert payload == queued.payload(Invitation(prompts.PHASE_FLOWS[phase], checkin_id))
     flow = library().latest(prompts.PHASE_FLOWS[phase])
     built = invitations.invitation(flow, checkin_id)
     assert queued.shown(payload, "fr") == queued.shown(queued.payload(built), "fr")
@@ -170,7 +171,16 @@ def test_a_queued_pilot_invitation_names_the_teachers_own_words(
     built = invitations.invitation(
         library().latest("pilot"), checkin_id, practice=practice, plan=plan
     )
-    shown = queued.shown(json.loads(encoded), "en")
+    payload = json.loads(encoded)
+    assert payload == queued.payload(
+        Invitation(
+            "pilot",
+            checkin_id,
+            invitations.practice_shown(practice),
+            plan and invitations.plan_shown(plan),
+        )
+    )  # the JSON written by hand is the event's, however the teacher's words need escaping
+    shown = queued.shown(payload, "en")
     assert shown == queued.shown(queued.payload(built), "en")
     assert len(encoded) < 80 + 6 * (80 + 300)  # the practice and plan as shown, escaped
 
