@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     #: replies may burst three at once); a local test fake can take 0 so that end-to-end
     #: tests do not wait for it, as ``telegram_chat_gap``.
     whatsapp_person_gap: float = Field(default=6.0, ge=0, le=60)
+    #: Processes that plan a big weekly wave at once on PostgreSQL (``scheduler.jobs``
+    #: ``open_wave``): about one per core the scheduler may use, leaving the database
+    #: its share. 1 plans in the scheduler's own process; SQLite always does.
+    wave_processes: int = Field(default=1, ge=1, le=64)
     #: Fernet keys (comma-separated, url-safe base64 of 32 bytes) that encrypt the extra
     #: channel accounts' tokens (``circles channel``): the first encrypts, every one
     #: decrypts; ``circles channel rotate-key`` re-encrypts with the first. Unset → no

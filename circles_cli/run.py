@@ -89,7 +89,9 @@ async def run(settings: Settings, parts: set[Part]) -> None:
             log.info("facilitator dashboard at %s/dashboard (sign in with an API token)", base)
         leadership = Leadership(engine)
         if Part.scheduler in parts:
-            scheduler = build_scheduler(sessions, clock, leadership)
+            scheduler = build_scheduler(
+                sessions, clock, leadership, wave_processes=settings.wave_processes
+            )
             scheduler.start()
             log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
             sweep_on_signal(settings, loop, scheduler)

@@ -21,25 +21,30 @@ log = logging.getLogger(__name__)
 
 
 def build_scheduler(
-    sessions: SessionMaker, clock: Clock, leadership: Leadership | None = None
+    sessions: SessionMaker,
+    clock: Clock,
+    leadership: Leadership | None = None,
+    *,
+    wave_processes: int = 1,
 ) -> AsyncIOScheduler:
     """A scheduler whose jobs are sweeps, safe to run after any restart.
 
     Jobs are kept in memory on purpose: what is due is derived from the database on
     every sweep, so nothing is lost when the process stops. With ``leadership`` a job
-    runs only in the process that holds the lock.
+    runs only in the process that holds the lock. A big weekly wave is planned by
+    ``wave_processes`` processes (``CIRCLES_WAVE_PROCESSES``, :func:`jobs.open_wave`).
     """
     scheduler = AsyncIOScheduler(
         timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
     )
 
     def led(job: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def run(*args: Any) -> Any:
+        async def run(*args: Any, **kwargs: Any) -> Any:
             if leadership is not None and not (
                 await leadership.still_leading() or await leadership.try_lead()
             ):
                 return None
-            return await job(*args)
+            return await job(*args, **kwargs)
 
         run.__name__ = job.__name__
         return run
@@ -60,6 +65,7 @@ def build_scheduler(
             led(job),
             trigger,
             args=(sessions, clock),
+            kwargs={"processes": wave_processes} if job is jobs.checkin_sweep else {},
             id=job.__name__,
             name=name,
             replace_existing=True,

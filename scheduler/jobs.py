@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +25,7 @@ from bot.flows import (
     sharing,
 )
 from circles.clock import Clock
-from circles.db import SessionMaker, transaction
+from circles.db import SessionMaker, create_engine, create_sessionmaker, transaction
 from circles.services import broadcasts, scheduling
 from circles.services.inbox import prune_inbox
 from circles.services.updates import prune_processed_updates
@@ -38,6 +40,8 @@ INBOX_KEPT = timedelta(days=14)
 WAVE_CIRCLES = 1000
 #: Batches of a wave planned at once on PostgreSQL (``bench.million``).
 WAVE_WORKERS = 2
+#: Batches per process below which a wave is planned in the scheduler's own process.
+PROCESS_BATCHES = 2
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,15 @@ class CheckinSweep:
     nudged: int
 
 
-async def checkin_sweep(sessions: SessionMaker, clock: Clock) -> CheckinSweep:
-    """Close finished weeks, open due check-ins, nudge the silent."""
+async def checkin_sweep(
+    sessions: SessionMaker, clock: Clock, *, processes: int = 1
+) -> CheckinSweep:
+    """Close finished weeks, open due check-ins (in ``processes`` processes when the wave
+    is big, :func:`open_wave`), nudge the silent."""
     now = clock.now()
     async with transaction(sessions) as session:
         closed = await prompts.close_checkins(session, now=now)
-    wave = await open_wave(sessions, now=now)
+    wave = await open_wave(sessions, now=now, processes=processes)
     async with transaction(sessions) as session:
         nudged = await prompts.nudge_checkins(session, now=now)
     return CheckinSweep(closed=closed, opened=wave.opened, missed=wave.missed, nudged=nudged)
@@ -67,6 +74,7 @@ async def open_wave(
     now: datetime,
     circles_per_batch: int = WAVE_CIRCLES,
     workers: int | None = None,
+    processes: int = 1,
 ) -> prompts.Wave:
     """Open the check-ins that are due, a batch of circles per transaction.
 
@@ -82,12 +90,31 @@ async def open_wave(
     one on SQLite, which writes one transaction at a time): while one waits for the
     database, the next is computed. Batches hold disjoint circles, so they never wait for
     each other's rows.
+
+    With ``processes`` above one (``CIRCLES_WAVE_PROCESSES``), a wave of at least
+    :data:`PROCESS_BATCHES` batches per process is planned by that many processes on
+    PostgreSQL, each with its own share of the batches (:func:`_plan_in_processes`): the
+    planner's Python is half of a big wave's work and one process uses one core. Smaller
+    waves, and SQLite, stay in this process (starting a process costs about a second).
     """
     async with sessions() as session:
         batches = await scheduling.circle_batches(session, size=circles_per_batch, now=now)
         postgres = session.get_bind().dialect.name == "postgresql"
     if workers is None:
         workers = WAVE_WORKERS if postgres else 1
+    if postgres and processes > 1 and len(batches) >= processes * PROCESS_BATCHES:
+        wave = await _plan_in_processes(sessions, now, batches, processes, workers)
+    else:
+        wave = await _plan_batches(sessions, now, batches, workers)
+    if wave.opened or wave.missed:
+        log.info("opened %d check-ins, recorded %d missed", wave.opened, wave.missed)
+    return wave
+
+
+async def _plan_batches(
+    sessions: SessionMaker, now: datetime, batches: list[scheduling.CircleBatch], workers: int
+) -> prompts.Wave:
+    """Plan ``batches``, ``workers`` at a time, each in its own transaction."""
     waiting = iter(batches)
     planned: list[prompts.Wave] = []
 
@@ -107,10 +134,56 @@ async def open_wave(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    opened, missed = sum(w.opened for w in planned), sum(w.missed for w in planned)
-    if opened or missed:
-        log.info("opened %d check-ins, recorded %d missed", opened, missed)
-    return prompts.Wave(opened=opened, missed=missed)
+    return prompts.Wave(
+        opened=sum(w.opened for w in planned), missed=sum(w.missed for w in planned)
+    )
+
+
+async def _plan_in_processes(
+    sessions: SessionMaker,
+    now: datetime,
+    batches: list[scheduling.CircleBatch],
+    processes: int,
+    workers: int,
+) -> prompts.Wave:
+    """Plan ``batches`` in ``processes`` new processes, every ``processes``-th batch each.
+
+    Each process opens its own engine on the same database and plans its share as
+    :func:`_plan_batches` does here, so everything said there holds: a batch is one
+    transaction, a process that stops (killed, or an error) keeps what it committed and
+    the next sweep plans the rest. Processes are started fresh (``spawn``: a forked copy
+    of a process with a running event loop and open connections is not safe), and only
+    for a wave big enough to pay for it.
+    """
+    bind = sessions.kw["bind"]
+    url = bind.url.render_as_string(hide_password=False)
+    shares = [batches[n::processes] for n in range(processes)]
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        done = await asyncio.gather(
+            *(loop.run_in_executor(pool, _plan_share, url, now, share, workers) for share in shares)
+        )
+    finally:  # not waiting here: the event loop goes on while a stopped wave's share ends
+        pool.shutdown(wait=False, cancel_futures=True)
+    return prompts.Wave(opened=sum(o for o, _m in done), missed=sum(m for _o, m in done))
+
+
+def _plan_share(
+    url: str, now: datetime, batches: list[scheduling.CircleBatch], workers: int
+) -> tuple[int, int]:
+    """A planning process's work (:func:`_plan_in_processes`): its batches, planned; the
+    check-ins it opened and recorded as missed."""
+
+    async def plan() -> prompts.Wave:
+        engine = create_engine(url)
+        try:
+            return await _plan_batches(create_sessionmaker(engine), now, batches, workers)
+        finally:
+            await engine.dispose()
+
+    wave = asyncio.run(plan())
+    return wave.opened, wave.missed
 
 
 async def meeting_sweep(sessions: SessionMaker, clock: Clock) -> tuple[int, int, int]:

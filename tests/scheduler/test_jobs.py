@@ -64,7 +64,11 @@ async def test_signed_out_and_expired_dashboard_sessions_are_forgotten(
 
 
 def test_the_scheduler_registers_its_sweeps(sessions: SessionMaker, clock: FakeClock) -> None:
-    scheduler = build_scheduler(sessions, clock)
+    scheduler = build_scheduler(sessions, clock, wave_processes=3)
+    # CIRCLES_WAVE_PROCESSES reaches the wave's planning, and no other sweep.
+    assert {job.id: job.kwargs for job in scheduler.get_jobs() if job.kwargs} == {
+        "checkin_sweep": {"processes": 3}
+    }
     assert {job.id for job in scheduler.get_jobs()} == {
         "broadcast_sweep",
         "digest_sweep",

@@ -189,3 +189,44 @@ def test_an_invitation_whose_flow_is_gone_does_not_read() -> None:
     payload = queued.payload(Invitation("retired-flow", 7))
     with pytest.raises(ValueError, match="flow is gone"):
         queued.shown(payload, "en")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite plans in one process, one writer at a time")
+async def test_a_big_wave_is_planned_by_several_processes_each_check_in_once(
+    sessions: SessionMaker, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = await _circles_of_teachers(sessions)
+
+    async def out_of_order(session, *, now, batch=None):
+        raise AssertionError("planned in the scheduler's process")
+
+    # Spawned processes import the planner afresh: only they can plan this wave.
+    monkeypatch.setattr(prompts, "open_checkins", out_of_order)
+    wave = await open_wave(sessions, now=OPENS, circles_per_batch=1, processes=3)
+    assert (wave.opened, wave.missed) == (CIRCLES * TEACHERS, 0)
+    checkins, invitations = await _planned(sessions)
+    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
+    assert len(checkins) == CIRCLES * TEACHERS and {c.scheduled_for for c in checkins} == {OPENS}
+    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
+    assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+
+    clock.set(OPENS + timedelta(minutes=1))  # and the next sweep finds nothing left to do
+    assert await open_wave(sessions, now=clock.now(), circles_per_batch=1, processes=3) == (
+        prompts.Wave()
+    )
+
+
+async def test_a_wave_too_small_for_its_processes_is_planned_in_the_schedulers_own(
+    sessions: SessionMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _circles_of_teachers(sessions)
+    planner, planned_here = prompts.open_checkins, []
+
+    async def counted(session, *, now, batch=None):
+        planned_here.append(batch)
+        return await planner(session, now=now, batch=batch)
+
+    monkeypatch.setattr(prompts, "open_checkins", counted)
+    # Seven batches are fewer than two for each of four processes: not worth starting them.
+    wave = await open_wave(sessions, now=OPENS, circles_per_batch=1, processes=4)
+    assert wave.opened == CIRCLES * TEACHERS and len(planned_here) == CIRCLES
