@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import multiprocessing
 import os
 import random
 import resource
@@ -116,9 +117,11 @@ def rss_mb() -> float:
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """CPU time used so far by this process and by the PostgreSQL server's processes (its
-    backends, the WAL writer, the checkpointer…; 0 where ``/proc`` does not show them)."""
+    """CPU time used so far by this process and its ended children (the wave's planning
+    processes), and by the PostgreSQL server's processes (its backends, ended ones
+    included, the WAL writer, the checkpointer…; 0 where ``/proc`` does not show them)."""
     ours = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # planning processes, reaped
     ticks = os.sysconf("SC_CLK_TCK")
     server = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -127,10 +130,34 @@ def cpu_seconds() -> tuple[float, float]:
             if not fields[0].endswith("(postgres"):
                 continue
             values = fields[1].split()
-            server += (int(values[11]) + int(values[12])) / ticks  # utime, stime
+            # utime, stime, and the reaped children's (backends that ended, the postmaster's)
+            server += sum(int(v) for v in values[11:15]) / ticks
         except (OSError, IndexError, ValueError):
             continue
-    return ours.ru_utime + ours.ru_stime, server
+    planner = ours.ru_utime + ours.ru_stime + children.ru_utime + children.ru_stime
+    return planner, server
+
+
+async def watch_children_peaks(peaks: dict[int, float], every: float = 0.1) -> None:
+    """Keep each child process's peak resident memory (its own ``VmHWM``, from its
+    start: ``RUSAGE_CHILDREN`` would count the parent's memory at the fork) in ``peaks``
+    until cancelled."""
+    while True:
+        for child in multiprocessing.active_children():
+            if child.pid is not None and (mb := _peak_of(child.pid)) is not None:
+                peaks[child.pid] = max(peaks.get(child.pid, 0.0), mb)
+        await asyncio.sleep(every)
+
+
+def _peak_of(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def reset_peak_rss() -> bool:
@@ -432,7 +459,13 @@ def _p(values: list[float], q: int) -> float:
 
 
 async def run(
-    members: int, weeks: int, calls: int, accounts: int, url: str, profile: str | None = None
+    members: int,
+    weeks: int,
+    calls: int,
+    accounts: int,
+    url: str,
+    profile: str | None = None,
+    processes: int = 1,
 ) -> None:
     async with scratch_database(url) as engine:
         connection = await _connect(engine)
@@ -465,8 +498,11 @@ async def run(
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        wave = await open_wave(sessions, now=PLANNED_AT)
+        children: dict[int, float] = {}
+        watching = asyncio.create_task(watch_children_peaks(children))
+        wave = await open_wave(sessions, now=PLANNED_AT, processes=processes)
         planning = time.perf_counter() - started
+        watching.cancel()
         cpu_after = cpu_seconds()
         planner_cpu, server_cpu = (a - b for a, b in zip(cpu_after, cpu_before, strict=True))
         if profiler:
@@ -485,12 +521,20 @@ async def run(
             f"planned {wave.opened:,} check-ins ({wave.missed:,} missed) and {queued:,} "
             f"invitations in {planning:.1f} s: ×{planning / seeder.baseline:.1f} the baseline; "
             f"RSS {rss_before:.0f} MB before, peak {rss_peak:.0f} MB while planning"
-            + ("" if reset else " (peak of the whole run: could not reset it)"),
+            + ("" if reset else " (peak of the whole run: could not reset it)")
+            + (
+                f"; the {len(children)} planning processes' peaks "
+                + " + ".join(f"{mb:.0f}" for mb in children.values())
+                + f" MB: {rss_peak + sum(children.values()):.0f} MB in all"
+                if children
+                else ""
+            ),
             flush=True,
         )
         print(
             f"CPU while planning: the planner {planner_cpu:.1f} s, PostgreSQL {server_cpu:.1f} s "
-            f"(wall {planning:.1f} s on {os.cpu_count()} cores)",
+            f"(wall {planning:.1f} s on {os.cpu_count()} cores, {processes} planning "
+            f"process{'es' if processes > 1 else ''})",
             flush=True,
         )
         print(f"the same sweep again: {again.opened:,} opened in {idle:.1f} s", flush=True)
@@ -578,6 +622,12 @@ if __name__ == "__main__":
         help="a PostgreSQL URL; the benchmark creates and drops a database next to it",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processes that plan the wave (CIRCLES_WAVE_PROCESSES); 1: the benchmark's own",
+    )
+    parser.add_argument(
         "--profile", metavar="FILE", help="write a cProfile of the wave's planning to FILE"
     )
     parser.add_argument(
@@ -588,5 +638,13 @@ if __name__ == "__main__":
         asyncio.run(pacing_only(args.members, args.accounts))
     else:
         asyncio.run(
-            run(args.members, args.weeks, args.calls, args.accounts, args.database, args.profile)
+            run(
+                args.members,
+                args.weeks,
+                args.calls,
+                args.accounts,
+                args.database,
+                args.profile,
+                args.processes,
+            )
         )

@@ -164,8 +164,10 @@ async def _plan_in_processes(
         done = await asyncio.gather(
             *(loop.run_in_executor(pool, _plan_share, url, now, share, workers) for share in shares)
         )
-    finally:  # not waiting here: the event loop goes on while a stopped wave's share ends
+    except BaseException:  # not waiting here: the others finish their batch and stop
         pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    await asyncio.to_thread(pool.shutdown)  # the processes are done: reaped, not left over
     return prompts.Wave(opened=sum(o for o, _m in done), missed=sum(m for _o, m in done))
 
 
