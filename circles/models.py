@@ -595,7 +595,7 @@ class CheckIn(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("person_id", "circle_id", "scheduled_for"),
         sa.Index("ix_checkin_circle_scheduled", "circle_id", "scheduled_for"),
-        sa.Index("ix_checkin_inquiry", "inquiry_id"),
+        sa.Index("ix_checkin_inquiry_scheduled", "inquiry_id", "scheduled_for"),
         sa.Index("ix_checkin_status_closes", "status", "closes_at"),
         sa.Index("ix_checkin_status_nudge", "status", "next_nudge_at"),
     )

@@ -299,11 +299,11 @@ async def identified(session: AsyncSession, *, inquiry: Inquiry, key: Question) 
     )
 
 
-async def last_adjustment(
-    session: AsyncSession, *, inquiry_id: int, before: datetime | None = None
-) -> str | None:
-    """What the teacher planned to adjust in their latest pilot week (before ``before``)."""
-    query = (
+def _plans(inquiry_id: Any) -> Select[tuple[str | None]]:
+    """An inquiry's planned adjustments, its latest pilot week's first (the check-ins'
+    ``ix_checkin_inquiry_scheduled`` index gives them newest first, so the first is found
+    without reading the weeks before it)."""
+    return (
         select(Answer.value_text)
         .join(CheckIn, CheckIn.id == Answer.checkin_id)
         .where(
@@ -314,31 +314,16 @@ async def last_adjustment(
         .order_by(CheckIn.scheduled_for.desc(), Answer.id.desc())
         .limit(1)
     )
+
+
+async def last_adjustment(
+    session: AsyncSession, *, inquiry_id: int, before: datetime | None = None
+) -> str | None:
+    """What the teacher planned to adjust in their latest pilot week (before ``before``)."""
+    query = _plans(inquiry_id)
     if before is not None:
         query = query.where(CheckIn.scheduled_for < before)
     return await session.scalar(query)
-
-
-async def last_adjustments(session: AsyncSession, *, inquiry_ids: list[int]) -> dict[int, str]:
-    """The latest planned adjustment of each inquiry that has one (for a wave of invitations)."""
-    if not inquiry_ids:
-        return {}
-    newest = (
-        select(func.max(Answer.id))
-        .join(CheckIn, CheckIn.id == Answer.checkin_id)
-        .where(
-            among(session, CheckIn.inquiry_id, inquiry_ids),
-            Answer.question_key == Question.adjust,
-            Answer.value_text.is_not(None),
-        )
-        .group_by(CheckIn.inquiry_id)
-    )
-    rows = await session.execute(
-        select(CheckIn.inquiry_id, Answer.value_text)
-        .join(CheckIn, CheckIn.id == Answer.checkin_id)
-        .where(Answer.id.in_(newest))
-    )
-    return {inquiry_id: text for inquiry_id, text in rows.all()}
 
 
 async def set_practice(
@@ -360,18 +345,22 @@ async def pilot_recalls(
     session: AsyncSession, *, inquiry_ids: list[int]
 ) -> dict[int, tuple[str | None, str | None]]:
     """Per inquiry piloting, its practice and latest planned adjustment (when either is
-    known), for a wave of invitations."""
+    known; the same as :func:`last_adjustment`'s), for a wave of invitations.
+
+    One query, whatever the length of the school year: each inquiry's plan is its latest
+    pilot week's, found through the index (the wave's read once took every check-in of
+    every inquiry, and their answers, to keep the newest: a cost that grew with each
+    week of the year).
+    """
     if not inquiry_ids:
         return {}
-    plans = await last_adjustments(session, inquiry_ids=inquiry_ids)
     rows = await session.execute(
-        select(Inquiry.id, Inquiry.practice).where(among(session, Inquiry.id, inquiry_ids))
+        select(Inquiry.id, Inquiry.practice, _plans(Inquiry.id).scalar_subquery()).where(
+            among(session, Inquiry.id, inquiry_ids)
+        )
     )
-    return {
-        inquiry_id: (practice, plans.get(inquiry_id))
-        for inquiry_id, practice in rows.all()
-        if practice or plans.get(inquiry_id)
-    }
+    recalls = rows.all()
+    return {inquiry: (practice, plan) for inquiry, practice, plan in recalls if practice or plan}
 
 
 #: A codified practice not yet through review: its inquiry is "in review", not done.

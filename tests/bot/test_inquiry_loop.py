@@ -220,6 +220,19 @@ async def test_the_weekly_invitation_names_the_practice_and_recalls_the_plan(
     assert ama.labels(second) == ["Yes", "Partly", "No"]
     texts = await ama.tap("Partly", second)
     assert texts[0].startswith("What did you do?")
+    await ama.send("Whiteboards once.")
+    await ama.send("Most got it.")
+    await ama.tap("4")
+    await ama.send("Give them thinking time first.")
+    await ama.tap("Skip")
+
+    clock.set(OPENS + timedelta(days=14))  # a third week recalls the newest plan of the two
+    await checkin_sweep(sessions, clock)
+    await sender.drain()
+    assert ama.messages()[-1]["text"] == (
+        f"Time for this week's check-in about your practice: “{practice}”\n\n"
+        "Last time you planned: “Give them thinking time first.”\n\n" + TRIED
+    )
 
 
 async def test_a_french_teacher_is_reminded_of_her_plan_in_her_week(
