@@ -3,7 +3,12 @@ it committed, and the next sweep finishes exactly the rest."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -230,3 +235,29 @@ async def test_a_wave_too_small_for_its_processes_is_planned_in_the_schedulers_o
     # Seven batches are fewer than two for each of four processes: not worth starting them.
     wave = await open_wave(sessions, now=OPENS, circles_per_batch=1, processes=4)
     assert wave.opened == CIRCLES * TEACHERS and len(planned_here) == CIRCLES
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite plans in one process, one writer at a time")
+async def test_a_planning_process_killed_leaves_whole_batches_and_the_next_sweep_the_rest(
+    sessions: SessionMaker, clock: FakeClock
+) -> None:
+    addresses = await _circles_of_teachers(sessions)
+    wave = asyncio.create_task(open_wave(sessions, now=OPENS, circles_per_batch=1, processes=2))
+    # Nothing signals a process's start: look until one is there (not a wait for time).
+    while not (started := multiprocessing.active_children()):  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    os.kill(started[0].pid, signal.SIGKILL)  # before it could have planned anything
+    with pytest.raises(BrokenProcessPool):
+        await wave
+    checkins, invitations = await _planned(sessions)
+    by_circle = {c: sum(k.circle_id == c for k in checkins) for c in addresses}
+    assert set(by_circle.values()) <= {0, TEACHERS}  # a batch is written whole or not at all
+    assert len(invitations) == len(checkins) < CIRCLES * TEACHERS
+
+    clock.set(OPENS + timedelta(minutes=1))
+    sweep = await checkin_sweep(sessions, clock)
+    assert sweep.opened == CIRCLES * TEACHERS - len(checkins)
+    checkins, invitations = await _planned(sessions)
+    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
+    assert len(checkins) == CIRCLES * TEACHERS
+    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
