@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -112,14 +114,21 @@ async def open_wave(
 
 
 async def _plan_batches(
-    sessions: SessionMaker, now: datetime, batches: list[scheduling.CircleBatch], workers: int
+    sessions: SessionMaker,
+    now: datetime,
+    batches: list[scheduling.CircleBatch],
+    workers: int,
+    stopped: Callable[[], bool] = lambda: False,
 ) -> prompts.Wave:
-    """Plan ``batches``, ``workers`` at a time, each in its own transaction."""
+    """Plan ``batches``, ``workers`` at a time, each in its own transaction; no batch is
+    begun once ``stopped()``."""
     waiting = iter(batches)
     planned: list[prompts.Wave] = []
 
     async def plan() -> None:
         for batch in waiting:  # shared: each batch is taken by one worker
+            if stopped():
+                return
             try:
                 async with transaction(sessions) as session:
                     planned.append(await prompts.open_checkins(session, now=now, batch=batch))
@@ -151,36 +160,54 @@ async def _plan_in_processes(
     Each process opens its own engine on the same database and plans its share as
     :func:`_plan_batches` does here, so everything said there holds: a batch is one
     transaction, a process that stops (killed, or an error) keeps what it committed and
-    the next sweep plans the rest. Processes are started fresh (``spawn``: a forked copy
-    of a process with a running event loop and open connections is not safe), and only
-    for a wave big enough to pay for it.
+    the next sweep plans the rest. A wave stopped (the scheduler stopping, or one of its
+    processes failing) tells the others to begin no further batch, so they end within
+    one. Processes are started fresh (``spawn``: a forked copy of a process with a
+    running event loop and open connections is not safe), and only for a wave big enough
+    to pay for it.
     """
     bind = sessions.kw["bind"]
     url = bind.url.render_as_string(hide_password=False)
     shares = [batches[n::processes] for n in range(processes)]
     loop = asyncio.get_running_loop()
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    pool = ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_planning_process, initargs=(stop,)
+    )
     try:
         done = await asyncio.gather(
             *(loop.run_in_executor(pool, _plan_share, url, now, share, workers) for share in shares)
         )
-    except BaseException:  # not waiting here: the others finish their batch and stop
+    except BaseException:  # stopped, or a process failed: the others end their batch
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     await asyncio.to_thread(pool.shutdown)  # the processes are done: reaped, not left over
     return prompts.Wave(opened=sum(o for o, _m in done), missed=sum(m for _o, m in done))
 
 
+#: In a planning process: set when the wave it plans for was stopped.
+_stop: Any = None
+
+
+def _planning_process(stop: Any) -> None:
+    """A planning process's start: keep the wave's stop signal."""
+    global _stop
+    _stop = stop
+
+
 def _plan_share(
     url: str, now: datetime, batches: list[scheduling.CircleBatch], workers: int
 ) -> tuple[int, int]:
-    """A planning process's work (:func:`_plan_in_processes`): its batches, planned; the
-    check-ins it opened and recorded as missed."""
+    """A planning process's work (:func:`_plan_in_processes`): its batches, planned until
+    the wave is stopped; the check-ins it opened and recorded as missed."""
 
     async def plan() -> prompts.Wave:
         engine = create_engine(url)
         try:
-            return await _plan_batches(create_sessionmaker(engine), now, batches, workers)
+            sessions = create_sessionmaker(engine)
+            return await _plan_batches(sessions, now, batches, workers, _stop.is_set)
         finally:
             await engine.dispose()
 

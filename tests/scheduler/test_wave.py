@@ -23,8 +23,10 @@ from bot.flows import invitations, prompts, queued
 from bot.flows.definition import library
 from bot.flows.events import Invitation
 from circles.clock import FakeClock
-from circles.db import SessionMaker, transaction
+from circles.db import SessionMaker, create_engine, create_sessionmaker, transaction
 from circles.models import CheckIn, Consent, Membership, Outbox, Phase, Role
+from circles.services import scheduling
+from scheduler import jobs
 from scheduler.jobs import checkin_sweep, open_wave
 
 OPENS = datetime(2026, 9, 7, 16, 0, tzinfo=UTC)  # Monday 16:00 in Accra (UTC+0)
@@ -261,3 +263,47 @@ async def test_a_planning_process_killed_leaves_whole_batches_and_the_next_sweep
     assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
     assert len(checkins) == CIRCLES * TEACHERS
     assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
+
+
+class _StopsAfter:
+    """A wave's stop signal that is set once ``begun`` batches were begun."""
+
+    def __init__(self, begun: int) -> None:
+        self.left = begun
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+@pytest.mark.parametrize("begun", [0, 1, 3])
+def test_a_planning_process_begins_no_batch_once_its_wave_is_stopped(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, begun: int
+) -> None:
+    """What a planning process does (run here, in this process): its share's batches one
+    after another, until the wave's stop signal is set (the scheduler stopping, another
+    planning process failing); then it ends with what it committed."""
+
+    async def circles_in_batches_of_one() -> list[scheduling.CircleBatch]:
+        engine = create_engine(database_url)
+        try:
+            sessions = create_sessionmaker(engine)
+            await _circles_of_teachers(sessions)
+            async with sessions() as session:
+                return await scheduling.circle_batches(session, size=1, now=OPENS)
+        finally:
+            await engine.dispose()
+
+    async def planned_circles() -> set[int]:
+        engine = create_engine(database_url)
+        try:
+            checkins, invitations = await _planned(create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+        assert len(invitations) == len(checkins)
+        return {c.circle_id for c in checkins}
+
+    batches = asyncio.run(circles_in_batches_of_one())
+    monkeypatch.setattr(jobs, "_stop", _StopsAfter(begun))
+    assert jobs._plan_share(database_url, OPENS, batches, 1) == (begun * TEACHERS, 0)
+    assert asyncio.run(planned_circles()) == {b.ids[0] for b in batches[:begun]}
