@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -171,10 +173,22 @@ async def _plan_in_processes(
     shares = [batches[n::processes] for n in range(processes)]
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
-    stop = context.Event()
+    stop, records = context.Event(), context.Queue()
+    root = logging.getLogger()
+    # The processes' log records go out through this process's handlers, as its own do.
+    logs = QueueListener(records, *root.handlers, respect_handler_level=True)
+    logs.start()
     pool = ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_planning_process, initargs=(stop,)
+        processes,
+        mp_context=context,
+        initializer=_planning_process,
+        initargs=(stop, records, root.getEffectiveLevel()),
     )
+
+    def end() -> None:
+        pool.shutdown()  # the processes are done: reaped, not left over …
+        logs.stop()  # … and what they logged is out
+
     try:
         done = await asyncio.gather(
             *(loop.run_in_executor(pool, _plan_share, url, now, share, workers) for share in shares)
@@ -182,8 +196,9 @@ async def _plan_in_processes(
     except BaseException:  # stopped, or a process failed: the others end their batch
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
+        threading.Thread(target=end, name="wave processes ending", daemon=True).start()
         raise
-    await asyncio.to_thread(pool.shutdown)  # the processes are done: reaped, not left over
+    await asyncio.to_thread(end)
     return prompts.Wave(opened=sum(o for o, _m in done), missed=sum(m for _o, m in done))
 
 
@@ -191,10 +206,14 @@ async def _plan_in_processes(
 _stop: Any = None
 
 
-def _planning_process(stop: Any) -> None:
-    """A planning process's start: keep the wave's stop signal."""
+def _planning_process(stop: Any, records: Any, level: int) -> None:
+    """A planning process's start: keep the wave's stop signal, and send its log records
+    to the scheduler's process (``records``), which writes them with its own."""
     global _stop
     _stop = stop
+    root = logging.getLogger()
+    root.handlers[:] = [QueueHandler(records)]
+    root.setLevel(level)
 
 
 def _plan_share(

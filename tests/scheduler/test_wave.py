@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -200,9 +201,13 @@ def test_an_invitation_whose_flow_is_gone_does_not_read() -> None:
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite plans in one process, one writer at a time")
 async def test_a_big_wave_is_planned_by_several_processes_each_check_in_once(
-    sessions: SessionMaker, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    sessions: SessionMaker,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     addresses = await _circles_of_teachers(sessions)
+    caplog.set_level(logging.DEBUG)
 
     async def out_of_order(session, *, now, batch=None):
         raise AssertionError("planned in the scheduler's process")
@@ -216,6 +221,13 @@ async def test_a_big_wave_is_planned_by_several_processes_each_check_in_once(
     assert len(checkins) == CIRCLES * TEACHERS and {c.scheduled_for for c in checkins} == {OPENS}
     assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
     assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+    # What the processes logged is in the scheduler's log: each batch's line, once.
+    from_processes = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bot.flows.prompts" and r.process != os.getpid()
+    ]
+    assert from_processes == [f"opened {TEACHERS} check-ins, recorded 0 missed"] * CIRCLES
 
     clock.set(OPENS + timedelta(minutes=1))  # and the next sweep finds nothing left to do
     assert await open_wave(sessions, now=clock.now(), circles_per_batch=1, processes=3) == (
