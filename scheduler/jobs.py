@@ -175,15 +175,15 @@ async def _plan_in_processes(
     context = multiprocessing.get_context("spawn")
     stop, records = context.Event(), context.Queue()
     root = logging.getLogger()
-    # The processes' log records go out through this process's handlers, as its own do.
-    logs = QueueListener(records, *root.handlers, respect_handler_level=True)
-    logs.start()
     pool = ProcessPoolExecutor(
         processes,
         mp_context=context,
         initializer=_planning_process,
         initargs=(stop, records, root.getEffectiveLevel()),
     )
+    # The processes' log records go out through this process's handlers, as its own do.
+    logs = QueueListener(records, *root.handlers, respect_handler_level=True)
+    logs.start()
 
     def end() -> None:
         pool.shutdown()  # the processes are done: reaped, not left over …
