@@ -67,6 +67,27 @@ async def _planned(sessions: SessionMaker) -> tuple[list[CheckIn], list[Outbox]]
     return checkins, invitations
 
 
+def _each_teacher_invited_once(
+    checkins: list[CheckIn], invitations: list[Outbox], addresses: dict[int, set[str]]
+) -> None:
+    """Every teacher has one check-in of this week and one invitation to it."""
+    assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
+    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
+    assert {c.scheduled_for for c in checkins} == {OPENS}
+    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
+    assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+
+
+def _whole_batches_only(
+    checkins: list[CheckIn], invitations: list[Outbox], addresses: dict[int, set[str]]
+) -> None:
+    """A wave stopped midway: each circle (a batch of one or two) planned whole or not
+    at all, and each check-in with its invitation."""
+    by_circle = {c: sum(k.circle_id == c for k in checkins) for c in addresses}
+    assert set(by_circle.values()) <= {0, TEACHERS}
+    assert len(invitations) == len(checkins) < CIRCLES * TEACHERS
+
+
 async def test_a_wave_killed_midway_is_finished_by_the_next_sweep_exactly_once(
     sessions: SessionMaker, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,13 +115,7 @@ async def test_a_wave_killed_midway_is_finished_by_the_next_sweep_exactly_once(
     clock.set(OPENS + timedelta(minutes=1))
     sweep = await checkin_sweep(sessions, clock)
     assert (sweep.opened, sweep.missed) == ((CIRCLES - 4) * TEACHERS, 0)
-    checkins, invitations = await _planned(sessions)
-    assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
-    # Every teacher has one check-in of this week and one invitation to it.
-    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
-    assert {c.scheduled_for for c in checkins} == {OPENS}
-    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
-    assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+    _each_teacher_invited_once(*await _planned(sessions), addresses)
 
     clock.set(OPENS + timedelta(minutes=2))
     assert (await checkin_sweep(sessions, clock)).opened == 0
@@ -139,16 +154,13 @@ async def test_a_wave_of_two_workers_killed_midway_leaves_whole_batches_and_is_f
     with pytest.raises(RuntimeError, match="killed"):
         await open_wave(sessions, now=OPENS, circles_per_batch=2, workers=2)
     checkins, invitations = await _planned(sessions)
-    by_circle = {c: sum(k.circle_id == c for k in checkins) for c in addresses}
-    assert set(by_circle.values()) <= {0, TEACHERS}  # a batch is written whole or not at all
-    assert 0 < len(checkins) < CIRCLES * TEACHERS and len(invitations) == len(checkins)
+    _whole_batches_only(checkins, invitations, addresses)
+    assert checkins  # what was planned before the third batch was committed
 
     monkeypatch.setattr(prompts, "open_checkins", planner)
     clock.set(OPENS + timedelta(minutes=1))
     await checkin_sweep(sessions, clock)
-    checkins, invitations = await _planned(sessions)
-    assert len(checkins) == len(invitations) == CIRCLES * TEACHERS
-    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
+    _each_teacher_invited_once(*await _planned(sessions), addresses)
 
 
 @pytest.mark.parametrize("phase", list(prompts.PHASE_FLOWS))
@@ -216,11 +228,7 @@ async def test_a_big_wave_is_planned_by_several_processes_each_check_in_once(
     monkeypatch.setattr(prompts, "open_checkins", out_of_order)
     wave = await open_wave(sessions, now=OPENS, circles_per_batch=1, processes=3)
     assert (wave.opened, wave.missed) == (CIRCLES * TEACHERS, 0)
-    checkins, invitations = await _planned(sessions)
-    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
-    assert len(checkins) == CIRCLES * TEACHERS and {c.scheduled_for for c in checkins} == {OPENS}
-    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
-    assert {o.idempotency_key for o in invitations} == {f"checkin-{c.id}-open" for c in checkins}
+    _each_teacher_invited_once(*await _planned(sessions), addresses)
     # What the processes logged is in the scheduler's log: each batch's line, once.
     from_processes = [
         r.getMessage()
@@ -264,17 +272,12 @@ async def test_a_planning_process_killed_leaves_whole_batches_and_the_next_sweep
     with pytest.raises(BrokenProcessPool):
         await wave
     checkins, invitations = await _planned(sessions)
-    by_circle = {c: sum(k.circle_id == c for k in checkins) for c in addresses}
-    assert set(by_circle.values()) <= {0, TEACHERS}  # a batch is written whole or not at all
-    assert len(invitations) == len(checkins) < CIRCLES * TEACHERS
+    _whole_batches_only(checkins, invitations, addresses)
 
     clock.set(OPENS + timedelta(minutes=1))
     sweep = await checkin_sweep(sessions, clock)
     assert sweep.opened == CIRCLES * TEACHERS - len(checkins)
-    checkins, invitations = await _planned(sessions)
-    assert len({(c.person_id, c.circle_id, c.scheduled_for) for c in checkins}) == len(checkins)
-    assert len(checkins) == CIRCLES * TEACHERS
-    assert sorted(o.address for o in invitations) == sorted(set().union(*addresses.values()))
+    _each_teacher_invited_once(*await _planned(sessions), addresses)
 
 
 class _StopsAfter:
